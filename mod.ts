@@ -1,0 +1,61 @@
+/**
+ * A kit for comparing concurrency models in TypeScript: the same labs run
+ * under several runtimes, so that what changes between models (interleaving,
+ * cancellation, error propagation, cleanup, speed) can be seen side by side.
+ *
+ * A lab is an operation: a `function*` that uses `yield*` wherever an async
+ * function would use `await`, written with the verbs exported here.
+ *
+ * @example Run one operation under one runtime, in virtual time
+ * ```ts
+ * import { log, now, runtimes, sleep, spawn, virtualClock } from "./mod.ts";
+ *
+ * await runtimes.generator.run(function* main() {
+ *   yield* spawn(function* worker() {
+ *     yield* sleep(300);
+ *     yield* log(`worker done at ${yield* now()} ms`);
+ *   });
+ *   yield* sleep(1000);
+ * }, { clock: virtualClock() });
+ * ```
+ *
+ * @module
+ */
+
+export type {
+  Clock,
+  ClockTimer,
+  Operation,
+  OperationFn,
+  OperationResult,
+  Queue,
+  RunOptions,
+  Runtime,
+  ScopeHandle,
+  ScopeOptions,
+  SpawnOptions,
+  Task,
+  TaskState,
+  TraceEvent,
+  TraceEventType,
+  Tracer,
+} from "./runtimes/types.ts";
+export {
+  all,
+  block,
+  call,
+  ensure,
+  log,
+  moveOnAfter,
+  now,
+  race,
+  scope,
+  sleep,
+  spawn,
+  suspend,
+  timeout,
+} from "./runtimes/verbs.ts";
+export { createQueue } from "./runtimes/queue.ts";
+export { HaltedError, QueueClosedError, TimeoutError } from "./runtimes/errors.ts";
+export { realClock, virtualClock } from "./runtimes/clock.ts";
+export { runtimes } from "./runtimes/registry.ts";

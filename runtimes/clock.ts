@@ -1,0 +1,135 @@
+/**
+ * The two clocks. `realClock()` is `performance.now()` and host timers;
+ * `virtualClock()` starts at 0 and moves only when the runtime reports that
+ * nothing can run, then jumps to the next deadline (trio's `MockClock` with
+ * `autojump_threshold=0`), so hours of lab time pass in milliseconds with
+ * the same timestamps on every run.
+ *
+ * @module
+ */
+
+import { TimerHeap } from "./timer_heap.ts";
+import type { Clock, ClockTimer } from "./types.ts";
+
+class RealTimer implements ClockTimer {
+  handle: ReturnType<typeof setTimeout> | undefined;
+  constructor(readonly deadline: number) {}
+}
+
+class RealClock implements Clock {
+  readonly kind = "real";
+  readonly #origin = performance.now();
+
+  now(): number {
+    return performance.now() - this.#origin;
+  }
+
+  setTimer(ms: number, fire: () => void): ClockTimer {
+    const timer = new RealTimer(this.now() + ms);
+    timer.handle = setTimeout(() => {
+      timer.handle = undefined;
+      fire();
+    }, ms);
+    return timer;
+  }
+
+  clearTimer(timer: ClockTimer): void {
+    const real = timer as RealTimer;
+    if (real.handle !== undefined) clearTimeout(real.handle);
+    real.handle = undefined;
+  }
+
+  block(ms: number): void {
+    // Atomics.wait puts the thread to sleep for real, like Python's time.sleep.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  }
+
+  idle(): boolean {
+    return false;
+  }
+}
+
+class VirtualTimer implements ClockTimer {
+  armed = true;
+  constructor(
+    readonly deadline: number,
+    readonly order: number,
+    readonly fire: () => void,
+  ) {}
+}
+
+class VirtualClock implements Clock {
+  readonly kind = "virtual";
+  #time = 0;
+  #armedCount = 0;
+  #timers = new TimerHeap<VirtualTimer>();
+
+  now(): number {
+    return this.#time;
+  }
+
+  setTimer(ms: number, fire: () => void): ClockTimer {
+    const timer = new VirtualTimer(this.#time + ms, this.#armedCount++, fire);
+    this.#timers.push(timer);
+    return timer;
+  }
+
+  clearTimer(timer: ClockTimer): void {
+    // A disarmed timer stays in the heap and is skipped when it comes up.
+    (timer as VirtualTimer).armed = false;
+  }
+
+  block(ms: number): void {
+    this.#time += ms;
+  }
+
+  idle(): boolean {
+    const timers = this.#timers;
+    while (timers.size > 0 && !timers.peek()!.armed) timers.pop();
+    const next = timers.peek();
+    if (next === undefined) return false;
+    if (next.deadline > this.#time) this.#time = next.deadline;
+    // Fire everything due now, in arming order; what they arm for now fires too.
+    while (timers.size > 0 && timers.peek()!.deadline <= this.#time) {
+      const timer = timers.pop()!;
+      if (!timer.armed) continue;
+      timer.armed = false;
+      timer.fire();
+    }
+    return true;
+  }
+}
+
+/**
+ * The real clock: milliseconds since it was made, host timers, and a
+ * `block` that really blocks the thread.
+ *
+ * @example
+ * ```ts
+ * import { realClock } from "../mod.ts";
+ *
+ * const clock = realClock();
+ * if (clock.now() < 0) throw new Error("time runs forward");
+ * ```
+ */
+export function realClock(): Clock {
+  return new RealClock();
+}
+
+/**
+ * A virtual clock, for tests and labs that would take hours: it starts at 0
+ * and jumps to the next deadline whenever nothing can run. Give each run a
+ * fresh one.
+ *
+ * @example
+ * ```ts
+ * import { runtimes, sleep, virtualClock } from "../mod.ts";
+ *
+ * const clock = virtualClock();
+ * await runtimes.generator.run(() => sleep(12 * 60 * 60 * 1000), { clock });
+ * if (clock.now() !== 43_200_000) throw new Error(String(clock.now()));
+ * ```
+ */
+export function virtualClock(): Clock {
+  return new VirtualClock();
+}

@@ -1,0 +1,821 @@
+/**
+ * The `generator` runtime: Effection's model on a scheduler of its own.
+ *
+ * - One FIFO run queue of resumptions, drained in a loop: no Promise per
+ *   step, no host turn between steps.
+ * - Its own timer heap, with at most one host timer armed at a time.
+ * - Halting is `iterator.return()`: `catch` never sees it; `finally` blocks
+ *   and `ensure` cleanups run.
+ * - Structured lifetimes: when a body ends, however it ends, its children
+ *   are halted (newest first), then its cleanups run (newest first).
+ * - The first error halts the siblings and fails the parent with that error.
+ *
+ * The sections below (instructions, tasks, scopes, timers, errors, run) come
+ * in the same order in every adapter, so that any two diff side by side.
+ *
+ * @module
+ */
+
+import { allOf, deadlineOf, raceOf } from "./combinators.ts";
+import { realClock } from "./clock.ts";
+import { HaltedError, QueueClosedError } from "./errors.ts";
+import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
+import { fifoOf, type FifoQueue, type QueueWaiter } from "./queue.ts";
+import { TimerHeap } from "./timer_heap.ts";
+import type {
+  Clock,
+  ClockTimer,
+  Operation,
+  OperationFn,
+  RunOptions,
+  Runtime,
+  ScopeHandle,
+  SpawnOptions,
+  Task,
+  TaskState,
+  TraceEventType,
+  Tracer,
+} from "./types.ts";
+
+// How a frame is resumed from the run queue.
+const NEXT = 0; // iterator.next(value)
+const THROW = 1; // iterator.throw(value)
+const RETURN = 2; // iterator.return(): the halt
+const START = 3; // first step
+const HALT = 4; // a halt requested from the queue (a parent crashing)
+const CONTINUE_ENDING = 5; // a child or cleanup finished: go on ending
+
+// ---------------------------------------------------------------------------
+// Instructions: what each runtime-neutral instruction means here. `dispatch`
+// either answers at once (the step loop goes on without a queue turn) or
+// leaves the frame waiting and returns false.
+// ---------------------------------------------------------------------------
+
+function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
+  const run = frame.run;
+  switch (instruction.kind) {
+    case "sleep":
+      if (instruction.ms <= 0) run.enqueue(frame, frame.epoch, NEXT, undefined);
+      else frame.waiting = run.sleep(frame, instruction.ms);
+      return false;
+    case "spawn":
+      return run.answer(
+        NEXT,
+        spawnTask(frame, instruction.fn, taskName(instruction.fn, instruction.name)),
+      );
+    case "scope":
+      return enterNested(frame, SCOPE, scopeBody(instruction.body), instruction.shield);
+    case "all":
+      return enterNested(frame, SCOPE, () => allOf(instruction.operations), false);
+    case "race":
+      return enterNested(frame, SCOPE, () => raceOf(instruction.operations), false);
+    case "deadline": {
+      const { ms, operation, fail } = instruction;
+      return enterNested(frame, SCOPE, () => deadlineOf(ms, operation, fail), false);
+    }
+    case "ensure":
+      (frame.cleanups ??= []).push(instruction.fn);
+      return run.answer(NEXT, undefined);
+    case "call":
+      return startCall(frame, instruction.fn);
+    case "now":
+      return run.answer(NEXT, run.clock.now());
+    case "suspend":
+      frame.waiting = SUSPENDED;
+      return false;
+    case "take":
+      return take(frame, fifoOf(instruction.queue));
+    case "join":
+      return join(frame, run.frameOf(instruction.task), false);
+    case "halt": {
+      const target = run.frameOf(instruction.task);
+      if (target === frame.task) return run.answer(RETURN, undefined);
+      haltFrame(target);
+      return join(frame, target, true);
+    }
+    case "log":
+      run.output(instruction.text);
+      if (run.tracer) run.trace(frame, "log", { text: instruction.text });
+      return run.answer(NEXT, undefined);
+    case "block":
+      run.clock.block(instruction.ms);
+      return run.answer(NEXT, undefined);
+  }
+}
+
+const SUSPENDED = { toString: () => "suspend" };
+
+/** A `get` waiting on a queue. */
+class TakeWaiter<T> implements QueueWaiter<T> {
+  constructor(
+    readonly frame: Frame,
+    readonly epoch: number,
+    readonly queue: FifoQueue<T>,
+  ) {}
+  deliver(value: T): void {
+    this.frame.run.wakeWith(this.frame, this.epoch, NEXT, value);
+  }
+  closed(): void {
+    this.frame.run.wakeWith(this.frame, this.epoch, THROW, new QueueClosedError());
+  }
+}
+
+function take<T>(frame: Frame, queue: FifoQueue<T>): boolean {
+  const got = queue.tryTake();
+  if (got) return frame.run.answer(NEXT, got.value);
+  if (queue.isClosed) return frame.run.answer(THROW, new QueueClosedError());
+  const waiter = new TakeWaiter(frame, frame.epoch, queue);
+  queue.wait(waiter);
+  frame.waiting = waiter;
+  return false;
+}
+
+/** A promise API in flight; its signal aborts when the caller is cancelled. */
+class CallWaiter {
+  done = false;
+  constructor(
+    readonly frame: Frame,
+    readonly epoch: number,
+    readonly controller: AbortController,
+  ) {}
+  settle(mode: number, value: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.frame.run.inFlight--;
+    this.frame.run.wakeWith(this.frame, this.epoch, mode, value);
+  }
+  cancel(): void {
+    if (this.done) return;
+    this.done = true;
+    this.frame.run.inFlight--;
+    this.controller.abort();
+  }
+}
+
+function startCall(
+  frame: Frame,
+  fn: (signal: AbortSignal) => unknown,
+): boolean {
+  const run = frame.run;
+  const controller = new AbortController();
+  let result: unknown;
+  try {
+    result = fn(controller.signal);
+  } catch (error) {
+    return run.answer(THROW, error);
+  }
+  if (!isPromiseLike(result)) return run.answer(NEXT, result);
+  const waiter = new CallWaiter(frame, frame.epoch, controller);
+  run.inFlight++;
+  frame.waiting = waiter;
+  result.then(
+    (value) => waiter.settle(NEXT, value),
+    (error) => waiter.settle(THROW, error),
+  );
+  return false;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === "object" || typeof value === "function") &&
+    typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+/** Waiting for another frame to settle: a join, or the end of a halt. */
+class JoinWaiter {
+  constructor(
+    readonly frame: Frame,
+    readonly epoch: number,
+    readonly target: Frame,
+    readonly forHalt: boolean,
+  ) {}
+}
+
+function join(frame: Frame, target: Frame, forHalt: boolean): boolean {
+  const run = frame.run;
+  if (target.settled) {
+    if (forHalt) return run.answer(NEXT, undefined);
+    return run.answer(outcomeMode(target), outcomeValue(target));
+  }
+  const waiter = new JoinWaiter(frame, frame.epoch, target, forHalt);
+  (target.joiners ??= []).push(waiter);
+  frame.waiting = waiter;
+  return false;
+}
+
+/** Stop waiting for whatever the frame waits on (it is being halted). */
+function undoWaiting(frame: Frame): void {
+  const waiting = frame.waiting;
+  frame.waiting = undefined;
+  frame.epoch++;
+  if (waiting instanceof SleepTimer) waiting.armed = false;
+  else if (waiting instanceof TakeWaiter) waiting.queue.unwait(waiting);
+  else if (waiting instanceof CallWaiter) waiting.cancel();
+  else if (waiting instanceof JoinWaiter) {
+    const joiners = waiting.target.joiners;
+    const index = joiners ? joiners.indexOf(waiting) : -1;
+    if (index >= 0) joiners!.splice(index, 1);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Tasks: a frame is one driven generator. A task is a frame of kind TASK; a
+// scope, a combinator and an `ensure` cleanup run in nested frames of the
+// same task, so that halting one never has to reach into another's
+// generator (which is what keeps `return()` safe).
+// ---------------------------------------------------------------------------
+
+const TASK = 0;
+const SCOPE = 1;
+const CLEANUP = 2;
+
+type Outcome = "completed" | "failed" | "halted";
+
+class Frame extends TaskBase<unknown> {
+  state: TaskState = "pending";
+  /** Bumped whenever the frame leaves a wait: older wake-ups are stale. */
+  epoch = 0;
+  halting = false;
+  /** `iterator.return()` has been called: its `finally` blocks are running. */
+  returning = false;
+  /** The body has finished: children, then cleanups, then settle. */
+  ending = false;
+  settled = false;
+  outcome: Outcome | undefined = undefined;
+  result: unknown = undefined;
+  iterator: Iterator<unknown, unknown, unknown> | undefined = undefined;
+  waiting: unknown = undefined;
+  children: Frame[] | undefined = undefined;
+  settledChildren = 0;
+  cleanups: (() => Operation<void> | void)[] | undefined = undefined;
+  joiners: JoinWaiter[] | undefined = undefined;
+
+  constructor(
+    readonly run: Run,
+    readonly kind: number,
+    /** The task this frame belongs to (itself for a task). */
+    readonly task: Frame,
+    /** Where it lives: the frame it was spawned into, or entered from. */
+    readonly parent: Frame | undefined,
+    readonly start: (frame: Frame) => Operation<unknown>,
+    readonly id: number,
+    readonly name: string,
+    readonly shield: boolean,
+  ) {
+    super();
+    if (kind === TASK) this.task = this;
+  }
+}
+
+function spawnTask(parent: Frame, fn: OperationFn<unknown>, name: string): Frame {
+  const run = parent.run;
+  const child = new Frame(run, TASK, undefined!, parent, fn, run.nextId++, name, false);
+  (parent.children ??= []).push(child);
+  if (run.tracer) run.trace(child, "spawn");
+  run.enqueue(child, 0, START, undefined);
+  return child;
+}
+
+function startFrame(frame: Frame): void {
+  frame.state = "running";
+  if (frame.run.tracer && frame.kind === TASK) frame.run.trace(frame, "start");
+  try {
+    frame.iterator = frame.start(frame)[Symbol.iterator]();
+  } catch (error) {
+    endBody(frame, THROW, error);
+    return;
+  }
+  step(frame, NEXT, undefined);
+}
+
+/** Drive a frame's generator until it waits or ends. */
+function step(frame: Frame, mode: number, value: unknown): void {
+  const run = frame.run;
+  const outer = run.current;
+  run.current = frame;
+  try {
+    for (;;) {
+      const iterator = frame.iterator!;
+      let result: IteratorResult<unknown, unknown>;
+      try {
+        if (mode === NEXT) result = iterator.next(value);
+        else if (mode === THROW) {
+          if (!iterator.throw) throw value;
+          result = iterator.throw(value);
+        } else {
+          frame.returning = true;
+          if (frame.state === "running") frame.state = "halting";
+          result = iterator.return ? iterator.return(undefined) : { done: true, value: undefined };
+        }
+      } catch (error) {
+        endBody(frame, THROW, error);
+        return;
+      }
+      if (result.done) {
+        endBody(frame, frame.returning ? RETURN : NEXT, result.value);
+        return;
+      }
+      if (frame.halting && !frame.returning) {
+        mode = RETURN;
+        continue;
+      }
+      let instruction: AnyInstruction;
+      try {
+        instruction = asInstruction(result.value);
+      } catch (error) {
+        mode = THROW;
+        value = error;
+        continue;
+      }
+      if (dispatch(frame, instruction)) {
+        mode = run.answerMode;
+        value = run.answerValue;
+        run.answerValue = undefined;
+        continue;
+      }
+      if (frame.halting && !frame.returning) {
+        // Halted while it ran (it cancelled its own scope, say).
+        undoWaiting(frame);
+        mode = RETURN;
+        continue;
+      }
+      if (run.tracer) run.trace(frame, "suspend", { reason: instruction.describe() });
+      return;
+    }
+  } finally {
+    run.current = outer;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Scopes: nested frames, halting, and the end of a frame's life. When a
+// body ends, however it ends: its children are halted newest first, one at
+// a time; then its `ensure` cleanups run newest first; then it settles.
+// ---------------------------------------------------------------------------
+
+function scopeBody(
+  body: (handle: ScopeHandle) => Operation<unknown>,
+): (frame: Frame) => Operation<unknown> {
+  return (frame) => body(new GeneratorScopeHandle(frame));
+}
+
+class GeneratorScopeHandle implements ScopeHandle {
+  constructor(readonly frame: Frame) {}
+
+  spawn<T>(fn: OperationFn<T>, options?: SpawnOptions): Task<T> {
+    const frame = this.frame;
+    if (frame.settled || frame.ending) {
+      throw new Error(
+        `cannot spawn ${
+          taskName(fn, options?.name)
+        }: its scope has ended; spawn into a scope only while its body runs`,
+      );
+    }
+    const child = spawnTask(frame, fn, taskName(fn, options?.name));
+    frame.run.wake();
+    return child as Task<T>;
+  }
+
+  cancel(): void {
+    haltFrame(this.frame);
+    this.frame.run.wake();
+  }
+}
+
+function enterNested(
+  owner: Frame,
+  kind: number,
+  start: (frame: Frame) => Operation<unknown>,
+  shield: boolean,
+): boolean {
+  const run = owner.run;
+  const task = owner.task;
+  const nested = new Frame(run, kind, task, owner, start, task.id, task.name, shield);
+  owner.waiting = nested;
+  run.enqueue(nested, 0, START, undefined);
+  return false;
+}
+
+/** Cancel a frame; idempotent. Its end is reported through `settle`. */
+function haltFrame(frame: Frame): void {
+  if (frame.settled || frame.halting) return;
+  frame.halting = true;
+  const run = frame.run;
+  if (run.tracer && frame.kind === TASK) run.trace(frame, "cancel");
+  if (frame.state === "pending") {
+    // Never started: nothing ran, so nothing needs cleaning up.
+    frame.epoch++;
+    frame.outcome = "halted";
+    settle(frame);
+    return;
+  }
+  if (frame.ending || run.current === frame) return;
+  frame.state = "halting";
+  const waiting = frame.waiting;
+  if (waiting instanceof Frame) {
+    // A nested scope: halt it (unless shielded); the owner returns once it has settled.
+    if (!waiting.shield) haltFrame(waiting);
+    return;
+  }
+  undoWaiting(frame);
+  run.enqueue(frame, frame.epoch, RETURN, undefined);
+}
+
+function endBody(frame: Frame, how: number, value: unknown): void {
+  frame.ending = true;
+  frame.iterator = undefined;
+  frame.waiting = undefined;
+  if (how === THROW) recordFailure(frame, value);
+  else if (frame.outcome === undefined) {
+    frame.outcome = how === RETURN ? "halted" : "completed";
+    frame.result = value;
+  }
+  continueEnding(frame);
+}
+
+function continueEnding(frame: Frame): void {
+  const children = frame.children;
+  if (children) {
+    while (children.length > 0) {
+      const child = children[children.length - 1];
+      if (child.settled) {
+        children.pop();
+        continue;
+      }
+      haltFrame(child);
+      if (!child.settled) return; // goes on when the child settles
+    }
+  }
+  const cleanups = frame.cleanups;
+  while (cleanups && cleanups.length > 0) {
+    const cleanup = cleanups.pop()!;
+    let operation: Operation<void> | void;
+    try {
+      operation = cleanup();
+    } catch (error) {
+      recordFailure(frame, error);
+      continue;
+    }
+    if (operation) {
+      const nested = new Frame(
+        frame.run,
+        CLEANUP,
+        frame.task,
+        frame,
+        () => operation,
+        frame.task.id,
+        frame.task.name,
+        true,
+      );
+      frame.run.enqueue(nested, 0, START, undefined);
+      return; // goes on when the cleanup settles
+    }
+  }
+  settle(frame);
+}
+
+function settle(frame: Frame): void {
+  const run = frame.run;
+  frame.settled = true;
+  frame.ending = false;
+  frame.state = frame.outcome!;
+  if (run.tracer && frame.kind === TASK) {
+    const type: TraceEventType = frame.outcome === "completed"
+      ? "return"
+      : frame.outcome === "failed"
+      ? "throw"
+      : "halt";
+    run.trace(frame, type, type === "throw" ? { error: frame.result } : undefined);
+  }
+  const joiners = frame.joiners;
+  if (joiners) {
+    frame.joiners = undefined;
+    const mode = outcomeMode(frame);
+    const value = outcomeValue(frame);
+    for (const waiter of joiners) {
+      if (waiter.forHalt) run.enqueue(waiter.frame, waiter.epoch, NEXT, undefined);
+      else run.enqueue(waiter.frame, waiter.epoch, mode, value);
+    }
+  }
+  const parent = frame.parent;
+  if (parent === undefined) {
+    run.finish(frame);
+  } else if (frame.kind === TASK) {
+    childSettled(parent, frame);
+  } else if (frame.kind === SCOPE) {
+    nestedSettled(parent, frame);
+  } else {
+    if (frame.outcome === "failed") recordFailure(parent, frame.result);
+    run.enqueue(parent, 0, CONTINUE_ENDING, undefined);
+  }
+}
+
+function nestedSettled(owner: Frame, nested: Frame): void {
+  const run = owner.run;
+  owner.waiting = undefined;
+  if (owner.halting && !owner.returning) {
+    run.enqueue(owner, owner.epoch, RETURN, undefined);
+  } else if (nested.outcome === "halted") {
+    run.enqueue(owner, owner.epoch, NEXT, undefined);
+  } else {
+    run.enqueue(owner, owner.epoch, outcomeMode(nested), nested.result);
+  }
+}
+
+function childSettled(parent: Frame, child: Frame): void {
+  const children = parent.children!;
+  if (++parent.settledChildren > 32 && parent.settledChildren * 2 > children.length) {
+    parent.children = children.filter((each) => !each.settled);
+    parent.settledChildren = 0;
+  }
+  if (child.outcome === "failed") childFailed(parent, child.result);
+  if (parent.ending) parent.run.enqueue(parent, 0, CONTINUE_ENDING, undefined);
+}
+
+function outcomeMode(frame: Frame): number {
+  return frame.outcome === "completed" ? NEXT : THROW;
+}
+
+function outcomeValue(frame: Frame): unknown {
+  return frame.outcome === "halted" ? new HaltedError(frame.toString()) : frame.result;
+}
+
+// ---------------------------------------------------------------------------
+// Timers: one heap of sleeping frames and a single host timer, armed for
+// the earliest deadline. A halted sleeper is disarmed in place and skipped.
+// ---------------------------------------------------------------------------
+
+class SleepTimer {
+  armed = true;
+  constructor(
+    readonly deadline: number,
+    readonly order: number,
+    readonly frame: Frame,
+    readonly epoch: number,
+  ) {}
+}
+
+class Timers {
+  #heap = new TimerHeap<SleepTimer>();
+  #armedCount = 0;
+  #host: ClockTimer | undefined = undefined;
+
+  constructor(readonly run: Run) {}
+
+  add(frame: Frame, ms: number): SleepTimer {
+    const clock = this.run.clock;
+    const timer = new SleepTimer(clock.now() + ms, this.#armedCount++, frame, frame.epoch);
+    this.#heap.push(timer);
+    if (this.#host === undefined || timer.deadline < this.#host.deadline) this.#arm();
+    return timer;
+  }
+
+  stop(): void {
+    if (this.#host) this.run.clock.clearTimer(this.#host);
+    this.#host = undefined;
+  }
+
+  #arm(): void {
+    const clock = this.run.clock;
+    if (this.#host) clock.clearTimer(this.#host);
+    this.#host = undefined;
+    const heap = this.#heap;
+    while (heap.size > 0 && !heap.peek()!.armed) heap.pop();
+    const next = heap.peek();
+    if (next === undefined) return;
+    this.#host = clock.setTimer(Math.max(0, next.deadline - clock.now()), () => this.#fire());
+  }
+
+  #fire(): void {
+    this.#host = undefined;
+    const heap = this.#heap;
+    const now = this.run.clock.now();
+    while (heap.size > 0 && heap.peek()!.deadline <= now) {
+      const timer = heap.pop()!;
+      if (!timer.armed) continue;
+      timer.armed = false;
+      this.run.enqueue(timer.frame, timer.epoch, NEXT, undefined);
+    }
+    this.#arm();
+    this.run.wake();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Errors: a failing child halts its siblings and fails its parent with its
+// own error. Joiners hear of the failure first, so a parent joining the
+// child catches it; the parent fails all the same.
+// ---------------------------------------------------------------------------
+
+function recordFailure(frame: Frame, error: unknown): void {
+  if (frame.outcome === "failed") return; // the first error wins
+  frame.outcome = "failed";
+  frame.result = error;
+}
+
+function childFailed(parent: Frame, error: unknown): void {
+  if (parent.outcome === "failed") return;
+  recordFailure(parent, error);
+  if (!parent.ending && !parent.halting) parent.run.enqueue(parent, 0, HALT, undefined);
+}
+
+// ---------------------------------------------------------------------------
+// Run: the run queue (parallel arrays, no object per entry), the drain loop,
+// and the runtime object.
+// ---------------------------------------------------------------------------
+
+class Run {
+  readonly clock: Clock;
+  readonly tracer: Tracer | undefined;
+  readonly output: (line: string) => void;
+  readonly timers: Timers;
+  nextId = 0;
+  inFlight = 0;
+  current: Frame | undefined = undefined;
+  answerMode = NEXT;
+  answerValue: unknown = undefined;
+  #frames: Frame[] = [];
+  #epochs: number[] = [];
+  #modes: number[] = [];
+  #values: unknown[] = [];
+  #head = 0;
+  #flushing = false;
+  #flushScheduled = false;
+  #done = false;
+  #resolve!: (value: unknown) => void;
+  #reject!: (error: unknown) => void;
+  #signal: AbortSignal | undefined;
+  readonly promise: Promise<unknown>;
+
+  constructor(options: RunOptions) {
+    this.clock = options.clock ?? realClock();
+    this.tracer = options.tracer;
+    this.output = options.output ?? ((line) => console.log(line));
+    this.timers = new Timers(this);
+    this.#signal = options.signal;
+    this.promise = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  start(fn: OperationFn<unknown>): void {
+    const root = new Frame(
+      this,
+      TASK,
+      undefined!,
+      undefined,
+      fn,
+      this.nextId++,
+      taskName(fn, fn.name || "main"),
+      false,
+    );
+    if (this.tracer) this.trace(root, "spawn");
+    this.enqueue(root, 0, START, undefined);
+    const signal = this.#signal;
+    if (signal) {
+      if (signal.aborted) haltFrame(root);
+      else {
+        this.onAbort = () => {
+          haltFrame(root);
+          this.wake();
+        };
+        signal.addEventListener("abort", this.onAbort, { once: true });
+      }
+    }
+    this.flush();
+  }
+
+  onAbort: (() => void) | undefined = undefined;
+
+  answer(mode: number, value: unknown): true {
+    this.answerMode = mode;
+    this.answerValue = value;
+    return true;
+  }
+
+  frameOf(task: Task<unknown>): Frame {
+    if (task instanceof Frame && task.run === this) return task;
+    throw new TypeError(
+      `${task} belongs to another run: join or halt only tasks of the run that spawned them`,
+    );
+  }
+
+  sleep(frame: Frame, ms: number): SleepTimer {
+    return this.timers.add(frame, ms);
+  }
+
+  enqueue(frame: Frame, epoch: number, mode: number, value: unknown): void {
+    this.#frames.push(frame);
+    this.#epochs.push(epoch);
+    this.#modes.push(mode);
+    this.#values.push(value);
+  }
+
+  /** A wake-up from outside the drain loop (a timer, a promise, a queue). */
+  wakeWith(frame: Frame, epoch: number, mode: number, value: unknown): void {
+    this.enqueue(frame, epoch, mode, value);
+    this.wake();
+  }
+
+  wake(): void {
+    if (this.#flushing || this.#flushScheduled || this.#done) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  flush(): void {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    this.#flushScheduled = false;
+    try {
+      for (;;) {
+        while (this.#head < this.#frames.length) this.#runNext();
+        this.#frames.length =
+          this.#epochs.length =
+          this.#modes.length =
+          this.#values.length =
+            0;
+        this.#head = 0;
+        if (this.#done || this.inFlight > 0 || !this.clock.idle()) break;
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  #runNext(): void {
+    const index = this.#head++;
+    const frame = this.#frames[index];
+    const epoch = this.#epochs[index];
+    const mode = this.#modes[index];
+    const value = this.#values[index];
+    this.#values[index] = undefined;
+    if (mode === HALT) return haltFrame(frame);
+    if (mode === CONTINUE_ENDING) return continueEnding(frame);
+    if (frame.epoch !== epoch || frame.settled) return; // a stale wake-up
+    frame.epoch++;
+    if (mode === START) return startFrame(frame);
+    frame.waiting = undefined;
+    if (this.tracer && mode !== RETURN) this.trace(frame, "wake");
+    step(frame, mode, value);
+  }
+
+  finish(root: Frame): void {
+    this.#done = true;
+    this.timers.stop();
+    if (this.onAbort) this.#signal!.removeEventListener("abort", this.onAbort);
+    if (root.outcome === "completed") this.#resolve(root.result);
+    else if (root.outcome === "failed") this.#reject(root.result);
+    else {this.#reject(
+        this.#signal?.aborted ? this.#signal.reason : new HaltedError(root.toString()),
+      );}
+  }
+
+  trace(
+    frame: Frame,
+    type: TraceEventType,
+    extra?: { reason?: string; text?: string; error?: unknown },
+  ): void {
+    const task = frame.task;
+    this.tracer!({
+      type,
+      time: this.clock.now(),
+      taskId: task.id,
+      parentId: task.parent?.task.id,
+      name: task.name,
+      ...extra,
+    });
+  }
+}
+
+/**
+ * The `generator` runtime: Effection's semantics on a scheduler of its own.
+ *
+ * @example
+ * ```ts
+ * import { runtimes, sleep, spawn, virtualClock } from "../mod.ts";
+ *
+ * const seen: string[] = [];
+ * await runtimes.generator.run(function* () {
+ *   yield* spawn(function* child() {
+ *     try {
+ *       yield* sleep(1000);
+ *     } finally {
+ *       seen.push("child halted when its parent returned");
+ *     }
+ *   });
+ *   yield* sleep(10);
+ * }, { clock: virtualClock() });
+ * if (seen.length !== 1) throw new Error("the child should have been halted");
+ * ```
+ */
+export const generator: Runtime = {
+  name: "generator",
+  description:
+    "Effection-style structured concurrency on its own scheduler: halting by return(), children halted when their parent ends",
+  run<T>(fn: OperationFn<T>, options: RunOptions = {}): Promise<T> {
+    const run = new Run(options);
+    run.start(fn);
+    return run.promise as Promise<T>;
+  },
+};

@@ -1,0 +1,280 @@
+/**
+ * Runtime-neutral instructions: plain data that an operation yields to ask
+ * whichever runtime is driving it for something (a sleep, a child task, a
+ * value from a queue...). Every instruction is itself a one-step operation,
+ * so a verb is just `return new Sleep(ms)` and `yield* sleep(ms)` hands the
+ * instruction to the runtime and evaluates to the runtime's answer.
+ *
+ * Instructions and the small iterator that yields them live on shared
+ * prototypes: a suspended task holds two tiny objects, not a closure chain.
+ *
+ * @module
+ */
+
+import type { Operation, OperationFn, Queue, ScopeHandle, Task, TaskState } from "./types.ts";
+
+/** Yields its instruction once, then returns whatever the runtime sent back. */
+class Once<T> implements Iterator<unknown, T, unknown> {
+  instruction: Instruction<T> | undefined;
+
+  constructor(instruction: Instruction<T>) {
+    this.instruction = instruction;
+  }
+
+  next(answer?: unknown): IteratorResult<unknown, T> {
+    const instruction = this.instruction;
+    if (instruction === undefined) return { done: true, value: answer as T };
+    this.instruction = undefined;
+    return { done: false, value: instruction };
+  }
+
+  throw(error: unknown): IteratorResult<unknown, T> {
+    this.instruction = undefined;
+    throw error;
+  }
+}
+
+/** The base of every instruction: an operation of one step whose answer is `T`. */
+export abstract class Instruction<T = unknown> implements Operation<T> {
+  /** The discriminant runtimes switch on (a prototype getter: no per-object cost). */
+  abstract get kind(): InstructionKind;
+
+  [Symbol.iterator](): Iterator<unknown, T, unknown> {
+    return new Once<T>(this);
+  }
+
+  /** How a trace names the wait (`sleep 300`, `join Task#2 worker`...). */
+  describe(): string {
+    return this.kind;
+  }
+}
+
+/** Suspend for `ms` on the runtime's clock. */
+export class Sleep extends Instruction<void> {
+  constructor(readonly ms: number) {
+    super();
+  }
+  get kind() {
+    return "sleep" as const;
+  }
+  override describe(): string {
+    return `sleep ${this.ms}`;
+  }
+}
+
+/** Start a child task in the current scope; the answer is its `Task`. */
+export class Spawn<T> extends Instruction<Task<T>> {
+  constructor(readonly fn: OperationFn<T>, readonly name: string | undefined) {
+    super();
+  }
+  get kind() {
+    return "spawn" as const;
+  }
+}
+
+/** Run `body(handle)` as a nested scope of the current task. */
+export class Scope<T> extends Instruction<T | undefined> {
+  constructor(
+    readonly body: (handle: ScopeHandle) => Operation<T>,
+    readonly shield: boolean,
+  ) {
+    super();
+  }
+  get kind() {
+    return "scope" as const;
+  }
+}
+
+/** Register cleanup that runs when the current scope or task ends. */
+export class Ensure extends Instruction<void> {
+  constructor(readonly fn: () => Operation<void> | void) {
+    super();
+  }
+  get kind() {
+    return "ensure" as const;
+  }
+}
+
+/** Run every operation concurrently; the answer is every result, in order. */
+export class All<T> extends Instruction<T[]> {
+  constructor(readonly operations: readonly Operation<T>[]) {
+    super();
+  }
+  get kind() {
+    return "all" as const;
+  }
+}
+
+/** Run every operation concurrently; the answer is the first to settle. */
+export class Race<T> extends Instruction<T> {
+  constructor(readonly operations: readonly Operation<T>[]) {
+    super();
+  }
+  get kind() {
+    return "race" as const;
+  }
+}
+
+/**
+ * Run an operation against a deadline `ms` from now: `timeout` (fails with
+ * `TimeoutError`) and `moveOnAfter` (answers `undefined`).
+ */
+export class Deadline<T> extends Instruction<T | undefined> {
+  constructor(
+    readonly ms: number,
+    readonly operation: Operation<T>,
+    readonly fail: boolean,
+  ) {
+    super();
+  }
+  get kind() {
+    return "deadline" as const;
+  }
+  override describe(): string {
+    return `${this.fail ? "timeout" : "moveOnAfter"} ${this.ms}`;
+  }
+}
+
+/** Call a promise API; `signal` aborts when the calling task is cancelled. */
+export class Call<T> extends Instruction<T> {
+  constructor(readonly fn: (signal: AbortSignal) => T | PromiseLike<T>) {
+    super();
+  }
+  get kind() {
+    return "call" as const;
+  }
+}
+
+/** The current time on the runtime's clock. */
+export class Now extends Instruction<number> {
+  get kind() {
+    return "now" as const;
+  }
+}
+
+/** Wait until cancelled. */
+export class Suspend extends Instruction<never> {
+  get kind() {
+    return "suspend" as const;
+  }
+}
+
+/** Take the next value of a queue, waiting for one if needed. */
+export class Take<T> extends Instruction<T> {
+  constructor(readonly queue: Queue<T>) {
+    super();
+  }
+  get kind() {
+    return "take" as const;
+  }
+}
+
+/** Wait for a task; the answer is its value, or its error is thrown. */
+export class Join<T> extends Instruction<T> {
+  constructor(readonly task: Task<T>) {
+    super();
+  }
+  get kind() {
+    return "join" as const;
+  }
+  override describe(): string {
+    return `join ${this.task}`;
+  }
+}
+
+/** Cancel a task and wait until its cleanup has finished. */
+export class Halt extends Instruction<void> {
+  constructor(readonly task: Task<unknown>) {
+    super();
+  }
+  get kind() {
+    return "halt" as const;
+  }
+  override describe(): string {
+    return `halt ${this.task}`;
+  }
+}
+
+/** Print a line through the runtime (so that tracers and tools see it). */
+export class Log extends Instruction<void> {
+  constructor(readonly text: string) {
+    super();
+  }
+  get kind() {
+    return "log" as const;
+  }
+}
+
+/** Block the thread for `ms` without giving any other task a turn. */
+export class Block extends Instruction<void> {
+  constructor(readonly ms: number) {
+    super();
+  }
+  get kind() {
+    return "block" as const;
+  }
+  override describe(): string {
+    return `block ${this.ms}`;
+  }
+}
+
+/** Every instruction a runtime must interpret. */
+export type AnyInstruction =
+  | Sleep
+  | Spawn<unknown>
+  | Scope<unknown>
+  | Ensure
+  | All<unknown>
+  | Race<unknown>
+  | Deadline<unknown>
+  | Call<unknown>
+  | Now
+  | Suspend
+  | Take<unknown>
+  | Join<unknown>
+  | Halt
+  | Log
+  | Block;
+
+/** The discriminants of `AnyInstruction`. */
+export type InstructionKind = AnyInstruction["kind"];
+
+/**
+ * What every runtime's task record inherits: joining by `yield* task`,
+ * `halt()` and `toString()`, on the prototype.
+ */
+export abstract class TaskBase<T> implements Task<T> {
+  abstract readonly id: number;
+  abstract readonly name: string;
+  abstract readonly state: TaskState;
+
+  [Symbol.iterator](): Iterator<unknown, T, unknown> {
+    return new Once<T>(new Join<T>(this));
+  }
+
+  halt(): Operation<void> {
+    return new Halt(this);
+  }
+
+  toString(): string {
+    return `Task#${this.id} ${this.name} (${this.state})`;
+  }
+}
+
+/**
+ * Check a yielded value: labs must `yield*` operations, never `yield` by
+ * hand. Returns the instruction, or throws an error that says what to do.
+ */
+export function asInstruction(value: unknown): AnyInstruction {
+  if (value instanceof Instruction) return value as AnyInstruction;
+  throw new TypeError(
+    `an operation yielded ${
+      String(value)
+    }, which is not an instruction: use yield* with an operation (yield* sleep(10)), not a bare yield`,
+  );
+}
+
+/** A task's name: the one given, else its function's name, else `task`. */
+export function taskName(fn: { name: string }, given?: string): string {
+  return given ?? (fn.name || "task");
+}

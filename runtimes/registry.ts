@@ -1,0 +1,27 @@
+/**
+ * Every runtime of the kit, keyed by the name used on the command line.
+ *
+ * @module
+ */
+
+import { generator } from "./generator.ts";
+import type { Runtime } from "./types.ts";
+
+/**
+ * The runtimes, by name: `generator` (Effection-style, own scheduler).
+ *
+ * @example
+ * ```ts
+ * import { runtimes } from "../mod.ts";
+ *
+ * for (const [name, runtime] of Object.entries(runtimes)) {
+ *   console.log(`${name}: ${runtime.description}`);
+ * }
+ * ```
+ */
+export const runtimes: Readonly<Record<string, Runtime>> = Object.freeze({
+  generator,
+});
+
+/** The names `--runtime` accepts. */
+export const runtimeNames: readonly string[] = Object.keys(runtimes);
