@@ -1,0 +1,43 @@
+/**
+ * What a lab is: an operation plus the command-line options it takes. The
+ * lab runner (`tools/lab.ts`) adds the options every lab shares
+ * (`--runtime`, `--clock`, `--trace`, `--help`).
+ *
+ * @module
+ */
+
+import type { Operation } from "../runtimes/types.ts";
+
+/** One option of a lab, in `node:util` `parseArgs` terms plus help text. */
+export interface LabOption {
+  type: "string" | "boolean";
+  short?: string;
+  /** For string options: the values allowed, checked by the runner. */
+  choices?: readonly string[];
+  /** The placeholder in the usage line: `N`, `MODE`... */
+  placeholder?: string;
+  help: string;
+}
+
+/** A lab: its name, help, options and the operation it runs. */
+export interface Lab<O = Record<string, string | boolean | undefined>> {
+  /** The name given to `deno task lab <name>`. */
+  name: string;
+  /** One line on what it shows. */
+  summary: string;
+  /** Lab-specific options, keyed by long name. */
+  options: Record<string, LabOption>;
+  /** The clock used when `--clock` is not given. */
+  defaultClock: "real" | "virtual";
+  /** Why the lab refuses the virtual clock, if it does (it does real I/O). */
+  realClockOnly?: string;
+  /** Check the parsed options; throw `UsageError` on bad ones. */
+  parse(values: Record<string, string | boolean | undefined>): O;
+  /** The operation; its answer is the exit status (0 when `undefined`). */
+  main(options: O): Operation<number | void>;
+}
+
+/** A bad option or value: the runner prints the message and the usage, exit 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}

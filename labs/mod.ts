@@ -1,0 +1,14 @@
+/**
+ * The built-in labs, by name.
+ *
+ * @module
+ */
+
+import { countdownLab } from "./countdown.ts";
+import type { Lab } from "./lab.ts";
+
+/** Every built-in lab, keyed by the name `deno task lab <name>` takes. */
+// deno-lint-ignore no-explicit-any
+export const labs: Readonly<Record<string, Lab<any>>> = Object.freeze({
+  countdown: countdownLab,
+});

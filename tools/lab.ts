@@ -1,0 +1,224 @@
+/**
+ * The lab runner: `deno task lab <name or file.ts> [options]`, and the
+ * `lab:<name>` tasks that call it.
+ *
+ * It adds the options every lab shares (`--runtime`, `--clock`, `--trace`,
+ * `--help`) to the lab's own, runs the lab under the chosen runtime, and
+ * turns the outcome into an exit status: 0 success, 1 the lab's work failed,
+ * 2 usage error, 130 after Ctrl-C (the run is halted first, so its cleanup
+ * runs).
+ *
+ *     $ deno task lab:countdown --runtime generator --clock virtual
+ *     $ deno task lab my_exercise.ts --runtime generator
+ *
+ * A lab file's default export is a function returning the operation to run
+ * (usually a `function*`).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { basename, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { type Lab, type LabOption, UsageError } from "../labs/lab.ts";
+import { labs } from "../labs/mod.ts";
+import { realClock, virtualClock } from "../runtimes/clock.ts";
+import { runtimeNames, runtimes } from "../runtimes/registry.ts";
+import { textTracer } from "../runtimes/trace_text.ts";
+import type { Operation } from "../runtimes/types.ts";
+import { exitStatus, exitWithUsage, listOf, paint, useColor } from "./cli.ts";
+
+/** The runtime used when `--runtime` is not given. */
+export const defaultRuntime = "generator";
+
+const sharedOptions: Record<string, LabOption> = {
+  runtime: {
+    type: "string",
+    short: "r",
+    choices: runtimeNames,
+    placeholder: "NAME",
+    help: `the concurrency model (default ${defaultRuntime})`,
+  },
+  clock: {
+    type: "string",
+    choices: ["real", "virtual"],
+    placeholder: "KIND",
+    help: "real time, or virtual time that jumps to the next deadline",
+  },
+  trace: { type: "boolean", help: "print every task's lifecycle events on stderr" },
+  help: { type: "boolean", short: "h", help: "show this help" },
+};
+
+function generalUsage(): string {
+  const names = Object.values(labs).map((lab) => `  ${lab.name.padEnd(12)} ${lab.summary}`);
+  return [
+    "Usage: deno task lab <lab or file.ts> [options]",
+    "       deno task lab:<lab> [options]",
+    "",
+    "Labs:",
+    ...names,
+    "  FILE.ts      your own lab: its default export returns the operation to run",
+    "",
+    "Runtimes: " + listOf(runtimeNames),
+    "Run a lab with --help for its options.",
+  ].join("\n");
+}
+
+function labUsage(lab: Lab): string {
+  const options = { ...sharedOptions, ...lab.options };
+  const rows = Object.entries(options).map(([name, option]) => {
+    const short = option.short ? `-${option.short}, ` : "    ";
+    const value = option.type === "string"
+      ? ` ${option.choices ? option.choices.join("|") : option.placeholder ?? "VALUE"}`
+      : "";
+    return [`  ${short}--${name}${value}`, option.help];
+  });
+  const width = Math.max(...rows.map(([left]) => left.length)) + 2;
+  return [
+    `Usage: deno task lab:${lab.name} [options]`,
+    "",
+    `${lab.name}: ${lab.summary}`,
+    `Clock: ${lab.defaultClock} by default${lab.realClockOnly ? ` (${lab.realClockOnly})` : ""}`,
+    "",
+    "Options:",
+    ...rows.map(([left, help]) => left.padEnd(width) + help),
+  ].join("\n");
+}
+
+async function loadLab(target: string): Promise<Lab<Values>> {
+  if (!/\.(ts|js|mjs|mts)$/.test(target)) {
+    const lab = labs[target];
+    if (lab) return lab;
+    throw new UsageError(
+      `unknown lab '${target}'; allowed: ${listOf([...Object.keys(labs), "a file.ts"])}`,
+    );
+  }
+  let module: { default?: unknown };
+  try {
+    module = await import(pathToFileURL(resolve(target)).href);
+  } catch (error) {
+    throw new UsageError(`cannot load lab file ${target}: ${(error as Error).message}`);
+  }
+  const main = module.default;
+  if (typeof main !== "function") {
+    throw new UsageError(
+      `${target} has no default export to run; export default a function* (the lab's operation)`,
+    );
+  }
+  return {
+    name: basename(target),
+    summary: `your lab, ${target}`,
+    options: {},
+    defaultClock: "real",
+    parse: () => ({}),
+    main: () => main() as Operation<number | void>,
+  };
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parseOptions(lab: Lab, args: string[]): Values {
+  const options = { ...sharedOptions, ...lab.options };
+  const allowed = Object.keys(options).map((name) => `--${name}`);
+  let values: Values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      options: Object.fromEntries(
+        Object.entries(options).map((
+          [name, { type, short }],
+        ) => [name, short ? { type, short } : { type }]),
+      ),
+      strict: true,
+      allowPositionals: true,
+    }) as { values: Values; positionals: string[] });
+  } catch (error) {
+    const message = (error as Error).message;
+    const unknown = message.match(/Unknown option '([^']+)'/);
+    if (unknown) {
+      throw new UsageError(`unknown option ${unknown[1]}; allowed: ${listOf(allowed)}`);
+    }
+    const missing = message.match(/Option '(-\w, )?(--[\w-]+)/);
+    if (missing) {
+      const option = options[missing[2].slice(2)];
+      const hint = option?.choices ? `: one of ${listOf(option.choices)}` : "";
+      throw new UsageError(`${missing[2]} needs a value${hint}`);
+    }
+    throw new UsageError(message);
+  }
+  if (positionals.length > 0) {
+    throw new UsageError(
+      `unexpected argument '${positionals[0]}'; ${lab.name} takes only options: ${listOf(allowed)}`,
+    );
+  }
+  for (const [name, option] of Object.entries(options)) {
+    const value = values[name];
+    if (option.choices && typeof value === "string" && !option.choices.includes(value)) {
+      throw new UsageError(`unknown ${name} '${value}'; allowed: ${listOf(option.choices)}`);
+    }
+  }
+  return values;
+}
+
+/** Run the lab runner on `args`; answers the exit status. */
+export async function runLabCommand(args: string[]): Promise<number> {
+  if (args.length === 0 || args[0] === "--help" || args[0] === "-h") {
+    if (args.length === 0) exitWithUsage("name a lab to run", generalUsage());
+    console.log(generalUsage());
+    return exitStatus.ok;
+  }
+  let lab: Lab<Values> | undefined;
+  let values: Values;
+  let options: Values;
+  try {
+    lab = await loadLab(args[0]);
+    values = parseOptions(lab, args.slice(1));
+    if (values.help) {
+      console.log(labUsage(lab));
+      return exitStatus.ok;
+    }
+    if (values.clock === "virtual" && lab.realClockOnly) {
+      throw new UsageError(`${lab.name} cannot run on the virtual clock: ${lab.realClockOnly}`);
+    }
+    options = lab.parse(values);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    exitWithUsage(error.message, lab ? labUsage(lab) : generalUsage());
+  }
+
+  const runtime = runtimes[(values.runtime as string | undefined) ?? defaultRuntime];
+  const clockKind = (values.clock as string | undefined) ?? lab.defaultClock;
+  const clock = clockKind === "virtual" ? virtualClock() : realClock();
+  const tracer = values.trace ? textTracer((line) => console.error(line)) : undefined;
+
+  // Ctrl-C halts the run, so that every task's cleanup runs; a second one
+  // exits at once.
+  const interrupt = new AbortController();
+  const onInterrupt = () => {
+    if (interrupt.signal.aborted) Deno.exit(exitStatus.interrupted);
+    interrupt.abort(new DOMException("interrupted by Ctrl-C", "AbortError"));
+  };
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  const main = lab.main;
+  const root = function* () {
+    return yield* main(options);
+  };
+  Object.defineProperty(root, "name", { value: lab.name });
+  try {
+    const status = await runtime.run(root, { clock, tracer, signal: interrupt.signal });
+    return status ?? exitStatus.ok;
+  } catch (error) {
+    if (interrupt.signal.aborted) return exitStatus.interrupted;
+    const color = useColor(Deno.stderr);
+    console.error(`${paint("error:", 31, color)} ${lab.name} failed under ${runtime.name}:`);
+    console.error(error);
+    return exitStatus.failed;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await runLabCommand(Deno.args));
+}
