@@ -5,25 +5,67 @@
  * @module
  */
 
-/** A `timeout(ms, op)` whose deadline passed before `op` finished. */
+/**
+ * A `timeout(ms, op)` whose deadline passed before `op` finished.
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError } from "../mod.ts";
+ *
+ * const error = new TimeoutError(100);
+ * if (error.message !== "timed out after 100 ms") throw error;
+ * ```
+ */
 export class TimeoutError extends Error {
+  /** Always `"TimeoutError"`. */
   override name = "TimeoutError";
+  /** An error for a deadline of `ms` milliseconds. */
   constructor(readonly ms: number) {
     super(`timed out after ${ms} ms`);
   }
 }
 
-/** Thrown by joining a task that was halted before it could finish. */
+/**
+ * Thrown by joining a task that was halted before it could finish.
+ *
+ * @example
+ * ```ts
+ * import { HaltedError } from "../mod.ts";
+ *
+ * const error = new HaltedError("Task#1 worker (halted)");
+ * if (!error.message.startsWith("Task#1 worker")) throw error;
+ * ```
+ */
 export class HaltedError extends Error {
+  /** Always `"HaltedError"`. */
   override name = "HaltedError";
+  /** An error naming the halted task (its `toString()`). */
   constructor(task: string) {
     super(`${task} was halted before it finished`);
   }
 }
 
-/** Thrown by `get()` on a queue that is closed and empty, and by `put` after `close`. */
+/**
+ * Thrown by `get()` on a queue that is closed and empty, and by `put` after
+ * `close`.
+ *
+ * @example
+ * ```ts
+ * import { createQueue, QueueClosedError } from "../mod.ts";
+ *
+ * const queue = createQueue<number>();
+ * queue.close();
+ * try {
+ *   queue.put(1);
+ * } catch (error) {
+ *   if (!(error instanceof QueueClosedError)) throw error;
+ * }
+ * ```
+ */
 export class QueueClosedError extends Error {
+  /** Always `"QueueClosedError"`. */
   override name = "QueueClosedError";
+  /** An error for a closed queue. */
   constructor() {
     super("the queue is closed");
   }

@@ -18,6 +18,7 @@
  * instructions of `instructions.ts`; labs never yield anything by hand.
  */
 export interface Operation<T> {
+  /** Start the operation: an iterator that yields instructions and returns `T`. */
   [Symbol.iterator](): Iterator<unknown, T, unknown>;
 }
 

@@ -161,13 +161,16 @@ export function all<const T extends readonly Operation<unknown>[]>(
  *
  * @example
  * ```ts
- * import { race, runtimes, sleep } from "../mod.ts";
+ * import { race, runtimes, sleep, virtualClock } from "../mod.ts";
  *
  * function* after(ms: number, value: string) {
  *   yield* sleep(ms);
  *   return value;
  * }
- * const winner = await runtimes.generator.run(() => race([after(20, "slow"), after(10, "fast")]));
+ * const winner = await runtimes.generator.run(
+ *   () => race([after(20, "slow"), after(10, "fast")]),
+ *   { clock: virtualClock() },
+ * );
  * if (winner !== "fast") throw new Error(winner);
  * ```
  */

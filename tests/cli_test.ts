@@ -1,0 +1,152 @@
+// The lab runner as a user meets it: subprocesses, exit statuses, usage
+// errors, a user's own lab file, and Ctrl-C.
+
+import { equal, match, ok } from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { runtimeNames } from "../runtimes/registry.ts";
+
+const labScript = fileURLToPath(new URL("../tools/lab.ts", import.meta.url));
+
+async function lab(args: string[], env: Record<string, string> = {}) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-env", labScript, ...args],
+    env: { NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+for (const runtime of runtimeNames) {
+  Deno.test(`cli: countdown --runtime ${runtime} --clock virtual prints the 12 lines and exits 0`, async () => {
+    const { code, stdout } = await lab(["countdown", "--runtime", runtime, "--clock", "virtual"]);
+    equal(code, 0);
+    const lines = stdout.trimEnd().split("\n");
+    equal(lines.length, 12);
+    equal(lines[0], "0.300s\t\t\tC = 3");
+    equal(lines[11], "6.000s\t\tB = 1");
+  });
+}
+
+Deno.test("cli: --trace writes lifecycle events to stderr, output stays on stdout", async () => {
+  const { code, stdout, stderr } = await lab(["countdown", "--clock", "virtual", "--trace"]);
+  equal(code, 0);
+  equal(stdout.trimEnd().split("\n").length, 12);
+  match(stderr, /#1 countdown A\s+suspend sleep 700/);
+  match(stderr, /6\.000s #0 countdown\s+return/);
+});
+
+const usageCases: [string, string[], RegExp][] = [
+  [
+    "an unknown runtime",
+    ["countdown", "--runtime", "threads"],
+    /unknown runtime 'threads'; allowed: /,
+  ],
+  [
+    "an unknown clock",
+    ["countdown", "--clock", "sundial"],
+    /unknown clock 'sundial'; allowed: real or virtual/,
+  ],
+  ["an unknown option", ["countdown", "--fast"], /unknown option --fast; allowed: .*--blocking/],
+  ["a missing value", ["countdown", "--runtime"], /--runtime needs a value: one of /],
+  ["an unknown lab", ["tetris"], /unknown lab 'tetris'; allowed: countdown/],
+  ["a stray argument", ["countdown", "now"], /unexpected argument 'now'/],
+  ["no lab at all", [], /name a lab to run/],
+];
+
+for (const [what, args, message] of usageCases) {
+  Deno.test(`cli: ${what} is a usage error: one line naming it, the usage, exit 2`, async () => {
+    const { code, stdout, stderr } = await lab(args);
+    equal(code, 2);
+    equal(stdout, "");
+    const [first, ...rest] = stderr.split("\n");
+    match(first, /^error: /);
+    match(first, message);
+    ok(rest.join("\n").includes("Usage: deno task lab"));
+    ok(!stderr.includes("\x1b["), "NO_COLOR is honoured");
+  });
+}
+
+Deno.test("cli: --help prints the lab's usage and exits 0", async () => {
+  const { code, stdout } = await lab(["countdown", "--help"]);
+  equal(code, 0);
+  match(stdout, /Usage: deno task lab:countdown/);
+  match(stdout, /--blocking/);
+});
+
+Deno.test("cli: a user's own lab file runs; its answer is the exit status", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    const verbs = new URL("../runtimes/verbs.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      file,
+      `import { log, sleep } from "${verbs}";\n` +
+        `export default function* exercise() {\n` +
+        `  yield* sleep(5);\n  yield* log("my lab ran");\n  return 1;\n}\n`,
+    );
+    const { code, stdout } = await lab([file, "--clock", "virtual"]);
+    equal(stdout, "my lab ran\n");
+    equal(code, 1);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("cli: a lab that throws exits 1 with the error on stderr", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(
+      file,
+      `export default function* broken() { throw new Error("kaput"); }\n`,
+    );
+    const { code, stderr } = await lab([file]);
+    equal(code, 1);
+    match(stderr, /kaput/);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("cli: Ctrl-C halts the run, cleanup runs, exit 130", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    const verbs = new URL("../runtimes/verbs.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      file,
+      `import { log, suspend } from "${verbs}";\n` +
+        `export default function* waiter() {\n` +
+        `  try {\n    yield* log("waiting");\n    yield* suspend();\n` +
+        `  } finally {\n    console.log("cleanup ran");\n  }\n}\n`,
+    );
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", "--allow-env", labScript, file],
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    while (!seen.includes("waiting\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+    }
+    child.kill("SIGINT");
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+    }
+    const status = await child.status;
+    await child.stderr.cancel();
+    equal(status.code, 130);
+    equal(seen, "waiting\ncleanup ran\n");
+  } finally {
+    await Deno.remove(file);
+  }
+});

@@ -1,0 +1,45 @@
+// The clocks: virtual time jumps to the next deadline and fires ties in
+// arming order; `block` advances it synchronously; the real clock's `block`
+// really blocks the thread.
+
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { realClock, virtualClock } from "../runtimes/clock.ts";
+
+Deno.test("virtual clock: idle() jumps to the next deadline and fires ties in arming order", () => {
+  const clock = virtualClock();
+  const fired: string[] = [];
+  clock.setTimer(20, () => fired.push(`b at ${clock.now()}`));
+  clock.setTimer(10, () => fired.push(`a at ${clock.now()}`));
+  clock.setTimer(20, () => fired.push(`c at ${clock.now()}`));
+  const cancelled = clock.setTimer(15, () => fired.push("cancelled (should not fire)"));
+  clock.clearTimer(cancelled);
+  equal(clock.now(), 0);
+  equal(clock.idle(), true);
+  deepEqual(fired, ["a at 10"]);
+  equal(clock.idle(), true);
+  deepEqual(fired, ["a at 10", "b at 20", "c at 20"]);
+  equal(clock.idle(), false);
+  equal(clock.now(), 20);
+});
+
+Deno.test("virtual clock: block() advances time at once and fires nothing; overdue timers fire at the next idle", () => {
+  const clock = virtualClock();
+  const fired: number[] = [];
+  clock.setTimer(10, () => fired.push(clock.now()));
+  clock.block(25);
+  equal(clock.now(), 25);
+  deepEqual(fired, []);
+  clock.idle();
+  deepEqual(fired, [25]);
+});
+
+Deno.test("real clock: block() blocks the thread for at least the time asked", () => {
+  const clock = realClock();
+  let timerRan = false;
+  const timer = clock.setTimer(0, () => timerRan = true);
+  const before = clock.now();
+  clock.block(20);
+  ok(clock.now() - before >= 19.5);
+  equal(timerRan, false, "no timer can run while the thread is blocked");
+  clock.clearTimer(timer);
+});

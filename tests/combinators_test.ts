@@ -1,0 +1,300 @@
+// What every runtime shares (DESIGN.md): `all`, `race`, `timeout` and
+// `moveOnAfter` behave alike; whatever loses is cancelled and its cleanup has
+// finished before the combinator answers. Also the queue, `call` and the
+// virtual clock. Each scenario runs under every registered runtime.
+
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { runtimes } from "../runtimes/registry.ts";
+import { createQueue } from "../runtimes/queue.ts";
+import { virtualClock } from "../runtimes/clock.ts";
+import {
+  all,
+  call,
+  ensure,
+  moveOnAfter,
+  now,
+  race,
+  sleep,
+  spawn,
+  suspend,
+  timeout,
+} from "../runtimes/verbs.ts";
+import type { Operation } from "../runtimes/types.ts";
+import { tell } from "./harness.ts";
+
+/** Sleep `ms`, note how it ended, and answer `value`. */
+function* contender<T>(
+  note: (text: string) => void,
+  name: string,
+  ms: number,
+  value: T,
+): Operation<T> {
+  yield* ensure(() => note(`${name} cleaned up`));
+  try {
+    yield* sleep(ms);
+    return value;
+  } finally {
+    note(`${name} ended`);
+  }
+}
+
+function* failAfter(ms: number, message: string): Operation<never> {
+  yield* sleep(ms);
+  throw new Error(message);
+}
+
+for (const runtime of Object.values(runtimes)) {
+  const name = runtime.name;
+
+  Deno.test(`${name}: race answers the first to settle; losers are cleaned up before it returns`, async () => {
+    const story = await tell(runtime, function* (note) {
+      const winner = yield* race([
+        contender(note, "slow", 20, "slow"),
+        contender(note, "fast", 10, "fast"),
+      ]);
+      note(`race answered ${winner}`);
+    });
+    deepEqual(story.notes, [
+      "10 fast ended",
+      "10 fast cleaned up",
+      "10 slow ended",
+      "10 slow cleaned up",
+      "10 race answered fast",
+    ]);
+  });
+
+  Deno.test(`${name}: race settles synchronously with an operation that needs no time`, async () => {
+    const story = await tell(runtime, function* (note) {
+      const winner = yield* race([
+        contender(note, "sleeper", 10, "sleeper"),
+        (function* () {
+          return "instant";
+        })(),
+      ]);
+      note(`race answered ${winner}`);
+    });
+    deepEqual(story.notes, ["0 sleeper ended", "0 sleeper cleaned up", "0 race answered instant"]);
+  });
+
+  Deno.test(`${name}: race throws the first error, after cleaning up the rest`, async () => {
+    const story = await tell(runtime, function* (note) {
+      try {
+        yield* race([contender(note, "slow", 20, 1), failAfter(5, "lost early")]);
+      } catch (error) {
+        note(`caught ${(error as Error).message}`);
+      }
+    });
+    deepEqual(story.notes, ["5 slow ended", "5 slow cleaned up", "5 caught lost early"]);
+  });
+
+  Deno.test(`${name}: all answers every result in order`, async () => {
+    const story = await tell(runtime, function* (note) {
+      const values = yield* all([
+        contender(note, "a", 30, "a"),
+        contender(note, "b", 10, "b"),
+        contender(note, "c", 20, "c"),
+      ]);
+      note(`all answered ${values.join(",")}`);
+      note(`empty answered [${(yield* all([])).join()}]`);
+    });
+    deepEqual(story.notes, [
+      "10 b ended",
+      "10 b cleaned up",
+      "20 c ended",
+      "20 c cleaned up",
+      "30 a ended",
+      "30 a cleaned up",
+      "30 all answered a,b,c",
+      "30 empty answered []",
+    ]);
+  });
+
+  Deno.test(`${name}: all fails with the first error and cancels the rest first`, async () => {
+    const story = await tell(runtime, function* (note) {
+      try {
+        yield* all([contender(note, "a", 30, "a"), failAfter(10, "b failed")]);
+      } catch (error) {
+        note(`caught ${(error as Error).message}`);
+      }
+    });
+    deepEqual(story.notes, ["10 a ended", "10 a cleaned up", "10 caught b failed"]);
+  });
+
+  Deno.test(`${name}: timeout fails with TimeoutError after cancelling the operation`, async () => {
+    const story = await tell(runtime, function* (note) {
+      try {
+        yield* timeout(10, contender(note, "body", 100, "late"));
+      } catch (error) {
+        note(`caught ${(error as Error).name}: ${(error as Error).message}`);
+      }
+      note(`in time: ${yield* timeout(10, contender(note, "quick", 5, "quick"))}`);
+    });
+    deepEqual(story.notes, [
+      "10 body ended",
+      "10 body cleaned up",
+      "10 caught TimeoutError: timed out after 10 ms",
+      "15 quick ended",
+      "15 quick cleaned up",
+      "15 in time: quick",
+    ]);
+  });
+
+  Deno.test(`${name}: moveOnAfter answers undefined when the deadline passes`, async () => {
+    const story = await tell(runtime, function* (note) {
+      note(`late: ${yield* moveOnAfter(10, contender(note, "body", 100, "late"))}`);
+      note(`in time: ${yield* moveOnAfter(10, contender(note, "quick", 5, "quick"))}`);
+    });
+    deepEqual(story.notes, [
+      "10 body ended",
+      "10 body cleaned up",
+      "10 late: undefined",
+      "15 quick ended",
+      "15 quick cleaned up",
+      "15 in time: quick",
+    ]);
+  });
+
+  Deno.test(`${name}: nested timeouts: the inner expiring is caught inside the outer`, async () => {
+    const story = await tell(runtime, function* (note) {
+      const outer = yield* timeout(
+        100,
+        (function* () {
+          try {
+            yield* timeout(10, suspend());
+          } catch (error) {
+            note(`inner: ${(error as Error).message}`);
+          }
+          return "outer finished";
+        })(),
+      );
+      note(outer);
+    });
+    deepEqual(story.notes, ["10 inner: timed out after 10 ms", "10 outer finished"]);
+  });
+
+  Deno.test(`${name}: nested timeouts: the outer expiring first cancels the inner`, async () => {
+    const story = await tell(runtime, function* (note) {
+      try {
+        yield* timeout(
+          10,
+          (function* () {
+            try {
+              yield* timeout(100, suspend());
+            } catch (error) {
+              note(`inner caught ${(error as Error).message} (should not happen)`);
+            }
+          })(),
+        );
+      } catch (error) {
+        note(`outer: ${(error as Error).message}`);
+      }
+    });
+    deepEqual(story.notes, ["10 outer: timed out after 10 ms"]);
+  });
+
+  Deno.test(`${name}: nested timeouts expiring together: the outer wins`, async () => {
+    const story = await tell(runtime, function* (note) {
+      try {
+        yield* timeout(
+          50,
+          (function* () {
+            yield* sleep(40);
+            try {
+              yield* timeout(10, suspend());
+            } catch (error) {
+              note(`inner caught ${(error as Error).message} (should not happen)`);
+            }
+            yield* suspend();
+          })(),
+        );
+      } catch (error) {
+        note(`outer: ${(error as Error).message}`);
+      }
+    });
+    deepEqual(story.notes, ["50 outer: timed out after 50 ms"]);
+  });
+
+  Deno.test(`${name}: a queue get is a cancellation point, and a cancelled getter loses no value`, async () => {
+    const story = await tell(runtime, function* (note) {
+      const queue = createQueue<string>();
+      const early = yield* spawn(function* earlyGetter() {
+        note(`early got ${yield* queue.get()} (should not happen)`);
+      });
+      const late = yield* spawn(function* lateGetter() {
+        yield* sleep(1);
+        return yield* queue.get();
+      });
+      yield* sleep(5);
+      yield* early.halt();
+      queue.put("the only value");
+      note(`late got ${yield* late}`);
+      queue.close();
+      try {
+        yield* queue.get();
+      } catch (error) {
+        note((error as Error).message);
+      }
+    });
+    deepEqual(story.notes, ["5 late got the only value", "5 the queue is closed"]);
+  });
+
+  Deno.test(`${name}: a call's signal aborts when its task is halted`, async () => {
+    let release!: () => void;
+    const stuck = new Promise<void>((resolve) => release = resolve);
+    const story = await tell(runtime, function* (note) {
+      const caller = yield* spawn(function* caller() {
+        yield* call((signal) => {
+          signal.addEventListener("abort", () => note("signal aborted"));
+          return stuck;
+        });
+      });
+      // A sibling's halt, not a timeout: a call in flight stops virtual time.
+      yield* sleep(0);
+      yield* caller.halt();
+      note("caller halted");
+    });
+    release();
+    deepEqual(story.notes, ["0 signal aborted", "0 caller halted"]);
+  });
+
+  Deno.test(`${name}: the virtual clock jumps to the next deadline: twelve hours in no time`, async () => {
+    const story = await tell(runtime, function* (note) {
+      yield* sleep(12 * 60 * 60 * 1000);
+      note("woke");
+    });
+    deepEqual(story.notes, ["43200000 woke"]);
+  });
+
+  Deno.test(`${name}: the virtual clock does not move while a call is in flight`, async () => {
+    const story = await tell(runtime, function* (note) {
+      yield* spawn(function* sleeper() {
+        yield* sleep(1);
+        note("sleeper woke");
+      });
+      const value = yield* call(async () => {
+        // Several real host turns pass here; virtual time must stand still.
+        for (let turn = 0; turn < 3; turn++) {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+        return "settled";
+      });
+      note(`call ${value} at ${yield* now()}`);
+      yield* sleep(5);
+    });
+    deepEqual(story.notes, ["0 call settled at 0", "1 sleeper woke"]);
+  });
+
+  Deno.test(`${name}: a task's toString gives its id, name and state`, async () => {
+    const seen: string[] = [];
+    await runtime.run(function* main() {
+      const task = yield* spawn(function* worker() {
+        yield* sleep(1);
+      }, { name: "named worker" });
+      seen.push(String(task));
+      yield* task;
+      seen.push(String(task));
+    }, { clock: virtualClock() });
+    ok(/^Task#1 named worker \((pending|running)\)$/.test(seen[0]), seen[0]);
+    equal(seen[1], "Task#1 named worker (completed)");
+  });
+}

@@ -1,0 +1,346 @@
+// The `generator` runtime's column of DESIGN.md's semantics table, one test
+// per cell, plus what is particular to its scheduler (FIFO order, one host
+// timer). Every test runs in virtual time.
+
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { generator } from "../runtimes/generator.ts";
+import { virtualClock } from "../runtimes/clock.ts";
+import { block, call, ensure, now, scope, sleep, spawn, suspend } from "../runtimes/verbs.ts";
+import type { Clock, ClockTimer, Operation, Task } from "../runtimes/types.ts";
+import { tell } from "./harness.ts";
+
+Deno.test("generator: a child still running when its parent's body returns is halted, its cleanup runs", async () => {
+  const story = await tell(generator, function* (note) {
+    const middle = yield* spawn(function* middle() {
+      yield* spawn(function* child() {
+        try {
+          yield* sleep(1000);
+          note("child woke (should not happen)");
+        } finally {
+          note("child cleanup");
+        }
+      });
+      yield* sleep(10);
+      note("middle returns");
+    });
+    yield* middle;
+    note("middle joined");
+  });
+  deepEqual(story.notes, ["10 middle returns", "10 child cleanup", "10 middle joined"]);
+  equal(story.outcome, "ok undefined");
+});
+
+Deno.test("generator: scope exit halts every child still running", async () => {
+  const story = await tell(generator, function* (note) {
+    const value = yield* scope(function* (handle) {
+      for (const name of ["first", "second"]) {
+        handle.spawn(function* () {
+          try {
+            yield* suspend();
+          } finally {
+            note(`${name} halted`);
+          }
+        });
+      }
+      yield* sleep(5);
+      return "body value";
+    });
+    note(`scope answered ${value}`);
+  });
+  // Newest first: the second child is halted before the first.
+  deepEqual(story.notes, ["5 second halted", "5 first halted", "5 scope answered body value"]);
+});
+
+Deno.test("generator: a child's error halts its siblings and fails the parent with that error", async () => {
+  const story = await tell(generator, function* (note) {
+    yield* spawn(function* sibling() {
+      try {
+        yield* sleep(1000);
+      } finally {
+        note("sibling halted");
+      }
+    });
+    yield* spawn(function* failing() {
+      yield* sleep(10);
+      throw new Error("boom");
+    });
+    try {
+      yield* sleep(500);
+    } finally {
+      note("parent halted");
+    }
+  });
+  deepEqual(story.notes, ["10 parent halted", "10 sibling halted"]);
+  equal(story.outcome, "error Error: boom");
+});
+
+Deno.test("generator: the joiner of a failed task receives the error, and the parent fails too", async () => {
+  const story = await tell(generator, function* (note) {
+    const failing = yield* spawn(function* failing() {
+      yield* sleep(10);
+      throw new Error("boom");
+    });
+    try {
+      yield* failing;
+    } catch (error) {
+      note(`joiner caught ${(error as Error).message}`);
+    }
+    yield* sleep(100);
+    note("parent went on (should not happen)");
+  });
+  deepEqual(story.notes, ["10 joiner caught boom"]);
+  equal(story.outcome, "error Error: boom");
+});
+
+Deno.test("generator: a halt is return(): catch never sees it, finally and ensure run", async () => {
+  const story = await tell(generator, function* (note) {
+    const task = yield* spawn(function* worker() {
+      yield* ensure(() => note("ensure"));
+      try {
+        yield* sleep(1000);
+      } catch {
+        note("catch saw the halt (should not happen)");
+      } finally {
+        note("finally");
+      }
+    });
+    yield* sleep(10);
+    yield* task.halt();
+    note(`halted: ${task}`);
+  });
+  deepEqual(story.notes, ["10 finally", "10 ensure", "10 halted: Task#1 worker (halted)"]);
+});
+
+Deno.test("generator: async cleanup in a delegated finally lets the caller resume (Effection issue #1190)", async () => {
+  function* withAsyncCleanup(note: (text: string) => void) {
+    try {
+      yield* suspend();
+    } finally {
+      yield* sleep(5);
+      note("delegated finally finished its async cleanup");
+    }
+  }
+  const story = await tell(generator, function* (note) {
+    const task = yield* spawn(function* caller() {
+      yield* withAsyncCleanup(note);
+      note("caller resumed after the halted yield* (the hazard)");
+      yield* sleep(1);
+      note("caller ran on to its next suspension");
+    });
+    yield* sleep(10);
+    yield* task.halt();
+    note("halt returned");
+  });
+  // JavaScript's delegation loses the return once the inner finally yields:
+  // the caller's code after `yield*` runs until it suspends again. Async
+  // cleanup belongs in `ensure`.
+  deepEqual(story.notes, [
+    "15 delegated finally finished its async cleanup",
+    "15 caller resumed after the halted yield* (the hazard)",
+    "16 caller ran on to its next suspension",
+    "16 halt returned",
+  ]);
+});
+
+Deno.test("generator: ensure cleanups run newest first, after finally, and may do async work", async () => {
+  const story = await tell(generator, function* (note) {
+    yield* spawn(function* worker() {
+      yield* ensure(function* () {
+        yield* sleep(5);
+        note("first registered, ran last");
+      });
+      yield* ensure(function* () {
+        yield* sleep(5);
+        note("second registered, ran first");
+      });
+      try {
+        yield* sleep(10);
+      } finally {
+        note("finally");
+      }
+    });
+    yield* sleep(1);
+  });
+  // The root's body returns at 1, which halts the worker.
+  deepEqual(story.notes, [
+    "1 finally",
+    "6 second registered, ran first",
+    "11 first registered, ran last",
+  ]);
+});
+
+/** A clock that counts how many host timers are armed at once. */
+function countingClock(): { clock: Clock; mostArmed: () => number } {
+  const inner = virtualClock();
+  const armed = new Set<ClockTimer>();
+  let most = 0;
+  const clock: Clock = {
+    kind: inner.kind,
+    now: () => inner.now(),
+    setTimer(ms, fire) {
+      const timer: ClockTimer = inner.setTimer(ms, () => {
+        armed.delete(timer);
+        fire();
+      });
+      armed.add(timer);
+      most = Math.max(most, armed.size);
+      return timer;
+    },
+    clearTimer(timer) {
+      armed.delete(timer);
+      inner.clearTimer(timer);
+    },
+    block: (ms) => inner.block(ms),
+    idle: () => inner.idle(),
+  };
+  return { clock, mostArmed: () => most };
+}
+
+Deno.test("generator: its own timer heap keeps at most one host timer armed", async () => {
+  const { clock, mostArmed } = countingClock();
+  const woke: number[] = [];
+  await generator.run(function* () {
+    for (let i = 1; i <= 1000; i++) {
+      yield* spawn(function* () {
+        yield* sleep((i * 7919) % 1000 + 1);
+        woke.push(yield* now());
+      });
+    }
+    yield* sleep(2000);
+  }, { clock });
+  equal(woke.length, 1000);
+  deepEqual(woke, [...woke].sort((a, b) => a - b));
+  equal(mostArmed(), 1);
+});
+
+Deno.test("generator: scheduling is a FIFO run queue: tasks start in spawn order", async () => {
+  const story = await tell(generator, function* (note) {
+    for (const name of ["a", "b", "c"]) {
+      yield* spawn(function* () {
+        note(`${name} started`);
+        yield* sleep(0);
+        note(`${name} resumed`);
+      });
+    }
+    note("parent runs on before any child");
+    yield* sleep(1);
+  });
+  deepEqual(story.notes, [
+    "0 parent runs on before any child",
+    "0 a started",
+    "0 b started",
+    "0 c started",
+    "0 a resumed",
+    "0 b resumed",
+    "0 c resumed",
+  ]);
+});
+
+Deno.test("generator: a CPU-bound step blocks every task", async () => {
+  const story = await tell(generator, function* (note) {
+    yield* spawn(function* sleeper() {
+      yield* sleep(10);
+      note("sleeper woke");
+    });
+    yield* spawn(function* hog() {
+      yield* block(100);
+      note("hog done");
+    });
+    yield* sleep(200);
+  });
+  // The sleeper was due at 10 but could only run once the hog let go.
+  deepEqual(story.notes, ["100 hog done", "100 sleeper woke"]);
+});
+
+Deno.test("generator: a halted call's signal aborts, and the halt does not wait for its promise", async () => {
+  let aborted = false;
+  let release!: () => void;
+  const stuck = new Promise<void>((resolve) => release = resolve);
+  const story = await tell(generator, function* (note) {
+    const caller = yield* spawn(function* caller() {
+      yield* call((signal) => {
+        signal.addEventListener("abort", () => aborted = true);
+        return stuck;
+      });
+    });
+    yield* spawn(function* halter() {
+      yield* sleep(0);
+      yield* caller.halt();
+      note("caller halted");
+    });
+    yield* sleep(1);
+  });
+  release();
+  ok(aborted);
+  deepEqual(story.notes, ["0 caller halted"]);
+});
+
+Deno.test("generator: a task may halt itself; its cleanup runs and it ends halted", async () => {
+  const story = await tell(generator, function* (note) {
+    const task: Task<void> = yield* spawn(function* self(): Operation<void> {
+      try {
+        yield* sleep(5);
+        yield* task.halt();
+        note("after self-halt (should not happen)");
+      } finally {
+        note("self cleanup");
+      }
+    });
+    yield* sleep(10);
+    note(String(task));
+  });
+  deepEqual(story.notes, ["5 self cleanup", "10 Task#1 self (halted)"]);
+});
+
+Deno.test("generator: joining a halted task throws HaltedError", async () => {
+  const story = await tell(generator, function* (note) {
+    const task = yield* spawn(function* victim() {
+      yield* suspend();
+    });
+    yield* sleep(1);
+    yield* task.halt();
+    try {
+      yield* task;
+    } catch (error) {
+      note(`${(error as Error).name}: ${(error as Error).message}`);
+    }
+  });
+  deepEqual(story.notes, ["1 HaltedError: Task#1 victim (halted) was halted before it finished"]);
+});
+
+Deno.test("generator: a shielded scope finishes its cleanup before the halt goes through", async () => {
+  const story = await tell(generator, function* (note) {
+    const task = yield* spawn(function* worker() {
+      yield* scope(function* () {
+        yield* sleep(20);
+        note("shielded work finished");
+      }, { shield: true });
+      note("after the shielded scope (should not happen)");
+    });
+    yield* sleep(5);
+    yield* task.halt();
+    note("halt returned");
+  });
+  deepEqual(story.notes, ["20 shielded work finished", "20 halt returned"]);
+});
+
+Deno.test("generator: tracing records lifecycle events with names, and costs nothing when absent", async () => {
+  const story = await tell(generator, function* () {
+    const task = yield* spawn(function* worker() {
+      yield* sleep(5);
+      return 1;
+    });
+    yield* task;
+  });
+  const worker = story.events.filter((event) => event.name === "worker").map((event) =>
+    `${event.time} ${event.type}${event.reason ? ` ${event.reason}` : ""}`
+  );
+  deepEqual(worker, ["0 spawn", "0 start", "0 suspend sleep 5", "5 wake", "5 return"]);
+  equal(
+    await generator.run(function* () {
+      yield* sleep(0);
+      return "no tracer";
+    }),
+    "no tracer",
+  );
+});

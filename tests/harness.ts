@@ -1,0 +1,55 @@
+/**
+ * Test helpers: run an operation on a fresh virtual clock and keep a
+ * transcript of what happened, stamped with virtual time, so that a test
+ * asserts the whole story in one `deepEqual`.
+ *
+ * @module
+ */
+
+import { virtualClock } from "../runtimes/clock.ts";
+import type { Clock, Operation, Runtime, TraceEvent } from "../runtimes/types.ts";
+
+/** What a scenario did: its notes, the run's outcome, trace events. */
+export interface Story {
+  notes: string[];
+  outcome: string;
+  events: TraceEvent[];
+}
+
+/** Describe how a run ended: `ok <value>` or `error <Name>: <message>`. */
+export function describeOutcome(settled: PromiseSettledResult<unknown>): string {
+  if (settled.status === "fulfilled") return `ok ${String(settled.value)}`;
+  const error = settled.reason;
+  if (error instanceof AggregateError) {
+    return `error AggregateError [${
+      error.errors.map((each) => `${each.name}: ${each.message}`).join(", ")
+    }]`;
+  }
+  return error instanceof Error || error instanceof DOMException
+    ? `error ${error.name}: ${error.message}`
+    : `error ${String(error)}`;
+}
+
+/**
+ * Run `scenario(note)` under `runtime` on a virtual clock. `note(text)`
+ * records `<virtual ms> <text>`.
+ */
+export async function tell(
+  runtime: Runtime,
+  scenario: (note: (text: string) => void, clock: Clock) => Operation<unknown>,
+  options: { signal?: AbortSignal } = {},
+): Promise<Story> {
+  const clock = virtualClock();
+  const notes: string[] = [];
+  const events: TraceEvent[] = [];
+  const note = (text: string) => void notes.push(`${clock.now()} ${text}`);
+  const [settled] = await Promise.allSettled([
+    runtime.run(() => scenario(note, clock), {
+      clock,
+      tracer: (event) => void events.push(event),
+      output: (line) => note(`log ${line}`),
+      signal: options.signal,
+    }),
+  ]);
+  return { notes, outcome: describeOutcome(settled), events };
+}
