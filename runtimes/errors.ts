@@ -70,3 +70,36 @@ export class QueueClosedError extends Error {
     super("the queue is closed");
   }
 }
+
+/**
+ * How the `nursery` runtime delivers cancellation: thrown at a checkpoint
+ * (any operation that waits). `catch` sees it and must rethrow it; every
+ * later checkpoint in the cancelled scope throws it again, unless shielded.
+ *
+ * @example
+ * ```ts
+ * import { Cancelled, runtimes, sleep, spawn, virtualClock } from "../mod.ts";
+ *
+ * let seen = "";
+ * await runtimes.nursery.run(function* () {
+ *   const task = yield* spawn(function* worker() {
+ *     try {
+ *       yield* sleep(1000);
+ *     } catch (error) {
+ *       seen = error instanceof Cancelled ? "Cancelled" : "other";
+ *       throw error;
+ *     }
+ *   });
+ *   yield* task.halt();
+ * }, { clock: virtualClock() });
+ * if (seen !== "Cancelled") throw new Error(seen);
+ * ```
+ */
+export class Cancelled extends Error {
+  /** Always `"Cancelled"`. */
+  override name = "Cancelled";
+  /** An error naming the task or scope whose cancel scope was cancelled. */
+  constructor(where: string) {
+    super(`${where} was cancelled`);
+  }
+}

@@ -20,8 +20,10 @@ import { allOf, deadlineOf, raceOf } from "./combinators.ts";
 import { realClock } from "./clock.ts";
 import { HaltedError, QueueClosedError } from "./errors.ts";
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
-import { fifoOf, type FifoQueue, type QueueWaiter } from "./queue.ts";
+import { fifoOf, type FifoQueue } from "./queue.ts";
+import { RunQueue } from "./run_queue.ts";
 import { TimerHeap } from "./timer_heap.ts";
+import { CallWaiter, JoinWaiter, NEXT, startCall, TakeWaiter, THROW } from "./waits.ts";
 import type {
   Clock,
   ClockTimer,
@@ -37,9 +39,7 @@ import type {
   Tracer,
 } from "./types.ts";
 
-// How a frame is resumed from the run queue.
-const NEXT = 0; // iterator.next(value)
-const THROW = 1; // iterator.throw(value)
+// How a frame is resumed from the run queue (NEXT and THROW come from waits.ts).
 const RETURN = 2; // iterator.return(): the halt
 const START = 3; // first step
 const HALT = 4; // a halt requested from the queue (a parent crashing)
@@ -77,7 +77,7 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
       (frame.cleanups ??= []).push(instruction.fn);
       return run.answer(NEXT, undefined);
     case "call":
-      return startCall(frame, instruction.fn);
+      return call(frame, instruction.fn);
     case "now":
       return run.answer(NEXT, run.clock.now());
     case "suspend":
@@ -88,8 +88,9 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
     case "join":
       return join(frame, run.frameOf(instruction.task), false);
     case "halt": {
+      // Halting its own task (or an ancestor) leaves this frame halting too:
+      // the step loop then returns it instead of letting it wait.
       const target = run.frameOf(instruction.task);
-      if (target === frame.task) return run.answer(RETURN, undefined);
       haltFrame(target);
       return join(frame, target, true);
     }
@@ -105,89 +106,22 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
 
 const SUSPENDED = { toString: () => "suspend" };
 
-/** A `get` waiting on a queue. */
-class TakeWaiter<T> implements QueueWaiter<T> {
-  constructor(
-    readonly frame: Frame,
-    readonly epoch: number,
-    readonly queue: FifoQueue<T>,
-  ) {}
-  deliver(value: T): void {
-    this.frame.run.wakeWith(this.frame, this.epoch, NEXT, value);
-  }
-  closed(): void {
-    this.frame.run.wakeWith(this.frame, this.epoch, THROW, new QueueClosedError());
-  }
-}
-
 function take<T>(frame: Frame, queue: FifoQueue<T>): boolean {
   const got = queue.tryTake();
   if (got) return frame.run.answer(NEXT, got.value);
   if (queue.isClosed) return frame.run.answer(THROW, new QueueClosedError());
-  const waiter = new TakeWaiter(frame, frame.epoch, queue);
+  const waiter = new TakeWaiter(frame.run, frame, frame.epoch, queue);
   queue.wait(waiter);
   frame.waiting = waiter;
   return false;
 }
 
-/** A promise API in flight; its signal aborts when the caller is cancelled. */
-class CallWaiter {
-  done = false;
-  constructor(
-    readonly frame: Frame,
-    readonly epoch: number,
-    readonly controller: AbortController,
-  ) {}
-  settle(mode: number, value: unknown): void {
-    if (this.done) return;
-    this.done = true;
-    this.frame.run.inFlight--;
-    this.frame.run.wakeWith(this.frame, this.epoch, mode, value);
-  }
-  cancel(): void {
-    if (this.done) return;
-    this.done = true;
-    this.frame.run.inFlight--;
-    this.controller.abort();
-  }
-}
-
-function startCall(
-  frame: Frame,
-  fn: (signal: AbortSignal) => unknown,
-): boolean {
-  const run = frame.run;
-  const controller = new AbortController();
-  let result: unknown;
-  try {
-    result = fn(controller.signal);
-  } catch (error) {
-    return run.answer(THROW, error);
-  }
-  if (!isPromiseLike(result)) return run.answer(NEXT, result);
-  const waiter = new CallWaiter(frame, frame.epoch, controller);
-  run.inFlight++;
-  frame.waiting = waiter;
-  result.then(
-    (value) => waiter.settle(NEXT, value),
-    (error) => waiter.settle(THROW, error),
-  );
+function call(frame: Frame, fn: (signal: AbortSignal) => unknown): boolean {
+  const started = startCall(frame.run, frame, frame.epoch, fn);
+  if ("value" in started) return frame.run.answer(NEXT, started.value);
+  if ("error" in started) return frame.run.answer(THROW, started.error);
+  frame.waiting = started;
   return false;
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === "object" || typeof value === "function") &&
-    typeof (value as PromiseLike<unknown>).then === "function";
-}
-
-/** Waiting for another frame to settle: a join, or the end of a halt. */
-class JoinWaiter {
-  constructor(
-    readonly frame: Frame,
-    readonly epoch: number,
-    readonly target: Frame,
-    readonly forHalt: boolean,
-  ) {}
 }
 
 function join(frame: Frame, target: Frame, forHalt: boolean): boolean {
@@ -208,13 +142,9 @@ function undoWaiting(frame: Frame): void {
   frame.waiting = undefined;
   frame.epoch++;
   if (waiting instanceof SleepTimer) waiting.armed = false;
-  else if (waiting instanceof TakeWaiter) waiting.queue.unwait(waiting);
-  else if (waiting instanceof CallWaiter) waiting.cancel();
-  else if (waiting instanceof JoinWaiter) {
-    const joiners = waiting.target.joiners;
-    const index = joiners ? joiners.indexOf(waiting) : -1;
-    if (index >= 0) joiners!.splice(index, 1);
-  }
+  else if (
+    waiting instanceof TakeWaiter || waiting instanceof CallWaiter || waiting instanceof JoinWaiter
+  ) waiting.cancel();
 }
 
 // ---------------------------------------------------------------------------
@@ -247,7 +177,7 @@ class Frame extends TaskBase<unknown> {
   children: Frame[] | undefined = undefined;
   settledChildren = 0;
   cleanups: (() => Operation<void> | void)[] | undefined = undefined;
-  joiners: JoinWaiter[] | undefined = undefined;
+  joiners: JoinWaiter<Frame>[] | undefined = undefined;
 
   constructor(
     readonly run: Run,
@@ -633,11 +563,7 @@ class Run {
   current: Frame | undefined = undefined;
   answerMode = NEXT;
   answerValue: unknown = undefined;
-  #frames: Frame[] = [];
-  #epochs: number[] = [];
-  #modes: number[] = [];
-  #values: unknown[] = [];
-  #head = 0;
+  #queue = new RunQueue<Frame>();
   #flushing = false;
   #flushScheduled = false;
   #done = false;
@@ -705,10 +631,7 @@ class Run {
   }
 
   enqueue(frame: Frame, epoch: number, mode: number, value: unknown): void {
-    this.#frames.push(frame);
-    this.#epochs.push(epoch);
-    this.#modes.push(mode);
-    this.#values.push(value);
+    this.#queue.push(frame, epoch, mode, value);
   }
 
   /** A wake-up from outside the drain loop (a timer, a promise, a queue). */
@@ -729,13 +652,7 @@ class Run {
     this.#flushScheduled = false;
     try {
       for (;;) {
-        while (this.#head < this.#frames.length) this.#runNext();
-        this.#frames.length =
-          this.#epochs.length =
-          this.#modes.length =
-          this.#values.length =
-            0;
-        this.#head = 0;
+        while (this.#queue.shift()) this.#runNext();
         if (this.#done || this.inFlight > 0 || !this.clock.idle()) break;
       }
     } finally {
@@ -744,12 +661,7 @@ class Run {
   }
 
   #runNext(): void {
-    const index = this.#head++;
-    const frame = this.#frames[index];
-    const epoch = this.#epochs[index];
-    const mode = this.#modes[index];
-    const value = this.#values[index];
-    this.#values[index] = undefined;
+    const { frame, epoch, mode, value } = this.#queue;
     if (mode === HALT) return haltFrame(frame);
     if (mode === CONTINUE_ENDING) return continueEnding(frame);
     if (frame.epoch !== epoch || frame.settled) return; // a stale wake-up

@@ -5,10 +5,12 @@
  */
 
 import { generator } from "./generator.ts";
+import { nursery } from "./nursery.ts";
 import type { Runtime } from "./types.ts";
 
 /**
- * The runtimes, by name: `generator` (Effection-style, own scheduler).
+ * The runtimes, by name: `generator` (Effection-style, own scheduler) and
+ * `nursery` (trio-style, own scheduler).
  *
  * @example
  * ```ts
@@ -21,6 +23,7 @@ import type { Runtime } from "./types.ts";
  */
 export const runtimes: Readonly<Record<string, Runtime>> = Object.freeze({
   generator,
+  nursery,
 });
 
 /** The names `--runtime` accepts. */

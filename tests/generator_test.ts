@@ -4,10 +4,9 @@
 
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { generator } from "../runtimes/generator.ts";
-import { virtualClock } from "../runtimes/clock.ts";
 import { block, call, ensure, now, scope, sleep, spawn, suspend } from "../runtimes/verbs.ts";
-import type { Clock, ClockTimer, Operation, Task } from "../runtimes/types.ts";
-import { tell } from "./harness.ts";
+import type { Operation, Task } from "../runtimes/types.ts";
+import { countingClock, tell } from "./harness.ts";
 
 Deno.test("generator: a child still running when its parent's body returns is halted, its cleanup runs", async () => {
   const story = await tell(generator, function* (note) {
@@ -169,33 +168,6 @@ Deno.test("generator: ensure cleanups run newest first, after finally, and may d
   ]);
 });
 
-/** A clock that counts how many host timers are armed at once. */
-function countingClock(): { clock: Clock; mostArmed: () => number } {
-  const inner = virtualClock();
-  const armed = new Set<ClockTimer>();
-  let most = 0;
-  const clock: Clock = {
-    kind: inner.kind,
-    now: () => inner.now(),
-    setTimer(ms, fire) {
-      const timer: ClockTimer = inner.setTimer(ms, () => {
-        armed.delete(timer);
-        fire();
-      });
-      armed.add(timer);
-      most = Math.max(most, armed.size);
-      return timer;
-    },
-    clearTimer(timer) {
-      armed.delete(timer);
-      inner.clearTimer(timer);
-    },
-    block: (ms) => inner.block(ms),
-    idle: () => inner.idle(),
-  };
-  return { clock, mostArmed: () => most };
-}
-
 Deno.test("generator: its own timer heap keeps at most one host timer armed", async () => {
   const { clock, mostArmed } = countingClock();
   const woke: number[] = [];
@@ -343,4 +315,24 @@ Deno.test("generator: tracing records lifecycle events with names, and costs not
     }),
     "no tracer",
   );
+});
+
+Deno.test("generator: a scope body that halts its own task ends the task, cleanup included", async () => {
+  const story = await tell(generator, function* (note) {
+    const task: Task<void> = yield* spawn(function* self(): Operation<void> {
+      try {
+        yield* scope(function* () {
+          yield* sleep(5);
+          yield* task.halt();
+          note("scope body went on (should not happen)");
+        });
+        note("task went on (should not happen)");
+      } finally {
+        note("task cleanup");
+      }
+    });
+    yield* sleep(10);
+    note(String(task));
+  });
+  deepEqual(story.notes, ["5 task cleanup", "10 Task#1 self (halted)"]);
 });

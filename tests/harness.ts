@@ -7,7 +7,7 @@
  */
 
 import { virtualClock } from "../runtimes/clock.ts";
-import type { Clock, Operation, Runtime, TraceEvent } from "../runtimes/types.ts";
+import type { Clock, ClockTimer, Operation, Runtime, TraceEvent } from "../runtimes/types.ts";
 
 /** What a scenario did: its notes, the run's outcome, trace events. */
 export interface Story {
@@ -52,4 +52,31 @@ export async function tell(
     }),
   ]);
   return { notes, outcome: describeOutcome(settled), events };
+}
+
+/** A clock that counts how many host timers are armed at once. */
+export function countingClock(): { clock: Clock; mostArmed: () => number } {
+  const inner = virtualClock();
+  const armed = new Set<ClockTimer>();
+  let most = 0;
+  const clock: Clock = {
+    kind: inner.kind,
+    now: () => inner.now(),
+    setTimer(ms, fire) {
+      const timer: ClockTimer = inner.setTimer(ms, () => {
+        armed.delete(timer);
+        fire();
+      });
+      armed.add(timer);
+      most = Math.max(most, armed.size);
+      return timer;
+    },
+    clearTimer(timer) {
+      armed.delete(timer);
+      inner.clearTimer(timer);
+    },
+    block: (ms) => inner.block(ms),
+    idle: () => inner.idle(),
+  };
+  return { clock, mostArmed: () => most };
 }

@@ -1,0 +1,736 @@
+/**
+ * The `nursery` runtime: trio's (and curio's) model on a scheduler of its
+ * own.
+ *
+ * - One FIFO run queue of resumptions, drained in a loop, as in `generator`.
+ * - One host timer per sleep or deadline.
+ * - Every task and every scope is a nursery with a cancel scope: a body that
+ *   returns waits for its children; a failing child cancels its siblings,
+ *   and the parent fails with an `AggregateError` of every error (even one).
+ * - Cancellation is `Cancelled`, thrown at a checkpoint (any operation that
+ *   waits). It is level-triggered: every later checkpoint in a cancelled
+ *   scope throws it again, unless a shielded scope stands in between. So
+ *   `catch` sees it and must rethrow it, and async cleanup needs a shield.
+ * - `timeout` and `moveOnAfter` are cancel scopes with deadlines; when two
+ *   expire together, the outermost catches the `Cancelled`.
+ *
+ * The sections below (instructions, tasks, scopes, timers, errors, run) come
+ * in the same order in every adapter, so that any two diff side by side.
+ *
+ * @module
+ */
+
+import { allOf, raceOf } from "./combinators.ts";
+import { realClock } from "./clock.ts";
+import { Cancelled, HaltedError, QueueClosedError, TimeoutError } from "./errors.ts";
+import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
+import { fifoOf, type FifoQueue } from "./queue.ts";
+import { RunQueue } from "./run_queue.ts";
+import { CallWaiter, JoinWaiter, NEXT, startCall, TakeWaiter, THROW } from "./waits.ts";
+import type {
+  Clock,
+  ClockTimer,
+  Operation,
+  OperationFn,
+  RunOptions,
+  Runtime,
+  ScopeHandle,
+  SpawnOptions,
+  Task,
+  TaskState,
+  TraceEventType,
+  Tracer,
+} from "./types.ts";
+
+// How a frame is resumed from the run queue (NEXT and THROW come from waits.ts).
+const START = 3; // first step
+const CONTINUE_ENDING = 5; // a child or cleanup finished: go on ending
+
+// ---------------------------------------------------------------------------
+// Instructions: what each runtime-neutral instruction means here. Every
+// instruction that waits is a checkpoint: in a cancelled scope it throws
+// `Cancelled` instead of waiting. `dispatch` either answers at once or
+// leaves the frame waiting and returns false.
+// ---------------------------------------------------------------------------
+
+function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
+  const run = frame.run;
+  switch (instruction.kind) {
+    case "sleep":
+      if (checkpoint(frame)) return true;
+      if (instruction.ms <= 0) run.enqueue(frame, frame.epoch, NEXT, undefined);
+      else frame.waiting = new SleepWait(frame, instruction.ms);
+      return false;
+    case "spawn":
+      return run.answer(
+        NEXT,
+        spawnTask(frame, instruction.fn, taskName(instruction.fn, instruction.name)),
+      );
+    case "scope":
+      return enterNested(frame, SCOPE, scopeBody(instruction.body), instruction.shield);
+    case "all":
+      return enterNested(frame, SCOPE, () => allOf(instruction.operations), false);
+    case "race":
+      return enterNested(frame, SCOPE, () => raceOf(instruction.operations), false);
+    case "deadline": {
+      const nested = enterNested(frame, DEADLINE, () => instruction.operation, false);
+      (frame.waiting as Frame).deadline = instruction;
+      return nested;
+    }
+    case "ensure":
+      (frame.cleanups ??= []).push(instruction.fn);
+      return run.answer(NEXT, undefined);
+    case "call":
+      if (checkpoint(frame)) return true;
+      return call(frame, instruction.fn);
+    case "now":
+      return run.answer(NEXT, run.clock.now());
+    case "suspend":
+      if (checkpoint(frame)) return true;
+      frame.waiting = SUSPENDED;
+      return false;
+    case "take":
+      if (checkpoint(frame)) return true;
+      return take(frame, fifoOf(instruction.queue));
+    case "join":
+      if (checkpoint(frame)) return true;
+      return join(frame, run.frameOf(instruction.task), false);
+    case "halt": {
+      // The target is cancelled whatever happens next; waiting for it is a
+      // checkpoint (so a task that halts itself gets `Cancelled` right here).
+      const target = run.frameOf(instruction.task);
+      cancelScope(target);
+      if (checkpoint(frame)) return true;
+      return join(frame, target, true);
+    }
+    case "log":
+      run.output(instruction.text);
+      if (run.tracer) run.trace(frame, "log", { text: instruction.text });
+      return run.answer(NEXT, undefined);
+    case "block":
+      run.clock.block(instruction.ms);
+      return run.answer(NEXT, undefined);
+  }
+}
+
+const SUSPENDED = { toString: () => "suspend" };
+
+/** In a cancelled scope, answer with `Cancelled` (and return true). */
+function checkpoint(frame: Frame): boolean {
+  const cancelled = cancelledScope(frame);
+  if (cancelled === undefined) return false;
+  return frame.run.answer(THROW, new Cancelled(describeScope(cancelled)));
+}
+
+function take<T>(frame: Frame, queue: FifoQueue<T>): boolean {
+  const got = queue.tryTake();
+  if (got) return frame.run.answer(NEXT, got.value);
+  if (queue.isClosed) return frame.run.answer(THROW, new QueueClosedError());
+  const waiter = new TakeWaiter(frame.run, frame, frame.epoch, queue);
+  queue.wait(waiter);
+  frame.waiting = waiter;
+  return false;
+}
+
+function call(frame: Frame, fn: (signal: AbortSignal) => unknown): boolean {
+  const started = startCall(frame.run, frame, frame.epoch, fn);
+  if ("value" in started) return frame.run.answer(NEXT, started.value);
+  if ("error" in started) return frame.run.answer(THROW, started.error);
+  frame.waiting = started;
+  return false;
+}
+
+function join(frame: Frame, target: Frame, forHalt: boolean): boolean {
+  const run = frame.run;
+  if (target.settled) {
+    if (forHalt) return run.answer(NEXT, undefined);
+    return run.answer(outcomeMode(target), outcomeValue(target));
+  }
+  const waiter = new JoinWaiter(frame, frame.epoch, target, forHalt);
+  (target.joiners ??= []).push(waiter);
+  frame.waiting = waiter;
+  return false;
+}
+
+/** Stop waiting for whatever the frame waits on (it is being cancelled). */
+function undoWaiting(frame: Frame): void {
+  const waiting = frame.waiting;
+  frame.waiting = undefined;
+  frame.epoch++;
+  if (
+    waiting instanceof SleepWait || waiting instanceof TakeWaiter ||
+    waiting instanceof CallWaiter || waiting instanceof JoinWaiter
+  ) waiting.cancel();
+}
+
+// ---------------------------------------------------------------------------
+// Tasks: a frame is one driven generator with its own cancel scope. A task
+// is a frame of kind TASK; a scope, a combinator, a deadline and an `ensure`
+// cleanup run in nested frames of the same task.
+// ---------------------------------------------------------------------------
+
+const TASK = 0;
+const SCOPE = 1;
+const CLEANUP = 2;
+const DEADLINE = 3;
+
+type Outcome = "completed" | "failed" | "halted";
+
+class Frame extends TaskBase<unknown> {
+  state: TaskState = "pending";
+  /** Bumped whenever the frame leaves a wait: older wake-ups are stale. */
+  epoch = 0;
+  /** This frame's own cancel scope has been cancelled. */
+  cancelled = false;
+  /** The body has finished: wait for children, run cleanups, settle. */
+  ending = false;
+  settled = false;
+  /** The body ended by letting a `Cancelled` out. */
+  endedCancelled = false;
+  outcome: Outcome | undefined = undefined;
+  result: unknown = undefined;
+  iterator: Iterator<unknown, unknown, unknown> | undefined = undefined;
+  waiting: unknown = undefined;
+  children: Frame[] | undefined = undefined;
+  liveChildren = 0;
+  cleanups: (() => Operation<void> | void)[] | undefined = undefined;
+  joiners: JoinWaiter<Frame>[] | undefined = undefined;
+  /** The errors the frame will fail with: its body's, then its children's. */
+  errors: unknown[] | undefined = undefined;
+  childFailed = false;
+  /** For a DEADLINE frame: its `timeout`/`moveOnAfter`, and its armed timer. */
+  deadline: { ms: number; fail: boolean } | undefined = undefined;
+  deadlineTimer: ClockTimer | undefined = undefined;
+  expired = false;
+
+  constructor(
+    readonly run: Run,
+    readonly kind: number,
+    /** The task this frame belongs to (itself for a task). */
+    readonly task: Frame,
+    /** Where it lives: the frame it was spawned into, or entered from. */
+    readonly parent: Frame | undefined,
+    readonly start: (frame: Frame) => Operation<unknown>,
+    readonly id: number,
+    readonly name: string,
+    readonly shield: boolean,
+  ) {
+    super();
+    if (kind === TASK) this.task = this;
+  }
+}
+
+function spawnTask(parent: Frame, fn: OperationFn<unknown>, name: string): Frame {
+  const run = parent.run;
+  const child = new Frame(run, TASK, undefined!, parent, fn, run.nextId++, name, false);
+  (parent.children ??= []).push(child);
+  parent.liveChildren++;
+  if (run.tracer) run.trace(child, "spawn");
+  run.enqueue(child, 0, START, undefined);
+  return child;
+}
+
+function startFrame(frame: Frame): void {
+  frame.state = "running";
+  if (frame.run.tracer && frame.kind === TASK) frame.run.trace(frame, "start");
+  if (frame.kind === DEADLINE) armDeadline(frame);
+  try {
+    frame.iterator = frame.start(frame)[Symbol.iterator]();
+  } catch (error) {
+    endBody(frame, THROW, error);
+    return;
+  }
+  step(frame, NEXT, undefined);
+}
+
+/** Drive a frame's generator until it waits or ends. */
+function step(frame: Frame, mode: number, value: unknown): void {
+  const run = frame.run;
+  const outer = run.current;
+  run.current = frame;
+  try {
+    for (;;) {
+      const iterator = frame.iterator!;
+      let result: IteratorResult<unknown, unknown>;
+      try {
+        if (mode === NEXT) result = iterator.next(value);
+        else {
+          if (!iterator.throw) throw value;
+          result = iterator.throw(value);
+        }
+      } catch (error) {
+        endBody(frame, THROW, error);
+        return;
+      }
+      if (result.done) {
+        endBody(frame, NEXT, result.value);
+        return;
+      }
+      let instruction: AnyInstruction;
+      try {
+        instruction = asInstruction(result.value);
+      } catch (error) {
+        mode = THROW;
+        value = error;
+        continue;
+      }
+      if (dispatch(frame, instruction)) {
+        mode = run.answerMode;
+        value = run.answerValue;
+        run.answerValue = undefined;
+        continue;
+      }
+      if (run.tracer) run.trace(frame, "suspend", { reason: instruction.describe() });
+      return;
+    }
+  } finally {
+    run.current = outer;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Scopes: cancel scopes, nested frames and the end of a frame's life. When
+// a body ends, however it ends: the frame waits for all its children; then
+// its `ensure` cleanups run newest first, shielded; then it settles.
+// ---------------------------------------------------------------------------
+
+function scopeBody(
+  body: (handle: ScopeHandle) => Operation<unknown>,
+): (frame: Frame) => Operation<unknown> {
+  return (frame) => body(new NurseryScopeHandle(frame));
+}
+
+class NurseryScopeHandle implements ScopeHandle {
+  constructor(readonly frame: Frame) {}
+
+  spawn<T>(fn: OperationFn<T>, options?: SpawnOptions): Task<T> {
+    const frame = this.frame;
+    if (frame.settled) {
+      throw new Error(
+        `cannot spawn ${
+          taskName(fn, options?.name)
+        }: its nursery has closed (the scope and all its children finished); spawn while the scope is open`,
+      );
+    }
+    const child = spawnTask(frame, fn, taskName(fn, options?.name));
+    frame.run.wake();
+    return child as Task<T>;
+  }
+
+  cancel(): void {
+    cancelScope(this.frame);
+    this.frame.run.wake();
+  }
+}
+
+function enterNested(
+  owner: Frame,
+  kind: number,
+  start: (frame: Frame) => Operation<unknown>,
+  shield: boolean,
+): boolean {
+  const run = owner.run;
+  const task = owner.task;
+  const nested = new Frame(run, kind, task, owner, start, task.id, task.name, shield);
+  owner.waiting = nested;
+  run.enqueue(nested, 0, START, undefined);
+  return false;
+}
+
+/** The innermost cancelled scope around a frame, up to the first shield. */
+function cancelledScope(frame: Frame | undefined): Frame | undefined {
+  for (let scope = frame; scope !== undefined; scope = scope.parent) {
+    if (scope.cancelled) return scope;
+    if (scope.shield) return undefined;
+  }
+  return undefined;
+}
+
+function describeScope(frame: Frame): string {
+  if (frame.kind === TASK) return frame.toString();
+  const what = frame.kind === DEADLINE ? "the deadline" : "a scope";
+  return `${what} in ${frame.task}`;
+}
+
+/** Cancel a frame's scope: every checkpoint inside it now throws `Cancelled`. */
+function cancelScope(frame: Frame): void {
+  if (frame.settled || frame.cancelled) return;
+  frame.cancelled = true;
+  const run = frame.run;
+  if (run.tracer && frame.kind === TASK) run.trace(frame, "cancel");
+  if (frame.state === "running" && frame.kind === TASK) frame.state = "halting";
+  deliverCancel(frame, new Cancelled(describeScope(frame)));
+}
+
+/** Wake every checkpoint waiting inside `frame`, down to shielded scopes. */
+function deliverCancel(frame: Frame, cancelled: Cancelled): void {
+  const waiting = frame.waiting;
+  if (waiting instanceof Frame) {
+    if (!waiting.shield) deliverCancel(waiting, cancelled);
+  } else if (waiting !== undefined) {
+    undoWaiting(frame);
+    frame.run.enqueue(frame, frame.epoch, THROW, cancelled);
+  }
+  const children = frame.children;
+  if (children) {
+    for (const child of children) if (!child.settled) deliverCancel(child, cancelled);
+  }
+}
+
+function endBody(frame: Frame, how: number, value: unknown): void {
+  frame.ending = true;
+  frame.iterator = undefined;
+  frame.waiting = undefined;
+  if (how === THROW) {
+    if (value instanceof Cancelled && cancelledScope(frame) !== undefined) {
+      frame.endedCancelled = true;
+    } else {
+      // An error in a nursery's body cancels the nursery, as in trio.
+      (frame.errors ??= []).push(value);
+      cancelScope(frame);
+    }
+  } else {
+    frame.result = value;
+  }
+  continueEnding(frame);
+}
+
+function continueEnding(frame: Frame): void {
+  if (frame.liveChildren > 0) return; // goes on when the last child settles
+  const cleanups = frame.cleanups;
+  while (cleanups && cleanups.length > 0) {
+    const cleanup = cleanups.pop()!;
+    let operation: Operation<void> | void;
+    try {
+      operation = cleanup();
+    } catch (error) {
+      (frame.errors ??= []).push(error);
+      continue;
+    }
+    if (operation) {
+      const nested = new Frame(
+        frame.run,
+        CLEANUP,
+        frame.task,
+        frame,
+        () => operation,
+        frame.task.id,
+        frame.task.name,
+        true,
+      );
+      frame.run.enqueue(nested, 0, START, undefined);
+      return; // goes on when the cleanup settles
+    }
+  }
+  settle(frame);
+}
+
+function settle(frame: Frame): void {
+  const run = frame.run;
+  decideOutcome(frame);
+  frame.settled = true;
+  frame.ending = false;
+  frame.state = frame.outcome!;
+  if (frame.deadlineTimer) run.clock.clearTimer(frame.deadlineTimer);
+  if (run.tracer && frame.kind === TASK) {
+    const type: TraceEventType = frame.outcome === "completed"
+      ? "return"
+      : frame.outcome === "failed"
+      ? "throw"
+      : "halt";
+    run.trace(frame, type, type === "throw" ? { error: frame.result } : undefined);
+  }
+  const joiners = frame.joiners;
+  if (joiners) {
+    frame.joiners = undefined;
+    const mode = outcomeMode(frame);
+    const value = outcomeValue(frame);
+    for (const waiter of joiners) {
+      if (waiter.forHalt) run.resume(waiter.frame, waiter.epoch, NEXT, undefined);
+      else run.resume(waiter.frame, waiter.epoch, mode, value);
+    }
+  }
+  const parent = frame.parent;
+  if (parent === undefined) {
+    run.finish(frame);
+  } else if (frame.kind === TASK) {
+    childSettled(parent, frame);
+  } else if (frame.kind === CLEANUP) {
+    if (frame.outcome === "failed") (parent.errors ??= []).push(frame.result);
+    run.enqueue(parent, 0, CONTINUE_ENDING, undefined);
+  } else {
+    nestedSettled(parent, frame);
+  }
+}
+
+/**
+ * How a frame ended: failed with its errors; or cancelled, which this
+ * frame's scope catches only when it was cancelled itself and no scope
+ * around it was (so when two deadlines expire together, the outermost wins);
+ * or completed.
+ */
+function decideOutcome(frame: Frame): void {
+  if (frame.errors) {
+    frame.outcome = "failed";
+    frame.result = frame.childFailed
+      ? new AggregateError(frame.errors, `${describeFailures(frame)}`)
+      : frame.errors[0];
+  } else if (frame.endedCancelled) {
+    const caught = frame.kind === TASK ||
+      (frame.cancelled && cancelledScope(frame.parent) === undefined);
+    frame.outcome = caught ? "halted" : "failed";
+    if (!caught) frame.result = new Cancelled(describeScope(cancelledScope(frame.parent)!));
+  } else {
+    frame.outcome = "completed";
+  }
+}
+
+function nestedSettled(owner: Frame, nested: Frame): void {
+  const run = owner.run;
+  owner.waiting = undefined;
+  if (nested.outcome !== "halted") {
+    run.enqueue(owner, owner.epoch, outcomeMode(nested), nested.result);
+  } else if (nested.kind === DEADLINE && nested.expired && nested.deadline!.fail) {
+    run.enqueue(owner, owner.epoch, THROW, new TimeoutError(nested.deadline!.ms));
+  } else {
+    run.enqueue(owner, owner.epoch, NEXT, undefined);
+  }
+}
+
+function childSettled(parent: Frame, child: Frame): void {
+  const children = parent.children!;
+  parent.liveChildren--;
+  if (children.length > 32 && parent.liveChildren * 2 < children.length) {
+    parent.children = children.filter((each) => !each.settled);
+  }
+  if (child.outcome === "failed") childFailed(parent, child.result);
+  if (parent.ending && parent.liveChildren === 0) {
+    parent.run.enqueue(parent, 0, CONTINUE_ENDING, undefined);
+  }
+}
+
+function outcomeMode(frame: Frame): number {
+  return frame.outcome === "completed" ? NEXT : THROW;
+}
+
+function outcomeValue(frame: Frame): unknown {
+  return frame.outcome === "halted" ? new HaltedError(frame.toString()) : frame.result;
+}
+
+// ---------------------------------------------------------------------------
+// Timers: one host timer per sleep, and one per deadline.
+// ---------------------------------------------------------------------------
+
+class SleepWait {
+  readonly timer: ClockTimer;
+  constructor(readonly frame: Frame, ms: number) {
+    const epoch = frame.epoch;
+    this.timer = frame.run.clock.setTimer(
+      ms,
+      () => frame.run.wakeWith(frame, epoch, NEXT, undefined),
+    );
+  }
+  cancel(): void {
+    this.frame.run.clock.clearTimer(this.timer);
+  }
+}
+
+function armDeadline(frame: Frame): void {
+  const run = frame.run;
+  frame.deadlineTimer = run.clock.setTimer(frame.deadline!.ms, () => {
+    frame.deadlineTimer = undefined;
+    frame.expired = true;
+    cancelScope(frame);
+    run.wake();
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Errors: a failing child cancels its parent's scope (so its siblings and
+// the parent's own body get `Cancelled`); the parent fails with an
+// `AggregateError` of every error, once all its children have finished.
+// ---------------------------------------------------------------------------
+
+function childFailed(parent: Frame, error: unknown): void {
+  (parent.errors ??= []).push(error);
+  parent.childFailed = true;
+  cancelScope(parent);
+}
+
+function describeFailures(frame: Frame): string {
+  const errors = frame.errors!;
+  const first = errors[0] instanceof Error ? errors[0].message : String(errors[0]);
+  const count = errors.length === 1 ? "1 error" : `${errors.length} errors`;
+  return `${count} in ${frame.kind === TASK ? frame.toString() : describeScope(frame)}: ${first}`;
+}
+
+// ---------------------------------------------------------------------------
+// Run: the run queue, the drain loop, and the runtime object.
+// ---------------------------------------------------------------------------
+
+class Run {
+  readonly clock: Clock;
+  readonly tracer: Tracer | undefined;
+  readonly output: (line: string) => void;
+  nextId = 0;
+  inFlight = 0;
+  current: Frame | undefined = undefined;
+  answerMode = NEXT;
+  answerValue: unknown = undefined;
+  #queue = new RunQueue<Frame>();
+  #flushing = false;
+  #flushScheduled = false;
+  #done = false;
+  #resolve!: (value: unknown) => void;
+  #reject!: (error: unknown) => void;
+  #signal: AbortSignal | undefined;
+  #onAbort: (() => void) | undefined = undefined;
+  readonly promise: Promise<unknown>;
+
+  constructor(options: RunOptions) {
+    this.clock = options.clock ?? realClock();
+    this.tracer = options.tracer;
+    this.output = options.output ?? ((line) => console.log(line));
+    this.#signal = options.signal;
+    this.promise = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  start(fn: OperationFn<unknown>): void {
+    const name = taskName(fn, fn.name || "main");
+    const root = new Frame(this, TASK, undefined!, undefined, fn, this.nextId++, name, false);
+    if (this.tracer) this.trace(root, "spawn");
+    this.enqueue(root, 0, START, undefined);
+    const signal = this.#signal;
+    if (signal) {
+      this.#onAbort = () => {
+        cancelScope(root);
+        this.wake();
+      };
+      if (signal.aborted) cancelScope(root);
+      else signal.addEventListener("abort", this.#onAbort, { once: true });
+    }
+    this.flush();
+  }
+
+  answer(mode: number, value: unknown): true {
+    this.answerMode = mode;
+    this.answerValue = value;
+    return true;
+  }
+
+  frameOf(task: Task<unknown>): Frame {
+    if (task instanceof Frame && task.run === this) return task;
+    throw new TypeError(
+      `${task} belongs to another run: join or halt only tasks of the run that spawned them`,
+    );
+  }
+
+  enqueue(frame: Frame, epoch: number, mode: number, value: unknown): void {
+    this.#queue.push(frame, epoch, mode, value);
+  }
+
+  /**
+   * Reschedule a waiting frame. From here on its wait is over: a
+   * cancellation arriving before it runs waits for its next checkpoint, as
+   * in trio, so the value it was woken with is never lost.
+   */
+  resume(frame: Frame, epoch: number, mode: number, value: unknown): void {
+    if (frame.epoch === epoch) frame.waiting = undefined;
+    this.enqueue(frame, epoch, mode, value);
+  }
+
+  /** A wake-up from outside the drain loop (a timer, a promise, a queue). */
+  wakeWith(frame: Frame, epoch: number, mode: number, value: unknown): void {
+    this.resume(frame, epoch, mode, value);
+    this.wake();
+  }
+
+  wake(): void {
+    if (this.#flushing || this.#flushScheduled || this.#done) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  flush(): void {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    this.#flushScheduled = false;
+    try {
+      for (;;) {
+        while (this.#queue.shift()) this.#runNext();
+        if (this.#done || this.inFlight > 0 || !this.clock.idle()) break;
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  #runNext(): void {
+    const { frame, epoch, mode, value } = this.#queue;
+    if (mode === CONTINUE_ENDING) return continueEnding(frame);
+    if (frame.epoch !== epoch || frame.settled) return; // a stale wake-up
+    frame.epoch++;
+    if (mode === START) return startFrame(frame);
+    frame.waiting = undefined;
+    if (this.tracer) this.trace(frame, "wake");
+    step(frame, mode, value);
+  }
+
+  finish(root: Frame): void {
+    this.#done = true;
+    if (this.#onAbort) this.#signal!.removeEventListener("abort", this.#onAbort);
+    if (root.outcome === "completed") this.#resolve(root.result);
+    else if (root.outcome === "failed") this.#reject(root.result);
+    else {
+      this.#reject(this.#signal?.aborted ? this.#signal.reason : new HaltedError(root.toString()));
+    }
+  }
+
+  trace(
+    frame: Frame,
+    type: TraceEventType,
+    extra?: { reason?: string; text?: string; error?: unknown },
+  ): void {
+    const task = frame.task;
+    this.tracer!({
+      type,
+      time: this.clock.now(),
+      taskId: task.id,
+      parentId: task.parent?.task.id,
+      name: task.name,
+      ...extra,
+    });
+  }
+}
+
+/**
+ * The `nursery` runtime: trio's structured concurrency on a scheduler of its
+ * own.
+ *
+ * @example
+ * ```ts
+ * import { runtimes, sleep, spawn, virtualClock } from "../mod.ts";
+ *
+ * const seen: string[] = [];
+ * await runtimes.nursery.run(function* () {
+ *   yield* spawn(function* child() {
+ *     yield* sleep(1000);
+ *     seen.push("the parent waited for its child");
+ *   });
+ * }, { clock: virtualClock() });
+ * if (seen.length !== 1) throw new Error("the parent should have waited");
+ * ```
+ */
+export const nursery: Runtime = {
+  name: "nursery",
+  description:
+    "trio-style nurseries and cancel scopes on its own scheduler: parents wait for children, Cancelled is level-triggered, errors are grouped",
+  run<T>(fn: OperationFn<T>, options: RunOptions = {}): Promise<T> {
+    const run = new Run(options);
+    run.start(fn);
+    return run.promise as Promise<T>;
+  },
+};

@@ -1,0 +1,117 @@
+/**
+ * How a frame of the kit's own schedulers (`generator`, `nursery`) waits:
+ * on a queue, on a promise API, on another task. Each wait records the
+ * frame's epoch, and wakes it through its run's `wakeWith`; cancelling a
+ * wait undoes it so that nothing is lost (a queue value goes to the next
+ * getter) and nothing stays armed.
+ *
+ * @module
+ */
+
+import { QueueClosedError } from "./errors.ts";
+import type { FifoQueue, QueueWaiter } from "./queue.ts";
+
+/** Resume with `iterator.next(value)`. */
+export const NEXT = 0;
+/** Resume with `iterator.throw(value)`. */
+export const THROW = 1;
+
+/** What a wait needs of its scheduler. */
+export interface Waker<F> {
+  /** Queue a resumption and make sure the queue is drained. */
+  wakeWith(frame: F, epoch: number, mode: number, value: unknown): void;
+  /** Calls in flight: a virtual clock stands still while there are any. */
+  inFlight: number;
+}
+
+/** A `get` waiting on a queue. */
+export class TakeWaiter<F, T> implements QueueWaiter<T> {
+  constructor(
+    readonly waker: Waker<F>,
+    readonly frame: F,
+    readonly epoch: number,
+    readonly queue: FifoQueue<T>,
+  ) {}
+  deliver(value: T): void {
+    this.waker.wakeWith(this.frame, this.epoch, NEXT, value);
+  }
+  closed(): void {
+    this.waker.wakeWith(this.frame, this.epoch, THROW, new QueueClosedError());
+  }
+  cancel(): void {
+    this.queue.unwait(this);
+  }
+}
+
+/** A promise API in flight; its signal aborts when the caller is cancelled. */
+export class CallWaiter<F> {
+  done = false;
+  constructor(
+    readonly waker: Waker<F>,
+    readonly frame: F,
+    readonly epoch: number,
+    readonly controller: AbortController,
+  ) {
+    waker.inFlight++;
+  }
+  settle(mode: number, value: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.waker.inFlight--;
+    this.waker.wakeWith(this.frame, this.epoch, mode, value);
+  }
+  cancel(): void {
+    if (this.done) return;
+    this.done = true;
+    this.waker.inFlight--;
+    this.controller.abort();
+  }
+}
+
+/**
+ * Start `fn(signal)`. Answers `{ value }` or `{ error }` when it settled at
+ * once (it returned a plain value or threw), else the waiter that wakes the
+ * frame when its promise settles.
+ */
+export function startCall<F>(
+  waker: Waker<F>,
+  frame: F,
+  epoch: number,
+  fn: (signal: AbortSignal) => unknown,
+): { value: unknown } | { error: unknown } | CallWaiter<F> {
+  const controller = new AbortController();
+  let result: unknown;
+  try {
+    result = fn(controller.signal);
+  } catch (error) {
+    return { error };
+  }
+  if (!isPromiseLike(result)) return { value: result };
+  const waiter = new CallWaiter(waker, frame, epoch, controller);
+  result.then(
+    (value) => waiter.settle(NEXT, value),
+    (error) => waiter.settle(THROW, error),
+  );
+  return waiter;
+}
+
+/** True for anything with a `then` method, as `await` sees it. */
+export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === "object" || typeof value === "function") &&
+    typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+/** Waiting for another frame to settle: a join, or the end of a halt. */
+export class JoinWaiter<F extends { joiners: JoinWaiter<F>[] | undefined }> {
+  constructor(
+    readonly frame: F,
+    readonly epoch: number,
+    readonly target: F,
+    readonly forHalt: boolean,
+  ) {}
+  cancel(): void {
+    const joiners = this.target.joiners;
+    const index = joiners ? joiners.indexOf(this) : -1;
+    if (index >= 0) joiners!.splice(index, 1);
+  }
+}
