@@ -160,19 +160,25 @@ const CLEANUP = 2;
 
 type Outcome = "completed" | "failed" | "halted";
 
+// A frame's booleans and outcome, packed into one small integer: a field
+// each would cost 8 bytes per task, and tasks are many.
+const HALTING = 1; // a halt was requested
+const RETURNING = 2; // `iterator.return()` was called: its `finally` blocks run
+const ENDING = 4; // the body finished: children, then cleanups, then settle
+const SETTLED = 8;
+const STARTED = 16;
+const SHIELD = 32;
+const OUTCOME_SHIFT = 6; // two bits: 0 none, then the index in `outcomes`
+const outcomes = [undefined, "completed", "failed", "halted"] as const;
+
 class Frame extends TaskBase<unknown> {
-  state: TaskState = "pending";
+  flags: number;
   /** Bumped whenever the frame leaves a wait: older wake-ups are stale. */
   epoch = 0;
-  halting = false;
-  /** `iterator.return()` has been called: its `finally` blocks are running. */
-  returning = false;
-  /** The body has finished: children, then cleanups, then settle. */
-  ending = false;
-  settled = false;
-  outcome: Outcome | undefined = undefined;
+  /** The body's value, or the error the frame failed with. */
   result: unknown = undefined;
-  iterator: Iterator<unknown, unknown, unknown> | undefined = undefined;
+  /** Until the frame starts, what starts it; then its generator. */
+  body: ((frame: Frame) => Operation<unknown>) | Iterator<unknown, unknown, unknown> | undefined;
   waiting: unknown = undefined;
   children: Frame[] | undefined = undefined;
   settledChildren = 0;
@@ -186,13 +192,57 @@ class Frame extends TaskBase<unknown> {
     readonly task: Frame,
     /** Where it lives: the frame it was spawned into, or entered from. */
     readonly parent: Frame | undefined,
-    readonly start: (frame: Frame) => Operation<unknown>,
+    start: (frame: Frame) => Operation<unknown>,
     readonly id: number,
     readonly name: string,
-    readonly shield: boolean,
+    shield: boolean,
   ) {
     super();
+    this.body = start;
+    this.flags = shield ? SHIELD : 0;
     if (kind === TASK) this.task = this;
+  }
+
+  get halting(): boolean {
+    return (this.flags & HALTING) !== 0;
+  }
+  set halting(on: boolean) {
+    this.flags = on ? this.flags | HALTING : this.flags & ~HALTING;
+  }
+  get returning(): boolean {
+    return (this.flags & RETURNING) !== 0;
+  }
+  set returning(on: boolean) {
+    this.flags = on ? this.flags | RETURNING : this.flags & ~RETURNING;
+  }
+  get ending(): boolean {
+    return (this.flags & ENDING) !== 0;
+  }
+  set ending(on: boolean) {
+    this.flags = on ? this.flags | ENDING : this.flags & ~ENDING;
+  }
+  get settled(): boolean {
+    return (this.flags & SETTLED) !== 0;
+  }
+  get started(): boolean {
+    return (this.flags & STARTED) !== 0;
+  }
+  get shield(): boolean {
+    return (this.flags & SHIELD) !== 0;
+  }
+  get outcome(): Outcome | undefined {
+    return outcomes[this.flags >> OUTCOME_SHIFT];
+  }
+  set outcome(outcome: Outcome) {
+    this.flags = (this.flags & ((1 << OUTCOME_SHIFT) - 1)) |
+      (outcomes.indexOf(outcome) << OUTCOME_SHIFT);
+  }
+  get state(): TaskState {
+    return this.outcome ??
+      (!this.started ? "pending" : this.halting ? "halting" : "running");
+  }
+  get iterator(): Iterator<unknown, unknown, unknown> {
+    return this.body as Iterator<unknown, unknown, unknown>;
   }
 }
 
@@ -206,10 +256,12 @@ function spawnTask(parent: Frame, fn: OperationFn<unknown>, name: string): Frame
 }
 
 function startFrame(frame: Frame): void {
-  frame.state = "running";
+  frame.flags |= STARTED;
   if (frame.run.tracer && frame.kind === TASK) frame.run.trace(frame, "start");
+  const start = frame.body as (frame: Frame) => Operation<unknown>;
+  frame.body = undefined;
   try {
-    frame.iterator = frame.start(frame)[Symbol.iterator]();
+    frame.body = start(frame)[Symbol.iterator]();
   } catch (error) {
     endBody(frame, THROW, error);
     return;
@@ -224,7 +276,7 @@ function step(frame: Frame, mode: number, value: unknown): void {
   run.current = frame;
   try {
     for (;;) {
-      const iterator = frame.iterator!;
+      const iterator = frame.iterator;
       let result: IteratorResult<unknown, unknown>;
       try {
         if (mode === NEXT) result = iterator.next(value);
@@ -233,7 +285,6 @@ function step(frame: Frame, mode: number, value: unknown): void {
           result = iterator.throw(value);
         } else {
           frame.returning = true;
-          if (frame.state === "running") frame.state = "halting";
           result = iterator.return ? iterator.return(undefined) : { done: true, value: undefined };
         }
       } catch (error) {
@@ -331,7 +382,7 @@ function haltFrame(frame: Frame): void {
   frame.halting = true;
   const run = frame.run;
   if (run.tracer && frame.kind === TASK) run.trace(frame, "cancel");
-  if (frame.state === "pending") {
+  if (!frame.started) {
     // Never started: nothing ran, so nothing needs cleaning up.
     frame.epoch++;
     frame.outcome = "halted";
@@ -339,7 +390,6 @@ function haltFrame(frame: Frame): void {
     return;
   }
   if (frame.ending || run.current === frame) return;
-  frame.state = "halting";
   const waiting = frame.waiting;
   if (waiting instanceof Frame) {
     // A nested scope: halt it (unless shielded); the owner returns once it has settled.
@@ -352,7 +402,7 @@ function haltFrame(frame: Frame): void {
 
 function endBody(frame: Frame, how: number, value: unknown): void {
   frame.ending = true;
-  frame.iterator = undefined;
+  frame.body = undefined;
   frame.waiting = undefined;
   if (how === THROW) recordFailure(frame, value);
   else if (frame.outcome === undefined) {
@@ -405,9 +455,7 @@ function continueEnding(frame: Frame): void {
 
 function settle(frame: Frame): void {
   const run = frame.run;
-  frame.settled = true;
-  frame.ending = false;
-  frame.state = frame.outcome!;
+  frame.flags = (frame.flags | SETTLED) & ~ENDING;
   if (run.tracer && frame.kind === TASK) {
     const type: TraceEventType = frame.outcome === "completed"
       ? "return"

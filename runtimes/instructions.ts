@@ -5,42 +5,85 @@
  * so a verb is just `return new Sleep(ms)` and `yield* sleep(ms)` hands the
  * instruction to the runtime and evaluates to the runtime's answer.
  *
- * Instructions and the small iterator that yields them live on shared
- * prototypes: a suspended task holds two tiny objects, not a closure chain.
+ * An instruction is also its own iterator and its own iterator result:
+ * `yield*` hands the inner result object straight to the driver, so a step
+ * through a verb allocates nothing but the instruction itself, and a
+ * suspended task holds one small object for what it waits on.
  *
  * @module
  */
 
 import type { Operation, OperationFn, Queue, ScopeHandle, Task, TaskState } from "./types.ts";
 
-/** Yields its instruction once, then returns whatever the runtime sent back. */
-class Once<T> implements Iterator<unknown, T, unknown> {
-  instruction: Instruction<T> | undefined;
+// Where an instruction is in its single step.
+const IDLE = 0; // not being iterated: the next `[Symbol.iterator]()` may use it
+const STARTED = 1; // iterated, not yet yielded
+const YIELDED = 2; // yielded to the driver, waiting for the answer
+
+/**
+ * Iterates an instruction that is already being iterated elsewhere (the
+ * same `sleep(10)` object used twice at once): the rare case.
+ */
+class Once<T> {
+  done = false;
+  value: unknown;
+  #yielded = false;
 
   constructor(instruction: Instruction<T>) {
-    this.instruction = instruction;
+    this.value = instruction;
   }
 
   next(answer?: unknown): IteratorResult<unknown, T> {
-    const instruction = this.instruction;
-    if (instruction === undefined) return { done: true, value: answer as T };
-    this.instruction = undefined;
-    return { done: false, value: instruction };
+    if (this.#yielded) {
+      this.done = true;
+      this.value = answer;
+    }
+    this.#yielded = true;
+    return this as IteratorResult<unknown, T>;
   }
 
-  throw(error: unknown): IteratorResult<unknown, T> {
-    this.instruction = undefined;
+  throw(error: unknown): never {
     throw error;
   }
 }
 
-/** The base of every instruction: an operation of one step whose answer is `T`. */
+/**
+ * The base of every instruction: an operation of one step whose answer is
+ * `T`. It yields itself once, then returns what the runtime sent back.
+ */
 export abstract class Instruction<T = unknown> implements Operation<T> {
+  /** The iterator result protocol: this object is its own `{ done, value }`. */
+  done = false;
+  value: unknown = undefined;
+  #stage = IDLE;
+
   /** The discriminant runtimes switch on (a prototype getter: no per-object cost). */
   abstract get kind(): InstructionKind;
 
   [Symbol.iterator](): Iterator<unknown, T, unknown> {
-    return new Once<T>(this);
+    if (this.#stage !== IDLE) return new Once<T>(this) as Iterator<unknown, T, unknown>;
+    this.#stage = STARTED;
+    return this as unknown as Iterator<unknown, T, unknown>;
+  }
+
+  /** Iterator protocol: first yield this instruction, then return the answer. */
+  next(answer?: unknown): IteratorResult<unknown, T> {
+    if (this.#stage === STARTED) {
+      this.#stage = YIELDED;
+      this.done = false;
+      this.value = this;
+    } else {
+      this.#stage = IDLE;
+      this.done = true;
+      this.value = answer;
+    }
+    return this as unknown as IteratorResult<unknown, T>;
+  }
+
+  /** Iterator protocol: the runtime's error is thrown where the verb was used. */
+  throw(error: unknown): never {
+    this.#stage = IDLE;
+    throw error;
   }
 
   /** How a trace names the wait (`sleep 300`, `join Task#2 worker`...). */
@@ -249,7 +292,7 @@ export abstract class TaskBase<T> implements Task<T> {
   abstract readonly state: TaskState;
 
   [Symbol.iterator](): Iterator<unknown, T, unknown> {
-    return new Once<T>(new Join<T>(this));
+    return new Join<T>(this)[Symbol.iterator]();
   }
 
   halt(): Operation<void> {

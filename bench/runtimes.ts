@@ -1,0 +1,570 @@
+/**
+ * The runtime benchmark: speed and memory of every runtime in `runtimes`,
+ * as ratios against raw promises measured in the same run.
+ *
+ *     $ deno task bench
+ *     $ deno task bench -- --tasks 10000 --reps 3
+ *
+ * Two scenarios, both with `--tasks` tasks (100,000 by default):
+ *
+ * - spawn+join: the root spawns every task (`spawn(() => trivial(i))`),
+ *   then joins them one by one and checks their sum; the baseline is
+ *   `Promise.all` over as many `trivialAsync(i)`. Both sides have the same
+ *   shape: one shared function, one arrow per task where the kit needs it.
+ *   (A fresh `function*` closure per task would measure V8 instead: each
+ *   new generator function gets its own prototype object and object layout,
+ *   which alone costs several times the whole promise baseline.) Real clock.
+ * - heap per suspended task: the root spawns every task into
+ *   `yield* sleep(HOUR)`, and while they are all suspended a `call()` forces
+ *   garbage collection and reads the heap; the baseline is as many async
+ *   functions awaiting a one-hour `setTimeout`. Virtual clock, so that no
+ *   runtime arms a host timer per task (a `call` in flight stops it).
+ *
+ * Repetitions are interleaved (each round measures every contender once, in
+ * a rotating order), with garbage collection before each measurement and one
+ * warm-up round first; the tables show medians. Missed goals are printed as
+ * `MISSED`, but the exit status is still 0: benchmarks report, tests judge.
+ * The numbers also go to `bench/results/latest.json`.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { call, runtimes, sleep, spawn, virtualClock } from "../mod.ts";
+import type { Operation, Runtime, Task } from "../mod.ts";
+import { exitStatus, exitWithUsage, listOf } from "../tools/cli.ts";
+
+/** One hour: long enough that no sleeper wakes while it is measured. */
+export const HOUR = 3_600_000;
+
+/** The trivial task: answers its argument without waiting. */
+function* trivial(i: number): Operation<number> {
+  return i;
+}
+
+/** The baseline's trivial task: an async function with nothing to await, on purpose. */
+// deno-lint-ignore require-await
+async function trivialAsync(i: number): Promise<number> {
+  return i;
+}
+
+/** Spawn `n` trivial tasks under `runtime`, join them all, answer their sum. */
+export function spawnAndJoin(runtime: Runtime, n: number): Promise<number> {
+  return runtime.run(function* () {
+    const tasks: Task<number>[] = [];
+    for (let i = 0; i < n; i++) tasks.push(yield* spawn(() => trivial(i)));
+    let sum = 0;
+    for (const task of tasks) sum += yield* task;
+    return sum;
+  });
+}
+
+/** The baseline of `spawnAndJoin`: `n` async functions under `Promise.all`. */
+export async function spawnAndJoinWithPromises(n: number): Promise<number> {
+  const values = await Promise.all(Array.from({ length: n }, (_, i) => trivialAsync(i)));
+  let sum = 0;
+  for (const value of values) sum += value;
+  return sum;
+}
+
+/** What `spawnAndJoin` must answer: 0 + 1 + ... + (n - 1). */
+export function expectedSum(n: number): number {
+  return n * (n - 1) / 2;
+}
+
+// How many sleepers have reached their sleep: each counts itself just before
+// it suspends, so that the measurement waits for the event, not for a guess.
+let suspendedCount = 0;
+
+function* sleeper() {
+  suspendedCount++;
+  yield* sleep(HOUR);
+}
+
+// The promise sleepers' timers, kept to clear them afterwards. The array is
+// reused from run to run, so that once grown it adds nothing to a reading.
+type Timer = ReturnType<typeof setTimeout>;
+const promiseTimers: (Timer | undefined)[] = [];
+
+async function promiseSleeper(index: number): Promise<void> {
+  suspendedCount++;
+  await new Promise<void>((resolve) => {
+    promiseTimers[index] = setTimeout(resolve, HOUR);
+  });
+}
+
+function nextMacrotask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** Wait until `n` sleepers have suspended; give up after `limitMs`. */
+async function allSuspended(n: number, limitMs = 60_000): Promise<void> {
+  const giveUp = performance.now() + limitMs;
+  while (suspendedCount < n) {
+    if (performance.now() > giveUp) {
+      throw new Error(`only ${suspendedCount} of ${n} tasks reached their sleep`);
+    }
+    await nextMacrotask();
+  }
+  // One more turn, for a runtime that arms the sleep a moment after the count.
+  await nextMacrotask();
+}
+
+/**
+ * Suspend `n` tasks under `runtime`, each in `sleep(HOUR)` on a virtual
+ * clock; once all are suspended, answer `whileSuspended()`. The run then
+ * ends: its root returns, and what becomes of the sleepers is the runtime's
+ * nature (halted, waited for, or left as orphans).
+ */
+export function suspendMany<T>(
+  runtime: Runtime,
+  n: number,
+  whileSuspended: () => T,
+): Promise<T> {
+  suspendedCount = 0;
+  return runtime.run(function* () {
+    for (let i = 0; i < n; i++) yield* spawn(sleeper);
+    // A call in flight stops the virtual clock: nobody wakes while it runs.
+    return yield* call(async () => {
+      await allSuspended(n);
+      return whileSuspended();
+    });
+  }, { clock: virtualClock() });
+}
+
+/** The baseline of `suspendMany`: `n` async functions awaiting a one-hour timer. */
+export async function suspendManyWithPromises<T>(n: number, whileSuspended: () => T): Promise<T> {
+  suspendedCount = 0;
+  for (let i = 0; i < n; i++) promiseSleeper(i);
+  try {
+    await allSuspended(n);
+    return whileSuspended();
+  } finally {
+    for (let i = 0; i < n; i++) clearTimeout(promiseTimers[i]);
+    promiseTimers.fill(undefined, 0, n);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Measuring: garbage collection, interleaved repetitions, medians.
+// ---------------------------------------------------------------------------
+
+/** `gc()`, exposed by `--v8-flags=--expose-gc` (`deno task bench` passes it). */
+declare const gc: (() => void) | undefined;
+
+function collectGarbage(): void {
+  // Twice: the first collection can leave garbage that only it made unreachable.
+  gc!();
+  gc!();
+}
+
+function heapAfterGc(): number {
+  collectGarbage();
+  return Deno.memoryUsage().heapUsed;
+}
+
+/** Give up on a measurement that takes longer than this (a runtime that hangs). */
+const measurementLimitMs = 300_000;
+
+async function withinLimit<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: Timer | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not finish within ${measurementLimitMs / 1000} s`)),
+      measurementLimitMs,
+    );
+  });
+  try {
+    return await Promise.race([promise, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Something measured: the baseline, or a runtime. */
+interface Contender<S> {
+  name: string;
+  measure(): Promise<S>;
+}
+
+/** Every sample of one contender, or why it stopped being measured. */
+interface Samples<S> {
+  name: string;
+  samples: S[];
+  error?: string;
+}
+
+/**
+ * One warm-up round, then `reps` rounds; each round measures every contender
+ * once, starting one further along each time, with garbage collected first.
+ * A contender that throws is dropped from the later rounds.
+ */
+async function interleave<S>(contenders: Contender<S>[], reps: number): Promise<Samples<S>[]> {
+  const results = contenders.map(({ name }): Samples<S> => ({ name, samples: [] }));
+  for (let round = -1; round < reps; round++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const index = (k + Math.max(round, 0)) % contenders.length;
+      const result = results[index];
+      if (result.error !== undefined) continue;
+      collectGarbage();
+      try {
+        const sample = await withinLimit(contenders[index].measure(), contenders[index].name);
+        if (round >= 0) result.samples.push(sample);
+      } catch (error) {
+        result.error = error instanceof Error ? error.message : String(error);
+      }
+    }
+  }
+  return results;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+async function timeSpawnAndJoin(run: () => Promise<number>, n: number): Promise<number> {
+  const start = performance.now();
+  const sum = await run();
+  const elapsed = performance.now() - start;
+  if (sum !== expectedSum(n)) throw new Error(`the tasks summed to ${sum}, not ${expectedSum(n)}`);
+  return elapsed;
+}
+
+/** Heap per suspended task, and what the run still held once it had ended. */
+interface HeapSample {
+  bytesPerTask: number;
+  residualPerTask: number;
+}
+
+async function heapOfSuspended(
+  suspend: (whileSuspended: () => number) => Promise<number>,
+  n: number,
+): Promise<HeapSample> {
+  const before = heapAfterGc();
+  const during = await suspend(() => heapAfterGc());
+  await nextMacrotask();
+  const after = heapAfterGc();
+  return { bytesPerTask: (during - before) / n, residualPerTask: (after - before) / n };
+}
+
+// ---------------------------------------------------------------------------
+// Goals, the report and the JSON file.
+// ---------------------------------------------------------------------------
+
+/** A goal of the issue, on a median or on its ratio to the promise baseline. */
+export interface Goal {
+  /** How it reads in the table: `<= 3x`, `<= 512 B`. */
+  text: string;
+  holds(median: number, ratio: number): boolean;
+}
+
+function atMostTimes(maxRatio: number): Goal {
+  return { text: `<= ${maxRatio}x`, holds: (_, ratio) => ratio <= maxRatio };
+}
+
+function atMostBytes(maxBytes: number): Goal {
+  return { text: `<= ${maxBytes} B`, holds: (median) => median <= maxBytes };
+}
+
+/** Spawn+join time against raw promises, by runtime; a runtime not listed has no goal. */
+export const speedGoals: Readonly<Record<string, Goal>> = {
+  generator: atMostTimes(3),
+  nursery: atMostTimes(3),
+  native: atMostTimes(2),
+};
+
+/** Heap per suspended task, by runtime: absolute for generator, against raw promises otherwise. */
+export const memoryGoals: Readonly<Record<string, Goal>> = {
+  generator: atMostBytes(512),
+  native: atMostTimes(2),
+  nursery: atMostTimes(2),
+};
+
+const baselineName = "promises";
+
+/** One contender's line in a table and in the JSON file. */
+interface Row {
+  name: string;
+  samples: number[];
+  median: number | null;
+  ratio: number | null;
+  goal: string | null;
+  met: boolean | null;
+  error: string | null;
+}
+
+/** Medians, ratios to the baseline (the first contender) and goals. */
+function summarize(results: Samples<number>[], goals: Readonly<Record<string, Goal>>): Row[] {
+  const [baseline] = results;
+  if (baseline.error !== undefined) {
+    throw new Error(`the ${baseline.name} baseline failed: ${baseline.error}`);
+  }
+  const baselineMedian = median(baseline.samples);
+  return results.map(({ name, samples, error }, index) => {
+    const goal = index === 0 ? undefined : goals[name];
+    const value = error === undefined ? median(samples) : null;
+    const ratio = value === null ? null : value / baselineMedian;
+    return {
+      name,
+      samples,
+      median: value,
+      ratio,
+      goal: goal?.text ?? null,
+      met: goal === undefined ? null : value !== null && goal.holds(value, ratio!),
+      error: error ?? null,
+    };
+  });
+}
+
+/** What went wrong, one phrase per missed goal or failed runtime. */
+function missedGoals(scenario: string, rows: Row[], unit: (value: number) => string): string[] {
+  return rows.filter((row) => row.met === false || row.error !== null).map((row) =>
+    row.error !== null
+      ? `${row.name} ${scenario} failed`
+      : `${row.name} ${scenario} ${unit(row.median!)} (${
+        formatRatio(row.ratio!)
+      }), goal ${row.goal}`
+  );
+}
+
+function formatMs(ms: number): string {
+  return `${ms.toFixed(1)} ms`;
+}
+
+function formatBytes(bytes: number): string {
+  return `${Math.round(bytes).toLocaleString("en-US")} B`;
+}
+
+function formatRatio(ratio: number): string {
+  return `${ratio.toFixed(2)}x`;
+}
+
+function rangeOf(samples: number[], unit: (value: number) => string): string {
+  if (samples.length < 2) return "";
+  const low = unit(Math.min(...samples)).replace(/ \S+$/, ""); // the unit once: 1.6-2.1 ms
+  return `${low}-${unit(Math.max(...samples))}`;
+}
+
+function printTable(title: string, rows: Row[], unit: (value: number) => string): void {
+  const header = ["runtime", "median", "range", "ratio to promises", "goal"];
+  const cells = rows.map((row) => [
+    row.name,
+    row.median === null ? "-" : unit(row.median),
+    rangeOf(row.samples, unit),
+    row.ratio === null ? "" : formatRatio(row.ratio),
+    row.error !== null
+      ? `FAILED: ${row.error}`
+      : row.goal === null
+      ? ""
+      : `${row.goal}  ${row.met ? "ok" : "MISSED"}`,
+  ]);
+  const widths = header.map((label, column) =>
+    Math.max(label.length, ...cells.map((cell) => cell[column].length))
+  );
+  const last = header.length - 1;
+  // Names left-aligned, numbers right-aligned, the goal as it comes.
+  const line = (cell: string[]) =>
+    "  " +
+    cell.map((text, column) =>
+      column === 0 ? text.padEnd(widths[0]) : column === last ? text : text.padStart(widths[column])
+    ).join("   ").trimEnd();
+  console.log(title);
+  console.log(line(header));
+  for (const cell of cells) console.log(line(cell));
+}
+
+async function writeResultsAtomically(results: unknown): Promise<string> {
+  const folder = new URL("./results/", import.meta.url);
+  const target = new URL("latest.json", folder);
+  const temporary = new URL(`latest.json.${Deno.pid}.tmp`, folder);
+  await Deno.mkdir(folder, { recursive: true });
+  try {
+    await Deno.writeTextFile(temporary, JSON.stringify(results, null, 2) + "\n");
+    await Deno.rename(temporary, target);
+  } catch (error) {
+    await Deno.remove(temporary).catch(() => {});
+    throw error;
+  }
+  return target.pathname;
+}
+
+// ---------------------------------------------------------------------------
+// The command line.
+// ---------------------------------------------------------------------------
+
+const usage = [
+  "Usage: deno task bench [-- options]",
+  "",
+  "Times spawn+join and measures heap per suspended task for every runtime,",
+  "against raw promises in the same run; writes bench/results/latest.json.",
+  "",
+  "Options:",
+  "  --tasks N         tasks per scenario (default 100000)",
+  "  --reps R          measured repetitions of spawn+join (default 7)",
+  "  --memory-reps M   measured repetitions of the heap scenario (default 3, or R if smaller)",
+  "  -h, --help        show this help",
+].join("\n");
+
+const optionNames = ["--tasks", "--reps", "--memory-reps", "--help"];
+
+interface Settings {
+  tasks: number;
+  reps: number;
+  memoryReps: number;
+}
+
+function positiveInteger(option: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^[1-9][0-9_]*$/.test(text)) {
+    exitWithUsage(`${option} takes a whole number of 1 or more, not '${text}'`, usage);
+  }
+  return Number(text.replaceAll("_", ""));
+}
+
+function parseSettings(args: string[]): Settings {
+  // `deno task bench -- --tasks 10` hands the script the `--` too.
+  if (args[0] === "--") args = args.slice(1);
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        tasks: { type: "string" },
+        reps: { type: "string" },
+        "memory-reps": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    const message = (error as Error).message;
+    const unknown = message.match(/Unknown option '([^']+)'/);
+    const positional = message.match(/Unexpected argument '([^']+)'/);
+    const missing = message.match(/Option '(?:-\w, )?(--[\w-]+)/);
+    exitWithUsage(
+      unknown
+        ? `unknown option ${unknown[1]}; allowed: ${listOf(optionNames)}`
+        : positional
+        ? `unexpected argument '${positional[1]}'; allowed: ${listOf(optionNames)}`
+        : missing
+        ? `${missing[1]} needs a value`
+        : message,
+      usage,
+    );
+  }
+  if (values.help) {
+    console.log(usage);
+    Deno.exit(exitStatus.ok);
+  }
+  const tasks = positiveInteger("--tasks", values.tasks as string | undefined, 100_000);
+  const reps = positiveInteger("--reps", values.reps as string | undefined, 7);
+  const memoryReps = positiveInteger(
+    "--memory-reps",
+    values["memory-reps"] as string | undefined,
+    Math.min(3, reps),
+  );
+  return { tasks, reps, memoryReps };
+}
+
+async function main(): Promise<number> {
+  const { tasks: n, reps, memoryReps } = parseSettings(Deno.args);
+  if (typeof gc !== "function") {
+    exitWithUsage(
+      "gc() is not exposed; run `deno task bench` (it passes --v8-flags=--expose-gc)",
+      usage,
+    );
+  }
+  const entries = Object.entries(runtimes);
+
+  // Memory first. Deno's setTimeout returns a Node-style `Timeout` object,
+  // and after the spawn+join runs V8 was seen to give new ones dictionary
+  // properties (some 700 B more each), which would inflate the baseline.
+  const memory = await interleave<HeapSample>([
+    {
+      name: baselineName,
+      measure: () => heapOfSuspended((probe) => suspendManyWithPromises(n, probe), n),
+    },
+    ...entries.map(([name, runtime]) => ({
+      name,
+      measure: () => heapOfSuspended((probe) => suspendMany(runtime, n, probe), n),
+    })),
+  ], memoryReps);
+  const speed = await interleave<number>([
+    { name: baselineName, measure: () => timeSpawnAndJoin(() => spawnAndJoinWithPromises(n), n) },
+    ...entries.map(([name, runtime]) => ({
+      name,
+      measure: () => timeSpawnAndJoin(() => spawnAndJoin(runtime, n), n),
+    })),
+  ], reps);
+
+  const speedRows = summarize(speed, speedGoals);
+  const memoryRows = summarize(
+    memory.map(({ name, samples, error }) => ({
+      name,
+      samples: samples.map((sample) => sample.bytesPerTask),
+      error,
+    })),
+    memoryGoals,
+  );
+  const missed = [
+    ...missedGoals("spawn+join", speedRows, formatMs),
+    ...missedGoals("heap per task", memoryRows, formatBytes),
+  ];
+
+  const count = `${n.toLocaleString("en-US")} task${n === 1 ? "" : "s"}`;
+  printTable(`spawn+join ${count} (median of ${reps}, interleaved)`, speedRows, formatMs);
+  console.log("");
+  printTable(
+    `heap per suspended task, ${count} (median of ${memoryReps}, interleaved)`,
+    memoryRows,
+    formatBytes,
+  );
+  const residuals = memory
+    .filter(({ samples }) => samples.length > 0)
+    .map(({ name, samples }) => ({ name, residual: median(samples.map((s) => s.residualPerTask)) }))
+    // Worth a word only when it is per task, not the run's own few kilobytes.
+    .filter(({ residual }) => residual > 32 && residual * n > 1 << 20);
+  if (residuals.length > 0) {
+    const list = residuals.map(({ name, residual }) => `${name} ${formatBytes(residual)}`);
+    console.log(`  note: still held per task once the run had ended: ${list.join(", ")}`);
+  }
+  console.log("");
+  console.log(
+    missed.length === 0
+      ? "every goal held"
+      : `MISSED ${missed.length} of the goals: ${missed.join("; ")}`,
+  );
+
+  const results = {
+    date: new Date().toISOString(),
+    deno: Deno.version,
+    tasks: n,
+    spawnJoin: { unit: "ms", reps, rows: speedRows },
+    suspendedHeap: {
+      unit: "bytes per task",
+      reps: memoryReps,
+      rows: memoryRows.map((row, index) => ({
+        ...row,
+        residualAfterRun: memory[index].samples.map((sample) => sample.residualPerTask),
+      })),
+    },
+    missed,
+    allGoalsMet: missed.length === 0,
+  };
+  try {
+    console.log(`results: ${await writeResultsAtomically(results)}`);
+  } catch (error) {
+    console.error(`could not write bench/results/latest.json: ${(error as Error).message}`);
+    return exitStatus.failed;
+  }
+  return exitStatus.ok;
+}
+
+if (import.meta.main) {
+  // Exit explicitly: a runtime that leaves orphans (native) may keep a timer
+  // or a port alive, and a benchmark must not hang once it has reported.
+  Deno.exit(await main());
+}
