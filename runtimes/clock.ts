@@ -44,7 +44,7 @@ class RealClock implements Clock {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
   }
 
-  idle(): boolean {
+  idle(_mayAdvance: boolean): boolean {
     return false;
   }
 }
@@ -83,12 +83,15 @@ class VirtualClock implements Clock {
     this.#time += ms;
   }
 
-  idle(): boolean {
+  idle(mayAdvance: boolean): boolean {
     const timers = this.#timers;
     while (timers.size > 0 && !timers.peek()!.armed) timers.pop();
     const next = timers.peek();
     if (next === undefined) return false;
-    if (next.deadline > this.#time) this.#time = next.deadline;
+    if (next.deadline > this.#time) {
+      if (!mayAdvance) return false;
+      this.#time = next.deadline;
+    }
     // Fire everything due now, in arming order; what they arm for now fires too.
     while (timers.size > 0 && timers.peek()!.deadline <= this.#time) {
       const timer = timers.pop()!;

@@ -701,7 +701,7 @@ class Run {
     try {
       for (;;) {
         while (this.#queue.shift()) this.#runNext();
-        if (this.#done || this.inFlight > 0 || !this.clock.idle()) break;
+        if (this.#done || !this.clock.idle(this.inFlight === 0)) break;
       }
     } finally {
       this.#flushing = false;

@@ -5,12 +5,14 @@
  */
 
 import { generator } from "./generator.ts";
+import { native } from "./native.ts";
 import { nursery } from "./nursery.ts";
 import type { Runtime } from "./types.ts";
 
 /**
- * The runtimes, by name: `generator` (Effection-style, own scheduler) and
- * `nursery` (trio-style, own scheduler).
+ * The runtimes, by name: `native` (Deno's promise loop), `nursery`
+ * (trio-style, own scheduler) and `generator` (Effection-style, own
+ * scheduler).
  *
  * @example
  * ```ts
@@ -22,8 +24,9 @@ import type { Runtime } from "./types.ts";
  * ```
  */
 export const runtimes: Readonly<Record<string, Runtime>> = Object.freeze({
-  generator,
+  native,
   nursery,
+  generator,
 });
 
 /** The names `--runtime` accepts. */

@@ -115,12 +115,14 @@ export interface Clock {
    */
   block(ms: number): void;
   /**
-   * The runtime calls this when no task can run and no `call()` is in flight.
-   * A virtual clock jumps to its next deadline, fires every timer due then
-   * (in the order they were armed) and returns `true`; it returns `false`
-   * when no timer is armed. The real clock always returns `false`.
+   * The runtime calls this when no task can run. A virtual clock fires every
+   * timer already due; if none is due and `mayAdvance` (no `call()` is in
+   * flight), it jumps to its next deadline and fires every timer due then.
+   * Timers fire in the order they were armed. Answers whether anything
+   * fired. The real clock always answers `false`: its host timers fire
+   * themselves.
    */
-  idle(): boolean;
+  idle(mayAdvance: boolean): boolean;
 }
 
 /** The kinds of event a tracer receives. */

@@ -14,11 +14,11 @@ Deno.test("virtual clock: idle() jumps to the next deadline and fires ties in ar
   const cancelled = clock.setTimer(15, () => fired.push("cancelled (should not fire)"));
   clock.clearTimer(cancelled);
   equal(clock.now(), 0);
-  equal(clock.idle(), true);
+  equal(clock.idle(true), true);
   deepEqual(fired, ["a at 10"]);
-  equal(clock.idle(), true);
+  equal(clock.idle(true), true);
   deepEqual(fired, ["a at 10", "b at 20", "c at 20"]);
-  equal(clock.idle(), false);
+  equal(clock.idle(true), false);
   equal(clock.now(), 20);
 });
 
@@ -29,7 +29,7 @@ Deno.test("virtual clock: block() advances time at once and fires nothing; overd
   clock.block(25);
   equal(clock.now(), 25);
   deepEqual(fired, []);
-  clock.idle();
+  clock.idle(true);
   deepEqual(fired, [25]);
 });
 
@@ -42,4 +42,17 @@ Deno.test("real clock: block() blocks the thread for at least the time asked", (
   ok(clock.now() - before >= 19.5);
   equal(timerRan, false, "no timer can run while the thread is blocked");
   clock.clearTimer(timer);
+});
+
+Deno.test("virtual clock: timers already due fire even when it may not advance; later ones wait", () => {
+  const clock = virtualClock();
+  const fired: string[] = [];
+  clock.setTimer(0, () => fired.push("due now"));
+  clock.setTimer(5, () => fired.push("later"));
+  equal(clock.idle(false), true);
+  deepEqual(fired, ["due now"]);
+  equal(clock.idle(false), false);
+  equal(clock.now(), 0);
+  equal(clock.idle(true), true);
+  deepEqual(fired, ["due now", "later"]);
 });

@@ -76,7 +76,28 @@ export function countingClock(): { clock: Clock; mostArmed: () => number } {
       inner.clearTimer(timer);
     },
     block: (ms) => inner.block(ms),
-    idle: () => inner.idle(),
+    idle: (mayAdvance) => inner.idle(mayAdvance),
   };
   return { clock, mostArmed: () => most };
+}
+
+/**
+ * Run plain promise code on a virtual clock: `sleep` arms the clock's
+ * timers, and whenever a host turn passes with nothing else to do, the
+ * clock jumps to its next deadline. Answers when `body` settles.
+ */
+export async function onVirtualClock<T>(
+  clock: Clock,
+  body: (sleep: (ms: number) => Promise<void>) => Promise<T>,
+): Promise<T> {
+  let settled = false;
+  const result = body((ms) => new Promise((resolve) => clock.setTimer(ms, resolve)))
+    .finally(() => settled = true);
+  // Microtasks all run before a macrotask, so after one turn every promise
+  // chain is waiting on a timer (or done).
+  while (!settled) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (!settled && !clock.idle(true)) break;
+  }
+  return await result;
 }

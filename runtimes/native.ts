@@ -1,0 +1,848 @@
+/**
+ * The `native` runtime: Deno's own promise loop driving the generators.
+ *
+ * - Each task has an `async` driver loop over its generator, and every
+ *   suspension is an awaited Promise: tasks interleave in promise microtask
+ *   order, with no scheduler of the runtime's own.
+ * - One host timer per sleep, armed on the clock.
+ * - Cancellation aborts the task's `AbortSignal` and throws an `AbortError`
+ *   into the generator where it waits: `catch` sees it, once (edge-triggered,
+ *   as in asyncio), and cleanup after it runs normally.
+ * - No structured lifetimes: a child outlives the body that spawned it, and
+ *   its error reaches only whoever joins it; a failure nobody joined is
+ *   reported as unhandled, and the run goes on.
+ *
+ * The sections below (instructions, tasks, scopes, timers, errors, run) come
+ * in the same order in every adapter, so that any two diff side by side.
+ *
+ * @module
+ */
+
+import { allOf, deadlineOf, raceOf } from "./combinators.ts";
+import { realClock } from "./clock.ts";
+import { QueueClosedError } from "./errors.ts";
+import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
+import { fifoOf, type FifoQueue, type QueueWaiter } from "./queue.ts";
+import type {
+  Clock,
+  ClockTimer,
+  Operation,
+  OperationFn,
+  RunOptions,
+  Runtime,
+  ScopeHandle,
+  SpawnOptions,
+  Task,
+  TaskState,
+  TraceEventType,
+  Tracer,
+} from "./types.ts";
+
+// How a driver resumes its generator.
+const NEXT = 0; // iterator.next(value)
+const THROW = 1; // iterator.throw(value): an error, or a cancellation
+
+// ---------------------------------------------------------------------------
+// Instructions: what each runtime-neutral instruction means here. `dispatch`
+// either answers at once (it returns `undefined`, the answer is in
+// `run.answerMode` and `run.answerValue`, and the driver loop goes on without
+// an await) or leaves the frame waiting and returns the promise to await.
+// ---------------------------------------------------------------------------
+
+function dispatch(frame: Frame, instruction: AnyInstruction): Promise<void> | undefined {
+  const run = frame.run;
+  switch (instruction.kind) {
+    case "sleep":
+      return sleep(frame, instruction.ms);
+    case "spawn":
+      return run.answer(
+        NEXT,
+        spawnTask(frame, instruction.fn, taskName(instruction.fn, instruction.name)),
+      );
+    case "scope":
+      return enterNested(frame, SCOPE, scopeBody(instruction.body), instruction.shield);
+    case "all":
+      return enterNested(frame, SCOPE, () => allOf(instruction.operations), false);
+    case "race":
+      return enterNested(frame, SCOPE, () => raceOf(instruction.operations), false);
+    case "deadline": {
+      const { ms, operation, fail } = instruction;
+      return enterNested(frame, SCOPE, () => deadlineOf(ms, operation, fail), false);
+    }
+    case "ensure":
+      (frame.cleanups ??= []).push(instruction.fn);
+      return run.answer(NEXT, undefined);
+    case "call":
+      return startCall(frame, instruction.fn);
+    case "now":
+      return run.answer(NEXT, run.clock.now());
+    case "suspend":
+      return waitOn(frame, SUSPENDED);
+    case "take":
+      return take(frame, fifoOf(instruction.queue));
+    case "join":
+      return join(frame, run.frameOf(instruction.task), false);
+    case "halt": {
+      const target = run.frameOf(instruction.task);
+      if (target === frame.task) return run.answer(THROW, haltSelf(target));
+      haltTask(target);
+      return join(frame, target, true);
+    }
+    case "log":
+      run.output(instruction.text);
+      if (run.tracer) run.trace(frame, "log", { text: instruction.text });
+      return run.answer(NEXT, undefined);
+    case "block":
+      run.clock.block(instruction.ms);
+      return run.answer(NEXT, undefined);
+  }
+}
+
+const SUSPENDED = { toString: () => "suspend" };
+
+// `new Promise(captureResume)` hands its resolve function over without a
+// closure per suspension.
+let capturedResume!: () => void;
+function captureResume(resolve: () => void): void {
+  capturedResume = resolve;
+}
+
+/** Leave the frame waiting on `waiting`; answers the promise its driver awaits. */
+function waitOn(frame: Frame, waiting: unknown): Promise<void> {
+  const awaited = new Promise<void>(captureResume);
+  frame.resume = capturedResume;
+  frame.waiting = waiting;
+  return awaited;
+}
+
+/** How a frame is woken with an error to throw (any other woken value is the answer). */
+class Thrown {
+  constructor(readonly error: unknown) {}
+}
+
+/** Settle the promise the frame's driver awaits; it goes on with `mode` and `value`. */
+function wake(frame: Frame, mode: number, value: unknown): void {
+  frame.waiting = undefined;
+  frame.woken = mode === THROW ? new Thrown(value) : value;
+  frame.resume!();
+}
+
+/** A `get` waiting on a queue. */
+class TakeWaiter<T> implements QueueWaiter<T> {
+  constructor(readonly frame: Frame, readonly queue: FifoQueue<T>) {}
+  deliver(value: T): void {
+    wake(this.frame, NEXT, value);
+  }
+  closed(): void {
+    wake(this.frame, THROW, new QueueClosedError());
+  }
+}
+
+function take<T>(frame: Frame, queue: FifoQueue<T>): Promise<void> | undefined {
+  const got = queue.tryTake();
+  if (got) return frame.run.answer(NEXT, got.value);
+  if (queue.isClosed) return frame.run.answer(THROW, new QueueClosedError());
+  const waiter = new TakeWaiter(frame, queue);
+  const awaited = waitOn(frame, waiter);
+  queue.wait(waiter);
+  return awaited;
+}
+
+/** A promise API in flight; the frame's signal aborts when the frame is cancelled. */
+class CallWaiter {
+  done = false;
+  constructor(readonly frame: Frame) {}
+  settle(mode: number, value: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.frame.run.callEnded();
+    wake(this.frame, mode, value);
+  }
+  cancel(): void {
+    if (this.done) return;
+    this.done = true;
+    this.frame.run.callEnded();
+  }
+}
+
+function startCall(
+  frame: Frame,
+  fn: (signal: AbortSignal) => unknown,
+): Promise<void> | undefined {
+  const run = frame.run;
+  // Made on the frame's first call; a cancellation aborts and drops it, so a
+  // call made after one gets a fresh signal.
+  const signal = (frame.controller ??= new AbortController()).signal;
+  let result: unknown;
+  try {
+    result = fn(signal);
+  } catch (error) {
+    return run.answer(THROW, error);
+  }
+  if (!isPromiseLike(result)) return run.answer(NEXT, result);
+  const waiter = new CallWaiter(frame);
+  run.inFlight++;
+  const awaited = waitOn(frame, waiter);
+  result.then(
+    (value) => waiter.settle(NEXT, value),
+    (error) => waiter.settle(THROW, error),
+  );
+  return awaited;
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === "object" || typeof value === "function") &&
+    typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+/** Waiting for a task to settle: a join, or the end of a halt. */
+class JoinWaiter {
+  constructor(
+    readonly frame: Frame,
+    readonly target: Frame,
+    readonly forHalt: boolean,
+  ) {}
+}
+
+function join(frame: Frame, target: Frame, forHalt: boolean): Promise<void> | undefined {
+  const run = frame.run;
+  if (target.settled) {
+    if (forHalt) return run.answer(NEXT, undefined);
+    if (target.outcome === "failed") run.unjoined.delete(target);
+    return run.answer(outcomeMode(target), target.result);
+  }
+  const waiter = new JoinWaiter(frame, target, forHalt);
+  (target.joiners ??= []).push(waiter);
+  return waitOn(frame, waiter);
+}
+
+/** Stop waiting for whatever the frame waits on (it is being cancelled). */
+function undoWaiting(frame: Frame): void {
+  const waiting = frame.waiting;
+  frame.waiting = undefined;
+  if (waiting instanceof TakeWaiter) waiting.queue.unwait(waiting);
+  else if (waiting instanceof CallWaiter) waiting.cancel();
+  else if (waiting instanceof JoinWaiter) {
+    const joiners = waiting.target.joiners;
+    const index = joiners ? joiners.indexOf(waiting) : -1;
+    if (index >= 0) joiners!.splice(index, 1);
+  } else if (waiting !== SUSPENDED) {
+    disarmSleep(frame, waiting as ClockTimer);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Tasks: a frame is one driven generator. A task is a `Frame`; a scope, a
+// combinator and an `ensure` cleanup run in `NestedFrame`s of the same task,
+// each with its own driver, awaited by the frame that entered it, so that a
+// cancellation can land in the innermost one. A frame runs synchronously up
+// to its first suspension; only then does it get an `async` driver.
+// ---------------------------------------------------------------------------
+
+const SCOPE = 1;
+const CLEANUP = 2;
+
+type Outcome = "completed" | "failed" | "halted";
+
+class Frame extends TaskBase<unknown> {
+  state: TaskState = "pending";
+  /** Set when the body ends; the frame has settled once its state is its outcome. */
+  outcome: Outcome | undefined = undefined;
+  result: unknown = undefined;
+  iterator: Iterator<unknown, unknown, unknown> | undefined = undefined;
+  /** What the frame is suspended on: a clock timer, a waiter, a nested frame. */
+  waiting: unknown = undefined;
+  /** Settles the promise the driver awaits. */
+  resume: (() => void) | undefined = undefined;
+  /** What the frame was woken with: the answer, or a `Thrown` error. */
+  woken: unknown = undefined;
+  /** A cancellation not yet thrown into the generator. */
+  cancelPending: DOMException | undefined = undefined;
+  /** Made on the first `call`; aborted and dropped by a cancellation. */
+  controller: AbortController | undefined = undefined;
+  cleanups: (() => Operation<void> | void)[] | undefined = undefined;
+  joiners: JoinWaiter[] | undefined = undefined;
+
+  constructor(
+    readonly run: Run,
+    readonly id: number,
+    readonly name: string,
+    /** The spawning task's id: an id, not a reference, so that an orphan does not keep its parent alive. */
+    readonly parentId: number | undefined,
+  ) {
+    super();
+  }
+
+  /** The task this frame belongs to. */
+  get task(): Frame {
+    return this;
+  }
+
+  get settled(): boolean {
+    return this.state === this.outcome;
+  }
+
+  /** The body has ended: its `ensure` cleanups are running. */
+  get ending(): boolean {
+    return this.outcome !== undefined && this.state !== this.outcome;
+  }
+}
+
+/** A scope, a combinator or an `ensure` cleanup: a frame inside a task, awaited by its owner. */
+class NestedFrame extends Frame {
+  /** For a scope: the cancellation its handle threw into the body. */
+  cancelledWith: DOMException | undefined = undefined;
+
+  constructor(
+    /** The frame that entered it and awaits it. */
+    readonly owner: Frame,
+    readonly kind: typeof SCOPE | typeof CLEANUP,
+    readonly shield: boolean,
+  ) {
+    const task = owner.task;
+    super(owner.run, task.id, task.name, task.parentId);
+  }
+
+  override get task(): Frame {
+    return this.owner.task;
+  }
+}
+
+function spawnTask(parent: Frame, fn: OperationFn<unknown>, name: string): Frame {
+  const run = parent.run;
+  const child = new Frame(run, run.nextId++, name, parent.task.id);
+  if (run.tracer) run.trace(child, "spawn");
+  startFrame(child, fn);
+  return child;
+}
+
+/**
+ * Run a new frame at once, up to its first suspension, as calling an async
+ * function does: a spawned child runs before its parent goes on.
+ */
+function startFrame(frame: Frame, start: (frame: Frame) => Operation<unknown>): void {
+  frame.state = "running";
+  if (frame.run.tracer && !(frame instanceof NestedFrame)) frame.run.trace(frame, "start");
+  let awaited: Promise<void> | undefined;
+  try {
+    frame.iterator = start(frame)[Symbol.iterator]();
+  } catch (error) {
+    awaited = endBody(frame, THROW, error);
+  }
+  if (frame.iterator) awaited = step(frame, NEXT, undefined);
+  if (awaited) void drive(frame, awaited);
+}
+
+/**
+ * Drive a frame's generator until it waits or its body ends; answers the
+ * promise to await before going on, or `undefined` once the frame settled.
+ */
+function step(frame: Frame, mode: number, value: unknown): Promise<void> | undefined {
+  const run = frame.run;
+  for (;;) {
+    const iterator = frame.iterator!;
+    let result: IteratorResult<unknown, unknown>;
+    try {
+      if (mode === NEXT) result = iterator.next(value);
+      else if (iterator.throw) result = iterator.throw(value);
+      else throw value;
+    } catch (error) {
+      return endBody(frame, THROW, error);
+    }
+    if (result.done) return endBody(frame, NEXT, result.value);
+    let instruction: AnyInstruction;
+    let awaited: Promise<void> | undefined;
+    try {
+      instruction = asInstruction(result.value);
+      awaited = dispatch(frame, instruction);
+    } catch (error) {
+      mode = THROW;
+      value = error;
+      continue;
+    }
+    if (awaited === undefined) {
+      mode = run.answerMode;
+      value = run.takeAnswerValue();
+      continue;
+    }
+    if (frame.cancelPending !== undefined && !(frame.waiting instanceof NestedFrame)) {
+      // Cancelled while it ran: the cancellation is thrown at this suspension instead.
+      undoWaiting(frame);
+      mode = THROW;
+      value = takeCancellation(frame);
+      continue;
+    }
+    if (run.tracer) run.trace(frame, "suspend", { reason: instruction.describe() });
+    return awaited;
+  }
+}
+
+/**
+ * The frame's `async` driver loop: await what it waits on, then go on with
+ * the answer, until it settles. It is made when the frame first suspends, so
+ * a task that never waits costs no async function.
+ */
+async function drive(frame: Frame, awaited: Promise<void>): Promise<void> {
+  const run = frame.run;
+  for (;;) {
+    await awaited;
+    resumed(frame);
+    const mode = run.answerMode;
+    const value = run.takeAnswerValue();
+    let next: Promise<void> | undefined;
+    if (frame.ending) next = continueEnding(frame); // a cleanup has finished
+    else {
+      if (run.tracer) run.trace(frame, "wake");
+      next = step(frame, mode, value);
+    }
+    if (next === undefined) return;
+    awaited = next;
+  }
+}
+
+/** After the driver's await: reset the frame for its next wait, and answer how it was woken. */
+function resumed(frame: Frame): void {
+  if (frame.waiting !== undefined) {
+    // A sleep's timer resumes the frame directly, leaving the timer in place.
+    frame.run.sleepers.delete(frame);
+    frame.waiting = undefined;
+  }
+  const woken = frame.woken;
+  frame.woken = frame.resume = undefined;
+  if (!(woken instanceof Thrown)) {
+    frame.run.answer(NEXT, woken);
+    return;
+  }
+  // The cancellation is being thrown: a later one may land again.
+  if (woken.error === frame.cancelPending) frame.cancelPending = undefined;
+  frame.run.answer(THROW, woken.error);
+}
+
+// ---------------------------------------------------------------------------
+// Scopes: nested frames, cancellation, and the end of a frame's life. A body
+// that ends leaves its children running; its `ensure` cleanups run newest
+// first, then it settles. A cancellation lands in the innermost frame that is
+// not shielded, and is thrown there once.
+// ---------------------------------------------------------------------------
+
+function scopeBody(
+  body: (handle: ScopeHandle) => Operation<unknown>,
+): (frame: Frame) => Operation<unknown> {
+  return (frame) => body(new NativeScopeHandle(frame as NestedFrame));
+}
+
+class NativeScopeHandle implements ScopeHandle {
+  constructor(readonly frame: NestedFrame) {}
+
+  /** Children are detached here as anywhere: spawning works even after the scope ended. */
+  spawn<T>(fn: OperationFn<T>, options?: SpawnOptions): Task<T> {
+    return spawnTask(this.frame, fn, taskName(fn, options?.name)) as Task<T>;
+  }
+
+  /** Throw an `AbortError` into the body (once); the scope then answers `undefined`. */
+  cancel(): void {
+    const frame = this.frame;
+    if (frame.outcome !== undefined || frame.cancelledWith) return;
+    frame.cancelledWith = cancellation(`a scope of Task#${frame.id} ${frame.name}`);
+    cancelFrame(frame, frame.cancelledWith);
+  }
+}
+
+function enterNested(
+  owner: Frame,
+  kind: typeof SCOPE | typeof CLEANUP,
+  start: (frame: Frame) => Operation<unknown>,
+  shield: boolean,
+): Promise<void> {
+  const nested = new NestedFrame(owner, kind, shield);
+  if (!shield && owner.cancelPending !== undefined) {
+    // A cancellation not yet thrown goes on to the innermost frame.
+    nested.cancelPending = takeCancellation(owner);
+  }
+  const awaited = waitOn(owner, nested);
+  startFrame(nested, start);
+  return awaited;
+}
+
+function takeCancellation(frame: Frame): DOMException {
+  const error = frame.cancelPending!;
+  frame.cancelPending = undefined;
+  return error;
+}
+
+/** Cancel a task, unless its body has already ended. */
+function haltTask(task: Frame): void {
+  if (task.outcome !== undefined) return;
+  if (task.run.tracer) task.run.trace(task, "cancel");
+  const error = cancellation(`Task#${task.id} ${task.name}`);
+  if (task.state === "pending") {
+    // Never started (a root whose run was aborted before it began): nothing ran.
+    endBody(task, THROW, error);
+    return;
+  }
+  task.state = "halting";
+  cancelFrame(task, error);
+}
+
+/** `yield* task.halt()` from inside the task: the cancellation is thrown at once. */
+function haltSelf(task: Frame): DOMException {
+  if (task.run.tracer) task.run.trace(task, "cancel");
+  task.state = "halting";
+  return cancellation(`Task#${task.id} ${task.name}`);
+}
+
+/**
+ * Land a cancellation in the frame, or in the nested frame it awaits. A
+ * frame that has not yet thrown an earlier cancellation takes no second one
+ * (asyncio coalesces them the same way).
+ */
+function cancelFrame(frame: Frame, error: DOMException): void {
+  if (frame.outcome !== undefined || frame.cancelPending !== undefined) return;
+  const waiting = frame.waiting;
+  if (waiting instanceof NestedFrame && !waiting.shield && waiting.outcome === undefined) {
+    cancelFrame(waiting, error);
+    return;
+  }
+  frame.cancelPending = error;
+  frame.controller?.abort(error);
+  frame.controller = undefined;
+  // Running, woken, or awaiting a shielded or ending frame: thrown at its next suspension.
+  if (waiting === undefined || waiting instanceof NestedFrame) return;
+  undoWaiting(frame);
+  wake(frame, THROW, error);
+}
+
+/** The body has ended: record how, then run the cleanups. */
+function endBody(frame: Frame, how: number, value: unknown): Promise<void> | undefined {
+  frame.iterator = undefined;
+  if (how === THROW) recordFailure(frame, value);
+  else {
+    frame.outcome = "completed";
+    frame.result = value;
+  }
+  return continueEnding(frame);
+}
+
+/**
+ * Run the cleanups, newest first, up to one that answers an operation: it
+ * runs in a nested frame, whose promise the driver awaits before calling
+ * back here. Settles the frame once none is left.
+ */
+function continueEnding(frame: Frame): Promise<void> | undefined {
+  const cleanups = frame.cleanups;
+  while (cleanups && cleanups.length > 0) {
+    const cleanup = cleanups.pop()!;
+    let operation: Operation<void> | void;
+    try {
+      operation = cleanup();
+    } catch (error) {
+      recordFailure(frame, error);
+      continue;
+    }
+    if (operation) return enterNested(frame, CLEANUP, () => operation, true);
+  }
+  settle(frame);
+  return undefined;
+}
+
+function settle(frame: Frame): void {
+  const run = frame.run;
+  frame.state = frame.outcome!;
+  if (frame instanceof NestedFrame) return nestedSettled(frame.owner, frame);
+  if (run.tracer) {
+    const type: TraceEventType = frame.outcome === "completed"
+      ? "return"
+      : frame.outcome === "failed"
+      ? "throw"
+      : "halt";
+    run.trace(frame, type, type === "throw" ? { error: frame.result } : undefined);
+  }
+  let joined = false;
+  const joiners = frame.joiners;
+  if (joiners) {
+    frame.joiners = undefined;
+    const mode = outcomeMode(frame);
+    for (const waiter of joiners) {
+      if (waiter.forHalt) wake(waiter.frame, NEXT, undefined);
+      else {
+        joined = true;
+        wake(waiter.frame, mode, frame.result);
+      }
+    }
+  }
+  if (frame.parentId === undefined) run.finish(frame);
+  else if (frame.outcome === "failed" && !joined) watchUnjoined(frame);
+}
+
+function nestedSettled(owner: Frame, nested: NestedFrame): void {
+  if (nested.kind === CLEANUP) {
+    if (nested.outcome !== "completed") recordFailure(owner, nested.result);
+    wake(owner, NEXT, undefined);
+  } else if (nested.outcome === "halted" && nested.result === nested.cancelledWith) {
+    wake(owner, NEXT, undefined); // cancelled through its handle
+  } else {
+    wake(owner, outcomeMode(nested), nested.result);
+  }
+}
+
+function outcomeMode(frame: Frame): number {
+  return frame.outcome === "completed" ? NEXT : THROW;
+}
+
+// ---------------------------------------------------------------------------
+// Timers: one clock timer per sleep, which resumes the sleeping frame
+// directly. The run keeps its sleepers so that it can disarm them when it
+// ends. On a virtual clock, an idle watch finds the moments when nothing can
+// run and lets the clock jump.
+// ---------------------------------------------------------------------------
+
+function sleep(frame: Frame, ms: number): Promise<void> {
+  const run = frame.run;
+  // The run is over: time has stopped for the orphans still going.
+  if (run.over) return waitOn(frame, SUSPENDED);
+  const awaited = waitOn(frame, undefined);
+  frame.waiting = run.clock.setTimer(ms, frame.resume!);
+  run.sleepers.add(frame);
+  run.idleWatch?.poke();
+  return awaited;
+}
+
+function disarmSleep(frame: Frame, timer: ClockTimer): void {
+  frame.run.clock.clearTimer(timer);
+  frame.run.sleepers.delete(frame);
+}
+
+/**
+ * "Nothing can run", found with a macrotask turn: a message posted through a
+ * `MessageChannel` arrives only after every pending microtask, that is after
+ * every task that could run has run on to its next suspension. Then, unless
+ * a call is in flight, the virtual clock jumps to its next deadline and fires
+ * what is due there, in arming order; the woken drivers go on as microtasks,
+ * in that order, and the watch looks again. The channel is open only while a
+ * look is pending, so that a stalled run does not keep the process alive.
+ */
+class IdleWatch {
+  #channel: MessageChannel | undefined = undefined;
+  #sender: MessagePort | undefined = undefined;
+  #posted = false;
+
+  constructor(readonly run: Run) {}
+
+  /** Look once the microtasks have run: a timer was armed, or a call ended. */
+  poke(): void {
+    if (this.#posted || this.run.over) return;
+    this.#posted = true;
+    if (this.#channel === undefined) {
+      const channel = this.#channel = new MessageChannel();
+      channel.port1.onmessage = () => this.#look(channel.port1);
+      channel.port2.onmessage = () => this.#look(channel.port2);
+      this.#sender = channel.port2;
+    }
+    this.#sender!.postMessage(null);
+  }
+
+  close(): void {
+    this.#posted = false;
+    this.#channel?.port1.close();
+    this.#channel?.port2.close();
+    this.#channel = this.#sender = undefined;
+  }
+
+  #look(receiver: MessagePort): void {
+    // The next message goes back the way this one came, to the port that has
+    // waited since an earlier turn: Deno delivers a message at once, among
+    // the current microtasks, to a port that finds it already there when it
+    // asks for the next one, as the port just dispatched does.
+    this.#sender = receiver;
+    this.#posted = false;
+    const run = this.run;
+    // A call in flight holds virtual time still (timers already due still
+    // fire); its end pokes again.
+    if (run.over || !run.clock.idle(run.inFlight === 0)) this.close();
+    else this.poke();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Errors: a failure reaches only the task's joiners. A task that fails with
+// nobody joining it is reported as an unhandled failure, on stderr and (as
+// every failure is) to the tracer; a later joiner still receives the error.
+// Cancellation is an `AbortError`; a task that ends by one is halted, not
+// failed.
+// ---------------------------------------------------------------------------
+
+function cancellation(what: string): DOMException {
+  return new DOMException(`${what} was cancelled`, "AbortError");
+}
+
+function isAbortError(error: unknown): boolean {
+  return error instanceof DOMException && error.name === "AbortError";
+}
+
+function recordFailure(frame: Frame, error: unknown): void {
+  if (frame.outcome === "failed") return; // the first failure wins, even over a cancellation
+  frame.outcome = isAbortError(error) ? "halted" : "failed";
+  frame.result = error;
+}
+
+/**
+ * A task failed with nobody joining it: report it unless it has been joined
+ * once the current microtasks have run, so that a parent joining a child
+ * right after spawning it (the child ran, and failed, before `spawn`
+ * answered) counts as joining in time.
+ */
+function watchUnjoined(task: Frame): void {
+  const unjoined = task.run.unjoined;
+  unjoined.add(task);
+  queueMicrotask(() => {
+    if (unjoined.delete(task)) {
+      console.error(
+        `native: unhandled failure in Task#${task.id} ${task.name}: ${String(task.result)}`,
+      );
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Run: the root task, the answers `dispatch` leaves, the end of the run, and
+// the runtime object.
+// ---------------------------------------------------------------------------
+
+class Run {
+  readonly clock: Clock;
+  readonly tracer: Tracer | undefined;
+  readonly output: (line: string) => void;
+  readonly sleepers = new Set<Frame>();
+  readonly idleWatch: IdleWatch | undefined;
+  /** Failed tasks nobody has joined yet. */
+  readonly unjoined = new Set<Frame>();
+  nextId = 0;
+  inFlight = 0;
+  /** The root has settled. */
+  over = false;
+  answerMode = NEXT;
+  answerValue: unknown = undefined;
+  #resolve!: (value: unknown) => void;
+  #reject!: (error: unknown) => void;
+  #signal: AbortSignal | undefined;
+  #onAbort: (() => void) | undefined = undefined;
+  readonly promise: Promise<unknown>;
+
+  constructor(options: RunOptions) {
+    this.clock = options.clock ?? realClock();
+    this.tracer = options.tracer;
+    this.output = options.output ?? ((line) => console.log(line));
+    // Host timers wake the real clock's sleepers by themselves.
+    this.idleWatch = this.clock.kind === "virtual" ? new IdleWatch(this) : undefined;
+    this.#signal = options.signal;
+    this.promise = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  start(fn: OperationFn<unknown>): void {
+    const root = new Frame(this, this.nextId++, taskName(fn, fn.name || "main"), undefined);
+    if (this.tracer) this.trace(root, "spawn");
+    const signal = this.#signal;
+    if (signal?.aborted) return haltTask(root);
+    if (signal) {
+      this.#onAbort = () => haltTask(root);
+      signal.addEventListener("abort", this.#onAbort, { once: true });
+    }
+    startFrame(root, fn);
+  }
+
+  answer(mode: number, value: unknown): undefined {
+    this.answerMode = mode;
+    this.answerValue = value;
+    return undefined;
+  }
+
+  /** The answer's value, no longer kept alive here. */
+  takeAnswerValue(): unknown {
+    const value = this.answerValue;
+    this.answerValue = undefined;
+    return value;
+  }
+
+  frameOf(task: Task<unknown>): Frame {
+    if (task instanceof Frame && task.run === this) return task;
+    throw new TypeError(
+      `${task} belongs to another run: join or halt only tasks of the run that spawned them`,
+    );
+  }
+
+  callEnded(): void {
+    if (--this.inFlight === 0) this.idleWatch?.poke();
+  }
+
+  /**
+   * The root has settled, so the run is over, as a program is when its main
+   * function returns. Orphans still asleep never wake: their timers are
+   * disarmed here, and their `finally` blocks and cleanups never run. An
+   * orphan inside a call goes on when the call settles, up to its next
+   * sleep, which never ends. No host timer outlives the run, and a virtual
+   * clock stops.
+   */
+  finish(root: Frame): void {
+    this.over = true;
+    for (const frame of this.sleepers) this.clock.clearTimer(frame.waiting as ClockTimer);
+    this.sleepers.clear();
+    this.idleWatch?.close();
+    if (this.#onAbort) this.#signal!.removeEventListener("abort", this.#onAbort);
+    if (root.outcome === "completed") this.#resolve(root.result);
+    else if (root.outcome === "halted" && this.#signal?.aborted) this.#reject(this.#signal.reason);
+    else this.#reject(root.result);
+  }
+
+  trace(
+    frame: Frame,
+    type: TraceEventType,
+    extra?: { reason?: string; text?: string; error?: unknown },
+  ): void {
+    const task = frame.task;
+    this.tracer!({
+      type,
+      time: this.clock.now(),
+      taskId: task.id,
+      parentId: task.parentId,
+      name: task.name,
+      ...extra,
+    });
+  }
+}
+
+/**
+ * The `native` runtime: Deno's promise loop driving the operations, with
+ * asyncio's semantics: children are detached, and cancellation is an
+ * `AbortError` that `catch` sees.
+ *
+ * @example
+ * ```ts
+ * import { log, sleep, spawn, virtualClock } from "../mod.ts";
+ * import { native } from "./native.ts";
+ *
+ * const lines: string[] = [];
+ * await native.run(function* () {
+ *   yield* spawn(function* parent() {
+ *     yield* spawn(function* child() {
+ *       yield* sleep(1000);
+ *       yield* log("the child outlived its parent");
+ *     });
+ *   });
+ *   yield* sleep(2000);
+ * }, { clock: virtualClock(), output: (line) => lines.push(line) });
+ * if (lines.length !== 1) throw new Error("the child should have kept running");
+ * ```
+ */
+export const native: Runtime = {
+  name: "native",
+  description:
+    "Deno's promise loop driving the operations: detached children, cancellation as an AbortError that catch sees",
+  run<T>(fn: OperationFn<T>, options: RunOptions = {}): Promise<T> {
+    const run = new Run(options);
+    run.start(fn);
+    return run.promise as Promise<T>;
+  },
+};
