@@ -21,14 +21,12 @@
  */
 
 import { allOf, raceOf } from "./combinators.ts";
-import { realClock } from "./clock.ts";
 import { Cancelled, HaltedError, QueueClosedError, TimeoutError } from "./errors.ts";
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
 import { fifoOf, type FifoQueue } from "./queue.ts";
-import { RunQueue } from "./run_queue.ts";
+import { SchedulerRun } from "./scheduler.ts";
 import { CallWaiter, JoinWaiter, NEXT, startCall, TakeWaiter, THROW } from "./waits.ts";
 import type {
-  Clock,
   ClockTimer,
   Operation,
   OperationFn,
@@ -39,7 +37,6 @@ import type {
   Task,
   TaskState,
   TraceEventType,
-  Tracer,
 } from "./types.ts";
 
 // How a frame is resumed from the run queue (NEXT and THROW come from waits.ts).
@@ -568,57 +565,11 @@ function describeFailures(frame: Frame): string {
 // Run: the run queue, the drain loop, and the runtime object.
 // ---------------------------------------------------------------------------
 
-class Run {
-  readonly clock: Clock;
-  readonly tracer: Tracer | undefined;
-  readonly output: (line: string) => void;
-  nextId = 0;
-  inFlight = 0;
-  current: Frame | undefined = undefined;
-  answerMode = NEXT;
-  answerValue: unknown = undefined;
-  #queue = new RunQueue<Frame>();
-  #flushing = false;
-  #flushScheduled = false;
-  #done = false;
-  #resolve!: (value: unknown) => void;
-  #reject!: (error: unknown) => void;
-  #signal: AbortSignal | undefined;
-  #onAbort: (() => void) | undefined = undefined;
-  readonly promise: Promise<unknown>;
-
-  constructor(options: RunOptions) {
-    this.clock = options.clock ?? realClock();
-    this.tracer = options.tracer;
-    this.output = options.output ?? ((line) => console.log(line));
-    this.#signal = options.signal;
-    this.promise = new Promise((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-  }
-
+class Run extends SchedulerRun<Frame> {
   start(fn: OperationFn<unknown>): void {
     const name = taskName(fn, fn.name || "main");
     const root = new Frame(this, TASK, undefined!, undefined, fn, this.nextId++, name, false);
-    if (this.tracer) this.trace(root, "spawn");
-    this.enqueue(root, 0, START, undefined);
-    const signal = this.#signal;
-    if (signal) {
-      this.#onAbort = () => {
-        cancelScope(root);
-        this.wake();
-      };
-      if (signal.aborted) cancelScope(root);
-      else signal.addEventListener("abort", this.#onAbort, { once: true });
-    }
-    this.flush();
-  }
-
-  answer(mode: number, value: unknown): true {
-    this.answerMode = mode;
-    this.answerValue = value;
-    return true;
+    this.begin(root, START, cancelScope);
   }
 
   frameOf(task: Task<unknown>): Frame {
@@ -626,10 +577,6 @@ class Run {
     throw new TypeError(
       `${task} belongs to another run: join or halt only tasks of the run that spawned them`,
     );
-  }
-
-  enqueue(frame: Frame, epoch: number, mode: number, value: unknown): void {
-    this.#queue.push(frame, epoch, mode, value);
   }
 
   /**
@@ -642,34 +589,12 @@ class Run {
     this.enqueue(frame, epoch, mode, value);
   }
 
-  /** A wake-up from outside the drain loop (a timer, a promise, a queue). */
-  wakeWith(frame: Frame, epoch: number, mode: number, value: unknown): void {
+  override wakeWith(frame: Frame, epoch: number, mode: number, value: unknown): void {
     this.resume(frame, epoch, mode, value);
     this.wake();
   }
 
-  wake(): void {
-    if (this.#flushing || this.#flushScheduled || this.#done) return;
-    this.#flushScheduled = true;
-    queueMicrotask(() => this.flush());
-  }
-
-  flush(): void {
-    if (this.#flushing) return;
-    this.#flushing = true;
-    this.#flushScheduled = false;
-    try {
-      for (;;) {
-        while (this.#queue.shift()) this.#runNext();
-        if (this.#done || !this.clock.idle(this.inFlight === 0)) break;
-      }
-    } finally {
-      this.#flushing = false;
-    }
-  }
-
-  #runNext(): void {
-    const { frame, epoch, mode, value } = this.#queue;
+  protected runNext(frame: Frame, epoch: number, mode: number, value: unknown): void {
     if (mode === CONTINUE_ENDING) return continueEnding(frame);
     if (frame.epoch !== epoch || frame.settled) return; // a stale wake-up
     frame.epoch++;
@@ -680,29 +605,10 @@ class Run {
   }
 
   finish(root: Frame): void {
-    this.#done = true;
-    if (this.#onAbort) this.#signal!.removeEventListener("abort", this.#onAbort);
-    if (root.outcome === "completed") this.#resolve(root.result);
-    else if (root.outcome === "failed") this.#reject(root.result);
-    else {
-      this.#reject(this.#signal?.aborted ? this.#signal.reason : new HaltedError(root.toString()));
-    }
-  }
-
-  trace(
-    frame: Frame,
-    type: TraceEventType,
-    extra?: { reason?: string; text?: string; error?: unknown },
-  ): void {
-    const task = frame.task;
-    this.tracer!({
-      type,
-      time: this.clock.now(),
-      taskId: task.id,
-      parentId: task.parent?.task.id,
-      name: task.name,
-      ...extra,
-    });
+    const outcome = root.outcome!;
+    if (outcome === "completed") this.end({ outcome, value: root.result });
+    else if (outcome === "failed") this.end({ outcome, error: root.result });
+    else this.end({ outcome, task: root.toString() });
   }
 }
 

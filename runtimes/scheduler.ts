@@ -1,0 +1,152 @@
+/**
+ * The plumbing shared by the kit's own schedulers (`generator`, `nursery`):
+ * the run's promise, the abort signal that cancels the root from outside,
+ * the FIFO run queue and its drain loop (which lets a virtual clock jump
+ * when nothing can run), wake-ups from outside the loop, and tracing.
+ * What a frame is and what its resumptions mean stays in each runtime.
+ *
+ * @module
+ */
+
+import { realClock } from "./clock.ts";
+import { HaltedError } from "./errors.ts";
+import { RunQueue } from "./run_queue.ts";
+import type { Clock, RunOptions, TraceEventType, Tracer } from "./types.ts";
+import { NEXT, type Waker } from "./waits.ts";
+
+/** What the shared run needs to know of a frame. */
+export interface ScheduledFrame {
+  /** Bumped whenever the frame leaves a wait: older wake-ups are stale. */
+  epoch: number;
+  readonly id: number;
+  readonly name: string;
+  /** The task the frame belongs to (itself for a task). */
+  readonly task: ScheduledFrame;
+  /** The frame it was spawned into or entered from; none for the root. */
+  readonly parent: ScheduledFrame | undefined;
+}
+
+/** How a run's root ended. */
+export type RootOutcome =
+  | { outcome: "completed"; value: unknown }
+  | { outcome: "failed"; error: unknown }
+  | { outcome: "halted"; task: string };
+
+/** One run of an operation on one of the kit's own schedulers. */
+export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F> {
+  readonly clock: Clock;
+  readonly tracer: Tracer | undefined;
+  readonly output: (line: string) => void;
+  readonly promise: Promise<unknown>;
+  nextId = 0;
+  inFlight = 0;
+  /** The frame whose generator is running, if any. */
+  current: F | undefined = undefined;
+  /** Where `dispatch` leaves an answer given at once. */
+  answerMode = NEXT;
+  answerValue: unknown = undefined;
+  #queue = new RunQueue<F>();
+  #flushing = false;
+  #flushScheduled = false;
+  #done = false;
+  #resolve!: (value: unknown) => void;
+  #reject!: (error: unknown) => void;
+  #signal: AbortSignal | undefined;
+  #onAbort: (() => void) | undefined = undefined;
+
+  constructor(options: RunOptions) {
+    this.clock = options.clock ?? realClock();
+    this.tracer = options.tracer;
+    this.output = options.output ?? ((line) => console.log(line));
+    this.#signal = options.signal;
+    this.promise = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  /** Resume `frame` from the queue; `epoch` says whether the entry is stale. */
+  protected abstract runNext(frame: F, epoch: number, mode: number, value: unknown): void;
+
+  /** Queue the root's start, let `signal` cancel it, and drain. */
+  protected begin(root: F, startMode: number, cancelRoot: (root: F) => void): void {
+    if (this.tracer) this.trace(root, "spawn");
+    this.enqueue(root, 0, startMode, undefined);
+    const signal = this.#signal;
+    if (signal) {
+      this.#onAbort = () => {
+        cancelRoot(root);
+        this.wake();
+      };
+      if (signal.aborted) cancelRoot(root);
+      else signal.addEventListener("abort", this.#onAbort, { once: true });
+    }
+    this.flush();
+  }
+
+  /** Settle the run's promise with the root's outcome. */
+  protected end(root: RootOutcome): void {
+    this.#done = true;
+    if (this.#onAbort) this.#signal!.removeEventListener("abort", this.#onAbort);
+    if (root.outcome === "completed") this.#resolve(root.value);
+    else if (root.outcome === "failed") this.#reject(root.error);
+    else if (this.#signal?.aborted) this.#reject(this.#signal.reason);
+    else this.#reject(new HaltedError(root.task));
+  }
+
+  /** Leave an answer for the step loop; always `true`, for `return run.answer(...)`. */
+  answer(mode: number, value: unknown): true {
+    this.answerMode = mode;
+    this.answerValue = value;
+    return true;
+  }
+
+  enqueue(frame: F, epoch: number, mode: number, value: unknown): void {
+    this.#queue.push(frame, epoch, mode, value);
+  }
+
+  /** A wake-up from outside the drain loop (a timer, a promise, a queue). */
+  wakeWith(frame: F, epoch: number, mode: number, value: unknown): void {
+    this.enqueue(frame, epoch, mode, value);
+    this.wake();
+  }
+
+  /** Make sure the queue is drained soon, if no drain is under way. */
+  wake(): void {
+    if (this.#flushing || this.#flushScheduled || this.#done) return;
+    this.#flushScheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  /** Drain the queue; when nothing can run, let a virtual clock fire or jump. */
+  flush(): void {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    this.#flushScheduled = false;
+    const queue = this.#queue;
+    try {
+      for (;;) {
+        while (queue.shift()) this.runNext(queue.frame, queue.epoch, queue.mode, queue.value);
+        if (this.#done || !this.clock.idle(this.inFlight === 0)) break;
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  trace(
+    frame: F,
+    type: TraceEventType,
+    extra?: { reason?: string; text?: string; error?: unknown },
+  ): void {
+    const task = frame.task;
+    this.tracer!({
+      type,
+      time: this.clock.now(),
+      taskId: task.id,
+      parentId: task.parent?.task.id,
+      name: task.name,
+      ...extra,
+    });
+  }
+}
