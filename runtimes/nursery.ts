@@ -344,9 +344,9 @@ function cancelledScope(frame: Frame | undefined): Frame | undefined {
 }
 
 function describeScope(frame: Frame): string {
-  if (frame.kind === TASK) return frame.toString();
-  const what = frame.kind === DEADLINE ? "the deadline" : "a scope";
-  return `${what} in ${frame.task}`;
+  const task = `Task#${frame.task.id} ${frame.task.name}`;
+  if (frame.kind === TASK) return task;
+  return `${frame.kind === DEADLINE ? "the deadline" : "a scope"} in ${task}`;
 }
 
 /** Cancel a frame's scope: every checkpoint inside it now throws `Cancelled`. */
@@ -558,7 +558,7 @@ function describeFailures(frame: Frame): string {
   const errors = frame.errors!;
   const first = errors[0] instanceof Error ? errors[0].message : String(errors[0]);
   const count = errors.length === 1 ? "1 error" : `${errors.length} errors`;
-  return `${count} in ${frame.kind === TASK ? frame.toString() : describeScope(frame)}: ${first}`;
+  return `${count} in ${describeScope(frame)}: ${first}`;
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,40 @@
+// The conformance suite: every scenario of tests/conformance/ under every
+// runtime, each asserting that runtime's outcome (DESIGN.md's table). Each
+// scenario names the upstream trio or Effection test it mirrors.
+
+import { deepEqual } from "node:assert/strict";
+import { runtimes } from "../runtimes/registry.ts";
+import { tell } from "./harness.ts";
+import type { Expectation, Scenario } from "./conformance/scenario.ts";
+import { taskScenarios } from "./conformance/tasks.ts";
+import { scopeScenarios } from "./conformance/scopes.ts";
+import { timeoutScenarios } from "./conformance/timeouts.ts";
+import { combinatorScenarios } from "./conformance/combinators.ts";
+import { cleanupScenarios } from "./conformance/cleanup.ts";
+import { delegationScenarios } from "./conformance/delegation.ts";
+
+/** Every scenario, by theme. */
+export const scenarios: Scenario[] = [
+  ...taskScenarios,
+  ...scopeScenarios,
+  ...timeoutScenarios,
+  ...combinatorScenarios,
+  ...cleanupScenarios,
+  ...delegationScenarios,
+];
+
+function expectationFor(scenario: Scenario, runtime: string): Expectation {
+  const expect = scenario.expect as Record<string, Expectation>;
+  return expect.all ?? expect[runtime];
+}
+
+for (const scenario of scenarios) {
+  for (const runtime of Object.values(runtimes)) {
+    const expected = expectationFor(scenario, runtime.name);
+    if (expected === undefined) continue;
+    Deno.test(`conformance, ${runtime.name}: ${scenario.name} [${scenario.mirrors}]`, async () => {
+      const story = await tell(runtime, scenario.program);
+      deepEqual({ notes: story.notes, outcome: story.outcome }, expected);
+    });
+  }
+}
