@@ -38,7 +38,6 @@ import { exitStatus, exitWithUsage, listOf } from "../tools/cli.ts";
 export const HOUR = 3_600_000;
 
 /** The trivial task: answers its argument without waiting. */
-// deno-lint-ignore require-yield
 function* trivial(i: number): Operation<number> {
   return i;
 }

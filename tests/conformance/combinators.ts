@@ -22,12 +22,10 @@ function* failAfter(ms: number, message: string): Operation<never> {
   throw new Error(message);
 }
 
-// deno-lint-ignore require-yield
 function* instantly<T>(value: T): Operation<T> {
   return value;
 }
 
-// deno-lint-ignore require-yield
 function* failInstantly(message: string): Operation<never> {
   throw new Error(message);
 }
