@@ -4,14 +4,16 @@
  * calling task. Whatever loses is halted, and its cleanup has finished,
  * before the combinator answers; no runtime-specific rule (detached
  * children, error grouping) leaks out, because every contender catches its
- * own outcome and the combinator halts the rest itself.
+ * own outcome and the combinator halts the rest itself. An error that a
+ * contender raised but the combinator will not deliver (it came too late, or
+ * another outcome was chosen) is reported on stderr, never dropped.
  *
  * @module
  */
 
-import { TimeoutError } from "./errors.ts";
-import { createQueue } from "./queue.ts";
-import type { Operation, Queue, Task } from "./types.ts";
+import { isCancellation, TimeoutError } from "./errors.ts";
+import { FifoQueue } from "./queue.ts";
+import type { Operation, Task } from "./types.ts";
 import { sleep, spawn } from "./verbs.ts";
 
 /** How one contender ended. */
@@ -19,10 +21,58 @@ type Settlement =
   | { index: number; ok: true; value: unknown }
   | { index: number; ok: false; error: unknown };
 
+/** The outcomes of one combinator's contenders, and what becomes of them. */
+class Contest {
+  readonly settled = new FifoQueue<Settlement>();
+  readonly contenders: Task<void>[] = [];
+  #over = false;
+
+  constructor(readonly combinator: string) {}
+
+  settle(settlement: Settlement): void {
+    if (this.#over) this.#reportUndelivered(settlement);
+    else this.settled.put(settlement);
+  }
+
+  /** The combinator answers: what it has not read, it will never read. */
+  close(): void {
+    this.#over = true;
+    for (let left = this.settled.tryTake(); left; left = this.settled.tryTake()) {
+      this.#reportUndelivered(left.value);
+    }
+  }
+
+  /**
+   * Halt the contenders, having closed the contest. If a cancellation
+   * interrupts the halting (a thrown error, or `return()` under
+   * `generator`) while the combinator was throwing `chosen`'s error, that
+   * error would be replaced without a trace: report it.
+   */
+  *finish(chosen: Settlement | undefined): Generator<unknown, void> {
+    this.close();
+    let halted = false;
+    try {
+      yield* haltAll(this.contenders);
+      halted = true;
+    } finally {
+      if (!halted && chosen) this.#reportUndelivered(chosen);
+    }
+  }
+
+  #reportUndelivered(settlement: Settlement): void {
+    // The cancellations the combinator caused itself are expected.
+    if (settlement.ok || isCancellation(settlement.error)) return;
+    console.error(
+      `${this.combinator}: the error of operation ${settlement.index} was not delivered (another outcome came first, or a cancellation replaced it):`,
+      settlement.error,
+    );
+  }
+}
+
 function* contend(
   operation: Operation<unknown>,
   index: number,
-  settled: Queue<Settlement>,
+  contest: Contest,
 ): Generator<unknown, void> {
   let settlement: Settlement;
   try {
@@ -30,18 +80,17 @@ function* contend(
   } catch (error) {
     settlement = { index, ok: false, error };
   }
-  settled.put(settlement);
+  contest.settle(settlement);
 }
 
 function* startContenders(
   operations: readonly Operation<unknown>[],
-  settled: Queue<Settlement>,
-  contenders: Task<void>[],
+  contest: Contest,
 ): Generator<unknown, void> {
   for (let index = 0; index < operations.length; index++) {
     const operation = operations[index];
-    contenders.push(
-      yield* spawn(() => contend(operation, index, settled), {
+    contest.contenders.push(
+      yield* spawn(() => contend(operation, index, contest), {
         name: `contender ${index}`,
       }),
     );
@@ -58,19 +107,22 @@ function* haltAll(tasks: readonly Task<unknown>[]): Generator<unknown, void> {
 export function* allOf(
   operations: readonly Operation<unknown>[],
 ): Generator<unknown, unknown[]> {
-  const settled = createQueue<Settlement>();
-  const contenders: Task<void>[] = [];
+  const contest = new Contest("all");
   const results: unknown[] = new Array(operations.length);
+  let failure: Settlement | undefined;
   try {
-    yield* startContenders(operations, settled, contenders);
+    yield* startContenders(operations, contest);
     for (let remaining = operations.length; remaining > 0; remaining--) {
-      const settlement = yield* settled.get();
-      if (!settlement.ok) throw settlement.error;
+      const settlement = yield* contest.settled.get();
+      if (!settlement.ok) {
+        failure = settlement;
+        throw settlement.error;
+      }
       results[settlement.index] = settlement.value;
     }
     return results;
   } finally {
-    yield* haltAll(contenders);
+    yield* contest.finish(failure);
   }
 }
 
@@ -78,15 +130,15 @@ export function* allOf(
 export function* raceOf(
   operations: readonly Operation<unknown>[],
 ): Generator<unknown, unknown> {
-  const settled = createQueue<Settlement>();
-  const contenders: Task<void>[] = [];
+  const contest = new Contest("race");
+  let first: Settlement | undefined;
   try {
-    yield* startContenders(operations, settled, contenders);
-    const first = yield* settled.get();
+    yield* startContenders(operations, contest);
+    first = yield* contest.settled.get();
     if (first.ok) return first.value;
     throw first.error;
   } finally {
-    yield* haltAll(contenders);
+    yield* contest.finish(first);
   }
 }
 
@@ -105,14 +157,26 @@ function* boxed<T>(operation: Operation<T>): Generator<unknown, { value: T }> {
  * `operation` against a deadline `ms` from now: its value, or on expiry
  * `TimeoutError` (when `fail`) or `undefined`. The deadline's timer is armed
  * before any nested deadline's, so when two expire together the outer wins.
+ *
+ * It runs its own contest rather than delegating to `raceOf`: a `yield*`
+ * into a generator whose `finally` waits loses a `return()` halt (Effection
+ * issue #1190), so async cleanup stays in the frame's top-level generator.
  */
 export function* deadlineOf<T>(
   ms: number,
   operation: Operation<T>,
   fail: boolean,
 ): Generator<unknown, T | undefined> {
-  const outcome = yield* raceOf([boxed(operation), expireAfter(ms)]);
-  if (outcome !== expired) return (outcome as { value: T }).value;
+  const contest = new Contest(fail ? "timeout" : "moveOnAfter");
+  let first: Settlement | undefined;
+  try {
+    yield* startContenders([boxed(operation), expireAfter(ms)], contest);
+    first = yield* contest.settled.get();
+  } finally {
+    yield* contest.finish(first?.ok ? undefined : first);
+  }
+  if (!first.ok) throw first.error;
+  if (first.value !== expired) return (first.value as { value: T }).value;
   if (fail) throw new TimeoutError(ms);
   return undefined;
 }

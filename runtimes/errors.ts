@@ -72,6 +72,22 @@ export class QueueClosedError extends Error {
 }
 
 /**
+ * True for the errors by which a runtime delivers cancellation: `nursery`'s
+ * `Cancelled` and `native`'s `AbortError`.
+ *
+ * @example
+ * ```ts
+ * import { isCancellation } from "./errors.ts";
+ *
+ * if (!isCancellation(new DOMException("stop", "AbortError"))) throw new Error("expected true");
+ * ```
+ */
+export function isCancellation(error: unknown): boolean {
+  return error instanceof Cancelled ||
+    (error instanceof DOMException && error.name === "AbortError");
+}
+
+/**
  * How the `nursery` runtime delivers cancellation: thrown at a checkpoint
  * (any operation that waits). `catch` sees it and must rethrow it; every
  * later checkpoint in the cancelled scope throws it again, unless shielded.

@@ -181,6 +181,8 @@ class Frame extends TaskBase<unknown> {
   settledChildren = 0;
   cleanups: (() => Operation<void> | void)[] | undefined = undefined;
   joiners: JoinWaiter<Frame>[] | undefined = undefined;
+  /** An error its nested scope failed with, queued for it but not yet thrown into it. */
+  undelivered: { error: unknown } | undefined = undefined;
 
   constructor(
     readonly run: Run,
@@ -387,6 +389,11 @@ function haltFrame(frame: Frame): void {
     return;
   }
   if (frame.ending || run.current === frame) return;
+  if (frame.undelivered) {
+    // Halted before it could receive its nested scope's error: not lost, failed.
+    recordFailure(frame, frame.undelivered.error);
+    frame.undelivered = undefined;
+  }
   const waiting = frame.waiting;
   if (waiting instanceof Frame) {
     // A nested scope: halt it (unless shielded); the owner returns once it has settled.
@@ -419,7 +426,10 @@ function continueEnding(frame: Frame): void {
         continue;
       }
       haltFrame(child);
-      if (!child.settled) return; // goes on when the child settles
+      if (!child.settled) {
+        frame.waiting = child; // goes on when this child settles
+        return;
+      }
     }
   }
   const cleanups = frame.cleanups;
@@ -443,11 +453,19 @@ function continueEnding(frame: Frame): void {
         frame.task.name,
         true,
       );
+      frame.waiting = nested; // goes on when the cleanup settles
       frame.run.enqueue(nested, 0, START, undefined);
-      return; // goes on when the cleanup settles
+      return;
     }
   }
   settle(frame);
+}
+
+/** What an ending frame waited for has settled: it goes on ending. */
+function goOnEnding(frame: Frame, settled: Frame): void {
+  if (!frame.ending || frame.waiting !== settled) return;
+  frame.waiting = undefined;
+  frame.run.enqueue(frame, 0, CONTINUE_ENDING, undefined);
 }
 
 function settle(frame: Frame): void {
@@ -480,7 +498,7 @@ function settle(frame: Frame): void {
     nestedSettled(parent, frame);
   } else {
     if (frame.outcome === "failed") recordFailure(parent, frame.result);
-    run.enqueue(parent, 0, CONTINUE_ENDING, undefined);
+    goOnEnding(parent, frame);
   }
 }
 
@@ -488,10 +506,14 @@ function nestedSettled(owner: Frame, nested: Frame): void {
   const run = owner.run;
   owner.waiting = undefined;
   if (owner.halting && !owner.returning) {
+    // An error raised while the owner was being halted is not lost: it
+    // becomes the owner's failure.
+    if (nested.outcome === "failed") recordFailure(owner, nested.result);
     run.enqueue(owner, owner.epoch, RETURN, undefined);
   } else if (nested.outcome === "halted") {
     run.enqueue(owner, owner.epoch, NEXT, undefined);
   } else {
+    if (nested.outcome === "failed") owner.undelivered = { error: nested.result };
     run.enqueue(owner, owner.epoch, outcomeMode(nested), nested.result);
   }
 }
@@ -503,7 +525,7 @@ function childSettled(parent: Frame, child: Frame): void {
     parent.settledChildren = 0;
   }
   if (child.outcome === "failed") childFailed(parent, child.result);
-  if (parent.ending) parent.run.enqueue(parent, 0, CONTINUE_ENDING, undefined);
+  goOnEnding(parent, child);
 }
 
 function outcomeMode(frame: Frame): number {
@@ -582,12 +604,22 @@ class Timers {
 // ---------------------------------------------------------------------------
 
 function recordFailure(frame: Frame, error: unknown): void {
-  if (frame.outcome === "failed") return; // the first error wins
-  frame.outcome = "failed";
-  frame.result = error;
+  if (frame.outcome !== "failed") {
+    frame.outcome = "failed";
+    frame.result = error;
+  } else if (error !== frame.result) {
+    // The first error wins; a later one (from cleanup, say) is reported, not dropped.
+    console.error(
+      `generator: ${frame.task} had already failed with ${
+        String(frame.result)
+      }; this later error is not its outcome:`,
+      error,
+    );
+  }
 }
 
 function childFailed(parent: Frame, error: unknown): void {
+  // A parent that failed already keeps its first error; the child keeps its own.
   if (parent.outcome === "failed") return;
   recordFailure(parent, error);
   if (!parent.ending && !parent.halting) parent.run.enqueue(parent, 0, HALT, undefined);
@@ -625,6 +657,7 @@ class Run extends SchedulerRun<Frame> {
     frame.epoch++;
     if (mode === START) return startFrame(frame);
     frame.waiting = undefined;
+    frame.undelivered = undefined;
     if (this.tracer && mode !== RETURN) this.trace(frame, "wake");
     step(frame, mode, value);
   }

@@ -124,7 +124,20 @@ class Thrown {
 function wake(frame: Frame, mode: number, value: unknown): void {
   frame.waiting = undefined;
   frame.woken = mode === THROW ? new Thrown(value) : value;
-  frame.resume!();
+  resumeDriver(frame);
+}
+
+/**
+ * Settle the promise the frame's driver awaits, counting the driver as
+ * runnable until its turn ends: that count is how a virtual clock knows,
+ * exactly and at once, that nothing can run.
+ */
+function resumeDriver(frame: Frame): void {
+  const resume = frame.resume;
+  if (resume === undefined) return; // woken already
+  frame.resume = undefined;
+  frame.run.runnable++;
+  resume();
 }
 
 /** A `get` waiting on a queue. */
@@ -395,6 +408,9 @@ async function drive(frame: Frame, awaited: Promise<void>): Promise<void> {
       if (run.tracer) run.trace(frame, "wake");
       next = step(frame, mode, value);
     }
+    // This driver's turn is over.
+    run.runnable--;
+    run.noteQuiet();
     if (next === undefined) return;
     awaited = next;
   }
@@ -408,7 +424,7 @@ function resumed(frame: Frame): void {
     frame.waiting = undefined;
   }
   const woken = frame.woken;
-  frame.woken = frame.resume = undefined;
+  frame.woken = undefined;
   if (!(woken instanceof Thrown)) {
     frame.run.answer(NEXT, woken);
     return;
@@ -592,8 +608,11 @@ function outcomeMode(frame: Frame): number {
 // ---------------------------------------------------------------------------
 // Timers: one clock timer per sleep, which resumes the sleeping frame
 // directly. The run keeps its sleepers so that it can disarm them when it
-// ends. On a virtual clock, an idle watch finds the moments when nothing can
-// run and lets the clock jump.
+// ends. On a virtual clock, the count of runnable drivers says exactly when
+// nothing can run, and the clock fires or jumps then. (A macrotask turn,
+// through a MessageChannel, was tried first: in Deno a message can arrive
+// among the current microtasks, so the jump came at a different point from
+// one run to the next, and virtual-time output was not reproducible.)
 // ---------------------------------------------------------------------------
 
 function sleep(frame: Frame, ms: number): Promise<void> {
@@ -601,66 +620,14 @@ function sleep(frame: Frame, ms: number): Promise<void> {
   // The run is over: time has stopped for the orphans still going.
   if (run.over) return waitOn(frame, SUSPENDED);
   const awaited = waitOn(frame, undefined);
-  frame.waiting = run.clock.setTimer(ms, frame.resume!);
+  frame.waiting = run.clock.setTimer(ms, () => resumeDriver(frame));
   run.sleepers.add(frame);
-  run.idleWatch?.poke();
   return awaited;
 }
 
 function disarmSleep(frame: Frame, timer: ClockTimer): void {
   frame.run.clock.clearTimer(timer);
   frame.run.sleepers.delete(frame);
-}
-
-/**
- * "Nothing can run", found with a macrotask turn: a message posted through a
- * `MessageChannel` arrives only after every pending microtask, that is after
- * every task that could run has run on to its next suspension. Then, unless
- * a call is in flight, the virtual clock jumps to its next deadline and fires
- * what is due there, in arming order; the woken drivers go on as microtasks,
- * in that order, and the watch looks again. The channel is open only while a
- * look is pending, so that a stalled run does not keep the process alive.
- */
-class IdleWatch {
-  #channel: MessageChannel | undefined = undefined;
-  #sender: MessagePort | undefined = undefined;
-  #posted = false;
-
-  constructor(readonly run: Run) {}
-
-  /** Look once the microtasks have run: a timer was armed, or a call ended. */
-  poke(): void {
-    if (this.#posted || this.run.over) return;
-    this.#posted = true;
-    if (this.#channel === undefined) {
-      const channel = this.#channel = new MessageChannel();
-      channel.port1.onmessage = () => this.#look(channel.port1);
-      channel.port2.onmessage = () => this.#look(channel.port2);
-      this.#sender = channel.port2;
-    }
-    this.#sender!.postMessage(null);
-  }
-
-  close(): void {
-    this.#posted = false;
-    this.#channel?.port1.close();
-    this.#channel?.port2.close();
-    this.#channel = this.#sender = undefined;
-  }
-
-  #look(receiver: MessagePort): void {
-    // The next message goes back the way this one came, to the port that has
-    // waited since an earlier turn: Deno delivers a message at once, among
-    // the current microtasks, to a port that finds it already there when it
-    // asks for the next one, as the port just dispatched does.
-    this.#sender = receiver;
-    this.#posted = false;
-    const run = this.run;
-    // A call in flight holds virtual time still (timers already due still
-    // fire); its end pokes again.
-    if (run.over || !run.clock.idle(run.inFlight === 0)) this.close();
-    else this.poke();
-  }
 }
 
 // ---------------------------------------------------------------------------
@@ -713,7 +680,8 @@ class Run {
   readonly tracer: Tracer | undefined;
   readonly output: (line: string) => void;
   readonly sleepers = new Set<Frame>();
-  readonly idleWatch: IdleWatch | undefined;
+  /** Drivers woken whose turn has not ended yet. */
+  runnable = 0;
   /** Failed tasks nobody has joined yet. */
   readonly unjoined = new Set<Frame>();
   nextId = 0;
@@ -732,8 +700,6 @@ class Run {
     this.clock = options.clock ?? realClock();
     this.tracer = options.tracer;
     this.output = options.output ?? ((line) => console.log(line));
-    // Host timers wake the real clock's sleepers by themselves.
-    this.idleWatch = this.clock.kind === "virtual" ? new IdleWatch(this) : undefined;
     this.#signal = options.signal;
     this.promise = new Promise((resolve, reject) => {
       this.#resolve = resolve;
@@ -751,6 +717,17 @@ class Run {
       signal.addEventListener("abort", this.#onAbort, { once: true });
     }
     startFrame(root, fn);
+    this.noteQuiet();
+  }
+
+  /**
+   * Called whenever a turn ends. When no driver is runnable, nothing can run
+   * until a timer fires or a call settles: a virtual clock then fires what
+   * is due, and jumps to its next deadline unless a call is in flight. (Host
+   * timers wake the real clock's sleepers by themselves.)
+   */
+  noteQuiet(): void {
+    if (this.runnable === 0 && !this.over) this.clock.idle(this.inFlight === 0);
   }
 
   answer(mode: number, value: unknown): undefined {
@@ -774,7 +751,7 @@ class Run {
   }
 
   callEnded(): void {
-    if (--this.inFlight === 0) this.idleWatch?.poke();
+    this.inFlight--;
   }
 
   /**
@@ -789,7 +766,6 @@ class Run {
     this.over = true;
     for (const frame of this.sleepers) this.clock.clearTimer(frame.waiting as ClockTimer);
     this.sleepers.clear();
-    this.idleWatch?.close();
     if (this.#onAbort) this.#signal!.removeEventListener("abort", this.#onAbort);
     if (root.outcome === "completed") this.#resolve(root.result);
     else if (root.outcome === "halted" && this.#signal?.aborted) this.#reject(this.#signal.reason);

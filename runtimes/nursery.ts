@@ -415,8 +415,9 @@ function continueEnding(frame: Frame): void {
         frame.task.name,
         true,
       );
+      frame.waiting = nested; // goes on when the cleanup settles
       frame.run.enqueue(nested, 0, START, undefined);
-      return; // goes on when the cleanup settles
+      return;
     }
   }
   settle(frame);
@@ -454,6 +455,7 @@ function settle(frame: Frame): void {
     childSettled(parent, frame);
   } else if (frame.kind === CLEANUP) {
     if (frame.outcome === "failed") (parent.errors ??= []).push(frame.result);
+    parent.waiting = undefined;
     run.enqueue(parent, 0, CONTINUE_ENDING, undefined);
   } else {
     nestedSettled(parent, frame);
@@ -501,7 +503,8 @@ function childSettled(parent: Frame, child: Frame): void {
     parent.children = children.filter((each) => !each.settled);
   }
   if (child.outcome === "failed") childFailed(parent, child.result);
-  if (parent.ending && parent.liveChildren === 0) {
+  // An ending frame waits for its last child, unless a cleanup of its own runs.
+  if (parent.ending && parent.liveChildren === 0 && parent.waiting === undefined) {
     parent.run.enqueue(parent, 0, CONTINUE_ENDING, undefined);
   }
 }

@@ -68,6 +68,17 @@ export class FifoQueue<T> implements Queue<T> {
     else this.#waiters.push(waiter);
   }
 
+  /**
+   * For runtimes: a value delivered to a waiter that was cancelled before it
+   * could take it comes back, to the next waiter or the front of the buffer.
+   */
+  giveBack(value: T): void {
+    const waiter = this.#waiters.shift();
+    if (waiter) waiter.deliver(value);
+    else if (this.#head > 0) this.#buffer[--this.#head] = value;
+    else this.#buffer.unshift(value);
+  }
+
   /** For runtimes: stop waiting (the waiting task was cancelled). */
   unwait(waiter: QueueWaiter<T>): void {
     const index = this.#waiters.indexOf(waiter);

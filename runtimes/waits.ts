@@ -26,6 +26,8 @@ export interface Waker<F> {
 
 /** A `get` waiting on a queue. */
 export class TakeWaiter<F, T> implements QueueWaiter<T> {
+  #delivered: { value: T } | undefined = undefined;
+
   constructor(
     readonly waker: Waker<F>,
     readonly frame: F,
@@ -33,13 +35,16 @@ export class TakeWaiter<F, T> implements QueueWaiter<T> {
     readonly queue: FifoQueue<T>,
   ) {}
   deliver(value: T): void {
+    this.#delivered = { value };
     this.waker.wakeWith(this.frame, this.epoch, NEXT, value);
   }
   closed(): void {
     this.waker.wakeWith(this.frame, this.epoch, THROW, new QueueClosedError());
   }
+  /** Stop waiting; a value delivered but not yet taken goes back to the queue. */
   cancel(): void {
-    this.queue.unwait(this);
+    if (this.#delivered) this.queue.giveBack(this.#delivered.value);
+    else this.queue.unwait(this);
   }
 }
 

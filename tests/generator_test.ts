@@ -7,6 +7,7 @@ import { generator } from "../runtimes/generator.ts";
 import { block, call, ensure, now, scope, sleep, spawn, suspend } from "../runtimes/verbs.ts";
 import type { Operation, Task } from "../runtimes/types.ts";
 import { countingClock, tell } from "./harness.ts";
+import { createQueue } from "../runtimes/queue.ts";
 
 Deno.test("generator: a child still running when its parent's body returns is halted, its cleanup runs", async () => {
   const story = await tell(generator, function* (note) {
@@ -335,4 +336,23 @@ Deno.test("generator: a scope body that halts its own task ends the task, cleanu
     note(String(task));
   });
   deepEqual(story.notes, ["5 task cleanup", "10 Task#1 self (halted)"]);
+});
+
+Deno.test("generator: a queue value delivered to a getter halted before it resumed goes to the next getter", async () => {
+  const story = await tell(generator, function* (note) {
+    const queue = createQueue<string>();
+    const first = yield* spawn(function* firstGetter() {
+      note(`first got ${yield* queue.get()} (should not happen)`);
+    });
+    const second = yield* spawn(function* secondGetter() {
+      yield* sleep(1);
+      return yield* queue.get();
+    });
+    yield* sleep(5);
+    // Delivered to the first getter, which is halted before it can run.
+    queue.put("the token");
+    yield* first.halt();
+    note(`second got ${yield* second}`);
+  });
+  deepEqual(story.notes, ["5 second got the token"]);
 });

@@ -1,0 +1,185 @@
+/**
+ * Random programs for property tests: a small language of steps (spawn,
+ * sleep, throw, halt, timeout, race, all, ensure, queue put and get), a
+ * fast-check arbitrary that generates them with bounded depth and width, and
+ * an interpreter that runs one under any runtime while recording what a
+ * property needs: which tasks started, how often each one's cleanup ran,
+ * every error the program threw, and the program's own output.
+ *
+ * @module
+ */
+
+import fc from "fast-check";
+import { createQueue } from "../../runtimes/queue.ts";
+import {
+  all,
+  ensure,
+  log,
+  moveOnAfter,
+  race,
+  sleep,
+  spawn,
+  timeout,
+} from "../../runtimes/verbs.ts";
+import type { Operation, Queue, Task } from "../../runtimes/types.ts";
+
+/** One step of a program. */
+export type Step =
+  | { op: "sleep"; ms: number }
+  | { op: "log" }
+  | { op: "spawn"; body: Step[]; join: boolean }
+  | { op: "throw" }
+  | { op: "halt" }
+  | { op: "timeout"; ms: number; body: Step[] }
+  | { op: "race"; branches: Step[][] }
+  | { op: "all"; branches: Step[][] }
+  | { op: "ensure" }
+  | { op: "put" }
+  | { op: "get"; ms: number };
+
+const durations = fc.constantFrom(0, 1, 2, 5, 10);
+
+/** The steps that contain no other steps. */
+const leaves: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ op: fc.constant("sleep" as const), ms: durations }),
+  fc.record({ op: fc.constant("log" as const) }),
+  fc.record({ op: fc.constant("throw" as const) }),
+  fc.record({ op: fc.constant("halt" as const) }),
+  fc.record({ op: fc.constant("ensure" as const) }),
+  fc.record({ op: fc.constant("put" as const) }),
+  fc.record({ op: fc.constant("get" as const), ms: durations }),
+);
+
+/** Programs of at most `depth` nested levels and `width` steps a level. */
+export function programs(depth = 3, width = 5): fc.Arbitrary<Step[]> {
+  const { steps } = fc.letrec<{ steps: Step[]; step: Step }>((tie) => ({
+    steps: fc.array(tie("step"), { minLength: 1, maxLength: width }),
+    step: fc.oneof(
+      // Past the depth limit fast-check takes the first branch: leaves only.
+      { maxDepth: depth, depthIdentifier: "program", withCrossShrink: true },
+      { arbitrary: leaves, weight: 4 },
+      {
+        arbitrary: fc.record({
+          op: fc.constant("spawn" as const),
+          body: tie("steps"),
+          join: fc.boolean(),
+        }),
+        weight: 3,
+      },
+      {
+        arbitrary: fc.record({
+          op: fc.constant("timeout" as const),
+          ms: durations,
+          body: tie("steps"),
+        }),
+        weight: 1,
+      },
+      {
+        arbitrary: fc.record({
+          op: fc.constant("race" as const),
+          branches: fc.array(tie("steps"), { minLength: 1, maxLength: 3 }),
+        }),
+        weight: 1,
+      },
+      {
+        arbitrary: fc.record({
+          op: fc.constant("all" as const),
+          branches: fc.array(tie("steps"), { maxLength: 3 }),
+        }),
+        weight: 1,
+      },
+    ),
+  }));
+  return steps;
+}
+
+/** What a run of a program recorded. */
+export class Recording {
+  /** The program's task ids, in the order they started. */
+  readonly started: number[] = [];
+  /** How many times each task's cleanup ran. */
+  readonly cleanups = new Map<number, number>();
+  /** Every error the program threw, by message. */
+  readonly thrown: string[] = [];
+  /** `(time, line)` pairs of the program's own output. */
+  readonly output: string[] = [];
+  readonly queue: Queue<number> = createQueue<number>();
+  #nextTask = 1;
+  #nextError = 1;
+
+  constructor(readonly now: () => number) {}
+
+  newTask(): number {
+    return this.#nextTask++;
+  }
+
+  newError(): Error {
+    const error = new Error(`E${this.#nextError++}`);
+    this.thrown.push(error.message);
+    return error;
+  }
+}
+
+/** Run `steps` as the body of program task `id`: its value, its cleanup counted. */
+export function* taskBody(steps: Step[], recording: Recording, id: number): Operation<number> {
+  recording.started.push(id);
+  try {
+    return yield* runSteps(steps, recording, id);
+  } finally {
+    recording.cleanups.set(id, (recording.cleanups.get(id) ?? 0) + 1);
+  }
+}
+
+/**
+ * Run `steps` inside task `id`. The answer sums the ids of what it joined,
+ * so that runs which joined the same tasks answer the same value.
+ */
+function* runSteps(steps: Step[], recording: Recording, id: number): Operation<number> {
+  let sum = 0;
+  let last: Task<number> | undefined;
+  const joins: Task<number>[] = [];
+  for (const step of steps) {
+    switch (step.op) {
+      case "sleep":
+        yield* sleep(step.ms);
+        break;
+      case "log":
+        yield* log(`task ${id} logs`);
+        break;
+      case "spawn": {
+        const child = recording.newTask();
+        last = yield* spawn(() => taskBody(step.body, recording, child), { name: `p${child}` });
+        if (step.join) joins.push(last);
+        sum += child;
+        break;
+      }
+      case "throw":
+        throw recording.newError();
+      case "halt":
+        if (last) yield* last.halt();
+        break;
+      case "timeout":
+        sum += yield* timeout(step.ms, runSteps(step.body, recording, id));
+        break;
+      case "race":
+        sum += yield* race(step.branches.map((branch) => runSteps(branch, recording, id)));
+        break;
+      case "all":
+        for (
+          const value of yield* all(step.branches.map((branch) => runSteps(branch, recording, id)))
+        ) sum += value;
+        break;
+      case "ensure":
+        yield* ensure(() => void recording.output.push(`${recording.now()} ensure ${id}`));
+        break;
+      case "put":
+        recording.queue.put(id);
+        break;
+      case "get":
+        sum += (yield* moveOnAfter(step.ms, recording.queue.get())) ?? 0;
+        break;
+    }
+  }
+  for (const task of joins) sum += yield* task;
+  return sum;
+}

@@ -1,0 +1,198 @@
+// Property-based tests: random programs of spawn, sleep, throw, halt,
+// timeout, race, all, ensure and queue operations, run under every runtime
+// on the virtual clock. Seeded (PROPERTY_SEED overrides the default seed);
+// on failure fast-check prints the seed and the shrunk program.
+
+import fc from "fast-check";
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { virtualClock } from "../runtimes/clock.ts";
+import { runtimes } from "../runtimes/registry.ts";
+import { formatTraceEvent } from "../runtimes/trace_text.ts";
+import type { Runtime, TraceEvent } from "../runtimes/types.ts";
+import { programs, Recording, type Step, taskBody } from "./property/program.ts";
+
+const seed = Number(Deno.env.get("PROPERTY_SEED") ?? 20261128);
+const numRuns = Number(Deno.env.get("PROPERTY_RUNS") ?? 1000);
+
+/** Everything one run of a program left behind. */
+interface Run {
+  recording: Recording;
+  /** Trace events until the run settled. */
+  events: TraceEvent[];
+  /** Trace events including what orphans did after it (native). */
+  eventsAfterwards: TraceEvent[];
+  trace: string[];
+  settled: PromiseSettledResult<unknown>;
+  endTime: number;
+  /** What the runtime reported on stderr (native's unhandled failures). */
+  reported: string;
+}
+
+async function runProgram(runtime: Runtime, program: Step[]): Promise<Run> {
+  const clock = virtualClock();
+  const recording = new Recording(() => clock.now());
+  const events: TraceEvent[] = [];
+  const reported: string[] = [];
+  const consoleError = console.error;
+  console.error = (...args: unknown[]) => void reported.push(args.map(String).join(" "));
+  // What a run did is what it did until it settled: under `native`, orphans
+  // may go on a little afterwards, and that is no longer the run.
+  let runEvents: TraceEvent[] = [];
+  let runOutput: string[] = [];
+  const snapshot = () => {
+    runEvents = [...events];
+    runOutput = [...recording.output];
+  };
+  try {
+    const [settled] = await Promise.allSettled([
+      runtime.run(function* main() {
+        return yield* taskBody(program, recording, 0);
+      }, {
+        clock,
+        tracer: (event) => void events.push(event),
+        output: (line) => void recording.output.push(`${clock.now()} ${line}`),
+      }).finally(snapshot),
+    ]);
+    const endTime = clock.now();
+    // Orphans' last steps are microtasks (their time has stopped): one host
+    // turn lets them finish, so that what they report is heard.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const afterwards = [...events];
+    recording.output.splice(0, Infinity, ...runOutput);
+    return {
+      recording,
+      events: runEvents,
+      eventsAfterwards: afterwards,
+      trace: runEvents.map(formatTraceEvent),
+      settled,
+      endTime,
+      reported: reported.join("\n"),
+    };
+  } finally {
+    console.error = consoleError;
+  }
+}
+
+/** The program's id of a traced task: the root is 0, `p3` is 3. */
+function programId(event: TraceEvent): number | undefined {
+  if (event.taskId === 0) return 0;
+  const match = /^p(\d+)$/.exec(event.name);
+  return match ? Number(match[1]) : undefined;
+}
+
+const settling = new Set(["return", "throw", "halt"]);
+
+/** Every error inside `error`, AggregateErrors opened. */
+function flatten(error: unknown): unknown[] {
+  return error instanceof AggregateError ? error.errors.flatMap(flatten) : [error];
+}
+
+function messagesSeen(run: Run): string {
+  const errors = run.eventsAfterwards.filter((event) => event.type === "throw").flatMap((event) =>
+    flatten(event.error)
+  );
+  if (run.settled.status === "rejected") errors.push(...flatten(run.settled.reason));
+  return [...errors.map((error) => (error as Error)?.message ?? String(error)), run.reported]
+    .join("\n");
+}
+
+/** Every started task's cleanup ran exactly once (native: unless still running at the end). */
+function checkCleanups(runtime: string, run: Run): void {
+  const settledIds = new Set(
+    run.events.filter((event) => settling.has(event.type)).map(programId),
+  );
+  for (const id of run.recording.started) {
+    const count = run.recording.cleanups.get(id) ?? 0;
+    if (runtime === "native" && !settledIds.has(id)) {
+      ok(count <= 1, `task ${id} cleaned up ${count} times`);
+    } else {
+      equal(count, 1, `task ${id}'s cleanup ran ${count} times`);
+    }
+  }
+}
+
+/** Under structured runtimes, no task has an event after its parent ended. */
+function checkNoEventAfterParentEnded(run: Run): void {
+  const endedAt = new Map<number, number>();
+  run.events.forEach((event, index) => {
+    if (settling.has(event.type)) endedAt.set(event.taskId, index);
+  });
+  run.events.forEach((event, index) => {
+    if (event.parentId === undefined) return;
+    const parentEnded = endedAt.get(event.parentId);
+    ok(
+      parentEnded === undefined || index < parentEnded,
+      `${formatTraceEvent(event)} came after its parent #${event.parentId} ended`,
+    );
+  });
+}
+
+/** No thrown error is lost: each one is in a failure, the run's rejection, or a report. */
+function checkNoErrorLost(run: Run): void {
+  const seen = messagesSeen(run);
+  for (const message of run.recording.thrown) {
+    ok(new RegExp(`\\b${message}\\b`).test(seen), `${message} was thrown but never surfaced`);
+  }
+}
+
+function nothingFailedOrHalted(run: Run): boolean {
+  return run.settled.status === "fulfilled" &&
+    !run.events.some((event) =>
+      event.type === "throw" || event.type === "halt" || event.type === "cancel"
+    );
+}
+
+function everySpawnJoined(steps: Step[]): boolean {
+  return steps.every((step) => {
+    if (step.op === "spawn") return step.join && everySpawnJoined(step.body);
+    if (step.op === "timeout") return everySpawnJoined(step.body);
+    if (step.op === "race" || step.op === "all") return step.branches.every(everySpawnJoined);
+    return step.op !== "halt";
+  });
+}
+
+Deno.test({
+  name: `property: random programs keep every runtime's rules (${numRuns} programs, seed ${seed})`,
+  async fn() {
+    await fc.assert(
+      fc.asyncProperty(programs(), async (program) => {
+        const runs = new Map<string, Run>();
+        for (const runtime of Object.values(runtimes)) {
+          const run = await runProgram(runtime, program);
+          const again = await runProgram(runtime, program);
+          // Determinism: the same program gives a byte-identical trace.
+          deepEqual(again.trace, run.trace, `${runtime.name}: the trace changed between runs`);
+          deepEqual(
+            again.recording.output,
+            run.recording.output,
+            `${runtime.name}: the output changed between runs`,
+          );
+          checkCleanups(runtime.name, run);
+          if (runtime.name !== "native") checkNoEventAfterParentEnded(run);
+          checkNoErrorLost(run);
+          runs.set(runtime.name, run);
+        }
+        // Programs where nothing fails, nothing is halted and every spawned
+        // task is joined mean the same thing under every model.
+        const all = [...runs.values()];
+        if (everySpawnJoined(program) && all.every(nothingFailedOrHalted)) {
+          const [first, ...rest] = all;
+          for (const other of rest) {
+            deepEqual(
+              (other.settled as PromiseFulfilledResult<unknown>).value,
+              (first.settled as PromiseFulfilledResult<unknown>).value,
+            );
+            equal(other.endTime, first.endTime);
+            deepEqual([...other.recording.output].sort(), [...first.recording.output].sort());
+          }
+        }
+      }),
+      { seed, numRuns },
+    ).catch((error) => {
+      const cause = (error as Error).cause;
+      throw new Error(
+        `${(error as Error).message}\nWhat failed: ${cause}\nPROPERTY_SEED=${seed}`,
+      );
+    });
+  },
+});
