@@ -324,6 +324,7 @@ class NestedFrame extends Frame {
 function spawnTask(parent: Frame, fn: OperationFn<unknown>, name: string): Frame {
   const run = parent.run;
   const child = new Frame(run, run.nextId++, name, parent.task.id);
+  run.running++;
   if (run.tracer) run.trace(child, "spawn");
   startFrame(child, fn);
   return child;
@@ -565,6 +566,7 @@ function settle(frame: Frame): void {
   const run = frame.run;
   frame.state = frame.outcome!;
   if (frame instanceof NestedFrame) return nestedSettled(frame.owner, frame);
+  run.running--;
   if (run.tracer) {
     const type: TraceEventType = frame.outcome === "completed"
       ? "return"
@@ -682,6 +684,8 @@ class Run {
   readonly sleepers = new Set<Frame>();
   /** Drivers woken whose turn has not ended yet. */
   runnable = 0;
+  /** Tasks not yet settled, the root included. */
+  running = 1;
   /** Failed tasks nobody has joined yet. */
   readonly unjoined = new Set<Frame>();
   nextId = 0;
@@ -764,6 +768,14 @@ class Run {
    */
   finish(root: Frame): void {
     this.over = true;
+    if (this.running > 0) {
+      // Abandoned, with whatever they were about to do or report: say so.
+      console.error(
+        `native: the run ended with ${this.running} task${
+          this.running === 1 ? "" : "s"
+        } still running (orphans), stopped where they were`,
+      );
+    }
     for (const frame of this.sleepers) this.clock.clearTimer(frame.waiting as ClockTimer);
     this.sleepers.clear();
     if (this.#onAbort) this.#signal!.removeEventListener("abort", this.#onAbort);

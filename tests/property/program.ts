@@ -39,30 +39,43 @@ export type Step =
 
 const durations = fc.constantFrom(0, 1, 2, 5, 10);
 
-/** The steps that contain no other steps. */
-const leaves: fc.Arbitrary<Step> = fc.oneof(
-  fc.record({ op: fc.constant("sleep" as const), ms: durations }),
-  fc.record({ op: fc.constant("log" as const) }),
-  fc.record({ op: fc.constant("throw" as const) }),
-  fc.record({ op: fc.constant("halt" as const) }),
-  fc.record({ op: fc.constant("ensure" as const) }),
-  fc.record({ op: fc.constant("put" as const) }),
-  fc.record({ op: fc.constant("get" as const), ms: durations }),
-);
+/** The steps that contain no other steps; calm programs neither throw nor halt. */
+function leaves(calm: boolean): fc.Arbitrary<Step> {
+  const steps: fc.Arbitrary<Step>[] = [
+    fc.record({ op: fc.constant("sleep" as const), ms: durations }),
+    fc.record({ op: fc.constant("log" as const) }),
+    fc.record({ op: fc.constant("ensure" as const) }),
+    fc.record({ op: fc.constant("put" as const) }),
+    fc.record({ op: fc.constant("get" as const), ms: durations }),
+  ];
+  if (!calm) {
+    steps.push(
+      fc.record({ op: fc.constant("throw" as const) }),
+      fc.record({ op: fc.constant("halt" as const) }),
+    );
+  }
+  return fc.oneof(...steps);
+}
 
-/** Programs of at most `depth` nested levels and `width` steps a level. */
-export function programs(depth = 3, width = 5): fc.Arbitrary<Step[]> {
+/**
+ * Programs of at most `depth` nested levels and `width` steps a level.
+ * Calm programs never throw, halt or race, and join every task they spawn:
+ * every runtime must make the same of them.
+ */
+export function programs(
+  { depth = 3, width = 5, calm = false } = {},
+): fc.Arbitrary<Step[]> {
   const { steps } = fc.letrec<{ steps: Step[]; step: Step }>((tie) => ({
     steps: fc.array(tie("step"), { minLength: 1, maxLength: width }),
     step: fc.oneof(
       // Past the depth limit fast-check takes the first branch: leaves only.
       { maxDepth: depth, depthIdentifier: "program", withCrossShrink: true },
-      { arbitrary: leaves, weight: 4 },
+      { arbitrary: leaves(calm), weight: 4 },
       {
         arbitrary: fc.record({
           op: fc.constant("spawn" as const),
           body: tie("steps"),
-          join: fc.boolean(),
+          join: calm ? fc.constant(true) : fc.boolean(),
         }),
         weight: 3,
       },
@@ -79,7 +92,7 @@ export function programs(depth = 3, width = 5): fc.Arbitrary<Step[]> {
           op: fc.constant("race" as const),
           branches: fc.array(tie("steps"), { minLength: 1, maxLength: 3 }),
         }),
-        weight: 1,
+        weight: calm ? 0 : 1,
       },
       {
         arbitrary: fc.record({
@@ -99,23 +112,36 @@ export class Recording {
   readonly started: number[] = [];
   /** How many times each task's cleanup ran. */
   readonly cleanups = new Map<number, number>();
-  /** Every error the program threw, by message. */
-  readonly thrown: string[] = [];
+  /** Every error the program threw: its message, and the program task that threw it. */
+  readonly thrown: { message: string; task: number }[] = [];
   /** `(time, line)` pairs of the program's own output. */
   readonly output: string[] = [];
   readonly queue: Queue<number> = createQueue<number>();
-  #nextTask = 1;
+  /** Each spawn step's task id, by its place in the program (the root is 0). */
+  readonly #taskIds = new Map<Step, number>();
   #nextError = 1;
 
-  constructor(readonly now: () => number) {}
-
-  newTask(): number {
-    return this.#nextTask++;
+  constructor(readonly now: () => number, program: Step[]) {
+    let next = 1;
+    const number = (steps: Step[]): void => {
+      for (const step of steps) {
+        if (step.op === "spawn") {
+          this.#taskIds.set(step, next++);
+          number(step.body);
+        } else if (step.op === "timeout") number(step.body);
+        else if (step.op === "race" || step.op === "all") step.branches.forEach(number);
+      }
+    };
+    number(program);
   }
 
-  newError(): Error {
+  taskIdOf(step: Step): number {
+    return this.#taskIds.get(step)!;
+  }
+
+  newError(task: number): Error {
     const error = new Error(`E${this.#nextError++}`);
-    this.thrown.push(error.message);
+    this.thrown.push({ message: error.message, task });
     return error;
   }
 }
@@ -147,14 +173,14 @@ function* runSteps(steps: Step[], recording: Recording, id: number): Operation<n
         yield* log(`task ${id} logs`);
         break;
       case "spawn": {
-        const child = recording.newTask();
+        const child = recording.taskIdOf(step);
         last = yield* spawn(() => taskBody(step.body, recording, child), { name: `p${child}` });
         if (step.join) joins.push(last);
         sum += child;
         break;
       }
       case "throw":
-        throw recording.newError();
+        throw recording.newError(id);
       case "halt":
         if (last) yield* last.halt();
         break;
