@@ -305,6 +305,8 @@ class Frame extends TaskBase<unknown> {
 class NestedFrame extends Frame {
   /** For a scope: the cancellation its handle threw into the body. */
   cancelledWith: DOMException | undefined = undefined;
+  /** Kept, not looked up through the owners: scopes may nest thousands deep. */
+  readonly #task: Frame;
 
   constructor(
     /** The frame that entered it and awaits it. */
@@ -314,10 +316,11 @@ class NestedFrame extends Frame {
   ) {
     const task = owner.task;
     super(owner.run, task.id, task.name, task.parentId);
+    this.#task = task;
   }
 
   override get task(): Frame {
-    return this.owner.task;
+    return this.#task;
   }
 }
 
@@ -331,10 +334,36 @@ function spawnTask(parent: Frame, fn: OperationFn<unknown>, name: string): Frame
 }
 
 /**
+ * How many frames may start inside one another's first step before the next
+ * one starts on a microtask instead: the host's stack is finite, and scopes
+ * may nest thousands deep.
+ */
+const MOST_NESTED_STARTS = 500;
+
+/**
  * Run a new frame at once, up to its first suspension, as calling an async
  * function does: a spawned child runs before its parent goes on.
  */
 function startFrame(frame: Frame, start: (frame: Frame) => Operation<unknown>): void {
+  const run = frame.run;
+  if (run.nestedStarts >= MOST_NESTED_STARTS) {
+    run.runnable++;
+    queueMicrotask(() => {
+      startFrame(frame, start);
+      run.runnable--;
+      run.noteQuiet();
+    });
+    return;
+  }
+  run.nestedStarts++;
+  try {
+    runFirstStep(frame, start);
+  } finally {
+    run.nestedStarts--;
+  }
+}
+
+function runFirstStep(frame: Frame, start: (frame: Frame) => Operation<unknown>): void {
   frame.state = "running";
   if (frame.run.tracer && !(frame instanceof NestedFrame)) frame.run.trace(frame, "start");
   let awaited: Promise<void> | undefined;
@@ -686,6 +715,8 @@ class Run {
   runnable = 0;
   /** Tasks not yet settled, the root included. */
   running = 1;
+  /** Frames starting inside one another's first step, right now. */
+  nestedStarts = 0;
   /** Failed tasks nobody has joined yet. */
   readonly unjoined = new Set<Frame>();
   nextId = 0;

@@ -14,6 +14,7 @@ import {
   moveOnAfter,
   now,
   race,
+  scope,
   sleep,
   spawn,
   suspend,
@@ -303,5 +304,18 @@ for (const runtime of Object.values(runtimes)) {
     }, { clock: virtualClock() });
     ok(/^Task#1 named worker \((pending|running)\)$/.test(seen[0]), seen[0]);
     equal(seen[1], "Task#1 named worker (completed)");
+  });
+}
+
+for (const runtime of Object.values(runtimes)) {
+  Deno.test(`${runtime.name}: 10,000 nested scopes neither overflow the stack nor lose their value`, async () => {
+    function* nest(depth: number): Operation<number> {
+      if (depth === 0) {
+        yield* sleep(1);
+        return 0;
+      }
+      return 1 + ((yield* scope(() => nest(depth - 1))) ?? 0);
+    }
+    equal(await runtime.run(() => nest(10_000), { clock: virtualClock() }), 10_000);
   });
 }
