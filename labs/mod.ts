@@ -4,11 +4,15 @@
  * @module
  */
 
+import { corosLab } from "./coros.ts";
 import { countdownLab } from "./countdown.ts";
 import type { Lab } from "./lab.ts";
+import { spinnerLab } from "./spinner.ts";
 
 /** Every built-in lab, keyed by the name `deno task lab <name>` takes. */
 // deno-lint-ignore no-explicit-any
 export const labs: Readonly<Record<string, Lab<any>>> = Object.freeze({
   countdown: countdownLab,
+  spinner: spinnerLab,
+  coros: corosLab,
 });

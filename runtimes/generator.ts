@@ -52,8 +52,9 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
   const run = frame.run;
   switch (instruction.kind) {
     case "sleep":
-      if (instruction.ms <= 0) run.enqueue(frame, frame.epoch, NEXT, undefined);
-      else frame.waiting = run.sleep(frame, instruction.ms);
+      // Even sleep(0) goes through the timers, so that a task yielding in a
+      // loop cannot keep due timers from firing.
+      frame.waiting = run.sleep(frame, instruction.ms);
       return false;
     case "spawn":
       return run.answer(

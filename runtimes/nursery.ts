@@ -55,8 +55,9 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
   switch (instruction.kind) {
     case "sleep":
       if (checkpoint(frame)) return true;
-      if (instruction.ms <= 0) run.enqueue(frame, frame.epoch, NEXT, undefined);
-      else frame.waiting = new SleepWait(frame, instruction.ms);
+      // Even sleep(0) goes through the timers, so that a task yielding in a
+      // loop cannot keep due timers from firing.
+      frame.waiting = new SleepWait(frame, instruction.ms);
       return false;
     case "spawn":
       return run.answer(

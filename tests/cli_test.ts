@@ -150,3 +150,35 @@ Deno.test("cli: Ctrl-C halts the run, cleanup runs, exit 130", async () => {
     await Deno.remove(file);
   }
 });
+
+Deno.test("cli: Ctrl-C during a final blocking step still exits 130", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    const verbs = new URL("../runtimes/verbs.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      file,
+      `import { block, log } from "${verbs}";\n` +
+        `export default function* blocker() {\n` +
+        `  yield* log("blocking");\n  yield* block(1000);\n}\n`,
+    );
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", "--allow-env", labScript, file],
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    while (!seen.includes("blocking\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+    }
+    // The signal arrives while the thread is blocked; it is handled after.
+    child.kill("SIGINT");
+    while (!(await reader.read()).done);
+    equal((await child.status).code, 130);
+  } finally {
+    await Deno.remove(file);
+  }
+});

@@ -9,6 +9,7 @@ import { createQueue } from "../runtimes/queue.ts";
 import { virtualClock } from "../runtimes/clock.ts";
 import {
   all,
+  block,
   call,
   ensure,
   moveOnAfter,
@@ -317,5 +318,27 @@ for (const runtime of Object.values(runtimes)) {
       return 1 + ((yield* scope(() => nest(depth - 1))) ?? 0);
     }
     equal(await runtime.run(() => nest(10_000), { clock: virtualClock() }), 10_000);
+  });
+}
+
+for (const runtime of Object.values(runtimes)) {
+  Deno.test(`${runtime.name}: a task yielding with sleep(0) in a busy loop does not starve timers`, async () => {
+    let ticks = 0;
+    await runtime.run(function* () {
+      const ticker = yield* spawn(function* ticker() {
+        for (;;) {
+          yield* sleep(10);
+          ticks++;
+        }
+      });
+      for (let i = 0; i < 200; i++) {
+        yield* block(1);
+        yield* sleep(0);
+      }
+      yield* ticker.halt();
+    }, { clock: virtualClock() });
+    // native starts the ticker at once (ticks at 10, 20, ... 200); the FIFO
+    // runtimes at the parent's first suspension, after block(1) (11 ... 191).
+    equal(ticks, runtime.name === "native" ? 20 : 19);
   });
 }

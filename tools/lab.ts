@@ -161,6 +161,19 @@ function parseOptions(lab: Lab, args: string[]): Values {
   return values;
 }
 
+/** Wait until `signal` aborts or `ms` pass, whichever comes first. */
+function signalGrace(signal: AbortSignal, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
+}
+
 /** Run the lab runner on `args`; answers the exit status. */
 export async function runLabCommand(args: string[]): Promise<number> {
   if (args.length === 0 || args[0] === "--help" || args[0] === "-h") {
@@ -207,6 +220,10 @@ export async function runLabCommand(args: string[]): Promise<number> {
   Object.defineProperty(root, "name", { value: lab.name });
   try {
     const status = await runtime.run(root, { clock, tracer, signal: interrupt.signal });
+    // A Ctrl-C pressed while the last step blocked the thread is delivered
+    // only once the thread is free again: give it a moment, and it counts.
+    await signalGrace(interrupt.signal, 25);
+    if (interrupt.signal.aborted) return exitStatus.interrupted;
     return status ?? exitStatus.ok;
   } catch (error) {
     if (interrupt.signal.aborted) return exitStatus.interrupted;

@@ -1,0 +1,256 @@
+/**
+ * Scale: how the runtimes hold up at sizes no test should wait for. Each
+ * figure is printed beside its baseline or its goal:
+ *
+ * - a million suspended tasks under `generator`, in a fresh process: peak
+ *   RSS (goal at most 600 MB), then all of them halted; beside a million
+ *   raw promises awaiting a timer, also in a fresh process;
+ * - cancelling 100,000 sleeping tasks against spawning them, every runtime
+ *   (goal: cancelling at most 3x the spawning);
+ * - a million timer events in virtual time under `generator`, as events per
+ *   second, beside raw promise resolutions per second;
+ * - 10,000 nested scopes against 1,000, every runtime (goal: at most 12x).
+ *
+ *     $ deno task bench          (runs bench/runtimes.ts, then this)
+ *     $ deno run -A bench/scale.ts
+ *
+ * @module
+ */
+
+import { call, now, runtimes, scope, sleep, spawn, virtualClock } from "../mod.ts";
+import type { Operation, Runtime, Task } from "../mod.ts";
+
+const HOUR = 3_600_000;
+
+/**
+ * Resident set size of this process, in bytes, read at the moment every task
+ * is suspended: the peak, since nothing is freed before then.
+ */
+function residentSetSize(): number {
+  return Deno.memoryUsage().rss;
+}
+
+// --- In a fresh process: a million suspended tasks --------------------------
+
+/** Child mode: hold `n` generator tasks asleep, report peak RSS, halt them all. */
+async function holdGeneratorTasks(n: number): Promise<void> {
+  let spawnedAt = 0;
+  let rss = 0;
+  const start = performance.now();
+  await runtimes.generator.run(function* () {
+    for (let i = 0; i < n; i++) yield* spawn(() => sleep(HOUR));
+    // A call in flight holds virtual time while the sleepers are counted.
+    yield* call(() => {
+      spawnedAt = performance.now();
+      rss = residentSetSize();
+    });
+    // The root returns: every child is halted.
+  }, { clock: virtualClock() });
+  const halted = performance.now();
+  console.log(JSON.stringify({
+    rss,
+    spawnMs: spawnedAt - start,
+    haltMs: halted - spawnedAt,
+  }));
+}
+
+/** Child mode: `n` raw async functions awaiting an hour-long timer. */
+async function holdPromises(n: number): Promise<void> {
+  const timers: ReturnType<typeof setTimeout>[] = [];
+  const sleepers: Promise<void>[] = [];
+  const start = performance.now();
+  for (let i = 0; i < n; i++) {
+    sleepers.push((async () => {
+      await new Promise<void>((resolve) => timers.push(setTimeout(resolve, HOUR)));
+    })());
+  }
+  const spawnedAt = performance.now();
+  const rss = residentSetSize();
+  for (const timer of timers) clearTimeout(timer);
+  console.log(JSON.stringify({ rss, spawnMs: spawnedAt - start, haltMs: 0 }));
+  Deno.exit(0);
+}
+
+async function inFreshProcess(
+  mode: string,
+  n: number,
+): Promise<{ rss: number; spawnMs: number; haltMs: number }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-env", import.meta.filename!, mode, String(n)],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (!output.success) throw new Error(`${mode} failed in its own process`);
+  return JSON.parse(new TextDecoder().decode(output.stdout));
+}
+
+// --- Cancelling against spawning ---------------------------------------------
+
+/**
+ * Spawn `n` sleepers, then cancel them all; answers both durations. Where the
+ * model's scope cancels its children (nursery, generator), one cancel does
+ * it; under native, whose scopes leave children alone, each task is halted.
+ */
+async function spawnThenCancel(runtime: Runtime, n: number): Promise<[number, number]> {
+  let spawned = 0;
+  let cancelled = 0;
+  await runtime.run(function* () {
+    const started = yield* call(() => performance.now());
+    if (runtime.name !== "native") {
+      yield* scope(function* (handle) {
+        for (let i = 0; i < n; i++) handle.spawn(() => sleep(HOUR));
+        yield* sleep(1);
+        const before = yield* call(() => performance.now());
+        spawned = before - started;
+        handle.cancel();
+        yield* sleep(0);
+      });
+      cancelled = (yield* call(() => performance.now())) - started - spawned;
+    } else {
+      const tasks: Task<void>[] = [];
+      for (let i = 0; i < n; i++) tasks.push(yield* spawn(() => sleep(HOUR)));
+      yield* sleep(1);
+      const before = yield* call(() => performance.now());
+      spawned = before - started;
+      for (const task of tasks) yield* task.halt();
+      cancelled = (yield* call(() => performance.now())) - before;
+    }
+  }, { clock: virtualClock() });
+  return [spawned, cancelled];
+}
+
+// --- Timer events in virtual time ---------------------------------------------
+
+/** `tasks` tasks each sleeping 1 ms `rounds` times: tasks x rounds timer events. */
+async function timerEvents(runtime: Runtime, tasks: number, rounds: number): Promise<number> {
+  const start = performance.now();
+  const end = await runtime.run(function* () {
+    const sleepers: Task<void>[] = [];
+    for (let t = 0; t < tasks; t++) {
+      sleepers.push(
+        yield* spawn(function* () {
+          for (let r = 0; r < rounds; r++) yield* sleep(1);
+        }),
+      );
+    }
+    for (const sleeper of sleepers) yield* sleeper;
+    return yield* now();
+  }, { clock: virtualClock() });
+  if (end !== rounds) throw new Error(`virtual time ended at ${end}, not ${rounds}`);
+  return (tasks * rounds) / ((performance.now() - start) / 1000);
+}
+
+/** Raw promise resolutions per second: `n` promises resolved and awaited. */
+async function promiseResolutions(n: number): Promise<number> {
+  const start = performance.now();
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => resolve());
+  return n / ((performance.now() - start) / 1000);
+}
+
+// --- Nested scopes --------------------------------------------------------------
+
+function* nest(depth: number): Operation<void> {
+  if (depth === 0) return yield* sleep(1);
+  yield* scope(() => nest(depth - 1));
+}
+
+/** Time per run of `depth` nested scopes, over `runs` runs back to back, in ms. */
+async function timeNested(runtime: Runtime, depth: number, runs: number): Promise<number> {
+  const start = performance.now();
+  for (let run = 0; run < runs; run++) {
+    await runtime.run(() => nest(depth), { clock: virtualClock() });
+  }
+  return (performance.now() - start) / runs;
+}
+
+/**
+ * Medians of seven interleaved samples at 1,000 and at 10,000 levels, in ms
+ * per run. A 1,000-deep run takes well under a millisecond, so each of its
+ * samples times ten runs back to back.
+ */
+async function nestingTimes(runtime: Runtime): Promise<[number, number]> {
+  await timeNested(runtime, 10_000, 1); // warm-up
+  const thousand: number[] = [];
+  const tenThousand: number[] = [];
+  for (let rep = 0; rep < 7; rep++) {
+    thousand.push(await timeNested(runtime, 1_000, 10));
+    tenThousand.push(await timeNested(runtime, 10_000, 1));
+  }
+  const median = (values: number[]) => values.sort((a, b) => a - b)[3];
+  return [median(thousand), median(tenThousand)];
+}
+
+// --- Report -------------------------------------------------------------------
+
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+const ms = (value: number) => `${value < 10 ? value.toFixed(1) : value.toFixed(0)} ms`;
+const verdict = (holds: boolean) => holds ? "ok" : "MISSED";
+
+async function main(): Promise<void> {
+  const missed: string[] = [];
+
+  console.log("a million suspended tasks, each in a fresh process");
+  const held = await inFreshProcess("hold-generator", 1_000_000);
+  const raw = await inFreshProcess("hold-promises", 1_000_000);
+  const rssHolds = held.rss <= 600 * 2 ** 20;
+  if (!rssHolds) missed.push(`generator peak RSS ${mb(held.rss)} > 600 MB`);
+  console.log(
+    `  generator   peak RSS ${mb(held.rss)} (goal <= 600 MB: ${verdict(rssHolds)}), ` +
+      `spawned in ${ms(held.spawnMs)}, all halted in ${ms(held.haltMs)}`,
+  );
+  console.log(
+    `  promises    peak RSS ${mb(raw.rss)} (${
+      (held.rss / raw.rss).toFixed(2)
+    }x: generator / promises)`,
+  );
+
+  console.log("\ncancelling 100,000 sleeping tasks against spawning them (median of 3)");
+  for (const runtime of Object.values(runtimes)) {
+    const samples: [number, number][] = [];
+    for (let rep = 0; rep < 3; rep++) samples.push(await spawnThenCancel(runtime, 100_000));
+    const ratios = samples.map(([spawned, cancelled]) => cancelled / spawned).sort((a, b) => a - b);
+    const ratio = ratios[1];
+    const [spawned, cancelled] = samples.sort((a, b) => a[1] / a[0] - b[1] / b[0])[1];
+    if (ratio > 3) missed.push(`${runtime.name} cancel/spawn ${ratio.toFixed(2)}x > 3x`);
+    console.log(
+      `  ${runtime.name.padEnd(10)}  spawn ${ms(spawned).padStart(7)}  cancel ${
+        ms(cancelled).padStart(7)
+      }  ${ratio.toFixed(2)}x (goal <= 3x: ${verdict(ratio <= 3)})`,
+    );
+  }
+
+  console.log("\na million timer events in virtual time (1,000 tasks x 1,000 sleeps)");
+  const events = await timerEvents(runtimes.generator, 1_000, 1_000);
+  const resolutions = await promiseResolutions(1_000_000);
+  console.log(`  generator   ${(events / 1e6).toFixed(2)} M events/s`);
+  console.log(
+    `  promises    ${(resolutions / 1e6).toFixed(2)} M resolutions/s (generator at ${
+      (events / resolutions).toFixed(2)
+    }x)`,
+  );
+
+  console.log("\nnested scopes: 10,000 deep against 1,000 deep (medians of 7, interleaved)");
+  for (const runtime of Object.values(runtimes)) {
+    const [thousand, tenThousand] = await nestingTimes(runtime);
+    const ratio = tenThousand / thousand;
+    if (ratio > 12) missed.push(`${runtime.name} nesting ${ratio.toFixed(1)}x > 12x`);
+    console.log(
+      `  ${runtime.name.padEnd(10)}  1,000: ${ms(thousand).padStart(6)}  10,000: ${
+        ms(tenThousand).padStart(6)
+      }  ${ratio.toFixed(1)}x (goal <= 12x: ${verdict(ratio <= 12)})`,
+    );
+  }
+
+  console.log(
+    missed.length === 0
+      ? "\nevery scale goal held"
+      : `\nMISSED ${missed.length}: ${missed.join("; ")}`,
+  );
+}
+
+if (import.meta.main) {
+  const [mode, count] = Deno.args;
+  if (mode === "hold-generator") await holdGeneratorTasks(Number(count));
+  else if (mode === "hold-promises") await holdPromises(Number(count));
+  else await main();
+}
