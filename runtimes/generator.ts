@@ -17,12 +17,12 @@
  */
 
 import { allOf, deadlineOf, raceOf } from "./combinators.ts";
-import { HaltedError, QueueClosedError } from "./errors.ts";
+import { HaltedError } from "./errors.ts";
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
-import { fifoOf, type FifoQueue } from "./queue.ts";
+import { fifoOf } from "./queue.ts";
 import { SchedulerRun } from "./scheduler.ts";
 import { TimerHeap } from "./timer_heap.ts";
-import { CallWaiter, JoinWaiter, NEXT, startCall, TakeWaiter, THROW } from "./waits.ts";
+import { callFrom, CallWaiter, JoinWaiter, NEXT, takeFrom, TakeWaiter, THROW } from "./waits.ts";
 import type {
   ClockTimer,
   Operation,
@@ -75,14 +75,14 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
       (frame.cleanups ??= []).push(instruction.fn);
       return run.answer(NEXT, undefined);
     case "call":
-      return call(frame, instruction.fn);
+      return callFrom(frame, instruction.fn);
     case "now":
       return run.answer(NEXT, run.clock.now());
     case "suspend":
       frame.waiting = SUSPENDED;
       return false;
     case "take":
-      return take(frame, fifoOf(instruction.queue));
+      return takeFrom(frame, fifoOf(instruction.queue));
     case "join":
       return join(frame, run.frameOf(instruction.task), false);
     case "halt": {
@@ -103,24 +103,6 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
 }
 
 const SUSPENDED = { toString: () => "suspend" };
-
-function take<T>(frame: Frame, queue: FifoQueue<T>): boolean {
-  const got = queue.tryTake();
-  if (got) return frame.run.answer(NEXT, got.value);
-  if (queue.isClosed) return frame.run.answer(THROW, new QueueClosedError());
-  const waiter = new TakeWaiter(frame.run, frame, frame.epoch, queue);
-  queue.wait(waiter);
-  frame.waiting = waiter;
-  return false;
-}
-
-function call(frame: Frame, fn: (signal: AbortSignal) => unknown): boolean {
-  const started = startCall(frame.run, frame, frame.epoch, fn);
-  if ("value" in started) return frame.run.answer(NEXT, started.value);
-  if ("error" in started) return frame.run.answer(THROW, started.error);
-  frame.waiting = started;
-  return false;
-}
 
 function join(frame: Frame, target: Frame, forHalt: boolean): boolean {
   const run = frame.run;

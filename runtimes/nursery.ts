@@ -21,11 +21,11 @@
  */
 
 import { allOf, raceOf } from "./combinators.ts";
-import { Cancelled, HaltedError, QueueClosedError, TimeoutError } from "./errors.ts";
+import { Cancelled, HaltedError, TimeoutError } from "./errors.ts";
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
-import { fifoOf, type FifoQueue } from "./queue.ts";
+import { fifoOf } from "./queue.ts";
 import { SchedulerRun } from "./scheduler.ts";
-import { CallWaiter, JoinWaiter, NEXT, startCall, TakeWaiter, THROW } from "./waits.ts";
+import { callFrom, CallWaiter, JoinWaiter, NEXT, takeFrom, TakeWaiter, THROW } from "./waits.ts";
 import type {
   ClockTimer,
   Operation,
@@ -80,7 +80,7 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
       return run.answer(NEXT, undefined);
     case "call":
       if (checkpoint(frame)) return true;
-      return call(frame, instruction.fn);
+      return callFrom(frame, instruction.fn);
     case "now":
       return run.answer(NEXT, run.clock.now());
     case "suspend":
@@ -89,7 +89,7 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
       return false;
     case "take":
       if (checkpoint(frame)) return true;
-      return take(frame, fifoOf(instruction.queue));
+      return takeFrom(frame, fifoOf(instruction.queue));
     case "join":
       if (checkpoint(frame)) return true;
       return join(frame, run.frameOf(instruction.task), false);
@@ -118,24 +118,6 @@ function checkpoint(frame: Frame): boolean {
   const cancelled = cancelledScope(frame);
   if (cancelled === undefined) return false;
   return frame.run.answer(THROW, new Cancelled(describeScope(cancelled)));
-}
-
-function take<T>(frame: Frame, queue: FifoQueue<T>): boolean {
-  const got = queue.tryTake();
-  if (got) return frame.run.answer(NEXT, got.value);
-  if (queue.isClosed) return frame.run.answer(THROW, new QueueClosedError());
-  const waiter = new TakeWaiter(frame.run, frame, frame.epoch, queue);
-  queue.wait(waiter);
-  frame.waiting = waiter;
-  return false;
-}
-
-function call(frame: Frame, fn: (signal: AbortSignal) => unknown): boolean {
-  const started = startCall(frame.run, frame, frame.epoch, fn);
-  if ("value" in started) return frame.run.answer(NEXT, started.value);
-  if ("error" in started) return frame.run.answer(THROW, started.error);
-  frame.waiting = started;
-  return false;
 }
 
 function join(frame: Frame, target: Frame, forHalt: boolean): boolean {

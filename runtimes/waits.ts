@@ -120,3 +120,39 @@ export class JoinWaiter<F extends { joiners: JoinWaiter<F>[] | undefined }> {
     if (index >= 0) joiners!.splice(index, 1);
   }
 }
+
+/** What `takeFrom` and `callFrom` need of a frame of the kit's own schedulers. */
+export interface WaitingFrame<F> {
+  readonly run: Waker<F> & { answer(mode: number, value: unknown): true };
+  epoch: number;
+  waiting: unknown;
+}
+
+/**
+ * A `get`: answers at once with a buffered value (or the closed queue's
+ * error), else leaves the frame waiting. True when answered at once.
+ */
+export function takeFrom<F extends WaitingFrame<F>, T>(frame: F, queue: FifoQueue<T>): boolean {
+  const got = queue.tryTake();
+  if (got) return frame.run.answer(NEXT, got.value);
+  if (queue.isClosed) return frame.run.answer(THROW, new QueueClosedError());
+  const waiter = new TakeWaiter(frame.run, frame, frame.epoch, queue);
+  queue.wait(waiter);
+  frame.waiting = waiter;
+  return false;
+}
+
+/**
+ * A `call`: answers at once when `fn` returns a plain value or throws, else
+ * leaves the frame waiting for its promise. True when answered at once.
+ */
+export function callFrom<F extends WaitingFrame<F>>(
+  frame: F,
+  fn: (signal: AbortSignal) => unknown,
+): boolean {
+  const started = startCall(frame.run, frame, frame.epoch, fn);
+  if ("value" in started) return frame.run.answer(NEXT, started.value);
+  if ("error" in started) return frame.run.answer(THROW, started.error);
+  frame.waiting = started;
+  return false;
+}
