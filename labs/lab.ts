@@ -27,12 +27,14 @@ export interface Lab<O = Record<string, string | boolean | undefined>> {
   summary: string;
   /** Lab-specific options, keyed by long name. */
   options: Record<string, LabOption>;
+  /** The arguments it takes besides options (`CC ...`), if any. */
+  positionals?: { placeholder: string; help: string };
   /** The clock used when `--clock` is not given. */
   defaultClock: "real" | "virtual";
   /** Why the lab refuses the virtual clock, if it does (it does real I/O). */
   realClockOnly?: string;
-  /** Check the parsed options; throw `UsageError` on bad ones. */
-  parse(values: Record<string, string | boolean | undefined>): O;
+  /** Check the parsed options and arguments; throw `UsageError` on bad ones. */
+  parse(values: Record<string, string | boolean | undefined>, positionals: string[]): O;
   /** The operation; its answer is the exit status (0 when `undefined`). */
   main(options: O): Operation<number | void>;
 }

@@ -6,6 +6,7 @@
 
 import { corosLab } from "./coros.ts";
 import { countdownLab } from "./countdown.ts";
+import { flagsLab } from "./flags.ts";
 import type { Lab } from "./lab.ts";
 import { spinnerLab } from "./spinner.ts";
 
@@ -15,4 +16,5 @@ export const labs: Readonly<Record<string, Lab<any>>> = Object.freeze({
   countdown: countdownLab,
   spinner: spinnerLab,
   coros: corosLab,
+  flags: flagsLab,
 });

@@ -74,8 +74,10 @@ function labUsage(lab: Lab): string {
     return [`  ${short}--${name}${value}`, option.help];
   });
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;
+  const positionals = lab.positionals ? ` [${lab.positionals.placeholder}]` : "";
   return [
-    `Usage: deno task lab:${lab.name} [options]`,
+    `Usage: deno task lab:${lab.name}${positionals} [options]`,
+    ...(lab.positionals ? [`  ${lab.positionals.placeholder}: ${lab.positionals.help}`] : []),
     "",
     `${lab.name}: ${lab.summary}`,
     `Clock: ${lab.defaultClock} by default${lab.realClockOnly ? ` (${lab.realClockOnly})` : ""}`,
@@ -117,7 +119,7 @@ async function loadLab(target: string): Promise<Lab<Values>> {
 
 type Values = Record<string, string | boolean | undefined>;
 
-function parseOptions(lab: Lab, args: string[]): Values {
+function parseOptions(lab: Lab, args: string[]): { values: Values; positionals: string[] } {
   const options = { ...sharedOptions, ...lab.options };
   const allowed = Object.keys(options).map((name) => `--${name}`);
   let values: Values;
@@ -147,7 +149,7 @@ function parseOptions(lab: Lab, args: string[]): Values {
     }
     throw new UsageError(message);
   }
-  if (positionals.length > 0) {
+  if (positionals.length > 0 && !lab.positionals) {
     throw new UsageError(
       `unexpected argument '${positionals[0]}'; ${lab.name} takes only options: ${listOf(allowed)}`,
     );
@@ -158,7 +160,7 @@ function parseOptions(lab: Lab, args: string[]): Values {
       throw new UsageError(`unknown ${name} '${value}'; allowed: ${listOf(option.choices)}`);
     }
   }
-  return values;
+  return { values, positionals };
 }
 
 /** Wait until `signal` aborts or `ms` pass, whichever comes first. */
@@ -186,7 +188,8 @@ export async function runLabCommand(args: string[]): Promise<number> {
   let options: Values;
   try {
     lab = await loadLab(args[0]);
-    values = parseOptions(lab, args.slice(1));
+    const parsed = parseOptions(lab, args.slice(1));
+    values = parsed.values;
     if (values.help) {
       console.log(labUsage(lab));
       return exitStatus.ok;
@@ -194,7 +197,7 @@ export async function runLabCommand(args: string[]): Promise<number> {
     if (values.clock === "virtual" && lab.realClockOnly) {
       throw new UsageError(`${lab.name} cannot run on the virtual clock: ${lab.realClockOnly}`);
     }
-    options = lab.parse(values);
+    options = lab.parse(values, parsed.positionals);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     exitWithUsage(error.message, lab ? labUsage(lab) : generalUsage());

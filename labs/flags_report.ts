@@ -1,0 +1,172 @@
+/**
+ * What the flags lab prints, in the original's words: the site and the
+ * codes searched for, one line per code (`-v`) or a progress bar, then the
+ * counts and the elapsed time. It also keeps the tally the exit status and
+ * `--fail-fast` rely on.
+ *
+ * The report and the per-code lines go to standard output through `log`.
+ * The progress bar goes to standard error: redrawn in place on a terminal,
+ * as plain lines (one per tenth of the work) otherwise.
+ *
+ * @module
+ */
+
+import { log } from "../runtimes/verbs.ts";
+import type { Operation } from "../runtimes/types.ts";
+import { describeCodes } from "./flags_codes.ts";
+
+/** How one code ended. */
+export interface Outcome {
+  /** The country code, upper case. */
+  code: string;
+  /** Saved; answered 404; anything else. */
+  status: "ok" | "not found" | "error";
+  /** For an error: what went wrong. */
+  reason?: string;
+}
+
+/** How progress is shown: a line per code, a bar redrawn on a terminal, or plain lines. */
+export type ProgressStyle = "verbose" | "bar" | "lines";
+
+/** What `--fail-fast` saw: the first error, and what became of the requests in flight then. */
+interface Failure {
+  outcome: Outcome;
+  othersInFlight: number;
+  finishedAfter: number;
+  thrown: string | undefined;
+}
+
+const barWidth = 30;
+
+/** The tally of one run, and its output. */
+export class FlagsReport {
+  readonly #counts = { ok: 0, "not found": 0, error: 0 };
+  readonly #inFlight = new Set<string>();
+  #failure: Failure | undefined = undefined;
+  #barDrawn = false;
+
+  /** A report on `total` codes, showing progress in `style`. */
+  constructor(readonly total: number, readonly style: ProgressStyle) {}
+
+  /** `LOCAL site: URL`, the codes searched for, and how many connections. */
+  *header(siteLine: string, codes: readonly string[], connections: number): Operation<void> {
+    yield* log(siteLine);
+    yield* log(`Searching for ${plural(codes.length, "flag")}: ${describeCodes(codes)}`);
+    yield* log(
+      connections === 1
+        ? "1 connection will be used."
+        : `${connections} concurrent connections will be used.`,
+    );
+  }
+
+  /** A request for `code` is on its way. */
+  started(code: string): void {
+    this.#inFlight.add(code);
+  }
+
+  /** A code has ended: count it, and show it. */
+  *record(outcome: Outcome): Operation<void> {
+    this.#inFlight.delete(outcome.code);
+    this.#counts[outcome.status]++;
+    if (this.#failure) this.#failure.finishedAfter++;
+    if (this.style === "verbose") yield* log(describeOutcome(outcome));
+    else this.#showProgress();
+  }
+
+  /** `--fail-fast`: the first error; no code is requested after it. */
+  stopAt(outcome: Outcome): void {
+    this.#failure ??= {
+      outcome,
+      othersInFlight: this.#inFlight.size,
+      finishedAfter: 0,
+      thrown: undefined,
+    };
+  }
+
+  /** Whether `--fail-fast` has stopped the run. */
+  get stopped(): boolean {
+    return this.#failure !== undefined;
+  }
+
+  /** What the downloads' scope threw when it stopped: how the runtime reported the failure. */
+  scopeThrew(error: unknown): void {
+    const name = error instanceof Error ? error.name : String(error);
+    this.#failure!.thrown = error instanceof AggregateError
+      ? `${name} (${plural(error.errors.length, "error")})`
+      : name;
+  }
+
+  /** How many codes ended in error. */
+  get errors(): number {
+    return this.#counts.error;
+  }
+
+  /** The counts, the elapsed time and, after `--fail-fast`, what became of the others. */
+  *summary(elapsedMs: number): Operation<void> {
+    if (this.#barDrawn) writeError("\n");
+    const counts = this.#counts;
+    const cancelled = this.#inFlight.size;
+    const unrequested = this.total - this.#finished() - cancelled;
+    yield* log("-".repeat(20));
+    yield* log(`${pad(counts.ok)} ${counts.ok === 1 ? "flag" : "flags"} downloaded.`);
+    if (counts["not found"] > 0) yield* log(`${pad(counts["not found"])} not found.`);
+    if (counts.error > 0) {
+      yield* log(`${pad(counts.error)} ${counts.error === 1 ? "error" : "errors"}.`);
+    }
+    if (cancelled > 0) yield* log(`${pad(cancelled)} cancelled.`);
+    if (unrequested > 0) yield* log(`${pad(unrequested)} not requested.`);
+    yield* log(`Elapsed time: ${(elapsedMs / 1000).toFixed(2)}s`);
+    if (this.#failure) yield* log(describeFailure(this.#failure, cancelled));
+  }
+
+  #showProgress(): void {
+    const done = this.#finished();
+    if (this.style === "bar") {
+      const filled = Math.round((barWidth * done) / this.total);
+      writeError(`\r[${"#".repeat(filled)}${".".repeat(barWidth - filled)}] ${done}/${this.total}`);
+      this.#barDrawn = true;
+    } else if (Math.floor((done * 10) / this.total) > Math.floor(((done - 1) * 10) / this.total)) {
+      console.error(`${done}/${this.total} flags done`);
+    }
+  }
+
+  #finished(): number {
+    const counts = this.#counts;
+    return counts.ok + counts["not found"] + counts.error;
+  }
+}
+
+/** `BR OK`, `ZZ not found`, `CN error: HTTP 418 I'm a teapot`. */
+export function describeOutcome(outcome: Outcome): string {
+  if (outcome.status === "ok") return `${outcome.code} OK`;
+  if (outcome.status === "not found") return `${outcome.code} not found`;
+  return `${outcome.code} error: ${outcome.reason}`;
+}
+
+function describeFailure(failure: Failure, cancelled: number): string {
+  const { outcome, othersInFlight, finishedAfter, thrown } = failure;
+  // `thrown` is missing when Ctrl-C halted the run before the scope's error arrived.
+  const scope = thrown === undefined ? "" : `the downloads' scope threw ${thrown}; `;
+  const others = othersInFlight === 0
+    ? "no other request was in flight."
+    : `of the ${plural(othersInFlight, "other request")} in flight then, ${cancelled} ` +
+      `${cancelled === 1 ? "was" : "were"} cancelled and ${finishedAfter} still finished.`;
+  return `--fail-fast: stopped at ${outcome.code} (${outcome.reason}); ${scope}${others}`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+function pad(count: number): string {
+  return String(count).padStart(3);
+}
+
+const encoder = new TextEncoder();
+
+function writeError(text: string): void {
+  const bytes = encoder.encode(text);
+  for (let written = 0; written < bytes.length;) {
+    written += Deno.stderr.writeSync(bytes.subarray(written));
+  }
+}
