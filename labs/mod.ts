@@ -4,8 +4,10 @@
  * @module
  */
 
+import { chessLab } from "./chess.ts";
 import { corosLab } from "./coros.ts";
 import { countdownLab } from "./countdown.ts";
+import { echoLab } from "./echo.ts";
 import { flagsLab } from "./flags.ts";
 import type { Lab } from "./lab.ts";
 import { spinnerLab } from "./spinner.ts";
@@ -16,5 +18,7 @@ export const labs: Readonly<Record<string, Lab<any>>> = Object.freeze({
   countdown: countdownLab,
   spinner: spinnerLab,
   coros: corosLab,
+  chess: chessLab,
+  echo: echoLab,
   flags: flagsLab,
 });

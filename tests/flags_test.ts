@@ -453,7 +453,8 @@ const usageCases: [string[], RegExp][] = [
   [["--error-rate", "x"], /--error-rate 'x' is not a fraction/],
   [["-s", "http://127.0.0.1:9/flags", "--delay", "5"], /--delay tunes the embedded server/],
   [["--fast"], /unknown option --fast; allowed: .*--fail-fast/],
-  [["BR"], /unexpected argument 'BR'/],
+  [["1A"], /'1A' is not a country code/],
+  [["-a", "BR"], /give only one of -a or CC \.\.\./],
 ];
 
 for (const [args, message] of usageCases) {

@@ -1,0 +1,353 @@
+// The echo lab: the server written once on the interface, under every
+// runtime, on loopback. Byte-exact echoes, clients that hang up mid-message
+// or never speak, a thousand connections at once, what stopping the server
+// does per runtime, the lab end to end, and its usage errors. Real sockets,
+// so real time; nothing is asserted about how long anything takes.
+
+import fc from "fast-check";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { echoMain, numberRanges, parseEchoOptions } from "../labs/echo.ts";
+import { closeClients, echoOnce, openClients } from "../labs/echo_client.ts";
+import { type EchoConnections, echoServer, writeAll } from "../labs/echo_server.ts";
+import { UsageError } from "../labs/lab.ts";
+import { runtimes } from "../runtimes/registry.ts";
+import type { Operation, Runtime, Task } from "../runtimes/types.ts";
+import { call, spawn } from "../runtimes/verbs.ts";
+
+/**
+ * The runtimes whose scopes leave children running when they end (the
+ * semantics table's `scope` row): stopping the server does not stop its
+ * connections. Every other runtime takes them down with it.
+ */
+const detachesChildren = new Set(["native"]);
+
+/** The server under test: where it listens, its connections, its task. */
+interface TestServer {
+  port: number;
+  connections: EchoConnections;
+  task: Task<void>;
+}
+
+/** Run `scenario` under `runtime` with an echo server up; the server is halted after. */
+function withEchoServer<T>(
+  runtime: Runtime,
+  scenario: (server: TestServer) => Operation<T>,
+): Promise<T> {
+  return runtime.run(function* () {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const connections: EchoConnections = new Map();
+    const task = yield* spawn(() => echoServer(listener, connections), { name: "echo server" });
+    try {
+      return yield* scenario({ port: listener.addr.port, connections, task });
+    } finally {
+      yield* task.halt();
+    }
+  });
+}
+
+/** `size` bytes from a xorshift generator: random-looking, reproducible from `seed`. */
+function pseudoRandomBytes(size: number, seed: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(size);
+  let state = seed | 0 || 1;
+  for (let i = 0; i < size; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    bytes[i] = state & 0xff;
+  }
+  return bytes;
+}
+
+async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** Send `payload` on a fresh connection; answers the digest of what came back. */
+async function echoedDigest(port: number, payload: Uint8Array<ArrayBuffer>): Promise<string> {
+  const [client] = await openClients(port, 1);
+  try {
+    const received = new Uint8Array(payload.length);
+    await echoOnce(client, payload, received);
+    return await sha256(received);
+  } finally {
+    closeClients([client]);
+  }
+}
+
+/** The next read on `client`: `null` once the server closed the connection. */
+function readOnce(client: Deno.Conn): Promise<number | null> {
+  return client.read(new Uint8Array(64));
+}
+
+/**
+ * Whether a new client is turned away: refused, or reset when the listening
+ * socket, closed while an accept was pending, goes away a moment later.
+ */
+async function refusesNewClients(port: number): Promise<boolean> {
+  let client: Deno.TcpConn;
+  try {
+    client = await Deno.connect({ hostname: "127.0.0.1", port });
+  } catch (error) {
+    if (error instanceof Deno.errors.ConnectionRefused) return true;
+    if (error instanceof Deno.errors.ConnectionReset) return true;
+    throw error;
+  }
+  try {
+    await echoOnce(client, new Uint8Array([1]), new Uint8Array(1));
+    return false;
+  } catch {
+    return true;
+  } finally {
+    client.close();
+  }
+}
+
+for (const runtime of Object.values(runtimes)) {
+  const name = runtime.name;
+  const stopsConnections = !detachesChildren.has(name);
+
+  Deno.test(`${name}: echo: payloads of every size come back byte for byte`, async () => {
+    await withEchoServer(runtime, function* ({ port }) {
+      yield* call(async () => {
+        // Around the server's 64 KiB reads, and well past them.
+        for (const size of [1, 2, 1023, 65535, 65536, 65537, 3 * 65536 + 5, 1 << 20]) {
+          const payload = pseudoRandomBytes(size, size);
+          equal(await echoedDigest(port, payload), await sha256(payload), `${size} bytes`);
+        }
+        await fc.assert(
+          fc.asyncProperty(
+            fc.integer({ min: 1, max: 300_000 }),
+            fc.integer(),
+            async (size, seed) => {
+              const payload = pseudoRandomBytes(size, seed);
+              equal(await echoedDigest(port, payload), await sha256(payload));
+            },
+          ),
+          { numRuns: 25, seed: 20261128 },
+        );
+      });
+    });
+  });
+
+  Deno.test(`${name}: echo: messages back to back on one connection come back in order`, async () => {
+    await withEchoServer(runtime, function* ({ port }) {
+      yield* call(async () => {
+        const [client] = await openClients(port, 1);
+        try {
+          for (let round = 1; round <= 50; round++) {
+            const payload = pseudoRandomBytes(round * 997, round);
+            const received = new Uint8Array(payload.length);
+            await echoOnce(client, payload, received);
+            equal(await sha256(received), await sha256(payload));
+          }
+        } finally {
+          closeClients([client]);
+        }
+      });
+    });
+  });
+
+  Deno.test(`${name}: echo: a client that hangs up mid-message ends only its own connection`, async () => {
+    await withEchoServer(runtime, function* ({ port, connections }) {
+      const abandoned = yield* call(async () => {
+        const [client] = await openClients(port, 1);
+        // Gone in the middle of an 8 MiB message, its echo unread: the
+        // server, blocked writing the echo back, finds the connection reset.
+        const sending = writeAll(client, pseudoRandomBytes(8 << 20, 1))
+          .catch(() => {}); // cut short by the close
+        ok((await readOnce(client))! > 0);
+        const task = connections.get(1)!;
+        client.close();
+        await sending;
+        return task;
+      });
+      yield* abandoned;
+      equal(abandoned.state, "completed");
+      equal(connections.size, 0);
+      const payload = pseudoRandomBytes(10_000, 2);
+      equal(yield* call(() => echoedDigest(port, payload)), yield* call(() => sha256(payload)));
+    });
+  });
+
+  Deno.test(
+    `${name}: echo: stopping the server ${
+      stopsConnections ? "closes every connection" : "leaves its connections serving (detached)"
+    }`,
+    async () => {
+      await withEchoServer(runtime, function* ({ port, connections, task }) {
+        // The silent client connects first, so it is accepted first: once
+        // the others have been proven served (openClients echoes a byte on
+        // each), it is being served too, though it never sends anything.
+        const silent = yield* call(() => Deno.connect({ hostname: "127.0.0.1", port }));
+        const clients = [silent];
+        try {
+          clients.push(...yield* call(() => openClients(port, 2)));
+          deepEqual([...connections.keys()].sort(), [1, 2, 3]);
+          const connectionTasks = [...connections.values()];
+
+          yield* task.halt();
+          ok(yield* call(() => refusesNewClients(port)), "the accept loop has stopped");
+          if (stopsConnections) {
+            equal(connections.size, 0);
+            deepEqual(connectionTasks.map((each) => each.state), ["halted", "halted", "halted"]);
+            deepEqual(yield* call(() => Promise.all(clients.map(readOnce))), [null, null, null]);
+          } else {
+            equal(connections.size, 3);
+            yield* call(() =>
+              Promise.all(
+                clients.map((client) => echoOnce(client, new Uint8Array([7]), new Uint8Array(1))),
+              )
+            );
+            closeClients(clients);
+            for (const lingering of connectionTasks) yield* lingering;
+            equal(connections.size, 0);
+          }
+        } finally {
+          closeClients(clients);
+        }
+      });
+    },
+  );
+
+  Deno.test(`${name}: echo: a thousand connections held at once are all served`, async () => {
+    await withEchoServer(runtime, function* ({ port, connections }) {
+      const clients = yield* call(() => openClients(port, 1000));
+      try {
+        yield* call(() =>
+          Promise.all(clients.map((client, i) => {
+            const payload = pseudoRandomBytes(512, i + 1);
+            return echoOnce(client, payload, new Uint8Array(512));
+          }))
+        );
+        equal(connections.size, 1000);
+      } finally {
+        closeClients(clients);
+      }
+      for (const connection of [...connections.values()]) yield* connection;
+      equal(connections.size, 0);
+    });
+  });
+
+  Deno.test(`${name}: echo lab end to end: load, then the stop ${stopsConnections ? "closes" : "leaves"} the connections`, async () => {
+    const lines: string[] = [];
+    await runtime.run(() => echoMain({ size: 2000, clients: 3, seconds: 0.2, port: 0 }), {
+      output: (line) => lines.push(line),
+    });
+    match(lines[0], /^echo server on 127\.0\.0\.1:\d+: one task per connection, in one scope$/);
+    equal(lines[1], "load: 3 clients, 2,000-byte messages, 0.2 s");
+    match(lines[2], /^ {2}[\d,]+ requests in 0\.\d\d s: [\d,]+ requests\/s, [\d.]+ MiB\/s$/);
+    match(lines[3], /^ {2}round trip p50 \d+\.\d{3} ms, p99 \d+\.\d{3} ms$/);
+    equal(lines[4], "stopping the server with its 3 clients still connected");
+    deepEqual(
+      lines.slice(5),
+      stopsConnections
+        ? ["  connections still served: none; every client found its connection closed"]
+        : [
+          "  connections still served: 3 (#1-#3), and each still echoes",
+          "  the clients hang up: the lingering connections end",
+        ],
+    );
+  });
+}
+
+Deno.test("echo: connection numbers are listed as runs", () => {
+  equal(numberRanges([5, 1, 2, 3, 9, 10]), "#1-#3, #5, #9-#10");
+  equal(numberRanges([4]), "#4");
+});
+
+Deno.test("echo: bad values are usage errors naming the allowed values", () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ size: "0" }, /--size takes a whole number from 1 to 16,777,216, not '0'/],
+    [{ size: "1k" }, /--size takes a whole number/],
+    [{ clients: "0" }, /--clients takes a whole number from 1 to 5,000, not '0'/],
+    [{ clients: "-2" }, /--clients takes a whole number from 1 to 5,000, not '-2'/],
+    [{ seconds: "0" }, /--seconds takes a number of seconds above 0, up to 3600, not '0'/],
+    [{ seconds: "soon" }, /--seconds takes a number of seconds/],
+    [{ port: "65536" }, /--port takes a whole number from 0 to 65,535, not '65536'/],
+  ];
+  for (const [values, message] of cases) {
+    let thrown: unknown;
+    try {
+      parseEchoOptions(values);
+    } catch (error) {
+      thrown = error;
+    }
+    ok(thrown instanceof UsageError, JSON.stringify(values));
+    match(thrown.message, message);
+  }
+  deepEqual(parseEchoOptions({}), { size: 1024, clients: 10, seconds: 5, port: 0 });
+});
+
+// The lab runner, as a user meets it.
+
+const labScript = fileURLToPath(new URL("../tools/lab.ts", import.meta.url));
+
+async function echoCommand(args: string[]) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-env",
+      "--allow-net=127.0.0.1",
+      labScript,
+      "echo",
+      ...args,
+    ],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+Deno.test("cli: echo runs a short load and exits 0", async () => {
+  const { code, stdout } = await echoCommand([
+    "--seconds",
+    "0.2",
+    "--clients",
+    "2",
+    "--size",
+    "100",
+  ]);
+  equal(code, 0);
+  match(stdout, /^load: 2 clients, 100-byte messages, 0\.2 s$/m);
+  match(stdout, /^stopping the server with its 2 clients still connected$/m);
+});
+
+Deno.test("cli: echo refuses the virtual clock: a usage error, exit 2", async () => {
+  const { code, stdout, stderr } = await echoCommand(["--clock", "virtual"]);
+  equal(code, 2);
+  equal(stdout, "");
+  match(
+    stderr.split("\n")[0],
+    /^error: echo cannot run on the virtual clock: it does real network I\/O/,
+  );
+  ok(stderr.includes("Usage: deno task lab:echo"));
+});
+
+Deno.test("cli: echo with a bad value is a usage error: one line, the usage, exit 2", async () => {
+  const { code, stdout, stderr } = await echoCommand(["--clients", "0"]);
+  equal(code, 2);
+  equal(stdout, "");
+  const [first, ...rest] = stderr.split("\n");
+  equal(first, "error: --clients takes a whole number from 1 to 5,000, not '0'");
+  ok(rest.join("\n").includes("Usage: deno task lab:echo"));
+});
+
+Deno.test("cli: echo on a port in use fails with a message saying what to do, exit 1", async () => {
+  const busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const { code, stderr } = await echoCommand(["--port", String(busy.addr.port)]);
+    equal(code, 1);
+    match(stderr, new RegExp(`port ${busy.addr.port} is in use on 127\\.0\\.0\\.1: pick another`));
+  } finally {
+    busy.close();
+  }
+});
