@@ -55,7 +55,7 @@ async function holdGeneratorTasks(n: number): Promise<void> {
 }
 
 /** Child mode: `n` raw async functions awaiting an hour-long timer. */
-async function holdPromises(n: number): Promise<void> {
+function holdPromises(n: number): void {
   const timers: ReturnType<typeof setTimeout>[] = [];
   const sleepers: Promise<void>[] = [];
   const start = performance.now();
@@ -251,6 +251,6 @@ async function main(): Promise<void> {
 if (import.meta.main) {
   const [mode, count] = Deno.args;
   if (mode === "hold-generator") await holdGeneratorTasks(Number(count));
-  else if (mode === "hold-promises") await holdPromises(Number(count));
+  else if (mode === "hold-promises") holdPromises(Number(count));
   else await main();
 }
