@@ -46,7 +46,7 @@ import {
   presets,
 } from "./labs/flags_chaos.ts";
 import { UsageError } from "./labs/lab.ts";
-import { exitStatus, exitWithUsage, listOf } from "./tools/cli.ts";
+import { describeParseError, exitStatus, exitWithUsage } from "./tools/cli.ts";
 
 /** What happened to a request, for logs and tests. */
 export type RequestEvent =
@@ -248,13 +248,8 @@ export function parseServerArgs(args: string[]): ServerCommand {
       allowPositionals: true,
     }));
   } catch (error) {
-    const message = (error as Error).message;
-    const allowed = listOf(Object.keys(cliOptions).map((name) => `--${name}`));
-    const unknown = /Unknown option '([^']+)'/.exec(message);
-    if (unknown) throw new UsageError(`unknown option ${unknown[1]}; allowed: ${allowed}`);
-    const missing = /Option '(?:-\w, )?(--[\w-]+)/.exec(message);
-    if (missing) throw new UsageError(`${missing[1]} needs a value`);
-    throw new UsageError(message);
+    const allowed = Object.keys(cliOptions).map((name) => `--${name}`);
+    throw new UsageError(describeParseError(error, allowed));
   }
   if (positionals.length > 0) {
     throw new UsageError(`unexpected argument '${positionals[0]}'; the server takes only options`);

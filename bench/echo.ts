@@ -53,7 +53,7 @@ import { fileURLToPath } from "node:url";
 import { closeClients, driveLoad, openClients } from "../labs/echo_client.ts";
 import { echoReadBytes, echoServer, isHangUp, writeAll } from "../labs/echo_server.ts";
 import { runtimeNames, runtimes } from "../runtimes/registry.ts";
-import { exitStatus, exitWithUsage, listOf } from "../tools/cli.ts";
+import { describeParseError, exitStatus, exitWithUsage, listOf } from "../tools/cli.ts";
 
 /** The name of the baseline server: raw Deno, no kit. */
 const rawDeno = "deno";
@@ -433,20 +433,7 @@ function parseCommandLine(args: string[]): Settings | { serve: string } {
       allowPositionals: false,
     }));
   } catch (error) {
-    const message = (error as Error).message;
-    const unknown = message.match(/Unknown option '([^']+)'/);
-    const positional = message.match(/Unexpected argument '([^']+)'/);
-    const missing = message.match(/Option '(?:-\w, )?(--[\w-]+)/);
-    exitWithUsage(
-      unknown
-        ? `unknown option ${unknown[1]}; allowed: ${listOf(optionNames)}`
-        : positional
-        ? `unexpected argument '${positional[1]}'; allowed: ${listOf(optionNames)}`
-        : missing
-        ? `${missing[1]} needs a value`
-        : message,
-      usage,
-    );
+    exitWithUsage(describeParseError(error, optionNames), usage);
   }
   if (values.help) {
     console.log(usage);

@@ -32,7 +32,7 @@
 import { parseArgs } from "node:util";
 import { call, runtimes, sleep, spawn, virtualClock } from "../mod.ts";
 import type { Operation, Runtime, Task } from "../mod.ts";
-import { exitStatus, exitWithUsage, listOf } from "../tools/cli.ts";
+import { describeParseError, exitStatus, exitWithUsage } from "../tools/cli.ts";
 
 /** One hour: long enough that no sleeper wakes while it is measured. */
 export const HOUR = 3_600_000;
@@ -440,20 +440,7 @@ function parseSettings(args: string[]): Settings {
       allowPositionals: false,
     }));
   } catch (error) {
-    const message = (error as Error).message;
-    const unknown = message.match(/Unknown option '([^']+)'/);
-    const positional = message.match(/Unexpected argument '([^']+)'/);
-    const missing = message.match(/Option '(?:-\w, )?(--[\w-]+)/);
-    exitWithUsage(
-      unknown
-        ? `unknown option ${unknown[1]}; allowed: ${listOf(optionNames)}`
-        : positional
-        ? `unexpected argument '${positional[1]}'; allowed: ${listOf(optionNames)}`
-        : missing
-        ? `${missing[1]} needs a value`
-        : message,
-      usage,
-    );
+    exitWithUsage(describeParseError(error, optionNames), usage);
   }
   if (values.help) {
     console.log(usage);

@@ -34,3 +34,26 @@ export function listOf(values: readonly string[]): string {
   if (values.length <= 1) return values.join("");
   return `${values.slice(0, -1).join(", ")} or ${values.at(-1)}`;
 }
+
+/**
+ * Turn an error of `node:util` `parseArgs` into the kit's one-line usage
+ * message: the option named, and the allowed ones (`allowed`, as `--name`).
+ * `choicesOf` gives an option's allowed values, for a missing value.
+ */
+export function describeParseError(
+  error: unknown,
+  allowed: readonly string[],
+  choicesOf: (option: string) => readonly string[] | undefined = () => undefined,
+): string {
+  const message = (error as Error).message;
+  const unknown = /Unknown option '([^']+)'/.exec(message);
+  if (unknown) return `unknown option ${unknown[1]}; allowed: ${listOf(allowed)}`;
+  const positional = /Unexpected argument '([^']+)'/.exec(message);
+  if (positional) return `unexpected argument '${positional[1]}'; allowed: ${listOf(allowed)}`;
+  const missing = /Option '(?:-\w, )?(--[\w-]+)/.exec(message);
+  if (missing) {
+    const choices = choicesOf(missing[1].slice(2));
+    return `${missing[1]} needs a value${choices ? `: one of ${listOf(choices)}` : ""}`;
+  }
+  return message;
+}
