@@ -26,12 +26,13 @@ import { realClock, virtualClock } from "../runtimes/clock.ts";
 import { runtimeNames, runtimes } from "../runtimes/registry.ts";
 import { textTracer } from "../runtimes/trace_text.ts";
 import type { Operation } from "../runtimes/types.ts";
-import { exitStatus, exitWithUsage, listOf, paint, useColor } from "./cli.ts";
+import { describeParseError, exitStatus, exitWithUsage, listOf, paint, useColor } from "./cli.ts";
 
 /** The runtime used when `--runtime` is not given. */
 export const defaultRuntime = "generator";
 
-const sharedOptions: Record<string, LabOption> = {
+/** The options every lab shares: `--runtime`, `--clock`, `--trace`, `--help`. */
+export const sharedOptions: Record<string, LabOption> = {
   runtime: {
     type: "string",
     short: "r",
@@ -64,8 +65,8 @@ function generalUsage(): string {
   ].join("\n");
 }
 
-function labUsage(lab: Lab): string {
-  const options = { ...sharedOptions, ...lab.options };
+/** One help line per option, `  -r, --runtime NAME   help`, in aligned columns. */
+export function optionLines(options: Record<string, LabOption>): string[] {
   const rows = Object.entries(options).map(([name, option]) => {
     const short = option.short ? `-${option.short}, ` : "    ";
     const value = option.type === "string"
@@ -74,6 +75,10 @@ function labUsage(lab: Lab): string {
     return [`  ${short}--${name}${value}`, option.help];
   });
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;
+  return rows.map(([left, help]) => left.padEnd(width) + help);
+}
+
+function labUsage(lab: Lab): string {
   const positionals = lab.positionals ? ` [${lab.positionals.placeholder}]` : "";
   return [
     `Usage: deno task lab:${lab.name}${positionals} [options]`,
@@ -83,11 +88,12 @@ function labUsage(lab: Lab): string {
     `Clock: ${lab.defaultClock} by default${lab.realClockOnly ? ` (${lab.realClockOnly})` : ""}`,
     "",
     "Options:",
-    ...rows.map(([left, help]) => left.padEnd(width) + help),
+    ...optionLines({ ...sharedOptions, ...lab.options }),
   ].join("\n");
 }
 
-async function loadLab(target: string): Promise<Lab<Values>> {
+/** A built-in lab by name, or a lab file's default export; `UsageError` otherwise. */
+export async function loadLab(target: string): Promise<Lab<Values>> {
   if (!/\.(ts|js|mjs|mts)$/.test(target)) {
     const lab = labs[target];
     if (lab) return lab;
@@ -117,10 +123,19 @@ async function loadLab(target: string): Promise<Lab<Values>> {
   };
 }
 
-type Values = Record<string, string | boolean | undefined>;
+/** Parsed option values, by long name. */
+export type Values = Record<string, string | boolean | undefined>;
 
-function parseOptions(lab: Lab, args: string[]): { values: Values; positionals: string[] } {
-  const options = { ...sharedOptions, ...lab.options };
+/**
+ * Parse `args` against `shared` and the lab's own options, strictly;
+ * `UsageError` names the problem and the allowed values.
+ */
+export function parseOptions(
+  lab: Lab,
+  args: string[],
+  shared: Record<string, LabOption> = sharedOptions,
+): { values: Values; positionals: string[] } {
+  const options = { ...shared, ...lab.options };
   const allowed = Object.keys(options).map((name) => `--${name}`);
   let values: Values;
   let positionals: string[];
@@ -136,18 +151,7 @@ function parseOptions(lab: Lab, args: string[]): { values: Values; positionals: 
       allowPositionals: true,
     }) as { values: Values; positionals: string[] });
   } catch (error) {
-    const message = (error as Error).message;
-    const unknown = message.match(/Unknown option '([^']+)'/);
-    if (unknown) {
-      throw new UsageError(`unknown option ${unknown[1]}; allowed: ${listOf(allowed)}`);
-    }
-    const missing = message.match(/Option '(-\w, )?(--[\w-]+)/);
-    if (missing) {
-      const option = options[missing[2].slice(2)];
-      const hint = option?.choices ? `: one of ${listOf(option.choices)}` : "";
-      throw new UsageError(`${missing[2]} needs a value${hint}`);
-    }
-    throw new UsageError(message);
+    throw new UsageError(describeParseError(error, allowed, (name) => options[name]?.choices));
   }
   if (positionals.length > 0 && !lab.positionals) {
     throw new UsageError(

@@ -1,0 +1,187 @@
+// `deno task compare`: the table's numbers on a known lab, in process, and
+// its shape and usage errors as a user meets them, by subprocess.
+
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { countdownLab } from "../labs/countdown.ts";
+import { runtimes } from "../runtimes/registry.ts";
+import { log, sleep, spawn } from "../runtimes/verbs.ts";
+import type { TraceEvent } from "../runtimes/types.ts";
+import { compareLab, countTasks, formatComparison, formatDuration } from "../tools/compare.ts";
+
+const compareScript = fileURLToPath(new URL("../tools/compare.ts", import.meta.url));
+
+async function compare(args: string[]) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-env", compareScript, ...args],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+Deno.test("compare: countdown under every runtime: 5 tasks, none cancelled or orphaned, same output", async () => {
+  const rows = await compareLab(countdownLab, { blocking: false }, "virtual");
+  deepEqual(rows.map((row) => row.runtime), Object.keys(runtimes));
+  for (const row of rows) {
+    deepEqual(
+      {
+        runtime: row.runtime,
+        outcome: row.outcome,
+        exit: row.exit,
+        time: row.time,
+        spawned: row.spawned,
+        cancelled: row.cancelled,
+        errors: row.errors,
+        orphans: row.orphans,
+        stderr: row.stderr,
+        lines: row.output.length,
+        match: row.match,
+      },
+      {
+        runtime: row.runtime,
+        outcome: "ok",
+        exit: 0,
+        time: 6000,
+        spawned: 5,
+        cancelled: 0,
+        errors: 0,
+        orphans: 0,
+        stderr: [],
+        lines: 12,
+        match: "same",
+      },
+    );
+  }
+});
+
+Deno.test("compare: countdown --blocking takes 12 s of virtual time everywhere", async () => {
+  const rows = await compareLab(countdownLab, { blocking: true }, "virtual");
+  deepEqual(rows.map((row) => row.time), rows.map(() => 12000));
+  ok(rows.every((row) => row.match === "same"));
+});
+
+Deno.test("compare: outputs that differ get group letters and a note on the first difference", async () => {
+  const lab = {
+    ...countdownLab,
+    name: "who",
+    *main() {
+      yield* spawn(function* child() {
+        yield* log("child");
+      });
+      yield* log("parent");
+      yield* sleep(1);
+    },
+  };
+  const rows = await compareLab(lab, {}, "virtual");
+  const native = rows.find((row) => row.runtime === "native")!;
+  const generator = rows.find((row) => row.runtime === "generator")!;
+  deepEqual(native.output, ["child", "parent"]);
+  deepEqual(generator.output, ["parent", "child"]);
+  equal(native.match, "A");
+  equal(generator.match, "B");
+  match(
+    formatComparison("who", "virtual", rows),
+    /B \([^)]*generator[^)]*\) differs from A at line 1/,
+  );
+});
+
+Deno.test("compare: orphans are spawned tasks with no return, throw or halt", () => {
+  const event = (type: TraceEvent["type"], taskId: number, error?: unknown): TraceEvent => ({
+    type,
+    time: 0,
+    taskId,
+    parentId: taskId === 0 ? undefined : 0,
+    name: `#${taskId}`,
+    error,
+  });
+  const boom = new Error("boom");
+  deepEqual(
+    countTasks([
+      event("spawn", 0),
+      event("spawn", 1),
+      event("spawn", 2),
+      event("spawn", 3),
+      event("cancel", 2),
+      event("halt", 2),
+      event("throw", 3, boom),
+      event("throw", 0, boom),
+    ]),
+    { spawned: 4, cancelled: 1, errors: 1, orphans: 1 },
+  );
+});
+
+Deno.test("compare: the table as printed for countdown", async () => {
+  const { code, stdout, stderr } = await compare(["countdown"]);
+  equal(stderr, "");
+  equal(code, 0);
+  const lines = stdout.trimEnd().split("\n");
+  equal(lines[0], "countdown under every runtime, virtual clock");
+  match(
+    lines[2],
+    /^runtime\s+outcome\s+exit\s+time\s+spawned\s+cancelled\s+errors\s+orphans\s+stderr\s+output$/,
+  );
+  equal(lines.length, 3 + Object.keys(runtimes).length);
+  for (const [index, name] of Object.keys(runtimes).entries()) {
+    match(
+      lines[3 + index],
+      new RegExp(`^${name}\\s+ok\\s+0\\s+6\\.000 s\\s+5\\s+0\\s+0\\s+0\\s+0\\s+same$`),
+    );
+  }
+});
+
+const usageCases: [string, string[], RegExp][] = [
+  ["no lab", [], /name a lab to compare/],
+  ["an unknown lab", ["tetris"], /unknown lab 'tetris'; allowed: countdown/],
+  [
+    "an unknown option",
+    ["countdown", "--fast"],
+    /unknown option --fast; allowed: --clock, --help or --blocking/,
+  ],
+  [
+    "--runtime, which compare chooses itself",
+    ["countdown", "--runtime", "native"],
+    /unknown option --runtime/,
+  ],
+  [
+    "an unknown clock",
+    ["countdown", "--clock", "sundial"],
+    /unknown clock 'sundial'; allowed: real or virtual/,
+  ],
+  [
+    "the virtual clock for a lab doing real I/O",
+    ["flags", "--clock", "virtual"],
+    /flags cannot run on the virtual clock/,
+  ],
+];
+
+for (const [what, args, message] of usageCases) {
+  Deno.test(`compare: ${what} is a usage error, exit 2`, async () => {
+    const { code, stdout, stderr } = await compare(args);
+    equal(code, 2);
+    equal(stdout, "");
+    const [first, blank, usage] = stderr.split("\n");
+    match(first, /^error: /);
+    match(first, message);
+    equal(blank, "");
+    match(usage, /^Usage: deno task compare <lab> \[options\]/);
+  });
+}
+
+Deno.test("compare: --help lists the lab's own options, exit 0", async () => {
+  const { code, stdout } = await compare(["countdown", "--help"]);
+  equal(code, 0);
+  match(stdout, /Options of countdown:\n\s+--blocking/);
+});
+
+Deno.test("compare: times read as seconds under a minute, h:mm:ss above", () => {
+  equal(formatDuration(6000), "6.000 s");
+  equal(formatDuration(46_855_000), "13:00:55.000");
+  equal(formatDuration(61_500), "0:01:01.500");
+});

@@ -1,0 +1,149 @@
+// `deno task diff`: sections split at the banners and matched by heading,
+// lines aligned within them, the side-by-side layout, and the command line.
+
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { runtimes } from "../runtimes/registry.ts";
+import { alignSections, renderSideBySide, splitSections } from "../tools/diff.ts";
+
+const diffScript = fileURLToPath(new URL("../tools/diff.ts", import.meta.url));
+const rule = "// " + "-".repeat(20);
+
+const left = [
+  "/** Left adapter. */",
+  "import { a } from './a.ts';",
+  rule,
+  "// Tasks: how a task starts.",
+  rule,
+  "function start() {",
+  "  queue.push(task);",
+  "  return task;",
+  "}",
+  rule,
+  "// Timers: one per sleep.",
+  rule,
+  "const timers = [];",
+].join("\n") + "\n";
+
+const right = [
+  "/** Right adapter. */",
+  "import { a } from './a.ts';",
+  rule,
+  "// Tasks: how a task starts.",
+  rule,
+  "function start() {",
+  "  heap.push(task);",
+  "  trace(task);",
+  "  return task;",
+  "}",
+  rule,
+  "// Errors: what a failure does.",
+  rule,
+  "throw error;",
+  rule,
+  "// Timers: one heap.",
+  rule,
+  "const heap = new Heap();",
+].join("\n") + "\n";
+
+Deno.test("diff: a file splits at its banners, by heading word, keeping line numbers", () => {
+  const sections = splitSections(left);
+  deepEqual(
+    sections.map((section) => [section.heading, section.firstLine, section.lines.length]),
+    [["Preamble", 1, 2], ["Tasks", 3, 7], ["Timers", 10, 4]],
+  );
+});
+
+Deno.test("diff: sections match by heading; lines align by longest common subsequence", () => {
+  const aligned = alignSections(left, right);
+  deepEqual(aligned.map((section) => section.heading), ["Preamble", "Tasks", "Errors", "Timers"]);
+  const tasks = aligned[1].rows.map((row) =>
+    `${row.left?.number ?? "-"} ${row.mark} ${row.right?.number ?? "-"}`
+  );
+  deepEqual(tasks, ["3   3", "4   4", "5   5", "6   6", "7 | 7", "- > 8", "8   9", "9   10"]);
+  deepEqual(aligned[2].rows.map((row) => row.mark), [">", ">", ">", ">"]);
+  equal(aligned[2].left, undefined);
+  deepEqual(aligned[3].rows.map((row) => row.mark), [" ", "|", " ", "|"]);
+});
+
+Deno.test("diff: the side-by-side text fits the width, with numbers and marks, no colour", () => {
+  const lines = renderSideBySide(alignSections(left, right), {
+    width: 100,
+    color: false,
+    names: ["left.ts", "right.ts"],
+  });
+  ok(lines.every((line) => line.length <= 100), lines.find((line) => line.length > 100));
+  ok(lines.every((line) => !line.includes("\x1b")));
+  ok(lines.includes(
+    "== Tasks (left.ts 3-9, right.ts 3-10): 6 same, 1 changed, 0 left only, 1 right only ".padEnd(
+      100,
+      "=",
+    ),
+  ));
+  const changed = lines.find((line) => line.includes("queue.push"))!;
+  deepEqual(changed.split(/\s+/), ["", "7", "queue.push(task);", "|", "7", "heap.push(task);"]);
+  const added = lines.find((line) => line.includes("trace(task)"))!;
+  deepEqual(added.split(/\s+/), ["", ">", "8", "trace(task);"]);
+});
+
+async function diff(args: string[], env: Record<string, string> = {}) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-env", diffScript, ...args],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+Deno.test("diff: two fixture files by path, piped: plain text, 160 columns", async () => {
+  const directory = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${directory}/left.ts`, left);
+    await Deno.writeTextFile(`${directory}/right.ts`, right);
+    const { code, stdout } = await diff([`${directory}/left.ts`, `${directory}/right.ts`]);
+    equal(code, 0);
+    ok(!stdout.includes("\x1b"), "no ANSI codes when piped");
+    const lines = stdout.trimEnd().split("\n");
+    match(lines[0], /^left\.ts\s+right\.ts$/);
+    equal(lines.find((line) => line.startsWith("== Tasks"))!.length, 160);
+  } finally {
+    await Deno.remove(directory, { recursive: true });
+  }
+});
+
+Deno.test("diff: nursery and generator share their six sections in order", async () => {
+  const { code, stdout } = await diff(["nursery", "generator", "--width", "120"]);
+  equal(code, 0);
+  const headings = stdout.split("\n").filter((line) => line.startsWith("== "))
+    .map((line) => line.split(" ")[1]);
+  deepEqual(headings, ["Preamble", "Instructions", "Tasks", "Scopes", "Timers", "Errors", "Run"]);
+  ok(stdout.split("\n").every((line) => line.length <= 120));
+});
+
+Deno.test("diff: an unknown runtime is a usage error listing the allowed ones, exit 2", async () => {
+  const { code, stdout, stderr } = await diff(["nursery", "threads"], { NO_COLOR: "1" });
+  equal(code, 2);
+  equal(stdout, "");
+  const [first, blank, usage] = stderr.split("\n");
+  equal(
+    first,
+    `error: unknown runtime 'threads'; allowed: ${
+      Object.keys(runtimes).join(", ").replace(/, ([^,]+)$/, " or $1")
+    }, or a path to a .ts file`,
+  );
+  equal(blank, "");
+  match(usage, /^Usage: deno task diff <runtimeA> <runtimeB>/);
+});
+
+Deno.test("diff: one runtime only, or a bad width, is a usage error, exit 2", async () => {
+  match((await diff(["nursery"], { NO_COLOR: "1" })).stderr, /^error: name two runtimes/);
+  const narrow = await diff(["nursery", "generator", "--width", "9"], { NO_COLOR: "1" });
+  equal(narrow.code, 2);
+  match(narrow.stderr, /^error: --width needs a whole number of columns, 40 or more/);
+});

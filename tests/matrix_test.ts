@@ -1,0 +1,128 @@
+// The semantics matrix: cells computed from real runs, the Markdown it
+// prints, the README check, and the command line.
+
+import { equal, match, ok } from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { runtimes } from "../runtimes/registry.ts";
+import {
+  buildMatrix,
+  formatMatrix,
+  matrixMarkers,
+  readmePath,
+  replaceMatrix,
+  runProbe,
+  writeMatrix,
+} from "../tools/matrix.ts";
+import { probes } from "../tools/matrix_probes.ts";
+
+const matrixScript = fileURLToPath(new URL("../tools/matrix.ts", import.meta.url));
+
+function probe(behaviour: string) {
+  const found = probes.find((each) => each.behaviour.startsWith(behaviour));
+  if (!found) throw new Error(`no probe for ${behaviour}`);
+  return found;
+}
+
+async function cell(runtime: string, behaviour: string): Promise<string> {
+  const chosen = probe(behaviour);
+  return chosen.classify(await runProbe(runtimes[runtime], chosen));
+}
+
+Deno.test("matrix: a task's body returning while its child runs, per model", async () => {
+  equal(
+    await cell("native", "a task's body returns"),
+    "the child runs on, detached (done at 10 ms)",
+  );
+  equal(await cell("nursery", "a task's body returns"), "the task waits for the child");
+  equal(await cell("generator", "a task's body returns"), "the child is halted, its cleanup runs");
+});
+
+Deno.test("matrix: what catch sees when a sleeping task is cancelled, per model", async () => {
+  const behaviour = "cancelled while sleeping";
+  equal(await cell("native", behaviour), "`catch` sees AbortError; `finally` runs");
+  equal(await cell("nursery", behaviour), "`catch` sees Cancelled; `finally` runs");
+  equal(await cell("generator", behaviour), "`catch` never runs; `finally` runs");
+});
+
+Deno.test("matrix: level- and edge-triggered cancellation, and #1190", async () => {
+  equal(
+    await cell("nursery", "a wait in cleanup"),
+    "level-triggered: the next wait throws Cancelled again",
+  );
+  equal(
+    await cell("native", "a wait in cleanup"),
+    "the wait runs normally (cancellation is delivered once)",
+  );
+  equal(
+    await cell("generator", "async work in the `finally`"),
+    "the cleanup runs, then the caller's code after its `yield*` resumes",
+  );
+});
+
+Deno.test("matrix: timers armed at once come from the clock, not a table", async () => {
+  equal(await cell("generator", "timers"), "1 clock timer armed at once");
+  equal(await cell("nursery", "timers"), "3 clock timers armed at once");
+});
+
+Deno.test("matrix: an unjoined child's error, and orphans at the end of a run", async () => {
+  equal(
+    await cell("native", "a child throws"),
+    "the parent runs on; reported on stderr; the run succeeds",
+  );
+  equal(
+    await cell("generator", "a child throws"),
+    "the parent is stopped; the run fails with Error: boom",
+  );
+  equal(
+    await cell("native", "tasks still running"),
+    "1 orphan stopped where it was, cleanup not run; said on stderr",
+  );
+});
+
+Deno.test("matrix: the Markdown table has a row per probe and a column per runtime", async () => {
+  const table = formatMatrix(await buildMatrix()).split("\n");
+  equal(table.length, 2 + probes.length);
+  const header = table[0].split("|").slice(1, -1).map((cell) => cell.trim());
+  equal(header.join(","), ["behaviour", ...Object.keys(runtimes).map((n) => `\`${n}\``)].join(","));
+  match(table[1], /^\| -+ (\| -+ )+\|$/);
+  ok(table.every((line) => line.length === table[0].length));
+});
+
+Deno.test("matrix: README.md's matrix is up to date (run `deno task matrix --write`)", async () => {
+  const readme = await Deno.readTextFile(readmePath);
+  ok(readme.includes(matrixMarkers.start) && readme.includes(matrixMarkers.end));
+  const fresh = replaceMatrix(readme, formatMatrix(await buildMatrix()));
+  equal(readme, fresh, "README.md's matrix is stale: run `deno task matrix --write`");
+});
+
+Deno.test("matrix: --write replaces only what lies between the markers", async () => {
+  const directory = await Deno.makeTempDir();
+  try {
+    const path = `${directory}/README.md`;
+    const before = `# Title\n\n${matrixMarkers.start}\nold\n${matrixMarkers.end}\n\nafter\n`;
+    await Deno.writeTextFile(path, before);
+    equal(await writeMatrix(path, "| a |\n| - |"), true);
+    equal(
+      await Deno.readTextFile(path),
+      `# Title\n\n${matrixMarkers.start}\n\n| a |\n| - |\n\n${matrixMarkers.end}\n\nafter\n`,
+    );
+    equal(await writeMatrix(path, "| a |\n| - |"), false);
+    equal([...Deno.readDirSync(directory)].length, 1);
+  } finally {
+    await Deno.remove(directory, { recursive: true });
+  }
+});
+
+Deno.test("matrix: an unknown option is a usage error, exit 2", async () => {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-env", matrixScript, "--rewrite"],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  equal(output.code, 2);
+  const [first, blank, usage] = new TextDecoder().decode(output.stderr).split("\n");
+  equal(first, "error: unknown option --rewrite; allowed: --write, --check or --help");
+  equal(blank, "");
+  match(usage, /^Usage: deno task matrix/);
+});

@@ -1,0 +1,355 @@
+/**
+ * `deno task compare <lab> [lab options]`: run one lab under every runtime
+ * and print one table of what each made of it.
+ *
+ *     $ deno task compare countdown
+ *     countdown under every runtime, virtual clock
+ *
+ *     runtime    outcome  exit  time      spawned  cancelled  errors  orphans  stderr  output
+ *     native     ok          0  6.000 s         5          0       0        0       0  same
+ *     ...
+ *
+ * The lab runs on the virtual clock unless it does real I/O (then on the
+ * real clock; `--clock` chooses). Its printed lines (`RunOptions.output`)
+ * and whatever the runtime writes to stderr are captured, and the counts
+ * come from its trace:
+ *
+ * - spawned: tasks that started, the root included;
+ * - cancelled: tasks that were asked to stop or ended halted;
+ * - errors: distinct errors that a task ended with, cancellations aside;
+ * - orphans: spawned tasks with no `return`, `throw` or `halt` by the end of
+ *   the run (they were still alive when the lab ended).
+ *
+ * @module
+ */
+
+import type { Lab, LabOption } from "../labs/lab.ts";
+import { UsageError } from "../labs/lab.ts";
+import { labs } from "../labs/mod.ts";
+import { realClock, virtualClock } from "../runtimes/clock.ts";
+import { isCancellation } from "../runtimes/errors.ts";
+import { runtimes } from "../runtimes/registry.ts";
+import type { Clock, OperationFn, Runtime, TraceEvent } from "../runtimes/types.ts";
+import { exitStatus, exitWithUsage, listOf, paint, useColor } from "./cli.ts";
+import { loadLab, optionLines, parseOptions, type Values } from "./lab.ts";
+
+/** What one run did, captured. */
+export interface CapturedRun {
+  /** `ok <value>`, or `error <Name>: <message>`. */
+  outcome: "ok" | "error";
+  value?: unknown;
+  error?: unknown;
+  /** Every trace event, in order. */
+  events: TraceEvent[];
+  /** The lines the operation printed with `log`. */
+  output: string[];
+  /** What the runtime (or the lab) wrote with `console.error` during the run. */
+  stderr: string[];
+  /** Milliseconds on the run's clock (virtual), or wall time (real). */
+  elapsed: number;
+}
+
+/**
+ * Run `fn` under `runtime` with a tracer, its output captured and
+ * `console.error` redirected into the capture until the run settles. Runs
+ * that capture stderr must not overlap.
+ */
+export async function captureRun(
+  runtime: Runtime,
+  fn: OperationFn<unknown>,
+  options: { clock: Clock; signal?: AbortSignal; output?: (line: string) => void },
+): Promise<CapturedRun> {
+  const events: TraceEvent[] = [];
+  const output: string[] = [];
+  const stderr: string[] = [];
+  const consoleError = console.error;
+  console.error = (...data: unknown[]) => {
+    const text = data.map((each) => typeof each === "string" ? each : Deno.inspect(each)).join(
+      " ",
+    );
+    stderr.push(...text.split("\n"));
+  };
+  const clock = options.clock;
+  const started = clock.kind === "virtual" ? clock.now() : performance.now();
+  try {
+    const value = await runtime.run(fn, {
+      clock,
+      tracer: (event) => void events.push(event),
+      output: (line) => {
+        output.push(line);
+        options.output?.(line);
+      },
+      signal: options.signal,
+    });
+    const elapsed = (clock.kind === "virtual" ? clock.now() : performance.now()) - started;
+    return { outcome: "ok", value, events, output, stderr, elapsed };
+  } catch (error) {
+    const elapsed = (clock.kind === "virtual" ? clock.now() : performance.now()) - started;
+    return { outcome: "error", error, events, output, stderr, elapsed };
+  } finally {
+    console.error = consoleError;
+  }
+}
+
+/** What the trace of a run says about its tasks. */
+export interface TaskCounts {
+  spawned: number;
+  cancelled: number;
+  errors: number;
+  orphans: number;
+}
+
+const settles = new Set(["return", "throw", "halt"]);
+
+/** Count spawned, cancelled, failed and still-alive tasks from a trace. */
+export function countTasks(events: readonly TraceEvent[]): TaskCounts {
+  const spawned = new Set<number>();
+  const cancelled = new Set<number>();
+  const settled = new Set<number>();
+  const errors = new Set<unknown>();
+  for (const event of events) {
+    if (event.type === "spawn") spawned.add(event.taskId);
+    if (event.type === "cancel" || event.type === "halt") cancelled.add(event.taskId);
+    if (settles.has(event.type)) settled.add(event.taskId);
+    if (event.type === "throw" && !isCancellation(event.error)) errors.add(event.error);
+  }
+  const orphans = [...spawned].filter((id) => !settled.has(id)).length;
+  return { spawned: spawned.size, cancelled: cancelled.size, errors: errors.size, orphans };
+}
+
+/** Describe an error in one line: `Name: message`. */
+export function errorLine(error: unknown): string {
+  if (error instanceof AggregateError) {
+    return `AggregateError [${error.errors.map(errorLine).join(", ")}]`;
+  }
+  return error instanceof Error || error instanceof DOMException
+    ? `${error.name}: ${error.message}`
+    : String(error);
+}
+
+/** One row of the comparison. */
+export interface ComparisonRow extends TaskCounts {
+  runtime: string;
+  outcome: string;
+  exit: number;
+  /** Elapsed milliseconds on the clock the lab ran on. */
+  time: number;
+  stderr: string[];
+  output: string[];
+  /** `same` when every runtime printed the same lines; otherwise a group letter. */
+  match: string;
+}
+
+/** Run `lab` with `options` under every runtime in turn; one row each. */
+export async function compareLab(
+  lab: Lab<unknown>,
+  options: unknown,
+  clockKind: "real" | "virtual",
+  signal?: AbortSignal,
+): Promise<ComparisonRow[]> {
+  const rows: ComparisonRow[] = [];
+  for (const runtime of Object.values(runtimes)) {
+    if (signal?.aborted) break;
+    const root = function* () {
+      return yield* lab.main(options);
+    };
+    Object.defineProperty(root, "name", { value: lab.name });
+    const clock = clockKind === "virtual" ? virtualClock() : realClock();
+    const run = await captureRun(runtime, root, { clock, signal });
+    const status = run.outcome === "ok"
+      ? (typeof run.value === "number" ? run.value : exitStatus.ok)
+      : signal?.aborted
+      ? exitStatus.interrupted
+      : exitStatus.failed;
+    rows.push({
+      runtime: runtime.name,
+      outcome: run.outcome === "ok" ? "ok" : `failed: ${errorLine(run.error)}`,
+      exit: status,
+      time: run.elapsed,
+      stderr: run.stderr,
+      output: run.output,
+      match: "",
+      ...countTasks(run.events),
+    });
+  }
+  markMatches(rows);
+  return rows;
+}
+
+/** Group the rows by identical output: `same` when there is one group, else A, B... */
+function markMatches(rows: ComparisonRow[]): void {
+  const groups: string[] = [];
+  for (const row of rows) {
+    const key = JSON.stringify(row.output);
+    if (!groups.includes(key)) groups.push(key);
+    row.match = String.fromCharCode(65 + groups.indexOf(key));
+  }
+  if (groups.length === 1) { for (const row of rows) row.match = "same"; }
+}
+
+/** The comparison as aligned text: a header line, the table, then notes. */
+export function formatComparison(
+  labName: string,
+  clockKind: string,
+  rows: readonly ComparisonRow[],
+  color = false,
+): string {
+  const header = [
+    "runtime",
+    "outcome",
+    "exit",
+    "time",
+    "spawned",
+    "cancelled",
+    "errors",
+    "orphans",
+    "stderr",
+    "output",
+  ];
+  const numeric = new Set(["exit", "time", "spawned", "cancelled", "errors", "orphans", "stderr"]);
+  const cells = rows.map((row) => [
+    row.runtime,
+    row.outcome.length > 40 ? row.outcome.slice(0, 39) + "…" : row.outcome,
+    String(row.exit),
+    formatDuration(row.time),
+    String(row.spawned),
+    String(row.cancelled),
+    String(row.errors),
+    String(row.orphans),
+    String(row.stderr.length),
+    row.match,
+  ]);
+  const widths = header.map((name, column) =>
+    Math.max(name.length, ...cells.map((line) => line[column].length))
+  );
+  const align = (line: string[]) =>
+    line.map((cell, column) => {
+      if (numeric.has(header[column])) return cell.padStart(widths[column]);
+      const padded = cell.padEnd(widths[column]);
+      return cell.startsWith("failed") ? paint(padded, 31, color) : padded;
+    }).join("  ").trimEnd();
+  const lines = [
+    `${labName} under every runtime, ${clockKind} clock`,
+    "",
+    align(header),
+    ...cells.map(align),
+  ];
+  const groups = [...new Set(rows.map((row) => row.match))].filter((tag) => tag !== "same");
+  if (groups.length > 0) {
+    lines.push("", "Output differs between runtimes:");
+    const first = rows.find((row) => row.match === groups[0])!;
+    for (const tag of groups.slice(1)) {
+      const other = rows.find((row) => row.match === tag)!;
+      const at = firstDifference(first.output, other.output);
+      lines.push(
+        `  ${tag} (${
+          rows.filter((row) => row.match === tag).map((row) => row.runtime).join(", ")
+        })` +
+          ` differs from ${groups[0]} at line ${at + 1}: ` +
+          `${JSON.stringify(other.output[at] ?? "(end)")} vs ${
+            JSON.stringify(first.output[at] ?? "(end)")
+          }`,
+      );
+    }
+  }
+  for (const row of rows) {
+    if (row.stderr.length === 0) continue;
+    lines.push("", `stderr of ${row.runtime}:`);
+    for (const line of row.stderr.slice(0, 5)) lines.push(`  ${line}`);
+    if (row.stderr.length > 5) lines.push(`  ... ${row.stderr.length - 5} more lines`);
+  }
+  return lines.join("\n");
+}
+
+/** `6.000 s` under a minute, `13:00:55.000` (hours, minutes, seconds) above. */
+export function formatDuration(ms: number): string {
+  if (ms < 60_000) return `${(ms / 1000).toFixed(3)} s`;
+  const hours = Math.floor(ms / 3_600_000);
+  const minutes = Math.floor(ms / 60_000) % 60;
+  const seconds = ((ms % 60_000) / 1000).toFixed(3).padStart(6, "0");
+  return `${hours}:${String(minutes).padStart(2, "0")}:${seconds}`;
+}
+
+function firstDifference(a: readonly string[], b: readonly string[]): number {
+  let index = 0;
+  while (index < Math.max(a.length, b.length) && a[index] === b[index]) index++;
+  return index;
+}
+
+const compareOptions: Record<string, LabOption> = {
+  clock: {
+    type: "string",
+    choices: ["real", "virtual"],
+    placeholder: "KIND",
+    help: "the clock for every run (default virtual, or real for a lab that does real I/O)",
+  },
+  help: { type: "boolean", short: "h", help: "show this help" },
+};
+
+function usage(lab?: Lab<unknown>): string {
+  const lines = [
+    "Usage: deno task compare <lab> [options]",
+    "",
+    "Runs the lab under every runtime (" + listOf(Object.keys(runtimes)) +
+    ") and prints one table.",
+    "",
+    "Labs: " + listOf(Object.keys(labs)) + ", or a lab file.ts",
+    "",
+    "Options:",
+    ...optionLines(compareOptions),
+  ];
+  if (lab && Object.keys(lab.options).length > 0) {
+    lines.push("", `Options of ${lab.name}:`, ...optionLines(lab.options));
+  }
+  return lines.join("\n");
+}
+
+/** Run `compare` on `args`; answers the exit status. */
+export async function runCompareCommand(args: string[]): Promise<number> {
+  if (args.length === 0) exitWithUsage("name a lab to compare", usage());
+  if (args[0] === "--help" || args[0] === "-h") {
+    console.log(usage());
+    return exitStatus.ok;
+  }
+  let lab: Lab<Values> | undefined;
+  let values: Values;
+  let options: unknown;
+  try {
+    lab = await loadLab(args[0]);
+    const parsed = parseOptions(lab, args.slice(1), compareOptions);
+    values = parsed.values;
+    if (values.help) {
+      console.log(usage(lab));
+      return exitStatus.ok;
+    }
+    if (values.clock === "virtual" && lab.realClockOnly) {
+      throw new UsageError(`${lab.name} cannot run on the virtual clock: ${lab.realClockOnly}`);
+    }
+    options = lab.parse(values, parsed.positionals);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    exitWithUsage(error.message, usage(lab));
+  }
+  const clockKind = (values.clock as "real" | "virtual" | undefined) ??
+    (lab.realClockOnly ? "real" : "virtual");
+
+  // Ctrl-C halts the run in progress (its cleanup runs) and skips the rest.
+  const interrupt = new AbortController();
+  const onInterrupt = () => {
+    if (interrupt.signal.aborted) Deno.exit(exitStatus.interrupted);
+    interrupt.abort(new DOMException("interrupted by Ctrl-C", "AbortError"));
+  };
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  try {
+    const rows = await compareLab(lab as Lab<unknown>, options, clockKind, interrupt.signal);
+    console.log(formatComparison(lab.name, clockKind, rows, useColor(Deno.stdout)));
+    if (interrupt.signal.aborted) return exitStatus.interrupted;
+    return rows.every((row) => row.exit === exitStatus.ok) ? exitStatus.ok : exitStatus.failed;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await runCompareCommand(Deno.args));
+}

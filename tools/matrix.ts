@@ -1,0 +1,221 @@
+/**
+ * `deno task matrix [--write | --check]`: run every probe of
+ * `matrix_probes.ts` under every runtime on a virtual clock and print the
+ * semantics matrix, as measured, as a Markdown table (rows: behaviours,
+ * columns: runtimes).
+ *
+ *     $ deno task matrix            # print the matrix
+ *     $ deno task matrix --write    # rewrite README.md between the matrix markers
+ *     $ deno task matrix --check    # exit 1 when README.md's matrix is stale
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { virtualClock } from "../runtimes/clock.ts";
+import { runtimes } from "../runtimes/registry.ts";
+import type { Clock, ClockTimer, Runtime } from "../runtimes/types.ts";
+import { exitStatus, exitWithUsage, listOf } from "./cli.ts";
+import { captureRun, countTasks, errorLine } from "./compare.ts";
+import { type Probe, type ProbeRun, probes } from "./matrix_probes.ts";
+
+/** The markers around the generated matrix in README.md. */
+export const matrixMarkers = { start: "<!-- matrix:start -->", end: "<!-- matrix:end -->" };
+
+/** The README whose matrix `--write` rewrites and `--check` checks. */
+export const readmePath: string = fileURLToPath(new URL("../README.md", import.meta.url));
+
+/** A virtual clock that remembers the most timers armed at once. */
+function countingClock(): { clock: Clock; mostArmed: () => number } {
+  const inner = virtualClock();
+  const armed = new Set<ClockTimer>();
+  let most = 0;
+  const clock: Clock = {
+    kind: inner.kind,
+    now: () => inner.now(),
+    setTimer(ms, fire) {
+      const timer = inner.setTimer(ms, () => {
+        armed.delete(timer);
+        fire();
+      });
+      armed.add(timer);
+      most = Math.max(most, armed.size);
+      return timer;
+    },
+    clearTimer(timer) {
+      armed.delete(timer);
+      inner.clearTimer(timer);
+    },
+    block: (ms) => inner.block(ms),
+    idle: (mayAdvance) => inner.idle(mayAdvance),
+  };
+  return { clock, mostArmed: () => most };
+}
+
+/** Run one probe under one runtime on a fresh virtual clock. */
+export async function runProbe(runtime: Runtime, probe: Probe): Promise<ProbeRun> {
+  const { clock, mostArmed } = countingClock();
+  const notes: string[] = [];
+  const interrupt = new AbortController();
+  let interruptTimer: ClockTimer | undefined;
+  const context = {
+    note: (text: string) => void notes.push(`${clock.now()} ${text}`),
+    clock,
+    interruptAt: (ms: number) => {
+      interruptTimer = clock.setTimer(
+        ms - clock.now(),
+        () => interrupt.abort(new DOMException("interrupted by Ctrl-C", "AbortError")),
+      );
+    },
+  };
+  const program = () => probe.program(context);
+  Object.defineProperty(program, "name", { value: "probe" });
+  const run = await captureRun(runtime, program, { clock, signal: interrupt.signal });
+  if (interruptTimer) clock.clearTimer(interruptTimer);
+  return {
+    notes,
+    outcome: run.outcome === "ok" ? "ok" : `error ${errorLine(run.error)}`,
+    endedAt: clock.now(),
+    events: run.events,
+    stderr: run.stderr,
+    counts: countTasks(run.events),
+    timersAtOnce: mostArmed(),
+  };
+}
+
+/** The matrix: one row per probe, one cell per runtime. */
+export interface Matrix {
+  runtimes: string[];
+  rows: { behaviour: string; cells: string[] }[];
+}
+
+/** Run every probe under every runtime in the registry. */
+export async function buildMatrix(): Promise<Matrix> {
+  const names = Object.keys(runtimes);
+  const rows = [];
+  for (const probe of probes) {
+    const cells = [];
+    for (const name of names) {
+      const run = await runProbe(runtimes[name], probe);
+      let cell: string;
+      try {
+        cell = probe.classify(run);
+      } catch (error) {
+        cell = `unclassified: ${errorLine(error)}`;
+      }
+      cells.push(cell.replaceAll("|", "\\|"));
+    }
+    rows.push({ behaviour: probe.behaviour, cells });
+  }
+  return { runtimes: names, rows };
+}
+
+/** The matrix as a Markdown table, padded the way `deno fmt` pads it. */
+export function formatMatrix(matrix: Matrix): string {
+  const table = [
+    ["behaviour", ...matrix.runtimes.map((name) => `\`${name}\``)],
+    ...matrix.rows.map((row) => [row.behaviour, ...row.cells]),
+  ];
+  const widths = table[0].map((_, column) =>
+    Math.max(3, ...table.map((line) => line[column].length))
+  );
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(" | ")} |`;
+  return [
+    line(table[0]),
+    line(widths.map((width) => "-".repeat(width))),
+    ...table.slice(1).map(line),
+  ].join("\n");
+}
+
+/** `readme` with the text between the matrix markers replaced by `table`. */
+export function replaceMatrix(readme: string, table: string): string {
+  const start = readme.indexOf(matrixMarkers.start);
+  const end = readme.indexOf(matrixMarkers.end);
+  if (start === -1 || end < start) {
+    throw new Error(
+      `README.md has no ${matrixMarkers.start} ... ${matrixMarkers.end} section; add the two markers where the matrix belongs`,
+    );
+  }
+  return readme.slice(0, start + matrixMarkers.start.length) + `\n\n${table}\n\n` +
+    readme.slice(end);
+}
+
+/** Rewrite the README's matrix: a temporary file beside it, then a rename. */
+export async function writeMatrix(path: string, table: string): Promise<boolean> {
+  const readme = await Deno.readTextFile(path);
+  const updated = replaceMatrix(readme, table);
+  if (updated === readme) return false;
+  const temporary = `${path}.tmp`;
+  await Deno.writeTextFile(temporary, updated);
+  await Deno.rename(temporary, path);
+  return true;
+}
+
+const usage = [
+  "Usage: deno task matrix [--write | --check]",
+  "",
+  "Runs every probe under every runtime (" + listOf(Object.keys(runtimes)) +
+  ") on a virtual clock",
+  "and prints the semantics matrix as a Markdown table.",
+  "",
+  "Options:",
+  "      --write  rewrite README.md between " + matrixMarkers.start + " and " + matrixMarkers.end,
+  "      --check  exit 1 when README.md's matrix differs from a fresh one",
+  "  -h, --help   show this help",
+].join("\n");
+
+/** Run `matrix` on `args`; answers the exit status. */
+export async function runMatrixCommand(args: string[]): Promise<number> {
+  let values: { write?: boolean; check?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: {
+        write: { type: "boolean" },
+        check: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    const message = (error as Error).message;
+    const unknown = message.match(/Unknown option '([^']+)'/);
+    const positional = message.match(/Unexpected argument '([^']+)'/);
+    exitWithUsage(
+      unknown
+        ? `unknown option ${unknown[1]}; allowed: --write, --check or --help`
+        : positional
+        ? `unexpected argument '${positional[1]}'; matrix takes only --write, --check or --help`
+        : message,
+      usage,
+    );
+  }
+  if (values.help) {
+    console.log(usage);
+    return exitStatus.ok;
+  }
+  if (values.write && values.check) {
+    exitWithUsage("--write and --check exclude each other; give one", usage);
+  }
+  const table = formatMatrix(await buildMatrix());
+  if (values.check) {
+    const readme = await Deno.readTextFile(readmePath);
+    if (replaceMatrix(readme, table) === readme) return exitStatus.ok;
+    console.error("README.md's matrix is stale: run `deno task matrix --write`");
+    return exitStatus.failed;
+  }
+  if (values.write) {
+    const changed = await writeMatrix(readmePath, table);
+    console.log(changed ? "README.md: matrix rewritten" : "README.md: matrix already up to date");
+    return exitStatus.ok;
+  }
+  console.log(table);
+  return exitStatus.ok;
+}
+
+if (import.meta.main) {
+  Deno.exit(await runMatrixCommand(Deno.args));
+}
