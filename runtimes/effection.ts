@@ -1,0 +1,752 @@
+/**
+ * The `effection` runtime: the kit's operations driven by the real library,
+ * `effection@4.1.1` from npm, as the reference for `generator`.
+ *
+ * - Every kit task is an Effection task; a kit generator is driven by an
+ *   Effection operation (`drive`) that performs, for each instruction the
+ *   kit yields, the Effection equivalent: `spawn` into the current Effection
+ *   scope, `scoped` for scopes and combinators, `ensure`, and an `action`
+ *   for every wait (sleep, call, take, join, suspend).
+ * - Timers are the kit's clock, wrapped in an `action`: armed on entry,
+ *   cleared on teardown, so that the virtual clock works.
+ * - Effection's reducer steps every runnable coroutine synchronously, in
+ *   priority order (parents before children): once a timer, a promise or an
+ *   abort has been handled, nothing can run until the next one. So the
+ *   virtual clock may advance whenever control is back here and no `call()`
+ *   is in flight; no host turn is needed to find out.
+ * - Halting is Effection's: `iterator.return()`, so `catch` never sees it;
+ *   lifetimes and errors follow the library (a child still running when its
+ *   parent ends is halted; a child's error fails its parent), including its
+ *   hazards (issue #1190).
+ *
+ * The sections below (instructions, tasks, scopes, timers, errors, run) come
+ * in the same order in every adapter, so that any two diff side by side.
+ *
+ * @module
+ */
+
+import {
+  action,
+  createScope,
+  ensure as effectionEnsure,
+  type Operation as EffectionOperation,
+  run as effectionRun,
+  type Scope as EffectionScope,
+  scoped,
+  suspend as effectionSuspend,
+  type Task as EffectionTask,
+  useScope,
+} from "effection";
+import { realClock } from "./clock.ts";
+import { allOf, deadlineOf, raceOf } from "./combinators.ts";
+import { HaltedError, QueueClosedError } from "./errors.ts";
+import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
+import { fifoOf } from "./queue.ts";
+import { isPromiseLike } from "./waits.ts";
+import type {
+  Clock,
+  Operation,
+  OperationFn,
+  Queue,
+  RunOptions,
+  Runtime,
+  ScopeHandle,
+  SpawnOptions,
+  Task,
+  TaskState,
+  TraceEventType,
+  Tracer,
+} from "./types.ts";
+
+// ---------------------------------------------------------------------------
+// Instructions: what each runtime-neutral instruction means here, as an
+// Effection operation. `perform` answers the instruction's value or throws
+// its error; a halt arrives as `return()` through it.
+// ---------------------------------------------------------------------------
+
+function* perform(driver: Driver, instruction: AnyInstruction): EffectionOperation<unknown> {
+  const task = driver.task;
+  const run = task.run;
+  switch (instruction.kind) {
+    case "sleep":
+      return yield* sleepOn(task, instruction.ms, instruction.describe());
+    case "spawn": {
+      const scope = yield* useScope();
+      return spawnInto(scope, task, instruction.fn, taskName(instruction.fn, instruction.name));
+    }
+    case "scope":
+      return yield* enterScope(driver, instruction.body, instruction.shield);
+    case "all":
+      return yield* nested(task, "all", allOf(instruction.operations));
+    case "race":
+      return yield* nested(task, "race", raceOf(instruction.operations));
+    case "deadline": {
+      const { ms, operation, fail } = instruction;
+      return yield* nested(task, instruction.describe(), deadlineOf(ms, operation, fail));
+    }
+    case "ensure": {
+      const fn = instruction.fn;
+      yield* effectionEnsure(() => {
+        const operation = fn();
+        if (operation) return drive(new Driver(task), operation[Symbol.iterator]());
+      });
+      return undefined;
+    }
+    case "call":
+      return yield* callOn(task, instruction.fn);
+    case "now":
+      return run.clock.now();
+    case "suspend":
+      if (run.tracer) run.trace(task, "suspend", { reason: "suspend" });
+      return yield* effectionSuspend();
+    case "take":
+      return yield* takeOn(task, instruction.queue);
+    case "join":
+      return yield* join(task, run.recordOf(instruction.task), instruction.describe());
+    case "halt": {
+      const target = run.recordOf(instruction.task);
+      requestHalt(target);
+      if (target.settled) return undefined;
+      if (run.tracer) run.trace(task, "suspend", { reason: instruction.describe() });
+      yield* target.effection!.halt();
+      if (run.tracer) run.trace(task, "wake");
+      return undefined;
+    }
+    case "log":
+      run.output(instruction.text);
+      if (run.tracer) run.trace(task, "log", { text: instruction.text });
+      return undefined;
+    case "block":
+      run.clock.block(instruction.ms);
+      return undefined;
+  }
+}
+
+/** A promise API in flight: its signal aborts when the action is torn down. */
+function callOn(
+  task: EffectionKitTask,
+  fn: (signal: AbortSignal) => unknown,
+): EffectionOperation<unknown> {
+  const run = task.run;
+  return action((resolve, reject) => {
+    const controller = new AbortController();
+    let result: unknown;
+    try {
+      result = fn(controller.signal);
+    } catch (error) {
+      reject(error as Error);
+      return () => {};
+    }
+    if (!isPromiseLike(result)) {
+      resolve(result);
+      return () => {};
+    }
+    let pending = true;
+    run.inFlight++;
+    if (run.tracer) run.trace(task, "suspend", { reason: "call" });
+    const settle = (ok: boolean, value: unknown) => {
+      if (!pending) return;
+      pending = false;
+      run.inFlight--;
+      if (run.tracer) run.trace(task, "wake");
+      if (ok) resolve(value);
+      else reject(value as Error);
+      run.pump(); // outside the reducer: a promise callback
+    };
+    result.then((value) => settle(true, value), (error) => settle(false, error));
+    return () => {
+      if (!pending) return;
+      pending = false;
+      run.inFlight--;
+      controller.abort();
+    };
+  }, "call");
+}
+
+/**
+ * A `get`: a buffered value at once, else a waiter that the teardown
+ * removes. A value delivered to a getter that is halted before it resumes
+ * (Effection then resumes it with `return()`) goes back to the queue.
+ */
+function* takeOn(task: EffectionKitTask, queue: Queue<unknown>): EffectionOperation<unknown> {
+  const run = task.run;
+  const fifo = fifoOf(queue);
+  let delivered: { value: unknown } | undefined = undefined;
+  let taken = false;
+  try {
+    const value = yield* action((resolve, reject) => {
+      const got = fifo.tryTake();
+      if (got) {
+        delivered = got;
+        resolve(got.value);
+        return () => {};
+      }
+      if (fifo.isClosed) {
+        reject(new QueueClosedError());
+        return () => {};
+      }
+      let waiting = true;
+      const waiter = {
+        deliver(value: unknown) {
+          waiting = false;
+          delivered = { value };
+          if (run.tracer) run.trace(task, "wake");
+          resolve(value);
+        },
+        closed() {
+          waiting = false;
+          if (run.tracer) run.trace(task, "wake");
+          reject(new QueueClosedError());
+        },
+      };
+      if (run.tracer) run.trace(task, "suspend", { reason: "take" });
+      fifo.wait(waiter);
+      return () => {
+        if (waiting) fifo.unwait(waiter);
+      };
+    }, "take");
+    taken = true;
+    return value;
+  } finally {
+    if (delivered && !taken) fifo.giveBack((delivered as { value: unknown }).value);
+  }
+}
+
+/** Join through Effection; a halted task's joiner gets `HaltedError`. */
+function* join(
+  task: EffectionKitTask,
+  target: EffectionKitTask,
+  reason: string,
+): EffectionOperation<unknown> {
+  const run = task.run;
+  const waits = !target.settled;
+  if (waits && run.tracer) run.trace(task, "suspend", { reason });
+  try {
+    return yield* target.effection!;
+  } catch (error) {
+    if (target.state === "halted") throw new HaltedError(target.toString());
+    throw error;
+  } finally {
+    if (waits && run.tracer) run.trace(task, "wake");
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Tasks: a kit task is a record wrapping an Effection task; `drive` runs a
+// kit generator inside an Effection operation. A halt reaches `drive` as
+// `return()`; it then returns the kit generator and drives whatever its
+// `finally` blocks still yield.
+// ---------------------------------------------------------------------------
+
+class EffectionKitTask extends TaskBase<unknown> {
+  state: TaskState = "pending";
+  /** The Effection task; set as soon as it is spawned. */
+  effection: EffectionTask<unknown> | undefined = undefined;
+  /** The value, or the error it failed with. */
+  result: unknown = undefined;
+  cancelTraced = false;
+  /** What its body threw, if it threw: a halt may still swallow it (see `settleTask`). */
+  thrown: { error: unknown } | undefined = undefined;
+
+  constructor(
+    readonly run: EffectionRun,
+    readonly id: number,
+    readonly name: string,
+    readonly parent: EffectionKitTask | undefined,
+  ) {
+    super();
+  }
+
+  get settled(): boolean {
+    return this.state === "completed" || this.state === "failed" || this.state === "halted";
+  }
+}
+
+/** One driven kit generator: a task's body, a scope body, a cleanup. */
+class Driver {
+  /** A shielded scope body in flight: a halt waits for it. */
+  shielded: EffectionKitTask | EffectionTask<unknown> | undefined = undefined;
+  constructor(readonly task: EffectionKitTask) {}
+}
+
+function spawnInto(
+  scope: EffectionScope,
+  parent: EffectionKitTask,
+  fn: OperationFn<unknown>,
+  name: string,
+): EffectionKitTask {
+  const run = parent.run;
+  const child = new EffectionKitTask(run, run.nextId++, name, parent);
+  if (run.tracer) run.trace(child, "spawn");
+  child.effection = scope.run(() => taskBody(child, fn));
+  observe(child);
+  return child;
+}
+
+function* taskBody(task: EffectionKitTask, fn: OperationFn<unknown>): EffectionOperation<unknown> {
+  if (task.state === "pending") task.state = "running";
+  if (task.run.tracer) task.run.trace(task, "start");
+  try {
+    return yield* drive(new Driver(task), fn()[Symbol.iterator]());
+  } catch (error) {
+    task.thrown = { error };
+    throw error;
+  }
+}
+
+/** Drive a kit generator: each instruction it yields is performed in Effection. */
+function* drive(
+  driver: Driver,
+  iterator: Iterator<unknown, unknown, unknown>,
+): EffectionOperation<unknown> {
+  const run = driver.task.run;
+  let finished = false;
+  let throwing = false;
+  let answer: unknown = undefined;
+  try {
+    for (;;) {
+      let result: IteratorResult<unknown, unknown>;
+      run.stepping++;
+      try {
+        result = throwing ? throwInto(iterator, answer) : iterator.next(answer);
+      } catch (error) {
+        finished = true;
+        throw error;
+      } finally {
+        run.stepping--;
+      }
+      if (result.done) {
+        finished = true;
+        return result.value;
+      }
+      try {
+        answer = yield* perform(driver, asInstruction(result.value));
+        throwing = false;
+      } catch (error) {
+        answer = error;
+        throwing = true;
+      }
+    }
+  } finally {
+    if (!finished) yield* unwind(driver, iterator);
+  }
+}
+
+/**
+ * `return()` reached the driver: halt the kit generator the same way, and
+ * drive what its `finally` blocks yield. (Yielding here is what makes a
+ * delegated `yield*` lose the halt, in the library as in the kit: #1190.)
+ */
+function* unwind(
+  driver: Driver,
+  iterator: Iterator<unknown, unknown, unknown>,
+): EffectionOperation<void> {
+  const task = driver.task;
+  const run = task.run;
+  requestHalt(task);
+  if (driver.shielded) yield* settledOf(driver.shielded);
+  run.stepping++;
+  let result: IteratorResult<unknown, unknown>;
+  try {
+    result = iterator.return ? iterator.return(undefined) : { done: true, value: undefined };
+  } finally {
+    run.stepping--;
+  }
+  while (!result.done) {
+    let answer: unknown;
+    let throwing = false;
+    try {
+      answer = yield* perform(driver, asInstruction(result.value));
+    } catch (error) {
+      answer = error;
+      throwing = true;
+    }
+    run.stepping++;
+    try {
+      result = throwing ? throwInto(iterator, answer) : iterator.next(answer);
+    } finally {
+      run.stepping--;
+    }
+  }
+}
+
+function throwInto(
+  iterator: Iterator<unknown, unknown, unknown>,
+  error: unknown,
+): IteratorResult<unknown, unknown> {
+  if (!iterator.throw) throw error;
+  return iterator.throw(error);
+}
+
+/** A halt was asked for, or reached the code: trace it once. */
+function requestHalt(task: EffectionKitTask): void {
+  if (task.settled) return;
+  if (task.state === "running" || task.state === "pending") task.state = "halting";
+  if (!task.cancelTraced) {
+    task.cancelTraced = true;
+    if (task.run.tracer) task.run.trace(task, "cancel");
+  }
+}
+
+/**
+ * Learn a task's outcome the moment Effection settles it: its join is
+ * stepped by hand (an Effection operation yields effects with `enter`), so
+ * the record's state and the trace are synchronous with the library.
+ */
+function observe(task: EffectionKitTask): void {
+  const iterator = task.effection![Symbol.iterator]();
+  const advance = (step: () => IteratorResult<unknown, unknown>): void => {
+    let result: IteratorResult<unknown, unknown>;
+    try {
+      result = step();
+    } catch (error) {
+      // Effection's join throws a bare Error("halted") for a halted task.
+      const halted = error instanceof Error && error.message === "halted" &&
+        error.constructor === Error;
+      settleTask(task, halted ? "halted" : "failed", error);
+      return;
+    }
+    if (result.done) {
+      settleTask(task, "completed", result.value);
+      return;
+    }
+    const effect = result.value as {
+      enter(
+        resolve: (result: { ok: boolean; value?: unknown; error?: unknown }) => void,
+        routine: unknown,
+      ): unknown;
+    };
+    effect.enter((outcome) => {
+      advance(() =>
+        outcome.ok ? iterator.next(outcome.value) : iterator.throw!(outcome.error as Error)
+      );
+    }, undefined);
+  };
+  advance(() => iterator.next());
+}
+
+function settleTask(task: EffectionKitTask, state: TaskState, result: unknown): void {
+  if (task.settled) return;
+  task.state = state;
+  task.result = result;
+  if (state === "halted" && task.thrown) {
+    // Effection 4.1.1 drops an error thrown by a task that is halted before
+    // it has settled (the halt's `return()` lands in the task's `finally`
+    // and replaces the throw). Report it rather than lose it.
+    console.error(
+      `effection: ${task} threw, but was halted before it settled, and Effection dropped the error:`,
+      task.thrown.error,
+    );
+  }
+  const run = task.run;
+  if (run.tracer) {
+    const type: TraceEventType = state === "completed"
+      ? "return"
+      : state === "failed"
+      ? "throw"
+      : "halt";
+    run.trace(task, type, type === "throw" ? { error: result } : undefined);
+  }
+  if (task === run.root) run.finish();
+}
+
+// ---------------------------------------------------------------------------
+// Scopes: a kit scope, and each combinator, is Effection's `scoped`, whose
+// body (the kit's, or the neutral `allOf`/`raceOf`/`deadlineOf`) runs as an
+// Effection task inside it on behalf of the calling kit task. A task of its
+// own lets `handle.cancel()` halt the body from anywhere, and keeps the
+// body's async cleanup out of the caller's `yield*` chain: run inline, a
+// `finally` that waits (every combinator's does) would lose the caller's
+// halt at this boundary (#1190). A shielded body runs in a scope of the
+// run's own, out of reach of the caller's halt, which waits for it instead.
+// ---------------------------------------------------------------------------
+
+function* nested(
+  task: EffectionKitTask,
+  reason: string,
+  body: Operation<unknown>,
+): EffectionOperation<unknown> {
+  const run = task.run;
+  if (run.tracer) run.trace(task, "suspend", { reason });
+  const value = yield* scoped(function* () {
+    const scope = yield* useScope();
+    return yield* scope.run(() => drive(new Driver(task), body[Symbol.iterator]()));
+  });
+  if (run.tracer) run.trace(task, "wake");
+  return value;
+}
+
+class EffectionScopeHandle implements ScopeHandle {
+  body: EffectionTask<unknown> | undefined = undefined;
+  cancelled = false;
+  ended = false;
+
+  constructor(readonly task: EffectionKitTask, readonly scope: EffectionScope) {}
+
+  spawn<T>(fn: OperationFn<T>, options?: SpawnOptions): Task<T> {
+    const name = taskName(fn, options?.name);
+    if (this.ended) {
+      throw new Error(
+        `cannot spawn ${name}: its scope has ended; spawn into a scope only while its body runs`,
+      );
+    }
+    const child = spawnInto(this.scope, this.task, fn, name);
+    this.task.run.pump();
+    return child as Task<T>;
+  }
+
+  cancel(): void {
+    if (this.cancelled || this.ended) return;
+    this.cancelled = true;
+    // Effection's halt starts at once; its promise only reports the end.
+    this.body?.halt().then(() => {}, () => {});
+    this.task.run.pump();
+  }
+}
+
+function* enterScope(
+  driver: Driver,
+  body: (handle: ScopeHandle) => Operation<unknown>,
+  shield: boolean,
+): EffectionOperation<unknown> {
+  const task = driver.task;
+  const run = task.run;
+  if (run.tracer) run.trace(task, "suspend", { reason: "scope" });
+  let value: unknown;
+  if (shield) {
+    const scope = run.shieldScope();
+    const inner = scope.run(() => scopeBody(task, scope, body));
+    // Left set when a halt returns through here: `unwind` waits for it.
+    driver.shielded = inner;
+    try {
+      value = yield* inner;
+    } catch (error) {
+      driver.shielded = undefined;
+      throw error;
+    }
+    driver.shielded = undefined;
+  } else {
+    value = yield* scoped(function* () {
+      return yield* scopeBody(task, yield* useScope(), body);
+    });
+  }
+  if (run.tracer) run.trace(task, "wake");
+  return value;
+}
+
+function* scopeBody(
+  task: EffectionKitTask,
+  scope: EffectionScope,
+  body: (handle: ScopeHandle) => Operation<unknown>,
+): EffectionOperation<unknown> {
+  const handle = new EffectionScopeHandle(task, scope);
+  const inner = scope.run(() => drive(new Driver(task), body(handle)[Symbol.iterator]()));
+  handle.body = inner;
+  try {
+    return yield* inner;
+  } catch (error) {
+    // A cancelled body makes the scope answer `undefined`.
+    if (handle.cancelled && error instanceof Error && error.message === "halted") return undefined;
+    throw error;
+  } finally {
+    handle.ended = true;
+  }
+}
+
+/** Wait until an Effection task or kit task has settled, whatever its outcome. */
+function settledOf(task: EffectionKitTask | EffectionTask<unknown>): EffectionOperation<void> {
+  const effection = task instanceof EffectionKitTask ? task.effection! : task;
+  return {
+    *[Symbol.iterator]() {
+      try {
+        yield* effection;
+      } catch {
+        // Its outcome is reported where it belongs; here only its end matters.
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Timers: a sleep is an Effection `action` that arms the kit clock's timer
+// and clears it on teardown, so a halted sleeper leaves nothing armed.
+// ---------------------------------------------------------------------------
+
+function sleepOn(task: EffectionKitTask, ms: number, reason: string): EffectionOperation<void> {
+  const run = task.run;
+  return action<void>((resolve) => {
+    if (run.tracer) run.trace(task, "suspend", { reason });
+    const timer = run.clock.setTimer(ms, () => {
+      if (run.tracer) run.trace(task, "wake");
+      resolve();
+    });
+    return () => run.clock.clearTimer(timer);
+  }, reason);
+}
+
+// ---------------------------------------------------------------------------
+// Errors: Effection's own rules, untouched. A child's error is raised in its
+// parent's scope: the parent's body is halted (`return()`), its other
+// children are halted, and it fails with that error; a joiner hears it too.
+// A halt whose cleanup fails makes `halt()` throw that error.
+// ---------------------------------------------------------------------------
+
+// ---------------------------------------------------------------------------
+// Run: the root task in Effection's global scope, the run's promise, the
+// abort signal, and the pump that lets a virtual clock fire or jump once the
+// reducer has nothing left to do.
+// ---------------------------------------------------------------------------
+
+class EffectionRun {
+  readonly clock: Clock;
+  readonly tracer: Tracer | undefined;
+  readonly output: (line: string) => void;
+  readonly promise: Promise<unknown>;
+  nextId = 0;
+  inFlight = 0;
+  /** How many kit generators are being stepped: inside the reducer, never pump. */
+  stepping = 0;
+  root: EffectionKitTask | undefined = undefined;
+  #done = false;
+  #pumping = false;
+  #shield: { scope: EffectionScope; destroy: () => Promise<void> } | undefined = undefined;
+  #resolve!: (value: unknown) => void;
+  #reject!: (error: unknown) => void;
+  #signal: AbortSignal | undefined;
+  #onAbort: (() => void) | undefined = undefined;
+
+  constructor(options: RunOptions) {
+    this.clock = options.clock ?? realClock();
+    this.tracer = options.tracer;
+    this.output = options.output ?? ((line) => console.log(line));
+    this.#signal = options.signal;
+    this.promise = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  start(fn: OperationFn<unknown>): void {
+    const root = new EffectionKitTask(
+      this,
+      this.nextId++,
+      taskName(fn, fn.name || "main"),
+      undefined,
+    );
+    this.root = root;
+    if (this.tracer) this.trace(root, "spawn");
+    root.effection = effectionRun(() => taskBody(root, fn));
+    observe(root);
+    const signal = this.#signal;
+    if (signal && !this.#done) {
+      this.#onAbort = () => {
+        requestHalt(root);
+        root.effection!.halt().then(() => {}, () => {});
+        this.pump();
+      };
+      if (signal.aborted) this.#onAbort();
+      else signal.addEventListener("abort", this.#onAbort, { once: true });
+    }
+    this.pump();
+  }
+
+  recordOf(task: Task<unknown>): EffectionKitTask {
+    if (task instanceof EffectionKitTask && task.run === this) return task;
+    throw new TypeError(
+      `${task} belongs to another run: join or halt only tasks of the run that spawned them`,
+    );
+  }
+
+  /** The scope shielded bodies run in: out of reach of their caller's halt. */
+  shieldScope(): EffectionScope {
+    if (!this.#shield) {
+      const [scope, destroy] = createScope() as unknown as [
+        EffectionScope,
+        () => Promise<void>,
+      ];
+      this.#shield = { scope, destroy };
+    }
+    return this.#shield.scope;
+  }
+
+  /**
+   * Let a virtual clock fire due timers, or jump when no `call()` is in
+   * flight, until the root settles or nothing is left to fire. Effection's
+   * reducer runs synchronously inside each timer's callback, so when
+   * `idle` returns, every task that could run has run.
+   */
+  pump(): void {
+    if (this.#pumping || this.#done || this.stepping > 0) return;
+    this.#pumping = true;
+    try {
+      while (!this.#done && this.clock.idle(this.inFlight === 0));
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  finish(): void {
+    this.#done = true;
+    if (this.#onAbort) this.#signal!.removeEventListener("abort", this.#onAbort);
+    if (this.#shield) this.#shield.destroy().then(() => {}, () => {});
+    const root = this.root!;
+    // Halted from outside, the root may end by a joiner hearing of a halted
+    // child first (Effection tears children down first): still the abort.
+    const aborted = this.#signal?.aborted === true;
+    if (root.state === "completed") this.#resolve(root.result);
+    else if (root.state === "failed" && !(aborted && root.result instanceof HaltedError)) {
+      this.#reject(root.result);
+    } else if (aborted) this.#reject(this.#signal!.reason);
+    else this.#reject(new HaltedError(root.toString()));
+  }
+
+  trace(
+    task: EffectionKitTask,
+    type: TraceEventType,
+    extra?: { reason?: string; text?: string; error?: unknown },
+  ): void {
+    this.tracer!({
+      type,
+      time: this.clock.now(),
+      taskId: task.id,
+      parentId: task.parent?.id,
+      name: task.name,
+      ...extra,
+    });
+  }
+}
+
+/**
+ * The `effection` runtime: the real library (`effection@4.1.1`) driving the
+ * kit's operations, as the reference for `generator`.
+ *
+ * @example
+ * ```ts
+ * import { effection } from "./effection.ts";
+ * import { sleep, spawn } from "./verbs.ts";
+ * import { virtualClock } from "./clock.ts";
+ *
+ * const seen: string[] = [];
+ * await effection.run(function* () {
+ *   yield* spawn(function* child() {
+ *     try {
+ *       yield* sleep(1000);
+ *     } finally {
+ *       seen.push("child halted when its parent returned");
+ *     }
+ *   });
+ *   yield* sleep(10);
+ * }, { clock: virtualClock() });
+ * if (seen.length !== 1) throw new Error("the child should have been halted");
+ * ```
+ */
+export const effection: Runtime = {
+  name: "effection",
+  description:
+    "the real Effection 4.1.1 as the reference: halting by return(), children halted when their parent ends, parent-first priority",
+  run<T>(fn: OperationFn<T>, options: RunOptions = {}): Promise<T> {
+    const run = new EffectionRun(options);
+    run.start(fn);
+    return run.promise as Promise<T>;
+  },
+};
