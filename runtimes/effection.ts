@@ -212,23 +212,34 @@ function* takeOn(task: EffectionKitTask, queue: Queue<unknown>): EffectionOperat
   }
 }
 
-/** Join through Effection; a halted task's joiner gets `HaltedError`. */
+/**
+ * Wait for a kit task to settle, then answer its value or throw its error
+ * (`HaltedError` if it was halted). The wait is an `action` on the kit
+ * task, not `yield*` of the Effection task: joining that way would also
+ * carry the failure into the joiner's own Effection scope, failing it even
+ * after the kit's code has caught the error.
+ */
 function* join(
   task: EffectionKitTask,
   target: EffectionKitTask,
   reason: string,
 ): EffectionOperation<unknown> {
   const run = task.run;
-  const waits = !target.settled;
-  if (waits && run.tracer) run.trace(task, "suspend", { reason });
-  try {
-    return yield* target.effection!;
-  } catch (error) {
-    if (target.state === "halted") throw new HaltedError(target.toString());
-    throw error;
-  } finally {
-    if (waits && run.tracer) run.trace(task, "wake");
+  if (!target.settled) {
+    if (run.tracer) run.trace(task, "suspend", { reason });
+    yield* action<void>((resolve) => {
+      const listeners = target.settleListeners ??= [];
+      listeners.push(resolve);
+      return () => {
+        const index = listeners.indexOf(resolve);
+        if (index >= 0) listeners.splice(index, 1);
+      };
+    });
+    if (run.tracer) run.trace(task, "wake");
   }
+  if (target.state === "completed") return target.result;
+  if (target.state === "halted") throw new HaltedError(target.toString());
+  throw target.result;
 }
 
 // ---------------------------------------------------------------------------
@@ -247,6 +258,8 @@ class EffectionKitTask extends TaskBase<unknown> {
   cancelTraced = false;
   /** What its body threw, if it threw: a halt may still swallow it (see `settleTask`). */
   thrown: { error: unknown } | undefined = undefined;
+  /** Joiners waiting for it to settle. */
+  settleListeners: (() => void)[] | undefined = undefined;
 
   constructor(
     readonly run: EffectionRun,
@@ -429,6 +442,10 @@ function settleTask(task: EffectionKitTask, state: TaskState, result: unknown): 
   if (task.settled) return;
   task.state = state;
   task.result = result;
+  // A copy: each resumed joiner's teardown takes itself off the list.
+  const listeners = task.settleListeners?.slice();
+  task.settleListeners = undefined;
+  if (listeners) { for (const resume of listeners) resume(); }
   if (state === "halted" && task.thrown) {
     // Effection 4.1.1 drops an error thrown by a task that is halted before
     // it has settled (the halt's `return()` lands in the task's `finally`
@@ -470,7 +487,7 @@ function* nested(
   if (run.tracer) run.trace(task, "suspend", { reason });
   const value = yield* scoped(function* () {
     const scope = yield* useScope();
-    return yield* scope.run(() => drive(new Driver(task), body[Symbol.iterator]()));
+    return unbox(yield* scope.run(() => boxed(drive(new Driver(task), body[Symbol.iterator]()))));
   });
   if (run.tracer) run.trace(task, "wake");
   return value;
@@ -540,10 +557,10 @@ function* scopeBody(
   body: (handle: ScopeHandle) => Operation<unknown>,
 ): EffectionOperation<unknown> {
   const handle = new EffectionScopeHandle(task, scope);
-  const inner = scope.run(() => drive(new Driver(task), body(handle)[Symbol.iterator]()));
+  const inner = scope.run(() => boxed(drive(new Driver(task), body(handle)[Symbol.iterator]())));
   handle.body = inner;
   try {
-    return yield* inner;
+    return unbox(yield* inner);
   } catch (error) {
     // A cancelled body makes the scope answer `undefined`.
     if (handle.cancelled && error instanceof Error && error.message === "halted") return undefined;
@@ -551,6 +568,28 @@ function* scopeBody(
   } finally {
     handle.ended = true;
   }
+}
+
+/** How a body task ended: its value, or the error its kit code threw. */
+type Boxed = { value: unknown } | { error: unknown };
+
+/**
+ * Run a body so that its task never fails as an Effection task: its error
+ * is its answer, rethrown by `unbox` in the scope's own frame. A body that
+ * fails as a task while a child's failure tears the same `scoped` down
+ * would have its error raised past `scoped`, in the caller's scope.
+ */
+function* boxed(operation: EffectionOperation<unknown>): EffectionOperation<Boxed> {
+  try {
+    return { value: yield* operation };
+  } catch (error) {
+    return { error };
+  }
+}
+
+function unbox(outcome: Boxed): unknown {
+  if ("error" in outcome) throw outcome.error;
+  return outcome.value;
 }
 
 /** Wait until an Effection task or kit task has settled, whatever its outcome. */

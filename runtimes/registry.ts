@@ -4,6 +4,7 @@
  * @module
  */
 
+import { effection } from "./effection.ts";
 import { generator } from "./generator.ts";
 import { native } from "./native.ts";
 import { nursery } from "./nursery.ts";
@@ -11,8 +12,8 @@ import type { Runtime } from "./types.ts";
 
 /**
  * The runtimes, by name: `native` (Deno's promise loop), `nursery`
- * (trio-style, own scheduler) and `generator` (Effection-style, own
- * scheduler).
+ * (trio-style, own scheduler), `generator` (Effection-style, own scheduler)
+ * and `effection` (the real Effection library, the reference for generator).
  *
  * @example
  * ```ts
@@ -27,6 +28,7 @@ export const runtimes: Readonly<Record<string, Runtime>> = Object.freeze({
   native,
   nursery,
   generator,
+  effection,
 });
 
 /** The names `--runtime` accepts. */

@@ -76,7 +76,13 @@ for (const runtime of Object.values(runtimes)) {
       ]);
       note(`race answered ${winner}`);
     });
-    deepEqual(story.notes, ["0 sleeper ended", "0 sleeper cleaned up", "0 race answered instant"]);
+    // Effection 4.1.1 halts the loser before it has started at all.
+    deepEqual(
+      story.notes,
+      runtime.name === "effection"
+        ? ["0 race answered instant"]
+        : ["0 sleeper ended", "0 sleeper cleaned up", "0 race answered instant"],
+    );
   });
 
   Deno.test(`${name}: race throws the first error, after cleaning up the rest`, async () => {

@@ -319,6 +319,7 @@ const failFastEnding: Record<string, { thrown: string; cancelled: number; finish
   nursery: { thrown: "AggregateError (1 error)", cancelled: 3, finished: 0 },
   generator: { thrown: "FlagError", cancelled: 3, finished: 0 },
   native: { thrown: "FlagError", cancelled: 0, finished: 3 },
+  effection: { thrown: "FlagError", cancelled: 3, finished: 0 },
 };
 
 for (const runtime of Object.values(runtimes)) {

@@ -93,6 +93,8 @@ export const cleanupScenarios: Scenario[] = [
         outcome: "error AggregateError [Error: ensure failed]",
       },
       generator: { notes: ["5 join: Error: ensure failed"], outcome: "error Error: ensure failed" },
+      // Effection 4.1.1 fails the parent before its join resumes.
+      effection: { notes: [], outcome: "error Error: ensure failed" },
     },
   },
   {
@@ -119,6 +121,8 @@ export const cleanupScenarios: Scenario[] = [
         outcome: "error AggregateError [Error: body failed]",
       },
       generator: { notes: ["5 join: Error: body failed"], outcome: "error Error: body failed" },
+      // Effection 4.1.1 keeps the later cleanup error, and fails the parent before its join.
+      effection: { notes: [], outcome: "error Error: cleanup failed too" },
     },
   },
   {

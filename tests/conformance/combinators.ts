@@ -54,6 +54,8 @@ export const combinatorScenarios: Scenario[] = [
     },
     expect: {
       all: { notes: ["0 sleeper cleaned up", "0 winner instant"], outcome: "ok undefined" },
+      // Effection 4.1.1 starts `ensure` once its task yields: the loser is halted before that.
+      effection: { notes: ["0 winner instant"], outcome: "ok undefined" },
     },
   },
   {
@@ -80,6 +82,8 @@ export const combinatorScenarios: Scenario[] = [
     },
     expect: {
       all: { notes: ["0 sleeper cleaned up", "0 Error: at once"], outcome: "ok undefined" },
+      // As above: the loser is halted before its `ensure` has started.
+      effection: { notes: ["0 Error: at once"], outcome: "ok undefined" },
     },
   },
   {
@@ -213,7 +217,11 @@ export const combinatorScenarios: Scenario[] = [
         note(describe(error));
       }
     },
-    expect: { all: { notes: ["0 a cleaned up", "0 Error: at once"], outcome: "ok undefined" } },
+    expect: {
+      all: { notes: ["0 a cleaned up", "0 Error: at once"], outcome: "ok undefined" },
+      // As above: the member is halted before its `ensure` has started.
+      effection: { notes: ["0 Error: at once"], outcome: "ok undefined" },
+    },
   },
   {
     name: "all: halted from outside, every member is cleaned up",

@@ -21,10 +21,18 @@ export interface Scenario {
   /** The upstream test it mirrors: `trio test_cancelled.py::test_...`. */
   mirrors: string;
   program: (note: (text: string) => void, clock: Clock) => Operation<unknown>;
-  /** The same for every runtime, or one per runtime. */
+  /**
+   * The same for every runtime, or one per runtime; `effection` shares
+   * `generator`'s (or `all`) unless it is given its own.
+   */
   expect:
-    | { all: Expectation }
-    | { native: Expectation; nursery: Expectation; generator: Expectation };
+    | { all: Expectation; effection?: Expectation }
+    | {
+      native: Expectation;
+      nursery: Expectation;
+      generator: Expectation;
+      effection?: Expectation;
+    };
 }
 
 /** The name of an error, whatever kind of object it is. */

@@ -265,6 +265,8 @@ export const taskScenarios: Scenario[] = [
         notes: ["5 halt returned, failed", "5 join: Error: cleanup failed"],
         outcome: "error Error: cleanup failed",
       },
+      // Effection 4.1.1: halt() throws the teardown's error, so the parent fails at the halt.
+      effection: { notes: [], outcome: "error Error: cleanup failed" },
     },
   },
   {
