@@ -231,6 +231,13 @@ async function main(): Promise<void> {
 
   console.log("\nnested scopes: 10,000 deep against 1,000 deep (medians of 7, interleaved)");
   for (const runtime of Object.values(runtimes)) {
+    if (runtime.name === "effection") {
+      // Measured once by hand: 100 levels 58 ms, 1,000 levels 0.9 s, 2,000
+      // levels 5.4 s. Growing with the square of the depth, 10,000 levels
+      // would take minutes a run, so the reference is left out here.
+      console.log("  effection   left out: its nested scopes grow with the square of the depth");
+      continue;
+    }
     const [thousand, tenThousand] = await nestingTimes(runtime);
     const ratio = tenThousand / thousand;
     if (ratio > 12) missed.push(`${runtime.name} nesting ${ratio.toFixed(1)}x > 12x`);
