@@ -622,11 +622,8 @@ class Run extends SchedulerRun<Frame> {
     this.begin(root, START, haltFrame);
   }
 
-  frameOf(task: Task<unknown>): Frame {
-    if (task instanceof Frame && task.run === this) return task;
-    throw new TypeError(
-      `${task} belongs to another run: join or halt only tasks of the run that spawned them`,
-    );
+  protected owns(task: Task<unknown>): task is Frame {
+    return task instanceof Frame && task.run === this;
   }
 
   sleep(frame: Frame, ms: number): SleepTimer {
@@ -647,10 +644,7 @@ class Run extends SchedulerRun<Frame> {
 
   finish(root: Frame): void {
     this.timers.stop();
-    const outcome = root.outcome!;
-    if (outcome === "completed") this.end({ outcome, value: root.result });
-    else if (outcome === "failed") this.end({ outcome, error: root.result });
-    else this.end({ outcome, task: root.toString() });
+    this.end(root.outcome!, root.result, root.toString());
   }
 }
 

@@ -11,7 +11,7 @@
 import { realClock } from "./clock.ts";
 import { HaltedError } from "./errors.ts";
 import { RunQueue } from "./run_queue.ts";
-import type { Clock, RunOptions, TraceEventType, Tracer } from "./types.ts";
+import type { Clock, RunOptions, Task, TraceEventType, Tracer } from "./types.ts";
 import { NEXT, type Waker } from "./waits.ts";
 
 /** What the shared run needs to know of a frame. */
@@ -27,10 +27,7 @@ export interface ScheduledFrame {
 }
 
 /** How a run's root ended. */
-export type RootOutcome =
-  | { outcome: "completed"; value: unknown }
-  | { outcome: "failed"; error: unknown }
-  | { outcome: "halted"; task: string };
+export type RootOutcome = "completed" | "failed" | "halted";
 
 /** One run of an operation on one of the kit's own schedulers. */
 export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F> {
@@ -68,6 +65,17 @@ export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F>
   /** Resume `frame` from the queue; `epoch` says whether the entry is stale. */
   protected abstract runNext(frame: F, epoch: number, mode: number, value: unknown): void;
 
+  /** True when `task` is one of this run's frames. */
+  protected abstract owns(task: Task<unknown>): task is F & Task<unknown>;
+
+  /** The frame behind a task of this run; a task of another run is an error. */
+  frameOf(task: Task<unknown>): F {
+    if (this.owns(task)) return task;
+    throw new TypeError(
+      `${task} belongs to another run: join or halt only tasks of the run that spawned them`,
+    );
+  }
+
   /** Queue the root's start, let `signal` cancel it, and drain. */
   protected begin(root: F, startMode: number, cancelRoot: (root: F) => void): void {
     if (this.tracer) this.trace(root, "spawn");
@@ -84,14 +92,17 @@ export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F>
     this.flush();
   }
 
-  /** Settle the run's promise with the root's outcome. */
-  protected end(root: RootOutcome): void {
+  /**
+   * Settle the run's promise with the root's outcome: its value, its error,
+   * or, halted, the abort's reason (`HaltedError` naming `task` otherwise).
+   */
+  protected end(outcome: RootOutcome, result: unknown, task: string): void {
     this.#done = true;
     if (this.#onAbort) this.#signal!.removeEventListener("abort", this.#onAbort);
-    if (root.outcome === "completed") this.#resolve(root.value);
-    else if (root.outcome === "failed") this.#reject(root.error);
+    if (outcome === "completed") this.#resolve(result);
+    else if (outcome === "failed") this.#reject(result);
     else if (this.#signal?.aborted) this.#reject(this.#signal.reason);
-    else this.#reject(new HaltedError(root.task));
+    else this.#reject(new HaltedError(task));
   }
 
   /** Leave an answer for the step loop; always `true`, for `return run.answer(...)`. */
