@@ -176,7 +176,7 @@ async function withinLimit<T>(promise: Promise<T>, what: string): Promise<T> {
 }
 
 /** The lines a process prints, one at a time. */
-function lineReader(stream: ReadableStream<Uint8Array>): () => Promise<string | undefined> {
+function lineReader(stream: ReadableStream<BufferSource>): () => Promise<string | undefined> {
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
   let buffered = "";
   return async () => {

@@ -1,0 +1,307 @@
+// `deno task report`: the timeline model, the highlighting, the benchmark
+// reading and the writing in process; the command as a user meets it, by
+// subprocess. The page in a real browser is tested in tests/browser/.
+
+import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { runtimes } from "../runtimes/registry.ts";
+import type { TraceEvent } from "../runtimes/types.ts";
+import { readBenchResults, renderBench } from "../tools/report_bench.ts";
+import { highlightLines } from "../tools/report_diff.ts";
+import { buildTimeline, formatTime, tickStep } from "../tools/report_timeline.ts";
+import {
+  adapterPairs,
+  OutputRefused,
+  runScene,
+  scenes,
+  scenesFor,
+  siteMarker,
+  virtualLabs,
+  writeSite,
+} from "../tools/report.ts";
+
+const reportScript = fileURLToPath(new URL("../tools/report.ts", import.meta.url));
+
+function event(
+  type: TraceEvent["type"],
+  time: number,
+  taskId: number,
+  extra: Partial<TraceEvent> = {},
+): TraceEvent {
+  return {
+    type,
+    time,
+    taskId,
+    parentId: taskId === 0 ? undefined : 0,
+    name: taskId === 0 ? "main" : `child ${taskId}`,
+    ...extra,
+  };
+}
+
+Deno.test("report timeline: spans and markers follow the trace; an unfinished task is alive to the end", () => {
+  const timeline = buildTimeline([
+    event("spawn", 0, 0),
+    event("start", 0, 0),
+    event("spawn", 0, 1),
+    event("spawn", 0, 2),
+    event("suspend", 0, 0, { reason: "join Task#1" }),
+    event("start", 0, 1),
+    event("suspend", 0, 1, { reason: "sleep 300" }),
+    event("start", 0, 2),
+    event("suspend", 0, 2, { reason: "sleep 5000" }),
+    event("wake", 300, 1),
+    event("log", 300, 1, { text: "hello" }),
+    event("throw", 300, 1, { error: new RangeError("bad") }),
+    event("wake", 300, 0),
+    event("cancel", 300, 2),
+    event("return", 300, 0),
+  ], 400);
+  deepEqual(timeline.endTime, 400);
+  deepEqual(
+    timeline.rows.map((row) => ({ id: row.id, end: row.end })),
+    [{ id: 0, end: "return" }, { id: 1, end: "error" }, { id: 2, end: "alive" }],
+  );
+  deepEqual(timeline.rows[1].spans, [
+    { kind: "ready", start: 0, end: 0 },
+    { kind: "running", start: 0, end: 0 },
+    { kind: "sleeping", start: 0, end: 300, reason: "sleep 300" },
+    { kind: "running", start: 300, end: 300 },
+  ]);
+  deepEqual(timeline.rows[1].markers, [
+    { kind: "spawn", time: 0, detail: "by #0" },
+    { kind: "print", time: 300, detail: "hello" },
+    { kind: "error", time: 300, detail: "RangeError: bad" },
+  ]);
+  deepEqual(timeline.rows[0].spans.map((span) => span.kind), [
+    "ready",
+    "running",
+    "waiting",
+    "running",
+  ]);
+  // The orphan's sleep reaches the end of the run.
+  deepEqual(timeline.rows[2].spans.at(-1), {
+    kind: "sleeping",
+    start: 0,
+    end: 400,
+    reason: "sleep 5000",
+  });
+});
+
+Deno.test("report timeline: time ticks are 1, 2 or 5 times a power of ten; times read as the lab's clock", () => {
+  deepEqual([6000, 195_000, 1, 0, 7].map((span) => tickStep(span)), [1000, 50_000, 0.2, 1, 1]);
+  deepEqual([0, 300, 2100, 6000, 3_661_000].map(formatTime), [
+    "0 s",
+    "0.3 s",
+    "2.1 s",
+    "6 s",
+    "1:01:01",
+  ]);
+});
+
+Deno.test("report scenes: countdown has 5 tasks and 12 prints under every runtime, on one scale", async () => {
+  const { runs } = await runScene(scenes[0]);
+  deepEqual(runs.map((run) => run.runtime), Object.keys(runtimes));
+  for (const run of runs) {
+    const rows = run.timeline.rows;
+    deepEqual({
+      runtime: run.runtime,
+      rows: rows.length,
+      roots: rows.filter((row) => row.parentId === undefined).length,
+      prints: rows.flatMap((row) => row.markers).filter((marker) => marker.kind === "print")
+        .length,
+      end: run.timeline.endTime,
+      outcome: run.outcome,
+    }, { runtime: run.runtime, rows: 5, roots: 1, prints: 12, end: 6000, outcome: "exit 0" });
+  }
+});
+
+Deno.test("report scenes: every lab that can run in virtual time has one; real-only labs have none", () => {
+  deepEqual(virtualLabs(), ["countdown", "spinner", "coros", "chess"]);
+  deepEqual(scenesFor(["chess", "countdown"]).map((scene) => scene.lab), [
+    "countdown",
+    "countdown",
+    "chess",
+  ]);
+  deepEqual(adapterPairs(["a", "b", "c"]), [["a", "b"], ["a", "c"], ["b", "c"]]);
+});
+
+Deno.test("report highlighting: one fragment per line, a span cut at a line's end reopened on the next", () => {
+  const source = "/** one\n * two */\nconst x = `a\nb`;\n";
+  const lines = highlightLines(source);
+  equal(lines.length, 4);
+  match(lines[0], /^<span class="hljs-comment">\/\*\* one<\/span>$/);
+  match(lines[1], /^<span class="hljs-comment"> \* two \*\/<\/span>$/);
+  match(lines[2], /<span class="hljs-keyword">const<\/span>/);
+  for (const line of lines) {
+    equal(line.match(/<span/g)?.length ?? 0, line.match(/<\/span>/g)?.length ?? 0, line);
+  }
+  // Text is escaped, never markup.
+  match(highlightLines("const a = 1 < 2;")[0], /1<\/span> &lt; <span/);
+});
+
+Deno.test("report bench: results, a missing file and a broken one each say what they are", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    const missing = await readBenchResults(join(folder, "latest.json"));
+    equal(missing.kind, "absent");
+    match(renderBench(missing), /No benchmark results yet.*deno task bench/);
+    await Deno.writeTextFile(join(folder, "broken.json"), "{ not json");
+    const broken = await readBenchResults(join(folder, "broken.json"));
+    equal(broken.kind, "unreadable");
+    match(renderBench(broken), /could not be read \(not JSON/);
+    await Deno.writeTextFile(join(folder, "wrong.json"), '{"spawnJoin": {}}');
+    match(renderBench(await readBenchResults(join(folder, "wrong.json"))), /lacks spawnJoin/);
+    const row = (name: string, ratio: number | null, goal: string | null) => ({
+      name,
+      median: ratio === null ? null : ratio * 10,
+      ratio,
+      goal,
+      metPromises: goal === null ? null : ratio !== null && ratio <= 3,
+      error: ratio === null ? "it threw" : null,
+    });
+    const results = {
+      date: "2026-11-28",
+      tasks: 100,
+      deno: { deno: "2.9.6" },
+      spawnJoin: {
+        unit: "ms",
+        reps: 1,
+        rows: [row("promises", 1, null), row("generator", 10.8, "<= 3x"), row("x", null, null)],
+      },
+      suspendedHeap: { unit: "bytes per task", reps: 1, rows: [row("promises", 1, null)] },
+    };
+    await Deno.writeTextFile(join(folder, "good.json"), JSON.stringify(results));
+    const html = renderBench(await readBenchResults(join(folder, "good.json")));
+    match(html, /10\.80x/);
+    match(html, /&lt;= 3x <strong>missed<\/strong>/);
+    match(html, /failed: it threw/);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("report writing: a new folder, a previous report replaced whole, a foreign folder refused", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    const out = join(folder, "site");
+    await writeSite(out, new Map([["index.html", "one"], [siteMarker, ""], ["a/b.html", "b"]]));
+    equal(await Deno.readTextFile(join(out, "a/b.html")), "b");
+    await writeSite(out, new Map([["index.html", "two"], [siteMarker, ""]]));
+    equal(await Deno.readTextFile(join(out, "index.html")), "two");
+    await rejects(Deno.stat(join(out, "a")), Deno.errors.NotFound);
+    const foreign = join(folder, "mine");
+    await Deno.mkdir(foreign);
+    await Deno.writeTextFile(join(foreign, "notes.txt"), "keep me");
+    await rejects(writeSite(foreign, new Map([["index.html", "x"]])), OutputRefused);
+    equal(await Deno.readTextFile(join(foreign, "notes.txt")), "keep me");
+    // Nothing but the two folders was left behind: no temporary copies.
+    const names = [];
+    for await (const entry of Deno.readDir(folder)) names.push(entry.name);
+    deepEqual(names.sort(), ["mine", "site"]);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+async function report(args: string[]) {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-env", "--allow-write", reportScript, ...args],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+Deno.test("report command: usage errors name the problem and the allowed values, exit 2", async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ["--labs", "nope"],
+      /^error: unknown lab 'nope'; allowed: countdown, spinner, coros or chess$/m,
+    ],
+    [["--labs", "flags"], /^error: lab 'flags' cannot run in virtual time \(it does real/m],
+    [["--labs", ","], /^error: --labs needs at least one lab; allowed: /m],
+    [["--colour"], /^error: unknown option --colour; allowed: --out, --labs, --bench or --help$/m],
+    [["extra"], /^error: unexpected argument 'extra'/m],
+  ];
+  for (const [args, message] of cases) {
+    const { code, stderr, stdout } = await report(args);
+    equal(code, 2, args.join(" "));
+    match(stderr, message);
+    match(stderr, /Usage: deno task report/);
+    equal(stdout, "");
+  }
+});
+
+Deno.test("report command: writes the site for the labs asked for, says when benchmarks are absent, keeps a foreign folder", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    const out = join(folder, "site");
+    const { code, stdout } = await report([
+      "--labs",
+      "countdown",
+      "--out",
+      out,
+      "--bench",
+      join(folder, "none.json"),
+    ]);
+    equal(code, 0);
+    match(stdout, /report: 2 scenes x 4 runtimes, the matrix, 6 adapter pairs; benchmarks: absent/);
+    const index = await Deno.readTextFile(join(out, "index.html"));
+    equal(index.match(/<section class="scene"/g)?.length, 2);
+    match(index, /data-bench="absent"/);
+    ok(!/https?:\/\//.test(index.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, "")));
+    for (const [left, right] of adapterPairs(Object.keys(runtimes))) {
+      await Deno.stat(join(out, "adapters", `${left}-${right}.html`));
+    }
+    await Deno.writeTextFile(join(folder, "notes.txt"), "keep me");
+    const refused = await report(["--labs", "countdown", "--out", folder]);
+    equal(refused.code, 2);
+    match(refused.stderr, /--out .* is a folder with other files in it/);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("report command: Ctrl-C stops it, exit 130, the previous report kept whole", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    const out = join(folder, "site");
+    await Deno.mkdir(out);
+    await Deno.writeTextFile(join(out, siteMarker), "");
+    await Deno.writeTextFile(join(out, "index.html"), "previous");
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", "--allow-env", "--allow-write", reportScript, "--out", out],
+      env: { NO_COLOR: "1" },
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    while (!seen.includes("running countdown under every runtime")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+    }
+    child.kill("SIGINT");
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+    }
+    equal((await child.status).code, 130);
+    match(seen, /interrupted: the report was not written/);
+    equal(await Deno.readTextFile(join(out, "index.html")), "previous");
+    const names = [];
+    for await (const entry of Deno.readDir(folder)) names.push(entry.name);
+    deepEqual(names, ["site"]);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});

@@ -1,0 +1,621 @@
+/**
+ * `deno task report [--out DIR] [--labs NAMES]`: run the labs that can run
+ * in virtual time under every runtime, with the tracer, and write a static
+ * site that compares them: task timelines stacked by runtime, the
+ * semantics matrix, the latest benchmark ratios and the adapters side by
+ * side. Every asset is local, so the site works offline.
+ *
+ *     $ deno task report
+ *     report: 6 scenes x 4 runtimes, the matrix, 6 adapter pairs
+ *     wrote report/index.html
+ *
+ *     $ deno task report --out /tmp/site --labs countdown,chess
+ *
+ * The site is written to a temporary folder beside `DIR` and renamed into
+ * place, so an interrupted run leaves the previous report whole. `DIR` is
+ * replaced only when it is empty or holds a report this command wrote.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Lab } from "../labs/lab.ts";
+import { UsageError } from "../labs/lab.ts";
+import { labs } from "../labs/mod.ts";
+import { virtualClock } from "../runtimes/clock.ts";
+import { runtimes } from "../runtimes/registry.ts";
+import { describeParseError, exitStatus, exitWithUsage, listOf } from "./cli.ts";
+import { captureRun, countTasks, errorLine, type TaskCounts } from "./compare.ts";
+import { parseOptions } from "./lab.ts";
+import { buildMatrix, type Matrix } from "./matrix.ts";
+import { type BenchReading, readBenchResults, renderBench } from "./report_bench.ts";
+import { type Adapter, renderAdapterDiff } from "./report_diff.ts";
+import {
+  buildTimeline,
+  escapeHtml,
+  formatTime,
+  type MarkerKind,
+  markerLabels,
+  renderTimeline,
+  type SpanKind,
+  spanLabels,
+  type Timeline,
+  timelineDefs,
+} from "./report_timeline.ts";
+
+// ---------------------------------------------------------------------------
+// Scenes: which labs run, with which options, and what to look for.
+// ---------------------------------------------------------------------------
+
+/** One lab run with fixed options under every runtime. */
+export interface Scene {
+  lab: string;
+  /** The lab's options, as on its command line. */
+  args: string[];
+  /** What the timelines show, in a sentence or two. */
+  lesson: string;
+}
+
+/**
+ * The scenes of the built-in labs. A lab that runs in virtual time but is
+ * not listed here gets one scene with its default options.
+ */
+export const scenes: readonly Scene[] = [
+  {
+    lab: "countdown",
+    args: [],
+    lesson:
+      "Four countdowns sleep and print in turn; the root joins them one by one. The same prints at the same instants under every runtime.",
+  },
+  {
+    lab: "countdown",
+    args: ["--blocking"],
+    lesson:
+      "A blocking sleep holds the whole loop: each countdown runs to its end before the next starts, and the run takes the sum of the delays.",
+  },
+  {
+    lab: "spinner",
+    args: ["--display", "plain"],
+    lesson:
+      "The spinner draws frames while slow() sleeps, then is cancelled: watch how each runtime stops it (a cancel, a halt) at the same instant.",
+  },
+  {
+    lab: "spinner",
+    args: ["--display", "plain", "--forget"],
+    lesson:
+      "Nobody stops the spinner. native leaves it running after its parent returned (an orphan, marked …), generator halts it when the parent's body ends, nursery waits for it until a watchdog fails the run.",
+  },
+  {
+    lab: "chess",
+    args: ["--boards", "4", "--moves", "3"],
+    lesson:
+      "A master plays four boards one at a time, then all at once: while one opponent thinks, the master moves on the next board.",
+  },
+  {
+    lab: "coros",
+    args: [],
+    lesson:
+      "Coroutines driven by hand: almost everything happens inside one task, so the timeline is short; the printed output is the lesson.",
+  },
+];
+
+/** The built-in labs that can run in virtual time. */
+export function virtualLabs(): string[] {
+  return Object.values(labs).filter((lab) => lab.realClockOnly === undefined).map((lab) =>
+    lab.name
+  );
+}
+
+/** The scenes of the chosen labs, in `scenes` order, then any lab without one. */
+export function scenesFor(names: readonly string[]): Scene[] {
+  const chosen = scenes.filter((scene) => names.includes(scene.lab));
+  for (const name of names) {
+    if (!chosen.some((scene) => scene.lab === name)) {
+      chosen.push({ lab: name, args: [], lesson: labs[name].summary });
+    }
+  }
+  return chosen;
+}
+
+// ---------------------------------------------------------------------------
+// Runs: every scene under every runtime, traced, on a virtual clock.
+// ---------------------------------------------------------------------------
+
+/** One runtime's run of a scene. */
+export interface RuntimeRun {
+  runtime: string;
+  outcome: string;
+  /** Milliseconds of virtual time. */
+  elapsed: number;
+  output: string[];
+  stderr: string[];
+  counts: TaskCounts;
+  timeline: Timeline;
+}
+
+/** A scene and its runs, one per runtime. */
+export interface SceneRuns {
+  scene: Scene;
+  runs: RuntimeRun[];
+}
+
+/** Run `scene` under every runtime in the registry. */
+export async function runScene(scene: Scene): Promise<SceneRuns> {
+  const lab = labs[scene.lab] as Lab;
+  const { values, positionals } = parseOptions(lab, scene.args);
+  const options = lab.parse(values, positionals);
+  const runs: RuntimeRun[] = [];
+  for (const runtime of Object.values(runtimes)) {
+    const root = function* () {
+      return yield* lab.main(options);
+    };
+    Object.defineProperty(root, "name", { value: lab.name });
+    const clock = virtualClock();
+    const run = await captureRun(runtime, root, { clock });
+    runs.push({
+      runtime: runtime.name,
+      outcome: run.outcome === "ok"
+        ? `exit ${typeof run.value === "number" ? run.value : 0}`
+        : `failed: ${errorLine(run.error)}`,
+      elapsed: run.elapsed,
+      output: run.output,
+      stderr: run.stderr,
+      counts: countTasks(run.events),
+      timeline: buildTimeline(run.events, clock.now()),
+    });
+  }
+  return { scene, runs };
+}
+
+// ---------------------------------------------------------------------------
+// Pages.
+// ---------------------------------------------------------------------------
+
+function page(title: string, stylesheet: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<link rel="stylesheet" href="${stylesheet}">
+</head>
+<body>
+<a class="skip-link" href="#main">Skip to the content</a>
+${body}
+</body>
+</html>
+`;
+}
+
+function sceneId(scene: Scene, index: number): string {
+  return `scene-${index + 1}-${scene.lab}`;
+}
+
+function sceneCommand(scene: Scene, runtime: string): string {
+  return [`deno task lab ${scene.lab} --runtime ${runtime} --clock virtual`, ...scene.args].join(
+    " ",
+  );
+}
+
+function legend(): string {
+  const spans = (Object.keys(spanLabels) as SpanKind[]).map((kind) => {
+    const height = kind === "ready" ? 2 : 12;
+    return `<li><svg width="28" height="14" aria-hidden="true"><rect x="0" y="${
+      7 - height / 2
+    }" width="28" height="${height}" class="span span-${kind}"/></svg> ${spanLabels[kind]}</li>`;
+  });
+  const markers = (Object.keys(markerLabels) as MarkerKind[]).map((kind) =>
+    `<li><svg width="14" height="14" aria-hidden="true"><use href="#marker-${kind}" width="14" height="14" class="marker-${kind}"/></svg> ${
+      markerLabels[kind]
+    }</li>`
+  );
+  return `<ul class="legend" aria-label="Legend">${[...spans, ...markers].join("")}<li>… ${
+    escapeHtml("still alive when the run ended (an orphan)")
+  }</li></ul>`;
+}
+
+function taskTable(timeline: Timeline): string {
+  const rows = timeline.rows.map((row) => {
+    const spawned = row.markers.find((marker) => marker.kind === "spawn")?.time ?? 0;
+    const ended = row.end === "alive" ? "–" : formatTime(row.spans.at(-1)?.end ?? spawned);
+    const prints = row.markers.filter((marker) => marker.kind === "print").length;
+    return `<tr><th scope="row">#${row.id} ${escapeHtml(row.name)}</th><td>${
+      row.parentId === undefined ? "root" : `#${row.parentId}`
+    }</td><td class="number">${formatTime(spawned)}</td><td class="number">${ended}</td><td>${
+      row.end === "alive" ? "still alive (orphan)" : row.end
+    }</td><td class="number">${prints}</td></tr>`;
+  }).join("");
+  return `<table class="tasks"><thead><tr><th scope="col">task</th><th scope="col">parent</th><th scope="col">spawned</th><th scope="col">ended</th><th scope="col">how</th><th scope="col">prints</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function renderScene(sceneRuns: SceneRuns, index: number): string {
+  const { scene, runs } = sceneRuns;
+  const id = sceneId(scene, index);
+  const scaleEnd = Math.max(...runs.map((run) => run.timeline.endTime));
+  const outputs = new Map<string, string[]>();
+  for (const run of runs) {
+    const key = run.output.join("\n");
+    outputs.set(key, [...(outputs.get(key) ?? []), run.runtime]);
+  }
+  const sameOutput = outputs.size === 1;
+  const blocks = runs.map((run) => {
+    const runId = `${id}-${run.runtime}`;
+    const { counts } = run;
+    const printed = sameOutput
+      ? "output the same under every runtime"
+      : `output shared with ${
+        listOf(outputs.get(run.output.join("\n"))!.filter((name) => name !== run.runtime)) ||
+        "no other runtime"
+      }`;
+    const stderr = run.stderr.length === 0
+      ? ""
+      : `<details><summary>stderr (${run.stderr.length} lines)</summary><pre class="output">${
+        escapeHtml(run.stderr.join("\n"))
+      }</pre></details>`;
+    return `<div class="run" data-runtime="${run.runtime}">
+<h4>${escapeHtml(run.runtime)}</h4>
+<p class="command"><code>${escapeHtml(sceneCommand(scene, run.runtime))}</code></p>
+<p class="summary">${escapeHtml(run.outcome)} after ${
+      formatTime(run.elapsed)
+    }; ${counts.spawned} tasks, ${counts.cancelled} cancelled, ${counts.errors} errors, ${counts.orphans} orphans; ${printed}</p>
+<div class="scroll" tabindex="0" role="region" aria-label="${
+      escapeHtml(`${scene.lab} timeline under ${run.runtime}`)
+    }">${
+      renderTimeline(run.timeline, {
+        title: `${scene.lab} ${
+          scene.args.join(" ")
+        } under ${run.runtime}: ${run.timeline.rows.length} tasks over ${
+          formatTime(run.timeline.endTime)
+        }`,
+        id: `${runId}-timeline`,
+        scaleEnd,
+      })
+    }</div>
+<details><summary>Tasks as a table</summary>${taskTable(run.timeline)}</details>
+<details><summary>What it printed (${run.output.length} lines)</summary><pre class="output">${
+      escapeHtml(run.output.join("\n"))
+    }</pre></details>${stderr}
+</div>`;
+  }).join("\n");
+  return `<section class="scene" id="${id}" data-lab="${scene.lab}" aria-labelledby="${id}-heading">
+<h3 id="${id}-heading">${escapeHtml([scene.lab, ...scene.args].join(" "))}</h3>
+<p>${escapeHtml(scene.lesson)}</p>
+${blocks}
+</section>`;
+}
+
+/** Escape a Markdown cell, its `code` spans kept as code. */
+function markdownCell(text: string): string {
+  return escapeHtml(text.replaceAll("\\|", "|")).replace(/`([^`]+)`/g, "<code>$1</code>");
+}
+
+function renderMatrix(matrix: Matrix): string {
+  const head = matrix.runtimes.map((name) => `<th scope="col">${escapeHtml(name)}</th>`).join("");
+  const rows = matrix.rows.map((row) =>
+    `<tr><th scope="row">${markdownCell(row.behaviour)}</th>${
+      row.cells.map((cell) => `<td>${markdownCell(cell)}</td>`).join("")
+    }</tr>`
+  ).join("\n");
+  return `<p>Each behaviour is a small program (a probe) run under every runtime on a virtual clock; the cells say what it did, as measured by this run.</p>
+<div class="scroll" tabindex="0" role="region" aria-label="Semantics matrix">
+<table class="matrix"><thead><tr><th scope="col">behaviour</th>${head}</tr></thead>
+<tbody>
+${rows}
+</tbody></table></div>`;
+}
+
+/** Pairs of adapters worth reading side by side: every pair, in registry order. */
+export function adapterPairs(names: readonly string[]): [string, string][] {
+  return names.flatMap((left, index) =>
+    names.slice(index + 1).map((right): [string, string] => [left, right])
+  );
+}
+
+function pairFile(left: string, right: string): string {
+  return `adapters/${left}-${right}.html`;
+}
+
+/** Everything the site shows, gathered. */
+export interface ReportData {
+  sceneRuns: SceneRuns[];
+  matrix: Matrix;
+  bench: BenchReading;
+  adapters: Adapter[];
+  /** When the report was made. */
+  date: string;
+}
+
+function renderIndex(data: ReportData): string {
+  const pairs = adapterPairs(data.adapters.map((adapter) => adapter.runtime));
+  const sceneLinks = data.sceneRuns.map(({ scene }, index) =>
+    `<li><a href="#${sceneId(scene, index)}">${
+      escapeHtml([scene.lab, ...scene.args].join(" "))
+    }</a></li>`
+  ).join("");
+  const pairLinks = pairs.map(([left, right]) =>
+    `<li><a href="${pairFile(left, right)}">${escapeHtml(left)} beside ${
+      escapeHtml(right)
+    }</a></li>`
+  ).join("");
+  const body = `<header>
+<h1>Concurrency models, side by side</h1>
+<p>The same labs under every runtime (${
+    escapeHtml(listOf(data.adapters.map((adapter) => adapter.runtime)))
+  }), in virtual time. Made ${escapeHtml(data.date)} by <code>deno task report</code>.</p>
+<nav aria-label="Report"><ul>
+<li><a href="#timelines">Timelines</a></li>
+<li><a href="#matrix">Semantics matrix</a></li>
+<li><a href="#bench">Benchmarks</a></li>
+<li><a href="#adapters">Adapters side by side</a></li>
+</ul></nav>
+</header>
+<main id="main">
+${timelineDefs()}
+<section id="timelines" aria-labelledby="timelines-heading">
+<h2 id="timelines-heading">Timelines</h2>
+<p>One row per task, named, on the lab's clock; the runtimes of a scene share one time scale, so what differs stands out. Hover or focus an element for its details; each timeline also has its tasks as a table.</p>
+${legend()}
+<nav aria-label="Scenes"><ul class="toc">${sceneLinks}</ul></nav>
+${data.sceneRuns.map(renderScene).join("\n")}
+</section>
+<section id="matrix" aria-labelledby="matrix-heading">
+<h2 id="matrix-heading">Semantics matrix</h2>
+${renderMatrix(data.matrix)}
+</section>
+<section id="bench" aria-labelledby="bench-heading">
+<h2 id="bench-heading">Benchmarks</h2>
+${renderBench(data.bench)}
+</section>
+<section id="adapters" aria-labelledby="adapters-heading">
+<h2 id="adapters-heading">Adapters side by side</h2>
+<p>Each adapter has the same sections in the same order (instructions, tasks, scopes, timers, errors, run), so two of them read side by side section by section, with every differing line marked.</p>
+<ul class="pairs">${pairLinks}</ul>
+</section>
+</main>`;
+  return page("Concurrency models, side by side", "report.css", body);
+}
+
+function renderPairPage(left: Adapter, right: Adapter): string {
+  const body = `<header>
+<p><a href="../index.html#adapters">Back to the report</a></p>
+<h1>${escapeHtml(left.runtime)} beside ${escapeHtml(right.runtime)}</h1>
+<p><code>${escapeHtml(left.file)}</code> on the left, <code>${
+    escapeHtml(right.file)
+  }</code> on the right, aligned section by section.</p>
+</header>
+<main id="main">
+${renderAdapterDiff(left, right)}
+</main>`;
+  return page(`${left.runtime} beside ${right.runtime}`, "../report.css", body);
+}
+
+/** The site's files, by path relative to its folder. */
+export async function renderSite(data: ReportData): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  files.set("report.css", await Deno.readTextFile(new URL("./report.css", import.meta.url)));
+  files.set("index.html", renderIndex(data));
+  const byName = new Map(data.adapters.map((adapter) => [adapter.runtime, adapter]));
+  for (const [left, right] of adapterPairs([...byName.keys()])) {
+    files.set(pairFile(left, right), renderPairPage(byName.get(left)!, byName.get(right)!));
+  }
+  files.set(siteMarker, "Written by `deno task report`; the next run may replace this folder.\n");
+  return files;
+}
+
+// ---------------------------------------------------------------------------
+// Writing: into a temporary folder, then renamed into place.
+// ---------------------------------------------------------------------------
+
+/** The file that marks a folder as a report this command may replace. */
+export const siteMarker = ".kit-report";
+
+/** A folder the report may not replace. */
+export class OutputRefused extends Error {
+  override name = "OutputRefused";
+}
+
+async function isEmptyOrReport(folder: string): Promise<boolean> {
+  try {
+    for await (const entry of Deno.readDir(folder)) {
+      if (entry.name === siteMarker) return true;
+      return (await exists(join(folder, siteMarker)));
+    }
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return true;
+    if (error instanceof Deno.errors.NotADirectory) return false;
+    throw error;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/**
+ * Write `files` as the folder `out`: into a temporary sibling first, then
+ * renamed into place (the previous report is removed only after the new one
+ * is whole). Refuses to replace a folder that is neither empty nor a report.
+ */
+export async function writeSite(
+  out: string,
+  files: Map<string, string>,
+  signal?: AbortSignal,
+): Promise<void> {
+  const target = resolve(out);
+  if (!(await isEmptyOrReport(target))) {
+    throw new OutputRefused(
+      `--out ${out} is a folder with other files in it (or a file); name a new or empty folder, or a previous report`,
+    );
+  }
+  await Deno.mkdir(dirname(target), { recursive: true });
+  const temporary = join(dirname(target), `.${basename(target)}.${Deno.pid}.tmp`);
+  const previous = join(dirname(target), `.${basename(target)}.${Deno.pid}.old`);
+  try {
+    for (const [path, text] of files) {
+      signal?.throwIfAborted();
+      await Deno.mkdir(dirname(join(temporary, path)), { recursive: true });
+      await Deno.writeTextFile(join(temporary, path), text);
+    }
+    const hadPrevious = await exists(target);
+    if (hadPrevious) await Deno.rename(target, previous);
+    await Deno.rename(temporary, target);
+    if (hadPrevious) await Deno.remove(previous, { recursive: true });
+  } catch (error) {
+    await Deno.remove(temporary, { recursive: true }).catch(() => {});
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The command line.
+// ---------------------------------------------------------------------------
+
+/** Where `deno task bench` writes its results. */
+export const defaultBenchPath = fileURLToPath(
+  new URL("../bench/results/latest.json", import.meta.url),
+);
+
+function usage(): string {
+  return [
+    "Usage: deno task report [--out DIR] [--labs NAMES] [--bench FILE]",
+    "",
+    "Runs the labs that can run in virtual time under every runtime, traced, and writes",
+    "a static site: task timelines, the semantics matrix, the benchmark ratios and the",
+    "adapters side by side. Open DIR/index.html in a browser; it works offline.",
+    "",
+    "Options:",
+    "      --out DIR      the folder to write (default report); replaced only if empty or a report",
+    `      --labs NAMES   comma-separated labs (default all: ${listOf(virtualLabs())})`,
+    "      --bench FILE   benchmark results to chart (default bench/results/latest.json)",
+    "  -h, --help         show this help",
+  ].join("\n");
+}
+
+/** The adapters of every registered runtime, read from `runtimes/`. */
+export async function readAdapters(): Promise<Adapter[]> {
+  const adapters: Adapter[] = [];
+  for (const runtime of Object.keys(runtimes)) {
+    const file = `runtimes/${runtime}.ts`;
+    const source = await Deno.readTextFile(new URL(`../${file}`, import.meta.url));
+    adapters.push({ runtime, file, source });
+  }
+  return adapters;
+}
+
+/** Gather everything the report shows for the labs `names`. */
+export async function gatherReport(
+  names: readonly string[],
+  benchPath: string,
+  progress: (line: string) => void = () => {},
+  signal?: AbortSignal,
+): Promise<ReportData> {
+  const sceneRuns = [];
+  for (const scene of scenesFor(names)) {
+    signal?.throwIfAborted();
+    progress(`running ${[scene.lab, ...scene.args].join(" ")} under every runtime`);
+    sceneRuns.push(await runScene(scene));
+  }
+  signal?.throwIfAborted();
+  progress("running the semantics probes");
+  const matrix = await buildMatrix();
+  return {
+    sceneRuns,
+    matrix,
+    bench: await readBenchResults(benchPath),
+    adapters: await readAdapters(),
+    date: new Date().toISOString(),
+  };
+}
+
+/** Run `report` on `args`; answers the exit status. */
+export async function runReportCommand(args: string[]): Promise<number> {
+  const options = {
+    out: { type: "string" },
+    labs: { type: "string" },
+    bench: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  } as const;
+  let values: { out?: string; labs?: string; bench?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({ args, options, strict: true, allowPositionals: false }));
+  } catch (error) {
+    exitWithUsage(
+      describeParseError(error, ["--out", "--labs", "--bench", "--help"], () => undefined),
+      usage(),
+    );
+  }
+  if (values.help) {
+    console.log(usage());
+    return exitStatus.ok;
+  }
+  const allowed = virtualLabs();
+  const names = values.labs === undefined
+    ? allowed
+    : values.labs.split(",").map((name) => name.trim()).filter(Boolean);
+  if (names.length === 0) {
+    exitWithUsage(`--labs needs at least one lab; allowed: ${listOf(allowed)}`, usage());
+  }
+  for (const name of names) {
+    if (allowed.includes(name)) continue;
+    const reason = labs[name]?.realClockOnly;
+    exitWithUsage(
+      reason
+        ? `lab '${name}' cannot run in virtual time (${reason}); allowed: ${listOf(allowed)}`
+        : `unknown lab '${name}'; allowed: ${listOf(allowed)}`,
+      usage(),
+    );
+  }
+  const out = values.out ?? "report";
+  if (!(await isEmptyOrReport(resolve(out)))) {
+    exitWithUsage(
+      `--out ${out} is a folder with other files in it (or a file); name a new or empty folder, or a previous report`,
+      usage(),
+    );
+  }
+  // Ctrl-C stops between steps; a half-written site is removed, the previous one kept.
+  const interrupt = new AbortController();
+  const onInterrupt = () => interrupt.abort();
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  let data: ReportData;
+  try {
+    data = await gatherReport(
+      names,
+      values.bench ?? defaultBenchPath,
+      (line) => console.error(line),
+      interrupt.signal,
+    );
+    await writeSite(out, await renderSite(data), interrupt.signal);
+  } catch (error) {
+    if (!interrupt.signal.aborted) throw error;
+    console.error("interrupted: the report was not written");
+    return exitStatus.interrupted;
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
+  }
+  console.log(
+    `report: ${data.sceneRuns.length} scenes x ${data.adapters.length} runtimes, the matrix, ${
+      adapterPairs(data.adapters.map((adapter) => adapter.runtime)).length
+    } adapter pairs; benchmarks: ${data.bench.kind}`,
+  );
+  console.log(`wrote ${join(out, "index.html")}`);
+  return exitStatus.ok;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await runReportCommand(Deno.args));
+  } catch (error) {
+    if (!(error instanceof UsageError || error instanceof OutputRefused)) throw error;
+    exitWithUsage(error.message, usage());
+  }
+}
