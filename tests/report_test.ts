@@ -92,7 +92,7 @@ Deno.test("report timeline: time ticks are 1, 2 or 5 times a power of ten; times
   deepEqual([6000, 195_000, 1, 0, 7].map((span) => tickStep(span)), [1000, 50_000, 0.2, 1, 1]);
   deepEqual([0, 300, 2100, 6000, 3_661_000].map(formatTime), [
     "0 s",
-    "0.3 s",
+    "300 ms",
     "2.1 s",
     "6 s",
     "1:01:01",

@@ -84,10 +84,10 @@ export async function runProbe(runtime: Runtime, probe: Probe): Promise<ProbeRun
   };
 }
 
-/** The matrix: one row per probe, one cell per runtime. */
+/** The matrix: one row per probe, one cell per runtime, and the runs behind the cells. */
 export interface Matrix {
   runtimes: string[];
-  rows: { behaviour: string; cells: string[] }[];
+  rows: { behaviour: string; cells: string[]; runs: ProbeRun[] }[];
 }
 
 /** Run every probe under every runtime in the registry. */
@@ -96,8 +96,10 @@ export async function buildMatrix(): Promise<Matrix> {
   const rows = [];
   for (const probe of probes) {
     const cells = [];
+    const runs = [];
     for (const name of names) {
       const run = await runProbe(runtimes[name], probe);
+      runs.push(run);
       let cell: string;
       try {
         cell = probe.classify(run);
@@ -106,7 +108,7 @@ export async function buildMatrix(): Promise<Matrix> {
       }
       cells.push(cell.replaceAll("|", "\\|"));
     }
-    rows.push({ behaviour: probe.behaviour, cells });
+    rows.push({ behaviour: probe.behaviour, cells, runs });
   }
   return { runtimes: names, rows };
 }

@@ -173,14 +173,15 @@ export async function runScene(scene: Scene): Promise<SceneRuns> {
 // Pages.
 // ---------------------------------------------------------------------------
 
-function page(title: string, stylesheet: string, body: string): string {
+function page(title: string, assets: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<link rel="stylesheet" href="${stylesheet}">
+<link rel="stylesheet" href="${assets}report.css">
+<script src="${assets}report.js" defer></script>
 </head>
 <body>
 <a class="skip-link" href="#main">Skip to the content</a>
@@ -294,17 +295,41 @@ function markdownCell(text: string): string {
 
 function renderMatrix(matrix: Matrix): string {
   const head = matrix.runtimes.map((name) => `<th scope="col">${escapeHtml(name)}</th>`).join("");
-  const rows = matrix.rows.map((row) =>
-    `<tr><th scope="row">${markdownCell(row.behaviour)}</th>${
+  const rows = matrix.rows.map((row, index) =>
+    `<tr><th scope="row"><a href="#probe-${index + 1}">${markdownCell(row.behaviour)}</a></th>${
       row.cells.map((cell) => `<td>${markdownCell(cell)}</td>`).join("")
     }</tr>`
   ).join("\n");
-  return `<p>Each behaviour is a small program (a probe) run under every runtime on a virtual clock; the cells say what it did, as measured by this run.</p>
+  const probes = matrix.rows.map((row, index) => {
+    const id = `probe-${index + 1}`;
+    const scaleEnd = Math.max(...row.runs.map((run) => run.endedAt));
+    const timelines = row.runs.map((run, column) => {
+      const runtime = matrix.runtimes[column];
+      const timeline = buildTimeline(run.events, run.endedAt);
+      return `<div class="run" data-runtime="${runtime}"><h4>${escapeHtml(runtime)}</h4>
+<p class="summary">${markdownCell(row.cells[column])}</p>
+<div class="scroll" tabindex="0" role="region" aria-label="${
+        escapeHtml(`probe ${index + 1} under ${runtime}`)
+      }">${
+        renderTimeline(timeline, {
+          title: `${row.behaviour} under ${runtime}: ${timeline.rows.length} tasks`,
+          id: `${id}-${runtime}-timeline`,
+          scaleEnd,
+        })
+      }</div></div>`;
+    }).join("\n");
+    return `<details class="probe" id="${id}"><summary>${markdownCell(row.behaviour)}</summary>
+${timelines}
+</details>`;
+  }).join("\n");
+  return `<p>Each behaviour is a small program (a probe) run under every runtime on a virtual clock; the cells say what it did, as measured by this run. A behaviour's name opens its runs as timelines, below the table.</p>
 <div class="scroll" tabindex="0" role="region" aria-label="Semantics matrix">
 <table class="matrix"><thead><tr><th scope="col">behaviour</th>${head}</tr></thead>
 <tbody>
 ${rows}
-</tbody></table></div>`;
+</tbody></table></div>
+<h3>The probes, run by run</h3>
+${probes}`;
 }
 
 /** Pairs of adapters worth reading side by side: every pair, in registry order. */
@@ -375,7 +400,7 @@ ${renderBench(data.bench)}
 <ul class="pairs">${pairLinks}</ul>
 </section>
 </main>`;
-  return page("Concurrency models, side by side", "report.css", body);
+  return page("Concurrency models, side by side", "", body);
 }
 
 function renderPairPage(left: Adapter, right: Adapter): string {
@@ -389,13 +414,15 @@ function renderPairPage(left: Adapter, right: Adapter): string {
 <main id="main">
 ${renderAdapterDiff(left, right)}
 </main>`;
-  return page(`${left.runtime} beside ${right.runtime}`, "../report.css", body);
+  return page(`${left.runtime} beside ${right.runtime}`, "../", body);
 }
 
 /** The site's files, by path relative to its folder. */
 export async function renderSite(data: ReportData): Promise<Map<string, string>> {
   const files = new Map<string, string>();
-  files.set("report.css", await Deno.readTextFile(new URL("./report.css", import.meta.url)));
+  for (const asset of ["report.css", "report.js"]) {
+    files.set(asset, await Deno.readTextFile(new URL(`./${asset}`, import.meta.url)));
+  }
   files.set("index.html", renderIndex(data));
   const byName = new Map(data.adapters.map((adapter) => [adapter.runtime, adapter]));
   for (const [left, right] of adapterPairs([...byName.keys()])) {

@@ -6,7 +6,14 @@
  * @module
  */
 
+import { isAbsolute, relative } from "node:path";
 import { escapeHtml } from "./report_timeline.ts";
+
+/** A path as the reader knows it: relative to the working folder when inside it. */
+function shown(path: string): string {
+  const inside = relative(Deno.cwd(), path);
+  return inside.startsWith("..") || isAbsolute(inside) ? path : inside;
+}
 
 /** One runtime's figures in one scenario, as `bench/runtimes.ts` writes them. */
 interface BenchRow {
@@ -133,19 +140,19 @@ function unitOf(value: number, unit: string): string {
 export function renderBench(reading: BenchReading): string {
   if (reading.kind === "absent") {
     return `<p class="notice" data-bench="absent">No benchmark results yet: <code>${
-      escapeHtml(reading.path)
+      escapeHtml(shown(reading.path))
     }</code> does not exist. Run <code>deno task bench</code>, then <code>deno task report</code> again.</p>`;
   }
   if (reading.kind === "unreadable") {
     return `<p class="notice" data-bench="unreadable">The benchmark results in <code>${
-      escapeHtml(reading.path)
+      escapeHtml(shown(reading.path))
     }</code> could not be read (${
       escapeHtml(reading.reason)
     }). Run <code>deno task bench</code> to write them again.</p>`;
   }
   const { results } = reading;
   const tasks = Number(results.tasks).toLocaleString("en-US");
-  return `<p data-bench="results">From <code>${escapeHtml(reading.path)}</code>, written ${
+  return `<p data-bench="results">From <code>${escapeHtml(shown(reading.path))}</code>, written ${
     escapeHtml(String(results.date))
   } by Deno ${
     escapeHtml(String(results.deno?.deno))

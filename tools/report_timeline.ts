@@ -154,7 +154,7 @@ export function escapeHtml(text: string): string {
     .replaceAll('"', "&quot;");
 }
 
-/** Seconds with the precision the lab's clock shows: `0.3 s`, `12 s`, `1:05:00`. */
+/** A time on the lab's clock, readably: `300 ms`, `2.1 s`, `1:05:00`. */
 export function formatTime(ms: number): string {
   if (ms >= 3_600_000) {
     const seconds = Math.round(ms / 1000);
@@ -162,6 +162,7 @@ export function formatTime(ms: number): string {
     const m = Math.floor(seconds / 60) % 60;
     return `${h}:${String(m).padStart(2, "0")}:${String(seconds % 60).padStart(2, "0")}`;
   }
+  if (ms > 0 && ms < 1000) return `${Number(ms.toFixed(3))} ms`;
   return `${Number((ms / 1000).toFixed(3))} s`;
 }
 

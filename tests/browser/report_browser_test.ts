@@ -194,6 +194,31 @@ Deno.test({
       });
 
       await t.step(
+        "a behaviour's link opens its probe: nursery cancels the parent as the child fails",
+        async () => {
+          const [page, problems] = await openPage(browser, index, 1280);
+          const probe = page.locator("details.probe", { hasText: "a child throws, unjoined" });
+          deepEqual(await probe.evaluate((details) => (details as HTMLDetailsElement).open), false);
+          await page.locator("table.matrix a", { hasText: "a child throws, unjoined" }).click();
+          deepEqual(await probe.evaluate((details) => (details as HTMLDetailsElement).open), true);
+          const nursery = probe.locator('.run[data-runtime="nursery"] svg.timeline');
+          ok(await nursery.isVisible());
+          const times = await nursery.evaluate((svg) => {
+            const at = (selector: string) =>
+              [...svg.querySelectorAll(selector)].map((marker) => marker.getAttribute("x"));
+            return {
+              error: at('.task-row[data-role="child"] [data-event="error"]'),
+              cancel: at('.task-row[data-role="root"] [data-event="cancel"]'),
+            };
+          });
+          deepEqual(times.error.length, 1);
+          deepEqual(times.cancel, times.error);
+          deepEqual(problems, { console: [], failedRequests: [] });
+          await page.close();
+        },
+      );
+
+      await t.step(
         "keyboard: the first Tab reaches the skip link, which leads to the content",
         async () => {
           const [page] = await openPage(browser, index, 1280);
