@@ -9,6 +9,7 @@ import { chessMain, formatClockTime, parseChessOptions } from "../labs/chess.ts"
 import { virtualClock } from "../runtimes/clock.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import type { Runtime } from "../runtimes/types.ts";
+import { runDeno } from "./harness.ts";
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -130,20 +131,8 @@ Deno.test("chess: the output is byte-identical on every run and under every runt
 
 const labScript = fileURLToPath(new URL("../tools/lab.ts", import.meta.url));
 
-async function chessCommand(args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-env", labScript, "chess", ...args],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
+const chessCommand = (args: string[]) =>
+  runDeno(["run", "--allow-read", "--allow-env", labScript, "chess", ...args]);
 
 for (const runtime of Object.values(runtimes)) {
   Deno.test(`cli: chess --runtime ${runtime.name} prints the exhibition in virtual time, exit 0`, async () => {

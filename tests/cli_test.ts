@@ -4,23 +4,11 @@
 import { equal, match, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { runtimeNames } from "../runtimes/registry.ts";
+import { ChildOutput, denoCommand, runDeno } from "./harness.ts";
 
 const labScript = fileURLToPath(new URL("../tools/lab.ts", import.meta.url));
 
-async function lab(args: string[], env: Record<string, string> = {}) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-env", labScript, ...args],
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
+const lab = (args: string[]) => runDeno(["run", "--allow-read", "--allow-env", labScript, ...args]);
 
 for (const runtime of runtimeNames) {
   Deno.test(`cli: countdown --runtime ${runtime} --clock virtual prints the 12 lines and exits 0`, async () => {
@@ -123,25 +111,13 @@ Deno.test("cli: Ctrl-C halts the run, cleanup runs, exit 130", async () => {
         `  try {\n    yield* log("waiting");\n    yield* suspend();\n` +
         `  } finally {\n    console.log("cleanup ran");\n  }\n}\n`,
     );
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-read", "--allow-env", labScript, file],
+    const child = denoCommand(["run", "--allow-read", "--allow-env", labScript, file], {
       env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
     }).spawn();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let seen = "";
-    while (!seen.includes("waiting\n")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value;
-    }
+    const stdout = new ChildOutput(child.stdout);
+    await stdout.readUntil("waiting\n");
     child.kill("SIGINT");
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value;
-    }
+    const seen = await stdout.readToEnd();
     const status = await child.status;
     await child.stderr.cancel();
     equal(status.code, 130);
@@ -161,22 +137,15 @@ Deno.test("cli: Ctrl-C during a final blocking step still exits 130", async () =
         `export default function* blocker() {\n` +
         `  yield* log("blocking");\n  yield* block(1000);\n}\n`,
     );
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-read", "--allow-env", labScript, file],
+    const child = denoCommand(["run", "--allow-read", "--allow-env", labScript, file], {
       env: { NO_COLOR: "1" },
-      stdout: "piped",
       stderr: "null",
     }).spawn();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    let seen = "";
-    while (!seen.includes("blocking\n")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value;
-    }
+    const stdout = new ChildOutput(child.stdout);
+    await stdout.readUntil("blocking\n");
     // The signal arrives while the thread is blocked; it is handled after.
     child.kill("SIGINT");
-    while (!(await reader.read()).done);
+    await stdout.readToEnd();
     equal((await child.status).code, 130);
   } finally {
     await Deno.remove(file);

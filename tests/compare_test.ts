@@ -8,23 +8,12 @@ import { runtimes } from "../runtimes/registry.ts";
 import { log, sleep, spawn } from "../runtimes/verbs.ts";
 import type { TraceEvent } from "../runtimes/types.ts";
 import { compareLab, countTasks, formatComparison, formatDuration } from "../tools/compare.ts";
+import { runDeno } from "./harness.ts";
 
 const compareScript = fileURLToPath(new URL("../tools/compare.ts", import.meta.url));
 
-async function compare(args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-env", compareScript, ...args],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
+const compare = (args: string[]) =>
+  runDeno(["run", "--allow-read", "--allow-env", compareScript, ...args]);
 
 Deno.test("compare: countdown under every runtime: 5 tasks, none cancelled or orphaned, same output", async () => {
   const rows = await compareLab(countdownLab, { blocking: false }, "virtual");

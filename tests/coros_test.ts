@@ -9,6 +9,7 @@ import { ToyLoop } from "../labs/coros_loop.ts";
 import { virtualClock } from "../runtimes/clock.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import type { Runtime } from "../runtimes/types.ts";
+import { runDeno } from "./harness.ts";
 
 async function corosLines(runtime: Runtime, demo: DemoName): Promise<string[]> {
   const lines: string[] = [];
@@ -133,20 +134,8 @@ Deno.test("the toy loop runs sleepers concurrently: the longest, not the sum", (
 
 const labScript = fileURLToPath(new URL("../tools/lab.ts", import.meta.url));
 
-async function lab(args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-env", labScript, "coros", ...args],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
+const lab = (args: string[]) =>
+  runDeno(["run", "--allow-read", "--allow-env", labScript, "coros", ...args]);
 
 Deno.test("cli: coros with no option runs every demo and exits 0", async () => {
   const { code, stdout } = await lab([]);

@@ -5,6 +5,7 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { runtimes } from "../runtimes/registry.ts";
 import { alignSections, renderSideBySide, splitSections } from "../tools/diff.ts";
+import { denoCommand, outputOf } from "./harness.ts";
 
 const diffScript = fileURLToPath(new URL("../tools/diff.ts", import.meta.url));
 const rule = "// " + "-".repeat(20);
@@ -86,20 +87,9 @@ Deno.test("diff: the side-by-side text fits the width, with numbers and marks, n
   deepEqual(added.split(/\s+/), ["", ">", "8", "trace(task);"]);
 });
 
-async function diff(args: string[], env: Record<string, string> = {}) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-env", diffScript, ...args],
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
+// The environment as given (no NO_COLOR unless asked): piping alone must turn colour off.
+const diff = (args: string[], env: Record<string, string> = {}) =>
+  outputOf(denoCommand(["run", "--allow-read", "--allow-env", diffScript, ...args], { env }));
 
 Deno.test("diff: two fixture files by path, piped: plain text, 160 columns", async () => {
   const directory = await Deno.makeTempDir();

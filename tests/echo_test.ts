@@ -14,6 +14,7 @@ import { UsageError } from "../labs/lab.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import type { Operation, Runtime, Task } from "../runtimes/types.ts";
 import { call, spawn } from "../runtimes/verbs.ts";
+import { runDeno } from "./harness.ts";
 
 /**
  * The runtimes whose scopes leave children running when they end (the
@@ -284,28 +285,16 @@ Deno.test("echo: bad values are usage errors naming the allowed values", () => {
 
 const labScript = fileURLToPath(new URL("../tools/lab.ts", import.meta.url));
 
-async function echoCommand(args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-env",
-      "--allow-net=127.0.0.1",
-      labScript,
-      "echo",
-      ...args,
-    ],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
+const echoCommand = (args: string[]) =>
+  runDeno([
+    "run",
+    "--allow-read",
+    "--allow-env",
+    "--allow-net=127.0.0.1",
+    labScript,
+    "echo",
+    ...args,
+  ]);
 
 Deno.test("cli: echo runs a short load and exits 0", async () => {
   const { code, stdout } = await echoCommand([

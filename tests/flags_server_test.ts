@@ -8,32 +8,13 @@ import { type RequestEvent, startFlagsServer } from "../flags_server.ts";
 import { catalogCodes } from "../labs/flags_catalog.ts";
 import { type Chaos, fateOf, presets } from "../labs/flags_chaos.ts";
 import { top20 } from "../labs/flags_codes.ts";
+import { ChildOutput, denoCommand, runDeno } from "./harness.ts";
 
 const serverScript = fileURLToPath(new URL("../flags_server.ts", import.meta.url));
 const packageRoot = new URL(".", import.meta.resolve("flag-icons/country.json"));
 const flagFolder = fileURLToPath(new URL("flags/4x3/", packageRoot));
 
 const denoConfig = fileURLToPath(new URL("../deno.json", import.meta.url));
-
-/** Read a child's output until `text` has appeared; throws if it ends first. */
-async function readUntil(
-  lines: ReadableStreamDefaultReader<string>,
-  seen: { text: string },
-  text: string,
-): Promise<void> {
-  while (!seen.text.includes(text)) {
-    const { value, done } = await lines.read();
-    if (done) throw new Error(`the output ended before '${text}':\n${seen.text}`);
-    seen.text += value;
-  }
-}
-
-/** Read a child's output to its end. */
-async function readToEnd(lines: ReadableStreamDefaultReader<string>, seen: { text: string }) {
-  for (let read = await lines.read(); !read.done; read = await lines.read()) {
-    seen.text += read.value;
-  }
-}
 
 function chaos(changes: Partial<Chaos>): Chaos {
   return { ...presets.LOCAL, ...changes };
@@ -169,23 +150,13 @@ const outsideTheLayout = [
 Deno.test("server: paths outside the layout are 404s that read nothing outside the flag folder", async () => {
   // A process that may read the package's flag folder and nothing else: any
   // other file-system access would fail loudly (a 500 and a line on stderr).
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      `--allow-read=${flagFolder}`,
-      "--allow-net=127.0.0.1",
-      serverScript,
-      "--port",
-      "0",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const seen = { text: "" };
-  await readUntil(lines, seen, "Ctrl-C");
-  const port = Number(/127\.0\.0\.1:(\d+)/.exec(seen.text)![1]);
+  const child = denoCommand(
+    ["run", `--allow-read=${flagFolder}`, "--allow-net=127.0.0.1", serverScript, "--port", "0"],
+    { env: { NO_COLOR: "1" } },
+  ).spawn();
+  const stdout = new ChildOutput(child.stdout);
+  await stdout.readUntil("Ctrl-C");
+  const port = Number(/127\.0\.0\.1:(\d+)/.exec(stdout.text)![1]);
   const statuses = [];
   for (const target of outsideTheLayout) {
     statuses.push(`${await rawStatus(port, target)} ${target}`);
@@ -198,7 +169,7 @@ Deno.test("server: paths outside the layout are 404s that read nothing outside t
   );
   equal(await rawStatus(port, "/flags/br/br.svg"), 200, "the server is still well");
   child.kill("SIGINT");
-  await readToEnd(lines, seen);
+  await stdout.readToEnd();
   equal((await child.status).code, 130);
   equal(new TextDecoder().decode(await new Response(child.stderr).bytes()), "");
 });
@@ -282,31 +253,25 @@ Deno.test("server: a client leaving mid-delay prints nothing, in a process of it
     // Deno 2.9 prints a one-time notice when a handler reads request.signal
     // unless its new semantics are opted into; deno.json should carry
     // "unstable": ["no-legacy-abort"], and until it does this test asks for it.
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        `--config=${denoConfig}`,
-        "--allow-read",
-        "--allow-net=127.0.0.1",
-        "--unstable-no-legacy-abort",
-        script,
-      ],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-    const seen = { text: "" };
-    await readUntil(lines, seen, "/flags\n");
-    const url = seen.text.trim();
+    const child = denoCommand([
+      "run",
+      `--config=${denoConfig}`,
+      "--allow-read",
+      "--allow-net=127.0.0.1",
+      "--unstable-no-legacy-abort",
+      script,
+    ], { stdin: "piped" }).spawn();
+    const stdout = new ChildOutput(child.stdout);
+    await stdout.readUntil("/flags\n");
+    const url = stdout.text.trim();
     const client = new AbortController();
     const response = fetch(`${url}/br/br.svg`, { signal: client.signal }).catch(() => "aborted");
-    await readUntil(lines, seen, "received\n");
+    await stdout.readUntil("received\n");
     client.abort();
     equal(await response, "aborted");
-    await readUntil(lines, seen, "left\n");
+    await stdout.readUntil("left\n");
     await child.stdin.close();
-    await readToEnd(lines, seen);
+    await stdout.readToEnd();
     equal((await child.status).code, 0);
     equal(new TextDecoder().decode(await new Response(child.stderr).bytes()), "");
   } finally {
@@ -314,20 +279,8 @@ Deno.test("server: a client leaving mid-delay prints nothing, in a process of it
   }
 });
 
-async function serverCommand(args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-env", "--allow-net=127.0.0.1", serverScript, ...args],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
+const serverCommand = (args: string[]) =>
+  runDeno(["run", "--allow-read", "--allow-env", "--allow-net=127.0.0.1", serverScript, ...args]);
 
 const badOptions: [string[], RegExp][] = [
   [["--jitter", "5"], /unknown option --jitter; allowed: --port, --preset, .*--seed/],
@@ -370,30 +323,19 @@ Deno.test("server cli: --help prints the usage and exits 0", async () => {
 });
 
 Deno.test("server cli: Ctrl-C stops it gracefully, exit 130", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-env",
-      "--allow-net=127.0.0.1",
-      serverScript,
-      "--port",
-      "0",
-    ],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const seen = { text: "" };
-  await readUntil(lines, seen, "Ctrl-C");
+  const child = denoCommand(
+    ["run", "--allow-read", "--allow-env", "--allow-net=127.0.0.1", serverScript, "--port", "0"],
+    { env: { NO_COLOR: "1" } },
+  ).spawn();
+  const stdout = new ChildOutput(child.stdout);
+  await stdout.readUntil("Ctrl-C");
   match(
-    seen.text,
+    stdout.text,
     /^Serving 249 flags at http:\/\/127\.0\.0\.1:\d+\/flags\/ \(LOCAL: no delay, no errors\)/,
   );
   child.kill("SIGINT");
-  await readToEnd(lines, seen);
+  await stdout.readToEnd();
   equal((await child.status).code, 130);
-  match(seen.text, /Stopped\.\n$/);
+  match(stdout.text, /Stopped\.\n$/);
   equal(new TextDecoder().decode(await new Response(child.stderr).bytes()), "");
 });

@@ -13,6 +13,7 @@ import { flagsMain, parseFlagsOptions } from "../labs/flags.ts";
 import { UsageError } from "../labs/lab.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import type { Runtime } from "../runtimes/types.ts";
+import { ChildOutput, denoCommand, outputOf } from "./harness.ts";
 
 const labScript = fileURLToPath(new URL("../tools/lab.ts", import.meta.url));
 const packageRoot = new URL(".", import.meta.resolve("flag-icons/country.json"));
@@ -386,37 +387,26 @@ for (const runtime of Object.values(runtimes)) {
 const quietServe = "--unstable-no-legacy-abort";
 
 function labCommand(args: string[], dest: string) {
-  return new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      quietServe,
-      "--allow-read",
-      "--allow-env",
-      "--allow-net=127.0.0.1",
-      `--allow-write=${dest}`,
-      labScript,
-      "flags",
-      "--dest",
-      dest,
-      ...args,
-    ],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  });
+  return denoCommand([
+    "run",
+    quietServe,
+    "--allow-read",
+    "--allow-env",
+    "--allow-net=127.0.0.1",
+    `--allow-write=${dest}`,
+    labScript,
+    "flags",
+    "--dest",
+    dest,
+    ...args,
+  ], { env: { NO_COLOR: "1" } });
 }
 
 async function labOutput(args: string[]) {
   const dest = await Deno.makeTempDir({ prefix: "flags_cli_" });
   try {
-    const output = await labCommand(args, dest).output();
-    const decoder = new TextDecoder();
-    return {
-      code: output.code,
-      stdout: decoder.decode(output.stdout),
-      stderr: decoder.decode(output.stderr),
-      files: [...Deno.readDirSync(dest)].map((entry) => entry.name).sort(),
-    };
+    const output = await outputOf(labCommand(args, dest));
+    return { ...output, files: [...Deno.readDirSync(dest)].map((entry) => entry.name).sort() };
   } finally {
     await Deno.remove(dest, { recursive: true });
   }
@@ -489,15 +479,10 @@ for (const runtime of Object.values(runtimes)) {
         ],
         dest,
       ).spawn();
-      const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-      let seen = "";
-      while (!seen.includes("TR OK\n")) {
-        const { value, done } = await lines.read();
-        if (done) throw new Error(`the lab ended before TR arrived:\n${seen}`);
-        seen += value;
-      }
+      const stdout = new ChildOutput(child.stdout);
+      await stdout.readUntil("TR OK\n");
       child.kill("SIGINT");
-      for (let read = await lines.read(); !read.done; read = await lines.read()) seen += read.value;
+      const seen = await stdout.readToEnd();
       equal((await child.status).code, 130);
       equal(new TextDecoder().decode(await new Response(child.stderr).bytes()), "");
       deepEqual(summary(seen.trimEnd().split("\n")), [

@@ -1,7 +1,8 @@
 /**
  * Test helpers: run an operation on a fresh virtual clock and keep a
  * transcript of what happened, stamped with virtual time, so that a test
- * asserts the whole story in one `deepEqual`.
+ * asserts the whole story in one `deepEqual`; and run a Deno script as a
+ * user meets it, in a subprocess, reading its decoded output.
  *
  * @module
  */
@@ -100,4 +101,82 @@ export async function onVirtualClock<T>(
     if (!settled && !clock.idle(true)) break;
   }
   return await result;
+}
+
+/** What a finished subprocess answered: its exit code and its output, decoded. */
+export interface Finished {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * A `deno <args>` subprocess (callers pass `run`, the permissions, the script
+ * and its arguments). Its stdout and stderr are piped unless `options` says
+ * otherwise; `options.env` is passed as it is, so callers that want plain
+ * text say `env: { NO_COLOR: "1" }` (or use {@link runDeno}).
+ */
+export function denoCommand(
+  args: string[],
+  options: Omit<Deno.CommandOptions, "args"> = {},
+): Deno.Command {
+  return new Deno.Command(Deno.execPath(), { stdout: "piped", stderr: "piped", ...options, args });
+}
+
+/** Run `command` to its end and answer its exit code and its output, decoded. */
+export async function outputOf(command: Deno.Command): Promise<Finished> {
+  const output = await command.output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/**
+ * Run `deno <args>` to its end with `NO_COLOR=1` and `env` added to this
+ * process's environment; answer its exit code and its output, decoded.
+ */
+export function runDeno(args: string[], env: Record<string, string> = {}): Promise<Finished> {
+  return outputOf(denoCommand(args, { env: { NO_COLOR: "1", ...env } }));
+}
+
+/**
+ * A child's output stream, decoded, with all the text read from it so far in
+ * `text`: read until some text appears (say, before sending SIGINT), then
+ * read the rest.
+ */
+export class ChildOutput {
+  /** All the text read so far. */
+  text = "";
+  #reader: ReadableStreamDefaultReader<string>;
+
+  constructor(stream: ReadableStream<Uint8Array<ArrayBuffer>>) {
+    this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  }
+
+  /**
+   * Read until the text read so far includes `expected` (a string) or
+   * matches it (a RegExp); answer that text. Throws if the stream ends first.
+   */
+  async readUntil(expected: string | RegExp): Promise<string> {
+    const seen = typeof expected === "string"
+      ? () => this.text.includes(expected)
+      : () => this.text.search(expected) >= 0;
+    while (!seen()) {
+      const { value, done } = await this.#reader.read();
+      if (done) throw new Error(`the output ended before ${String(expected)}:\n${this.text}`);
+      this.text += value;
+    }
+    return this.text;
+  }
+
+  /** Read to the end of the stream; answer all the text read. */
+  async readToEnd(): Promise<string> {
+    for (let read = await this.#reader.read(); !read.done; read = await this.#reader.read()) {
+      this.text += read.value;
+    }
+    return this.text;
+  }
 }

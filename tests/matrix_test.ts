@@ -14,6 +14,7 @@ import {
   writeMatrix,
 } from "../tools/matrix.ts";
 import { probes } from "../tools/matrix_probes.ts";
+import { runDeno } from "./harness.ts";
 
 const matrixScript = fileURLToPath(new URL("../tools/matrix.ts", import.meta.url));
 
@@ -114,14 +115,15 @@ Deno.test("matrix: --write replaces only what lies between the markers", async (
 });
 
 Deno.test("matrix: an unknown option is a usage error, exit 2", async () => {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-env", matrixScript, "--rewrite"],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  equal(output.code, 2);
-  const [first, blank, usage] = new TextDecoder().decode(output.stderr).split("\n");
+  const { code, stderr } = await runDeno([
+    "run",
+    "--allow-read",
+    "--allow-env",
+    matrixScript,
+    "--rewrite",
+  ]);
+  equal(code, 2);
+  const [first, blank, usage] = stderr.split("\n");
   equal(first, "error: unknown option --rewrite; allowed: --write, --check or --help");
   equal(blank, "");
   match(usage, /^Usage: deno task matrix/);

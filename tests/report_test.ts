@@ -20,6 +20,7 @@ import {
   virtualLabs,
   writeSite,
 } from "../tools/report.ts";
+import { ChildOutput, denoCommand, runDeno } from "./harness.ts";
 
 const reportScript = fileURLToPath(new URL("../tools/report.ts", import.meta.url));
 
@@ -204,20 +205,8 @@ Deno.test("report writing: a new folder, a previous report replaced whole, a for
   }
 });
 
-async function report(args: string[]) {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-env", "--allow-write", reportScript, ...args],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
+const report = (args: string[]) =>
+  runDeno(["run", "--allow-read", "--allow-env", "--allow-write", reportScript, ...args]);
 
 Deno.test("report command: usage errors name the problem and the allowed values, exit 2", async () => {
   const cases: [string[], RegExp][] = [
@@ -276,25 +265,14 @@ Deno.test("report command: Ctrl-C stops it, exit 130, the previous report kept w
     await Deno.mkdir(out);
     await Deno.writeTextFile(join(out, siteMarker), "");
     await Deno.writeTextFile(join(out, "index.html"), "previous");
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-read", "--allow-env", "--allow-write", reportScript, "--out", out],
-      env: { NO_COLOR: "1" },
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-    let seen = "";
-    while (!seen.includes("running countdown under every runtime")) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value;
-    }
+    const child = denoCommand(
+      ["run", "--allow-read", "--allow-env", "--allow-write", reportScript, "--out", out],
+      { env: { NO_COLOR: "1" }, stdout: "null" },
+    ).spawn();
+    const stderr = new ChildOutput(child.stderr);
+    await stderr.readUntil("running countdown under every runtime");
     child.kill("SIGINT");
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value;
-    }
+    const seen = await stderr.readToEnd();
     equal((await child.status).code, 130);
     match(seen, /interrupted: the report was not written/);
     equal(await Deno.readTextFile(join(out, "index.html")), "previous");

@@ -13,6 +13,7 @@ import { napEveryNumbers } from "../labs/spinner_slow.ts";
 import { realClock, virtualClock } from "../runtimes/clock.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import type { Clock, Runtime } from "../runtimes/types.ts";
+import { ChildOutput, denoCommand, outputOf } from "./harness.ts";
 
 const { native, nursery, generator } = runtimes;
 
@@ -318,24 +319,11 @@ function countingWorkers() {
 
 const labScript = fileURLToPath(new URL("../tools/lab.ts", import.meta.url));
 
-function labCommand(args: string[]): Deno.Command {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-env", labScript, "spinner", ...args],
+const labCommand = (args: string[]) =>
+  denoCommand(["run", "--allow-read", "--allow-env", labScript, "spinner", ...args], {
     env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
   });
-}
-
-async function lab(args: string[]) {
-  const output = await labCommand(args).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
+const lab = (args: string[]) => outputOf(labCommand(args));
 
 const forgetStatus = { native: 0, nursery: 1, generator: 0 };
 
@@ -398,21 +386,12 @@ Deno.test("cli: spinner --help documents the options and the exit status of ever
 for (const runtime of ["native", "nursery", "generator"]) {
   Deno.test(`cli: Ctrl-C while the spinner spins under ${runtime} shows the cursor again, exit 130`, async () => {
     const child = labCommand(["--runtime", runtime, "--display", "animated"]).spawn();
-    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const stdout = new ChildOutput(child.stdout);
     // Interrupt once a frame has been drawn after the spinner object's line
     // (under native the first frame comes before it).
-    let seen = "";
-    while (!/spinner object[^]*thinking!/.test(seen)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value;
-    }
+    await stdout.readUntil(/spinner object[^]*thinking!/);
     child.kill("SIGINT");
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value;
-    }
+    const seen = await stdout.readToEnd();
     const status = await child.status;
     await child.stderr.cancel();
     equal(status.code, 130);

@@ -381,7 +381,7 @@ function renderIndex(data: ReportData): string {
 ${timelineDefs()}
 <section id="timelines" aria-labelledby="timelines-heading">
 <h2 id="timelines-heading">Timelines</h2>
-<p>One row per task, named, on the lab's clock; the runtimes of a scene share one time scale, so what differs stands out. Hover or focus an element for its details; each timeline also has its tasks as a table.</p>
+<p>One row per task, named, on the lab's clock; the runtimes of a scene share one time scale, so what differs stands out. Hover over a bar or a marker for its details; each timeline also has its tasks as a table, for the keyboard and for screen readers.</p>
 ${legend()}
 <nav aria-label="Scenes"><ul class="toc">${sceneLinks}</ul></nav>
 ${data.sceneRuns.map(renderScene).join("\n")}
