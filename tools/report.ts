@@ -446,10 +446,8 @@ export class OutputRefused extends Error {
 
 async function isEmptyOrReport(folder: string): Promise<boolean> {
   try {
-    for await (const entry of Deno.readDir(folder)) {
-      if (entry.name === siteMarker) return true;
-      return (await exists(join(folder, siteMarker)));
-    }
+    if (await exists(join(folder, siteMarker))) return true;
+    for await (const _entry of Deno.readDir(folder)) return false;
     return true;
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return true;
