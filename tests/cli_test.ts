@@ -42,6 +42,11 @@ const usageCases: [string, string[], RegExp][] = [
   ],
   ["an unknown option", ["countdown", "--fast"], /unknown option --fast; allowed: .*--blocking/],
   ["a missing value", ["countdown", "--runtime"], /--runtime needs a value: one of /],
+  [
+    "a value that starts with a dash, not after '='",
+    ["chess", "--master", "-1"],
+    /^error: --master needs a value; one that starts with a dash goes after '=': --master=-1$/,
+  ],
   ["an unknown lab", ["tetris"], /unknown lab 'tetris'; allowed: countdown/],
   ["a stray argument", ["countdown", "now"], /unexpected argument 'now'/],
   ["no lab at all", [], /name a lab to run/],

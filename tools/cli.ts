@@ -50,6 +50,12 @@ export function describeParseError(
   if (unknown) return `unknown option ${unknown[1]}; allowed: ${listOf(allowed)}`;
   const positional = /Unexpected argument '([^']+)'/.exec(message);
   if (positional) return `unexpected argument '${positional[1]}'; allowed: ${listOf(allowed)}`;
+  const dashed = /Option '(?:-\w, )?(--[\w-]+)' argument is ambiguous/.exec(message);
+  if (dashed) {
+    return `${dashed[1]} needs a value; one that starts with a dash goes after '=': ${
+      dashed[1]
+    }=-1`;
+  }
   const missing = /Option '(?:-\w, )?(--[\w-]+)/.exec(message);
   if (missing) {
     const choices = choicesOf(missing[1].slice(2));
