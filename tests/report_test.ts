@@ -89,13 +89,22 @@ Deno.test("report timeline: spans and markers follow the trace; an unfinished ta
   });
 });
 
-Deno.test("report timeline: time ticks are 1, 2 or 5 times a power of ten; times read as the lab's clock", () => {
-  deepEqual([6000, 195_000, 1, 0, 7].map((span) => tickStep(span)), [1000, 50_000, 0.2, 1, 1]);
-  deepEqual([0, 300, 2100, 6000, 3_661_000].map(formatTime), [
+Deno.test("report timeline: time ticks are round numbers, in minutes and hours for long runs; times read as the lab's clock", () => {
+  deepEqual([6000, 195_000, 915_000, 43_200_000, 1, 0, 7].map((span) => tickStep(span)), [
+    1000,
+    30_000,
+    120_000,
+    7_200_000,
+    0.2,
+    1,
+    1,
+  ]);
+  deepEqual([0, 300, 2100, 59_999, 200_000, 3_661_000].map(formatTime), [
     "0 s",
     "300 ms",
     "2.1 s",
-    "6 s",
+    "59.999 s",
+    "3:20",
     "1:01:01",
   ]);
 });

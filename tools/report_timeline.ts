@@ -154,25 +154,33 @@ export function escapeHtml(text: string): string {
     .replaceAll('"', "&quot;");
 }
 
-/** A time on the lab's clock, readably: `300 ms`, `2.1 s`, `1:05:00`. */
+/** A time on the lab's clock, readably: `300 ms`, `2.1 s`, `3:20` (minutes), `1:05:00`. */
 export function formatTime(ms: number): string {
-  if (ms >= 3_600_000) {
-    const seconds = Math.round(ms / 1000);
-    const h = Math.floor(seconds / 3600);
-    const m = Math.floor(seconds / 60) % 60;
-    return `${h}:${String(m).padStart(2, "0")}:${String(seconds % 60).padStart(2, "0")}`;
-  }
   if (ms > 0 && ms < 1000) return `${Number(ms.toFixed(3))} ms`;
-  return `${Number((ms / 1000).toFixed(3))} s`;
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(3))} s`;
+  const seconds = Math.round(ms / 1000);
+  const ss = String(seconds % 60).padStart(2, "0");
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes}:${ss}`;
+  return `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, "0")}:${ss}`;
 }
 
-/** Round tick spacing (1, 2 or 5 times a power of ten) for about `count` ticks over `span`. */
+/** Tick spacings for spans of minutes or more: as a clock is read. */
+const clockSteps = [0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440].map((minutes) =>
+  minutes * 60_000
+);
+
+/**
+ * Tick spacing for about `count` ticks over `span` ms: 1, 2 or 5 times a
+ * power of ten for spans under two minutes; quarter minutes, minutes or
+ * hours for longer ones.
+ */
 export function tickStep(span: number, count = 8): number {
   if (span <= 0) return 1;
   const rough = span / count;
+  if (span >= 120_000) return clockSteps.find((step) => step >= rough) ?? clockSteps.at(-1)!;
   const power = 10 ** Math.floor(Math.log10(rough));
-  const step = [1, 2, 5, 10].map((m) => m * power).find((candidate) => candidate >= rough)!;
-  return step;
+  return [1, 2, 5, 10].map((m) => m * power).find((candidate) => candidate >= rough)!;
 }
 
 /** The geometry of a drawing, in SVG user units. */
