@@ -72,7 +72,7 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
       return enterNested(frame, SCOPE, () => deadlineOf(ms, operation, fail), false);
     }
     case "ensure":
-      (frame.cleanups ??= []).push(instruction.fn);
+      (extrasOf(frame).cleanups ??= []).push(instruction.fn);
       return run.answer(NEXT, undefined);
     case "call":
       return callFrom(frame, instruction.fn);
@@ -111,7 +111,7 @@ function join(frame: Frame, target: Frame, forHalt: boolean): boolean {
     return run.answer(outcomeMode(target), outcomeValue(target));
   }
   const waiter = new JoinWaiter(frame, frame.epoch, target, forHalt);
-  (target.joiners ??= []).push(waiter);
+  (extrasOf(target).joiners ??= []).push(waiter);
   frame.waiting = waiter;
   return false;
 }
@@ -140,16 +140,31 @@ const CLEANUP = 2;
 
 type Outcome = "completed" | "failed" | "halted";
 
-// A frame's booleans and outcome, packed into one small integer: a field
-// each would cost 8 bytes per task, and tasks are many.
-const HALTING = 1; // a halt was requested
-const RETURNING = 2; // `iterator.return()` was called: its `finally` blocks run
-const ENDING = 4; // the body finished: children, then cleanups, then settle
-const SETTLED = 8;
-const STARTED = 16;
-const SHIELD = 32;
-const OUTCOME_SHIFT = 6; // two bits: 0 none, then the index in `outcomes`
+// A frame's kind, booleans and outcome, packed into one small integer: a
+// field each would cost 8 bytes per task, and tasks are many.
+const KIND_MASK = 3; // the low two bits: TASK, SCOPE or CLEANUP
+const HALTING = 4; // a halt was requested
+const RETURNING = 8; // `iterator.return()` was called: its `finally` blocks run
+const ENDING = 16; // the body finished: children, then cleanups, then settle
+const SETTLED = 32;
+const STARTED = 64;
+const SHIELD = 128;
+const OUTCOME_SHIFT = 8; // two bits: 0 none, then the index in `outcomes`
 const outcomes = [undefined, "completed", "failed", "halted"] as const;
+
+/**
+ * What only some frames need, made on first use (`extrasOf`): a frame that
+ * spawns no child, registers no cleanup and is never waited for pays one
+ * field for all of it.
+ */
+class FrameExtras {
+  children: Frame[] | undefined = undefined;
+  settledChildren = 0;
+  cleanups: (() => Operation<void> | void)[] | undefined = undefined;
+  joiners: JoinWaiter<Frame>[] | undefined = undefined;
+  /** An error its nested scope failed with, queued for it but not yet thrown into it. */
+  undelivered: { error: unknown } | undefined = undefined;
+}
 
 class Frame extends TaskBase<unknown> {
   flags: number;
@@ -160,18 +175,11 @@ class Frame extends TaskBase<unknown> {
   /** Until the frame starts, what starts it; then its generator. */
   body: ((frame: Frame) => Operation<unknown>) | Iterator<unknown, unknown, unknown> | undefined;
   waiting: unknown = undefined;
-  children: Frame[] | undefined = undefined;
-  settledChildren = 0;
-  cleanups: (() => Operation<void> | void)[] | undefined = undefined;
-  joiners: JoinWaiter<Frame>[] | undefined = undefined;
-  /** An error its nested scope failed with, queued for it but not yet thrown into it. */
-  undelivered: { error: unknown } | undefined = undefined;
+  extras: FrameExtras | undefined = undefined;
 
   constructor(
     readonly run: Run,
-    readonly kind: number,
-    /** The task this frame belongs to (itself for a task). */
-    readonly task: Frame,
+    kind: number,
     /** Where it lives: the frame it was spawned into, or entered from. */
     readonly parent: Frame | undefined,
     start: (frame: Frame) => Operation<unknown>,
@@ -181,10 +189,20 @@ class Frame extends TaskBase<unknown> {
   ) {
     super();
     this.body = start;
-    this.flags = shield ? SHIELD : 0;
-    if (kind === TASK) this.task = this;
+    this.flags = shield ? kind | SHIELD : kind;
   }
 
+  /** The task this frame belongs to: itself, for a task. */
+  get task(): Frame {
+    return this;
+  }
+  get kind(): number {
+    return this.flags & KIND_MASK;
+  }
+  /** Whoever waits for this frame to settle (for `JoinWaiter`). */
+  get joiners(): JoinWaiter<Frame>[] | undefined {
+    return this.extras?.joiners;
+  }
   get halting(): boolean {
     return (this.flags & HALTING) !== 0;
   }
@@ -228,10 +246,35 @@ class Frame extends TaskBase<unknown> {
   }
 }
 
+/** A scope, a combinator or an `ensure` cleanup: a frame inside a task. */
+class NestedFrame extends Frame {
+  /** Kept, not looked up through the owners: scopes may nest thousands deep. */
+  readonly #task: Frame;
+
+  constructor(
+    owner: Frame,
+    kind: typeof SCOPE | typeof CLEANUP,
+    start: (frame: Frame) => Operation<unknown>,
+    shield: boolean,
+  ) {
+    const task = owner.task;
+    super(owner.run, kind, owner, start, task.id, task.name, shield);
+    this.#task = task;
+  }
+
+  override get task(): Frame {
+    return this.#task;
+  }
+}
+
+function extrasOf(frame: Frame): FrameExtras {
+  return frame.extras ??= new FrameExtras();
+}
+
 function spawnTask(parent: Frame, fn: OperationFn<unknown>, name: string): Frame {
   const run = parent.run;
-  const child = new Frame(run, TASK, undefined!, parent, fn, run.nextId++, name, false);
-  (parent.children ??= []).push(child);
+  const child = new Frame(run, TASK, parent, fn, run.nextId++, name, false);
+  (extrasOf(parent).children ??= []).push(child);
   if (run.tracer) run.trace(child, "spawn");
   run.enqueue(child, 0, START, undefined);
   return child;
@@ -346,13 +389,12 @@ class GeneratorScopeHandle implements ScopeHandle {
 
 function enterNested(
   owner: Frame,
-  kind: number,
+  kind: typeof SCOPE | typeof CLEANUP,
   start: (frame: Frame) => Operation<unknown>,
   shield: boolean,
 ): boolean {
   const run = owner.run;
-  const task = owner.task;
-  const nested = new Frame(run, kind, task, owner, start, task.id, task.name, shield);
+  const nested = new NestedFrame(owner, kind, start, shield);
   owner.waiting = nested;
   run.enqueue(nested, 0, START, undefined);
   return false;
@@ -372,10 +414,11 @@ function haltFrame(frame: Frame): void {
     return;
   }
   if (frame.ending || run.current === frame) return;
-  if (frame.undelivered) {
+  const undelivered = frame.extras?.undelivered;
+  if (undelivered) {
     // Halted before it could receive its nested scope's error: not lost, failed.
-    recordFailure(frame, frame.undelivered.error);
-    frame.undelivered = undefined;
+    recordFailure(frame, undelivered.error);
+    frame.extras!.undelivered = undefined;
   }
   const waiting = frame.waiting;
   if (waiting instanceof Frame) {
@@ -400,7 +443,7 @@ function endBody(frame: Frame, how: number, value: unknown): void {
 }
 
 function continueEnding(frame: Frame): void {
-  const children = frame.children;
+  const children = frame.extras?.children;
   if (children) {
     while (children.length > 0) {
       const child = children[children.length - 1];
@@ -415,7 +458,7 @@ function continueEnding(frame: Frame): void {
       }
     }
   }
-  const cleanups = frame.cleanups;
+  const cleanups = frame.extras?.cleanups;
   while (cleanups && cleanups.length > 0) {
     const cleanup = cleanups.pop()!;
     let operation: Operation<void> | void;
@@ -426,16 +469,7 @@ function continueEnding(frame: Frame): void {
       continue;
     }
     if (operation) {
-      const nested = new Frame(
-        frame.run,
-        CLEANUP,
-        frame.task,
-        frame,
-        () => operation,
-        frame.task.id,
-        frame.task.name,
-        true,
-      );
+      const nested = new NestedFrame(frame, CLEANUP, () => operation, true);
       frame.waiting = nested; // goes on when the cleanup settles
       frame.run.enqueue(nested, 0, START, undefined);
       return;
@@ -464,7 +498,7 @@ function settle(frame: Frame): void {
   }
   const joiners = frame.joiners;
   if (joiners) {
-    frame.joiners = undefined;
+    frame.extras!.joiners = undefined;
     const mode = outcomeMode(frame);
     const value = outcomeValue(frame);
     for (const waiter of joiners) {
@@ -496,16 +530,16 @@ function nestedSettled(owner: Frame, nested: Frame): void {
   } else if (nested.outcome === "halted") {
     run.enqueue(owner, owner.epoch, NEXT, undefined);
   } else {
-    if (nested.outcome === "failed") owner.undelivered = { error: nested.result };
+    if (nested.outcome === "failed") extrasOf(owner).undelivered = { error: nested.result };
     run.enqueue(owner, owner.epoch, outcomeMode(nested), nested.result);
   }
 }
 
 function childSettled(parent: Frame, child: Frame): void {
-  const children = parent.children!;
-  if (++parent.settledChildren > 32 && parent.settledChildren * 2 > children.length) {
-    parent.children = children.filter((each) => !each.settled);
-    parent.settledChildren = 0;
+  const extras = parent.extras!;
+  if (++extras.settledChildren > 32 && extras.settledChildren * 2 > extras.children!.length) {
+    extras.children = extras.children!.filter((each) => !each.settled);
+    extras.settledChildren = 0;
   }
   if (child.outcome === "failed") childFailed(parent, child.result);
   goOnEnding(parent, child);
@@ -609,7 +643,7 @@ function childFailed(parent: Frame, error: unknown): void {
 }
 
 // ---------------------------------------------------------------------------
-// Run: the run queue (parallel arrays, no object per entry), the drain loop,
+// Run: the run queue (fixed-size chunks, no object per entry), the drain loop,
 // and the runtime object.
 // ---------------------------------------------------------------------------
 
@@ -618,7 +652,7 @@ class Run extends SchedulerRun<Frame> {
 
   start(fn: OperationFn<unknown>): void {
     const name = taskName(fn, fn.name || "main");
-    const root = new Frame(this, TASK, undefined!, undefined, fn, this.nextId++, name, false);
+    const root = new Frame(this, TASK, undefined, fn, this.nextId++, name, false);
     this.begin(root, START, haltFrame);
   }
 
@@ -637,7 +671,7 @@ class Run extends SchedulerRun<Frame> {
     frame.epoch++;
     if (mode === START) return startFrame(frame);
     frame.waiting = undefined;
-    frame.undelivered = undefined;
+    if (frame.extras) frame.extras.undelivered = undefined;
     if (this.tracer && mode !== RETURN) this.trace(frame, "wake");
     step(frame, mode, value);
   }

@@ -70,7 +70,7 @@ function dispatch(frame: Frame, instruction: AnyInstruction): Promise<void> | un
       return enterNested(frame, SCOPE, () => deadlineOf(ms, operation, fail), false);
     }
     case "ensure":
-      (frame.cleanups ??= []).push(instruction.fn);
+      (extrasOf(frame).cleanups ??= []).push(instruction.fn);
       return run.answer(NEXT, undefined);
     case "call":
       return startCall(frame, instruction.fn);
@@ -257,6 +257,20 @@ const CLEANUP = 2;
 
 type Outcome = "completed" | "failed" | "halted";
 
+/**
+ * What only some frames need, made on first use: a frame that is never
+ * cancelled, makes no call, registers no cleanup and is never waited for
+ * pays one field for all of it.
+ */
+class FrameExtras {
+  /** A cancellation not yet thrown into the generator. */
+  cancelPending: DOMException | undefined = undefined;
+  /** Made on the first `call`; aborted and dropped by a cancellation. */
+  controller: AbortController | undefined = undefined;
+  cleanups: (() => Operation<void> | void)[] | undefined = undefined;
+  joiners: JoinWaiter[] | undefined = undefined;
+}
+
 class Frame extends TaskBase<unknown> {
   state: TaskState = "pending";
   /** Set when the body ends; the frame has settled once its state is its outcome. */
@@ -269,12 +283,7 @@ class Frame extends TaskBase<unknown> {
   resume: (() => void) | undefined = undefined;
   /** What the frame was woken with: the answer, or a `Thrown` error. */
   woken: unknown = undefined;
-  /** A cancellation not yet thrown into the generator. */
-  cancelPending: DOMException | undefined = undefined;
-  /** Made on the first `call`; aborted and dropped by a cancellation. */
-  controller: AbortController | undefined = undefined;
-  cleanups: (() => Operation<void> | void)[] | undefined = undefined;
-  joiners: JoinWaiter[] | undefined = undefined;
+  extras: FrameExtras | undefined = undefined;
 
   constructor(
     readonly run: Run,
@@ -291,6 +300,33 @@ class Frame extends TaskBase<unknown> {
     return this;
   }
 
+  /** A cancellation not yet thrown into the generator. */
+  get cancelPending(): DOMException | undefined {
+    return this.extras?.cancelPending;
+  }
+  set cancelPending(error: DOMException | undefined) {
+    if (error !== undefined || this.extras) extrasOf(this).cancelPending = error;
+  }
+
+  /** Made on the first `call`; aborted and dropped by a cancellation. */
+  get controller(): AbortController | undefined {
+    return this.extras?.controller;
+  }
+  set controller(controller: AbortController | undefined) {
+    if (controller !== undefined || this.extras) extrasOf(this).controller = controller;
+  }
+
+  get joiners(): JoinWaiter[] | undefined {
+    return this.extras?.joiners;
+  }
+  set joiners(joiners: JoinWaiter[] | undefined) {
+    if (joiners !== undefined || this.extras) extrasOf(this).joiners = joiners;
+  }
+
+  get cleanups(): (() => Operation<void> | void)[] | undefined {
+    return this.extras?.cleanups;
+  }
+
   get settled(): boolean {
     return this.state === this.outcome;
   }
@@ -299,6 +335,10 @@ class Frame extends TaskBase<unknown> {
   get ending(): boolean {
     return this.outcome !== undefined && this.state !== this.outcome;
   }
+}
+
+function extrasOf(frame: Frame): FrameExtras {
+  return frame.extras ??= new FrameExtras();
 }
 
 /** A scope, a combinator or an `ensure` cleanup: a frame inside a task, awaited by its owner. */

@@ -72,11 +72,11 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
       return enterNested(frame, SCOPE, () => raceOf(instruction.operations), false);
     case "deadline": {
       const nested = enterNested(frame, DEADLINE, () => instruction.operation, false);
-      (frame.waiting as Frame).deadline = instruction;
+      extrasOf(frame.waiting as Frame).deadline = instruction;
       return nested;
     }
     case "ensure":
-      (frame.cleanups ??= []).push(instruction.fn);
+      (extrasOf(frame).cleanups ??= []).push(instruction.fn);
       return run.answer(NEXT, undefined);
     case "call":
       if (checkpoint(frame)) return true;
@@ -127,7 +127,7 @@ function join(frame: Frame, target: Frame, forHalt: boolean): boolean {
     return run.answer(outcomeMode(target), outcomeValue(target));
   }
   const waiter = new JoinWaiter(frame, frame.epoch, target, forHalt);
-  (target.joiners ??= []).push(waiter);
+  (extrasOf(target).joiners ??= []).push(waiter);
   frame.waiting = waiter;
   return false;
 }
@@ -156,55 +156,170 @@ const DEADLINE = 3;
 
 type Outcome = "completed" | "failed" | "halted";
 
-class Frame extends TaskBase<unknown> {
-  state: TaskState = "pending";
-  /** Bumped whenever the frame leaves a wait: older wake-ups are stale. */
-  epoch = 0;
-  /** This frame's own cancel scope has been cancelled. */
-  cancelled = false;
-  /** The body has finished: wait for children, run cleanups, settle. */
-  ending = false;
-  settled = false;
-  /** The body ended by letting a `Cancelled` out. */
-  endedCancelled = false;
-  outcome: Outcome | undefined = undefined;
-  result: unknown = undefined;
-  iterator: Iterator<unknown, unknown, unknown> | undefined = undefined;
-  waiting: unknown = undefined;
+// A frame's kind, booleans and outcome, packed into one small integer: a
+// field each would cost 8 bytes per task, and tasks are many.
+const KIND_MASK = 3; // the low two bits: TASK, SCOPE, CLEANUP or DEADLINE
+const CANCELLED = 4; // this frame's own cancel scope has been cancelled
+const ENDING = 8; // the body has finished: wait for children, run cleanups, settle
+const SETTLED = 16;
+const ENDED_CANCELLED = 32; // the body ended by letting a `Cancelled` out
+const CHILD_FAILED = 64;
+const EXPIRED = 128; // a DEADLINE frame whose deadline passed
+const SHIELD = 256;
+const OUTCOME_SHIFT = 9; // two bits: 0 none, then the index in `outcomes`
+const outcomes = [undefined, "completed", "failed", "halted"] as const;
+
+/**
+ * What only some frames need, made on first use (`extrasOf`): a frame that
+ * spawns no child, registers no cleanup, is never waited for and does not
+ * fail pays one field for all of it.
+ */
+class FrameExtras {
   children: Frame[] | undefined = undefined;
   liveChildren = 0;
   cleanups: (() => Operation<void> | void)[] | undefined = undefined;
   joiners: JoinWaiter<Frame>[] | undefined = undefined;
   /** The errors the frame will fail with: its body's, then its children's. */
   errors: unknown[] | undefined = undefined;
-  childFailed = false;
   /** For a DEADLINE frame: its `timeout`/`moveOnAfter`, and its armed timer. */
   deadline: { ms: number; fail: boolean } | undefined = undefined;
   deadlineTimer: ClockTimer | undefined = undefined;
-  expired = false;
+}
+
+class Frame extends TaskBase<unknown> {
+  state: TaskState = "pending";
+  flags: number;
+  /** Bumped whenever the frame leaves a wait: older wake-ups are stale. */
+  epoch = 0;
+  result: unknown = undefined;
+  /** Until the frame starts, what starts it; then its generator. */
+  body: ((frame: Frame) => Operation<unknown>) | Iterator<unknown, unknown, unknown> | undefined;
+  waiting: unknown = undefined;
+  extras: FrameExtras | undefined = undefined;
 
   constructor(
     readonly run: Run,
-    readonly kind: number,
-    /** The task this frame belongs to (itself for a task). */
-    readonly task: Frame,
+    kind: number,
     /** Where it lives: the frame it was spawned into, or entered from. */
     readonly parent: Frame | undefined,
-    readonly start: (frame: Frame) => Operation<unknown>,
+    start: (frame: Frame) => Operation<unknown>,
     readonly id: number,
     readonly name: string,
-    readonly shield: boolean,
+    shield: boolean,
   ) {
     super();
-    if (kind === TASK) this.task = this;
+    this.body = start;
+    this.flags = shield ? kind | SHIELD : kind;
   }
+
+  /** The task this frame belongs to: itself, for a task. */
+  get task(): Frame {
+    return this;
+  }
+  get kind(): number {
+    return this.flags & KIND_MASK;
+  }
+  get shield(): boolean {
+    return (this.flags & SHIELD) !== 0;
+  }
+  get cancelled(): boolean {
+    return (this.flags & CANCELLED) !== 0;
+  }
+  set cancelled(on: boolean) {
+    this.#set(CANCELLED, on);
+  }
+  get ending(): boolean {
+    return (this.flags & ENDING) !== 0;
+  }
+  set ending(on: boolean) {
+    this.#set(ENDING, on);
+  }
+  get settled(): boolean {
+    return (this.flags & SETTLED) !== 0;
+  }
+  set settled(on: boolean) {
+    this.#set(SETTLED, on);
+  }
+  get endedCancelled(): boolean {
+    return (this.flags & ENDED_CANCELLED) !== 0;
+  }
+  set endedCancelled(on: boolean) {
+    this.#set(ENDED_CANCELLED, on);
+  }
+  get childFailed(): boolean {
+    return (this.flags & CHILD_FAILED) !== 0;
+  }
+  set childFailed(on: boolean) {
+    this.#set(CHILD_FAILED, on);
+  }
+  get expired(): boolean {
+    return (this.flags & EXPIRED) !== 0;
+  }
+  set expired(on: boolean) {
+    this.#set(EXPIRED, on);
+  }
+  get outcome(): Outcome | undefined {
+    return outcomes[this.flags >> OUTCOME_SHIFT];
+  }
+  set outcome(outcome: Outcome) {
+    this.flags = (this.flags & ((1 << OUTCOME_SHIFT) - 1)) |
+      (outcomes.indexOf(outcome) << OUTCOME_SHIFT);
+  }
+  get iterator(): Iterator<unknown, unknown, unknown> {
+    return this.body as Iterator<unknown, unknown, unknown>;
+  }
+  /** Whoever waits for this frame to settle (for `JoinWaiter`). */
+  get joiners(): JoinWaiter<Frame>[] | undefined {
+    return this.extras?.joiners;
+  }
+  get errors(): unknown[] | undefined {
+    return this.extras?.errors;
+  }
+  get liveChildren(): number {
+    return this.extras?.liveChildren ?? 0;
+  }
+
+  #set(flag: number, on: boolean): void {
+    this.flags = on ? this.flags | flag : this.flags & ~flag;
+  }
+}
+
+/** A scope, a combinator, a deadline or an `ensure` cleanup: a frame inside a task. */
+class NestedFrame extends Frame {
+  /** Kept, not looked up through the owners: scopes may nest thousands deep. */
+  readonly #task: Frame;
+
+  constructor(
+    owner: Frame,
+    kind: typeof SCOPE | typeof CLEANUP | typeof DEADLINE,
+    start: (frame: Frame) => Operation<unknown>,
+    shield: boolean,
+  ) {
+    const task = owner.task;
+    super(owner.run, kind, owner, start, task.id, task.name, shield);
+    this.#task = task;
+  }
+
+  override get task(): Frame {
+    return this.#task;
+  }
+}
+
+function extrasOf(frame: Frame): FrameExtras {
+  return frame.extras ??= new FrameExtras();
+}
+
+/** Add to the errors the frame will fail with. */
+function addError(frame: Frame, error: unknown): void {
+  (extrasOf(frame).errors ??= []).push(error);
 }
 
 function spawnTask(parent: Frame, fn: OperationFn<unknown>, name: string): Frame {
   const run = parent.run;
-  const child = new Frame(run, TASK, undefined!, parent, fn, run.nextId++, name, false);
-  (parent.children ??= []).push(child);
-  parent.liveChildren++;
+  const child = new Frame(run, TASK, parent, fn, run.nextId++, name, false);
+  const extras = extrasOf(parent);
+  (extras.children ??= []).push(child);
+  extras.liveChildren++;
   if (run.tracer) run.trace(child, "spawn");
   run.enqueue(child, 0, START, undefined);
   return child;
@@ -214,8 +329,10 @@ function startFrame(frame: Frame): void {
   frame.state = "running";
   if (frame.run.tracer && frame.kind === TASK) frame.run.trace(frame, "start");
   if (frame.kind === DEADLINE) armDeadline(frame);
+  const start = frame.body as (frame: Frame) => Operation<unknown>;
+  frame.body = undefined;
   try {
-    frame.iterator = frame.start(frame)[Symbol.iterator]();
+    frame.body = start(frame)[Symbol.iterator]();
   } catch (error) {
     endBody(frame, THROW, error);
     return;
@@ -230,7 +347,7 @@ function step(frame: Frame, mode: number, value: unknown): void {
   run.current = frame;
   try {
     for (;;) {
-      const iterator = frame.iterator!;
+      const iterator = frame.iterator;
       let result: IteratorResult<unknown, unknown>;
       try {
         if (mode === NEXT) result = iterator.next(value);
@@ -305,13 +422,12 @@ class NurseryScopeHandle implements ScopeHandle {
 
 function enterNested(
   owner: Frame,
-  kind: number,
+  kind: typeof SCOPE | typeof DEADLINE,
   start: (frame: Frame) => Operation<unknown>,
   shield: boolean,
 ): boolean {
   const run = owner.run;
-  const task = owner.task;
-  const nested = new Frame(run, kind, task, owner, start, task.id, task.name, shield);
+  const nested = new NestedFrame(owner, kind, start, shield);
   owner.waiting = nested;
   run.enqueue(nested, 0, START, undefined);
   return false;
@@ -351,7 +467,7 @@ function deliverCancel(frame: Frame, cancelled: Cancelled): void {
     undoWaiting(frame);
     frame.run.enqueue(frame, frame.epoch, THROW, cancelled);
   }
-  const children = frame.children;
+  const children = frame.extras?.children;
   if (children) {
     for (const child of children) if (!child.settled) deliverCancel(child, cancelled);
   }
@@ -359,14 +475,14 @@ function deliverCancel(frame: Frame, cancelled: Cancelled): void {
 
 function endBody(frame: Frame, how: number, value: unknown): void {
   frame.ending = true;
-  frame.iterator = undefined;
+  frame.body = undefined;
   frame.waiting = undefined;
   if (how === THROW) {
     if (value instanceof Cancelled && cancelledScope(frame) !== undefined) {
       frame.endedCancelled = true;
     } else {
       // An error in a nursery's body cancels the nursery, as in trio.
-      (frame.errors ??= []).push(value);
+      addError(frame, value);
       cancelScope(frame);
     }
   } else {
@@ -377,27 +493,18 @@ function endBody(frame: Frame, how: number, value: unknown): void {
 
 function continueEnding(frame: Frame): void {
   if (frame.liveChildren > 0) return; // goes on when the last child settles
-  const cleanups = frame.cleanups;
+  const cleanups = frame.extras?.cleanups;
   while (cleanups && cleanups.length > 0) {
     const cleanup = cleanups.pop()!;
     let operation: Operation<void> | void;
     try {
       operation = cleanup();
     } catch (error) {
-      (frame.errors ??= []).push(error);
+      addError(frame, error);
       continue;
     }
     if (operation) {
-      const nested = new Frame(
-        frame.run,
-        CLEANUP,
-        frame.task,
-        frame,
-        () => operation,
-        frame.task.id,
-        frame.task.name,
-        true,
-      );
+      const nested = new NestedFrame(frame, CLEANUP, () => operation, true);
       frame.waiting = nested; // goes on when the cleanup settles
       frame.run.enqueue(nested, 0, START, undefined);
       return;
@@ -412,7 +519,8 @@ function settle(frame: Frame): void {
   frame.settled = true;
   frame.ending = false;
   frame.state = frame.outcome!;
-  if (frame.deadlineTimer) run.clock.clearTimer(frame.deadlineTimer);
+  const deadlineTimer = frame.extras?.deadlineTimer;
+  if (deadlineTimer) run.clock.clearTimer(deadlineTimer);
   if (run.tracer && frame.kind === TASK) {
     const type: TraceEventType = frame.outcome === "completed"
       ? "return"
@@ -423,7 +531,7 @@ function settle(frame: Frame): void {
   }
   const joiners = frame.joiners;
   if (joiners) {
-    frame.joiners = undefined;
+    frame.extras!.joiners = undefined;
     const mode = outcomeMode(frame);
     const value = outcomeValue(frame);
     for (const waiter of joiners) {
@@ -437,7 +545,7 @@ function settle(frame: Frame): void {
   } else if (frame.kind === TASK) {
     childSettled(parent, frame);
   } else if (frame.kind === CLEANUP) {
-    if (frame.outcome === "failed") (parent.errors ??= []).push(frame.result);
+    if (frame.outcome === "failed") addError(parent, frame.result);
     parent.waiting = undefined;
     run.enqueue(parent, 0, CONTINUE_ENDING, undefined);
   } else {
@@ -472,18 +580,19 @@ function nestedSettled(owner: Frame, nested: Frame): void {
   owner.waiting = undefined;
   if (nested.outcome !== "halted") {
     run.enqueue(owner, owner.epoch, outcomeMode(nested), nested.result);
-  } else if (nested.kind === DEADLINE && nested.expired && nested.deadline!.fail) {
-    run.enqueue(owner, owner.epoch, THROW, new TimeoutError(nested.deadline!.ms));
+  } else if (nested.kind === DEADLINE && nested.expired && nested.extras!.deadline!.fail) {
+    run.enqueue(owner, owner.epoch, THROW, new TimeoutError(nested.extras!.deadline!.ms));
   } else {
     run.enqueue(owner, owner.epoch, NEXT, undefined);
   }
 }
 
 function childSettled(parent: Frame, child: Frame): void {
-  const children = parent.children!;
-  parent.liveChildren--;
-  if (children.length > 32 && parent.liveChildren * 2 < children.length) {
-    parent.children = children.filter((each) => !each.settled);
+  const extras = parent.extras!;
+  const children = extras.children!;
+  extras.liveChildren--;
+  if (children.length > 32 && extras.liveChildren * 2 < children.length) {
+    extras.children = children.filter((each) => !each.settled);
   }
   if (child.outcome === "failed") childFailed(parent, child.result);
   // An ending frame waits for its last child, unless a cleanup of its own runs.
@@ -520,8 +629,9 @@ class SleepWait {
 
 function armDeadline(frame: Frame): void {
   const run = frame.run;
-  frame.deadlineTimer = run.clock.setTimer(frame.deadline!.ms, () => {
-    frame.deadlineTimer = undefined;
+  const extras = frame.extras!;
+  extras.deadlineTimer = run.clock.setTimer(extras.deadline!.ms, () => {
+    extras.deadlineTimer = undefined;
     frame.expired = true;
     cancelScope(frame);
     run.wake();
@@ -535,7 +645,7 @@ function armDeadline(frame: Frame): void {
 // ---------------------------------------------------------------------------
 
 function childFailed(parent: Frame, error: unknown): void {
-  (parent.errors ??= []).push(error);
+  addError(parent, error);
   parent.childFailed = true;
   cancelScope(parent);
 }
@@ -554,7 +664,7 @@ function describeFailures(frame: Frame): string {
 class Run extends SchedulerRun<Frame> {
   start(fn: OperationFn<unknown>): void {
     const name = taskName(fn, fn.name || "main");
-    const root = new Frame(this, TASK, undefined!, undefined, fn, this.nextId++, name, false);
+    const root = new Frame(this, TASK, undefined, fn, this.nextId++, name, false);
     this.begin(root, START, cancelScope);
   }
 
