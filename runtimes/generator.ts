@@ -439,6 +439,11 @@ function endBody(frame: Frame, how: number, value: unknown): void {
     frame.outcome = how === RETURN ? "halted" : "completed";
     frame.result = value;
   }
+  const run = frame.run;
+  if (run.tracer && frame.kind === TASK) {
+    const running = frame.extras?.children?.filter((child) => !child.settled).length ?? 0;
+    if (running > 0) run.trace(frame, "suspend", { reason: `halt children (${running} running)` });
+  }
   continueEnding(frame);
 }
 

@@ -488,6 +488,10 @@ function endBody(frame: Frame, how: number, value: unknown): void {
   } else {
     frame.result = value;
   }
+  const run = frame.run;
+  if (run.tracer && frame.kind === TASK && frame.liveChildren > 0) {
+    run.trace(frame, "suspend", { reason: `children (${frame.liveChildren} running)` });
+  }
   continueEnding(frame);
 }
 

@@ -149,7 +149,12 @@ export interface TraceEvent {
   parentId: number | undefined;
   /** The task's name. */
   name: string;
-  /** For `suspend`: the instruction waited on (`sleep 300`, `join Task#2`...). */
+  /**
+   * For `suspend`: the instruction waited on (`sleep 300`, `join Task#2`...),
+   * or, once a task's body has ended, its wait for its children
+   * (`children (2 running)` under nursery, `halt children (2 running)` under
+   * generator).
+   */
   reason?: string;
   /** For `log`: the printed line. */
   text?: string;

@@ -48,3 +48,30 @@ Deno.test("generator: its own timer heap keeps at most one host timer armed", as
   deepEqual(woke, [...woke].sort((a, b) => a - b));
   equal(mostArmed(), 1);
 });
+
+Deno.test("generator: a task whose body has returned traces the halt of its children", async () => {
+  const story = await tell(generator, function* () {
+    const parent = yield* spawn(function* parent() {
+      yield* spawn(function* child() {
+        try {
+          yield* sleep(30);
+        } finally {
+          yield* sleep(5); // async cleanup: the parent waits for it
+        }
+      });
+      yield* sleep(10);
+    });
+    yield* parent;
+  });
+  const parentEvents = story.events.filter((event) => event.name === "parent").map((event) =>
+    `${event.time} ${event.type}${event.reason ? ` ${event.reason}` : ""}`
+  );
+  deepEqual(parentEvents, [
+    "0 spawn",
+    "0 start",
+    "0 suspend sleep 10",
+    "10 wake",
+    "10 suspend halt children (1 running)",
+    "15 return",
+  ]);
+});

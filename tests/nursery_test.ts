@@ -339,3 +339,26 @@ Deno.test("nursery: a deadline is set on entry, and a swallowed Cancelled does n
   });
   deepEqual(story.notes, ["110 cancelled at 110", "110 answered body swallowed it"]);
 });
+
+Deno.test("nursery: a task whose body has returned traces its wait for its children", async () => {
+  const story = await tell(nursery, function* () {
+    const parent = yield* spawn(function* parent() {
+      yield* spawn(function* child() {
+        yield* sleep(30);
+      });
+      yield* sleep(10);
+    });
+    yield* parent;
+  });
+  const parentEvents = story.events.filter((event) => event.name === "parent").map((event) =>
+    `${event.time} ${event.type}${event.reason ? ` ${event.reason}` : ""}`
+  );
+  deepEqual(parentEvents, [
+    "0 spawn",
+    "0 start",
+    "0 suspend sleep 10",
+    "10 wake",
+    "10 suspend children (1 running)",
+    "30 return",
+  ]);
+});

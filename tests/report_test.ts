@@ -292,3 +292,23 @@ Deno.test("report command: Ctrl-C stops it, exit 130, the previous report kept w
     await Deno.remove(folder, { recursive: true });
   }
 });
+
+Deno.test("report scenes: a forgotten spinner: native's orphan outlives its parent, nursery's supervisor waits for it", async () => {
+  const scene = scenes.find((each) => each.args.includes("--forget"))!;
+  const { runs } = await runScene(scene);
+  const timelineOf = (runtime: string) => runs.find((run) => run.runtime === runtime)!.timeline;
+  const alive = (runtime: string) =>
+    timelineOf(runtime).rows.filter((row) => row.end === "alive").map((row) => row.name);
+  deepEqual(alive("native"), ["spin"]);
+  deepEqual(alive("generator"), []);
+  deepEqual(alive("nursery"), []);
+  // slow() answers at 3 s; the supervisor's body ends there and it waits for
+  // the spinner until the 7 s watchdog.
+  const supervisor = timelineOf("nursery").rows.find((row) => row.name === "supervisor")!;
+  deepEqual(supervisor.spans.at(-1), {
+    kind: "waiting",
+    start: 3000,
+    end: 7000,
+    reason: "children (1 running)",
+  });
+});
