@@ -368,7 +368,7 @@ function renderIndex(data: ReportData): string {
   const body = `<header>
 <h1>Concurrency models, side by side</h1>
 <p>The same labs under every runtime (${
-    escapeHtml(listOf(data.adapters.map((adapter) => adapter.runtime)))
+    escapeHtml(data.adapters.map((adapter) => adapter.runtime).join(", "))
   }), in virtual time. Made ${escapeHtml(data.date)} by <code>deno task report</code>.</p>
 <nav aria-label="Report"><ul>
 <li><a href="#timelines">Timelines</a></li>
