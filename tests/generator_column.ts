@@ -16,7 +16,7 @@ import { virtualClock } from "../runtimes/clock.ts";
 import { createQueue } from "../runtimes/queue.ts";
 import type { Operation, Runtime, Task } from "../runtimes/types.ts";
 import { block, call, ensure, now, scope, sleep, spawn, suspend } from "../runtimes/verbs.ts";
-import { tell } from "./harness.ts";
+import { taskEvents, tell } from "./harness.ts";
 
 /** Register the shared column's tests for `runtime` (`generator` or `effection`). */
 export function testGeneratorColumn(runtime: Runtime): void {
@@ -309,9 +309,7 @@ export function testGeneratorColumn(runtime: Runtime): void {
       });
       yield* task;
     });
-    const worker = story.events.filter((event) => event.name === "worker").map((event) =>
-      `${event.time} ${event.type}${event.reason ? ` ${event.reason}` : ""}`
-    );
+    const worker = taskEvents(story.events, "worker");
     deepEqual(worker, ["0 spawn", "0 start", "0 suspend sleep 5", "5 wake", "5 return"]);
     deepEqual(
       story.events.filter((event) => event.taskId === 0).map((event) => event.type),

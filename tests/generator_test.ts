@@ -8,7 +8,7 @@
 import { deepEqual, equal } from "node:assert/strict";
 import { generator } from "../runtimes/generator.ts";
 import { now, sleep, spawn } from "../runtimes/verbs.ts";
-import { countingClock, tell } from "./harness.ts";
+import { countingClock, taskEvents, tell } from "./harness.ts";
 import { testGeneratorColumn } from "./generator_column.ts";
 
 testGeneratorColumn(generator);
@@ -63,9 +63,7 @@ Deno.test("generator: a task whose body has returned traces the halt of its chil
     });
     yield* parent;
   });
-  const parentEvents = story.events.filter((event) => event.name === "parent").map((event) =>
-    `${event.time} ${event.type}${event.reason ? ` ${event.reason}` : ""}`
-  );
+  const parentEvents = taskEvents(story.events, "parent");
   deepEqual(parentEvents, [
     "0 spawn",
     "0 start",

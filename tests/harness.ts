@@ -55,6 +55,13 @@ export async function tell(
   return { notes, outcome: describeOutcome(settled), events };
 }
 
+/** One task's trace events, by name, as `<time> <type>[ <reason>]` lines. */
+export function taskEvents(events: readonly TraceEvent[], name: string): string[] {
+  return events.filter((event) => event.name === name).map((event) =>
+    `${event.time} ${event.type}${event.reason ? ` ${event.reason}` : ""}`
+  );
+}
+
 /** A clock that counts how many host timers are armed at once. */
 export function countingClock(): { clock: Clock; mostArmed: () => number } {
   const inner = virtualClock();

@@ -15,7 +15,7 @@ import {
   suspend,
 } from "../runtimes/verbs.ts";
 import type { Operation, ScopeHandle, Task } from "../runtimes/types.ts";
-import { countingClock, tell } from "./harness.ts";
+import { countingClock, taskEvents, tell } from "./harness.ts";
 
 Deno.test("nursery: a task whose body returns waits for its children", async () => {
   const story = await tell(nursery, function* (note) {
@@ -350,9 +350,7 @@ Deno.test("nursery: a task whose body has returned traces its wait for its child
     });
     yield* parent;
   });
-  const parentEvents = story.events.filter((event) => event.name === "parent").map((event) =>
-    `${event.time} ${event.type}${event.reason ? ` ${event.reason}` : ""}`
-  );
+  const parentEvents = taskEvents(story.events, "parent");
   deepEqual(parentEvents, [
     "0 spawn",
     "0 start",
