@@ -13,6 +13,7 @@
 
 import { isCancellation, TimeoutError } from "./errors.ts";
 import { FifoQueue } from "./queue.ts";
+import type { All, Deadline, Race } from "./instructions.ts";
 import type { Operation, Task } from "./types.ts";
 import { sleep, spawn } from "./verbs.ts";
 
@@ -179,4 +180,23 @@ export function* deadlineOf<T>(
   if (first.value !== expired) return (first.value as { value: T }).value;
   if (fail) throw new TimeoutError(ms);
   return undefined;
+}
+
+/**
+ * What the nested frame of an `all`, `race` or deadline instruction runs.
+ * Runtimes call this from their `dispatch` rather than write the closure
+ * there: a closure in `dispatch` would capture `instruction`, and V8 would
+ * then allocate a context for it on every dispatch, spawns and joins too.
+ */
+export function combinatorBody(
+  instruction: All<unknown> | Race<unknown> | Deadline<unknown>,
+): () => Operation<unknown> {
+  switch (instruction.kind) {
+    case "all":
+      return () => allOf(instruction.operations);
+    case "race":
+      return () => raceOf(instruction.operations);
+    case "deadline":
+      return () => deadlineOf(instruction.ms, instruction.operation, instruction.fail);
+  }
 }

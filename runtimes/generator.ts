@@ -16,7 +16,7 @@
  * @module
  */
 
-import { allOf, deadlineOf, raceOf } from "./combinators.ts";
+import { combinatorBody } from "./combinators.ts";
 import { HaltedError } from "./errors.ts";
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
 import { fifoOf } from "./queue.ts";
@@ -64,13 +64,9 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
     case "scope":
       return enterNested(frame, SCOPE, scopeBody(instruction.body), instruction.shield);
     case "all":
-      return enterNested(frame, SCOPE, () => allOf(instruction.operations), false);
     case "race":
-      return enterNested(frame, SCOPE, () => raceOf(instruction.operations), false);
-    case "deadline": {
-      const { ms, operation, fail } = instruction;
-      return enterNested(frame, SCOPE, () => deadlineOf(ms, operation, fail), false);
-    }
+    case "deadline":
+      return enterNested(frame, SCOPE, combinatorBody(instruction), false);
     case "ensure":
       (extrasOf(frame).cleanups ??= []).push(instruction.fn);
       return run.answer(NEXT, undefined);
@@ -158,8 +154,15 @@ const outcomes = [undefined, "completed", "failed", "halted"] as const;
  * field for all of it.
  */
 class FrameExtras {
-  children: Frame[] | undefined = undefined;
-  settledChildren = 0;
+  /**
+   * Its children, newest first, linked through `olderSibling` (no array
+   * to grow and copy as a parent spawns thousands). A settled child stays
+   * linked until the next sweep (`childSettled`) or until the ending frame
+   * passes it.
+   */
+  youngestChild: Frame | undefined = undefined;
+  linkedChildren = 0;
+  settledLinkedChildren = 0;
   cleanups: (() => Operation<void> | void)[] | undefined = undefined;
   joiners: JoinWaiter<Frame>[] | undefined = undefined;
   /** An error its nested scope failed with, queued for it but not yet thrown into it. */
@@ -176,6 +179,8 @@ class Frame extends TaskBase<unknown> {
   body: ((frame: Frame) => Operation<unknown>) | Iterator<unknown, unknown, unknown> | undefined;
   waiting: unknown = undefined;
   extras: FrameExtras | undefined = undefined;
+  /** The next older child of the same parent (see `FrameExtras.youngestChild`). */
+  olderSibling: Frame | undefined = undefined;
 
   constructor(
     readonly run: Run,
@@ -274,7 +279,10 @@ function extrasOf(frame: Frame): FrameExtras {
 function spawnTask(parent: Frame, fn: OperationFn<unknown>, name: string): Frame {
   const run = parent.run;
   const child = new Frame(run, TASK, parent, fn, run.nextId++, name, false);
-  (extrasOf(parent).children ??= []).push(child);
+  const extras = extrasOf(parent);
+  child.olderSibling = extras.youngestChild;
+  extras.youngestChild = child;
+  extras.linkedChildren++;
   if (run.tracer) run.trace(child, "spawn");
   run.enqueue(child, 0, START, undefined);
   return child;
@@ -441,26 +449,28 @@ function endBody(frame: Frame, how: number, value: unknown): void {
   }
   const run = frame.run;
   if (run.tracer && frame.kind === TASK) {
-    const running = frame.extras?.children?.filter((child) => !child.settled).length ?? 0;
+    let running = 0;
+    for (let child = frame.extras?.youngestChild; child; child = child.olderSibling) {
+      if (!child.settled) running++;
+    }
     if (running > 0) run.trace(frame, "suspend", { reason: `halt children (${running} running)` });
   }
   continueEnding(frame);
 }
 
 function continueEnding(frame: Frame): void {
-  const children = frame.extras?.children;
-  if (children) {
-    while (children.length > 0) {
-      const child = children[children.length - 1];
-      if (child.settled) {
-        children.pop();
-        continue;
-      }
-      haltFrame(child);
-      if (!child.settled) {
-        frame.waiting = child; // goes on when this child settles
-        return;
-      }
+  const extras = frame.extras;
+  // Read afresh each time: a child that settles may sweep the list.
+  while (extras?.youngestChild) {
+    const child = extras.youngestChild;
+    if (child.settled) {
+      unlinkYoungest(extras, child);
+      continue;
+    }
+    haltFrame(child);
+    if (!child.settled) {
+      frame.waiting = child; // goes on when this child settles
+      return;
     }
   }
   const cleanups = frame.extras?.cleanups;
@@ -542,12 +552,40 @@ function nestedSettled(owner: Frame, nested: Frame): void {
 
 function childSettled(parent: Frame, child: Frame): void {
   const extras = parent.extras!;
-  if (++extras.settledChildren > 32 && extras.settledChildren * 2 > extras.children!.length) {
-    extras.children = extras.children!.filter((each) => !each.settled);
-    extras.settledChildren = 0;
-  }
+  if (
+    ++extras.settledLinkedChildren > 32 &&
+    extras.settledLinkedChildren * 2 > extras.linkedChildren
+  ) sweepSettledChildren(extras);
   if (child.outcome === "failed") childFailed(parent, child.result);
   goOnEnding(parent, child);
+}
+
+function unlinkYoungest(extras: FrameExtras, child: Frame): void {
+  extras.youngestChild = child.olderSibling;
+  child.olderSibling = undefined;
+  extras.linkedChildren--;
+  extras.settledLinkedChildren--;
+}
+
+/**
+ * Unlink every settled child, so that a long-lived parent spawning many
+ * short tasks does not keep them alive. An unlinked child forgets its older
+ * sibling, so that a task kept by user code keeps no others alive.
+ */
+function sweepSettledChildren(extras: FrameExtras): void {
+  let newer: Frame | undefined = undefined;
+  let child = extras.youngestChild;
+  while (child) {
+    const older: Frame | undefined = child.olderSibling;
+    if (child.settled) {
+      if (newer) newer.olderSibling = older;
+      else extras.youngestChild = older;
+      child.olderSibling = undefined;
+      extras.linkedChildren--;
+    } else newer = child;
+    child = older;
+  }
+  extras.settledLinkedChildren = 0;
 }
 
 function outcomeMode(frame: Frame): number {

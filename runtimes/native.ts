@@ -18,7 +18,7 @@
  * @module
  */
 
-import { allOf, deadlineOf, raceOf } from "./combinators.ts";
+import { combinatorBody } from "./combinators.ts";
 import { realClock } from "./clock.ts";
 import { QueueClosedError } from "./errors.ts";
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
@@ -62,13 +62,9 @@ function dispatch(frame: Frame, instruction: AnyInstruction): Promise<void> | un
     case "scope":
       return enterNested(frame, SCOPE, scopeBody(instruction.body), instruction.shield);
     case "all":
-      return enterNested(frame, SCOPE, () => allOf(instruction.operations), false);
     case "race":
-      return enterNested(frame, SCOPE, () => raceOf(instruction.operations), false);
-    case "deadline": {
-      const { ms, operation, fail } = instruction;
-      return enterNested(frame, SCOPE, () => deadlineOf(ms, operation, fail), false);
-    }
+    case "deadline":
+      return enterNested(frame, SCOPE, combinatorBody(instruction), false);
     case "ensure":
       (extrasOf(frame).cleanups ??= []).push(instruction.fn);
       return run.answer(NEXT, undefined);
@@ -257,6 +253,14 @@ const CLEANUP = 2;
 
 type Outcome = "completed" | "failed" | "halted";
 
+// A frame's state and outcome, packed into one small integer: a field each
+// would cost 8 bytes per task, and tasks are many.
+const STARTED = 1;
+const HALTING = 2;
+const SETTLED = 4;
+const OUTCOME_SHIFT = 3; // two bits: 0 none, then the index in `outcomes`
+const outcomes = [undefined, "completed", "failed", "halted"] as const;
+
 /**
  * What only some frames need, made on first use: a frame that is never
  * cancelled, makes no call, registers no cleanup and is never waited for
@@ -272,9 +276,7 @@ class FrameExtras {
 }
 
 class Frame extends TaskBase<unknown> {
-  state: TaskState = "pending";
-  /** Set when the body ends; the frame has settled once its state is its outcome. */
-  outcome: Outcome | undefined = undefined;
+  flags = 0;
   result: unknown = undefined;
   iterator: Iterator<unknown, unknown, unknown> | undefined = undefined;
   /** What the frame is suspended on: a clock timer, a waiter, a nested frame. */
@@ -327,13 +329,31 @@ class Frame extends TaskBase<unknown> {
     return this.extras?.cleanups;
   }
 
+  /** Set when the body ends; the frame settles once its cleanups have run. */
+  get outcome(): Outcome | undefined {
+    return outcomes[this.flags >> OUTCOME_SHIFT];
+  }
+  set outcome(outcome: Outcome) {
+    this.flags = (this.flags & ((1 << OUTCOME_SHIFT) - 1)) |
+      (outcomes.indexOf(outcome) << OUTCOME_SHIFT);
+  }
+
+  get state(): TaskState {
+    if (this.settled) return this.outcome!;
+    return (this.flags & STARTED) === 0
+      ? "pending"
+      : (this.flags & HALTING) !== 0
+      ? "halting"
+      : "running";
+  }
+
   get settled(): boolean {
-    return this.state === this.outcome;
+    return (this.flags & SETTLED) !== 0;
   }
 
   /** The body has ended: its `ensure` cleanups are running. */
   get ending(): boolean {
-    return this.outcome !== undefined && this.state !== this.outcome;
+    return this.outcome !== undefined && !this.settled;
   }
 }
 
@@ -386,15 +406,7 @@ const MOST_NESTED_STARTS = 500;
  */
 function startFrame(frame: Frame, start: (frame: Frame) => Operation<unknown>): void {
   const run = frame.run;
-  if (run.nestedStarts >= MOST_NESTED_STARTS) {
-    run.runnable++;
-    queueMicrotask(() => {
-      startFrame(frame, start);
-      run.runnable--;
-      run.noteQuiet();
-    });
-    return;
-  }
+  if (run.nestedStarts >= MOST_NESTED_STARTS) return startLater(frame, start);
   run.nestedStarts++;
   try {
     runFirstStep(frame, start);
@@ -403,8 +415,22 @@ function startFrame(frame: Frame, start: (frame: Frame) => Operation<unknown>): 
   }
 }
 
+/**
+ * Start the frame on a microtask. A function of its own: had `startFrame`
+ * made this closure, V8 would allocate a context for every start.
+ */
+function startLater(frame: Frame, start: (frame: Frame) => Operation<unknown>): void {
+  const run = frame.run;
+  run.runnable++;
+  queueMicrotask(() => {
+    startFrame(frame, start);
+    run.runnable--;
+    run.noteQuiet();
+  });
+}
+
 function runFirstStep(frame: Frame, start: (frame: Frame) => Operation<unknown>): void {
-  frame.state = "running";
+  frame.flags |= STARTED;
   if (frame.run.tracer && !(frame instanceof NestedFrame)) frame.run.trace(frame, "start");
   let awaited: Promise<void> | undefined;
   try {
@@ -566,14 +592,14 @@ function haltTask(task: Frame): void {
     endBody(task, THROW, error);
     return;
   }
-  task.state = "halting";
+  task.flags |= HALTING;
   cancelFrame(task, error);
 }
 
 /** `yield* task.halt()` from inside the task: the cancellation is thrown at once. */
 function haltSelf(task: Frame): DOMException {
   if (task.run.tracer) task.run.trace(task, "cancel");
-  task.state = "halting";
+  task.flags |= HALTING;
   return cancellation(`Task#${task.id} ${task.name}`);
 }
 
@@ -633,7 +659,7 @@ function continueEnding(frame: Frame): Promise<void> | undefined {
 
 function settle(frame: Frame): void {
   const run = frame.run;
-  frame.state = frame.outcome!;
+  frame.flags |= SETTLED;
   if (frame instanceof NestedFrame) return nestedSettled(frame.owner, frame);
   run.running--;
   if (run.tracer) {

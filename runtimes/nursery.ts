@@ -20,7 +20,7 @@
  * @module
  */
 
-import { allOf, raceOf } from "./combinators.ts";
+import { combinatorBody } from "./combinators.ts";
 import { Cancelled, HaltedError, TimeoutError } from "./errors.ts";
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
 import { fifoOf } from "./queue.ts";
@@ -67,11 +67,11 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
     case "scope":
       return enterNested(frame, SCOPE, scopeBody(instruction.body), instruction.shield);
     case "all":
-      return enterNested(frame, SCOPE, () => allOf(instruction.operations), false);
     case "race":
-      return enterNested(frame, SCOPE, () => raceOf(instruction.operations), false);
+      return enterNested(frame, SCOPE, combinatorBody(instruction), false);
     case "deadline": {
-      const nested = enterNested(frame, DEADLINE, () => instruction.operation, false);
+      // Not a closure here (see `combinatorBody`): the deadline is the frame's own.
+      const nested = enterNested(frame, DEADLINE, operationBody(instruction.operation), false);
       extrasOf(frame.waiting as Frame).deadline = instruction;
       return nested;
     }
@@ -157,7 +157,8 @@ const DEADLINE = 3;
 type Outcome = "completed" | "failed" | "halted";
 
 // A frame's kind, booleans and outcome, packed into one small integer: a
-// field each would cost 8 bytes per task, and tasks are many.
+// field each would cost 8 bytes per task, and tasks are many. Its state is
+// derived from them.
 const KIND_MASK = 3; // the low two bits: TASK, SCOPE, CLEANUP or DEADLINE
 const CANCELLED = 4; // this frame's own cancel scope has been cancelled
 const ENDING = 8; // the body has finished: wait for children, run cleanups, settle
@@ -166,7 +167,9 @@ const ENDED_CANCELLED = 32; // the body ended by letting a `Cancelled` out
 const CHILD_FAILED = 64;
 const EXPIRED = 128; // a DEADLINE frame whose deadline passed
 const SHIELD = 256;
-const OUTCOME_SHIFT = 9; // two bits: 0 none, then the index in `outcomes`
+const STARTED = 512;
+const HALTING = 1024; // a task whose scope was cancelled while it ran
+const OUTCOME_SHIFT = 11; // two bits: 0 none, then the index in `outcomes`
 const outcomes = [undefined, "completed", "failed", "halted"] as const;
 
 /**
@@ -175,7 +178,14 @@ const outcomes = [undefined, "completed", "failed", "halted"] as const;
  * fail pays one field for all of it.
  */
 class FrameExtras {
-  children: Frame[] | undefined = undefined;
+  /**
+   * Its children, oldest first, linked through `youngerSibling` (no array
+   * to grow and copy as a parent spawns thousands). A settled child stays
+   * linked until the next sweep (`childSettled`).
+   */
+  oldestChild: Frame | undefined = undefined;
+  youngestChild: Frame | undefined = undefined;
+  linkedChildren = 0;
   liveChildren = 0;
   cleanups: (() => Operation<void> | void)[] | undefined = undefined;
   joiners: JoinWaiter<Frame>[] | undefined = undefined;
@@ -187,7 +197,6 @@ class FrameExtras {
 }
 
 class Frame extends TaskBase<unknown> {
-  state: TaskState = "pending";
   flags: number;
   /** Bumped whenever the frame leaves a wait: older wake-ups are stale. */
   epoch = 0;
@@ -196,6 +205,8 @@ class Frame extends TaskBase<unknown> {
   body: ((frame: Frame) => Operation<unknown>) | Iterator<unknown, unknown, unknown> | undefined;
   waiting: unknown = undefined;
   extras: FrameExtras | undefined = undefined;
+  /** The next younger child of the same parent (see `FrameExtras.oldestChild`). */
+  youngerSibling: Frame | undefined = undefined;
 
   constructor(
     readonly run: Run,
@@ -258,12 +269,25 @@ class Frame extends TaskBase<unknown> {
   set expired(on: boolean) {
     this.#set(EXPIRED, on);
   }
+  get started(): boolean {
+    return (this.flags & STARTED) !== 0;
+  }
+  get halting(): boolean {
+    return (this.flags & HALTING) !== 0;
+  }
+  set halting(on: boolean) {
+    this.#set(HALTING, on);
+  }
   get outcome(): Outcome | undefined {
     return outcomes[this.flags >> OUTCOME_SHIFT];
   }
   set outcome(outcome: Outcome) {
     this.flags = (this.flags & ((1 << OUTCOME_SHIFT) - 1)) |
       (outcomes.indexOf(outcome) << OUTCOME_SHIFT);
+  }
+  get state(): TaskState {
+    if (this.settled) return this.outcome!;
+    return !this.started ? "pending" : this.halting ? "halting" : "running";
   }
   get iterator(): Iterator<unknown, unknown, unknown> {
     return this.body as Iterator<unknown, unknown, unknown>;
@@ -318,7 +342,10 @@ function spawnTask(parent: Frame, fn: OperationFn<unknown>, name: string): Frame
   const run = parent.run;
   const child = new Frame(run, TASK, parent, fn, run.nextId++, name, false);
   const extras = extrasOf(parent);
-  (extras.children ??= []).push(child);
+  if (extras.youngestChild) extras.youngestChild.youngerSibling = child;
+  else extras.oldestChild = child;
+  extras.youngestChild = child;
+  extras.linkedChildren++;
   extras.liveChildren++;
   if (run.tracer) run.trace(child, "spawn");
   run.enqueue(child, 0, START, undefined);
@@ -326,7 +353,7 @@ function spawnTask(parent: Frame, fn: OperationFn<unknown>, name: string): Frame
 }
 
 function startFrame(frame: Frame): void {
-  frame.state = "running";
+  frame.flags |= STARTED;
   if (frame.run.tracer && frame.kind === TASK) frame.run.trace(frame, "start");
   if (frame.kind === DEADLINE) armDeadline(frame);
   const start = frame.body as (frame: Frame) => Operation<unknown>;
@@ -391,6 +418,10 @@ function step(frame: Frame, mode: number, value: unknown): void {
 // its `ensure` cleanups run newest first, shielded; then it settles.
 // ---------------------------------------------------------------------------
 
+function operationBody(operation: Operation<unknown>): () => Operation<unknown> {
+  return () => operation;
+}
+
 function scopeBody(
   body: (handle: ScopeHandle) => Operation<unknown>,
 ): (frame: Frame) => Operation<unknown> {
@@ -454,7 +485,7 @@ function cancelScope(frame: Frame): void {
   frame.cancelled = true;
   const run = frame.run;
   if (run.tracer && frame.kind === TASK) run.trace(frame, "cancel");
-  if (frame.state === "running" && frame.kind === TASK) frame.state = "halting";
+  if (frame.started && frame.kind === TASK) frame.halting = true;
   deliverCancel(frame, new Cancelled(describeScope(frame)));
 }
 
@@ -467,9 +498,8 @@ function deliverCancel(frame: Frame, cancelled: Cancelled): void {
     undoWaiting(frame);
     frame.run.enqueue(frame, frame.epoch, THROW, cancelled);
   }
-  const children = frame.extras?.children;
-  if (children) {
-    for (const child of children) if (!child.settled) deliverCancel(child, cancelled);
+  for (let child = frame.extras?.oldestChild; child; child = child.youngerSibling) {
+    if (!child.settled) deliverCancel(child, cancelled);
   }
 }
 
@@ -522,7 +552,6 @@ function settle(frame: Frame): void {
   decideOutcome(frame);
   frame.settled = true;
   frame.ending = false;
-  frame.state = frame.outcome!;
   const deadlineTimer = frame.extras?.deadlineTimer;
   if (deadlineTimer) run.clock.clearTimer(deadlineTimer);
   if (run.tracer && frame.kind === TASK) {
@@ -593,16 +622,36 @@ function nestedSettled(owner: Frame, nested: Frame): void {
 
 function childSettled(parent: Frame, child: Frame): void {
   const extras = parent.extras!;
-  const children = extras.children!;
   extras.liveChildren--;
-  if (children.length > 32 && extras.liveChildren * 2 < children.length) {
-    extras.children = children.filter((each) => !each.settled);
+  if (extras.linkedChildren > 32 && extras.liveChildren * 2 < extras.linkedChildren) {
+    sweepSettledChildren(extras);
   }
   if (child.outcome === "failed") childFailed(parent, child.result);
   // An ending frame waits for its last child, unless a cleanup of its own runs.
   if (parent.ending && parent.liveChildren === 0 && parent.waiting === undefined) {
     parent.run.enqueue(parent, 0, CONTINUE_ENDING, undefined);
   }
+}
+
+/**
+ * Unlink every settled child, so that a long-lived parent spawning many
+ * short tasks does not keep them alive. An unlinked child forgets its
+ * younger sibling, so that a task kept by user code keeps no others alive.
+ */
+function sweepSettledChildren(extras: FrameExtras): void {
+  let older: Frame | undefined = undefined;
+  let child = extras.oldestChild;
+  while (child) {
+    const younger: Frame | undefined = child.youngerSibling;
+    if (child.settled) {
+      if (older) older.youngerSibling = younger;
+      else extras.oldestChild = younger;
+      child.youngerSibling = undefined;
+      extras.linkedChildren--;
+    } else older = child;
+    child = younger;
+  }
+  extras.youngestChild = older;
 }
 
 function outcomeMode(frame: Frame): number {
