@@ -49,11 +49,20 @@ Deno.test({
         output: (line) => kit.push(line),
       }),
     ]);
-    // The same lines in the same order; the times differ only by timer jitter.
-    deepEqual(kit.map((line) => parse(line)[1]), control.map((line) => parse(line)[1]));
-    kit.forEach((line, index) => {
-      const drift = Math.abs(parse(line)[0] - parse(control[index])[0]);
-      ok(drift < 0.1, `${line} vs ${control[index]}`);
-    });
+    // The same lines at the same instants, each within timer jitter of its
+    // due time (every delay is a multiple of 100 ms, so a line's due time is
+    // its time rounded down to a tenth of a second). Lines due at the same
+    // instant (B = 3 and D = 2 at 2 s) come in an order that host-timer
+    // jitter decides, for the control as for native, so they are compared
+    // as a set; the virtual-time test above pins their order.
+    const dueLines = (lines: string[]) =>
+      lines.map((line) => {
+        const [seconds, text] = parse(line);
+        // Timers fire late, never early (2 ms of leeway for the clock's grain).
+        const due = Math.floor(seconds * 10 + 0.02) / 10;
+        ok(seconds - due < 0.09, `${line}: more than 90 ms after ${due} s`);
+        return `${due.toFixed(1)} ${text}`;
+      }).sort();
+    deepEqual(dueLines(kit), dueLines(control));
   },
 });
