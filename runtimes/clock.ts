@@ -136,3 +136,34 @@ export function realClock(): Clock {
 export function virtualClock(): Clock {
   return new VirtualClock();
 }
+
+/**
+ * A virtual clock that remembers the most timers armed at once: how the
+ * tests and the semantics matrix see how many host timers a runtime would
+ * hold (one per sleeper, or one in all).
+ */
+export function countingClock(): { clock: Clock; mostArmed: () => number } {
+  const inner = virtualClock();
+  const armed = new Set<ClockTimer>();
+  let most = 0;
+  const clock: Clock = {
+    kind: inner.kind,
+    now: () => inner.now(),
+    setTimer(ms, fire) {
+      const timer: ClockTimer = inner.setTimer(ms, () => {
+        armed.delete(timer);
+        fire();
+      });
+      armed.add(timer);
+      most = Math.max(most, armed.size);
+      return timer;
+    },
+    clearTimer(timer) {
+      armed.delete(timer);
+      inner.clearTimer(timer);
+    },
+    block: (ms) => inner.block(ms),
+    idle: (mayAdvance) => inner.idle(mayAdvance),
+  };
+  return { clock, mostArmed: () => most };
+}

@@ -8,7 +8,8 @@
  */
 
 import { virtualClock } from "../runtimes/clock.ts";
-import type { Clock, ClockTimer, Operation, Runtime, TraceEvent } from "../runtimes/types.ts";
+export { countingClock } from "../runtimes/clock.ts";
+import type { Clock, Operation, Runtime, TraceEvent } from "../runtimes/types.ts";
 
 /** What a scenario did: its notes, the run's outcome, trace events. */
 export interface Story {
@@ -60,33 +61,6 @@ export function taskEvents(events: readonly TraceEvent[], name: string): string[
   return events.filter((event) => event.name === name).map((event) =>
     `${event.time} ${event.type}${event.reason ? ` ${event.reason}` : ""}`
   );
-}
-
-/** A clock that counts how many host timers are armed at once. */
-export function countingClock(): { clock: Clock; mostArmed: () => number } {
-  const inner = virtualClock();
-  const armed = new Set<ClockTimer>();
-  let most = 0;
-  const clock: Clock = {
-    kind: inner.kind,
-    now: () => inner.now(),
-    setTimer(ms, fire) {
-      const timer: ClockTimer = inner.setTimer(ms, () => {
-        armed.delete(timer);
-        fire();
-      });
-      armed.add(timer);
-      most = Math.max(most, armed.size);
-      return timer;
-    },
-    clearTimer(timer) {
-      armed.delete(timer);
-      inner.clearTimer(timer);
-    },
-    block: (ms) => inner.block(ms),
-    idle: (mayAdvance) => inner.idle(mayAdvance),
-  };
-  return { clock, mostArmed: () => most };
 }
 
 /**

@@ -13,9 +13,9 @@
 
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { virtualClock } from "../runtimes/clock.ts";
+import { countingClock } from "../runtimes/clock.ts";
 import { runtimes } from "../runtimes/registry.ts";
-import type { Clock, ClockTimer, Runtime } from "../runtimes/types.ts";
+import type { ClockTimer, Runtime } from "../runtimes/types.ts";
 import { exitStatus, exitWithUsage, listOf } from "./cli.ts";
 import { captureRun, countTasks, errorLine } from "./compare.ts";
 import { type Probe, type ProbeRun, probes } from "./matrix_probes.ts";
@@ -25,33 +25,6 @@ export const matrixMarkers = { start: "<!-- matrix:start -->", end: "<!-- matrix
 
 /** The README whose matrix `--write` rewrites and `--check` checks. */
 export const readmePath: string = fileURLToPath(new URL("../README.md", import.meta.url));
-
-/** A virtual clock that remembers the most timers armed at once. */
-function countingClock(): { clock: Clock; mostArmed: () => number } {
-  const inner = virtualClock();
-  const armed = new Set<ClockTimer>();
-  let most = 0;
-  const clock: Clock = {
-    kind: inner.kind,
-    now: () => inner.now(),
-    setTimer(ms, fire) {
-      const timer = inner.setTimer(ms, () => {
-        armed.delete(timer);
-        fire();
-      });
-      armed.add(timer);
-      most = Math.max(most, armed.size);
-      return timer;
-    },
-    clearTimer(timer) {
-      armed.delete(timer);
-      inner.clearTimer(timer);
-    },
-    block: (ms) => inner.block(ms),
-    idle: (mayAdvance) => inner.idle(mayAdvance),
-  };
-  return { clock, mostArmed: () => most };
-}
 
 /** Run one probe under one runtime on a fresh virtual clock. */
 export async function runProbe(runtime: Runtime, probe: Probe): Promise<ProbeRun> {
