@@ -91,6 +91,20 @@ export async function captureRun(
   }
 }
 
+/** Run `lab` with `options` under `runtime` as `captureRun` does, its root task named after the lab. */
+export function captureLab(
+  runtime: Runtime,
+  lab: Lab<unknown>,
+  options: unknown,
+  capture: { clock: Clock; signal?: AbortSignal },
+): Promise<CapturedRun> {
+  const root = function* () {
+    return yield* lab.main(options);
+  };
+  Object.defineProperty(root, "name", { value: lab.name });
+  return captureRun(runtime, root, capture);
+}
+
 /** What the trace of a run says about its tasks. */
 export interface TaskCounts {
   spawned: number;
@@ -150,12 +164,8 @@ export async function compareLab(
   const rows: ComparisonRow[] = [];
   for (const runtime of Object.values(runtimes)) {
     if (signal?.aborted) break;
-    const root = function* () {
-      return yield* lab.main(options);
-    };
-    Object.defineProperty(root, "name", { value: lab.name });
     const clock = clockKind === "virtual" ? virtualClock() : realClock();
-    const run = await captureRun(runtime, root, { clock, signal });
+    const run = await captureLab(runtime, lab, options, { clock, signal });
     const status = run.outcome === "ok"
       ? (typeof run.value === "number" ? run.value : exitStatus.ok)
       : signal?.aborted

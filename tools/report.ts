@@ -27,7 +27,7 @@ import { labs } from "../labs/mod.ts";
 import { virtualClock } from "../runtimes/clock.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import { describeParseError, exitStatus, exitWithUsage, listOf } from "./cli.ts";
-import { captureRun, countTasks, errorLine, type TaskCounts } from "./compare.ts";
+import { captureLab, countTasks, errorLine, type TaskCounts } from "./compare.ts";
 import { parseOptions } from "./lab.ts";
 import { buildMatrix, type Matrix } from "./matrix.ts";
 import { type BenchReading, readBenchResults, renderBench } from "./report_bench.ts";
@@ -148,12 +148,8 @@ export async function runScene(scene: Scene): Promise<SceneRuns> {
   const options = lab.parse(values, positionals);
   const runs: RuntimeRun[] = [];
   for (const runtime of Object.values(runtimes)) {
-    const root = function* () {
-      return yield* lab.main(options);
-    };
-    Object.defineProperty(root, "name", { value: lab.name });
     const clock = virtualClock();
-    const run = await captureRun(runtime, root, { clock });
+    const run = await captureLab(runtime, lab, options, { clock });
     runs.push({
       runtime: runtime.name,
       outcome: run.outcome === "ok"
@@ -456,6 +452,14 @@ async function isEmptyOrReport(folder: string): Promise<boolean> {
   }
 }
 
+/** Throw `OutputRefused` unless `out` is new, empty or a previous report. */
+async function refuseForeignOutput(out: string): Promise<void> {
+  if (await isEmptyOrReport(resolve(out))) return;
+  throw new OutputRefused(
+    `--out ${out} is a folder with other files in it (or a file); name a new or empty folder, or a previous report`,
+  );
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await Deno.lstat(path);
@@ -477,11 +481,7 @@ export async function writeSite(
   signal?: AbortSignal,
 ): Promise<void> {
   const target = resolve(out);
-  if (!(await isEmptyOrReport(target))) {
-    throw new OutputRefused(
-      `--out ${out} is a folder with other files in it (or a file); name a new or empty folder, or a previous report`,
-    );
-  }
+  await refuseForeignOutput(out);
   await Deno.mkdir(dirname(target), { recursive: true });
   const temporary = join(dirname(target), `.${basename(target)}.${Deno.pid}.tmp`);
   const previous = join(dirname(target), `.${basename(target)}.${Deno.pid}.old`);
@@ -601,12 +601,9 @@ export async function runReportCommand(args: string[]): Promise<number> {
     );
   }
   const out = values.out ?? "report";
-  if (!(await isEmptyOrReport(resolve(out)))) {
-    exitWithUsage(
-      `--out ${out} is a folder with other files in it (or a file); name a new or empty folder, or a previous report`,
-      usage(),
-    );
-  }
+  // Checked now as well as when writing, so that a refusal comes before the work.
+  await refuseForeignOutput(out);
+
   // Ctrl-C stops between steps; a half-written site is removed, the previous one kept.
   const interrupt = new AbortController();
   const onInterrupt = () => interrupt.abort();
