@@ -39,6 +39,7 @@ import {
   type MarkerKind,
   markerLabels,
   renderTimeline,
+  spanHeight,
   type SpanKind,
   spanLabels,
   type Timeline,
@@ -199,7 +200,7 @@ function sceneCommand(scene: Scene, runtime: string): string {
 
 function legend(): string {
   const spans = (Object.keys(spanLabels) as SpanKind[]).map((kind) => {
-    const height = kind === "ready" ? 2 : 12;
+    const height = spanHeight(kind);
     return `<li><svg width="28" height="14" aria-hidden="true"><rect x="0" y="${
       7 - height / 2
     }" width="28" height="${height}" class="span span-${kind}"/></svg> ${spanLabels[kind]}</li>`;

@@ -186,6 +186,11 @@ export function tickStep(span: number, count = 8): number {
 /** The geometry of a drawing, in SVG user units. */
 const layout = { label: 170, plot: 760, right: 20, row: 26, axis: 28, bar: 12 };
 
+/** How tall a span is drawn: a thin line while only spawned, a bar otherwise. */
+export function spanHeight(kind: SpanKind): number {
+  return kind === "ready" ? 2 : layout.bar;
+}
+
 /** The `<defs>` every timeline refers to: patterns for spans, shapes for markers. */
 export function timelineDefs(): string {
   return `<svg width="0" height="0" class="defs" aria-hidden="true" focusable="false"><defs>
@@ -227,7 +232,7 @@ export function renderTimeline(
   timeline: Timeline,
   options: { title: string; id: string; scaleEnd: number },
 ): string {
-  const { label, plot, right, row: rowHeight, axis, bar } = layout;
+  const { label, plot, right, row: rowHeight, axis } = layout;
   const scaleEnd = Math.max(options.scaleEnd, timeline.endTime, 1);
   const x = (time: number) => label + (time / scaleEnd) * plot;
   const width = label + plot + right;
@@ -261,11 +266,11 @@ export function renderTimeline(
       const tip = `${spanLabels[span.kind]}${span.reason ? ` (${span.reason})` : ""}: ${
         formatTime(span.start)
       } to ${formatTime(span.end)}`;
-      const height = span.kind === "ready" ? 2 : bar;
+      const barHeight = spanHeight(span.kind);
       parts.push(
-        `<rect x="${start.toFixed(2)}" y="${(middle - height / 2).toFixed(1)}" width="${
+        `<rect x="${start.toFixed(2)}" y="${(middle - barHeight / 2).toFixed(1)}" width="${
           spanWidth.toFixed(2)
-        }" height="${height}" class="span span-${span.kind}" data-span="${span.kind}"><title>${
+        }" height="${barHeight}" class="span span-${span.kind}" data-span="${span.kind}"><title>${
           escapeHtml(tip)
         }</title></rect>`,
       );
