@@ -14,6 +14,9 @@
  *   (A fresh `function*` closure per task would measure V8 instead: each
  *   new generator function gets its own prototype object and object layout,
  *   which alone costs several times the whole promise baseline.) Real clock.
+ *   Two more contenders, the floors of `floor.ts`, run the same root under
+ *   drivers that know only spawn and join; each runtime's time is also
+ *   printed against the floor of its scheduling order.
  * - heap per suspended task: the root spawns every task into
  *   `yield* sleep(HOUR)`, and while they are all suspended a `call()` forces
  *   garbage collection and reads the heap; the baseline is as many async
@@ -33,6 +36,7 @@ import { parseArgs } from "node:util";
 import { call, runtimes, sleep, spawn, virtualClock } from "../mod.ts";
 import type { Operation, Runtime, Task } from "../mod.ts";
 import { describeParseError, exitStatus, exitWithUsage } from "../tools/cli.ts";
+import { floorDriver } from "./floor.ts";
 
 /** One hour: long enough that no sleeper wakes while it is measured. */
 export const HOUR = 3_600_000;
@@ -292,6 +296,31 @@ export const effectionGoals: Readonly<Record<string, { speed: number; memory: nu
 
 const baselineName = "promises";
 
+/**
+ * The floors of spawn+join (`floor.ts`): the least a driver of these verbs
+ * costs, children queued (as under generator and nursery) or run at once
+ * (as under native). They show how much of a runtime's time is its own.
+ */
+const floors = [floorDriver("fifo"), floorDriver("inline")];
+
+/** Which floor a runtime's spawn+join is read against. */
+export const floorOf: Readonly<Record<string, string>> = {
+  generator: floors[0].name,
+  nursery: floors[0].name,
+  native: floors[1].name,
+};
+
+/** Each runtime's spawn+join median over its floor's, when both ran. */
+function againstFloors(rows: Row[]): { name: string; floor: string; ratio: number }[] {
+  const medianOf = (name: string) => rows.find((row) => row.name === name)?.median ?? null;
+  return rows.flatMap(({ name, median }) => {
+    const floor = floorOf[name];
+    const floorMedian = floor === undefined ? null : medianOf(floor);
+    if (median === null || floorMedian === null) return [];
+    return [{ name, floor, ratio: median / floorMedian }];
+  });
+}
+
 /** One contender's line in a table and in the JSON file. */
 interface Row {
   name: string;
@@ -532,6 +561,10 @@ async function main(): Promise<number> {
   ], memoryReps);
   const speed = await interleave<number>([
     { name: baselineName, measure: () => timeSpawnAndJoin(() => spawnAndJoinWithPromises(n), n) },
+    ...floors.map((floor) => ({
+      name: floor.name,
+      measure: () => timeSpawnAndJoin(() => spawnAndJoin(floor, n), n),
+    })),
     ...entries.map(([name, runtime]) => ({
       name,
       measure: () => timeSpawnAndJoin(() => spawnAndJoin(runtime, n), n),
@@ -555,6 +588,13 @@ async function main(): Promise<number> {
 
   const count = `${n.toLocaleString("en-US")} task${n === 1 ? "" : "s"}`;
   printTable(`spawn+join ${count} (median of ${reps}, interleaved)`, speedRows, formatMs);
+  const overFloors = againstFloors(speedRows);
+  if (overFloors.length > 0) {
+    const list = overFloors.map(({ name, floor, ratio }) =>
+      `${name} ${formatRatio(ratio)} ${floor}`
+    );
+    console.log(`  against its floor: ${list.join(", ")}`);
+  }
   console.log("");
   printTable(
     `heap per suspended task, ${count} (median of ${memoryReps}, interleaved)`,
@@ -581,7 +621,7 @@ async function main(): Promise<number> {
     date: new Date().toISOString(),
     deno: Deno.version,
     tasks: n,
-    spawnJoin: { unit: "ms", reps, rows: speedRows },
+    spawnJoin: { unit: "ms", reps, rows: speedRows, againstFloors: overFloors },
     suspendedHeap: {
       unit: "bytes per task",
       reps: memoryReps,
