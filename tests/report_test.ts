@@ -178,6 +178,7 @@ Deno.test("report bench: results, a missing file and a broken one each say what 
         unit: "ms",
         reps: 1,
         rows: [row("promises", 1, null), row("generator", 10.8, "<= 3x"), row("x", null, null)],
+        againstFloors: [{ name: "generator", floor: "fifo floor", ratio: 2.17 }],
       },
       suspendedHeap: { unit: "bytes per task", reps: 1, rows: [row("promises", 1, null)] },
     };
@@ -186,6 +187,7 @@ Deno.test("report bench: results, a missing file and a broken one each say what 
     match(html, /10\.80x/);
     match(html, /&lt;= 3x <strong>missed<\/strong>/);
     match(html, /failed: it threw/);
+    match(html, /<code>generator<\/code> 2\.17x the fifo floor/);
   } finally {
     await Deno.remove(folder, { recursive: true });
   }

@@ -29,6 +29,8 @@ interface BenchScenario {
   unit: string;
   reps: number;
   rows: BenchRow[];
+  /** Spawn+join only: each runtime's median over its floor's (`bench/floor.ts`). */
+  againstFloors?: { name: string; floor: string; ratio: number }[];
 }
 
 /** The parts of `latest.json` the report draws. */
@@ -130,6 +132,20 @@ ${rows}
 </tbody></table></div></figure>`;
 }
 
+/** A sentence on each runtime against its floor, when the results have floors. */
+function renderFloors(scenario: BenchScenario): string {
+  const floors = Array.isArray(scenario.againstFloors) ? scenario.againstFloors : [];
+  if (floors.length === 0) return "";
+  const list = floors.map(({ name, floor, ratio }) =>
+    `<code>${escapeHtml(String(name))}</code> ${formatRatio(Number(ratio))} the ${
+      escapeHtml(String(floor))
+    }`
+  );
+  return `<p data-bench="floors">The floors are two drivers that know only spawn and join (<code>bench/floor.ts</code>): no cancellation, cleanup, errors or tracing; children queued first in first out, as under <code>generator</code> and <code>nursery</code>, or run at once, as under <code>native</code>. They are what any runtime of these verbs costs at the least. Each runtime against its floor: ${
+    list.join(", ")
+  }.</p>`;
+}
+
 function unitOf(value: number, unit: string): string {
   return unit === "ms"
     ? `${value.toFixed(1)} ms`
@@ -158,5 +174,6 @@ export function renderBench(reading: BenchReading): string {
     escapeHtml(String(results.deno?.deno))
   }: medians of interleaved repetitions, each as a ratio to raw promises measured in the same run (1x is as fast, or as small, as promises; lower is better). A rule across a bar marks the goal.</p>
 ${renderScenario(`Spawn and join ${tasks} trivial tasks: time`, results.spawnJoin, "ms")}
+${renderFloors(results.spawnJoin)}
 ${renderScenario(`${tasks} tasks suspended at once: heap per task`, results.suspendedHeap, "B")}`;
 }
