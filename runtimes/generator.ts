@@ -615,6 +615,8 @@ class Timers {
   #heap = new TimerHeap<SleepTimer>();
   #armedCount = 0;
   #host: ClockTimer | undefined = undefined;
+  /** `#fire` bound once, so that arming the host timer allocates no closure. */
+  #fireLater = () => this.#fire();
 
   constructor(readonly run: Run) {}
 
@@ -639,7 +641,7 @@ class Timers {
     while (heap.size > 0 && !heap.peek()!.armed) heap.pop();
     const next = heap.peek();
     if (next === undefined) return;
-    this.#host = clock.setTimer(Math.max(0, next.deadline - clock.now()), () => this.#fire());
+    this.#host = clock.setTimer(Math.max(0, next.deadline - clock.now()), this.#fireLater);
   }
 
   #fire(): void {

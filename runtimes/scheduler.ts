@@ -50,6 +50,8 @@ export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F>
   #reject!: (error: unknown) => void;
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined = undefined;
+  /** `flush` bound once, so that a wake-up allocates no closure. */
+  #flushLater = () => this.flush();
 
   constructor(options: RunOptions) {
     this.clock = options.clock ?? realClock();
@@ -126,7 +128,7 @@ export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F>
   wake(): void {
     if (this.#flushing || this.#flushScheduled || this.#done) return;
     this.#flushScheduled = true;
-    queueMicrotask(() => this.flush());
+    queueMicrotask(this.#flushLater);
   }
 
   /** Drain the queue; when nothing can run, let a virtual clock fire or jump. */
