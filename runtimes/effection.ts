@@ -42,7 +42,7 @@ import { allOf, deadlineOf, raceOf } from "./combinators.ts";
 import { HaltedError, QueueClosedError } from "./errors.ts";
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
 import { fifoOf } from "./queue.ts";
-import { isPromiseLike } from "./waits.ts";
+import { invoke } from "./waits.ts";
 import type {
   Clock,
   Operation,
@@ -130,15 +130,13 @@ function callOn(
   const run = task.run;
   return action((resolve, reject) => {
     const controller = new AbortController();
-    let result: unknown;
-    try {
-      result = fn(controller.signal);
-    } catch (error) {
-      reject(error as Error);
+    const invoked = invoke(fn, controller.signal);
+    if ("error" in invoked) {
+      reject(invoked.error as Error);
       return () => {};
     }
-    if (!isPromiseLike(result)) {
-      resolve(result);
+    if ("value" in invoked) {
+      resolve(invoked.value);
       return () => {};
     }
     let pending = true;
@@ -153,7 +151,7 @@ function callOn(
       else reject(value as Error);
       run.pump(); // outside the reducer: a promise callback
     };
-    result.then((value) => settle(true, value), (error) => settle(false, error));
+    invoked.promise.then((value) => settle(true, value), (error) => settle(false, error));
     return () => {
       if (!pending) return;
       pending = false;

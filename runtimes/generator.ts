@@ -332,15 +332,19 @@ function step(frame: Frame, mode: number, value: unknown): void {
         mode = RETURN;
         continue;
       }
+      // A refused instruction (a task of another run, a bad argument) is
+      // thrown where the operation was used, as any error there would be.
       let instruction: AnyInstruction;
+      let answered: boolean;
       try {
         instruction = asInstruction(result.value);
+        answered = dispatch(frame, instruction);
       } catch (error) {
         mode = THROW;
         value = error;
         continue;
       }
-      if (dispatch(frame, instruction)) {
+      if (answered) {
         mode = run.answerMode;
         value = run.answerValue;
         run.answerValue = undefined;

@@ -23,6 +23,7 @@ import { realClock } from "./clock.ts";
 import { QueueClosedError } from "./errors.ts";
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
 import { fifoOf, type FifoQueue, type QueueWaiter } from "./queue.ts";
+import { invoke } from "./waits.ts";
 import type {
   Clock,
   ClockTimer,
@@ -182,26 +183,17 @@ function startCall(
   // Made on the frame's first call; a cancellation aborts and drops it, so a
   // call made after one gets a fresh signal.
   const signal = (frame.controller ??= new AbortController()).signal;
-  let result: unknown;
-  try {
-    result = fn(signal);
-  } catch (error) {
-    return run.answer(THROW, error);
-  }
-  if (!isPromiseLike(result)) return run.answer(NEXT, result);
+  const invoked = invoke(fn, signal);
+  if ("value" in invoked) return run.answer(NEXT, invoked.value);
+  if ("error" in invoked) return run.answer(THROW, invoked.error);
   const waiter = new CallWaiter(frame);
   run.inFlight++;
   const awaited = waitOn(frame, waiter);
-  result.then(
+  invoked.promise.then(
     (value) => waiter.settle(NEXT, value),
     (error) => waiter.settle(THROW, error),
   );
   return awaited;
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === "object" || typeof value === "function") &&
-    typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 /** Waiting for a task to settle: a join, or the end of a halt. */

@@ -3,7 +3,8 @@
  * on a queue, on a promise API, on another task. Each wait records the
  * frame's epoch, and wakes it through its run's `wakeWith`; cancelling a
  * wait undoes it so that nothing is lost (a queue value goes to the next
- * getter) and nothing stays armed.
+ * getter) and nothing stays armed. `invoke`, how a `call`'s function is
+ * called and its result read, serves every runtime.
  *
  * @module
  */
@@ -73,6 +74,29 @@ export class CallWaiter<F> {
   }
 }
 
+/** What calling a `call`'s function gave. */
+export type Invoked =
+  | { value: unknown }
+  | { error: unknown }
+  | { promise: Promise<unknown> };
+
+/**
+ * Call `fn(signal)`: a plain value, the error it threw, or the promise to
+ * wait on. A promise-like is adopted by `Promise.resolve`, so that a hostile
+ * one (a `then` that throws, a `then` getter that throws) becomes an error
+ * or a rejection, never an exception in the runtime, and never a wait that
+ * no settlement ends.
+ */
+export function invoke(fn: (signal: AbortSignal) => unknown, signal: AbortSignal): Invoked {
+  try {
+    const result = fn(signal);
+    if (!isPromiseLike(result)) return { value: result };
+    return { promise: Promise.resolve(result) };
+  } catch (error) {
+    return { error };
+  }
+}
+
 /**
  * Start `fn(signal)`. Answers `{ value }` or `{ error }` when it settled at
  * once (it returned a plain value or threw), else the waiter that wakes the
@@ -85,15 +109,10 @@ export function startCall<F>(
   fn: (signal: AbortSignal) => unknown,
 ): { value: unknown } | { error: unknown } | CallWaiter<F> {
   const controller = new AbortController();
-  let result: unknown;
-  try {
-    result = fn(controller.signal);
-  } catch (error) {
-    return { error };
-  }
-  if (!isPromiseLike(result)) return { value: result };
+  const invoked = invoke(fn, controller.signal);
+  if (!("promise" in invoked)) return invoked;
   const waiter = new CallWaiter(waker, frame, epoch, controller);
-  result.then(
+  invoked.promise.then(
     (value) => waiter.settle(NEXT, value),
     (error) => waiter.settle(THROW, error),
   );
@@ -101,7 +120,7 @@ export function startCall<F>(
 }
 
 /** True for anything with a `then` method, as `await` sees it. */
-export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === "object" || typeof value === "function") &&
     typeof (value as PromiseLike<unknown>).then === "function";
 }

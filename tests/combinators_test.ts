@@ -22,7 +22,7 @@ import {
   timeout,
 } from "../runtimes/verbs.ts";
 import { TimeoutError } from "../runtimes/errors.ts";
-import type { Operation } from "../runtimes/types.ts";
+import type { Operation, Task } from "../runtimes/types.ts";
 import { tell } from "./harness.ts";
 
 /** Sleep `ms`, note how it ended, and answer `value`. */
@@ -346,5 +346,64 @@ for (const runtime of Object.values(runtimes)) {
     // native starts the ticker at once (ticks at 10, 20, ... 200); the FIFO
     // runtimes at the parent's first suspension, after block(1) (11 ... 191).
     equal(ticks, runtime.name === "native" ? 20 : 19);
+  });
+}
+
+for (const runtime of Object.values(runtimes)) {
+  Deno.test(`${runtime.name}: a refused instruction is thrown where it was used, not out of the runtime`, async () => {
+    let foreign!: Task<number>;
+    await runtime.run(function* () {
+      foreign = yield* spawn(function* () {
+        return 1;
+      });
+    }, { clock: virtualClock() });
+    const story = await tell(runtime, function* (note) {
+      yield* sleep(1);
+      for (const [what, operation] of [["join", foreign], ["halt", foreign.halt()]] as const) {
+        try {
+          yield* operation;
+        } catch (error) {
+          note(`${what}: ${(error as Error).message}`);
+        }
+      }
+      return "went on";
+    });
+    deepEqual(story.notes, [
+      `1 join: ${foreign} belongs to another run: join or halt only tasks of the run that spawned them`,
+      `1 halt: ${foreign} belongs to another run: join or halt only tasks of the run that spawned them`,
+    ]);
+    equal(story.outcome, "ok went on");
+  });
+
+  Deno.test(`${runtime.name}: a call's hostile thenable fails the call; the clock goes on`, async () => {
+    const story = await tell(runtime, function* (note) {
+      const hostile = [
+        ["then throws", () => ({
+          then: () => {
+            throw new Error("then threw");
+          },
+        })],
+        ["then getter throws", () => ({
+          get then() {
+            throw new Error("getter threw");
+          },
+        })],
+      ] as const;
+      for (const [what, fn] of hostile) {
+        try {
+          yield* call(fn as () => PromiseLike<unknown>);
+        } catch (error) {
+          note(`${what}: ${(error as Error).message}`);
+        }
+      }
+      yield* sleep(10);
+      note("slept");
+    });
+    deepEqual(story.notes, [
+      "0 then throws: then threw",
+      "0 then getter throws: getter threw",
+      "10 slept",
+    ]);
+    equal(story.outcome, "ok undefined");
   });
 }
