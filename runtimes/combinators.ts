@@ -14,8 +14,19 @@
 import { isCancellation, TimeoutError } from "./errors.ts";
 import { FifoQueue } from "./queue.ts";
 import type { All, Deadline, Race } from "./instructions.ts";
-import type { Operation, Task } from "./types.ts";
-import { sleep, spawn } from "./verbs.ts";
+import type { Operation, ScopeHandle, Task } from "./types.ts";
+import { scope, sleep, spawn } from "./verbs.ts";
+
+/**
+ * Say on stderr that `combinator` will not deliver the error of its
+ * operation `index` (for runtimes whose combinators are their own, too).
+ */
+export function reportUndelivered(combinator: string, index: number, error: unknown): void {
+  console.error(
+    `${combinator}: the error of operation ${index} was not delivered (another outcome came first, or a cancellation replaced it):`,
+    error,
+  );
+}
 
 /** How one contender ended. */
 type Settlement =
@@ -26,50 +37,109 @@ type Settlement =
 class Contest {
   readonly settled = new FifoQueue<Settlement>();
   readonly contenders: Task<void>[] = [];
+  /** Each started contender's scope, by index: cancelling it stops that contender. */
+  readonly scopes: ScopeHandle[] = [];
+  /** The contender whose outcome decided the contest, once one has. */
+  winner: number | undefined = undefined;
   #over = false;
 
-  constructor(readonly combinator: string) {}
+  constructor(
+    readonly combinator: string,
+    /** Whether an outcome decides the contest (any, for `race`; a failure, for `all`). */
+    readonly decides: (ok: boolean) => boolean,
+  ) {}
 
+  get decided(): boolean {
+    return this.winner !== undefined;
+  }
+
+  /**
+   * Contender `index`'s operation has finished (`ok`, or with an error). An
+   * outcome that decides the contest cancels every other contender at once,
+   * before anything else runs: a loser about to resume (with a value from a
+   * queue, say) is stopped where it waits, and the value goes back to the
+   * queue, rather than being taken and then dropped by the combinator.
+   */
+  decide(index: number, ok: boolean): void {
+    if (this.decided || !this.decides(ok)) return;
+    this.winner = index;
+    this.#cancelScopes();
+  }
+
+  /** Cancel every started contender but the winner, newest first. */
+  #cancelScopes(): void {
+    for (let index = this.scopes.length - 1; index >= 0; index--) {
+      if (index !== this.winner) this.scopes[index]?.cancel();
+    }
+  }
+
+  /** A contender has ended, its cleanup done: its final outcome. */
   settle(settlement: Settlement): void {
-    if (this.#over) this.#reportUndelivered(settlement);
-    else this.settled.put(settlement);
+    if (this.#over) {
+      this.report(settlement);
+      return;
+    }
+    // A cleanup's error can decide what the operation's value did not.
+    this.decide(settlement.index, settlement.ok);
+    this.settled.put(settlement);
+  }
+
+  /** Wait for the final outcome of the contender that decided the contest. */
+  *outcome(): Generator<unknown, Settlement> {
+    for (;;) {
+      const settlement = yield* this.settled.get();
+      if (settlement.index === this.winner) return settlement;
+      this.report(settlement); // a loser's
+    }
   }
 
   /** The combinator answers: what it has not read, it will never read. */
   close(): void {
     this.#over = true;
     for (let left = this.settled.tryTake(); left; left = this.settled.tryTake()) {
-      this.#reportUndelivered(left.value);
+      this.report(left.value);
     }
   }
 
   /**
-   * Halt the contenders, having closed the contest. If a cancellation
-   * interrupts the halting (a thrown error, or `return()` under
-   * `generator`) while the combinator was throwing `chosen`'s error, that
-   * error would be replaced without a trace: report it.
+   * Stop the contenders and wait for them to end, having closed the
+   * contest. If a cancellation interrupts the waiting (a thrown error, or
+   * `return()` under `generator`) while the combinator was throwing
+   * `chosen`'s error, that error would be replaced without a trace: report it.
    */
   *finish(chosen: Settlement | undefined): Generator<unknown, void> {
     this.close();
-    let halted = false;
+    this.winner ??= -1; // decided by nobody: a contender yet to start will not start
+    this.#cancelScopes();
+    let ended = false;
     try {
-      yield* haltAll(this.contenders);
-      halted = true;
+      // Contenders catch their own outcome, so joining one never throws it.
+      for (let index = this.contenders.length - 1; index >= 0; index--) {
+        yield* this.contenders[index];
+      }
+      ended = true;
     } finally {
-      if (!halted && chosen) this.#reportUndelivered(chosen);
+      if (!ended && chosen) this.report(chosen);
+      // A settlement handed to the combinator as it was halted may come
+      // back to the queue only now (Effection gives a taken value back).
+      this.close();
     }
   }
 
-  #reportUndelivered(settlement: Settlement): void {
+  /** A settlement the combinator will not deliver: an error in it goes to stderr. */
+  report(settlement: Settlement): void {
     // The cancellations the combinator caused itself are expected.
     if (settlement.ok || isCancellation(settlement.error)) return;
-    console.error(
-      `${this.combinator}: the error of operation ${settlement.index} was not delivered (another outcome came first, or a cancellation replaced it):`,
-      settlement.error,
-    );
+    reportUndelivered(this.combinator, settlement.index, settlement.error);
   }
 }
 
+/**
+ * One contender: the operation in a scope of its own, which the contest
+ * cancels to stop it, and whose `ensure` cleanups run before this `try`
+ * ends, so that a cleanup's error is this contender's outcome, not a
+ * failure of its task that every runtime would treat its own way.
+ */
 function* contend(
   operation: Operation<unknown>,
   index: number,
@@ -77,7 +147,24 @@ function* contend(
 ): Generator<unknown, void> {
   let settlement: Settlement;
   try {
-    settlement = { index, ok: true, value: yield* operation };
+    const value = yield* scope(function* (handle) {
+      // Decided before this contender's first turn (under a runtime that
+      // queues new tasks): it has lost without starting.
+      if (contest.decided) return undefined;
+      contest.scopes[index] = handle;
+      let value: unknown;
+      try {
+        value = yield* operation;
+      } catch (error) {
+        // Its own cancellation decides nothing: the contest, or whoever
+        // cancels the combinator, caused it.
+        if (!isCancellation(error)) contest.decide(index, false);
+        throw error;
+      }
+      contest.decide(index, true);
+      return value;
+    });
+    settlement = { index, ok: true, value };
   } catch (error) {
     settlement = { index, ok: false, error };
   }
@@ -98,28 +185,28 @@ function* startContenders(
   }
 }
 
-function* haltAll(tasks: readonly Task<unknown>[]): Generator<unknown, void> {
-  for (let index = tasks.length - 1; index >= 0; index--) {
-    yield* tasks[index].halt();
-  }
-}
+const anyOutcome = () => true;
+const aFailure = (ok: boolean) => !ok;
 
 /** Every result in order; the first failure halts the rest and is thrown. */
 export function* allOf(
   operations: readonly Operation<unknown>[],
 ): Generator<unknown, unknown[]> {
-  const contest = new Contest("all");
+  const contest = new Contest("all", aFailure);
   const results: unknown[] = new Array(operations.length);
   let failure: Settlement | undefined;
   try {
     yield* startContenders(operations, contest);
     for (let remaining = operations.length; remaining > 0; remaining--) {
       const settlement = yield* contest.settled.get();
-      if (!settlement.ok) {
-        failure = settlement;
-        throw settlement.error;
+      if (!contest.decided && settlement.ok) {
+        results[settlement.index] = settlement.value;
+        continue;
       }
-      results[settlement.index] = settlement.value;
+      // Only a failure decides `all`: the deciding contender's outcome is the error to throw.
+      if (settlement.index !== contest.winner) contest.report(settlement);
+      failure = settlement.index === contest.winner ? settlement : yield* contest.outcome();
+      throw (failure as Extract<Settlement, { ok: false }>).error;
     }
     return results;
   } finally {
@@ -131,11 +218,11 @@ export function* allOf(
 export function* raceOf(
   operations: readonly Operation<unknown>[],
 ): Generator<unknown, unknown> {
-  const contest = new Contest("race");
+  const contest = new Contest("race", anyOutcome);
   let first: Settlement | undefined;
   try {
     yield* startContenders(operations, contest);
-    first = yield* contest.settled.get();
+    first = yield* contest.outcome();
     if (first.ok) return first.value;
     throw first.error;
   } finally {
@@ -168,11 +255,11 @@ export function* deadlineOf<T>(
   operation: Operation<T>,
   fail: boolean,
 ): Generator<unknown, T | undefined> {
-  const contest = new Contest(fail ? "timeout" : "moveOnAfter");
+  const contest = new Contest(fail ? "timeout" : "moveOnAfter", anyOutcome);
   let first: Settlement | undefined;
   try {
     yield* startContenders([boxed(operation), expireAfter(ms)], contest);
-    first = yield* contest.settled.get();
+    first = yield* contest.outcome();
   } finally {
     yield* contest.finish(first?.ok ? undefined : first);
   }

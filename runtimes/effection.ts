@@ -452,6 +452,14 @@ function settleTask(task: EffectionKitTask, state: TaskState, result: unknown): 
       `effection: ${task} threw, but was halted before it settled, and Effection dropped the error:`,
       task.thrown.error,
     );
+  } else if (state === "failed" && task.thrown && task.thrown.error !== result) {
+    // Failed by a child first, the task's own later error is not its outcome.
+    console.error(
+      `effection: ${task} failed with ${
+        String(result)
+      }; the error it threw itself is not its outcome:`,
+      task.thrown.error,
+    );
   }
   const run = task.run;
   if (run.tracer) {

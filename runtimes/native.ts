@@ -139,9 +139,19 @@ function resumeDriver(frame: Frame): void {
 
 /** A `get` waiting on a queue. */
 class TakeWaiter<T> implements QueueWaiter<T> {
+  /** The value put for this getter, until its driver resumes with it. */
+  delivered: { value: T } | undefined = undefined;
+
   constructor(readonly frame: Frame, readonly queue: FifoQueue<T>) {}
+  /**
+   * Wake the getter with `value`, staying its wait until the driver
+   * resumes: a cancellation landing in between throws at the `get`, as
+   * asyncio's does, and the value goes back to the queue (`undoWaiting`).
+   */
   deliver(value: T): void {
-    wake(this.frame, NEXT, value);
+    this.delivered = { value };
+    this.frame.woken = value;
+    resumeDriver(this.frame);
   }
   closed(): void {
     wake(this.frame, THROW, new QueueClosedError());
@@ -221,8 +231,10 @@ function join(frame: Frame, target: Frame, forHalt: boolean): Promise<void> | un
 function undoWaiting(frame: Frame): void {
   const waiting = frame.waiting;
   frame.waiting = undefined;
-  if (waiting instanceof TakeWaiter) waiting.queue.unwait(waiting);
-  else if (waiting instanceof CallWaiter) waiting.cancel();
+  if (waiting instanceof TakeWaiter) {
+    if (waiting.delivered) waiting.queue.giveBack(waiting.delivered.value);
+    else waiting.queue.unwait(waiting);
+  } else if (waiting instanceof CallWaiter) waiting.cancel();
   else if (waiting instanceof JoinWaiter) {
     const joiners = waiting.target.joiners;
     const index = joiners ? joiners.indexOf(waiting) : -1;
@@ -610,7 +622,9 @@ function cancelFrame(frame: Frame, error: DOMException): void {
   frame.cancelPending = error;
   frame.controller?.abort(error);
   frame.controller = undefined;
-  // Running, woken, or awaiting a shielded or ending frame: thrown at its next suspension.
+  // Running, or awaiting a shielded or ending frame: thrown at its next
+  // suspension. Woken by a timer or a queue but not yet resumed: thrown
+  // where it waits, instead of what woke it.
   if (waiting === undefined || waiting instanceof NestedFrame) return;
   undoWaiting(frame);
   wake(frame, THROW, error);

@@ -20,7 +20,7 @@
  * @module
  */
 
-import { combinatorBody } from "./combinators.ts";
+import { combinatorBody, reportUndelivered } from "./combinators.ts";
 import { Cancelled, HaltedError, TimeoutError } from "./errors.ts";
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
 import { fifoOf } from "./queue.ts";
@@ -194,6 +194,8 @@ class FrameExtras {
   /** For a DEADLINE frame: its `timeout`/`moveOnAfter`, and its armed timer. */
   deadline: { ms: number; fail: boolean } | undefined = undefined;
   deadlineTimer: ClockTimer | undefined = undefined;
+  /** How many errors the frame had when its deadline expired. */
+  errorsAtExpiry = 0;
 }
 
 class Frame extends TaskBase<unknown> {
@@ -597,6 +599,16 @@ function settle(frame: Frame): void {
  * or completed.
  */
 function decideOutcome(frame: Frame): void {
+  if (frame.errors && frame.expired && expiryWins(frame)) {
+    // As with every runtime's combinators: errors raised only by the
+    // cancellation the expiry caused do not replace it; they are reported.
+    const deadline = frame.extras!.deadline!;
+    for (const error of frame.errors) {
+      reportUndelivered(deadline.fail ? "timeout" : "moveOnAfter", 0, error);
+    }
+    frame.extras!.errors = undefined;
+    frame.endedCancelled = true;
+  }
   if (frame.errors) {
     frame.outcome = "failed";
     frame.result = frame.childFailed
@@ -610,6 +622,12 @@ function decideOutcome(frame: Frame): void {
   } else {
     frame.outcome = "completed";
   }
+}
+
+/** An expired deadline frame's errors all came after the expiry, and no scope around it was cancelled. */
+function expiryWins(frame: Frame): boolean {
+  return frame.kind === DEADLINE && frame.extras!.errorsAtExpiry === 0 &&
+    cancelledScope(frame.parent) === undefined;
 }
 
 function nestedSettled(owner: Frame, nested: Frame): void {
@@ -689,6 +707,7 @@ function armDeadline(frame: Frame): void {
   const extras = frame.extras!;
   extras.deadlineTimer = run.clock.setTimer(extras.deadline!.ms, () => {
     extras.deadlineTimer = undefined;
+    extras.errorsAtExpiry = extras.errors?.length ?? 0;
     frame.expired = true;
     cancelScope(frame);
     run.wake();

@@ -57,13 +57,13 @@ for (const runtime of Object.values(runtimes)) {
       ]);
       note(`race answered ${winner}`);
     });
-    deepEqual(story.notes, [
-      "10 fast ended",
-      "10 fast cleaned up",
-      "10 slow ended",
-      "10 slow cleaned up",
-      "10 race answered fast",
-    ]);
+    // The loser is cancelled the moment the winner's operation ends: under
+    // the kit's runtimes its cancellation lands after the winner's cleanup;
+    // Effection runs it at once.
+    const cleanups = name === "effection"
+      ? ["10 fast ended", "10 slow ended", "10 fast cleaned up", "10 slow cleaned up"]
+      : ["10 fast ended", "10 fast cleaned up", "10 slow ended", "10 slow cleaned up"];
+    deepEqual(story.notes, [...cleanups, "10 race answered fast"]);
   });
 
   Deno.test(`${name}: race settles synchronously with an operation that needs no time`, async () => {
@@ -406,4 +406,107 @@ for (const runtime of Object.values(runtimes)) {
     ]);
     equal(story.outcome, "ok undefined");
   });
+}
+
+/** Run `body` with `console.error` captured: its lines, one per call. */
+async function withStderr<T>(body: () => Promise<T>): Promise<{ value: T; stderr: string[] }> {
+  const stderr: string[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) =>
+    void stderr.push(args.map((arg) => arg instanceof Error ? arg.message : String(arg)).join(" "));
+  try {
+    return { value: await body(), stderr };
+  } finally {
+    console.error = original;
+  }
+}
+
+/** An operation whose `ensure` cleanup throws `message`, after `ms` (or at once). */
+function* cleanupThrows(message: string, ms?: number): Operation<string> {
+  yield* ensure(() => {
+    throw new Error(message);
+  });
+  if (ms !== undefined) yield* sleep(ms);
+  return "done";
+}
+
+function* after<T>(ms: number, value: T): Operation<T> {
+  yield* sleep(ms);
+  return value;
+}
+
+for (const runtime of Object.values(runtimes)) {
+  const name = runtime.name;
+
+  Deno.test(`${name}: an operation's ensure error comes out of a combinator as out of the operation`, async () => {
+    const { value: outcomes, stderr } = await withStderr(async () => {
+      const outcomes: string[] = [];
+      for (
+        const make of [
+          () => cleanupThrows("plain"),
+          () => all([cleanupThrows("in all")]),
+          () => race([cleanupThrows("race winner"), after(10, "slow")]),
+          () => timeout(10, cleanupThrows("in timeout")),
+        ]
+      ) {
+        const story = await tell(runtime, function* () {
+          return yield* make();
+        });
+        outcomes.push(story.outcome);
+      }
+      return outcomes;
+    });
+    deepEqual(outcomes, [
+      "error Error: plain",
+      "error Error: in all",
+      "error Error: race winner",
+      "error Error: in timeout",
+    ]);
+    deepEqual(stderr, []);
+  });
+
+  Deno.test(`${name}: a loser's ensure error is reported, not delivered, whatever the combinator`, async () => {
+    const { value: outcomes, stderr } = await withStderr(async () => {
+      const outcomes: string[] = [];
+      for (
+        const make of [
+          () => race([cleanupThrows("race loser", 10), after(1, "winner")]),
+          () => all([failAfter(1, "the failure"), cleanupThrows("all loser", 10)]),
+          () => timeout(5, cleanupThrows("expired body", 10)),
+        ]
+      ) {
+        outcomes.push((await tell(runtime, () => make())).outcome);
+      }
+      return outcomes;
+    });
+    deepEqual(outcomes, [
+      "ok winner",
+      "error Error: the failure",
+      "error TimeoutError: timed out after 5 ms",
+    ]);
+    deepEqual(stderr.map((line) => line.replace(/ \(another outcome.*\):/, ":")), [
+      "race: the error of operation 0 was not delivered: race loser",
+      "all: the error of operation 1 was not delivered: all loser",
+      "timeout: the error of operation 0 was not delivered: expired body",
+    ]);
+  });
+
+  Deno.test(
+    `${name}: a race of two gets served in the same instant takes one value${
+      name === "nursery" ? " (nursery: the woken loser keeps its own, as in trio)" : ""
+    }`,
+    async () => {
+      const story = await tell(runtime, function* (note) {
+        const queue = createQueue<number>();
+        yield* spawn(function* producer() {
+          yield* sleep(1);
+          queue.put(1);
+          queue.put(2);
+        });
+        const first = yield* race([queue.get(), queue.get()]);
+        note(`race answered ${first}; ${queue.size} left`);
+      });
+      deepEqual(story.notes, [`1 race answered 1; ${name === "nursery" ? 0 : 1} left`]);
+    },
+  );
 }
