@@ -46,7 +46,7 @@ import {
   presets,
 } from "./labs/flags_chaos.ts";
 import { UsageError } from "./labs/lab.ts";
-import { describeParseError, exitStatus, exitWithUsage } from "./tools/cli.ts";
+import { describeParseError, exitStatus, exitWithUsage, onCtrlC } from "./tools/cli.ts";
 
 /** What happened to a request, for logs and tests. */
 export type RequestEvent =
@@ -300,13 +300,12 @@ if (import.meta.main) {
     );
     Deno.exit(exitStatus.failed);
   }
-  const stop = async () => {
-    Deno.removeSignalListener("SIGINT", stop);
+  // Ctrl-C stops the server once its requests in flight are answered.
+  onCtrlC().signal.addEventListener("abort", async () => {
     await server.close();
     console.log("Stopped.");
     Deno.exit(exitStatus.interrupted);
-  };
-  Deno.addSignalListener("SIGINT", stop);
+  });
   console.log(
     `Serving ${catalogCodes.length} flags at ${server.url}/ (${command.preset}: ${
       describeChaos(command.chaos)

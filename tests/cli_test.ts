@@ -132,6 +132,38 @@ Deno.test("cli: Ctrl-C halts the run, cleanup runs, exit 130", async () => {
   }
 });
 
+Deno.test("cli: one Ctrl-C delivered twice (as through deno task) still lets async cleanup finish", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    const verbs = new URL("../runtimes/verbs.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      file,
+      `import { ensure, log, sleep, suspend } from "${verbs}";\n` +
+        `export default function* waiter() {\n` +
+        `  yield* ensure(function* () {\n    console.log("cleanup started");\n` +
+        `    yield* sleep(100);\n    console.log("cleanup done");\n  });\n` +
+        `  yield* log("waiting");\n  yield* suspend();\n}\n`,
+    );
+    const child = denoCommand(["run", "--allow-read", "--allow-env", labScript, file], {
+      env: { NO_COLOR: "1" },
+      stderr: "null",
+    }).spawn();
+    const stdout = new ChildOutput(child.stdout);
+    await stdout.readUntil("waiting\n");
+    // The terminal signals the process group and `deno task` forwards the
+    // signal too: one keypress arrives twice, the second while cleanup runs
+    // (within `sameKeypressMs` of the first, which is what makes it the same).
+    child.kill("SIGINT");
+    await stdout.readUntil("cleanup started\n");
+    child.kill("SIGINT");
+    const seen = await stdout.readToEnd();
+    equal((await child.status).code, 130);
+    equal(seen, "waiting\ncleanup started\ncleanup done\n");
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
 Deno.test("cli: Ctrl-C during a final blocking step still exits 130", async () => {
   const file = await Deno.makeTempFile({ suffix: ".ts" });
   try {

@@ -63,3 +63,43 @@ export function describeParseError(
   }
   return message;
 }
+
+/**
+ * How long after a Ctrl-C another SIGINT still counts as the same keypress:
+ * the terminal signals the whole process group and `deno task` forwards the
+ * signal to its child as well, so one Ctrl-C can arrive twice, a few
+ * milliseconds apart.
+ */
+export const sameKeypressMs = 250;
+
+/** What `onCtrlC` answers: the signal the first Ctrl-C aborts, and how to stop listening. */
+export interface CtrlC {
+  readonly signal: AbortSignal;
+  stop(): void;
+}
+
+/**
+ * Listen for Ctrl-C. The first aborts `signal` with an `AbortError`, so
+ * that the work in progress can stop and clean up; a later one, pressed as
+ * a keypress of its own, exits at once with status 130 (`exitNow`, for a
+ * tool that has something to say first).
+ */
+export function onCtrlC(
+  exitNow: () => void = () => Deno.exit(exitStatus.interrupted),
+): CtrlC {
+  const controller = new AbortController();
+  let firstAt = 0;
+  const listener = () => {
+    if (!controller.signal.aborted) {
+      firstAt = performance.now();
+      controller.abort(new DOMException("interrupted by Ctrl-C", "AbortError"));
+    } else if (performance.now() - firstAt > sameKeypressMs) {
+      exitNow();
+    }
+  };
+  Deno.addSignalListener("SIGINT", listener);
+  return {
+    signal: controller.signal,
+    stop: () => Deno.removeSignalListener("SIGINT", listener),
+  };
+}

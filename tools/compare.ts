@@ -30,7 +30,7 @@ import { realClock, virtualClock } from "../runtimes/clock.ts";
 import { isCancellation } from "../runtimes/errors.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import type { Clock, OperationFn, Runtime, TraceEvent } from "../runtimes/types.ts";
-import { exitStatus, exitWithUsage, listOf, paint, useColor } from "./cli.ts";
+import { exitStatus, exitWithUsage, listOf, onCtrlC, paint, useColor } from "./cli.ts";
 import { loadLab, optionLines, parseOptions, type Values } from "./lab.ts";
 
 /** What one run did, captured. */
@@ -344,19 +344,14 @@ export async function runCompareCommand(args: string[]): Promise<number> {
     (lab.realClockOnly ? "real" : "virtual");
 
   // Ctrl-C halts the run in progress (its cleanup runs) and skips the rest.
-  const interrupt = new AbortController();
-  const onInterrupt = () => {
-    if (interrupt.signal.aborted) Deno.exit(exitStatus.interrupted);
-    interrupt.abort(new DOMException("interrupted by Ctrl-C", "AbortError"));
-  };
-  Deno.addSignalListener("SIGINT", onInterrupt);
+  const interrupt = onCtrlC();
   try {
     const rows = await compareLab(lab as Lab<unknown>, options, clockKind, interrupt.signal);
     console.log(formatComparison(lab.name, clockKind, rows, useColor(Deno.stdout)));
     if (interrupt.signal.aborted) return exitStatus.interrupted;
     return rows.every((row) => row.exit === exitStatus.ok) ? exitStatus.ok : exitStatus.failed;
   } finally {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
+    interrupt.stop();
   }
 }
 

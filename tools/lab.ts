@@ -26,7 +26,15 @@ import { realClock, virtualClock } from "../runtimes/clock.ts";
 import { runtimeNames, runtimes } from "../runtimes/registry.ts";
 import { textTracer } from "../runtimes/trace_text.ts";
 import type { Operation } from "../runtimes/types.ts";
-import { describeParseError, exitStatus, exitWithUsage, listOf, paint, useColor } from "./cli.ts";
+import {
+  describeParseError,
+  exitStatus,
+  exitWithUsage,
+  listOf,
+  onCtrlC,
+  paint,
+  useColor,
+} from "./cli.ts";
 
 /** The runtime used when `--runtime` is not given. */
 export const defaultRuntime = "generator";
@@ -214,12 +222,7 @@ export async function runLabCommand(args: string[]): Promise<number> {
 
   // Ctrl-C halts the run, so that every task's cleanup runs; a second one
   // exits at once.
-  const interrupt = new AbortController();
-  const onInterrupt = () => {
-    if (interrupt.signal.aborted) Deno.exit(exitStatus.interrupted);
-    interrupt.abort(new DOMException("interrupted by Ctrl-C", "AbortError"));
-  };
-  Deno.addSignalListener("SIGINT", onInterrupt);
+  const interrupt = onCtrlC();
   const main = lab.main;
   const root = function* () {
     return yield* main(options);
@@ -239,7 +242,7 @@ export async function runLabCommand(args: string[]): Promise<number> {
     console.error(error);
     return exitStatus.failed;
   } finally {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
+    interrupt.stop();
   }
 }
 

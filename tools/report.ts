@@ -26,7 +26,7 @@ import { UsageError } from "../labs/lab.ts";
 import { labs } from "../labs/mod.ts";
 import { virtualClock } from "../runtimes/clock.ts";
 import { runtimes } from "../runtimes/registry.ts";
-import { describeParseError, exitStatus, exitWithUsage, listOf } from "./cli.ts";
+import { describeParseError, exitStatus, exitWithUsage, listOf, onCtrlC } from "./cli.ts";
 import { captureLab, countTasks, errorLine, type TaskCounts } from "./compare.ts";
 import { parseOptions } from "./lab.ts";
 import { buildMatrix, type Matrix } from "./matrix.ts";
@@ -606,9 +606,8 @@ export async function runReportCommand(args: string[]): Promise<number> {
   await refuseForeignOutput(out);
 
   // Ctrl-C stops between steps; a half-written site is removed, the previous one kept.
-  const interrupt = new AbortController();
-  const onInterrupt = () => interrupt.abort();
-  Deno.addSignalListener("SIGINT", onInterrupt);
+  // Later Ctrl-Cs change nothing: stopping is already under way, and quick.
+  const interrupt = onCtrlC(() => {});
   let data: ReportData;
   try {
     data = await gatherReport(
@@ -623,7 +622,7 @@ export async function runReportCommand(args: string[]): Promise<number> {
     console.error("interrupted: the report was not written");
     return exitStatus.interrupted;
   } finally {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
+    interrupt.stop();
   }
   console.log(
     `report: ${data.sceneRuns.length} scenes x ${data.adapters.length} runtimes, the matrix, ${
