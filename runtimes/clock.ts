@@ -16,6 +16,12 @@ class RealTimer implements ClockTimer {
   constructor(readonly deadline: number) {}
 }
 
+/**
+ * The longest delay a host timer takes: 2^31 - 1 ms, about 24.8 days. A
+ * longer one would fire at once (with a warning), so it is armed in steps.
+ */
+export const longestHostDelay = 2 ** 31 - 1;
+
 class RealClock implements Clock {
   readonly kind = "real";
   readonly #origin = performance.now();
@@ -26,11 +32,18 @@ class RealClock implements Clock {
 
   setTimer(ms: number, fire: () => void): ClockTimer {
     const timer = new RealTimer(this.now() + ms);
+    this.#arm(timer, ms, fire);
+    return timer;
+  }
+
+  #arm(timer: RealTimer, ms: number, fire: () => void): void {
+    const step = Math.min(ms, longestHostDelay);
     timer.handle = setTimeout(() => {
+      const left = timer.deadline - this.now();
+      if (step < ms && left > 0) return this.#arm(timer, left, fire);
       timer.handle = undefined;
       fire();
-    }, ms);
-    return timer;
+    }, step);
   }
 
   clearTimer(timer: ClockTimer): void {

@@ -3,7 +3,7 @@
 // really blocks the thread.
 
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { realClock, virtualClock } from "../runtimes/clock.ts";
+import { longestHostDelay, realClock, virtualClock } from "../runtimes/clock.ts";
 
 Deno.test("virtual clock: idle() jumps to the next deadline and fires ties in arming order", () => {
   const clock = virtualClock();
@@ -55,4 +55,39 @@ Deno.test("virtual clock: timers already due fire even when it may not advance; 
   equal(clock.now(), 0);
   equal(clock.idle(true), true);
   deepEqual(fired, ["due now", "later"]);
+});
+
+Deno.test("real clock: a delay longer than a host timer takes is armed in steps, never at once", () => {
+  // The host's timers, stood in for: what was asked for, and the callbacks.
+  const asked: number[] = [];
+  const callbacks: (() => void)[] = [];
+  const cleared: unknown[] = [];
+  const { setTimeout: hostSet, clearTimeout: hostClear } = globalThis;
+  globalThis.setTimeout = ((callback: () => void, ms: number) => {
+    asked.push(ms);
+    callbacks.push(callback);
+    return callbacks.length;
+  }) as unknown as typeof setTimeout;
+  globalThis.clearTimeout =
+    ((handle: unknown) => void cleared.push(handle)) as unknown as typeof clearTimeout;
+  try {
+    const clock = realClock();
+    let fired = 0;
+    const timer = clock.setTimer(3 * longestHostDelay, () => fired++);
+    deepEqual(asked, [longestHostDelay]);
+    // The first step ends long before the deadline: armed again for the rest.
+    callbacks[0]();
+    deepEqual(asked, [longestHostDelay, longestHostDelay]);
+    equal(fired, 0);
+    clock.clearTimer(timer);
+    deepEqual(cleared, [2]);
+    // An ordinary delay is one host timer, and fires when it fires.
+    clock.setTimer(50, () => fired++);
+    equal(asked[2], 50);
+    callbacks[2]();
+    equal(fired, 1);
+  } finally {
+    globalThis.setTimeout = hostSet;
+    globalThis.clearTimeout = hostClear;
+  }
 });
