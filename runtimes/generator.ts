@@ -86,6 +86,10 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
       // the step loop then returns it instead of letting it wait.
       const target = run.frameOf(instruction.task);
       haltFrame(target);
+      // From inside a task whose body is over (its cleanup, or a child it
+      // is halting), its end waits for this very frame: the halt is under
+      // way, and waiting for it would wait for ever.
+      if (target.ending && within(frame, target)) return run.answer(NEXT, undefined);
       return join(frame, target, true);
     }
     case "log":
@@ -99,6 +103,14 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
 }
 
 const SUSPENDED = { toString: () => "suspend" };
+
+/** True when `frame` is `outer` or lives inside it: a nested frame of it, or a task spawned in it. */
+function within(frame: Frame, outer: Frame): boolean {
+  for (let at: Frame | undefined = frame; at; at = at.parent) {
+    if (at === outer) return true;
+  }
+  return false;
+}
 
 function join(frame: Frame, target: Frame, forHalt: boolean): boolean {
   const run = frame.run;

@@ -99,6 +99,10 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
       const target = run.frameOf(instruction.task);
       cancelScope(target);
       if (checkpoint(frame)) return true;
+      // From inside a task whose body is over (its cleanup, or a child it
+      // waits for), its end waits for this very frame: waiting for it
+      // would wait for ever.
+      if (target.ending && within(frame, target)) return run.answer(NEXT, undefined);
       return join(frame, target, true);
     }
     case "log":
@@ -112,6 +116,14 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
 }
 
 const SUSPENDED = { toString: () => "suspend" };
+
+/** True when `frame` is `outer` or lives inside it: a nested frame of it, or a task spawned in it. */
+function within(frame: Frame, outer: Frame): boolean {
+  for (let at: Frame | undefined = frame; at; at = at.parent) {
+    if (at === outer) return true;
+  }
+  return false;
+}
 
 /** In a cancelled scope, answer with `Cancelled` (and return true). */
 function checkpoint(frame: Frame): boolean {

@@ -510,3 +510,28 @@ for (const runtime of Object.values(runtimes)) {
     },
   );
 }
+
+// Effection 4.1.1 itself waits for ever here (the task's end waits for the
+// cleanup that waits for the task's end); the kit's runtimes do not.
+for (const runtime of Object.values(runtimes).filter(({ name }) => name !== "effection")) {
+  Deno.test(`${runtime.name}: halting a task from its own cleanup does not wait for ever`, async () => {
+    const story = await tell(runtime, function* (note) {
+      const task: Task<void> = yield* spawn(function* worker() {
+        yield* ensure(function* () {
+          yield* task.halt();
+          note("cleanup went on");
+        });
+        yield* sleep(1);
+      });
+      yield* sleep(5);
+      note(`${task}`);
+    });
+    deepEqual(
+      story.notes,
+      runtime.name === "native"
+        // Edge-triggered: the cleanup's wait is where the halt lands.
+        ? ["5 Task#1 worker (halted)"]
+        : ["1 cleanup went on", "5 Task#1 worker (completed)"],
+    );
+  });
+}
