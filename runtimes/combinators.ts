@@ -18,12 +18,13 @@ import type { Operation, ScopeHandle, Task } from "./types.ts";
 import { scope, sleep, spawn } from "./verbs.ts";
 
 /**
- * Say on stderr that `combinator` will not deliver the error of its
- * operation `index` (for runtimes whose combinators are their own, too).
+ * Say on stderr that `combinator` will not deliver the error of `operation`
+ * (`operation 2`, or a deadline's `its operation`), for runtimes whose
+ * deadlines are their own, too.
  */
-export function reportUndelivered(combinator: string, index: number, error: unknown): void {
+export function reportUndelivered(combinator: string, operation: string, error: unknown): void {
   console.error(
-    `${combinator}: the error of operation ${index} was not delivered (another outcome came first, or a cancellation replaced it):`,
+    `${combinator}: the error of ${operation} was not delivered (another outcome came first, or a cancellation replaced it):`,
     error,
   );
 }
@@ -47,6 +48,8 @@ class Contest {
     readonly combinator: string,
     /** Whether an outcome decides the contest (any, for `race`; a failure, for `all`). */
     readonly decides: (ok: boolean) => boolean,
+    /** How a report names contender `index`. */
+    readonly nameOf: (index: number) => string = (index) => `operation ${index}`,
   ) {}
 
   get decided(): boolean {
@@ -130,7 +133,7 @@ class Contest {
   report(settlement: Settlement): void {
     // The cancellations the combinator caused itself are expected.
     if (settlement.ok || isCancellation(settlement.error)) return;
-    reportUndelivered(this.combinator, settlement.index, settlement.error);
+    reportUndelivered(this.combinator, this.nameOf(settlement.index), settlement.error);
   }
 }
 
@@ -244,7 +247,10 @@ function* boxed<T>(operation: Operation<T>): Generator<unknown, { value: T }> {
 /**
  * `operation` against a deadline `ms` from now: its value, or on expiry
  * `TimeoutError` (when `fail`) or `undefined`. The deadline's timer is armed
- * before any nested deadline's, so when two expire together the outer wins.
+ * first, before the operation starts: when the operation would finish at
+ * the very instant of the deadline, the deadline wins (as in trio and
+ * asyncio, and as under `nursery`'s own deadlines), and when two deadlines
+ * expire together, the outer one wins.
  *
  * It runs its own contest rather than delegating to `raceOf`: a `yield*`
  * into a generator whose `finally` waits loses a `return()` halt (Effection
@@ -255,10 +261,14 @@ export function* deadlineOf<T>(
   operation: Operation<T>,
   fail: boolean,
 ): Generator<unknown, T | undefined> {
-  const contest = new Contest(fail ? "timeout" : "moveOnAfter", anyOutcome);
+  const contest = new Contest(
+    fail ? "timeout" : "moveOnAfter",
+    anyOutcome,
+    (index) => index === 0 ? "its timer" : "its operation",
+  );
   let first: Settlement | undefined;
   try {
-    yield* startContenders([boxed(operation), expireAfter(ms)], contest);
+    yield* startContenders([expireAfter(ms), boxed(operation)], contest);
     first = yield* contest.outcome();
   } finally {
     yield* contest.finish(first?.ok ? undefined : first);

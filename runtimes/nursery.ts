@@ -616,7 +616,7 @@ function decideOutcome(frame: Frame): void {
     // cancellation the expiry caused do not replace it; they are reported.
     const deadline = frame.extras!.deadline!;
     for (const error of frame.errors) {
-      reportUndelivered(deadline.fail ? "timeout" : "moveOnAfter", 0, error);
+      reportUndelivered(deadline.fail ? "timeout" : "moveOnAfter", "its operation", error);
     }
     frame.extras!.errors = undefined;
     frame.endedCancelled = true;

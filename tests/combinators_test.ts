@@ -487,7 +487,7 @@ for (const runtime of Object.values(runtimes)) {
     deepEqual(stderr.map((line) => line.replace(/ \(another outcome.*\):/, ":")), [
       "race: the error of operation 0 was not delivered: race loser",
       "all: the error of operation 1 was not delivered: all loser",
-      "timeout: the error of operation 0 was not delivered: expired body",
+      "timeout: the error of its operation was not delivered: expired body",
     ]);
   });
 
@@ -533,5 +533,24 @@ for (const runtime of Object.values(runtimes).filter(({ name }) => name !== "eff
         ? ["5 Task#1 worker (halted)"]
         : ["1 cleanup went on", "5 Task#1 worker (completed)"],
     );
+  });
+}
+
+for (const runtime of Object.values(runtimes)) {
+  Deno.test(`${runtime.name}: an operation finishing at the deadline's very instant loses to it`, async () => {
+    const story = await tell(runtime, function* (note) {
+      note(`moveOnAfter: ${yield* moveOnAfter(5, after(5, "in time"))}`);
+      try {
+        note(`timeout: ${yield* timeout(5, after(5, "in time"))}`);
+      } catch (error) {
+        note(`timeout: ${(error as Error).name}`);
+      }
+      note(`a moment earlier: ${yield* moveOnAfter(5, after(4, "in time"))}`);
+    });
+    deepEqual(story.notes, [
+      "5 moveOnAfter: undefined",
+      "10 timeout: TimeoutError",
+      "14 a moment earlier: in time",
+    ]);
   });
 }
