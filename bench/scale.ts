@@ -11,16 +11,26 @@
  *   second, beside raw promise resolutions per second;
  * - 10,000 nested scopes against 1,000, every runtime (goal: at most 12x).
  *
- *     $ deno task bench          (runs bench/runtimes.ts, then this)
- *     $ deno run -A bench/scale.ts
+ *     $ deno task bench:scale
+ *     $ deno task bench:scale --help
+ *
+ * The million suspended tasks are held in a child process (this script
+ * with `--hold KIND`). Ctrl-C while a child runs stops it before this
+ * process exits with status 130; at any other time there is nothing to
+ * clean up, and Ctrl-C ends the process at once.
  *
  * @module
  */
 
+import { parseArgs } from "node:util";
 import { call, now, runtimes, scope, sleep, spawn, virtualClock } from "../mod.ts";
 import type { Operation, Runtime, Task } from "../mod.ts";
+import { describeParseError, exitStatus, exitWithUsage, listOf, onCtrlC } from "../tools/cli.ts";
 
 const HOUR = 3_600_000;
+
+/** How many suspended tasks a child process holds. */
+const heldTasks = 1_000_000;
 
 /**
  * Resident set size of this process, in bytes, read at the moment every task
@@ -71,17 +81,44 @@ function holdPromises(n: number): void {
   Deno.exit(0);
 }
 
-async function inFreshProcess(
-  mode: string,
-  n: number,
-): Promise<{ rss: number; spawnMs: number; haltMs: number }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-env", import.meta.filename!, mode, String(n)],
-    stdout: "piped",
-    stderr: "inherit",
-  }).output();
-  if (!output.success) throw new Error(`${mode} failed in its own process`);
-  return JSON.parse(new TextDecoder().decode(output.stdout));
+/** What a child process holding suspended tasks reports. */
+interface Held {
+  rss: number;
+  spawnMs: number;
+  haltMs: number;
+}
+
+/**
+ * Hold a million tasks of `kind` in a fresh process; answers what it
+ * reported. A Ctrl-C meanwhile stops the child (a second one kills it), and
+ * this throws an `AbortError` once it has exited.
+ */
+async function inFreshProcess(kind: HoldKind): Promise<Held> {
+  let child: Deno.ChildProcess | undefined;
+  const signalChild = (signal: Deno.Signal) => {
+    try {
+      child?.kill(signal);
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error; // it has exited already
+    }
+  };
+  // Listening from before the spawn, so that no Ctrl-C leaves the child behind.
+  const interrupt = onCtrlC(() => signalChild("SIGKILL"));
+  interrupt.signal.addEventListener("abort", () => signalChild("SIGINT"));
+  try {
+    child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-read", "--allow-env", import.meta.filename!, "--hold", kind],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const output = await child.output();
+    interrupt.signal.throwIfAborted();
+    if (!output.success) throw new Error(`holding ${kind} tasks failed in its own process`);
+    return JSON.parse(new TextDecoder().decode(output.stdout));
+  } finally {
+    // From here on, Ctrl-C ends this process at once again: nothing is left to clean up.
+    interrupt.stop();
+  }
 }
 
 // --- Cancelling against spawning ---------------------------------------------
@@ -190,8 +227,8 @@ async function main(): Promise<void> {
   const missed: string[] = [];
 
   console.log("a million suspended tasks, each in a fresh process");
-  const held = await inFreshProcess("hold-generator", 1_000_000);
-  const raw = await inFreshProcess("hold-promises", 1_000_000);
+  const held = await inFreshProcess("generator");
+  const raw = await inFreshProcess("promises");
   const rssHolds = held.rss <= 600 * 2 ** 20;
   if (!rssHolds) missed.push(`generator peak RSS ${mb(held.rss)} > 600 MB`);
   console.log(
@@ -255,9 +292,71 @@ async function main(): Promise<void> {
   );
 }
 
+// --- The command line -----------------------------------------------------------
+
+const holdKinds = ["generator", "promises"] as const;
+type HoldKind = typeof holdKinds[number];
+
+const usage = [
+  "Usage: deno task bench:scale [-- options]",
+  "",
+  "How the runtimes hold up at sizes no test waits for, each figure beside its",
+  "baseline or goal: a million suspended tasks (peak RSS, in a fresh process),",
+  "cancelling 100,000 sleeping tasks against spawning them, a million timer",
+  "events in virtual time, and 10,000 nested scopes against 1,000.",
+  "Missed goals are printed as MISSED; the exit status is still 0.",
+  "",
+  "Options:",
+  `  --hold KIND   hold ${heldTasks.toLocaleString("en-US")} suspended tasks (${
+    listOf(holdKinds)
+  }) in this`,
+  "                process and print its peak RSS as JSON; how the benchmark",
+  "                measures them in a fresh process",
+  "  -h, --help    show this help",
+].join("\n");
+
+const optionNames = ["--hold", "--help"];
+
+/** What to do: the benchmark, or hold tasks as its child. `--help` and a usage error exit here. */
+function parseCommandLine(args: string[]): { hold?: HoldKind } {
+  // `deno task bench:scale -- --help` hands the script the `--` too.
+  if (args[0] === "--") args = args.slice(1);
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { hold: { type: "string" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    exitWithUsage(
+      describeParseError(error, optionNames, (option) => option === "hold" ? holdKinds : undefined),
+      usage,
+    );
+  }
+  if (values.help) {
+    console.log(usage);
+    Deno.exit(exitStatus.ok);
+  }
+  const hold = values.hold as string | undefined;
+  if (hold !== undefined && !(holdKinds as readonly string[]).includes(hold)) {
+    exitWithUsage(`unknown --hold '${hold}'; allowed: ${listOf(holdKinds)}`, usage);
+  }
+  return { hold: hold as HoldKind | undefined };
+}
+
 if (import.meta.main) {
-  const [mode, count] = Deno.args;
-  if (mode === "hold-generator") await holdGeneratorTasks(Number(count));
-  else if (mode === "hold-promises") holdPromises(Number(count));
-  else await main();
+  const { hold } = parseCommandLine(Deno.args);
+  if (hold === "generator") await holdGeneratorTasks(heldTasks);
+  else if (hold === "promises") holdPromises(heldTasks);
+  else {
+    try {
+      await main();
+    } catch (error) {
+      if (!(error instanceof DOMException && error.name === "AbortError")) throw error;
+      console.error("interrupted: the child process holding the tasks is stopped");
+      Deno.exit(exitStatus.interrupted);
+    }
+  }
 }

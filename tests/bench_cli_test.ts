@@ -1,0 +1,116 @@
+// The benchmarks' command lines as a user meets them, through `deno task`:
+// `--help`, options after the task's name reaching the script, usage errors,
+// and Ctrl-C on `bench:flags` cleaning up. No benchmark is run to its end.
+
+import { equal, match, ok, rejects } from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { relative, sep } from "node:path";
+import { ChildOutput, denoCommand, outputOf } from "./harness.ts";
+
+const repo = fileURLToPath(new URL("..", import.meta.url));
+
+/** `deno task <args>` in the kit's folder, with plain text. */
+const task = (args: string[]) =>
+  outputOf(denoCommand(["task", ...args], { cwd: repo, env: { NO_COLOR: "1" } }));
+
+/** Each benchmark task, the first line of its usage and the options it allows. */
+const benchmarks: [string, string, string][] = [
+  ["bench", "Usage: deno task bench [-- options]", "--tasks, --reps, --memory-reps or --help"],
+  ["bench:scale", "Usage: deno task bench:scale [-- options]", "--hold or --help"],
+  ["bench:flags", "Usage: deno task bench:flags [-- options]", "--help"],
+];
+
+for (const [name, usageLine, allowed] of benchmarks) {
+  for (const help of [["--help"], ["--", "-h"]]) {
+    Deno.test(`bench cli: deno task ${name} ${help.join(" ")} prints the usage and exits 0`, async () => {
+      const { code, stdout } = await task([name, ...help]);
+      equal(code, 0);
+      equal(stdout.split("\n")[0], usageLine);
+      match(stdout, /\n {2}-h, --help {2,}show this help\n$/);
+    });
+  }
+
+  Deno.test(`bench cli: deno task ${name} --bogus names it and the allowed options, exit 2`, async () => {
+    const { code, stdout, stderr } = await task([name, "--bogus"]);
+    equal(code, 2);
+    equal(stdout, "", "nothing measured");
+    ok(
+      stderr.includes(`\nerror: unknown option --bogus; allowed: ${allowed}\n\n${usageLine}\n`),
+      stderr,
+    );
+  });
+
+  Deno.test(`bench cli: deno task ${name} -- extra refuses the argument, exit 2`, async () => {
+    const { code, stdout, stderr } = await task([name, "--", "extra"]);
+    equal(code, 2);
+    equal(stdout, "");
+    match(stderr, new RegExp(`^error: unexpected argument 'extra'; allowed: ${allowed}$`, "m"));
+  });
+}
+
+Deno.test("bench cli: bench/runtimes.ts's options reach it through deno task bench", async () => {
+  // Refused by runtimes.ts itself, before anything is measured.
+  for (const args of [["--tasks", "0"], ["--", "--reps", "1", "--tasks", "x"]]) {
+    const { code, stdout, stderr } = await task(["bench", ...args]);
+    equal(code, 2, args.join(" "));
+    equal(stdout, "");
+    match(stderr, /^error: --tasks takes a whole number of 1 or more, not '(0|x)'$/m);
+  }
+});
+
+Deno.test("bench cli: bench:scale --hold takes generator or promises only, exit 2", async () => {
+  const unknown = await task(["bench:scale", "--hold", "threads"]);
+  equal(unknown.code, 2);
+  match(unknown.stderr, /^error: unknown --hold 'threads'; allowed: generator or promises$/m);
+  const missing = await task(["bench:scale", "--hold"]);
+  equal(missing.code, 2);
+  match(missing.stderr, /^error: --hold needs a value: one of generator or promises$/m);
+});
+
+Deno.test("bench cli: bench:flags --help says what it measures", async () => {
+  const { stdout } = await task(["bench:flags", "--help"]);
+  match(stdout, /every code, -m 50: elapsed time against the ideal ceil\(N \/ 50\) x 500 ms/);
+  match(stdout, /sequential \(-m 1\) against concurrent \(-m 20\)/);
+});
+
+Deno.test("bench cli: Ctrl-C on deno task bench:flags stops the lab and the server, removes its folder, exits 130", async () => {
+  const child = denoCommand(["task", "bench:flags"], {
+    cwd: repo,
+    env: { NO_COLOR: "1" },
+    stdout: "null",
+  }).spawn();
+  const stderr = new ChildOutput(child.stderr);
+  const seen = await stderr.readUntil(/server (\S+), the lab's downloads in (\S+)\n/);
+  const [, site, folder] = /server (\S+), the lab's downloads in (\S+)\n/.exec(seen)!;
+
+  // Wait until a lab run is writing flags into its folder (a file created
+  // one level down), or until the benchmark ends, which fails the test.
+  const watcher = Deno.watchFs(folder, { recursive: true });
+  const downloading = (async () => {
+    for await (const event of watcher) {
+      const inRun = event.paths.some((path) => relative(folder, path).includes(sep));
+      if (event.kind === "create" && inRun) return true;
+    }
+    return false;
+  })();
+  const started = await Promise.race([downloading, child.status.then(() => false)]);
+  try {
+    watcher.close();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.BadResource)) throw error; // closed as the loop returned
+  }
+  await downloading;
+  ok(started, `the benchmark ended before a download started:\n${stderr.text}`);
+
+  child.kill("SIGINT");
+  // Checked before reading stderr to its end: a server left running would
+  // hold the pipe open, and the test would hang instead of failing.
+  equal((await child.status).code, 130);
+  await rejects(Deno.stat(folder), Deno.errors.NotFound);
+  await rejects(
+    Deno.connect({ hostname: "127.0.0.1", port: Number(new URL(site).port) }),
+    Deno.errors.ConnectionRefused,
+    "the flags server still listens",
+  );
+  match(await stderr.readToEnd(), /^interrupted: /m);
+});
