@@ -38,6 +38,7 @@
 
 import { call, log, spawn } from "../runtimes/verbs.ts";
 import type { Operation } from "../runtimes/types.ts";
+import { ExpectedFailure } from "../tools/cli.ts";
 import { closeClients, driveLoad, echoOnce, type LoadReport, openClients } from "./echo_client.ts";
 import { type EchoConnections, echoServer } from "./echo_server.ts";
 import { type Lab, UsageError } from "./lab.ts";
@@ -120,7 +121,8 @@ export function* echoMain(options: EchoOptions): Operation<void> {
     listener = Deno.listen({ hostname: "127.0.0.1", port: options.port });
   } catch (error) {
     if (!(error instanceof Deno.errors.AddrInUse)) throw error;
-    throw new Error(
+    // Nothing to debug: the runner prints this message alone, without a stack.
+    throw new ExpectedFailure(
       `port ${options.port} is in use on 127.0.0.1: pick another with --port, or --port 0 for any free one`,
     );
   }

@@ -402,11 +402,17 @@ export function parseFlagsOptions(
   const limit = text("limit");
   const maxRequests = text("max-req");
   const dest = text("dest") ?? "downloads";
+  if (dest === "") {
+    throw new UsageError(
+      "--dest is empty; name the folder to save the flags in (default downloads)",
+    );
+  }
   if (Deno.permissions.querySync({ name: "write", path: dest }).state !== "granted") {
     throw new UsageError(
       `--dest ${dest}: no permission to write there; the lab:flags task may write under downloads only`,
     );
   }
+  checkFolder(dest);
   return {
     codes,
     limit: limit === undefined ? Infinity : parseWhole("--limit", limit, 1, 676),
@@ -417,6 +423,20 @@ export function parseFlagsOptions(
     dest,
     failFast: values["fail-fast"] === true,
   };
+}
+
+/** Throw `UsageError` unless `dest` is a folder, or a path where one can be made. */
+function checkFolder(dest: string): void {
+  try {
+    if (Deno.statSync(dest).isDirectory) return;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return; // made when the run starts
+    const why = error instanceof Deno.errors.NotADirectory
+      ? "a part of the path is a file"
+      : (error as Error).message;
+    throw new UsageError(`--dest ${dest}: ${why}; name a folder to save the flags in`);
+  }
+  throw new UsageError(`--dest ${dest} is a file; name a folder to save the flags in`);
 }
 
 function parseSite(server: string, chaosOptions: ChaosOptions): FlagsOptions["site"] {

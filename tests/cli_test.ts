@@ -2,9 +2,12 @@
 // errors, a user's own lab file, and Ctrl-C.
 
 import { equal, match, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { runtimeNames } from "../runtimes/registry.ts";
-import { ChildOutput, denoCommand, runDeno } from "./harness.ts";
+import { describeParseError, listOf } from "../tools/cli.ts";
+import { ChildOutput, denoCommand, outputOf, runDeno } from "./harness.ts";
 
 const labScript = fileURLToPath(new URL("../tools/lab.ts", import.meta.url));
 
@@ -43,11 +46,26 @@ const usageCases: [string, string[], RegExp][] = [
   ["an unknown option", ["countdown", "--fast"], /unknown option --fast; allowed: .*--blocking/],
   ["a missing value", ["countdown", "--runtime"], /--runtime needs a value: one of /],
   [
+    "a string option followed by another option",
+    ["countdown", "--runtime", "--clock", "virtual"],
+    new RegExp(`^error: --runtime needs a value: one of ${listOf(runtimeNames)}$`),
+  ],
+  [
+    "a boolean option given a value",
+    ["countdown", "--trace=yes"],
+    /^error: --trace takes no value: give it alone, as --trace$/,
+  ],
+  [
     "a value that starts with a dash, not after '='",
     ["chess", "--master", "-1"],
     /^error: --master needs a value; one that starts with a dash goes after '=': --master=-1$/,
   ],
   ["an unknown lab", ["tetris"], /unknown lab 'tetris'; allowed: countdown/],
+  ...["toString", "constructor", "hasOwnProperty"].map((name): [string, string[], RegExp] => [
+    `'${name}', a property of every object but no lab,`,
+    [name],
+    new RegExp(`^error: unknown lab '${name}'; allowed: countdown`),
+  ]),
   ["a stray argument", ["countdown", "now"], /unexpected argument 'now'/],
   ["no lab at all", [], /name a lab to run/],
 ];
@@ -64,6 +82,41 @@ for (const [what, args, message] of usageCases) {
     ok(!stderr.includes("\x1b["), "NO_COLOR is honoured");
   });
 }
+
+Deno.test("cli: parse errors name the option and what it takes, whatever parseArgs says", () => {
+  const options = {
+    runtime: { type: "string", short: "r" },
+    master: { type: "string" },
+    trace: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  } as const;
+  const allowed = ["--runtime", "--master", "--trace", "--help"];
+  const choicesOf = (name: string) => name === "runtime" ? ["native", "generator"] : undefined;
+  const describe = (args: string[]) => {
+    try {
+      parseArgs({ args, options, strict: true, allowPositionals: false });
+    } catch (error) {
+      return describeParseError(error, allowed, choicesOf);
+    }
+    throw new Error(`${args.join(" ")} parsed`);
+  };
+  const cases: [string[], string][] = [
+    [["--trace=yes"], "--trace takes no value: give it alone, as --trace"],
+    [["--help=1"], "--help takes no value: give it alone, as --help"],
+    [["--runtime"], "--runtime needs a value: one of native or generator"],
+    [["-r"], "--runtime needs a value: one of native or generator"],
+    [["--runtime", "--trace"], "--runtime needs a value: one of native or generator"],
+    [["-r", "-h"], "--runtime needs a value: one of native or generator"],
+    [["--master"], "--master needs a value"],
+    [
+      ["--master", "-1"],
+      "--master needs a value; one that starts with a dash goes after '=': --master=-1",
+    ],
+    [["--fast"], "unknown option --fast; allowed: --runtime, --master, --trace or --help"],
+    [["now"], "unexpected argument 'now'; allowed: --runtime, --master, --trace or --help"],
+  ];
+  for (const [args, message] of cases) equal(describe(args), message, args.join(" "));
+});
 
 Deno.test("cli: --help prints the lab's usage and exits 0", async () => {
   const { code, stdout } = await lab(["countdown", "--help"]);
@@ -88,6 +141,123 @@ Deno.test("cli: a user's own lab file runs; its answer is the exit status", asyn
   } finally {
     await Deno.remove(file);
   }
+});
+
+/** Run `body` with a temporary folder, removed afterwards. */
+async function withFolder(body: (folder: string) => Promise<void>): Promise<void> {
+  const folder = await Deno.makeTempDir();
+  try {
+    await body(folder);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+}
+
+Deno.test("cli: a user's lab file's --help names the task as typed: deno task lab FILE", async () => {
+  await withFolder(async (folder) => {
+    const file = join(folder, "my_lab.ts");
+    await Deno.writeTextFile(file, "export default function* mine() {}\n");
+    const { code, stdout } = await lab([file, "--help"]);
+    equal(code, 0);
+    equal(stdout.split("\n")[0], `Usage: deno task lab ${file} [options]`);
+  });
+});
+
+Deno.test("cli: a relative lab file starts from the caller's folder (INIT_CWD), not deno task's", async () => {
+  await withFolder(async (project) => {
+    await withFolder(async (caller) => {
+      const verbs = new URL("../runtimes/verbs.ts", import.meta.url).href;
+      await Deno.writeTextFile(
+        join(caller, "my_lab.ts"),
+        `import { log } from "${verbs}";\nexport default function* mine() {\n` +
+          `  yield* log("found in the caller's folder");\n}\n`,
+      );
+      // As `deno task` runs it: in the folder of deno.json, INIT_CWD the caller's.
+      const { code, stdout, stderr } = await outputOf(
+        denoCommand(["run", "--allow-read", "--allow-env", labScript, "my_lab.ts"], {
+          cwd: project,
+          env: { NO_COLOR: "1", INIT_CWD: caller },
+        }),
+      );
+      equal(stderr, "");
+      equal(stdout, "found in the caller's folder\n");
+      equal(code, 0);
+    });
+  });
+});
+
+const badExports: [string, string, RegExp][] = [
+  [
+    "an async function",
+    "export default async function mine() {}\n",
+    /^error: mine\.ts's default export is an async function; it must be a generator function \(function\*\)/,
+  ],
+  [
+    "an async function*",
+    "export default async function* mine() {}\n",
+    /^error: mine\.ts's default export is an async function\*; it must be a generator function/,
+  ],
+  [
+    "an arrow returning a number",
+    "export default () => 5;\n",
+    /^error: mine\.ts's default export returned a number, not an operation; it must be a generator/,
+  ],
+  [
+    "a function returning a promise",
+    "export default function mine() { return Promise.resolve(); }\n",
+    /^error: mine\.ts's default export returned a Promise, not an operation/,
+  ],
+  ["no function at all", "export default 42;\n", /^error: mine\.ts has no default export to run/],
+];
+
+for (const [what, source, message] of badExports) {
+  Deno.test(`cli: a lab file whose default export is ${what} is a usage error, exit 2`, async () => {
+    await withFolder(async (folder) => {
+      await Deno.writeTextFile(join(folder, "mine.ts"), source);
+      const { code, stdout, stderr } = await outputOf(
+        denoCommand(["run", "--allow-read", "--allow-env", labScript, "mine.ts"], {
+          env: { NO_COLOR: "1", INIT_CWD: folder },
+        }),
+      );
+      equal(stdout, "");
+      const [first, ...rest] = stderr.split("\n");
+      match(first, message);
+      ok(rest.join("\n").includes("Usage: deno task lab"));
+      equal(code, 2);
+    });
+  });
+}
+
+Deno.test("cli: a lab file whose default export returns an operation runs", async () => {
+  await withFolder(async (folder) => {
+    const verbs = new URL("../runtimes/verbs.ts", import.meta.url).href;
+    const file = join(folder, "arrow.ts");
+    await Deno.writeTextFile(
+      file,
+      `import { log } from "${verbs}";\nexport default () => log("an arrow's operation");\n`,
+    );
+    const { code, stdout } = await lab([file]);
+    equal(stdout, "an arrow's operation\n");
+    equal(code, 0);
+  });
+});
+
+Deno.test("cli: a lab file that throws when imported is the lab failing: exit 1, the error and its stack", async () => {
+  await withFolder(async (folder) => {
+    const file = join(folder, "broken.ts");
+    await Deno.writeTextFile(file, `throw new Error("kaput at import");\n`);
+    const { code, stdout, stderr } = await lab([file]);
+    equal(stdout, "");
+    match(stderr, /^error: cannot load lab file .*broken\.ts:\nError: kaput at import\n\s+at /);
+    ok(!stderr.includes("Usage:"), "not a usage error");
+    equal(code, 1);
+  });
+});
+
+Deno.test("cli: a lab file that is not there is a usage error naming it, exit 2", async () => {
+  const { code, stderr } = await lab(["/nonexistent/my_lab.ts"]);
+  match(stderr, /^error: cannot read lab file \/nonexistent\/my_lab\.ts: /);
+  equal(code, 2);
 });
 
 Deno.test("cli: a lab that throws exits 1 with the error on stderr", async () => {

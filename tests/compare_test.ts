@@ -8,7 +8,7 @@ import { runtimes } from "../runtimes/registry.ts";
 import { log, sleep, spawn } from "../runtimes/verbs.ts";
 import type { TraceEvent } from "../runtimes/types.ts";
 import { compareLab, countTasks, formatComparison, formatDuration } from "../tools/compare.ts";
-import { runDeno } from "./harness.ts";
+import { ChildOutput, denoCommand, runDeno } from "./harness.ts";
 
 const compareScript = fileURLToPath(new URL("../tools/compare.ts", import.meta.url));
 
@@ -129,6 +129,11 @@ const usageCases: [string, string[], RegExp][] = [
   ["no lab", [], /name a lab to compare/],
   ["an unknown lab", ["tetris"], /unknown lab 'tetris'; allowed: countdown/],
   [
+    "'constructor', a property of every object but no lab,",
+    ["constructor", "--help"],
+    /unknown lab 'constructor'; allowed: countdown/,
+  ],
+  [
     "an unknown option",
     ["countdown", "--fast"],
     /unknown option --fast; allowed: --clock, --help or --blocking/,
@@ -173,4 +178,61 @@ Deno.test("compare: times read as seconds under a minute, h:mm:ss above", () => 
   equal(formatDuration(6000), "6.000 s");
   equal(formatDuration(46_855_000), "13:00:55.000");
   equal(formatDuration(61_500), "0:01:01.500");
+});
+
+Deno.test("compare: Ctrl-C while a run blocks the thread stops there: no further runtime, exit 130", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    const verbs = new URL("../runtimes/verbs.ts", import.meta.url).href;
+    // Written straight to stdout, as compare captures what `log` prints.
+    await Deno.writeTextFile(
+      file,
+      `import { block } from "${verbs}";\n` +
+        `export default function* blocker() {\n` +
+        `  Deno.stdout.writeSync(new TextEncoder().encode("blocking\\n"));\n` +
+        `  yield* block(300);\n}\n`,
+    );
+    const child = denoCommand(
+      ["run", "--allow-read", "--allow-env", compareScript, file, "--clock", "real"],
+      { env: { NO_COLOR: "1" }, stderr: "null" },
+    ).spawn();
+    const stdout = new ChildOutput(child.stdout);
+    await stdout.readUntil("blocking\n");
+    // The signal arrives while the thread is blocked; it is handled after.
+    child.kill("SIGINT");
+    const seen = await stdout.readToEnd();
+    equal((await child.status).code, 130);
+    equal(seen.match(/blocking/g)?.length, 1, "the runtimes after the first did not run");
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("compare: a lab file that throws when imported is the lab failing: exit 1, the error printed", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(file, `throw new Error("kaput at import");\n`);
+    const { code, stdout, stderr } = await compare([file]);
+    equal(stdout, "");
+    match(stderr, /^error: cannot load lab file .*:\nError: kaput at import\n\s+at /);
+    equal(code, 1);
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("compare: a lab file whose default export returns no operation is a usage error, exit 2", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(file, "export default () => 5;\n");
+    const { code, stdout, stderr } = await compare([file]);
+    equal(stdout, "");
+    const [first, blank, usage] = stderr.split("\n");
+    match(first, /^error: .*'s default export returned a number, not an operation; it must be/);
+    equal(blank, "");
+    match(usage, /^Usage: deno task compare <lab> \[options\]/);
+    equal(code, 2);
+  } finally {
+    await Deno.remove(file);
+  }
 });

@@ -133,7 +133,53 @@ Deno.test("diff: an unknown runtime is a usage error listing the allowed ones, e
 
 Deno.test("diff: one runtime only, or a bad width, is a usage error, exit 2", async () => {
   match((await diff(["nursery"], { NO_COLOR: "1" })).stderr, /^error: name two runtimes/);
-  const narrow = await diff(["nursery", "generator", "--width", "9"], { NO_COLOR: "1" });
-  equal(narrow.code, 2);
-  match(narrow.stderr, /^error: --width needs a whole number of columns, 40 or more/);
+  const cases: [string[], string][] = [
+    [["--width", "9"], "--width needs a whole number of columns from 40 to 400 (got '9')"],
+    [
+      ["--width", "10000000"],
+      "--width needs a whole number of columns from 40 to 400 (got '10000000')",
+    ],
+    [["--width", "1e3"], "--width needs a whole number of columns from 40 to 400 (got '1e3')"],
+    [["--width"], "--width needs a value"],
+    [
+      ["--width", "-5"],
+      "--width needs a value; one that starts with a dash goes after '=': --width=-1",
+    ],
+    [["--width=-5"], "--width needs a whole number of columns from 40 to 400 (got '-5')"],
+    [["--help=yes"], "--help takes no value: give it alone, as --help"],
+    [["--wide"], "unknown option --wide; allowed: --width or --help"],
+  ];
+  for (const [args, message] of cases) {
+    const { code, stdout, stderr } = await diff(["nursery", "generator", ...args], {
+      NO_COLOR: "1",
+    });
+    equal(code, 2, args.join(" "));
+    equal(stdout, "");
+    const [first, blank, usage] = stderr.split("\n");
+    equal(first, `error: ${message}`);
+    equal(blank, "");
+    match(usage, /^Usage: deno task diff/);
+  }
+});
+
+Deno.test("diff: relative paths start from the caller's folder (INIT_CWD), not deno task's", async () => {
+  const project = await Deno.makeTempDir();
+  const caller = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${caller}/left.ts`, left);
+    await Deno.writeTextFile(`${caller}/right.ts`, right);
+    // As `deno task` runs it: in the folder of deno.json, INIT_CWD the caller's.
+    const { code, stdout, stderr } = await outputOf(
+      denoCommand(["run", "--allow-read", "--allow-env", diffScript, "left.ts", "right.ts"], {
+        cwd: project,
+        env: { INIT_CWD: caller },
+      }),
+    );
+    equal(stderr, "");
+    equal(code, 0);
+    match(stdout.split("\n")[0], /^left\.ts\s+right\.ts$/);
+  } finally {
+    await Deno.remove(project, { recursive: true });
+    await Deno.remove(caller, { recursive: true });
+  }
 });

@@ -108,6 +108,7 @@ const badValues: [Values, RegExp][] = [
   [{ timeout: "0" }, /--timeout '0' is out of range; allowed: seconds above 0/],
   [{ delay: "9-1" }, /--delay '9-1' is not a delay/],
   [{ server: "http://127.0.0.1:1/flags", seed: "3" }, /--seed tunes the embedded server/],
+  [{ dest: "" }, /^--dest is empty; name the folder to save the flags in/],
 ];
 
 for (const [values, message] of badValues) {
@@ -446,6 +447,7 @@ const usageCases: [string[], RegExp][] = [
   [["--fast"], /unknown option --fast; allowed: .*--fail-fast/],
   [["1A"], /'1A' is not a country code/],
   [["-a", "BR"], /give only one of -a or CC \.\.\./],
+  [["--dest", ""], /^error: --dest is empty; name the folder to save the flags in/],
 ];
 
 for (const [args, message] of usageCases) {
@@ -459,6 +461,31 @@ for (const [args, message] of usageCases) {
     ok(rest.join("\n").includes("Usage: deno task lab:flags"));
   });
 }
+
+Deno.test("flags options: a --dest that is a file, or goes through one, is a usage error", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "flags_test_" });
+  try {
+    const file = `${folder}/afile`;
+    await Deno.writeTextFile(file, "");
+    const cases: [string, RegExp][] = [
+      [file, /^--dest .*afile is a file; name a folder to save the flags in$/],
+      [`${file}/flags`, /^--dest .*afile\/flags: a part of the path is a file; name a folder/],
+    ];
+    for (const [dest, message] of cases) {
+      try {
+        parseFlagsOptions({ dest });
+        ok(false, `expected a usage error for ${dest}`);
+      } catch (error) {
+        ok(error instanceof UsageError, String(error));
+        match(error.message, message);
+      }
+    }
+    // A folder not made yet is fine: the run makes it.
+    equal(parseFlagsOptions({ dest: `${folder}/new` }).dest, `${folder}/new`);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
 
 Deno.test("flags cli: --dest outside what the task may write is a usage error", async () => {
   const { code, stderr } = await labOutput(["--dest", "/"]);

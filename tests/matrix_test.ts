@@ -10,6 +10,7 @@ import {
   matrixMarkers,
   readmePath,
   replaceMatrix,
+  runMatrixCommand,
   runProbe,
   writeMatrix,
 } from "../tools/matrix.ts";
@@ -127,4 +128,34 @@ Deno.test("matrix: an unknown option is a usage error, exit 2", async () => {
   equal(first, "error: unknown option --rewrite; allowed: --write, --check or --help");
   equal(blank, "");
   match(usage, /^Usage: deno task matrix/);
+});
+
+Deno.test("matrix: --check and --write on a README without the markers: one line, exit 1, README untouched", async () => {
+  const directory = await Deno.makeTempDir();
+  const consoleError = console.error;
+  try {
+    const path = `${directory}/README.md`;
+    await Deno.writeTextFile(path, "# Title\n\nno matrix here\n");
+    for (const option of ["--check", "--write"]) {
+      const errors: string[] = [];
+      console.error = (...data: unknown[]) => void errors.push(data.join(" "));
+      const status = await runMatrixCommand([option], path);
+      console.error = consoleError;
+      equal(status, 1, option);
+      // One line, `error:` (in red on a terminal) and what is missing.
+      equal(errors.length, 1, errors.join("\n"));
+      match(errors[0], /^\S*error:\S* README\.md has no /);
+      ok(
+        errors[0].endsWith(
+          `README.md has no ${matrixMarkers.start} ... ${matrixMarkers.end} section; ` +
+            "add the two markers where the matrix belongs",
+        ),
+      );
+    }
+    equal(await Deno.readTextFile(path), "# Title\n\nno matrix here\n");
+    equal([...Deno.readDirSync(directory)].length, 1);
+  } finally {
+    console.error = consoleError;
+    await Deno.remove(directory, { recursive: true });
+  }
 });

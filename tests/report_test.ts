@@ -20,7 +20,7 @@ import {
   virtualLabs,
   writeSite,
 } from "../tools/report.ts";
-import { ChildOutput, denoCommand, runDeno } from "./harness.ts";
+import { ChildOutput, denoCommand, outputOf, runDeno } from "./harness.ts";
 
 const reportScript = fileURLToPath(new URL("../tools/report.ts", import.meta.url));
 
@@ -150,6 +150,32 @@ Deno.test("report highlighting: one fragment per line, a span cut at a line's en
   match(highlightLines("const a = 1 < 2;")[0], /1<\/span> &lt; <span/);
 });
 
+const benchRow = (name: string, ratio: number | null, goal: string | null) => ({
+  name,
+  median: ratio === null ? null : ratio * 10,
+  ratio,
+  goal,
+  metPromises: goal === null ? null : ratio !== null && ratio <= 3,
+  error: ratio === null ? "it threw" : null,
+});
+/** Benchmark results as `deno task bench` writes them, a few rows of each kind. */
+const benchResults = {
+  date: "2026-11-28",
+  tasks: 100,
+  deno: { deno: "2.9.6" },
+  spawnJoin: {
+    unit: "ms",
+    reps: 1,
+    rows: [
+      benchRow("promises", 1, null),
+      benchRow("generator", 10.8, "<= 3x"),
+      benchRow("x", null, null),
+    ],
+    againstFloors: [{ name: "generator", floor: "fifo floor", ratio: 2.17 }],
+  },
+  suspendedHeap: { unit: "bytes per task", reps: 1, rows: [benchRow("promises", 1, null)] },
+};
+
 Deno.test("report bench: results, a missing file and a broken one each say what they are", async () => {
   const folder = await Deno.makeTempDir();
   try {
@@ -162,27 +188,7 @@ Deno.test("report bench: results, a missing file and a broken one each say what 
     match(renderBench(broken), /could not be read \(not JSON/);
     await Deno.writeTextFile(join(folder, "wrong.json"), '{"spawnJoin": {}}');
     match(renderBench(await readBenchResults(join(folder, "wrong.json"))), /lacks spawnJoin/);
-    const row = (name: string, ratio: number | null, goal: string | null) => ({
-      name,
-      median: ratio === null ? null : ratio * 10,
-      ratio,
-      goal,
-      metPromises: goal === null ? null : ratio !== null && ratio <= 3,
-      error: ratio === null ? "it threw" : null,
-    });
-    const results = {
-      date: "2026-11-28",
-      tasks: 100,
-      deno: { deno: "2.9.6" },
-      spawnJoin: {
-        unit: "ms",
-        reps: 1,
-        rows: [row("promises", 1, null), row("generator", 10.8, "<= 3x"), row("x", null, null)],
-        againstFloors: [{ name: "generator", floor: "fifo floor", ratio: 2.17 }],
-      },
-      suspendedHeap: { unit: "bytes per task", reps: 1, rows: [row("promises", 1, null)] },
-    };
-    await Deno.writeTextFile(join(folder, "good.json"), JSON.stringify(results));
+    await Deno.writeTextFile(join(folder, "good.json"), JSON.stringify(benchResults));
     const html = renderBench(await readBenchResults(join(folder, "good.json")));
     match(html, /10\.80x/);
     match(html, /&lt;= 3x <strong>missed<\/strong>/);
@@ -239,23 +245,60 @@ Deno.test("report command: usage errors name the problem and the allowed values,
   }
 });
 
-Deno.test("report command: writes the site for the labs asked for, says when benchmarks are absent, keeps a foreign folder", async () => {
+Deno.test("report command: --bench naming a missing or broken file is a usage error naming it, exit 2", async () => {
   const folder = await Deno.makeTempDir();
   try {
-    const out = join(folder, "site");
-    const { code, stdout } = await report([
-      "--labs",
-      "countdown",
-      "--out",
-      out,
-      "--bench",
-      join(folder, "none.json"),
-    ]);
+    const broken = join(folder, "broken.json");
+    await Deno.writeTextFile(broken, "{ not json");
+    const cases: [string, RegExp][] = [
+      ["/nonexistent/none.json", /^error: --bench \/nonexistent\/none\.json does not exist; name/m],
+      [broken, /^error: --bench .*broken\.json cannot be read \(not JSON: .*\); name a results/m],
+    ];
+    for (const [bench, message] of cases) {
+      const { code, stderr, stdout } = await report(["--labs", "countdown", "--bench", bench]);
+      equal(code, 2, bench);
+      match(stderr, message);
+      match(stderr, /Usage: deno task report/);
+      equal(stdout, "");
+    }
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("report command: writes the site for the labs asked for, relative paths from the caller's folder, keeps a foreign folder", async () => {
+  const project = await Deno.makeTempDir();
+  const folder = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(join(folder, "good.json"), JSON.stringify(benchResults));
+    // As `deno task` runs it: in the folder of deno.json, INIT_CWD the caller's.
+    const { code, stdout } = await outputOf(denoCommand(
+      [
+        "run",
+        "--allow-read",
+        "--allow-env",
+        "--allow-write",
+        reportScript,
+        "--labs",
+        "countdown",
+        "--out",
+        "site",
+        "--bench",
+        "good.json",
+      ],
+      { cwd: project, env: { NO_COLOR: "1", INIT_CWD: folder } },
+    ));
     equal(code, 0);
-    match(stdout, /report: 2 scenes x 4 runtimes, the matrix, 6 adapter pairs; benchmarks: absent/);
+    match(
+      stdout,
+      /report: 2 scenes x 4 runtimes, the matrix, 6 adapter pairs; benchmarks: results/,
+    );
+    match(stdout, /^wrote site\/index\.html$/m);
+    equal([...Deno.readDirSync(project)].length, 0, "nothing written where deno task runs");
+    const out = join(folder, "site");
     const index = await Deno.readTextFile(join(out, "index.html"));
     equal(index.match(/<section class="scene"/g)?.length, 2);
-    match(index, /data-bench="absent"/);
+    match(index, /data-bench="results">From <code>good\.json<\/code>/);
     ok(!/https?:\/\//.test(index.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, "")));
     for (const [left, right] of adapterPairs(Object.keys(runtimes))) {
       await Deno.stat(join(out, "adapters", `${left}-${right}.html`));
@@ -266,6 +309,7 @@ Deno.test("report command: writes the site for the labs asked for, says when ben
     match(refused.stderr, /--out .* is a folder with other files in it/);
   } finally {
     await Deno.remove(folder, { recursive: true });
+    await Deno.remove(project, { recursive: true });
   }
 });
 

@@ -1,10 +1,12 @@
 /**
  * What every command-line entry point of the kit shares: colour that honours
  * `NO_COLOR` and terminals, usage errors (one line, the usage, exit 2) and
- * the exit statuses.
+ * the exit statuses; the paths a user types; Ctrl-C.
  *
  * @module
  */
+
+import { isAbsolute, relative, resolve } from "node:path";
 
 /** Exit statuses: success, the lab's own work failed, usage error, Ctrl-C. */
 export const exitStatus = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -18,6 +20,15 @@ export function useColor(stream: { isTerminal(): boolean }): boolean {
 /** Wrap `text` in an ANSI colour when `enabled`. */
 export function paint(text: string, code: number, enabled: boolean): string {
   return enabled ? `\x1b[${code}m${text}\x1b[0m` : text;
+}
+
+/**
+ * A failure of a lab's own work that its message explains in full (a port
+ * already in use): the lab runner prints the message alone, without a
+ * stack, and exits 1 as for any failure.
+ */
+export class ExpectedFailure extends Error {
+  override name = "ExpectedFailure";
 }
 
 /** Print a usage error the kit's way and exit with status 2. */
@@ -36,6 +47,26 @@ export function listOf(values: readonly string[]): string {
 }
 
 /**
+ * The folder the user ran the command in. `deno task` runs every task in
+ * the folder that holds `deno.json`, and says where it was called from in
+ * `INIT_CWD`.
+ */
+export function callerFolder(): string {
+  return Deno.env.get("INIT_CWD") ?? Deno.cwd();
+}
+
+/** A path the user typed, made absolute: relative ones start from {@link callerFolder}. */
+export function callerPath(path: string): string {
+  return resolve(callerFolder(), path);
+}
+
+/** A path as the user knows it: relative to {@link callerFolder} when inside it. */
+export function shownPath(path: string): string {
+  const inside = relative(callerFolder(), path);
+  return inside === "" || inside.startsWith("..") || isAbsolute(inside) ? path : inside;
+}
+
+/**
  * Turn an error of `node:util` `parseArgs` into the kit's one-line usage
  * message: the option named, and the allowed ones (`allowed`, as `--name`).
  * `choicesOf` gives an option's allowed values, for a missing value.
@@ -50,11 +81,18 @@ export function describeParseError(
   if (unknown) return `unknown option ${unknown[1]}; allowed: ${listOf(allowed)}`;
   const positional = /Unexpected argument '([^']+)'/.exec(message);
   if (positional) return `unexpected argument '${positional[1]}'; allowed: ${listOf(allowed)}`;
-  const dashed = /Option '(?:-\w, )?(--[\w-]+)' argument is ambiguous/.exec(message);
+  // `--trace=yes`: a boolean option given a value.
+  const flag = /Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(message);
+  if (flag) return `${flag[1]} takes no value: give it alone, as ${flag[1]}`;
+  // `--runtime --clock`, `-r -5`: the next argument starts with a dash, so
+  // it was not taken as the value. Named by its long form, which the hint
+  // at the end of the message gives for a short option too.
+  const dashed = /argument is ambiguous[^]*?use '(--[\w-]+)=/.exec(message);
   if (dashed) {
-    return `${dashed[1]} needs a value; one that starts with a dash goes after '=': ${
-      dashed[1]
-    }=-1`;
+    const choices = choicesOf(dashed[1].slice(2));
+    return choices
+      ? `${dashed[1]} needs a value: one of ${listOf(choices)}`
+      : `${dashed[1]} needs a value; one that starts with a dash goes after '=': ${dashed[1]}=-1`;
   }
   const missing = /Option '(?:-\w, )?(--[\w-]+)/.exec(message);
   if (missing) {
@@ -102,4 +140,23 @@ export function onCtrlC(
     signal: controller.signal,
     stop: () => Deno.removeSignalListener("SIGINT", listener),
   };
+}
+
+/**
+ * How long to listen for a Ctrl-C after a run: one pressed while a step
+ * blocked the thread is delivered only once the thread is free again.
+ */
+export const signalGraceMs = 25;
+
+/** Wait until `signal` aborts or `ms` pass, whichever comes first. */
+export function signalGrace(signal: AbortSignal, ms = signalGraceMs): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done);
+  });
 }

@@ -30,8 +30,15 @@ import { realClock, virtualClock } from "../runtimes/clock.ts";
 import { isCancellation } from "../runtimes/errors.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import type { Clock, OperationFn, Runtime, TraceEvent } from "../runtimes/types.ts";
-import { exitStatus, exitWithUsage, listOf, onCtrlC, paint, useColor } from "./cli.ts";
-import { loadLab, optionLines, parseOptions, type Values } from "./lab.ts";
+import { exitStatus, exitWithUsage, listOf, onCtrlC, paint, signalGrace, useColor } from "./cli.ts";
+import {
+  LabFileError,
+  loadLab,
+  optionLines,
+  parseOptions,
+  printFailure,
+  type Values,
+} from "./lab.ts";
 
 /** What one run did, captured. */
 export interface CapturedRun {
@@ -154,7 +161,12 @@ export interface ComparisonRow extends TaskCounts {
   match: string;
 }
 
-/** Run `lab` with `options` under every runtime in turn; one row each. */
+/**
+ * Run `lab` with `options` under every runtime in turn; one row each. Once
+ * `signal` aborts, the run in progress is halted and the rest skipped. A
+ * `UsageError` out of a run (a lab file's default export that returned no
+ * operation) is thrown: no runtime could run the lab.
+ */
 export async function compareLab(
   lab: Lab<unknown>,
   options: unknown,
@@ -166,6 +178,10 @@ export async function compareLab(
     if (signal?.aborted) break;
     const clock = clockKind === "virtual" ? virtualClock() : realClock();
     const run = await captureLab(runtime, lab, options, { clock, signal });
+    // A Ctrl-C pressed while a step blocked the thread is delivered only
+    // once the thread is free again: give it a moment before the next run.
+    if (signal) await signalGrace(signal);
+    if (run.outcome === "error" && run.error instanceof UsageError) throw run.error;
     const status = run.outcome === "ok"
       ? (typeof run.value === "number" ? run.value : exitStatus.ok)
       : signal?.aborted
@@ -337,6 +353,10 @@ export async function runCompareCommand(args: string[]): Promise<number> {
     }
     options = lab.parse(values, parsed.positionals);
   } catch (error) {
+    if (error instanceof LabFileError) {
+      printFailure(error.message, error.cause);
+      return exitStatus.failed;
+    }
     if (!(error instanceof UsageError)) throw error;
     exitWithUsage(error.message, usage(lab));
   }
@@ -350,6 +370,9 @@ export async function runCompareCommand(args: string[]): Promise<number> {
     console.log(formatComparison(lab.name, clockKind, rows, useColor(Deno.stdout)));
     if (interrupt.signal.aborted) return exitStatus.interrupted;
     return rows.every((row) => row.exit === exitStatus.ok) ? exitStatus.ok : exitStatus.failed;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    exitWithUsage(error.message, usage(lab));
   } finally {
     interrupt.stop();
   }

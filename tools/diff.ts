@@ -11,8 +11,9 @@
  * diff (the `diff` package). Every line keeps its line number; `|` marks a
  * line that differs, `<` one only on the left, `>` one only on the right.
  * The layout fits the terminal's width (160 columns when stdout is not a
- * terminal), and is plain text, without colour, unless stdout is a terminal
- * and `NO_COLOR` is unset.
+ * terminal; `--width` from 40 to 400), and is plain text, without colour,
+ * unless stdout is a terminal and `NO_COLOR` is unset. A relative path
+ * starts from the folder the command was run in.
  *
  * @module
  */
@@ -22,7 +23,15 @@ import { parseArgs } from "node:util";
 import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runtimes } from "../runtimes/registry.ts";
-import { exitStatus, exitWithUsage, listOf, paint, useColor } from "./cli.ts";
+import {
+  callerPath,
+  describeParseError,
+  exitStatus,
+  exitWithUsage,
+  listOf,
+  paint,
+  useColor,
+} from "./cli.ts";
 
 /** One section of an adapter: its heading word and its lines, numbered from `firstLine`. */
 export interface Section {
@@ -187,6 +196,9 @@ export function renderSideBySide(
   return out;
 }
 
+/** The columns `--width` allows: narrower cannot show two sides, wider only costs memory. */
+export const widthRange = { min: 40, max: 400 } as const;
+
 const usage = [
   "Usage: deno task diff <runtimeA> <runtimeB> [--width N]",
   "",
@@ -196,13 +208,14 @@ const usage = [
   "Runtimes: " + listOf(Object.keys(runtimes)),
   "",
   "Options:",
-  "      --width N  columns to fit (default: the terminal's width, or 160)",
+  `      --width N  columns to fit, ${widthRange.min} to ${widthRange.max} ` +
+  "(default: the terminal's width, or 160)",
   "  -h, --help     show this help",
 ].join("\n");
 
 /** The file a runtime name or a path stands for; `undefined` for an unknown name. */
 export function adapterPath(target: string): string | undefined {
-  if (target.endsWith(".ts")) return target;
+  if (target.endsWith(".ts")) return callerPath(target);
   if (!Object.hasOwn(runtimes, target)) return undefined;
   return fileURLToPath(new URL(`../runtimes/${target}.ts`, import.meta.url));
 }
@@ -219,12 +232,7 @@ export async function runDiffCommand(args: string[]): Promise<number> {
       allowPositionals: true,
     }));
   } catch (error) {
-    const message = (error as Error).message;
-    const unknown = message.match(/Unknown option '([^']+)'/);
-    exitWithUsage(
-      unknown ? `unknown option ${unknown[1]}; allowed: --width or --help` : message,
-      usage,
-    );
+    exitWithUsage(describeParseError(error, ["--width", "--help"]), usage);
   }
   if (values.help) {
     console.log(usage);
@@ -253,9 +261,10 @@ export async function runDiffCommand(args: string[]): Promise<number> {
   let width = Deno.stdout.isTerminal() ? Deno.consoleSize().columns : 160;
   if (values.width !== undefined) {
     width = Number(values.width);
-    if (!Number.isInteger(width) || width < 40) {
+    if (!/^\d+$/.test(values.width) || width < widthRange.min || width > widthRange.max) {
       exitWithUsage(
-        `--width needs a whole number of columns, 40 or more (got '${values.width}')`,
+        `--width needs a whole number of columns from ${widthRange.min} to ${widthRange.max} ` +
+          `(got '${values.width}')`,
         usage,
       );
     }

@@ -11,14 +11,15 @@
  *     $ deno task lab:countdown --runtime generator --clock virtual
  *     $ deno task lab my_exercise.ts --runtime generator
  *
- * A lab file's default export is a function returning the operation to run
- * (usually a `function*`).
+ * A lab file's default export is a generator function (`function*`), or a
+ * function returning an operation; a relative path starts from the folder
+ * the user ran the command in.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { basename, resolve } from "node:path";
+import { basename } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Lab, type LabOption, UsageError } from "../labs/lab.ts";
 import { labs } from "../labs/mod.ts";
@@ -27,12 +28,15 @@ import { runtimeNames, runtimes } from "../runtimes/registry.ts";
 import { textTracer } from "../runtimes/trace_text.ts";
 import type { Operation } from "../runtimes/types.ts";
 import {
+  callerPath,
   describeParseError,
   exitStatus,
   exitWithUsage,
+  ExpectedFailure,
   listOf,
   onCtrlC,
   paint,
+  signalGrace,
   useColor,
 } from "./cli.ts";
 
@@ -66,7 +70,7 @@ function generalUsage(): string {
     "",
     "Labs:",
     ...names,
-    "  FILE.ts      your own lab: its default export returns the operation to run",
+    "  FILE.ts      your own lab: its default export is a function* (the operation to run)",
     "",
     "Runtimes: " + listOf(runtimeNames),
     "Run a lab with --help for its options.",
@@ -86,10 +90,13 @@ export function optionLines(options: Record<string, LabOption>): string[] {
   return rows.map(([left, help]) => left.padEnd(width) + help);
 }
 
-function labUsage(lab: Lab): string {
+/** The usage of `lab`, named as the user named it: `target`, a lab or a file. */
+function labUsage(lab: Lab, target: string): string {
   const positionals = lab.positionals ? ` [${lab.positionals.placeholder}]` : "";
+  // A built-in lab has a task of its own; a lab file goes through `lab`.
+  const task = Object.hasOwn(labs, target) ? `lab:${target}` : `lab ${target}`;
   return [
-    `Usage: deno task lab:${lab.name}${positionals} [options]`,
+    `Usage: deno task ${task}${positionals} [options]`,
     ...(lab.positionals ? [`  ${lab.positionals.placeholder}: ${lab.positionals.help}`] : []),
     "",
     `${lab.name}: ${lab.summary}`,
@@ -100,26 +107,56 @@ function labUsage(lab: Lab): string {
   ].join("\n");
 }
 
-/** A built-in lab by name, or a lab file's default export; `UsageError` otherwise. */
+/**
+ * A lab file that throws when it is imported (a syntax error, a missing
+ * import, its own top-level code): the lab's own failure, exit 1, with the
+ * error (`cause`) printed as a failing run's is.
+ */
+export class LabFileError extends Error {
+  override name = "LabFileError";
+}
+
+/** What a lab file's default export must be, for the messages that say it is not. */
+const labFileExport = "a generator function (function*) returning the lab's operation";
+
+/**
+ * A built-in lab by name, or a lab file's default export; `UsageError` for
+ * an unknown name, a missing file or an export that cannot be run,
+ * `LabFileError` for a file that throws when imported.
+ */
 export async function loadLab(target: string): Promise<Lab<Values>> {
   if (!/\.(ts|js|mjs|mts)$/.test(target)) {
-    const lab = labs[target];
-    if (lab) return lab;
+    // Own properties only: `toString` or `constructor` is no lab.
+    if (Object.hasOwn(labs, target)) return labs[target];
     throw new UsageError(
       `unknown lab '${target}'; allowed: ${listOf([...Object.keys(labs), "a file.ts"])}`,
     );
   }
+  const path = callerPath(target);
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (error) {
+    throw new UsageError(`cannot read lab file ${target}: ${(error as Error).message}`);
+  }
+  if (!info.isFile) throw new UsageError(`lab file ${target} is not a file`);
   let module: { default?: unknown };
   try {
-    module = await import(pathToFileURL(resolve(target)).href);
+    module = await import(pathToFileURL(path).href);
   } catch (error) {
-    throw new UsageError(`cannot load lab file ${target}: ${(error as Error).message}`);
+    throw new LabFileError(`cannot load lab file ${target}`, { cause: error });
   }
   const main = module.default;
   if (typeof main !== "function") {
-    throw new UsageError(
-      `${target} has no default export to run; export default a function* (the lab's operation)`,
-    );
+    throw new UsageError(`${target} has no default export to run; export default ${labFileExport}`);
+  }
+  // An async function's promise, or an async generator, cannot be driven by
+  // a runtime: said before the run. What a plain function returns is
+  // checked when the run calls it.
+  const kind = main.constructor.name;
+  if (kind === "AsyncFunction" || kind === "AsyncGeneratorFunction") {
+    const what = kind === "AsyncFunction" ? "an async function" : "an async function*";
+    throw new UsageError(`${target}'s default export is ${what}; it must be ${labFileExport}`);
   }
   return {
     name: basename(target),
@@ -127,8 +164,31 @@ export async function loadLab(target: string): Promise<Lab<Values>> {
     options: {},
     defaultClock: "real",
     parse: () => ({}),
-    main: () => main() as Operation<number | void>,
+    main: () => {
+      const operation: unknown = main();
+      if (!isOperation(operation)) {
+        throw new UsageError(
+          `${target}'s default export returned ${describeValue(operation)}, not an operation; ` +
+            `it must be ${labFileExport}`,
+        );
+      }
+      return operation;
+    },
   };
+}
+
+/** Whether `value` can be driven with `yield*`: an iterable object (a string is no operation). */
+function isOperation(value: unknown): value is Operation<number | void> {
+  return typeof value === "object" && value !== null &&
+    typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === "function";
+}
+
+/** What a value is, in a few words: `a Promise`, `undefined`, `a number`. */
+function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value !== "object") return `a ${typeof value}`;
+  const name = value.constructor?.name;
+  return name ? `a ${name}` : "an object";
 }
 
 /** Parsed option values, by long name. */
@@ -175,17 +235,18 @@ export function parseOptions(
   return { values, positionals };
 }
 
-/** Wait until `signal` aborts or `ms` pass, whichever comes first. */
-function signalGrace(signal: AbortSignal, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done);
-  });
+/**
+ * Print why a lab failed: `error: <what>:`, then the error with its stack,
+ * or, for an `ExpectedFailure`, whose message says it all, one line.
+ */
+export function printFailure(what: string, error: unknown): void {
+  const heading = `${paint("error:", 31, useColor(Deno.stderr))} ${what}:`;
+  if (error instanceof ExpectedFailure) {
+    console.error(`${heading} ${error.message}`);
+    return;
+  }
+  console.error(heading);
+  console.error(error);
 }
 
 /** Run the lab runner on `args`; answers the exit status. */
@@ -195,15 +256,16 @@ export async function runLabCommand(args: string[]): Promise<number> {
     console.log(generalUsage());
     return exitStatus.ok;
   }
+  const target = args[0];
   let lab: Lab<Values> | undefined;
   let values: Values;
   let options: Values;
   try {
-    lab = await loadLab(args[0]);
+    lab = await loadLab(target);
     const parsed = parseOptions(lab, args.slice(1));
     values = parsed.values;
     if (values.help) {
-      console.log(labUsage(lab));
+      console.log(labUsage(lab, target));
       return exitStatus.ok;
     }
     if (values.clock === "virtual" && lab.realClockOnly) {
@@ -211,8 +273,12 @@ export async function runLabCommand(args: string[]): Promise<number> {
     }
     options = lab.parse(values, parsed.positionals);
   } catch (error) {
+    if (error instanceof LabFileError) {
+      printFailure(error.message, error.cause);
+      return exitStatus.failed;
+    }
     if (!(error instanceof UsageError)) throw error;
-    exitWithUsage(error.message, lab ? labUsage(lab) : generalUsage());
+    exitWithUsage(error.message, lab ? labUsage(lab, target) : generalUsage());
   }
 
   const runtime = runtimes[(values.runtime as string | undefined) ?? defaultRuntime];
@@ -232,14 +298,14 @@ export async function runLabCommand(args: string[]): Promise<number> {
     const status = await runtime.run(root, { clock, tracer, signal: interrupt.signal });
     // A Ctrl-C pressed while the last step blocked the thread is delivered
     // only once the thread is free again: give it a moment, and it counts.
-    await signalGrace(interrupt.signal, 25);
+    await signalGrace(interrupt.signal);
     if (interrupt.signal.aborted) return exitStatus.interrupted;
     return status ?? exitStatus.ok;
   } catch (error) {
     if (interrupt.signal.aborted) return exitStatus.interrupted;
-    const color = useColor(Deno.stderr);
-    console.error(`${paint("error:", 31, color)} ${lab.name} failed under ${runtime.name}:`);
-    console.error(error);
+    // A lab file's default export that returned no operation.
+    if (error instanceof UsageError) exitWithUsage(error.message, labUsage(lab, target));
+    printFailure(`${lab.name} failed under ${runtime.name}`, error);
     return exitStatus.failed;
   } finally {
     interrupt.stop();

@@ -8,6 +8,10 @@
  *     $ deno task matrix --write    # rewrite README.md between the matrix markers
  *     $ deno task matrix --check    # exit 1 when README.md's matrix is stale
  *
+ * Exit status: 0, or 1 when `--check` finds the matrix stale or README.md
+ * has no matrix markers to check or rewrite (the command line was right: the
+ * README is not), 2 for a usage error.
+ *
  * @module
  */
 
@@ -16,7 +20,7 @@ import { fileURLToPath } from "node:url";
 import { countingClock } from "../runtimes/clock.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import type { ClockTimer, Runtime } from "../runtimes/types.ts";
-import { exitStatus, exitWithUsage, listOf } from "./cli.ts";
+import { describeParseError, exitStatus, exitWithUsage, listOf, paint, useColor } from "./cli.ts";
 import { captureRun, countTasks, errorLine } from "./compare.ts";
 import { type Probe, type ProbeRun, probes } from "./matrix_probes.ts";
 
@@ -104,15 +108,27 @@ export function formatMatrix(matrix: Matrix): string {
   ].join("\n");
 }
 
-/** `readme` with the text between the matrix markers replaced by `table`. */
-export function replaceMatrix(readme: string, table: string): string {
-  const start = readme.indexOf(matrixMarkers.start);
-  const end = readme.indexOf(matrixMarkers.end);
-  if (start === -1 || end < start) {
-    throw new Error(
+/** A README without the matrix markers, in order: nothing to check or rewrite. */
+export class MissingMarkers extends Error {
+  override name = "MissingMarkers";
+  constructor() {
+    super(
       `README.md has no ${matrixMarkers.start} ... ${matrixMarkers.end} section; add the two markers where the matrix belongs`,
     );
   }
+}
+
+/** Where the matrix lies in `readme`: its start and end marker; `MissingMarkers` if absent. */
+function matrixBounds(readme: string): { start: number; end: number } {
+  const start = readme.indexOf(matrixMarkers.start);
+  const end = readme.indexOf(matrixMarkers.end);
+  if (start === -1 || end < start) throw new MissingMarkers();
+  return { start, end };
+}
+
+/** `readme` with the text between the matrix markers replaced by `table`. */
+export function replaceMatrix(readme: string, table: string): string {
+  const { start, end } = matrixBounds(readme);
   return readme.slice(0, start + matrixMarkers.start.length) + `\n\n${table}\n\n` +
     readme.slice(end);
 }
@@ -141,8 +157,8 @@ const usage = [
   "  -h, --help   show this help",
 ].join("\n");
 
-/** Run `matrix` on `args`; answers the exit status. */
-export async function runMatrixCommand(args: string[]): Promise<number> {
+/** Run `matrix` on `args`, `--write` and `--check` on `readme`; answers the exit status. */
+export async function runMatrixCommand(args: string[], readme = readmePath): Promise<number> {
   let values: { write?: boolean; check?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
@@ -156,17 +172,7 @@ export async function runMatrixCommand(args: string[]): Promise<number> {
       allowPositionals: false,
     }));
   } catch (error) {
-    const message = (error as Error).message;
-    const unknown = message.match(/Unknown option '([^']+)'/);
-    const positional = message.match(/Unexpected argument '([^']+)'/);
-    exitWithUsage(
-      unknown
-        ? `unknown option ${unknown[1]}; allowed: --write, --check or --help`
-        : positional
-        ? `unexpected argument '${positional[1]}'; matrix takes only --write, --check or --help`
-        : message,
-      usage,
-    );
+    exitWithUsage(describeParseError(error, ["--write", "--check", "--help"]), usage);
   }
   if (values.help) {
     console.log(usage);
@@ -175,15 +181,25 @@ export async function runMatrixCommand(args: string[]): Promise<number> {
   if (values.write && values.check) {
     exitWithUsage("--write and --check exclude each other; give one", usage);
   }
+  if (values.write || values.check) {
+    // Before the probes run: a README without the markers has nowhere to put them.
+    try {
+      matrixBounds(await Deno.readTextFile(readme));
+    } catch (error) {
+      if (!(error instanceof MissingMarkers)) throw error;
+      console.error(`${paint("error:", 31, useColor(Deno.stderr))} ${error.message}`);
+      return exitStatus.failed;
+    }
+  }
   const table = formatMatrix(await buildMatrix());
   if (values.check) {
-    const readme = await Deno.readTextFile(readmePath);
-    if (replaceMatrix(readme, table) === readme) return exitStatus.ok;
+    const text = await Deno.readTextFile(readme);
+    if (replaceMatrix(text, table) === text) return exitStatus.ok;
     console.error("README.md's matrix is stale: run `deno task matrix --write`");
     return exitStatus.failed;
   }
   if (values.write) {
-    const changed = await writeMatrix(readmePath, table);
+    const changed = await writeMatrix(readme, table);
     console.log(changed ? "README.md: matrix rewritten" : "README.md: matrix already up to date");
     return exitStatus.ok;
   }

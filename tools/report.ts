@@ -14,6 +14,8 @@
  * The site is written to a temporary folder beside `DIR` and renamed into
  * place, so an interrupted run leaves the previous report whole. `DIR` is
  * replaced only when it is empty or holds a report this command wrote.
+ * Relative paths start from the folder the command was run in; by default
+ * the site goes to the project's `report/`.
  *
  * @module
  */
@@ -26,7 +28,15 @@ import { UsageError } from "../labs/lab.ts";
 import { labs } from "../labs/mod.ts";
 import { virtualClock } from "../runtimes/clock.ts";
 import { runtimes } from "../runtimes/registry.ts";
-import { describeParseError, exitStatus, exitWithUsage, listOf, onCtrlC } from "./cli.ts";
+import {
+  callerPath,
+  describeParseError,
+  exitStatus,
+  exitWithUsage,
+  listOf,
+  onCtrlC,
+  shownPath,
+} from "./cli.ts";
 import { captureLab, countTasks, errorLine, type TaskCounts } from "./compare.ts";
 import { parseOptions } from "./lab.ts";
 import { buildMatrix, type Matrix } from "./matrix.ts";
@@ -511,6 +521,9 @@ export const defaultBenchPath = fileURLToPath(
   new URL("../bench/results/latest.json", import.meta.url),
 );
 
+/** Where the site goes without `--out`: the project's `report/`. */
+export const defaultOutPath = fileURLToPath(new URL("../report", import.meta.url));
+
 function usage(): string {
   return [
     "Usage: deno task report [--out DIR] [--labs NAMES] [--bench FILE]",
@@ -601,21 +614,31 @@ export async function runReportCommand(args: string[]): Promise<number> {
       usage(),
     );
   }
-  const out = values.out ?? "report";
+  const out = values.out === undefined ? defaultOutPath : callerPath(values.out);
   // Checked now as well as when writing, so that a refusal comes before the work.
   await refuseForeignOutput(out);
+  // Results named on the command line must be there: only the default
+  // path may be absent (the page then says how to write them).
+  const benchPath = values.bench === undefined ? defaultBenchPath : callerPath(values.bench);
+  if (values.bench !== undefined) {
+    const reading = await readBenchResults(benchPath);
+    if (reading.kind !== "results") {
+      const problem = reading.kind === "absent"
+        ? "does not exist"
+        : `cannot be read (${reading.reason})`;
+      exitWithUsage(
+        `--bench ${values.bench} ${problem}; name a results file that \`deno task bench\` wrote`,
+        usage(),
+      );
+    }
+  }
 
   // Ctrl-C stops between steps; a half-written site is removed, the previous one kept.
   // Later Ctrl-Cs change nothing: stopping is already under way, and quick.
   const interrupt = onCtrlC(() => {});
   let data: ReportData;
   try {
-    data = await gatherReport(
-      names,
-      values.bench ?? defaultBenchPath,
-      (line) => console.error(line),
-      interrupt.signal,
-    );
+    data = await gatherReport(names, benchPath, (line) => console.error(line), interrupt.signal);
     await writeSite(out, await renderSite(data), interrupt.signal);
   } catch (error) {
     if (!interrupt.signal.aborted) throw error;
@@ -629,7 +652,7 @@ export async function runReportCommand(args: string[]): Promise<number> {
       adapterPairs(data.adapters.map((adapter) => adapter.runtime)).length
     } adapter pairs; benchmarks: ${data.bench.kind}`,
   );
-  console.log(`wrote ${join(out, "index.html")}`);
+  console.log(`wrote ${shownPath(join(out, "index.html"))}`);
   return exitStatus.ok;
 }
 

@@ -6,14 +6,8 @@
  * @module
  */
 
-import { isAbsolute, relative } from "node:path";
+import { shownPath } from "./cli.ts";
 import { escapeHtml } from "./report_timeline.ts";
-
-/** A path as the reader knows it: relative to the working folder when inside it. */
-function shown(path: string): string {
-  const inside = relative(Deno.cwd(), path);
-  return inside.startsWith("..") || isAbsolute(inside) ? path : inside;
-}
 
 /** One runtime's figures in one scenario, as `bench/runtimes.ts` writes them. */
 interface BenchRow {
@@ -156,21 +150,21 @@ function unitOf(value: number, unit: string): string {
 export function renderBench(reading: BenchReading): string {
   if (reading.kind === "absent") {
     return `<p class="notice" data-bench="absent">No benchmark results yet: <code>${
-      escapeHtml(shown(reading.path))
+      escapeHtml(shownPath(reading.path))
     }</code> does not exist. Run <code>deno task bench</code>, then <code>deno task report</code> again.</p>`;
   }
   if (reading.kind === "unreadable") {
     return `<p class="notice" data-bench="unreadable">The benchmark results in <code>${
-      escapeHtml(shown(reading.path))
+      escapeHtml(shownPath(reading.path))
     }</code> could not be read (${
       escapeHtml(reading.reason)
     }). Run <code>deno task bench</code> to write them again.</p>`;
   }
   const { results } = reading;
   const tasks = Number(results.tasks).toLocaleString("en-US");
-  return `<p data-bench="results">From <code>${escapeHtml(shown(reading.path))}</code>, written ${
-    escapeHtml(String(results.date))
-  } by Deno ${
+  return `<p data-bench="results">From <code>${
+    escapeHtml(shownPath(reading.path))
+  }</code>, written ${escapeHtml(String(results.date))} by Deno ${
     escapeHtml(String(results.deno?.deno))
   }: medians of interleaved repetitions, each as a ratio to raw promises measured in the same run (1x is as fast, or as small, as promises; lower is better). A rule across a bar marks the goal.</p>
 ${renderScenario(`Spawn and join ${tasks} trivial tasks: time`, results.spawnJoin, "ms")}
