@@ -48,12 +48,11 @@
  */
 
 import process from "node:process";
-import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { closeClients, driveLoad, openClients } from "../labs/echo_client.ts";
 import { echoReadBytes, echoServer, isHangUp, writeAll } from "../labs/echo_server.ts";
 import { runtimeNames, runtimes } from "../runtimes/registry.ts";
-import { describeParseError, exitStatus, exitWithUsage, listOf } from "../tools/cli.ts";
+import { exitStatus, exitWithUsage, listOf, parseOptionsOrExit } from "../tools/cli.ts";
 
 /** The name of the baseline server: raw Deno, no kit. */
 const rawDeno = "deno";
@@ -390,8 +389,6 @@ const usage = [
   "  -h, --help      show this help",
 ].join("\n");
 
-const optionNames = ["--seconds", "--runs", "--clients", "--sizes", "--serve", "--help"];
-
 interface Settings {
   seconds: number;
   runs: number;
@@ -415,30 +412,14 @@ function positive(option: string, text: string, integer: boolean): number {
 }
 
 function parseCommandLine(args: string[]): Settings | { serve: string } {
-  // `deno task bench:echo -- --runs 3` hands the script the `--` too.
-  if (args[0] === "--") args = args.slice(1);
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        seconds: { type: "string" },
-        runs: { type: "string" },
-        clients: { type: "string" },
-        sizes: { type: "string" },
-        serve: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    exitWithUsage(describeParseError(error, optionNames), usage);
-  }
-  if (values.help) {
-    console.log(usage);
-    Deno.exit(exitStatus.ok);
-  }
+  const values = parseOptionsOrExit(args, {
+    seconds: { type: "string" },
+    runs: { type: "string" },
+    clients: { type: "string" },
+    sizes: { type: "string" },
+    serve: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  }, usage);
   const serve = values.serve as string | undefined;
   if (serve !== undefined) {
     if (!servable.includes(serve)) {

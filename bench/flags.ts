@@ -22,9 +22,8 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { runtimeNames } from "../runtimes/registry.ts";
-import { describeParseError, exitStatus, exitWithUsage, onCtrlC } from "../tools/cli.ts";
+import { exitStatus, onCtrlC, parseOptionsOrExit } from "../tools/cli.ts";
 
 const delayMs = 500;
 const repo = new URL("..", import.meta.url).pathname;
@@ -232,27 +231,9 @@ const usage = [
   "  -h, --help   show this help",
 ].join("\n");
 
-const optionNames = ["--help"];
-
 /** Answers once the arguments are valid; `--help` and a usage error exit here. */
 function parseCommandLine(args: string[]): void {
-  // `deno task bench:flags -- --help` hands the script the `--` too.
-  if (args[0] === "--") args = args.slice(1);
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { help: { type: "boolean", short: "h" } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    exitWithUsage(describeParseError(error, optionNames), usage);
-  }
-  if (values.help) {
-    console.log(usage);
-    Deno.exit(exitStatus.ok);
-  }
+  parseOptionsOrExit(args, { help: { type: "boolean", short: "h" } }, usage);
 }
 
 async function main(): Promise<number> {

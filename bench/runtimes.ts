@@ -32,10 +32,9 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { call, runtimes, sleep, spawn, virtualClock } from "../mod.ts";
 import type { Operation, Runtime, Task } from "../mod.ts";
-import { describeParseError, exitStatus, exitWithUsage } from "../tools/cli.ts";
+import { exitStatus, exitWithUsage, parseOptionsOrExit } from "../tools/cli.ts";
 import { floorDriver } from "./floor.ts";
 
 /** One hour: long enough that no sleeper wakes while it is measured. */
@@ -487,8 +486,6 @@ const usage = [
   "  -h, --help        show this help",
 ].join("\n");
 
-const optionNames = ["--tasks", "--reps", "--memory-reps", "--help"];
-
 interface Settings {
   tasks: number;
   reps: number;
@@ -504,28 +501,12 @@ function positiveInteger(option: string, text: string | undefined, fallback: num
 }
 
 function parseSettings(args: string[]): Settings {
-  // `deno task bench -- --tasks 10` hands the script the `--` too.
-  if (args[0] === "--") args = args.slice(1);
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        tasks: { type: "string" },
-        reps: { type: "string" },
-        "memory-reps": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    exitWithUsage(describeParseError(error, optionNames), usage);
-  }
-  if (values.help) {
-    console.log(usage);
-    Deno.exit(exitStatus.ok);
-  }
+  const values = parseOptionsOrExit(args, {
+    tasks: { type: "string" },
+    reps: { type: "string" },
+    "memory-reps": { type: "string" },
+    help: { type: "boolean", short: "h" },
+  }, usage);
   const tasks = positiveInteger("--tasks", values.tasks as string | undefined, 100_000);
   const reps = positiveInteger("--reps", values.reps as string | undefined, 7);
   const memoryReps = positiveInteger(

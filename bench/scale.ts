@@ -22,10 +22,9 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { call, now, runtimes, scope, sleep, spawn, virtualClock } from "../mod.ts";
 import type { Operation, Runtime, Task } from "../mod.ts";
-import { describeParseError, exitStatus, exitWithUsage, listOf, onCtrlC } from "../tools/cli.ts";
+import { exitStatus, exitWithUsage, listOf, onCtrlC, parseOptionsOrExit } from "../tools/cli.ts";
 
 const HOUR = 3_600_000;
 
@@ -315,30 +314,14 @@ const usage = [
   "  -h, --help    show this help",
 ].join("\n");
 
-const optionNames = ["--hold", "--help"];
-
 /** What to do: the benchmark, or hold tasks as its child. `--help` and a usage error exit here. */
 function parseCommandLine(args: string[]): { hold?: HoldKind } {
-  // `deno task bench:scale -- --help` hands the script the `--` too.
-  if (args[0] === "--") args = args.slice(1);
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { hold: { type: "string" }, help: { type: "boolean", short: "h" } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    exitWithUsage(
-      describeParseError(error, optionNames, (option) => option === "hold" ? holdKinds : undefined),
-      usage,
-    );
-  }
-  if (values.help) {
-    console.log(usage);
-    Deno.exit(exitStatus.ok);
-  }
+  const values = parseOptionsOrExit(
+    args,
+    { hold: { type: "string" }, help: { type: "boolean", short: "h" } },
+    usage,
+    (option) => option === "hold" ? holdKinds : undefined,
+  );
   const hold = values.hold as string | undefined;
   if (hold !== undefined && !(holdKinds as readonly string[]).includes(hold)) {
     exitWithUsage(`unknown --hold '${hold}'; allowed: ${listOf(holdKinds)}`, usage);

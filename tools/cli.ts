@@ -7,6 +7,7 @@
  */
 
 import { isAbsolute, relative, resolve } from "node:path";
+import { parseArgs } from "node:util";
 
 /** Exit statuses: success, the lab's own work failed, usage error, Ctrl-C. */
 export const exitStatus = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -64,6 +65,37 @@ export function callerPath(path: string): string {
 export function shownPath(path: string): string {
   const inside = relative(callerFolder(), path);
   return inside === "" || inside.startsWith("..") || isAbsolute(inside) ? path : inside;
+}
+
+/** A command's options, as `parseArgs` takes them, by long name. */
+export type OptionSpecs = Record<string, { type: "string" | "boolean"; short?: string }>;
+
+/**
+ * Parse a script's `args` strictly against `options` (no positional
+ * arguments): anything else is a usage error (exit 2) naming the allowed
+ * options, and, for a missing value, `choicesOf` the option; `--help`
+ * prints `usage` and exits 0. A leading `--`, which `deno task name -- ...`
+ * passes on, is skipped.
+ */
+export function parseOptionsOrExit(
+  args: readonly string[],
+  options: OptionSpecs,
+  usage: string,
+  choicesOf?: (option: string) => readonly string[] | undefined,
+): Record<string, string | boolean | undefined> {
+  const given = args[0] === "--" ? args.slice(1) : [...args];
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: given, options, strict: true, allowPositionals: false }));
+  } catch (error) {
+    const allowed = Object.keys(options).map((name) => `--${name}`);
+    exitWithUsage(describeParseError(error, allowed, choicesOf), usage);
+  }
+  if (values.help) {
+    console.log(usage);
+    Deno.exit(exitStatus.ok);
+  }
+  return values;
 }
 
 /**
