@@ -1,12 +1,14 @@
 /**
  * `all`, `race` and the deadlines of `timeout` and `moveOnAfter`, written
  * once with the verbs, for runtimes that run them as a nested scope of the
- * calling task. Whatever loses is halted, and its cleanup has finished,
- * before the combinator answers; no runtime-specific rule (detached
- * children, error grouping) leaks out, because every contender catches its
- * own outcome and the combinator halts the rest itself. An error that a
- * contender raised but the combinator will not deliver (it came too late, or
- * another outcome was chosen) is reported on stderr, never dropped.
+ * calling task. Each contender runs its operation in a scope of its own;
+ * whatever loses is cancelled through that scope the moment the outcome is
+ * decided, and its cleanup has finished before the combinator answers. No
+ * runtime-specific rule (detached children, error grouping) leaks out,
+ * because every contender catches its own outcome and the combinator stops
+ * the rest itself. An error that a contender raised but the combinator will
+ * not deliver (it came too late, or another outcome was chosen) is reported
+ * on stderr, never dropped.
  *
  * @module
  */
@@ -123,9 +125,6 @@ class Contest {
       ended = true;
     } finally {
       if (!ended && chosen) this.report(chosen);
-      // A settlement handed to the combinator as it was halted may come
-      // back to the queue only now (Effection gives a taken value back).
-      this.close();
     }
   }
 
