@@ -608,7 +608,8 @@ function settle(frame: Frame): void {
  * How a frame ended: failed with its errors; or cancelled, which this
  * frame's scope catches only when it was cancelled itself and no scope
  * around it was (so when two deadlines expire together, the outermost wins);
- * or completed.
+ * or completed. An expired deadline whose errors all came from the
+ * cancellation its expiry caused ends expired, the errors reported.
  */
 function decideOutcome(frame: Frame): void {
   if (frame.errors && frame.expired && expiryWins(frame)) {
