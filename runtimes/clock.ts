@@ -150,18 +150,33 @@ export function virtualClock(): Clock {
   return new VirtualClock();
 }
 
+/** What `countingClock` answers: the clock, and what it has seen. */
+export interface CountingClock {
+  clock: Clock;
+  /** The most timers armed at once. */
+  mostArmed(): number;
+  /** The timers armed now. */
+  readonly armed: ReadonlySet<ClockTimer>;
+  /** How many times the time was read. */
+  reads(): number;
+}
+
 /**
- * A virtual clock that remembers the most timers armed at once: how the
- * tests and the semantics matrix see how many host timers a runtime would
- * hold (one per sleeper, or one in all).
+ * A virtual clock that counts: the most timers armed at once (how the tests
+ * and the semantics matrix see how many host timers a runtime would hold,
+ * one per sleeper or one in all), the timers still armed, and its reads.
  */
-export function countingClock(): { clock: Clock; mostArmed: () => number } {
+export function countingClock(): CountingClock {
   const inner = virtualClock();
   const armed = new Set<ClockTimer>();
   let most = 0;
+  let reads = 0;
   const clock: Clock = {
     kind: inner.kind,
-    now: () => inner.now(),
+    now: () => {
+      reads++;
+      return inner.now();
+    },
     setTimer(ms, fire) {
       const timer: ClockTimer = inner.setTimer(ms, () => {
         armed.delete(timer);
@@ -178,5 +193,5 @@ export function countingClock(): { clock: Clock; mostArmed: () => number } {
     block: (ms) => inner.block(ms),
     idle: (mayAdvance) => inner.idle(mayAdvance),
   };
-  return { clock, mostArmed: () => most };
+  return { clock, mostArmed: () => most, armed, reads: () => reads };
 }

@@ -7,12 +7,12 @@
 
 import assert from "node:assert/strict";
 import { countdownMain } from "../labs/countdown.ts";
-import { virtualClock } from "../runtimes/clock.ts";
+import { countingClock, virtualClock } from "../runtimes/clock.ts";
 import { QueueClosedError, TimeoutError } from "../runtimes/errors.ts";
 import { generator } from "../runtimes/generator.ts";
 import { native } from "../runtimes/native.ts";
 import { createQueue } from "../runtimes/queue.ts";
-import type { Clock, ClockTimer, Operation, Task, TraceEvent } from "../runtimes/types.ts";
+import type { Operation, Task, TraceEvent } from "../runtimes/types.ts";
 import {
   all,
   call,
@@ -51,35 +51,6 @@ async function capturingStderr(body: () => Promise<void>): Promise<string[]> {
     console.error = original;
   }
   return lines;
-}
-
-/** A virtual clock that counts its reads and knows which timers are still armed. */
-function observedClock(): { clock: Clock; reads: () => number; armed: Set<ClockTimer> } {
-  const inner = virtualClock();
-  const armed = new Set<ClockTimer>();
-  let reads = 0;
-  const clock: Clock = {
-    kind: "virtual",
-    now: () => {
-      reads++;
-      return inner.now();
-    },
-    setTimer(ms, fire) {
-      const timer = inner.setTimer(ms, () => {
-        armed.delete(timer);
-        fire();
-      });
-      armed.add(timer);
-      return timer;
-    },
-    clearTimer(timer) {
-      armed.delete(timer);
-      inner.clearTimer(timer);
-    },
-    block: (ms) => inner.block(ms),
-    idle: (mayAdvance) => inner.idle(mayAdvance),
-  };
-  return { clock, reads: () => reads, armed };
 }
 
 function* after<T>(ms: number, value: T): Operation<T> {
@@ -651,7 +622,7 @@ Deno.test("native: virtual time moves only once every task woken at an instant h
 });
 
 Deno.test("native: when the root settles, orphans' timers are disarmed and time stops", async () => {
-  const { clock, armed } = observedClock();
+  const { clock, armed } = countingClock();
   const lines: string[] = [];
   await native.run(function* () {
     yield* spawn(function* parent() {
@@ -781,10 +752,10 @@ Deno.test("native: without a tracer, tracing costs nothing (the clock is never r
     });
     yield* worker;
   };
-  const untraced = observedClock();
+  const untraced = countingClock();
   await native.run(program, { clock: untraced.clock, output: () => {} });
   assert.equal(untraced.reads(), 0);
-  const traced = observedClock();
+  const traced = countingClock();
   await native.run(program, { clock: traced.clock, output: () => {}, tracer: () => {} });
   assert.ok(traced.reads() > 0);
 });
