@@ -249,7 +249,7 @@ export function parseServerArgs(args: string[]): ServerCommand {
     }));
   } catch (error) {
     const allowed = Object.keys(cliOptions).map((name) => `--${name}`);
-    throw new UsageError(describeParseError(error, allowed));
+    throw new UsageError(describeParseError(error, allowed, undefined, args));
   }
   if (positionals.length > 0) {
     throw new UsageError(`unexpected argument '${positionals[0]}'; the server takes only options`);

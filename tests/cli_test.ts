@@ -60,6 +60,11 @@ const usageCases: [string, string[], RegExp][] = [
     ["chess", "--master", "-1"],
     /^error: --master needs a value; one that starts with a dash goes after '=': --master=-1$/,
   ],
+  [
+    "a value that starts with a dash, not after '=', quoted as given",
+    ["chess", "--master", "-7.5"],
+    /^error: --master needs a value; one that starts with a dash goes after '=': --master=-7\.5$/,
+  ],
   ["an unknown lab", ["tetris"], /unknown lab 'tetris'; allowed: countdown/],
   ...["toString", "constructor", "hasOwnProperty"].map((name): [string, string[], RegExp] => [
     `'${name}', a property of every object but no lab,`,
@@ -87,16 +92,17 @@ Deno.test("cli: parse errors name the option and what it takes, whatever parseAr
   const options = {
     runtime: { type: "string", short: "r" },
     master: { type: "string" },
+    delay: { type: "string", short: "d" },
     trace: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   } as const;
-  const allowed = ["--runtime", "--master", "--trace", "--help"];
+  const allowed = ["--runtime", "--master", "--delay", "--trace", "--help"];
   const choicesOf = (name: string) => name === "runtime" ? ["native", "generator"] : undefined;
   const describe = (args: string[]) => {
     try {
       parseArgs({ args, options, strict: true, allowPositionals: false });
     } catch (error) {
-      return describeParseError(error, allowed, choicesOf);
+      return describeParseError(error, allowed, choicesOf, args);
     }
     throw new Error(`${args.join(" ")} parsed`);
   };
@@ -112,8 +118,25 @@ Deno.test("cli: parse errors name the option and what it takes, whatever parseAr
       ["--master", "-1"],
       "--master needs a value; one that starts with a dash goes after '=': --master=-1",
     ],
-    [["--fast"], "unknown option --fast; allowed: --runtime, --master, --trace or --help"],
-    [["now"], "unexpected argument 'now'; allowed: --runtime, --master, --trace or --help"],
+    // The value as given, whichever option, long or short.
+    [
+      ["--master", "-5"],
+      "--master needs a value; one that starts with a dash goes after '=': --master=-5",
+    ],
+    [
+      ["--delay", "-0.5"],
+      "--delay needs a value; one that starts with a dash goes after '=': --delay=-0.5",
+    ],
+    [
+      ["--master=3", "-d", "-7", "-d", "-8"],
+      "--delay needs a value; one that starts with a dash goes after '=': --delay=-7",
+    ],
+    [["-d", "--trace"], "--delay needs a value"],
+    [["--fast"], "unknown option --fast; allowed: --runtime, --master, --delay, --trace or --help"],
+    [
+      ["now"],
+      "unexpected argument 'now'; allowed: --runtime, --master, --delay, --trace or --help",
+    ],
   ];
   for (const [args, message] of cases) equal(describe(args), message, args.join(" "));
 });

@@ -300,6 +300,11 @@ const badOptions: [string[], RegExp][] = [
   ],
   [["--seed=-1"], /--seed '-1' is out of range; allowed: a whole number from 0 to 4294967295/],
   [["--port"], /--port needs a value/],
+  [
+    ["--delay", "-5"],
+    /^error: --delay needs a value; one that starts with a dash goes after '=': --delay=-5$/,
+  ],
+  [["--seed", "-12"], /--seed=-12$/],
   [["fast"], /unexpected argument 'fast'; the server takes only options/],
 ];
 

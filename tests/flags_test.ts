@@ -448,6 +448,10 @@ const usageCases: [string[], RegExp][] = [
   [["1A"], /'1A' is not a country code/],
   [["-a", "BR"], /give only one of -a or CC \.\.\./],
   [["--dest", ""], /^error: --dest is empty; name the folder to save the flags in/],
+  [
+    ["--delay", "-5"],
+    /^error: --delay needs a value; one that starts with a dash goes .*--delay=-5$/,
+  ],
 ];
 
 for (const [args, message] of usageCases) {

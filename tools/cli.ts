@@ -89,7 +89,7 @@ export function parseOptionsOrExit(
     ({ values } = parseArgs({ args: given, options, strict: true, allowPositionals: false }));
   } catch (error) {
     const allowed = Object.keys(options).map((name) => `--${name}`);
-    exitWithUsage(describeParseError(error, allowed, choicesOf), usage);
+    exitWithUsage(describeParseError(error, allowed, choicesOf, given), usage);
   }
   if (values.help) {
     console.log(usage);
@@ -101,12 +101,14 @@ export function parseOptionsOrExit(
 /**
  * Turn an error of `node:util` `parseArgs` into the kit's one-line usage
  * message: the option named, and the allowed ones (`allowed`, as `--name`).
- * `choicesOf` gives an option's allowed values, for a missing value.
+ * `choicesOf` gives an option's allowed values, for a missing value;
+ * `args`, the arguments parsed, the value a user gave that starts with a dash.
  */
 export function describeParseError(
   error: unknown,
   allowed: readonly string[],
   choicesOf: (option: string) => readonly string[] | undefined = () => undefined,
+  args: readonly string[] = [],
 ): string {
   const message = (error as Error).message;
   const unknown = /Unknown option '([^']+)'/.exec(message);
@@ -118,13 +120,19 @@ export function describeParseError(
   if (flag) return `${flag[1]} takes no value: give it alone, as ${flag[1]}`;
   // `--runtime --clock`, `-r -5`: the next argument starts with a dash, so
   // it was not taken as the value. Named by its long form, which the hint
-  // at the end of the message gives for a short option too.
-  const dashed = /argument is ambiguous[^]*?use '(--[\w-]+)=/.exec(message);
+  // at the end of the message gives for a short option too; the value is
+  // not in the message, so it is looked up in `args` after the option as
+  // typed.
+  const dashed = /for '([^']+)'\?[^]*?use '(--[\w-]+)=/.exec(message);
   if (dashed) {
-    const choices = choicesOf(dashed[1].slice(2));
-    return choices
-      ? `${dashed[1]} needs a value: one of ${listOf(choices)}`
-      : `${dashed[1]} needs a value; one that starts with a dash goes after '=': ${dashed[1]}=-1`;
+    const [, typed, option] = dashed;
+    const choices = choicesOf(option.slice(2));
+    if (choices) return `${option} needs a value: one of ${listOf(choices)}`;
+    const at = args.findIndex((arg, index) => arg === typed && args[index + 1]?.startsWith("-"));
+    const value = at === -1 ? "VALUE" : args[at + 1];
+    // `--delay --seed 3`: the value was forgotten, not written with a dash.
+    if (allowed.includes(value.split("=")[0])) return `${option} needs a value`;
+    return `${option} needs a value; one that starts with a dash goes after '=': ${option}=${value}`;
   }
   const missing = /Option '(?:-\w, )?(--[\w-]+)/.exec(message);
   if (missing) {

@@ -232,7 +232,7 @@ export async function runDiffCommand(args: string[]): Promise<number> {
       allowPositionals: true,
     }));
   } catch (error) {
-    exitWithUsage(describeParseError(error, ["--width", "--help"]), usage);
+    exitWithUsage(describeParseError(error, ["--width", "--help"], undefined, args), usage);
   }
   if (values.help) {
     console.log(usage);

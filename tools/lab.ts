@@ -219,7 +219,8 @@ export function parseOptions(
       allowPositionals: true,
     }) as { values: Values; positionals: string[] });
   } catch (error) {
-    throw new UsageError(describeParseError(error, allowed, (name) => options[name]?.choices));
+    const choicesOf = (name: string) => options[name]?.choices;
+    throw new UsageError(describeParseError(error, allowed, choicesOf, args));
   }
   if (positionals.length > 0 && !lab.positionals) {
     throw new UsageError(

@@ -589,7 +589,7 @@ export async function runReportCommand(args: string[]): Promise<number> {
     ({ values } = parseArgs({ args, options, strict: true, allowPositionals: false }));
   } catch (error) {
     exitWithUsage(
-      describeParseError(error, ["--out", "--labs", "--bench", "--help"], () => undefined),
+      describeParseError(error, ["--out", "--labs", "--bench", "--help"], undefined, args),
       usage(),
     );
   }
