@@ -71,15 +71,17 @@
  * as one option, `--cc "BR IN"`. Under `-v` each code gets a line (`BR OK`,
  * `ZZ not found`, `CN error: HTTP 418 I'm a teapot`); otherwise a progress
  * bar is drawn on standard error (plain lines when it is not a terminal).
- * A second Ctrl-C exits at once, and may leave a `.{cc}.svg.*.part` file.
+ * A second Ctrl-C exits at once, and may leave a `.{cc}.svg.*.part` file,
+ * which the next run into the same folder removes before it starts.
  *
  * @module
  */
 
+import { basename, dirname, join, resolve } from "node:path";
 import { QueueClosedError, TimeoutError } from "../runtimes/errors.ts";
 import { createQueue } from "../runtimes/queue.ts";
 import type { Operation, Queue, Task, TaskState } from "../runtimes/types.ts";
-import { call, ensure, now, scope, timeout } from "../runtimes/verbs.ts";
+import { call, ensure, log, now, scope, timeout } from "../runtimes/verbs.ts";
 import { exitStatus, listOf } from "../tools/cli.ts";
 import { startFlagsServer } from "../flags_server.ts";
 import {
@@ -155,10 +157,21 @@ export function* flagsMain(options: FlagsOptions): Operation<number> {
     return exitStatus.failed;
   }
   const codes = settleCodes(listed, options.limit);
-  yield* call(() => Deno.mkdir(options.dest, { recursive: true }));
+  const folder = yield* call(() => downloads.prepareFolder());
+  if ("reason" in folder) {
+    console.error(`error: ${folder.reason}`);
+    return exitStatus.failed;
+  }
   const connections = Math.min(options.maxRequests, codes.length);
   const report = new FlagsReport(codes.length, options.progress);
   yield* report.header(describeSite(options, url), codes, connections);
+  if (folder.removed > 0) {
+    yield* log(
+      `Removed ${folder.removed} temporary ${
+        folder.removed === 1 ? "file" : "files"
+      } left in ${options.dest} by an interrupted run.`,
+    );
+  }
   // However the run ends (done, --fail-fast, Ctrl-C), the counts of what finished.
   yield* ensure(function* () {
     yield* report.summary((yield* now()) - start);
@@ -407,12 +420,21 @@ export function parseFlagsOptions(
       "--dest is empty; name the folder to save the flags in (default downloads)",
     );
   }
-  if (Deno.permissions.querySync({ name: "write", path: dest }).state !== "granted") {
+  if (!mayWrite(dest)) {
     throw new UsageError(
       `--dest ${dest}: no permission to write there; the lab:flags task may write under downloads only`,
     );
   }
   checkFolder(dest);
+  // Deno checks a path's permission as written, not where its symbolic
+  // links lead: `downloads/link` may point anywhere.
+  const real = realPathOf(dest);
+  if (!mayWrite(real)) {
+    throw new UsageError(
+      `--dest ${dest} leads through a symbolic link to ${real}, where there is no permission ` +
+        "to write; name a folder under downloads that is not reached through a link",
+    );
+  }
   return {
     codes,
     limit: limit === undefined ? Infinity : parseWhole("--limit", limit, 1, 676),
@@ -423,6 +445,29 @@ export function parseFlagsOptions(
     dest,
     failFast: values["fail-fast"] === true,
   };
+}
+
+function mayWrite(path: string): boolean {
+  return Deno.permissions.querySync({ name: "write", path }).state === "granted";
+}
+
+/**
+ * Where `path` really is, its symbolic links followed: the real path of
+ * its longest part that exists, and the rest as written (made by the run).
+ */
+function realPathOf(path: string): string {
+  const missing: string[] = [];
+  for (let existing = resolve(path);; existing = dirname(existing)) {
+    try {
+      return join(Deno.realPathSync(existing), ...missing);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound) || dirname(existing) === existing) {
+        const why = error instanceof Error ? error.message : String(error);
+        throw new UsageError(`--dest ${path}: ${why}; name a folder to save the flags in`);
+      }
+      missing.unshift(basename(existing));
+    }
+  }
 }
 
 /** Throw `UsageError` unless `dest` is a folder, or a path where one can be made. */

@@ -11,10 +11,40 @@
  * waits for all of them before closing the HTTP client: no request, socket
  * or response body outlives the lab.
  *
+ * What a server sends is read up to {@link bodyLimit} only: a server that
+ * answers with an endless body costs the lab that much memory per request,
+ * not all the machine has.
+ *
  * @module
  */
 
 import { join } from "node:path";
+
+/**
+ * The largest response body the lab reads: 512 KiB. The largest flag the
+ * flags server has (Serbia's) is 178 KiB, most are a few KiB; the list of
+ * codes is under 1 KiB.
+ */
+export const bodyLimit = 512 * 1024;
+
+/** The reason given for a body over {@link bodyLimit}. */
+export const tooLarge = `response body over ${bodyLimit / 1024} KiB`;
+
+/**
+ * The temporary name a flag is written under before it is renamed into
+ * place: `.{cc}.svg.{uuid}.part`, hidden, and unlike any name a user gives.
+ */
+export function temporaryName(code: string): string {
+  return `.${code.toLowerCase()}.svg.${crypto.randomUUID()}.part`;
+}
+
+const temporaryPattern =
+  /^\.[a-z]{2}\.svg\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.part$/;
+
+/** Whether `name` is one that {@link temporaryName} gives. */
+export function isTemporaryName(name: string): boolean {
+  return temporaryPattern.test(name);
+}
 
 /** How one GET ended; the image is in memory, not yet saved. */
 export type Fetched =
@@ -43,8 +73,13 @@ export class FlagDownloads {
     return this.#track((async () => {
       try {
         const response = await fetch(`${this.site}/`, { signal, client: this.#client });
-        const text = await response.text();
-        if (!response.ok) return { reason: `HTTP ${response.status} ${response.statusText}` };
+        if (!response.ok) {
+          await response.body?.cancel();
+          return { reason: `HTTP ${response.status} ${response.statusText}` };
+        }
+        const body = await readBody(response);
+        if ("reason" in body) return body;
+        const text = new TextDecoder().decode(body.bytes);
         return text.split(/\s+/).filter((code) => /^[A-Za-z]{2}$/.test(code));
       } catch (error) {
         if (signal.aborted) throw error;
@@ -66,7 +101,12 @@ export class FlagDownloads {
           signal,
           client: this.#client,
         });
-        if (response.ok) return { status: "ok", image: await response.bytes() };
+        if (response.ok) {
+          const body = await readBody(response);
+          return "reason" in body
+            ? { status: "error", reason: body.reason }
+            : { status: "ok", image: body.bytes };
+        }
         await response.body?.cancel();
         if (response.status === 404) return { status: "not found" };
         return { status: "error", reason: `HTTP ${response.status} ${response.statusText}`.trim() };
@@ -78,23 +118,67 @@ export class FlagDownloads {
   }
 
   /**
-   * Save a flag as `{cc}.svg`: written under a temporary name in the same
-   * folder, then renamed, so the file is complete or absent. Answers why it
-   * failed, if it did (the temporary file is then removed).
+   * Make the destination folder, and remove the temporary files that a run
+   * killed while saving left there (only names of {@link temporaryName}'s
+   * shape, and only files). Answers how many it removed, or why it failed.
    */
-  save(code: string, image: Uint8Array): Promise<{ ok: true } | { ok: false; reason: string }> {
-    const name = `${code.toLowerCase()}.svg`;
-    const temporary = join(this.dest, `.${name}.${crypto.randomUUID()}.part`);
+  prepareFolder(): Promise<{ removed: number } | { reason: string }> {
     return this.#track((async () => {
       try {
+        await Deno.mkdir(this.dest, { recursive: true });
+      } catch (error) {
+        return { reason: `cannot make the folder ${this.dest}: ${describeDiskFailure(error)}` };
+      }
+      let removed = 0;
+      try {
+        for await (const entry of Deno.readDir(this.dest)) {
+          if (!entry.isFile || !isTemporaryName(entry.name)) continue;
+          await Deno.remove(join(this.dest, entry.name));
+          removed++;
+        }
+      } catch (error) {
+        return {
+          reason: `cannot remove the temporary files left in ${this.dest}: ${
+            describeDiskFailure(error)
+          }`,
+        };
+      }
+      return { removed };
+    })());
+  }
+
+  /**
+   * Save a flag as `{cc}.svg`: written under a temporary name in the same
+   * folder, then renamed, so the file is complete or absent. Answers why it
+   * failed, if it did, with the system's reason (the temporary file is then
+   * removed, or the reason says why it could not be; the next run's
+   * `prepareFolder` removes it).
+   */
+  save(code: string, image: Uint8Array): Promise<{ ok: true } | { ok: false; reason: string }> {
+    const temporary = join(this.dest, temporaryName(code));
+    return this.#track((async () => {
+      try {
+        // `createNew` fails on a name that exists, a symbolic link included,
+        // and `rename` replaces a link at `{cc}.svg` rather than follow it:
+        // nothing is written outside the folder.
         await Deno.writeFile(temporary, image, { createNew: true });
-        await Deno.rename(temporary, join(this.dest, name));
+        await Deno.rename(temporary, join(this.dest, `${code.toLowerCase()}.svg`));
         return { ok: true } as const;
       } catch (error) {
-        await Deno.remove(temporary).catch((removal) => {
-          if (!(removal instanceof Deno.errors.NotFound)) throw removal;
-        });
-        return { ok: false, reason: describeFailure(error) } as const;
+        const reason = describeDiskFailure(error);
+        try {
+          await Deno.remove(temporary);
+        } catch (removal) {
+          if (!(removal instanceof Deno.errors.NotFound)) {
+            return {
+              ok: false,
+              reason: `${reason}; removing the temporary file failed too: ${
+                describeDiskFailure(removal)
+              }`,
+            } as const;
+          }
+        }
+        return { ok: false, reason } as const;
       }
     })());
   }
@@ -111,6 +195,59 @@ export class FlagDownloads {
     const forget = () => void pending.delete(promise);
     promise.then(forget, forget);
     return promise;
+  }
+}
+
+/**
+ * Read a response's body, up to {@link bodyLimit}: a `Content-Length` over
+ * it is refused before anything is read, and the body is counted as it
+ * comes, since the header may lie or be missing (a chunked body). Past the
+ * limit the body is cancelled, which closes its connection.
+ */
+async function readBody(response: Response): Promise<{ bytes: Uint8Array } | { reason: string }> {
+  if (Number(response.headers.get("content-length")) > bodyLimit) {
+    await response.body?.cancel();
+    return { reason: tooLarge };
+  }
+  if (response.body === null) return { bytes: new Uint8Array() };
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > bodyLimit) {
+      await reader.cancel();
+      return { reason: tooLarge };
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return { bytes };
+}
+
+/**
+ * A file-system failure with its cause, on one line: Deno's message names
+ * the system's reason, the operation and the path (`Read-only file system
+ * (os error 30): writefile '...'`), and is kept whole.
+ */
+function describeDiskFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : describeValue(error);
+  return message.replace(/\s*\n\s*/g, " ");
+}
+
+/** Any value as text, even one whose conversion throws. */
+function describeValue(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return `a value of type ${typeof value} that cannot be shown`;
   }
 }
 

@@ -29,13 +29,13 @@ interface LabRun {
   dest: string;
 }
 
-/** Run the lab in-process under `runtime`, in a fresh destination folder. */
+/** Run the lab in-process under `runtime`, in a fresh destination folder unless `dest` is given. */
 async function runLab(
   runtime: Runtime,
   values: Values,
-  options: { signal?: AbortSignal; onLine?: (line: string) => void } = {},
+  options: { signal?: AbortSignal; onLine?: (line: string) => void; dest?: string } = {},
 ): Promise<LabRun> {
-  const dest = await Deno.makeTempDir({ prefix: "flags_test_" });
+  const dest = options.dest ?? await Deno.makeTempDir({ prefix: "flags_test_" });
   const lines: string[] = [];
   const parsed = parseFlagsOptions({ verbose: true, dest, ...values });
   const [settled] = await Promise.allSettled([
@@ -378,6 +378,218 @@ for (const runtime of Object.values(runtimes)) {
 }
 
 // ---------------------------------------------------------------------------
+// Against a hostile server: bodies without end, Content-Length that lies.
+// ---------------------------------------------------------------------------
+
+/** What the hostile server sends after its headers, per connection, at most. */
+const hostileCap = 64 * 1024 * 1024;
+
+/** What the hostile server did on one connection. */
+interface Served {
+  sent: number;
+  /** It sent all `hostileCap` bytes (and the end of the body): nobody stopped reading. */
+  finished: boolean;
+}
+
+/**
+ * A raw TCP server that answers every request with 200, `head` among its
+ * headers, and then `hostileCap` bytes: as chunks when `chunked`, else
+ * raw. The cap keeps the code that read without a limit finite, so that it
+ * fails these tests instead of filling the memory. Disposing of it waits
+ * until every connection is over.
+ */
+function hostileServer(head: string, chunked: boolean) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const served: Served[] = [];
+  const handlers: Promise<void>[] = [];
+  const encoder = new TextEncoder();
+  const writeAll = async (conn: Deno.Conn, bytes: Uint8Array) => {
+    for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
+  };
+  const serve = async (conn: Deno.Conn) => {
+    const connection: Served = { sent: 0, finished: false };
+    served.push(connection);
+    try {
+      // The request's head, read whole: closing a socket with unread bytes resets it.
+      const buffer = new Uint8Array(4096);
+      for (let request = ""; !request.includes("\r\n\r\n");) {
+        const read = await conn.read(buffer);
+        if (read === null) return;
+        request += new TextDecoder().decode(buffer.subarray(0, read));
+      }
+      await writeAll(
+        conn,
+        encoder.encode(`HTTP/1.1 200 OK\r\ncontent-type: image/svg+xml\r\n${head}\r\n\r\n`),
+      );
+      const block = new Uint8Array(64 * 1024).fill(0x20);
+      const framed = chunked
+        ? new Uint8Array([
+          ...encoder.encode(`${block.length.toString(16)}\r\n`),
+          ...block,
+          ...encoder.encode("\r\n"),
+        ])
+        : block;
+      while (connection.sent < hostileCap) {
+        await writeAll(conn, framed);
+        connection.sent += block.length;
+      }
+      if (chunked) await writeAll(conn, encoder.encode("0\r\n\r\n"));
+      connection.finished = true;
+    } catch {
+      // The client hung up: what these tests want.
+    } finally {
+      conn.close();
+    }
+  };
+  const accepting = (async () => {
+    for await (const conn of listener) handlers.push(serve(conn));
+  })();
+  return {
+    url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/flags`,
+    served,
+    [Symbol.asyncDispose]: async () => {
+      listener.close();
+      await accepting;
+      await Promise.all(handlers);
+    },
+  };
+}
+
+const hostileAnswers: [string, string, boolean][] = [
+  ["an endless chunked body", "transfer-encoding: chunked", true],
+  [
+    "a Content-Length under the limit, then a chunked body past it",
+    "content-length: 100\r\ntransfer-encoding: chunked",
+    true,
+  ],
+  ["a Content-Length over the limit", `content-length: ${2 ** 36}`, false],
+];
+
+for (const runtime of Object.values(runtimes)) {
+  for (const [what, head, chunked] of hostileAnswers) {
+    Deno.test(`flags ${runtime.name}: ${what} is an error past 512 KiB, the connection dropped`, async () => {
+      let served: Served[] = [];
+      const run = await (async () => {
+        await using server = hostileServer(head, chunked);
+        served = server.served;
+        return await runLab(runtime, { server: server.url, cc: "AA" });
+      })();
+      try {
+        equal(run.outcome, 1);
+        deepEqual(codeLines(run.lines), ["AA error: response body over 512 KiB"]);
+        deepEqual(run.files, []);
+        equal(served.length, 1);
+        equal(served[0].finished, false, `the lab stopped reading (${served[0].sent} bytes sent)`);
+      } finally {
+        await removeDest(run);
+      }
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// The disk: failures carry their cause; what a killed run left; links.
+// ---------------------------------------------------------------------------
+
+// Root may write anywhere, so the failures are ones that permissions do not
+// decide: a folder where the flag is to be, a dangling link as --dest.
+
+for (const runtime of Object.values(runtimes)) {
+  Deno.test(`flags ${runtime.name}: a save that fails says why, as the system does, and leaves nothing`, async () => {
+    const dest = await Deno.makeTempDir({ prefix: "flags_test_" });
+    try {
+      await Deno.mkdir(`${dest}/br.svg`);
+      const run = await runLab(runtime, { cc: "BR IN" }, { dest });
+      equal(run.outcome, 1);
+      const [br, inLine] = codeLines(run.lines);
+      match(
+        br,
+        /^BR error: cannot save: Is a directory \(os error 21\): rename '.*\/\.br\.svg\.[0-9a-f-]{36}\.part' -> '.*\/br\.svg'$/,
+      );
+      equal(inLine, "IN OK");
+      deepEqual(run.files, ["br.svg", "in.svg"], "no temporary file left");
+    } finally {
+      await Deno.remove(dest, { recursive: true });
+    }
+  });
+}
+
+Deno.test("flags: a temporary file that cannot be written says why, as the system does", async () => {
+  const root = await Deno.makeTempDir({ prefix: "flags_test_" });
+  try {
+    // A folder whose path leaves room for `br.svg` but not for the longer
+    // temporary name, under the system's limit of 4,095 bytes.
+    let dest = root;
+    while (dest.length < 4060) dest += `/${"d".repeat(Math.min(200, 4060 - dest.length - 1))}`;
+    await Deno.mkdir(dest, { recursive: true });
+    const run = await runLab(runtimes.generator, { cc: "BR" }, { dest });
+    equal(run.outcome, 1);
+    match(
+      codeLines(run.lines)[0],
+      // The file was never made, yet cannot be looked for either: the
+      // reason says so rather than hide the second failure.
+      /^BR error: cannot save: File name too long \(os error 36\); removing the temporary file failed too: File name too long \(os error 36\): remove '.*\/\.br\.svg\.[0-9a-f-]{36}\.part'$/,
+    );
+    deepEqual(run.files, []);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+/** A name the lab gives a flag while writing it (a stale one when no run is going). */
+function partName(code: string): string {
+  return `.${code}.svg.${crypto.randomUUID()}.part`;
+}
+
+for (const runtime of Object.values(runtimes)) {
+  Deno.test(`flags ${runtime.name}: a run removes the temporary files a killed run left, and nothing else`, async () => {
+    const dest = await Deno.makeTempDir({ prefix: "flags_test_" });
+    const outside = await Deno.makeTempDir({ prefix: "flags_outside_" });
+    try {
+      const stale = [partName("br"), partName("zz")];
+      // Names a user may give, close to the lab's but not its own, a folder
+      // and a link of the lab's shape: all kept.
+      const kept = [".br.svg.part", "notes.part", `${partName("br")}.bak`, partName("BR")];
+      for (const name of [...stale, ...kept]) await Deno.writeTextFile(`${dest}/${name}`, "half");
+      const folder = partName("cn");
+      await Deno.mkdir(`${dest}/${folder}`);
+      const link = partName("in");
+      await Deno.writeTextFile(`${outside}/target`, "a user's file");
+      await Deno.symlink(`${outside}/target`, `${dest}/${link}`);
+      const run = await runLab(runtime, { cc: "BR" }, { dest });
+      equal(run.outcome, 0);
+      ok(
+        run.lines.includes(
+          `Removed 2 temporary files left in ${dest} by an interrupted run.`,
+        ),
+        run.lines.join("\n"),
+      );
+      deepEqual(run.files, ["br.svg", ...kept, folder, link].sort());
+      equal(await Deno.readTextFile(`${outside}/target`), "a user's file");
+    } finally {
+      await Deno.remove(dest, { recursive: true });
+      await Deno.remove(outside, { recursive: true });
+    }
+  });
+}
+
+Deno.test("flags: a flag's name taken by a link to a file outside: the link is replaced, the file untouched", async () => {
+  const dest = await Deno.makeTempDir({ prefix: "flags_test_" });
+  const outside = await Deno.makeTempDir({ prefix: "flags_outside_" });
+  try {
+    await Deno.writeTextFile(`${outside}/br.svg`, "a user's file");
+    await Deno.symlink(`${outside}/br.svg`, `${dest}/br.svg`);
+    const run = await runLab(runtimes.generator, { cc: "BR" }, { dest });
+    equal(run.outcome, 0);
+    ok(Deno.lstatSync(`${dest}/br.svg`).isFile);
+    equal(await Deno.readTextFile(`${outside}/br.svg`), "a user's file");
+  } finally {
+    await Deno.remove(dest, { recursive: true });
+    await Deno.remove(outside, { recursive: true });
+  }
+});
+
+// ---------------------------------------------------------------------------
 // The command line, as a user meets it.
 // ---------------------------------------------------------------------------
 
@@ -538,4 +750,67 @@ Deno.test("flags: codes come as CC ... arguments, as in the original, or as --cc
     refused = (error as Error).message;
   }
   match(refused, /give only one of -a or CC \.\.\./);
+});
+
+for (const runtime of Object.values(runtimes)) {
+  Deno.test(`flags cli ${runtime.name}: a --dest that cannot be made is one line with the system's reason, exit 1`, async () => {
+    const root = await Deno.makeTempDir({ prefix: "flags_cli_" });
+    try {
+      const dest = `${root}/dangling`;
+      await Deno.symlink(`${root}/nowhere`, dest);
+      const { code, stdout, stderr } = await outputOf(denoCommand([
+        "run",
+        quietServe,
+        "--allow-read",
+        "--allow-env",
+        "--allow-net=127.0.0.1",
+        `--allow-write=${root}`,
+        labScript,
+        "flags",
+        ...["--runtime", runtime.name, "--dest", dest, "BR"],
+      ], { env: { NO_COLOR: "1" } }));
+      equal(code, 1);
+      equal(stdout, "");
+      equal(
+        stderr,
+        `error: cannot make the folder ${dest}: File exists (os error 17): mkdir '${dest}'\n`,
+      );
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  });
+}
+
+Deno.test("flags cli: a --dest reached through a link out of the folder the task may write is refused, nothing written", async () => {
+  const root = await Deno.makeTempDir({ prefix: "flags_cli_" });
+  try {
+    await Deno.mkdir(`${root}/downloads`);
+    await Deno.mkdir(`${root}/outside`);
+    await Deno.symlink(`${root}/outside`, `${root}/downloads/link`);
+    for (const dest of [`${root}/downloads/link`, `${root}/downloads/link/new`]) {
+      const { code, stdout, stderr } = await outputOf(denoCommand([
+        "run",
+        quietServe,
+        "--allow-read",
+        "--allow-env",
+        "--allow-net=127.0.0.1",
+        `--allow-write=${root}/downloads`,
+        labScript,
+        "flags",
+        ...["--dest", dest, "BR"],
+      ], { env: { NO_COLOR: "1" } }));
+      equal(code, 2, stderr);
+      equal(stdout, "");
+      equal(
+        stderr.split("\n")[0],
+        `error: --dest ${dest} leads through a symbolic link to ${
+          dest.replace("downloads/link", "outside")
+        }, where there is no permission to write; name a folder under downloads that is not ` +
+          "reached through a link",
+      );
+      deepEqual([...Deno.readDirSync(`${root}/outside`)], [], "nothing written outside");
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
