@@ -31,6 +31,10 @@
  * shielded scope: a cancellation that arrives while a file is written waits
  * until it is complete and counted, and an aborted download has written
  * nothing. So no partial file is ever left, and every saved file is counted.
+ * A run killed outright may leave a temporary file; the next run into the
+ * same folder removes it before it starts. A response body over 512 KiB is
+ * an error for its code, whatever its `Content-Length` says; a disk error is
+ * one too, with the system's reason.
  *
  * `--fail-fast`: the worker that meets the first error throws, no code is
  * requested after it, and each runtime's way with a failing child shows:

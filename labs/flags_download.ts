@@ -12,8 +12,8 @@
  * or response body outlives the lab.
  *
  * What a server sends is read up to {@link bodyLimit} only: a server that
- * answers with an endless body costs the lab that much memory per request,
- * not all the machine has.
+ * answers with an endless body costs the lab at most that much memory per
+ * request in flight.
  *
  * @module
  */
@@ -22,19 +22,19 @@ import { join } from "node:path";
 
 /**
  * The largest response body the lab reads: 512 KiB. The largest flag the
- * flags server has (Serbia's) is 178 KiB, most are a few KiB; the list of
+ * flags server has (Serbia's) is 177 KiB, most are a few KiB; the list of
  * codes is under 1 KiB.
  */
-export const bodyLimit = 512 * 1024;
+const bodyLimit = 512 * 1024;
 
 /** The reason given for a body over {@link bodyLimit}. */
-export const tooLarge = `response body over ${bodyLimit / 1024} KiB`;
+const tooLarge = `response body over ${bodyLimit / 1024} KiB`;
 
 /**
  * The temporary name a flag is written under before it is renamed into
  * place: `.{cc}.svg.{uuid}.part`, hidden, and unlike any name a user gives.
  */
-export function temporaryName(code: string): string {
+function temporaryName(code: string): string {
   return `.${code.toLowerCase()}.svg.${crypto.randomUUID()}.part`;
 }
 
@@ -42,7 +42,7 @@ const temporaryPattern =
   /^\.[a-z]{2}\.svg\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.part$/;
 
 /** Whether `name` is one that {@link temporaryName} gives. */
-export function isTemporaryName(name: string): boolean {
+function isTemporaryName(name: string): boolean {
   return temporaryPattern.test(name);
 }
 
@@ -129,19 +129,28 @@ export class FlagDownloads {
       } catch (error) {
         return { reason: `cannot make the folder ${this.dest}: ${describeDiskFailure(error)}` };
       }
-      let removed = 0;
+      const stale: string[] = [];
       try {
         for await (const entry of Deno.readDir(this.dest)) {
-          if (!entry.isFile || !isTemporaryName(entry.name)) continue;
-          await Deno.remove(join(this.dest, entry.name));
-          removed++;
+          if (entry.isFile && isTemporaryName(entry.name)) stale.push(join(this.dest, entry.name));
         }
       } catch (error) {
-        return {
-          reason: `cannot remove the temporary files left in ${this.dest}: ${
-            describeDiskFailure(error)
-          }`,
-        };
+        return { reason: `cannot read the folder ${this.dest}: ${describeDiskFailure(error)}` };
+      }
+      let removed = 0;
+      for (const path of stale) {
+        try {
+          await Deno.remove(path);
+          removed++;
+        } catch (error) {
+          // Gone already: another run into the same folder swept it first.
+          if (error instanceof Deno.errors.NotFound) continue;
+          return {
+            reason: `cannot remove ${path}, left by an interrupted run: ${
+              describeDiskFailure(error)
+            }`,
+          };
+        }
       }
       return { removed };
     })());
