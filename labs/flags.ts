@@ -458,6 +458,8 @@ function mayWrite(path: string): boolean {
 /**
  * Where `path` really is, its symbolic links followed: the real path of
  * its longest part that exists, and the rest as written (made by the run).
+ * (`link/..` is taken as written, as Deno takes every path it checks
+ * against a list of permitted ones: it stays where `link` is.)
  */
 function realPathOf(path: string): string {
   const missing: string[] = [];

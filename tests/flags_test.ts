@@ -787,7 +787,11 @@ Deno.test("flags cli: a --dest reached through a link out of the folder the task
     await Deno.mkdir(`${root}/downloads`);
     await Deno.mkdir(`${root}/outside`);
     await Deno.symlink(`${root}/outside`, `${root}/downloads/link`);
-    for (const dest of [`${root}/downloads/link`, `${root}/downloads/link/new`]) {
+    const cases = [
+      [`${root}/downloads/link`, `${root}/outside`],
+      [`${root}/downloads/link/new`, `${root}/outside/new`],
+    ];
+    for (const [dest, real] of cases) {
       const { code, stdout, stderr } = await outputOf(denoCommand([
         "run",
         quietServe,
@@ -803,13 +807,36 @@ Deno.test("flags cli: a --dest reached through a link out of the folder the task
       equal(stdout, "");
       equal(
         stderr.split("\n")[0],
-        `error: --dest ${dest} leads through a symbolic link to ${
-          dest.replace("downloads/link", "outside")
-        }, where there is no permission to write; name a folder under downloads that is not ` +
-          "reached through a link",
+        `error: --dest ${dest} leads through a symbolic link to ${real}, where there is no ` +
+          "permission to write; name a folder under downloads that is not reached through a link",
       );
       deepEqual([...Deno.readDirSync(`${root}/outside`)], [], "nothing written outside");
+      deepEqual(
+        [...Deno.readDirSync(root)].map((entry) => entry.name).sort(),
+        ["downloads", "outside"],
+        "nothing made beside them",
+      );
     }
+    // `link/..` is not a way out either: with a list of folders it may
+    // write, Deno takes every path as written, so this one is downloads/x.
+    const { code } = await outputOf(denoCommand([
+      "run",
+      quietServe,
+      "--allow-read",
+      "--allow-env",
+      "--allow-net=127.0.0.1",
+      `--allow-write=${root}/downloads`,
+      labScript,
+      "flags",
+      ...["--dest", `${root}/downloads/link/../x`, "BR"],
+    ], { env: { NO_COLOR: "1" } }));
+    equal(code, 0);
+    deepEqual([...Deno.readDirSync(`${root}/downloads/x`)].map((entry) => entry.name), ["br.svg"]);
+    deepEqual([...Deno.readDirSync(root)].map((entry) => entry.name).sort(), [
+      "downloads",
+      "outside",
+    ]);
+    deepEqual([...Deno.readDirSync(`${root}/outside`)], []);
   } finally {
     await Deno.remove(root, { recursive: true });
   }
