@@ -6,7 +6,8 @@
  * `--help`) to the lab's own, runs the lab under the chosen runtime, and
  * turns the outcome into an exit status: 0 success, 1 the lab's work failed,
  * 2 usage error, 130 after Ctrl-C (the run is halted first, so its cleanup
- * runs).
+ * runs). The lab runs in a thread of its own (`lab_thread.ts`), so that
+ * Ctrl-C ends even a lab that blocks or never yields.
  *
  *     $ deno task lab:countdown --runtime generator --clock virtual
  *     $ deno task lab my_exercise.ts --runtime generator

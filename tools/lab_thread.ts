@@ -41,8 +41,8 @@ export const busyGraceMs = 2000;
 
 /** Shown a moment after a Ctrl-C the lab's thread has not answered. */
 export const busyNotice = "interrupted: the lab's thread is busy (a blocking step, or a loop " +
-  "that never yields) and cannot run its cleanup; it will be stopped in " +
-  `${busyGraceMs / 1000} s, or at once on another Ctrl-C`;
+  `that never yields); unless it answers within ${busyGraceMs / 1000} s, it will be stopped ` +
+  "without its cleanup (at once on another Ctrl-C)";
 
 /**
  * Run `command`, an export of `module`, on `args` in a thread of its own;
