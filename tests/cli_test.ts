@@ -399,6 +399,40 @@ Deno.test("cli: a lab file's own Deno.exit gives the process its status", async 
   }
 });
 
+Deno.test("cli: what a lab writes to stdout and stderr comes out in the order it was written", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(
+      file,
+      `export default function* alternate() {\n` +
+        `  for (let line = 0; line < 200; line++) {\n` +
+        `    (line % 2 ? console.error : console.log)(line);\n  }\n}\n`,
+    );
+    // Both streams into one pipe, as on a terminal.
+    const { code, stdout } = await outputOf(
+      new Deno.Command("sh", {
+        args: [
+          "-c",
+          'exec "$@" 2>&1',
+          "sh",
+          Deno.execPath(),
+          "run",
+          "--allow-read",
+          "--allow-env",
+          labScript,
+          file,
+        ],
+        env: { NO_COLOR: "1" },
+        stdout: "piped",
+      }),
+    );
+    equal(code, 0, stdout);
+    equal(stdout, Array.from({ length: 200 }, (_, line) => `${line}\n`).join(""));
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
 Deno.test("cli: Ctrl-C during a final blocking step still exits 130", async () => {
   const file = await Deno.makeTempFile({ suffix: ".ts" });
   try {
