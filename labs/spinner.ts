@@ -55,7 +55,8 @@
  * On a terminal the spinner draws one line in place, with the cursor
  * hidden; the line is erased when it stops, and the cursor comes back on
  * every exit path (the end, an error, Ctrl-C), from the lab's `ensure`
- * (and, should the process exit with no cleanup, from an `unload` handler).
+ * (and, should the process exit with no cleanup, from an `unload` handler,
+ * or from the lab runner when it stops the lab's busy thread).
  * Elsewhere (a pipe, a file) nothing is animated and only the plain lines
  * above are printed. `--display animated` or `plain` forces either.
  * Frames are coloured on a terminal unless `NO_COLOR` is set.

@@ -44,9 +44,11 @@ export function animatedScreen(write: (text: string) => void, color: boolean): S
   let cursorHidden = false;
   let lineDrawn = false;
   let closed = false;
-  // The last resort, for an exit that skips every cleanup (the runner's
-  // second Ctrl-C calls `Deno.exit` at once): `Deno.exit` still dispatches
-  // `unload`, so the cursor comes back even then.
+  // The last resort, for an exit that skips every cleanup (a `Deno.exit`
+  // during the run): `Deno.exit` still dispatches `unload`, so the cursor
+  // comes back even then. A lab thread that the runner stops from outside
+  // (busy, or at a second Ctrl-C) runs nothing more; the runner shows the
+  // cursor itself (`tools/lab_thread.ts`).
   const showCursorAtExit = () => write(escapes.showCursor);
   const screen: SpinnerScreen = {
     draw(frame, message) {

@@ -7,7 +7,8 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { runtimeNames } from "../runtimes/registry.ts";
 import { describeParseError, listOf } from "../tools/cli.ts";
-import { ChildOutput, denoCommand, outputOf, runDeno } from "./harness.ts";
+import { busyNotice } from "../tools/lab_thread.ts";
+import { ChildOutput, denoCommand, outputOf, runDeno, spawnWatched } from "./harness.ts";
 
 const labScript = fileURLToPath(new URL("../tools/lab.ts", import.meta.url));
 
@@ -352,6 +353,104 @@ Deno.test("cli: one Ctrl-C delivered twice (as through deno task) still lets asy
     const seen = await stdout.readToEnd();
     equal((await child.status).code, 130);
     equal(seen, "waiting\ncleanup started\ncleanup done\n");
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+/**
+ * Run `body` with a lab file that prints `looping` and then loops for ever
+ * without yielding; its cleanup, could it run, would print `cleanup ran`.
+ */
+async function withRunawayLab(body: (file: string) => Promise<void>): Promise<void> {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    const verbs = new URL("../runtimes/verbs.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      file,
+      `import { log } from "${verbs}";\n` +
+        `export default function* runaway() {\n` +
+        `  try {\n    yield* log("looping");\n    while (true) {}\n` +
+        `  } finally {\n    console.log("cleanup ran");\n  }\n}\n`,
+    );
+    await body(file);
+  } finally {
+    await Deno.remove(file);
+  }
+}
+
+Deno.test("cli: a second Ctrl-C ends a runaway synchronous loop: exit 130, cleanup could not run", async () => {
+  await withRunawayLab(async (file) => {
+    const run = spawnWatched(["run", "--allow-read", "--allow-env", labScript, file]);
+    await run.stdout.readUntil("looping\n");
+    run.child.kill("SIGINT");
+    // Said once the first Ctrl-C has gone unanswered for longer than one
+    // keypress lasts: the next SIGINT counts as a keypress of its own.
+    await run.stderr.readUntil(busyNotice);
+    run.child.kill("SIGINT");
+    const [stdout, stderr] = await Promise.all([run.stdout.readToEnd(), run.stderr.readToEnd()]);
+    equal((await run.status).code, 130);
+    equal(stdout, "looping\n");
+    match(stderr, /interrupted again: the lab's thread was busy, so its cleanup could not run/);
+  });
+});
+
+Deno.test("cli: one Ctrl-C ends a runaway synchronous loop once the busy grace is over: exit 130", async () => {
+  await withRunawayLab(async (file) => {
+    const run = spawnWatched(["run", "--allow-read", "--allow-env", labScript, file]);
+    await run.stdout.readUntil("looping\n");
+    run.child.kill("SIGINT");
+    const [stdout, stderr] = await Promise.all([run.stdout.readToEnd(), run.stderr.readToEnd()]);
+    equal((await run.status).code, 130);
+    equal(stdout, "looping\n");
+    match(stderr, /stayed busy for 2 s, so its cleanup could not run/);
+  });
+});
+
+Deno.test("cli: a lab file's own Deno.exit gives the process its status", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(
+      file,
+      `export default function* leaver() {\n  console.log("leaving");\n  Deno.exit(3);\n}\n`,
+    );
+    const { code, stdout } = await lab([file]);
+    equal(code, 3);
+    equal(stdout, "leaving\n");
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("cli: what a lab writes to stdout and stderr comes out in the order it was written", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(
+      file,
+      `export default function* alternate() {\n` +
+        `  for (let line = 0; line < 200; line++) {\n` +
+        `    (line % 2 ? console.error : console.log)(line);\n  }\n}\n`,
+    );
+    // Both streams into one pipe, as on a terminal.
+    const { code, stdout } = await outputOf(
+      new Deno.Command("sh", {
+        args: [
+          "-c",
+          'exec "$@" 2>&1',
+          "sh",
+          Deno.execPath(),
+          "run",
+          "--allow-read",
+          "--allow-env",
+          labScript,
+          file,
+        ],
+        env: { NO_COLOR: "1" },
+        stdout: "piped",
+      }),
+    );
+    equal(code, 0, stdout);
+    equal(stdout, Array.from({ length: 200 }, (_, line) => `${line}\n`).join(""));
   } finally {
     await Deno.remove(file);
   }

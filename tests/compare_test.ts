@@ -8,7 +8,7 @@ import { runtimes } from "../runtimes/registry.ts";
 import { log, sleep, spawn } from "../runtimes/verbs.ts";
 import type { TraceEvent } from "../runtimes/types.ts";
 import { compareLab, countTasks, formatComparison, formatDuration } from "../tools/compare.ts";
-import { ChildOutput, denoCommand, runDeno } from "./harness.ts";
+import { ChildOutput, denoCommand, runDeno, spawnWatched } from "./harness.ts";
 
 const compareScript = fileURLToPath(new URL("../tools/compare.ts", import.meta.url));
 
@@ -203,6 +203,27 @@ Deno.test("compare: Ctrl-C while a run blocks the thread stops there: no further
     const seen = await stdout.readToEnd();
     equal((await child.status).code, 130);
     equal(seen.match(/blocking/g)?.length, 1, "the runtimes after the first did not run");
+  } finally {
+    await Deno.remove(file);
+  }
+});
+
+Deno.test("compare: Ctrl-C ends a run that loops without yielding: exit 130, no further runtime", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(
+      file,
+      `export default function* runaway() {\n` +
+        `  Deno.stdout.writeSync(new TextEncoder().encode("looping\\n"));\n` +
+        `  while (true) {}\n}\n`,
+    );
+    const run = spawnWatched(["run", "--allow-read", "--allow-env", compareScript, file]);
+    await run.stdout.readUntil("looping\n");
+    run.child.kill("SIGINT");
+    const [stdout, stderr] = await Promise.all([run.stdout.readToEnd(), run.stderr.readToEnd()]);
+    equal((await run.status).code, 130);
+    equal(stdout, "looping\n");
+    match(stderr, /the lab's thread stayed busy for 2 s, so its cleanup could not run/);
   } finally {
     await Deno.remove(file);
   }

@@ -1,11 +1,13 @@
 // The countdown lab: exact output in virtual time under every runtime, in
 // the original's order, and strictly sequential with --blocking.
 
-import { deepEqual, equal } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { fileURLToPath } from "node:url";
 import { countdownMain } from "../labs/countdown.ts";
 import { virtualClock } from "../runtimes/clock.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import type { Runtime } from "../runtimes/types.ts";
+import { spawnWatched } from "./harness.ts";
 
 async function countdownLines(runtime: Runtime, blocking: boolean): Promise<string[]> {
   const lines: string[] = [];
@@ -70,3 +72,27 @@ Deno.test("countdown is byte-identical on every run and under every runtime", as
   }
   equal(outputs.size, 1);
 });
+
+const labScript = fileURLToPath(new URL("../tools/lab.ts", import.meta.url));
+
+for (const runtime of Object.keys(runtimes)) {
+  Deno.test(`cli: Ctrl-C ends countdown --blocking --runtime ${runtime} on the real clock before its 12 s, exit 130`, async () => {
+    const run = spawnWatched([
+      "run",
+      "--allow-read",
+      "--allow-env",
+      labScript,
+      "countdown",
+      "--blocking",
+      "--runtime",
+      runtime,
+    ]);
+    // The first line comes after A's first blocking step; B's, C's and D's are still to come.
+    await run.stdout.readUntil("A = 3\n");
+    run.child.kill("SIGINT");
+    const [stdout, stderr] = await Promise.all([run.stdout.readToEnd(), run.stderr.readToEnd()]);
+    equal((await run.status).code, 130);
+    ok(!stdout.includes("D = 1"), `the blocking run went on to its end:\n${stdout}`);
+    match(stderr, /the lab's thread stayed busy for 2 s, so its cleanup could not run/);
+  });
+}

@@ -161,3 +161,25 @@ export class ChildOutput {
     return this.text;
   }
 }
+
+/**
+ * Spawn `deno <args>` with stdout and stderr read as they come. A safety
+ * net, not a measure: a child still alive after a minute is killed, so that
+ * a test whose Ctrl-C is never handled fails instead of hanging.
+ */
+export function spawnWatched(args: string[]): {
+  child: Deno.ChildProcess;
+  stdout: ChildOutput;
+  stderr: ChildOutput;
+  status: Promise<Deno.CommandStatus>;
+} {
+  const child = denoCommand(args, { env: { NO_COLOR: "1" } }).spawn();
+  const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const status = child.status.finally(() => clearTimeout(watchdog));
+  return {
+    child,
+    stdout: new ChildOutput(child.stdout),
+    stderr: new ChildOutput(child.stderr),
+    status,
+  };
+}

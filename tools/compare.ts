@@ -30,7 +30,16 @@ import { realClock, virtualClock } from "../runtimes/clock.ts";
 import { isCancellation } from "../runtimes/errors.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import type { Clock, OperationFn, Runtime, TraceEvent } from "../runtimes/types.ts";
-import { exitStatus, exitWithUsage, listOf, onCtrlC, paint, signalGrace, useColor } from "./cli.ts";
+import {
+  type CtrlC,
+  exitStatus,
+  exitWithUsage,
+  listOf,
+  onCtrlC,
+  paint,
+  signalGrace,
+  useColor,
+} from "./cli.ts";
 import {
   LabFileError,
   loadLab,
@@ -39,6 +48,7 @@ import {
   printFailure,
   type Values,
 } from "./lab.ts";
+import { runInLabThread } from "./lab_thread.ts";
 
 /** What one run did, captured. */
 export interface CapturedRun {
@@ -330,8 +340,14 @@ function usage(lab?: Lab<unknown>): string {
   return lines.join("\n");
 }
 
-/** Run `compare` on `args`; answers the exit status. */
-export async function runCompareCommand(args: string[]): Promise<number> {
+/**
+ * Run `compare` on `args`; answers the exit status. Ctrl-C is heard
+ * through `ctrlC` (in the lab's thread, the main thread passes it on).
+ */
+export async function runCompareCommand(
+  args: string[],
+  ctrlC: () => CtrlC = onCtrlC,
+): Promise<number> {
   if (args.length === 0) exitWithUsage("name a lab to compare", usage());
   if (args[0] === "--help" || args[0] === "-h") {
     console.log(usage());
@@ -364,7 +380,7 @@ export async function runCompareCommand(args: string[]): Promise<number> {
     (lab.realClockOnly ? "real" : "virtual");
 
   // Ctrl-C halts the run in progress (its cleanup runs) and skips the rest.
-  const interrupt = onCtrlC();
+  const interrupt = ctrlC();
   try {
     const rows = await compareLab(lab as Lab<unknown>, options, clockKind, interrupt.signal);
     console.log(formatComparison(lab.name, clockKind, rows, useColor(Deno.stdout)));
@@ -379,5 +395,6 @@ export async function runCompareCommand(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  Deno.exit(await runCompareCommand(Deno.args));
+  // In a thread of its own, so that Ctrl-C ends even a lab that never yields.
+  Deno.exit(await runInLabThread(new URL(import.meta.url), "runCompareCommand", Deno.args));
 }

@@ -6,7 +6,8 @@
  * `--help`) to the lab's own, runs the lab under the chosen runtime, and
  * turns the outcome into an exit status: 0 success, 1 the lab's work failed,
  * 2 usage error, 130 after Ctrl-C (the run is halted first, so its cleanup
- * runs).
+ * runs). The lab runs in a thread of its own (`lab_thread.ts`), so that
+ * Ctrl-C ends even a lab that blocks or never yields.
  *
  *     $ deno task lab:countdown --runtime generator --clock virtual
  *     $ deno task lab my_exercise.ts --runtime generator
@@ -29,6 +30,7 @@ import { textTracer } from "../runtimes/trace_text.ts";
 import type { Operation } from "../runtimes/types.ts";
 import {
   callerPath,
+  type CtrlC,
   describeParseError,
   exitStatus,
   exitWithUsage,
@@ -39,6 +41,7 @@ import {
   signalGrace,
   useColor,
 } from "./cli.ts";
+import { runInLabThread } from "./lab_thread.ts";
 
 /** The runtime used when `--runtime` is not given. */
 export const defaultRuntime = "generator";
@@ -250,8 +253,14 @@ export function printFailure(what: string, error: unknown): void {
   console.error(error);
 }
 
-/** Run the lab runner on `args`; answers the exit status. */
-export async function runLabCommand(args: string[]): Promise<number> {
+/**
+ * Run the lab runner on `args`; answers the exit status. Ctrl-C is heard
+ * through `ctrlC` (in the lab's thread, the main thread passes it on).
+ */
+export async function runLabCommand(
+  args: string[],
+  ctrlC: () => CtrlC = onCtrlC,
+): Promise<number> {
   if (args.length === 0 || args[0] === "--help" || args[0] === "-h") {
     if (args.length === 0) exitWithUsage("name a lab to run", generalUsage());
     console.log(generalUsage());
@@ -289,7 +298,7 @@ export async function runLabCommand(args: string[]): Promise<number> {
 
   // Ctrl-C halts the run, so that every task's cleanup runs; a second one
   // exits at once.
-  const interrupt = onCtrlC();
+  const interrupt = ctrlC();
   const main = lab.main;
   const root = function* () {
     return yield* main(options);
@@ -314,5 +323,6 @@ export async function runLabCommand(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  Deno.exit(await runLabCommand(Deno.args));
+  // In a thread of its own, so that Ctrl-C ends even a lab that never yields.
+  Deno.exit(await runInLabThread(new URL(import.meta.url), "runLabCommand", Deno.args));
 }

@@ -1,0 +1,46 @@
+/**
+ * The lab's thread (see `lab_thread.ts`): it runs the command the main
+ * thread names, with Ctrl-C as the main thread passes it on, and tells the
+ * main thread the exit status.
+ *
+ * @module
+ */
+
+import type { CtrlC } from "./cli.ts";
+import type { FromLabThread, ThreadCommand, ToLabThread } from "./lab_thread.ts";
+
+// Type-checked as part of the kit, this file sees the window's globals; in
+// the worker, `self` is the worker's own scope, with these two members.
+const workerScope = self as unknown as {
+  onmessage: ((event: MessageEvent<ToLabThread>) => void) | null;
+  postMessage(message: FromLabThread): void;
+};
+
+// The main thread owns the signal; the first Ctrl-C reaches this thread as
+// a message, once it is free to read it. Later ones are the main thread's.
+const interrupt = new AbortController();
+const ctrlC: CtrlC = { signal: interrupt.signal, stop() {} };
+
+// `Deno.exit` in a worker ends the worker alone: the status the command,
+// the kit (a usage error) or a lab file gives it goes to the main thread,
+// which exits with it. Posted from the last `unload` handler, so that those
+// the lab added (the spinner's shows the cursor) have run first.
+const exitThread = Deno.exit;
+Object.defineProperty(Deno, "exit", {
+  value: (code?: number): never => {
+    const status = code ?? Deno.exitCode;
+    globalThis.addEventListener("unload", () => workerScope.postMessage({ type: "exit", status }));
+    return exitThread(code);
+  },
+});
+
+workerScope.onmessage = async (event) => {
+  const message = event.data;
+  if (message.type === "interrupt") {
+    workerScope.postMessage({ type: "halting" });
+    interrupt.abort(new DOMException("interrupted by Ctrl-C", "AbortError"));
+    return;
+  }
+  const module: Record<string, ThreadCommand> = await import(message.module);
+  Deno.exit(await module[message.command](message.args, () => ctrlC));
+};
