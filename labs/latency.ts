@@ -102,8 +102,9 @@ export function formatHuman(seconds: number): string {
 
 /** Nanoseconds or cycles: `1.25`, `14.2`, `1,234,567`. */
 export function formatFigure(value: number): string {
-  if (value >= 100) return Math.round(value).toLocaleString("en-US");
-  return value.toFixed(value >= 10 ? 1 : 2);
+  // Decided on the rounded value: 9.996 is `10.0`, not `10.00`.
+  if (value >= 99.95) return Math.round(value).toLocaleString("en-US");
+  return value.toFixed(value >= 9.995 ? 1 : 2);
 }
 
 /** `16 KiB`, `256 MiB`, `1.5 KiB`, `100 B`. */
