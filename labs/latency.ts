@@ -170,7 +170,10 @@ export function tableCells(rows: readonly MeasuredRow[], ghz: number): string[][
 }
 
 /** The width the last column, the notes, is wrapped to. */
-export const noteWidth = 64;
+export const noteWidth = 52;
+
+/** The width the lines around the table are wrapped to. */
+const proseWidth = 100;
 
 /** `text` in lines of at most `width` characters, broken between words. */
 export function wrapWords(text: string, width: number): string[] {
@@ -461,22 +464,30 @@ export function* latencyMain(options: LatencyOptions): Operation<number> {
     ? `${ghz.toFixed(2)} GHz, measured by a chain of dependent adds and xors, assuming ` +
       "one per cycle (a shared or throttled core reads slow, turbo reads fast; --ghz states it)"
     : `${ghz} GHz, as stated with --ghz`;
+  // Prose wrapped for a 100-column terminal, continued lines indented.
+  const prose = (text: string) =>
+    wrapWords(text, proseWidth).map((line, index) => index === 0 ? line : `  ${line}`);
   const lines = [
     "The workshop's table of latencies, measured on this machine",
     "",
-    `clock: ${clockLine}`,
-    `timer: performance.now() steps by ${formatFigure(tick * 1e6)} ns here; every batch lasts ` +
-    `at least ${
-      formatFigure(plan.minBatchMs)
-    } ms, after a warm-up in which the JIT compiles the loop`,
-    `runtime: ${options.runtime} drives the loopback round trips; the rows above them are ` +
-    "synchronous steps no runtime touches",
+    ...prose(`clock: ${clockLine}`),
+    ...prose(
+      `timer: performance.now() steps by ${formatFigure(tick * 1e6)} ns here; every batch ` +
+        `lasts at least ${formatFigure(plan.minBatchMs)} ms, after a warm-up in which the JIT ` +
+        "compiles the loop",
+    ),
+    ...prose(
+      `runtime: ${options.runtime} drives the network round trips, one call each; the other ` +
+        "rows are synchronous steps no runtime touches",
+    ),
     "",
     ...formatTable(rows, ghz),
     "",
-    "human scale: one CPU cycle stretched to one second. Cycles: ns times the clock rate.",
-    `batches: ${statistics.join(", ")} (the fastest batch for the CPU-bound rows, since other ` +
-    "processes only ever add time to them; the median for I/O, whose spread is its own)",
+    "human scale: one CPU cycle stretched to one second; cycles: ns times the clock rate",
+    ...prose(
+      `batches: ${statistics.join(", ")}: the fastest batch for the CPU-bound rows, since ` +
+        "other processes only ever add time to them; the median for I/O, whose spread is its own",
+    ),
     `measured in ${elapsed.toFixed(1)} s`,
   ];
   for (const line of lines) yield* log(line);
@@ -494,7 +505,7 @@ export const latencyLab: Lab<LatencyOptions> = {
       short: "r",
       choices: runtimeNames,
       placeholder: "NAME",
-      help: `what drives the loopback round trips, one call each (default ${defaultRuntime}); ` +
+      help: `what drives the network round trips, one call each (default ${defaultRuntime}); ` +
         "the caches, RAM and disk are synchronous steps no runtime touches",
     },
     clock: {

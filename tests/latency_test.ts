@@ -266,7 +266,7 @@ Deno.test("latency: a run prints the table beside the workshop's, and removes it
         ),
       );
     }
-    match(stdout, /^runtime: generator drives the loopback round trips/m);
+    match(stdout, /^runtime: generator drives the network round trips/m);
     match(stdout, /^measured in \d+\.\d s$/m);
     deepEqual([...Deno.readDirSync(tempParent)], []);
   } finally {
@@ -294,7 +294,7 @@ Deno.test("latency: a host that refuses the connection is a row that says so, ex
         "m",
       ),
     );
-    match(stdout, /^runtime: native drives/m);
+    match(stdout, /^runtime: native drives the network/m);
     deepEqual([...Deno.readDirSync(tempParent)], []);
   } finally {
     Deno.removeSync(tempParent, { recursive: true });
@@ -324,7 +324,7 @@ Deno.test("latency: virtual time is refused, and its help names the real clock o
   equal(help.code, 0);
   match(help.stdout, /^Usage: deno task lab:latency \[options\]/);
   match(help.stdout, /^ {6}--clock real +real only/m);
-  match(help.stdout, /^ {2}-r, --runtime \S+ +what drives the loopback round trips/m);
+  match(help.stdout, /^ {2}-r, --runtime \S+ +what drives the network round trips/m);
   match(help.stdout, /--host HOST:PORT .*--allow-net=HOST:PORT/);
 });
 
