@@ -25,6 +25,7 @@
 
 import { tmpdir } from "node:os";
 import { runtimeNames } from "../runtimes/registry.ts";
+import { isCancellation } from "../runtimes/errors.ts";
 import type { Operation } from "../runtimes/types.ts";
 import { call, log, sleep } from "../runtimes/verbs.ts";
 import { type Lab, UsageError } from "./lab.ts";
@@ -350,7 +351,8 @@ const notes = {
   RAM: "the same, in random order so prefetchers cannot guess; but each load also " +
     "misses the TLB, and real code mostly streams, where prefetchers hide RAM",
   disk: "write, fsync, read back: the fsync waits on the device, whose own cache (or a " +
-    "VM's host) may answer; the read comes from the page cache, not the disk",
+    "VM's host) may answer; the read comes from the page cache, not the disk; a /tmp in " +
+    "RAM (tmpfs) has no disk at all",
   loopback: "one byte out and back through the kernel and both ends in this process, " +
     "one call each under the runtime: no wire, no distance; a loopback round trip is not a network",
   host: "a TCP connect: one round trip (SYN, SYN-ACK) plus the kernel's work and, " +
@@ -389,9 +391,7 @@ export function* latencyMain(options: LatencyOptions): Operation<number> {
     ] as const
   ) {
     yield* breathe();
-    let ring: Uint32Array | undefined = pointerRing(bytes);
-    const timing = yield* timeBatches(chaseLoads(ring), plan, "fastest");
-    ring = undefined; // the next set is allocated while this one may be collected
+    const timing = yield* timeBatches(chaseLoads(pointerRing(bytes)), plan, "fastest");
     rows.push({ kind, label, over: formatBytes(bytes), ns: timing.nsPerOp, note: notes[kind] });
     statistics.push(`${label} ${described(timing)}`);
   }
@@ -451,6 +451,8 @@ export function* latencyMain(options: LatencyOptions): Operation<number> {
       row.ns = timing.nsPerOp;
       statistics.push(`${name} ${described(timing)}`);
     } catch (error) {
+      // A Ctrl-C stops the run here as anywhere; only the host's own failure is a row.
+      if (isCancellation(error)) throw error;
       row.failure = `cannot connect to ${name}: ${
         error instanceof Error ? error.message : String(error)
       }`;
