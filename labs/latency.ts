@@ -75,15 +75,18 @@ const secondsPer = {
   year: 365.25 * 86_400,
 };
 
-/** `1,234` or `12.5`: two significant digits at least, thousands separated. */
+/**
+ * `value` to `digits` significant digits (`1.3`, `14`), but whole from
+ * 10 ** `digits` on (`250`, not `2.5e2`; `12,345`), thousands separated.
+ */
 function roundedFigure(value: number, digits: number): string {
   const rounded = value >= 10 ** digits ? Math.round(value) : Number(value.toPrecision(digits));
   return rounded.toLocaleString("en-US", { maximumFractionDigits: 20 });
 }
 
 /**
- * A duration in seconds on the human scale, to two significant digits, in
- * the unit a person would say: seconds up to a thousand (the workshop's
+ * A duration in seconds on the human scale, to two significant digits
+ * (whole from 100 on), in the unit a person would say: seconds up to a thousand (the workshop's
  * RAM reads 250 seconds), minutes up to a hundred, hours up to two days,
  * days up to a year, then years.
  */
