@@ -33,6 +33,11 @@ export interface Lab<O = Record<string, string | boolean | undefined>> {
   defaultClock: "real" | "virtual";
   /** Why the lab refuses the virtual clock, if it does (it does real I/O). */
   realClockOnly?: string;
+  /**
+   * Why running the lab under every runtime to compare them means nothing,
+   * if it does (it measures the host): `compare` refuses it with this.
+   */
+  notComparable?: string;
   /** Check the parsed options and arguments; throw `UsageError` on bad ones. */
   parse(values: Record<string, string | boolean | undefined>, positionals: string[]): O;
   /** The operation; its answer is the exit status (0 when `undefined`). */

@@ -10,6 +10,7 @@ import { countdownLab } from "./countdown.ts";
 import { echoLab } from "./echo.ts";
 import { flagsLab } from "./flags.ts";
 import type { Lab } from "./lab.ts";
+import { latencyLab } from "./latency.ts";
 import { spinnerLab } from "./spinner.ts";
 
 /** Every built-in lab, keyed by the name `deno task lab <name>` takes. */
@@ -21,4 +22,5 @@ export const labs: Readonly<Record<string, Lab<any>>> = Object.freeze({
   chess: chessLab,
   echo: echoLab,
   flags: flagsLab,
+  latency: latencyLab,
 });

@@ -322,6 +322,11 @@ const compareOptions: Record<string, LabOption> = {
   help: { type: "boolean", short: "h", help: "show this help" },
 };
 
+/** The built-in labs worth comparing: not those that measure the host. */
+const comparableLabs = Object.values(labs).filter((lab) => !lab.notComparable).map((lab) =>
+  lab.name
+);
+
 function usage(lab?: Lab<unknown>): string {
   const lines = [
     "Usage: deno task compare <lab> [options]",
@@ -329,7 +334,7 @@ function usage(lab?: Lab<unknown>): string {
     "Runs the lab under every runtime (" + listOf(Object.keys(runtimes)) +
     ") and prints one table.",
     "",
-    "Labs: " + listOf(Object.keys(labs)) + ", or a lab file.ts",
+    "Labs: " + listOf(comparableLabs) + ", or a lab file.ts",
     "",
     "Options:",
     ...optionLines(compareOptions),
@@ -358,6 +363,9 @@ export async function runCompareCommand(
   let options: unknown;
   try {
     lab = await loadLab(args[0]);
+    if (lab.notComparable) {
+      throw new UsageError(`${lab.name} is not compared across runtimes: ${lab.notComparable}`);
+    }
     const parsed = parseOptions(lab, args.slice(1), compareOptions);
     values = parsed.values;
     if (values.help) {

@@ -1,0 +1,345 @@
+// lab:latency: the table's shape and units, the workshop's column, the
+// human scale as pure functions, the options; then one run by subprocess
+// with small working sets. Never a speed: what the machine measures is its
+// own business.
+
+import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { UsageError } from "../labs/lab.ts";
+import {
+  columns,
+  formatFigure,
+  formatHuman,
+  formatTable,
+  type MeasuredRow,
+  noteWidth,
+  parseHost,
+  parseLatencyOptions,
+  parseSize,
+  tableCells,
+  workshopTable,
+} from "../labs/latency.ts";
+import { pointerRing } from "../labs/latency_probes.ts";
+import { runDeno } from "./harness.ts";
+
+const labScript = fileURLToPath(new URL("../tools/lab.ts", import.meta.url));
+const compareScript = fileURLToPath(new URL("../tools/compare.ts", import.meta.url));
+
+Deno.test("latency: the workshop's column is its table, cycle for cycle", () => {
+  deepEqual(workshopTable.map((row) => [row.kind, row.cycles, row.human]), [
+    ["L1", 3, "3 seconds"],
+    ["L2", 14, "14 seconds"],
+    ["RAM", 250, "250 seconds"],
+    ["disk", 41_000_000, "1.3 years"],
+    ["network", 240_000_000, "7.6 years"],
+  ]);
+});
+
+Deno.test("latency: the human scale of the workshop's cycles reads as the workshop wrote it", () => {
+  for (const row of workshopTable) equal(formatHuman(row.cycles), row.human);
+});
+
+Deno.test("latency: the human scale picks the unit a person would say", () => {
+  const cases: [number, string][] = [
+    [0.5, "0.5 seconds"],
+    [1, "1 second"],
+    [4.99, "5 seconds"],
+    [14.66, "15 seconds"],
+    [893, "893 seconds"],
+    [1000, "17 minutes"],
+    [60 * 60, "60 minutes"],
+    [100 * 60, "1.7 hours"],
+    [35 * 3600, "35 hours"],
+    [2 * 86_400, "2 days"],
+    [26_837_332, "311 days"],
+    [365.25 * 86_400, "1 year"],
+    [1_234_567_890, "39 years"],
+    [365.25 * 86_400 * 12_345, "12,345 years"],
+  ];
+  deepEqual(cases.map(([seconds]) => formatHuman(seconds)), cases.map(([, text]) => text));
+});
+
+Deno.test("latency: figures keep two or three significant digits, thousands separated", () => {
+  deepEqual([1.494, 9.996, 14.66, 99.97, 342.4, 8_003_875.4].map(formatFigure), [
+    "1.49",
+    "10.0",
+    "14.7",
+    "100",
+    "342",
+    "8,003,875",
+  ]);
+});
+
+const measured: MeasuredRow[] = [
+  { kind: "L1", label: "L1 cache", over: "16 KiB", ns: 1.5, note: "loads in L1" },
+  { kind: "L2", label: "L2 cache", over: "256 KiB", ns: 7, note: "loads in L2" },
+  { kind: "RAM", label: "RAM", over: "256 MiB", ns: 125, note: "loads in RAM" },
+  { kind: "disk", label: "disk", over: "4 KiB + fsync", ns: 4_000_000, note: "fsync" },
+  { kind: "network", label: "network: loopback", over: "1 byte", ns: 30_000, note: "no wire" },
+  {
+    kind: "network",
+    label: "network: example.com:443",
+    over: "TCP connect",
+    failure: "cannot connect to example.com:443: refused",
+    note: "a connect",
+  },
+];
+
+Deno.test("latency: one row per measurement, every column, the units in their cells", () => {
+  const cells = tableCells(measured, 2);
+  equal(cells.length, measured.length);
+  for (const row of cells) equal(row.length, columns.length);
+  deepEqual(columns, [
+    "latency of",
+    "over",
+    "ns",
+    "cycles",
+    "human scale",
+    "workshop cycles",
+    "workshop human",
+    "what it really measures, and how it misleads",
+  ]);
+  const number = (text: string) => Number(text.replaceAll(",", ""));
+  for (const [index, row] of cells.slice(0, 5).entries()) {
+    const [, , ns, cycles, human, workshopCycles, workshopHuman] = row;
+    match(ns, /^\d{1,3}(,\d{3})*(\.\d+)?$/);
+    equal(number(ns), measured[index].ns);
+    // Cycles are nanoseconds at the clock rate: 2 GHz, two cycles a nanosecond.
+    equal(number(cycles), measured[index].ns! * 2);
+    match(human, /^\d[\d,.]* (second|minute|hour|day|year)s?$/);
+    equal(human, formatHuman(number(cycles)));
+    const workshop = workshopTable.find((each) => each.kind === measured[index].kind)!;
+    deepEqual([number(workshopCycles), workshopHuman], [workshop.cycles, workshop.human]);
+  }
+  deepEqual(cells.map((row) => row[4]), [
+    "3 seconds",
+    "14 seconds",
+    "250 seconds",
+    "93 days",
+    "17 hours",
+    "-",
+  ]);
+  // A host that could not be reached: no figure, the reason in the notes,
+  // the workshop's network beside it all the same.
+  deepEqual(cells[5].slice(2), [
+    "failed",
+    "-",
+    "-",
+    "240,000,000",
+    "7.6 years",
+    "cannot connect to example.com:443: refused",
+  ]);
+});
+
+Deno.test("latency: the table's columns line up, and long notes wrap under their column", () => {
+  const note = "a long note that goes on and on about caches, prefetchers and " +
+    "page caches until it needs a second line and then a third one too";
+  const lines = formatTable([{ ...measured[0], note }, measured[4]], 3);
+  equal(lines[0].split(/\s{2,}/).length, columns.length);
+  const noteAt = lines[0].indexOf("what it really measures");
+  equal(lines[1].indexOf("a long note"), noteAt);
+  equal(lines.length, 1 + 3 + 1);
+  for (const line of lines.slice(2, 4)) {
+    equal(line.slice(0, noteAt).trim(), "");
+    ok(line.length - noteAt <= noteWidth, line);
+  }
+  equal(lines.slice(1, 4).map((line) => line.slice(noteAt)).join(" "), note);
+  match(lines[4], /^network: loopback +1 byte +30,000 +90,000 +25 hours +240,000,000 +7\.6 years/);
+});
+
+Deno.test("latency: working-set sizes take K, M and G as powers of 1,024, in whole lines", () => {
+  deepEqual(
+    ["16K", "256KiB", "64M", "1G", "4096", "1.5 KB", "1100B"].map((text) => parseSize("ram", text)),
+    [
+      16_384,
+      262_144,
+      67_108_864,
+      1_073_741_824,
+      4096,
+      1536,
+      1088,
+    ],
+  );
+  for (const bad of ["100", "2G", "abc", "", "16Q", "-16K"]) {
+    throws(() => parseSize("ram", bad), (error: Error) => {
+      ok(error instanceof UsageError);
+      match(error.message, /^--ram takes a size from 1K to 1G, such as 16K, 256KiB or 64M, not '/);
+      return true;
+    });
+  }
+});
+
+Deno.test("latency: --host takes HOST:PORT or [IPv6]:PORT", () => {
+  deepEqual(parseHost("example.com:443"), { hostname: "example.com", port: 443 });
+  deepEqual(parseHost("[::1]:22"), { hostname: "::1", port: 22 });
+  for (const bad of ["example.com", "example.com:0", "example.com:70000", "::1:22", ":80"]) {
+    throws(() => parseHost(bad), /^UsageError: --host takes HOST:PORT/);
+  }
+});
+
+Deno.test("latency: options are checked before anything is measured", () => {
+  throws(
+    () => parseLatencyOptions({ l1: "64K", l2: "32K" }),
+    /the working sets must grow: --l1 64 KiB, --l2 32 KiB and --ram 256 MiB/,
+  );
+  throws(() => parseLatencyOptions({ budget: "5" }), /--budget takes whole milliseconds/);
+  throws(() => parseLatencyOptions({ ghz: "fast" }), /--ghz takes a clock rate in GHz/);
+  // The tests may connect to 127.0.0.1 only: another host is refused up front.
+  throws(
+    () => parseLatencyOptions({ host: "192.0.2.1:80" }),
+    /--host 192\.0\.2\.1:80: no permission to connect there; .*--allow-net=127\.0\.0\.1,192\.0\.2\.1:80/,
+  );
+  const options = parseLatencyOptions({ ghz: "3.2", host: "127.0.0.1:7", runtime: "nursery" });
+  deepEqual(
+    [
+      options.l1,
+      options.l2,
+      options.ram,
+      options.budgetMs,
+      options.ghz,
+      options.host,
+      options.runtime,
+    ],
+    [16_384, 262_144, 268_435_456, 400, 3.2, { hostname: "127.0.0.1", port: 7 }, "nursery"],
+  );
+});
+
+Deno.test("latency: the pointer ring is one cycle through every cache line", () => {
+  const ring = pointerRing(64 * 1000);
+  const seen = new Set<number>();
+  let index = 0;
+  do {
+    equal(index % 16, 0);
+    seen.add(index);
+    index = ring[index];
+  } while (index !== 0 && seen.size <= 1000);
+  equal(seen.size, 1000);
+});
+
+/** Run the lab as a user does, with its temporary folder made under `tempParent`. */
+function latency(args: string[], tempParent: string) {
+  return runDeno(
+    [
+      "run",
+      "--allow-read",
+      "--allow-env",
+      "--allow-net=127.0.0.1",
+      `--allow-write=${tempParent}`,
+      labScript,
+      "latency",
+      ...args,
+    ],
+    { TMPDIR: tempParent },
+  );
+}
+
+const small = ["--l1", "4K", "--l2", "32K", "--ram", "1M", "--budget", "20"];
+
+Deno.test("latency: a run prints the table beside the workshop's, and removes its temporary folder", async () => {
+  const tempParent = Deno.makeTempDirSync({ prefix: "latency-test-" });
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const host = `127.0.0.1:${listener.addr.port}`;
+    const { code, stdout, stderr } = await latency(
+      [...small, "--ghz", "3", "--host", host],
+      tempParent,
+    );
+    equal(stderr, "");
+    equal(code, 0, stdout);
+    const lines = stdout.split("\n");
+    equal(lines[0], "The workshop's table of latencies, measured on this machine");
+    ok(lines.includes("clock: 3 GHz, as stated with --ghz"), stdout);
+    const header = lines.findIndex((line) => line.startsWith("latency of"));
+    deepEqual(lines[header].split(/\s{2,}/), [...columns]);
+    const table = lines.slice(header + 1, lines.indexOf("", header));
+    const rows = table.filter((line) => /^\S/.test(line));
+    const labels = ["L1 cache", "L2 cache", "RAM", "disk", "network: loopback", `network: ${host}`];
+    equal(rows.length, labels.length, stdout);
+    for (const [index, row] of rows.entries()) {
+      ok(row.startsWith(labels[index]), row);
+      const workshop = workshopTable[Math.min(index, 4)];
+      match(
+        row,
+        new RegExp(
+          ` [\\d,.]+ +[\\d,.]+ +[\\d,.]+ (second|minute|hour|day|year)s? +` +
+            `${workshop.cycles.toLocaleString("en-US")} +${workshop.human} +\\S`,
+        ),
+      );
+    }
+    match(stdout, /^runtime: generator drives the network round trips/m);
+    match(stdout, /^measured in \d+\.\d s$/m);
+    deepEqual([...Deno.readDirSync(tempParent)], []);
+  } finally {
+    listener.close();
+    Deno.removeSync(tempParent, { recursive: true });
+  }
+});
+
+Deno.test("latency: a host that refuses the connection is a row that says so, exit 1", async () => {
+  const tempParent = Deno.makeTempDirSync({ prefix: "latency-test-" });
+  // A port just freed: nothing listens there.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const host = `127.0.0.1:${listener.addr.port}`;
+  listener.close();
+  try {
+    const { code, stdout } = await latency(
+      [...small, "--host", host, "--runtime", "native"],
+      tempParent,
+    );
+    equal(code, 1, stdout);
+    match(
+      stdout,
+      new RegExp(
+        `^network: ${host} +TCP connect +failed +- +- +240,000,000 +7\\.6 years +cannot connect to ${host}: `,
+        "m",
+      ),
+    );
+    match(stdout, /^runtime: native drives the network/m);
+    deepEqual([...Deno.readDirSync(tempParent)], []);
+  } finally {
+    Deno.removeSync(tempParent, { recursive: true });
+  }
+});
+
+Deno.test("latency: virtual time is refused, and its help names the real clock only", async () => {
+  const refused = await runDeno([
+    "run",
+    "--allow-read",
+    "--allow-env",
+    labScript,
+    "latency",
+    "--clock",
+    "virtual",
+  ]);
+  equal(refused.code, 2);
+  match(refused.stderr, /^error: unknown clock 'virtual'; allowed: real\n/);
+  const help = await runDeno([
+    "run",
+    "--allow-read",
+    "--allow-env",
+    labScript,
+    "latency",
+    "--help",
+  ]);
+  equal(help.code, 0);
+  match(help.stdout, /^Usage: deno task lab:latency \[options\]/);
+  match(help.stdout, /^ {6}--clock real +real only/m);
+  match(help.stdout, /^ {2}-r, --runtime \S+ +what drives the network round trips/m);
+  match(help.stdout, /--host HOST:PORT .*--allow-net=HOST:PORT/);
+});
+
+Deno.test("latency: compare refuses it, exit 2: the host is the same under every runtime", async () => {
+  const { code, stdout, stderr } = await runDeno([
+    "run",
+    "--allow-read",
+    "--allow-env",
+    compareScript,
+    "latency",
+  ]);
+  equal(code, 2);
+  equal(stdout, "");
+  match(stderr, /^error: latency is not compared across runtimes: it measures the host/);
+  const help = await runDeno(["run", "--allow-read", "--allow-env", compareScript, "--help"]);
+  match(help.stdout, /^Labs: countdown, .*, or a lab file\.ts$/m);
+  ok(!/^Labs: .*latency/m.test(help.stdout), help.stdout);
+});
