@@ -143,7 +143,7 @@ Deno.test("diff: one runtime only, or a bad width, is a usage error, exit 2", as
     [["--width"], "--width needs a value"],
     [
       ["--width", "-5"],
-      "--width needs a value; one that starts with a dash goes after '=': --width=-1",
+      "--width needs a value; one that starts with a dash goes after '=': --width=-5",
     ],
     [["--width=-5"], "--width needs a whole number of columns from 40 to 400 (got '-5')"],
     [["--help=yes"], "--help takes no value: give it alone, as --help"],
