@@ -26,6 +26,9 @@ export const echoReadBytes = 64 * 1024;
 /** The server's connections still being served, by number (1 for the first accepted). */
 export type EchoConnections = Map<number, Task<void>>;
 
+/** What the server needs of a listener: a `Deno.TcpListener`, or a test's stand-in for one. */
+export type EchoListener = Pick<Deno.TcpListener, "accept" | "close">;
+
 /**
  * What went wrong on single connections, each ending only its own: counted
  * rather than reported one by one, since a thousand clients that reset
@@ -73,7 +76,7 @@ function bump(counts: Map<string, number>, key: string): void {
  * connection alone.
  */
 export function* echoServer(
-  listener: Deno.TcpListener,
+  listener: EchoListener,
   connections: EchoConnections,
   faults: ConnectionFaults = new ConnectionFaults(),
 ): Operation<void> {
@@ -103,7 +106,7 @@ export function* echoServer(
  * own, and thrown.
  */
 async function acceptOne(
-  listener: Deno.TcpListener,
+  listener: EchoListener,
   faults: ConnectionFaults,
 ): Promise<Deno.TcpConn> {
   for (;;) {
