@@ -50,7 +50,14 @@
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { closeClients, driveLoad, openClients } from "../labs/echo_client.ts";
-import { echoReadBytes, echoServer, isHangUp, writeAll } from "../labs/echo_server.ts";
+import { describeFaults } from "../labs/echo.ts";
+import {
+  ConnectionFaults,
+  echoReadBytes,
+  echoServer,
+  isHangUp,
+  writeAll,
+} from "../labs/echo_server.ts";
 import { runtimeNames, runtimes } from "../runtimes/registry.ts";
 import { exitStatus, exitWithUsage, listOf, parseOptionsOrExit } from "../tools/cli.ts";
 
@@ -99,9 +106,10 @@ async function serveRawConnection(conn: Deno.TcpConn): Promise<void> {
 /** Run one Deno server (a kit runtime's, or raw Deno) until stdin closes. */
 async function serve(name: string): Promise<never> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const faults = new ConnectionFaults();
   const serving = name === rawDeno
     ? serveRawDeno(listener)
-    : runtimes[name].run(() => echoServer(listener, new Map()));
+    : runtimes[name].run(() => echoServer(listener, new Map(), faults));
   serving.catch((error) => {
     console.error(`the ${name} echo server failed:`, error);
     Deno.exit(exitStatus.failed);
@@ -113,6 +121,8 @@ async function serve(name: string): Promise<never> {
       console.log(`cpu ${user + system}`);
     }
   }
+  // What failed on single connections ended them alone; it is said, not lost.
+  for (const line of describeFaults(faults)) console.error(`the ${name} echo server:${line}`);
   Deno.exit(exitStatus.ok);
 }
 

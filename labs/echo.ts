@@ -3,11 +3,16 @@
  * stopped while its clients are still connected.
  *
  * The server (`echo_server.ts`) accepts through `call` and serves each
- * connection in a task of its own, all inside one `scope`. The load client
+ * connection in a task of its own, all inside one `scope`; what fails on
+ * one connection (a client that resets it, even before it is accepted)
+ * ends that connection alone, and the lab counts it. The load client
  * (`echo_client.ts`) opens `--clients` connections; each sends a
  * `--size`-byte message and waits for all of it to come back before the
- * next, for `--seconds`. Then the lab halts the server's task with the
- * clients still connected, and shows what that did to the connections:
+ * next. `--seconds` is a deadline kept by the kit (`moveOnAfter`): when it
+ * passes, the round trips in flight are cancelled and their connections
+ * closed, however large the messages. Then the lab connects as many fresh
+ * clients, halts the server's task with them connected, and shows what
+ * that did to the connections:
  *
  * - `nursery`, `generator`: the scope takes every connection down with the
  *   accept loop, and every client finds its connection closed.
@@ -19,14 +24,18 @@
  *     load: 10 clients, 1,024-byte messages, 2 s
  *       73,550 requests in 2.00 s: 36,772 requests/s, 35.9 MiB/s
  *       round trip p50 0.210 ms, p99 1.226 ms
- *     stopping the server with its 10 clients still connected
+ *       the deadline cancelled 10 round trips in flight and closed their connections
+ *     stopping the server with 10 clients connected
  *       connections still served: none; every client found its connection closed
  *
  *     $ deno task lab:echo --runtime native --seconds 2
  *     ...
- *     stopping the server with its 10 clients still connected
- *       connections still served: 10 (#1-#10), and each still echoes
+ *     stopping the server with 10 clients connected
+ *       connections still served: 10 (#11-#20), and each still echoes
  *       the clients hang up: the lingering connections end
+ *
+ * A load is refused (a usage error) when `--clients` times `--size` passes
+ * `loadBudgetBytes`.
  *
  * The client and the server share one thread here, so the figures are the
  * pair's; `deno task bench:echo` runs each server in a process of its own
@@ -36,11 +45,11 @@
  * @module
  */
 
-import { call, log, spawn } from "../runtimes/verbs.ts";
+import { call, log, moveOnAfter, spawn } from "../runtimes/verbs.ts";
 import type { Operation } from "../runtimes/types.ts";
 import { ExpectedFailure } from "../tools/cli.ts";
 import { closeClients, driveLoad, echoOnce, type LoadReport, openClients } from "./echo_client.ts";
-import { type EchoConnections, echoServer } from "./echo_server.ts";
+import { ConnectionFaults, type EchoConnections, echoServer } from "./echo_server.ts";
 import { type Lab, UsageError } from "./lab.ts";
 
 /** The echo lab's options. */
@@ -55,8 +64,13 @@ export interface EchoOptions {
   port: number;
 }
 
-/** How long a client waits for the answer to its probe after the server stopped. */
-const probeLimitMs = 2000;
+/**
+ * How long a client waits for the answer to its probe after the server
+ * stopped. It only guards against a connection that neither echoes nor
+ * hangs up, so it is generous: with thousands of clients, answering every
+ * probe takes seconds on a busy machine (2 s was not enough for 5,000).
+ */
+const probeLimitMs = 10_000;
 
 function plural(count: number, noun: string): string {
   return `${count.toLocaleString("en-US")} ${noun}${count === 1 ? "" : "s"}`;
@@ -83,8 +97,57 @@ function describeLoad(report: LoadReport): string[] {
     `  ${count(report.requests)} requests in ${seconds.toFixed(2)} s: ` +
     `${count(report.requests / seconds)} requests/s, ` +
     `${(report.bytes / seconds / 1024 / 1024).toFixed(1)} MiB/s`,
-    `  round trip p50 ${report.p50Ms.toFixed(3)} ms, p99 ${report.p99Ms.toFixed(3)} ms`,
+    report.requests === 0
+      ? "  no round trip finished before the deadline"
+      : `  round trip p50 ${report.p50Ms.toFixed(3)} ms, p99 ${report.p99Ms.toFixed(3)} ms`,
+    ...(report.cancelled === 0 ? [] : [
+      `  the deadline cancelled ${plural(report.cancelled, "round trip")} in flight ` +
+      "and closed their connections",
+    ]),
   ];
+}
+
+/**
+ * What the server counted of the connections that failed on their own, one
+ * line per kind; none when nothing failed. Clients that hung up mid-echo
+ * are not listed: that is how the load's connections end at the deadline.
+ */
+export function describeFaults(faults: ConnectionFaults): string[] {
+  const kinds = (counts: Map<string, number>) =>
+    [...counts].map(([kind, count]) => `${count.toLocaleString("en-US")} ${kind}`).join(", ");
+  const lines: string[] = [];
+  if (faults.lostAtAccept > 0) {
+    lines.push(
+      `  the server lost ${plural(faults.lostAtAccept, "connection")} reset before ` +
+        `it accepted them (${kinds(faults.atAccept)}), and went on serving`,
+    );
+  }
+  if (faults.failedAlone > 0) {
+    lines.push(
+      `  ${plural(faults.failedAlone, "connection")} failed on their own, each ended alone: ` +
+        kinds(faults.failed),
+    );
+  }
+  return lines;
+}
+
+/**
+ * Drive `clients` for `ms`, then report. The deadline is the kit's own: when
+ * it passes, `moveOnAfter` cancels the load's call, whose signal cancels the
+ * round trips in flight (closing their connections); the report, kept by
+ * the cancelled promise, is then taken.
+ */
+export function* loadFor(
+  clients: Deno.TcpConn[],
+  size: number,
+  ms: number,
+): Operation<LoadReport> {
+  let running: Promise<LoadReport> | undefined;
+  yield* moveOnAfter(
+    ms,
+    call((signal) => running = driveLoad(clients, size, Infinity, signal)),
+  );
+  return yield* call(() => running!);
 }
 
 /**
@@ -100,7 +163,8 @@ async function stillServed(client: Deno.TcpConn): Promise<boolean> {
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           silent = true;
-          client.close(); // settles the probe's pending read
+          // Settles the probe's pending read; the lab may have closed it already.
+          closeClients([client]);
           reject(new Error(`no echo and no hang-up within ${probeLimitMs} ms`));
         }, probeLimitMs);
       }),
@@ -114,7 +178,7 @@ async function stillServed(client: Deno.TcpConn): Promise<boolean> {
   }
 }
 
-/** Serve, load, stop the server with its clients connected, and report. */
+/** Serve, load, stop the server with clients connected, and report. */
 export function* echoMain(options: EchoOptions): Operation<void> {
   let listener: Deno.TcpListener;
   try {
@@ -127,22 +191,32 @@ export function* echoMain(options: EchoOptions): Operation<void> {
     );
   }
   const connections: EchoConnections = new Map();
-  const server = yield* spawn(() => echoServer(listener, connections), { name: "echo server" });
+  const faults = new ConnectionFaults();
+  const server = yield* spawn(() => echoServer(listener, connections, faults), {
+    name: "echo server",
+  });
   const port = listener.addr.port;
   yield* log(`echo server on 127.0.0.1:${port}: one task per connection, in one scope`);
 
-  const clients = yield* call(() => openClients(port, options.clients));
+  const loadClients = yield* call(() => openClients(port, options.clients));
   try {
     yield* log(
       `load: ${plural(options.clients, "client")}, ` +
         `${options.size.toLocaleString("en-US")}-byte messages, ${options.seconds} s`,
     );
-    const report = yield* call((signal) =>
-      driveLoad(clients, options.size, options.seconds * 1000, signal)
-    );
+    const report = yield* loadFor(loadClients, options.size, options.seconds * 1000);
     for (const line of describeLoad(report)) yield* log(line);
+  } finally {
+    closeClients(loadClients);
+  }
+  // The server ends the load's connections once it sees them closed; the
+  // stop is shown on fresh ones, numbered after them, that no cancelled
+  // round trip left halfway through a message.
+  yield* joinAll(connections);
 
-    yield* log(`stopping the server with its ${plural(options.clients, "client")} still connected`);
+  const clients = yield* call(() => openClients(port, options.clients));
+  try {
+    yield* log(`stopping the server with ${plural(options.clients, "client")} connected`);
     yield* server.halt();
     const lingering = [...connections.keys()];
     const served = yield* call(() => Promise.all(clients.map(stillServed)));
@@ -161,12 +235,18 @@ export function* echoMain(options: EchoOptions): Operation<void> {
     }
     closeClients(clients);
     if (lingering.length > 0) {
-      for (const task of [...connections.values()]) yield* task;
+      yield* joinAll(connections);
       yield* log("  the clients hang up: the lingering connections end");
     }
   } finally {
     closeClients(clients);
   }
+  for (const line of describeFaults(faults)) yield* log(line);
+}
+
+/** Wait until every connection the server is serving now has ended. */
+function* joinAll(connections: EchoConnections): Operation<void> {
+  for (const task of [...connections.values()]) yield* task;
 }
 
 function wholeNumber(
@@ -187,6 +267,19 @@ function wholeNumber(
 }
 
 const maxSeconds = 3600;
+const maxSize = 16 * 1024 * 1024;
+const maxClients = 5000;
+
+/**
+ * The most that `--clients` times `--size` may be: 256 MiB. The client
+ * holds one buffer that size for the echoes, and the server, in the same
+ * process, adds 64 KiB a connection (at most 5,000 of them): at the edge,
+ * 5,000 clients of 53,687 bytes peaked at 0.6 GB resident here. A fixed
+ * cap rather than a share of the machine's memory, so that a command line
+ * is accepted or refused alike everywhere (and the lab needs no
+ * `--allow-sys` to ask).
+ */
+export const loadBudgetBytes = 256 * 1024 * 1024;
 
 /** Check the command-line values; bad ones are usage errors. */
 export function parseEchoOptions(
@@ -202,9 +295,19 @@ export function parseEchoOptions(
       `--seconds takes a number of seconds above 0, up to ${maxSeconds}, not '${secondsText}'`,
     );
   }
+  const size = wholeNumber("size", values.size as string | undefined, 1024, 1, maxSize);
+  const clients = wholeNumber("clients", values.clients as string | undefined, 10, 1, maxClients);
+  if (clients * size > loadBudgetBytes) {
+    const count = (value: number) => value.toLocaleString("en-US");
+    throw new UsageError(
+      `--clients ${count(clients)} times --size ${count(size)} is ${count(clients * size)} ` +
+        `bytes of messages in flight, over the load's budget of 256 MiB ` +
+        `(${count(loadBudgetBytes)} bytes): lower --clients or --size`,
+    );
+  }
   return {
-    size: wholeNumber("size", values.size as string | undefined, 1024, 1, 16 * 1024 * 1024),
-    clients: wholeNumber("clients", values.clients as string | undefined, 10, 1, 5000),
+    size,
+    clients,
     seconds,
     port: wholeNumber("port", values.port as string | undefined, 0, 0, 65535),
   };
@@ -218,14 +321,19 @@ export const echoLab: Lab<EchoOptions> = {
     size: {
       type: "string",
       placeholder: "BYTES",
-      help: "message size, 1 to 16 MiB (default 1024)",
+      help: "message size, 1 to 16 MiB (default 1024); clients times size at most 256 MiB",
     },
     clients: {
       type: "string",
       placeholder: "N",
       help: "concurrent connections, 1 to 5,000 (default 10)",
     },
-    seconds: { type: "string", placeholder: "S", help: "how long the load runs (default 5)" },
+    seconds: {
+      type: "string",
+      placeholder: "S",
+      help: "how long the load runs, up to 3600; round trips still in flight then are " +
+        "cancelled (default 5)",
+    },
     port: {
       type: "string",
       placeholder: "N",

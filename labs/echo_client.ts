@@ -23,6 +23,11 @@ export interface LoadReport {
   p50Ms: number;
   /** Round-trip time that 99% of requests beat, in milliseconds. */
   p99Ms: number;
+  /**
+   * Round trips in flight when the signal aborted: cut short, their
+   * connections closed.
+   */
+  cancelled: number;
 }
 
 /** How many connections are opened at once. */
@@ -59,7 +64,7 @@ export async function openClients(port: number, count: number): Promise<Deno.Tcp
 }
 
 /** Close every connection that is still open. */
-export function closeClients(clients: Deno.TcpConn[]): void {
+export function closeClients(clients: readonly Deno.Conn[]): void {
   for (const client of clients) {
     try {
       client.close();
@@ -116,8 +121,11 @@ async function readExactly(conn: Deno.Conn, into: Uint8Array): Promise<void> {
 
 /**
  * Drive every client in a request-response loop of `size`-byte messages
- * for `ms` milliseconds (or until `signal` aborts), then report. The
- * connections stay open.
+ * until `ms` milliseconds have passed (no round trip starts after that) or
+ * `signal` aborts, then report. An abort cancels the round trips in flight
+ * at once: their connections are closed, the only way to end a pending
+ * read, and a connection left halfway through a message could not be used
+ * again anyway. The other connections stay open.
  */
 export async function driveLoad(
   clients: Deno.Conn[],
@@ -126,19 +134,44 @@ export async function driveLoad(
   signal?: AbortSignal,
 ): Promise<LoadReport> {
   const message = randomBytes(size);
+  // One allocation for every client's echo: thousands of separate buffers
+  // cost V8 a garbage collection after another, a stall of seconds that
+  // no deadline could interrupt.
+  const echoes = new Uint8Array(clients.length * size);
   const latencies: number[] = [];
+  const inFlight = new Set<Deno.Conn>();
   const start = performance.now();
   const deadline = start + ms;
-  await Promise.all(clients.map(async (conn) => {
-    const received = new Uint8Array(size);
-    while (!signal?.aborted) {
-      const sent = performance.now();
-      if (sent >= deadline) break;
-      await echoOnce(conn, message, received);
-      latencies.push(performance.now() - sent);
-    }
-  }));
-  const elapsedMs = performance.now() - start;
+  let end: number | undefined;
+  let cancelled = 0;
+  const cancel = () => {
+    end = performance.now();
+    cancelled = inFlight.size;
+    closeClients([...inFlight]);
+  };
+  signal?.addEventListener("abort", cancel, { once: true });
+  try {
+    await Promise.all(clients.map(async (conn, index) => {
+      const received = echoes.subarray(index * size, (index + 1) * size);
+      while (!signal?.aborted) {
+        const sent = performance.now();
+        if (sent >= deadline) break;
+        inFlight.add(conn);
+        try {
+          await echoOnce(conn, message, received);
+        } catch (error) {
+          if (signal?.aborted) return; // cut short by the close above
+          throw error;
+        } finally {
+          inFlight.delete(conn);
+        }
+        latencies.push(performance.now() - sent);
+      }
+    }));
+  } finally {
+    signal?.removeEventListener("abort", cancel);
+  }
+  const elapsedMs = (end ?? performance.now()) - start;
   latencies.sort((a, b) => a - b);
   return {
     requests: latencies.length,
@@ -146,6 +179,7 @@ export async function driveLoad(
     bytes: latencies.length * size,
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
+    cancelled,
   };
 }
 

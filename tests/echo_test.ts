@@ -1,15 +1,23 @@
 // The echo lab: the server written once on the interface, under every
 // runtime, on loopback. Byte-exact echoes, clients that hang up mid-message
-// or never speak, a thousand connections at once, what stopping the server
-// does per runtime, the lab end to end, and its usage errors. Real sockets,
-// so real time; nothing is asserted about how long anything takes.
+// or never speak, a thousand connections reset while clients are served, a
+// thousand connections at once, what stopping the server does per runtime,
+// the load's deadline, the lab end to end, and its usage errors. Real
+// sockets, so real time; nothing is asserted about how long anything takes.
 
 import fc from "fast-check";
-import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
+import net from "node:net";
 import { fileURLToPath } from "node:url";
-import { echoMain, numberRanges, parseEchoOptions } from "../labs/echo.ts";
+import { describeFaults, echoMain, loadFor, numberRanges, parseEchoOptions } from "../labs/echo.ts";
 import { closeClients, echoOnce, openClients } from "../labs/echo_client.ts";
-import { type EchoConnections, echoServer, writeAll } from "../labs/echo_server.ts";
+import {
+  ConnectionFaults,
+  type EchoConnections,
+  type EchoListener,
+  echoServer,
+  writeAll,
+} from "../labs/echo_server.ts";
 import { UsageError } from "../labs/lab.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import type { Operation, Runtime, Task } from "../runtimes/types.ts";
@@ -105,6 +113,94 @@ async function refusesNewClients(port: number): Promise<boolean> {
   }
 }
 
+/**
+ * Connect to 127.0.0.1:`port` and reset the connection (closed with
+ * SO_LINGER 0, so the server gets a reset rather than an end of stream).
+ * With a `message`, the reset comes once the echo of it has begun, when the
+ * server is in the middle of serving the connection; without, at once.
+ */
+function resetConnection(port: number, message?: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: "127.0.0.1" }, () => {
+      if (!message) return socket.resetAndDestroy();
+      socket.once("data", () => socket.resetAndDestroy());
+      socket.write(message);
+    });
+    socket.on("error", reject);
+    socket.on("close", () => resolve());
+  });
+}
+
+/**
+ * A listener whose accepts can be held back: while held, connections wait
+ * in the kernel's accept queue, where a test can reset them. An accept that
+ * was already waiting on the real listener is not held.
+ */
+class GatedListener implements EchoListener {
+  #open: Promise<void> = Promise.resolve();
+  #release = () => {};
+  constructor(readonly listener: Deno.TcpListener) {}
+  hold(): void {
+    this.#open = new Promise((resolve) => this.#release = resolve);
+  }
+  release(): void {
+    this.#release();
+  }
+  async accept(): Promise<Deno.TcpConn> {
+    await this.#open;
+    return await this.listener.accept();
+  }
+  close(): void {
+    this.release();
+    this.listener.close();
+  }
+}
+
+/** Run `count` of `each`, `batch` at a time. */
+async function inBatches(count: number, batch: number, each: () => Promise<void>): Promise<void> {
+  for (let done = 0; done < count; done += batch) {
+    await Promise.all(Array.from({ length: Math.min(batch, count - done) }, each));
+  }
+}
+
+/** Clients that echo a message each over and over, until stopped, counting their round trips. */
+function keepEchoing(clients: Deno.Conn[]) {
+  let trips = 0;
+  let stopping = false;
+  let onTrip = () => {};
+  const running = Promise.all(clients.map(async (client, i) => {
+    const message = pseudoRandomBytes(4096, i + 1);
+    const received = new Uint8Array(message.length);
+    while (!stopping) {
+      await echoOnce(client, message, received);
+      trips++;
+      onTrip();
+    }
+  }));
+  return {
+    get trips() {
+      return trips;
+    },
+    /** Settles once `count` round trips are done in all, or rejects with the clients' failure. */
+    reached(count: number): Promise<void> {
+      const reached = new Promise<void>((resolve) => {
+        onTrip = () => {
+          if (trips >= count) resolve();
+        };
+        onTrip();
+      });
+      const failed = running.then(() => {
+        throw new Error(`the clients stopped at ${trips} round trips, short of ${count}`);
+      });
+      return Promise.race([reached, failed]);
+    },
+    stop(): Promise<unknown> {
+      stopping = true;
+      return running;
+    },
+  };
+}
+
 for (const runtime of Object.values(runtimes)) {
   const name = runtime.name;
   const stopsConnections = !detachesChildren.has(name);
@@ -170,6 +266,91 @@ for (const runtime of Object.values(runtimes)) {
       const payload = pseudoRandomBytes(10_000, 2);
       equal(yield* call(() => echoedDigest(port, payload)), yield* call(() => sha256(payload)));
     });
+  });
+
+  Deno.test(`${name}: echo: 1,000 connections reset in the accept queue and 1,000 mid-echo, while clients run, each end alone`, async () => {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = listener.addr.port;
+    const gated = new GatedListener(listener);
+    await runtime.run(function* () {
+      const connections: EchoConnections = new Map();
+      const faults = new ConnectionFaults();
+      const server = yield* spawn(() => echoServer(gated, connections, faults), {
+        name: "echo server",
+      });
+      try {
+        const clients = yield* call(() => openClients(port, 2));
+        try {
+          const load = keepEchoing(clients);
+          yield* call(async () => {
+            await load.reached(10);
+            // Three times, with the accept loop held back, 400 connections
+            // reset while they wait in the accept queue (well within its backlog): for
+            // each, an accept fails once the loop goes on.
+            for (let round = 0; round < 3; round++) {
+              gated.hold();
+              await inBatches(400, 100, () => resetConnection(port));
+              gated.release();
+              await load.reached(load.trips + 10);
+            }
+            // Reset in the middle of an echo.
+            const message = pseudoRandomBytes(256 * 1024, 3);
+            await inBatches(1000, 50, () => resetConnection(port, message));
+            // The clients are still served after every reset.
+            await load.reached(load.trips + 100);
+            await load.stop();
+          });
+        } finally {
+          closeClients(clients);
+        }
+        for (const connection of [...connections.values()]) yield* connection;
+        equal(server.state, "running");
+        const payload = pseudoRandomBytes(100_000, 4);
+        equal(yield* call(() => echoedDigest(port, payload)), yield* call(() => sha256(payload)));
+
+        deepEqual([...faults.atAccept.keys()], ["NotConnected"]);
+        // An accept already waiting when the loop is held back may take
+        // one connection of a round before its reset: then it is a hang-up.
+        ok(faults.lostAtAccept >= 1197, `${faults.lostAtAccept} lost at accept`);
+        ok(faults.hungUp >= 1000, `${faults.hungUp} hung up mid-echo`);
+        equal(faults.lostAtAccept + faults.hungUp, 2200);
+        equal(faults.failedAlone, 0);
+        deepEqual(describeFaults(faults), [
+          `  the server lost ${faults.lostAtAccept.toLocaleString("en-US")} connections ` +
+          `reset before it accepted them (${
+            faults.lostAtAccept.toLocaleString("en-US")
+          } NotConnected), and went on serving`,
+        ]);
+      } finally {
+        yield* server.halt();
+      }
+    });
+  });
+
+  Deno.test(`${name}: echo: the load's deadline cancels the round trips in flight, however long they would take`, async () => {
+    // A server that accepts and never reads: no round trip can end.
+    const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const held: Deno.Conn[] = [];
+    const accepting = (async () => {
+      for await (const conn of silent) held.push(conn);
+    })();
+    const clients: Deno.TcpConn[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        clients.push(await Deno.connect({ hostname: "127.0.0.1", port: silent.addr.port }));
+      }
+      // 4 MiB each: more than the sockets buffer, so a write is pending too.
+      const report = await runtime.run(() => loadFor(clients, 4 << 20, 50));
+      equal(report.requests, 0);
+      equal(report.cancelled, 2);
+      // The cancellation's cleanup closed them: closing again is refused.
+      for (const client of clients) throws(() => client.close(), Deno.errors.BadResource);
+    } finally {
+      closeClients(clients);
+      silent.close();
+      await accepting;
+      closeClients(held);
+    }
   });
 
   Deno.test(
@@ -240,13 +421,18 @@ for (const runtime of Object.values(runtimes)) {
     equal(lines[1], "load: 3 clients, 2,000-byte messages, 0.2 s");
     match(lines[2], /^ {2}[\d,]+ requests in 0\.\d\d s: [\d,]+ requests\/s, [\d.]+ MiB\/s$/);
     match(lines[3], /^ {2}round trip p50 \d+\.\d{3} ms, p99 \d+\.\d{3} ms$/);
-    equal(lines[4], "stopping the server with its 3 clients still connected");
+    // At the deadline every client is waiting for an echo: all are cut short.
+    equal(
+      lines[4],
+      "  the deadline cancelled 3 round trips in flight and closed their connections",
+    );
+    equal(lines[5], "stopping the server with 3 clients connected");
     deepEqual(
-      lines.slice(5),
+      lines.slice(6),
       stopsConnections
         ? ["  connections still served: none; every client found its connection closed"]
         : [
-          "  connections still served: 3 (#1-#3), and each still echoes",
+          "  connections still served: 3 (#4-#6), and each still echoes",
           "  the clients hang up: the lingering connections end",
         ],
     );
@@ -258,6 +444,20 @@ Deno.test("echo: connection numbers are listed as runs", () => {
   equal(numberRanges([4]), "#4");
 });
 
+Deno.test("echo: what failed on single connections is counted, one line per kind", () => {
+  const faults = new ConnectionFaults();
+  deepEqual(describeFaults(faults), []);
+  faults.hungUp = 7; // a client's everyday going away: not listed
+  deepEqual(describeFaults(faults), []);
+  faults.atAccept.set("NotConnected", 1200).set("ConnectionAborted", 1);
+  faults.failed.set("Error: a fault of its own", 2);
+  deepEqual(describeFaults(faults), [
+    "  the server lost 1,201 connections reset before it accepted them " +
+    "(1,200 NotConnected, 1 ConnectionAborted), and went on serving",
+    "  2 connections failed on their own, each ended alone: 2 Error: a fault of its own",
+  ]);
+});
+
 Deno.test("echo: bad values are usage errors naming the allowed values", () => {
   const cases: [Record<string, string>, RegExp][] = [
     [{ size: "0" }, /--size takes a whole number from 1 to 16,777,216, not '0'/],
@@ -267,6 +467,12 @@ Deno.test("echo: bad values are usage errors naming the allowed values", () => {
     [{ seconds: "0" }, /--seconds takes a number of seconds above 0, up to 3600, not '0'/],
     [{ seconds: "soon" }, /--seconds takes a number of seconds/],
     [{ port: "65536" }, /--port takes a whole number from 0 to 65,535, not '65536'/],
+    [
+      { clients: "5000", size: "16777216" },
+      /^--clients 5,000 times --size 16,777,216 is 83,886,080,000 bytes of messages in flight, over the load's budget of 256 MiB \(268,435,456 bytes\): lower --clients or --size$/,
+    ],
+    [{ clients: "17", size: "16777216" }, /^--clients 17 times --size 16,777,216 is/],
+    [{ clients: "5000", size: "53688" }, /^--clients 5,000 times --size 53,688 is/],
   ];
   for (const [values, message] of cases) {
     let thrown: unknown;
@@ -279,6 +485,9 @@ Deno.test("echo: bad values are usage errors naming the allowed values", () => {
     match(thrown.message, message);
   }
   deepEqual(parseEchoOptions({}), { size: 1024, clients: 10, seconds: 5, port: 0 });
+  // The budget's edge: 256 MiB exactly is allowed.
+  equal(parseEchoOptions({ clients: "16", size: "16777216" }).clients, 16);
+  equal(parseEchoOptions({ clients: "5000", size: "53687" }).size, 53687);
 });
 
 // The lab runner, as a user meets it.
@@ -307,7 +516,20 @@ Deno.test("cli: echo runs a short load and exits 0", async () => {
   ]);
   equal(code, 0);
   match(stdout, /^load: 2 clients, 100-byte messages, 0\.2 s$/m);
-  match(stdout, /^stopping the server with its 2 clients still connected$/m);
+  match(stdout, /^stopping the server with 2 clients connected$/m);
+});
+
+Deno.test("cli: echo refuses a load over its memory budget: one line, the usage, exit 2", async () => {
+  const { code, stdout, stderr } = await echoCommand(["--clients", "5000", "--size", "16777216"]);
+  equal(code, 2);
+  equal(stdout, "");
+  const [first, ...rest] = stderr.split("\n");
+  equal(
+    first,
+    "error: --clients 5,000 times --size 16,777,216 is 83,886,080,000 bytes of messages in " +
+      "flight, over the load's budget of 256 MiB (268,435,456 bytes): lower --clients or --size",
+  );
+  ok(rest.join("\n").includes("clients times size at most 256 MiB"), "the usage says the budget");
 });
 
 Deno.test("cli: echo refuses the virtual clock: a usage error, exit 2", async () => {
