@@ -147,9 +147,23 @@ export async function buildMatrix(): Promise<Matrix> {
   return { runtimes: names, references, rows };
 }
 
-/** The matrix as a Markdown table, padded the way `deno fmt` pads it. */
+/** A Markdown table, padded the way `deno fmt` pads it. */
+function markdownTable(table: string[][]): string[] {
+  const widths = table[0].map((_, column) =>
+    Math.max(3, ...table.map((line) => line[column].length))
+  );
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(" | ")} |`;
+  return [
+    line(table[0]),
+    line(widths.map((width) => "-".repeat(width))),
+    ...table.slice(1).map(line),
+  ];
+}
+
+/** The matrix as a Markdown table, then the table of declared differences. */
 export function formatMatrix(matrix: Matrix): string {
-  const table = [
+  const table = markdownTable([
     [
       "behaviour",
       ...matrix.runtimes.map((name) => `\`${name}\``),
@@ -160,36 +174,23 @@ export function formatMatrix(matrix: Matrix): string {
       ...row.cells,
       ...row.references.map((reference) => reference.cell),
     ]),
-  ];
-  const widths = table[0].map((_, column) =>
-    Math.max(3, ...table.map((line) => line[column].length))
-  );
-  const line = (cells: string[]) =>
-    `| ${cells.map((cell, column) => cell.padEnd(widths[column])).join(" | ")} |`;
-  return [
-    line(table[0]),
-    line(widths.map((width) => "-".repeat(width))),
-    ...table.slice(1).map(line),
-    "",
-    formatDifferences(matrix),
-  ].join("\n");
+  ]);
+  return [...table, "", ...formatDifferences(matrix)].join("\n");
 }
 
-/** The declared differences the matrix's reference cells point at (`D1`...), as a list. */
-export function formatDifferences(matrix: Matrix): string {
-  const lines = declaredDifferences.map((difference, index) => {
+/** The declared differences the reference cells point at (`D1`...), as a Markdown table. */
+export function formatDifferences(matrix: Matrix): string[] {
+  const rows = declaredDifferences.map((difference, index) => {
     const reference = matrix.references.find((each) => each.library === difference.library);
     const row = matrix.rows.find((each) => each.id === difference.case);
-    const where = row ? row.behaviour : difference.case;
-    return `- D${
-      index + 1
-    }, \`${reference?.runtime}\` against ${reference?.column}, ${where}: ${difference.reason}`;
+    return [
+      `D${index + 1}`,
+      `\`${reference?.runtime}\` against ${reference?.column ?? difference.library}`,
+      row ? row.behaviour : difference.case,
+      difference.reason.replaceAll("|", "\\|"),
+    ];
   });
-  return [
-    "Declared differences (`tools/references.ts`), each cell above marked with its number:",
-    "",
-    ...lines,
-  ].join("\n");
+  return markdownTable([["mark", "compared", "behaviour", "why they differ"], ...rows]);
 }
 
 /** A README without the matrix markers, in order: nothing to check or rewrite. */
