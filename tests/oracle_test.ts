@@ -27,6 +27,12 @@ import {
   translate,
 } from "../tools/references.ts";
 import type { ProbeRun } from "../tools/matrix_probes.ts";
+import { taskScenarios } from "./conformance/tasks.ts";
+import { scopeScenarios } from "./conformance/scopes.ts";
+import { timeoutScenarios } from "./conformance/timeouts.ts";
+import { combinatorScenarios } from "./conformance/combinators.ts";
+import { cleanupScenarios } from "./conformance/cleanup.ts";
+import { delegationScenarios } from "./conformance/delegation.ts";
 
 let python: string | undefined;
 try {
@@ -153,4 +159,39 @@ Deno.test("oracle: agreement is on observations in the kit's words, the whole se
     "AggregateError [AbortError]",
   );
   equal(translate("ExceptionGroupish", trio.vocabulary), "ExceptionGroupish");
+});
+
+Deno.test({
+  name: "oracle: every trio test a conformance scenario mirrors exists in the installed trio",
+  ignore: python === undefined,
+  async fn() {
+    const scenarios = [
+      ...taskScenarios,
+      ...scopeScenarios,
+      ...timeoutScenarios,
+      ...combinatorScenarios,
+      ...cleanupScenarios,
+      ...delegationScenarios,
+    ];
+    const where = await new Deno.Command(python!, {
+      args: ["-c", "import os, trio; print(os.path.dirname(trio.__file__))"],
+      stdout: "piped",
+    }).output();
+    const trio = new TextDecoder().decode(where.stdout).trim();
+    let cited = 0;
+    for (const scenario of scenarios) {
+      for (const part of scenario.mirrors.split(" / ")) {
+        const found = part.match(/^(?:trio )?(\S+\.py): (test_\w+)/);
+        if (!found) continue;
+        const [, file, test] = found;
+        const source = await Deno.readTextFile(`${trio}/${file}`).catch(() => "");
+        ok(
+          new RegExp(`def ${test}\\(`).test(source),
+          `"${scenario.name}" cites ${file}: ${test}, which trio ${oracleResults.versions.trio} does not have`,
+        );
+        cited++;
+      }
+    }
+    ok(cited >= 10, `only ${cited} trio tests cited`);
+  },
 });
