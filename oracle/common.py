@@ -18,11 +18,18 @@ import trio.testing
 from trio._core import _run as trio_run_internals
 
 
-def name_of(error: BaseException) -> str:
-    """`Cancelled`, `ExceptionGroup [Exception]`...: the kit's `nameOf`."""
+def name_of(error: BaseException, space: str = " ") -> str:
+    """`Cancelled`, `ExceptionGroup [Exception]`...: the probes' `nameOf`
+    (the conformance scenarios' writes a group without the space)."""
     if isinstance(error, BaseExceptionGroup):
-        return f"{type(error).__name__} [{','.join(map(name_of, error.exceptions))}]"
+        members = ",".join(name_of(member, space) for member in error.exceptions)
+        return f"{type(error).__name__}{space}[{members}]"
     return type(error).__name__
+
+
+def describe(error: BaseException) -> str:
+    """`Name: message`: the conformance scenarios' `describe`."""
+    return f"{name_of(error, '')}: {error}"
 
 
 def error_line(error: BaseException) -> str:
@@ -262,7 +269,7 @@ class TrioTask:
             return "running"
         if self.scope.cancelled_caught:
             return "halted"
-        return "failed" if self.error else "returned"
+        return "failed" if self.error else "completed"
 
     async def join(self):
         await self.done.wait()
@@ -281,4 +288,4 @@ def asyncio_state(task: asyncio.Task) -> str:
         return "running"
     if task.cancelled():
         return "halted"
-    return "failed" if task.exception() else "returned"
+    return "failed" if task.exception() else "completed"

@@ -20,6 +20,7 @@ import { buildMatrix } from "../tools/matrix.ts";
 import { probes } from "../tools/matrix_probes.ts";
 import {
   compare,
+  compareScenario,
   declaredDifferences,
   type OracleRecord,
   oracleResults,
@@ -33,6 +34,19 @@ import { timeoutScenarios } from "./conformance/timeouts.ts";
 import { combinatorScenarios } from "./conformance/combinators.ts";
 import { cleanupScenarios } from "./conformance/cleanup.ts";
 import { delegationScenarios } from "./conformance/delegation.ts";
+import type { Scenario } from "./conformance/scenario.ts";
+
+/** Every conformance scenario (tests/conformance_test.ts registers tests on import). */
+function conformanceScenarios(): Scenario[] {
+  return [
+    ...taskScenarios,
+    ...scopeScenarios,
+    ...timeoutScenarios,
+    ...combinatorScenarios,
+    ...cleanupScenarios,
+    ...delegationScenarios,
+  ];
+}
 
 let python: string | undefined;
 try {
@@ -93,7 +107,7 @@ Deno.test("oracle: every nursery and native cell agrees with its reference or is
     });
   }
   for (const difference of declaredDifferences) {
-    if (!probes.some((probe) => probe.id === difference.case)) continue;
+    if (!probes.some((probe) => probe.id === difference.case)) continue; // a scenario's: below
     ok(
       used.has(difference),
       `declared difference no longer seen: ${difference.library} ${difference.case}; remove it`,
@@ -165,14 +179,7 @@ Deno.test({
   name: "oracle: every trio test a conformance scenario mirrors exists in the installed trio",
   ignore: python === undefined,
   async fn() {
-    const scenarios = [
-      ...taskScenarios,
-      ...scopeScenarios,
-      ...timeoutScenarios,
-      ...combinatorScenarios,
-      ...cleanupScenarios,
-      ...delegationScenarios,
-    ];
+    const scenarios = conformanceScenarios();
     const where = await new Deno.Command(python!, {
       args: ["-c", "import os, trio; print(os.path.dirname(trio.__file__))"],
       stdout: "piped",
@@ -194,4 +201,28 @@ Deno.test({
     }
     ok(cited >= 10, `only ${cited} trio tests cited`);
   },
+});
+
+Deno.test("oracle: every conformance scenario the oracle runs agrees with nursery's expectation or is declared", () => {
+  const trio = references.find((reference) => reference.library === "trio")!;
+  const byName = new Map(conformanceScenarios().map((scenario) => [scenario.name, scenario]));
+  const used = new Set<unknown>();
+  const names = Object.keys(oracleResults.scenarios);
+  ok(names.length >= 20, `only ${names.length} scenarios in the oracle`);
+  for (const name of names) {
+    const scenario = byName.get(name);
+    ok(scenario, `oracle/scenarios/ runs "${name}", which no conformance scenario is named`);
+    const expect = scenario.expect as Record<string, { notes: string[]; outcome: string }>;
+    const nursery = expect.all ?? expect.nursery;
+    const agreement = compareScenario(name, nursery, trio, oracleResults.scenarios[name].trio);
+    if (agreement.kind === "declared") used.add(agreement.difference);
+    ok(
+      agreement.kind === "agrees" || agreement.kind === "declared",
+      `nursery differs from trio on "${name}", undeclared: ${JSON.stringify(agreement)}`,
+    );
+  }
+  for (const difference of declaredDifferences) {
+    if (!byName.has(difference.case)) continue;
+    ok(used.has(difference), `declared difference no longer seen: ${difference.case}; remove it`);
+  }
 });

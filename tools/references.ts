@@ -57,6 +57,9 @@ export interface Reference {
 
 const pythonNames = {
   Exception: "Error",
+  RuntimeError: "Error",
+  // Python's no-value, where the kit's operations answer undefined.
+  None: "undefined",
   ExceptionGroup: "AggregateError",
   BaseExceptionGroup: "AggregateError",
   // The kit's Ctrl-C aborts the run's signal with an AbortError.
@@ -112,6 +115,30 @@ export const declaredDifferences: DeclaredDifference[] = [
     case: "ctrl_c_during_cleanup",
     reason:
       "not yet faithful: trio (strict exception groups) raises the Ctrl-C as a group around KeyboardInterrupt out of the nursery; `nursery` rejects with the bare AbortError (issue 15)",
+  },
+  {
+    library: "trio",
+    case: "a scope body that throws",
+    reason:
+      "not yet faithful: trio (strict exception groups) wraps a scope body's own error in an ExceptionGroup; `nursery` throws it bare (issue 15)",
+  },
+  {
+    library: "trio",
+    case: "several failing children: grouped or first",
+    reason:
+      "not yet faithful: of two children failing in the same instant trio reports one (the other's wake-up meets the nursery's cancellation, and the Cancelled wins); `nursery` groups both (issue 15)",
+  },
+  {
+    library: "trio",
+    case: "the body's error wins over a later cleanup error",
+    reason:
+      "not yet faithful: in trio, as with Python's (and JavaScript's) own `finally`, an error raised in cleanup replaces the body's; `nursery` keeps the body's (issue 15)",
+  },
+  {
+    library: "trio",
+    case: "a scope's children are all cleaned up when its task is halted",
+    reason:
+      "deliberate: `nursery` runs each batch of woken tasks first in, first out, for reproducible output; trio reverses a batch at random, so the two cleanups come in either order",
   },
   {
     library: "asyncio",
@@ -213,7 +240,11 @@ export function observeRecord(
 export type Agreement =
   | { kind: "agrees" }
   | { kind: "declared"; difference: DeclaredDifference }
-  | { kind: "undeclared"; kit: Observation; reference: Observation[] }
+  | {
+    kind: "undeclared";
+    kit: Observation | ScenarioObservation;
+    reference: (Observation | ScenarioObservation)[];
+  }
   | { kind: "missing" };
 
 /** Whether `run` (of the reference's runtime) agrees with the oracle's records. */
@@ -245,4 +276,54 @@ export function referencePhrase(probe: Probe, records: OracleRecord[] | undefine
   if (records === undefined || records.length === 0) return "no oracle program";
   const phrases = [...new Set(records.map((record) => probe.classify(asProbeRun(record))))];
   return phrases.length === 1 ? phrases[0] : `${phrases.join("; or ")} (at random)`;
+}
+
+/** What is compared of a conformance scenario: its notes and its outcome. */
+export interface ScenarioObservation {
+  notes: string[];
+  outcome: string;
+}
+
+/**
+ * A scenario's notes and outcome, in the kit's words and without what the
+ * libraries word each their own way: a timeout's message (trio's
+ * TooSlowError has none), a group's message, and the value of a run that
+ * succeeded (Python's programs return none).
+ */
+export function observeScenario(
+  notes: string[],
+  outcome: string,
+  vocabulary: Record<string, string> = {},
+): ScenarioObservation {
+  const normal = (text: string) =>
+    translate(text, vocabulary)
+      .replace(/\bTimeoutError: [^,\]]*/g, "TimeoutError")
+      .replace(/(AggregateError\[[^\]]*\]): .*$/, "$1");
+  return {
+    notes: notes.map(normal),
+    outcome: outcome.startsWith("ok") ? "ok" : normal(outcome),
+  };
+}
+
+/** Whether `kit` (a runtime's expected notes and outcome) agrees with the oracle's records. */
+export function compareScenario(
+  name: string,
+  kit: { notes: string[]; outcome: string },
+  reference: Reference,
+  records: OracleRecord[],
+): Agreement {
+  const ours = observeScenario(kit.notes, kit.outcome);
+  const theirs = records.map((record) =>
+    observeScenario(record.notes, record.outcome, reference.vocabulary)
+  );
+  const key = (observation: ScenarioObservation) => JSON.stringify(observation);
+  if (new Set(theirs.map(key)).size === 1 && key(theirs[0]) === key(ours)) {
+    return { kind: "agrees" };
+  }
+  const difference = declaredFor(reference.library, name);
+  return difference ? { kind: "declared", difference } : {
+    kind: "undeclared",
+    kit: ours,
+    reference: theirs,
+  };
 }
