@@ -5,8 +5,10 @@
 Each program in probes/ (one per probe of the kit's semantics matrix) has a
 `trio_program` and an `asyncio_program`; each module in scenarios/ a
 `SCENARIOS` table of `trio_program`s, one per conformance scenario that
-claims trio's behaviour. The results keep each distinct outcome once, with
-how many runs gave it.
+claims trio's behaviour (all but two: task ids and names, which are the
+kit's own, and a call of a JavaScript promise cancelled through its
+AbortSignal, which trio has no counterpart of). The results keep each
+distinct outcome once, with how many runs gave it.
 
 trio orders each batch of woken tasks at random (a coin flip: reversed or
 not). A sample of runs would only make the rarer orders likely; instead a

@@ -42,7 +42,30 @@ async def children_cleaned_up_on_halt(run):
         run.note("worker halted")
 
 
+async def receive_cancelled_while_waiting(run):
+    # The kit's queue is unbounded: a memory channel of infinite capacity.
+    send, receive = trio.open_memory_channel(float("inf"))
+
+    async def early_getter():
+        run.note(f"early got {await receive.receive()} (should not happen)")
+
+    async def late_getter():
+        await trio.sleep(0.001)
+        return await receive.receive()
+
+    async with trio.open_nursery() as nursery:
+        early = TrioTask(nursery, early_getter)
+        late = TrioTask(nursery, late_getter)
+        await trio.sleep(0.005)
+        await early.halt()
+        send.send_nowait("the value")
+        run.note(f"late got {await late.join()}")
+
+
 SCENARIOS = {
+    "a queue get cancelled while waiting takes nothing; the next getter gets the value": (
+        receive_cancelled_while_waiting
+    ),
     "the body's error wins over a later cleanup error": cleanup_error_after_failure,
     "a scope's children are all cleaned up when its task is halted": children_cleaned_up_on_halt,
 }
