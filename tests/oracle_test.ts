@@ -115,7 +115,7 @@ Deno.test("oracle: every nursery and native cell agrees with its reference or is
   }
 });
 
-/** A kit run of the scheduling probe, with `notes`. */
+/** A kit run with `notes` and `failure`, the rest empty. */
 function kitRun(notes: string[], failure = "none"): ProbeRun {
   return {
     notes,
@@ -222,6 +222,10 @@ Deno.test("oracle: every conformance scenario the oracle runs agrees with nurser
     );
   }
   for (const difference of declaredDifferences) {
+    ok(
+      byName.has(difference.case) || probes.some((probe) => probe.id === difference.case),
+      `declared difference for "${difference.case}", which is neither a probe nor a scenario`,
+    );
     if (!byName.has(difference.case)) continue;
     ok(used.has(difference), `declared difference no longer seen: ${difference.case}; remove it`);
   }
