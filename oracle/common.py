@@ -20,7 +20,7 @@ from trio._core import _run as trio_run_internals
 
 def name_of(error: BaseException, space: str = " ") -> str:
     """`Cancelled`, `ExceptionGroup [Exception]`...: the probes' `nameOf`
-    (the conformance scenarios' writes a group without the space)."""
+    (the conformance scenarios' `nameOf` writes a group without the space)."""
     if isinstance(error, BaseExceptionGroup):
         members = ",".join(name_of(member, space) for member in error.exceptions)
         return f"{type(error).__name__}{space}[{members}]"
@@ -58,9 +58,6 @@ class Run:
         self.block = block
         """`block(seconds)`: a blocking step; virtual time moves on at once."""
 
-    def now(self) -> float:
-        return self._now()
-
     def note(self, text: str) -> None:
         self.notes.append(f"{milliseconds(self._now())} {text}")
 
@@ -72,6 +69,8 @@ class Run:
             "failure": "none" if error is None else name_of(error),
             "endedAt": milliseconds(self._now()),
             "stderr": self.reported,
+            # trio's run waits for every task, and asyncio.run cancels the
+            # ones left: neither ends with a task unfinished.
             "orphans": 0,
             "timersAtOnce": self.timers_at_once,
         }
