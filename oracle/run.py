@@ -8,14 +8,18 @@ Each program in probes/ (one per probe of the kit's semantics matrix) has a
 claims trio's behaviour (all but two: task ids and names, which are the
 kit's own, and a call of a JavaScript promise cancelled through its
 AbortSignal, which trio has no counterpart of). The results keep each
-distinct outcome once, with how many runs gave it.
+distinct outcome once.
 
-trio orders each batch of woken tasks at random (a coin flip: reversed or
-not). A sample of runs would only make the rarer orders likely; instead a
-trio program runs once per schedule, every combination of the flips that
-can matter (those over batches of two tasks or more), so the set of
-outcomes is complete and the same on every machine. asyncio's loop has no
-randomness; its programs run ASYNCIO_RUNS times, which shows it.
+trio runs each batch of woken tasks in the order they were woken, reversed
+at random (a coin flip). A sample of runs would only make the rarer orders
+likely; instead a trio program runs once per schedule, every combination of
+the flips that can matter (those over batches of two tasks or more), so
+that any two tasks of a batch come out in both orders, and no outcome trio
+can produce is missed. (The order before the flip can depend on memory
+addresses, where trio wakes the tasks of a set: so how many schedules give
+each outcome varies from run to run, and is not recorded; the set does not.)
+asyncio's loop has no randomness; its programs run ASYNCIO_RUNS times,
+which shows it.
 """
 
 import importlib
@@ -33,13 +37,9 @@ HERE = pathlib.Path(__file__).parent
 
 
 def distinct(records) -> list[dict]:
-    """The distinct records, most frequent first, each with how many runs gave it."""
-    counts: dict[str, int] = {}
-    for record in records:
-        key = json.dumps(record, sort_keys=True)
-        counts[key] = counts.get(key, 0) + 1
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [{"runs": runs, **json.loads(key)} for key, runs in ordered]
+    """The distinct records, in a fixed order."""
+    keys = {json.dumps(record, sort_keys=True) for record in records}
+    return [json.loads(key) for key in sorted(keys)]
 
 
 def modules(folder: str):

@@ -131,7 +131,6 @@ function kitRun(notes: string[], failure = "none"): ProbeRun {
 
 function record(notes: string[], failure = "none"): OracleRecord {
   return {
-    runs: 1,
     notes,
     outcome: failure === "none" ? "ok" : `error ${failure}`,
     failure,

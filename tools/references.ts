@@ -22,8 +22,6 @@ import type { Probe, ProbeRun } from "./matrix_probes.ts";
 
 /** One distinct outcome of an oracle program, as `oracle/run.py` records it. */
 export interface OracleRecord {
-  /** How many runs (trio: schedules) gave it. */
-  runs: number;
   notes: string[];
   outcome: string;
   failure: string;
