@@ -1,7 +1,7 @@
 // The semantics matrix: cells computed from real runs, the Markdown it
 // prints, the README check, and the command line.
 
-import { equal, match, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { runtimes } from "../runtimes/registry.ts";
 import {
@@ -15,6 +15,7 @@ import {
   writeMatrix,
 } from "../tools/matrix.ts";
 import { probes } from "../tools/matrix_probes.ts";
+import { declaredDifferences } from "../tools/references.ts";
 import { runDeno } from "./harness.ts";
 
 const matrixScript = fileURLToPath(new URL("../tools/matrix.ts", import.meta.url));
@@ -81,13 +82,31 @@ Deno.test("matrix: an unjoined child's error, and orphans at the end of a run", 
   );
 });
 
-Deno.test("matrix: the Markdown table has a row per probe and a column per runtime", async () => {
-  const table = formatMatrix(await buildMatrix()).split("\n");
+Deno.test("matrix: the Markdown table has a row per probe, a column per runtime and reference, then the declared differences", async () => {
+  const lines = formatMatrix(await buildMatrix()).split("\n");
+  const table = lines.slice(0, lines.indexOf(""));
   equal(table.length, 2 + probes.length);
   const header = table[0].split("|").slice(1, -1).map((cell) => cell.trim());
-  equal(header.join(","), ["behaviour", ...Object.keys(runtimes).map((n) => `\`${n}\``)].join(","));
+  equal(
+    header.join(","),
+    [
+      "behaviour",
+      ...Object.keys(runtimes).map((n) => `\`${n}\``),
+      "trio 0.34",
+      "asyncio 3.11",
+    ].join(","),
+  );
   match(table[1], /^\| -+ (\| -+ )+\|$/);
   ok(table.every((line) => line.length === table[0].length));
+  const differences = lines.filter((line) => line.startsWith("| D"));
+  equal(differences.length, declaredDifferences.length);
+  const first = differences[0].split("|").slice(1, -1).map((cell) => cell.trim());
+  deepEqual(first, [
+    "D1",
+    "`nursery` against trio 0.34",
+    probe("a CPU-bound").behaviour,
+    declaredDifferences[0].reason,
+  ]);
 });
 
 Deno.test("matrix: README.md's matrix is up to date (run `deno task matrix --write`)", async () => {

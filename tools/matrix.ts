@@ -22,7 +22,16 @@ import { runtimes } from "../runtimes/registry.ts";
 import type { ClockTimer, Runtime } from "../runtimes/types.ts";
 import { describeParseError, exitStatus, exitWithUsage, listOf, paint, useColor } from "./cli.ts";
 import { captureRun, countTasks, errorLine } from "./compare.ts";
-import { type Probe, type ProbeRun, probes } from "./matrix_probes.ts";
+import { nameOf, type Probe, type ProbeRun, probes } from "./matrix_probes.ts";
+import {
+  type Agreement,
+  compare,
+  declaredDifferences,
+  oracleResults,
+  type Reference,
+  referencePhrase,
+  references,
+} from "./references.ts";
 
 /** The markers around the generated matrix in README.md. */
 export const matrixMarkers = { start: "<!-- matrix:start -->", end: "<!-- matrix:end -->" };
@@ -53,6 +62,7 @@ export async function runProbe(runtime: Runtime, probe: Probe): Promise<ProbeRun
   return {
     notes,
     outcome: run.outcome === "ok" ? "ok" : `error ${errorLine(run.error)}`,
+    failure: run.outcome === "ok" ? "none" : nameOf(run.error),
     endedAt: clock.now(),
     events: run.events,
     stderr: run.stderr,
@@ -61,10 +71,41 @@ export async function runProbe(runtime: Runtime, probe: Probe): Promise<ProbeRun
   };
 }
 
-/** The matrix: one row per probe, one cell per runtime, and the runs behind the cells. */
+/** A reference cell: what the library did, and whether its runtime agrees. */
+export interface ReferenceCell {
+  cell: string;
+  agreement: Agreement;
+}
+
+/**
+ * The matrix: one row per probe, one cell per runtime, the runs behind the
+ * cells, and one cell per reference library (`references.ts`).
+ */
 export interface Matrix {
   runtimes: string[];
-  rows: { behaviour: string; cells: string[]; runs: ProbeRun[] }[];
+  references: Reference[];
+  rows: {
+    id: string;
+    behaviour: string;
+    cells: string[];
+    runs: ProbeRun[];
+    references: ReferenceCell[];
+  }[];
+}
+
+/** The mark a reference cell carries: its runtime agrees, or differs (declared or not). */
+export function agreementMark(reference: Reference, agreement: Agreement): string {
+  const runtime = `\`${reference.runtime}\``;
+  switch (agreement.kind) {
+    case "agrees":
+      return `${runtime}: same`;
+    case "declared":
+      return `${runtime}: differs, D${declaredDifferences.indexOf(agreement.difference) + 1}`;
+    case "undeclared":
+      return `${runtime}: differs, undeclared`;
+    case "missing":
+      return `${runtime}: not compared`;
+  }
 }
 
 /** Run every probe under every runtime in the registry. */
@@ -73,7 +114,7 @@ export async function buildMatrix(): Promise<Matrix> {
   const rows = [];
   for (const probe of probes) {
     const cells = [];
-    const runs = [];
+    const runs: ProbeRun[] = [];
     for (const name of names) {
       const run = await runProbe(runtimes[name], probe);
       runs.push(run);
@@ -85,17 +126,29 @@ export async function buildMatrix(): Promise<Matrix> {
       }
       cells.push(cell.replaceAll("|", "\\|"));
     }
-    rows.push({ behaviour: probe.behaviour, cells, runs });
+    const referenceCells = references.map((reference) => {
+      const records = oracleResults.probes[probe.id]?.[reference.library];
+      const run = runs[names.indexOf(reference.runtime)];
+      const agreement = compare(probe, run, reference, records);
+      const phrase = referencePhrase(probe, records);
+      return {
+        cell: `${phrase} (${agreementMark(reference, agreement)})`.replaceAll("|", "\\|"),
+        agreement,
+      };
+    });
+    rows.push({
+      id: probe.id,
+      behaviour: probe.behaviour,
+      cells,
+      runs,
+      references: referenceCells,
+    });
   }
-  return { runtimes: names, rows };
+  return { runtimes: names, references, rows };
 }
 
-/** The matrix as a Markdown table, padded the way `deno fmt` pads it. */
-export function formatMatrix(matrix: Matrix): string {
-  const table = [
-    ["behaviour", ...matrix.runtimes.map((name) => `\`${name}\``)],
-    ...matrix.rows.map((row) => [row.behaviour, ...row.cells]),
-  ];
+/** A Markdown table, padded the way `deno fmt` pads it. */
+function markdownTable(table: string[][]): string[] {
   const widths = table[0].map((_, column) =>
     Math.max(3, ...table.map((line) => line[column].length))
   );
@@ -105,7 +158,39 @@ export function formatMatrix(matrix: Matrix): string {
     line(table[0]),
     line(widths.map((width) => "-".repeat(width))),
     ...table.slice(1).map(line),
-  ].join("\n");
+  ];
+}
+
+/** The matrix as a Markdown table, then the table of declared differences. */
+export function formatMatrix(matrix: Matrix): string {
+  const table = markdownTable([
+    [
+      "behaviour",
+      ...matrix.runtimes.map((name) => `\`${name}\``),
+      ...matrix.references.map((reference) => reference.column),
+    ],
+    ...matrix.rows.map((row) => [
+      row.behaviour,
+      ...row.cells,
+      ...row.references.map((reference) => reference.cell),
+    ]),
+  ]);
+  return [...table, "", ...formatDifferences(matrix)].join("\n");
+}
+
+/** The declared differences the reference cells point at (`D1`...), as a Markdown table. */
+export function formatDifferences(matrix: Matrix): string[] {
+  const rows = declaredDifferences.map((difference, index) => {
+    const reference = matrix.references.find((each) => each.library === difference.library);
+    const row = matrix.rows.find((each) => each.id === difference.case);
+    return [
+      `D${index + 1}`,
+      `\`${reference?.runtime}\` against ${reference?.column ?? difference.library}`,
+      row ? row.behaviour : difference.case,
+      difference.reason.replaceAll("|", "\\|"),
+    ];
+  });
+  return markdownTable([["mark", "compared", "behaviour", "why they differ"], ...rows]);
 }
 
 /** A README without the matrix markers, in order: nothing to check or rewrite. */

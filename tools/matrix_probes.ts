@@ -28,6 +28,8 @@ export interface ProbeRun {
   notes: string[];
   /** `ok`, or `error <Name>: <message>` (an AggregateError lists its errors). */
   outcome: string;
+  /** `none`, or the names alone of what the run failed with (`nameOf`). */
+  failure: string;
   /** Virtual time when the run settled. */
   endedAt: number;
   events: TraceEvent[];
@@ -39,8 +41,15 @@ export interface ProbeRun {
 
 /** One question asked of every runtime. */
 export interface Probe {
+  /** The probe's name in the oracle (`oracle/probes/<id>.py`). */
+  id: string;
   /** The matrix row: the behaviour probed. */
   behaviour: string;
+  /**
+   * What the probe measures beyond the notes, the failure, the end time, the
+   * orphans and whether anything was reported: compared with the references.
+   */
+  observes?: "timersAtOnce";
   program(context: ProbeContext): Operation<unknown>;
   /** The cell: a short phrase computed from the run. */
   classify(run: ProbeRun): string;
@@ -101,6 +110,7 @@ function childFate(
 /** The probes, in the order of the matrix rows. */
 export const probes: Probe[] = [
   {
+    id: "child_outlives_body",
     behaviour: "a task's body returns while a child still runs",
     *program({ note }) {
       const parent = yield* spawn(function* parent() {
@@ -120,6 +130,7 @@ export const probes: Probe[] = [
       ),
   },
   {
+    id: "leftovers_at_end",
     behaviour: "tasks still running when the run ends",
     *program({ note }) {
       yield* spawn(() => sleeper(note), { name: "child" });
@@ -141,6 +152,7 @@ export const probes: Probe[] = [
     },
   },
   {
+    id: "scope_exit",
     behaviour: "`scope(body)` on exit",
     *program({ note }) {
       yield* scope(function* (handle) {
@@ -159,6 +171,7 @@ export const probes: Probe[] = [
       ),
   },
   {
+    id: "child_throws_unjoined",
     behaviour: "a child throws, unjoined",
     *program({ note }) {
       yield* spawn(function* child() {
@@ -184,6 +197,7 @@ export const probes: Probe[] = [
     },
   },
   {
+    id: "join_failed",
     behaviour: "joining a task that failed",
     *program({ note }) {
       const child = yield* spawn(function* child() {
@@ -207,6 +221,7 @@ export const probes: Probe[] = [
     },
   },
   {
+    id: "cancel_catch",
     behaviour: "cancelled while sleeping: what `catch` sees",
     *program({ note }) {
       const worker = yield* spawn(function* worker() {
@@ -229,6 +244,7 @@ export const probes: Probe[] = [
     },
   },
   {
+    id: "cleanup_wait",
     behaviour: "a wait in cleanup after cancellation (level or edge)",
     *program({ note }) {
       const worker = yield* spawn(function* worker() {
@@ -256,6 +272,7 @@ export const probes: Probe[] = [
     },
   },
   {
+    id: "delegated_finally",
     behaviour: "async work in the `finally` of a delegated `yield*` during a halt (#1190)",
     *program({ note }) {
       function* helper(): Operation<void> {
@@ -284,6 +301,7 @@ export const probes: Probe[] = [
     },
   },
   {
+    id: "ensure_during_halt",
     behaviour: "async cleanup in `ensure` during a halt",
     *program({ note }) {
       const worker = yield* spawn(function* worker() {
@@ -307,7 +325,9 @@ export const probes: Probe[] = [
     },
   },
   {
+    id: "timers",
     behaviour: "timers: three tasks sleeping at once",
+    observes: "timersAtOnce",
     *program() {
       const tasks = [];
       for (const ms of [10, 20, 30]) tasks.push(yield* spawn(() => sleep(ms)));
@@ -317,6 +337,7 @@ export const probes: Probe[] = [
       `${run.timersAtOnce} clock timer${run.timersAtOnce === 1 ? "" : "s"} armed at once`,
   },
   {
+    id: "race_losers",
     behaviour: "`race`: the losers' cleanup",
     *program({ note }) {
       function* loser(): Operation<string> {
@@ -352,6 +373,7 @@ export const probes: Probe[] = [
     },
   },
   {
+    id: "nested_timeouts",
     behaviour: "nested timeouts expiring together",
     *program({ note }) {
       try {
@@ -380,6 +402,7 @@ export const probes: Probe[] = [
     },
   },
   {
+    id: "cpu_bound",
     behaviour: "a CPU-bound step (10 ms) beside a 1 ms sleep",
     *program({ note }) {
       const sleeper = yield* spawn(function* sleeper() {
@@ -398,6 +421,7 @@ export const probes: Probe[] = [
     },
   },
   {
+    id: "spawn_order",
     behaviour: "scheduling: who runs first after two spawns",
     *program({ note }) {
       const a = yield* spawn(function* a() {
@@ -415,6 +439,7 @@ export const probes: Probe[] = [
       "nobody",
   },
   {
+    id: "ctrl_c_during_cleanup",
     behaviour: "Ctrl-C (the run's signal) while a halted task's async cleanup runs",
     *program({ note, interruptAt }) {
       const worker = yield* spawn(function* worker() {
@@ -439,7 +464,7 @@ export const probes: Probe[] = [
         : "the cleanup is cut short";
       const end = run.outcome === "ok"
         ? "the run succeeds"
-        : `the run rejects with ${run.outcome.slice(6).split(":")[0]} at ${run.endedAt} ms`;
+        : `the run rejects with ${run.failure} at ${run.endedAt} ms`;
       return `${cleanup}; ${end}`;
     },
   },

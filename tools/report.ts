@@ -40,6 +40,7 @@ import {
 import { captureLab, countTasks, errorLine, type TaskCounts } from "./compare.ts";
 import { parseOptions } from "./lab.ts";
 import { buildMatrix, type Matrix } from "./matrix.ts";
+import { declaredDifferences } from "./references.ts";
 import { type BenchReading, readBenchResults, renderBench } from "./report_bench.ts";
 import { type Adapter, renderAdapterDiff } from "./report_diff.ts";
 import {
@@ -301,12 +302,23 @@ function markdownCell(text: string): string {
 }
 
 function renderMatrix(matrix: Matrix): string {
-  const head = matrix.runtimes.map((name) => `<th scope="col">${escapeHtml(name)}</th>`).join("");
+  const head = [...matrix.runtimes, ...matrix.references.map((reference) => reference.column)]
+    .map((name) => `<th scope="col">${escapeHtml(name)}</th>`).join("");
   const rows = matrix.rows.map((row, index) =>
     `<tr><th scope="row"><a href="#probe-${index + 1}">${markdownCell(row.behaviour)}</a></th>${
-      row.cells.map((cell) => `<td>${markdownCell(cell)}</td>`).join("")
+      [...row.cells, ...row.references.map((reference) => reference.cell)]
+        .map((cell) => `<td>${markdownCell(cell)}</td>`).join("")
     }</tr>`
   ).join("\n");
+  const differences = declaredDifferences.map((difference, index) => {
+    const reference = matrix.references.find((each) => each.library === difference.library);
+    const row = matrix.rows.find((each) => each.id === difference.case);
+    return `<li id="difference-${index + 1}"><strong>D${index + 1}</strong>, <code>${
+      escapeHtml(reference?.runtime ?? "")
+    }</code> against ${escapeHtml(reference?.column ?? difference.library)}, ${
+      markdownCell(row?.behaviour ?? difference.case)
+    }: ${markdownCell(difference.reason)}</li>`;
+  }).join("\n");
   const probes = matrix.rows.map((row, index) => {
     const id = `probe-${index + 1}`;
     const scaleEnd = Math.max(...row.runs.map((run) => run.endedAt));
@@ -329,12 +341,16 @@ function renderMatrix(matrix: Matrix): string {
 ${timelines}
 </details>`;
   }).join("\n");
-  return `<p>Each behaviour is a small program (a probe) run under every runtime on a virtual clock; the cells say what it did, as measured by this run. A behaviour's name opens its runs as timelines, below the table.</p>
+  return `<p>Each behaviour is a small program (a probe) run under every runtime on a virtual clock; the cells say what it did, as measured by this run. A behaviour's name opens its runs as timelines, below the table. The last two columns are the same probes written in Python for the real trio and asyncio (<code>oracle/</code>, recorded in <code>oracle/results.json</code>); each says whether the runtime that claims the library's model (<code>nursery</code>, <code>native</code>) does the same, or names its declared difference.</p>
 <div class="scroll" tabindex="0" role="region" aria-label="Semantics matrix">
 <table class="matrix"><thead><tr><th scope="col">behaviour</th>${head}</tr></thead>
 <tbody>
 ${rows}
 </tbody></table></div>
+<h3>Declared differences</h3>
+<ul class="differences">
+${differences}
+</ul>
 <h3>The probes, run by run</h3>
 ${probes}`;
 }

@@ -20,6 +20,7 @@ import type { Browser, Page } from "playwright-core";
 import { deepEqual, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { gatherReport, renderSite, writeSite } from "../../tools/report.ts";
+import { declaredDifferences } from "../../tools/references.ts";
 import { runtimes } from "../../runtimes/registry.ts";
 
 function findChromium(): string | undefined {
@@ -184,7 +185,11 @@ Deno.test({
       await t.step("the matrix and the bench chart are there", async () => {
         const [page] = await openPage(browser, index, 1280);
         const header = await page.locator("table.matrix thead th").allTextContents();
-        deepEqual(header, ["behaviour", ...runtimeNames]);
+        deepEqual(header, ["behaviour", ...runtimeNames, "trio 0.34", "asyncio 3.11"]);
+        deepEqual(
+          await page.locator("ul.differences li").count(),
+          declaredDifferences.length,
+        );
         ok(await page.locator("table.matrix tbody tr").count() >= 10);
         deepEqual(await page.locator('[data-bench="results"]').count(), 1);
         const generator = page.locator('table.bars tr[data-runtime="generator"]').first();

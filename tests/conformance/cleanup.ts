@@ -10,7 +10,7 @@ import { describe, nameOf, type Scenario } from "./scenario.ts";
 export const cleanupScenarios: Scenario[] = [
   {
     name: "async ensure cleanups run in reverse order of registration, one after another",
-    mirrors: "effection scope.test.ts: runs teardown in reverse order",
+    mirrors: "effection test/spawn.test.ts: runs destructors in reverse order and in series",
     *program(note) {
       const worker = yield* spawn(function* worker() {
         for (const name of ["first", "second", "third"]) {
@@ -39,7 +39,7 @@ export const cleanupScenarios: Scenario[] = [
   },
   {
     name: "children of a halted task are cleaned up before its own ensure",
-    mirrors: "effection spawn.test.ts: halts children before the parent's teardown",
+    mirrors: "after Effection: children are halted before their parent's own teardown",
     *program(note) {
       const parent = yield* spawn(function* parent() {
         yield* ensure(() => note("parent's ensure"));
@@ -71,7 +71,7 @@ export const cleanupScenarios: Scenario[] = [
   },
   {
     name: "an ensure cleanup that throws fails its task",
-    mirrors: "effection spawn.test.ts: teardown errors are reported",
+    mirrors: "after Effection: an error in teardown is not lost",
     *program(note) {
       const worker = yield* spawn(function* worker() {
         yield* ensure(() => {
@@ -99,7 +99,7 @@ export const cleanupScenarios: Scenario[] = [
   },
   {
     name: "the body's error wins over a later cleanup error",
-    mirrors: "trio test_run.py: test_exceptions_during_cleanup (first error kept)",
+    mirrors: "after trio: an error raised in cleanup once the body has failed",
     *program(note) {
       const worker = yield* spawn(function* worker() {
         yield* ensure(() => {
@@ -128,7 +128,7 @@ export const cleanupScenarios: Scenario[] = [
   {
     name: "a queue get cancelled while waiting takes nothing; the next getter gets the value",
     mirrors:
-      "effection queue tests / trio test_run.py: test_cancel_while_waiting (channel receive)",
+      "after Effection's queues and trio's channels: a receive cancelled while waiting takes nothing",
     *program(note) {
       const queue = createQueue<string>();
       const early = yield* spawn(function* earlyGetter() {
@@ -147,7 +147,7 @@ export const cleanupScenarios: Scenario[] = [
   },
   {
     name: "a closed queue wakes its waiting getters with QueueClosedError",
-    mirrors: "effection queue tests: close() ends the waiting consumers",
+    mirrors: "effection test/queue.test.ts: can close",
     *program(note) {
       const queue = createQueue<number>();
       const getter = yield* spawn(function* getter() {
@@ -165,7 +165,7 @@ export const cleanupScenarios: Scenario[] = [
   },
   {
     name: "a call whose promise never settles, cancelled by a sibling's halt",
-    mirrors: "trio test_run.py: test_cancel_blocking_call (abort callback) / effection call tests",
+    mirrors: "after trio's abort callbacks and Effection's call(): a call cancelled while it waits",
     *program(note) {
       const caller = yield* spawn(function* caller() {
         yield* call((signal) =>
@@ -188,7 +188,7 @@ export const cleanupScenarios: Scenario[] = [
   },
   {
     name: "a call's value and a call's rejection come back to the task",
-    mirrors: "effection call tests: call resolves and rejects",
+    mirrors: "after Effection's call(): a value, a promise, a rejection, a throw",
     *program(note) {
       note(`value ${yield* call(() => Promise.resolve("resolved"))}`);
       note(`plain ${yield* call(() => "not a promise")}`);
@@ -219,7 +219,7 @@ export const cleanupScenarios: Scenario[] = [
   },
   {
     name: "suspend ends only by cancellation",
-    mirrors: "effection suspend tests: suspend waits until halted",
+    mirrors: "after Effection: suspend() waits until halted",
     *program(note) {
       const waiter = yield* spawn(function* waiter() {
         try {
@@ -241,7 +241,7 @@ export const cleanupScenarios: Scenario[] = [
   },
   {
     name: "a scope's children are all cleaned up when its task is halted",
-    mirrors: "trio test_run.py: test_nursery_cancel_children",
+    mirrors: "after trio: cancelling a task cancels its nursery's children",
     *program(note) {
       const worker = yield* spawn(function* worker() {
         yield* scope(function* (handle) {

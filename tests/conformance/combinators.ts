@@ -33,7 +33,8 @@ function* failInstantly(message: string): Operation<never> {
 export const combinatorScenarios: Scenario[] = [
   {
     name: "race: the first asynchronous settlement wins; losers cleaned up first",
-    mirrors: "effection race.test.ts: resolves when one of the operations resolves asynchronously",
+    mirrors:
+      "effection test/race.test.ts: resolves when one of the given operations resolves asynchronously first",
     *program(note) {
       note(
         `winner ${yield* race([after(note, "slow", 20, "slow"), after(note, "fast", 10, "fast")])}`,
@@ -48,7 +49,8 @@ export const combinatorScenarios: Scenario[] = [
   },
   {
     name: "race: a synchronous settlement wins at once",
-    mirrors: "effection race.test.ts: resolves when one of the operations resolves synchronously",
+    mirrors:
+      "effection test/race.test.ts: resolves when one of the given operations resolves synchronously first",
     *program(note) {
       note(`winner ${yield* race([after(note, "sleeper", 10, "sleeper"), instantly("instant")])}`);
     },
@@ -60,7 +62,8 @@ export const combinatorScenarios: Scenario[] = [
   },
   {
     name: "race: the first asynchronous failure is thrown",
-    mirrors: "effection race.test.ts: rejects when one of the operations rejects asynchronously",
+    mirrors:
+      "effection test/race.test.ts: rejects when one of the given operations rejects asynchronously first",
     *program(note) {
       try {
         yield* race([after(note, "slow", 20, 1), failAfter(5, "lost")]);
@@ -72,7 +75,8 @@ export const combinatorScenarios: Scenario[] = [
   },
   {
     name: "race: a synchronous failure is thrown at once",
-    mirrors: "effection race.test.ts: rejects when one of the operations rejects synchronously",
+    mirrors:
+      "effection test/race.test.ts: rejects when one of the given operations rejects synchronously first",
     *program(note) {
       try {
         yield* race([after(note, "sleeper", 10, 1), failInstantly("at once")]);
@@ -88,7 +92,7 @@ export const combinatorScenarios: Scenario[] = [
   },
   {
     name: "race: settlements at the same instant go to the first in order",
-    mirrors: "effection race.test.ts: first one wins on ties",
+    mirrors: "after Effection: race() on a tie, the first listed wins",
     *program(note) {
       note(`winner ${yield* race([after(note, "a", 10, "a"), after(note, "b", 10, "b")])}`);
     },
@@ -101,7 +105,7 @@ export const combinatorScenarios: Scenario[] = [
   },
   {
     name: "race: halted from outside, every contender is cleaned up",
-    mirrors: "effection race.test.ts: halts all operations when halted",
+    mirrors: "after Effection: a halted race() halts its contenders",
     *program(note) {
       const racer = yield* spawn(function* racer() {
         yield* race([after(note, "a", 100, 1), after(note, "b", 200, 2)]);
@@ -129,7 +133,7 @@ export const combinatorScenarios: Scenario[] = [
   },
   {
     name: "race inside race",
-    mirrors: "effection race.test.ts: nested races",
+    mirrors: "after Effection: race() within race()",
     *program(note) {
       const winner = yield* race([
         race([
@@ -154,7 +158,7 @@ export const combinatorScenarios: Scenario[] = [
   },
   {
     name: "all: every result in order, whatever order they settle in",
-    mirrors: "effection all.test.ts: resolves when all of the operations resolve asynchronously",
+    mirrors: "effection test/all.test.ts: resolves when all of the given operations resolve",
     *program(note) {
       const values = yield* all([
         after(note, "a", 30, "a"),
@@ -172,7 +176,8 @@ export const combinatorScenarios: Scenario[] = [
   },
   {
     name: "all: synchronous settlements",
-    mirrors: "effection all.test.ts: resolves when all of the operations resolve synchronously",
+    mirrors:
+      "effection test/all.test.ts: resolves when all of the given operations resolve synchronously",
     *program() {
       return (yield* all([instantly(1), instantly(2), instantly(3)])).join("+");
     },
@@ -180,7 +185,7 @@ export const combinatorScenarios: Scenario[] = [
   },
   {
     name: "all: the empty list answers at once",
-    mirrors: "effection all.test.ts: resolves an empty array",
+    mirrors: "effection test/all.test.ts: resolves when the given list is empty",
     *program() {
       return `[${(yield* all([])).join()}]`;
     },
@@ -188,7 +193,8 @@ export const combinatorScenarios: Scenario[] = [
   },
   {
     name: "all: the first failure cancels the rest first, then is thrown",
-    mirrors: "effection all.test.ts: rejects when one of the operations rejects asynchronously",
+    mirrors:
+      "effection test/all.test.ts: rejects when one of the given operations rejects asynchronously first",
     *program(note) {
       try {
         yield* all([
@@ -209,7 +215,8 @@ export const combinatorScenarios: Scenario[] = [
   },
   {
     name: "all: a synchronous failure",
-    mirrors: "effection all.test.ts: rejects when one of the operations rejects synchronously",
+    mirrors:
+      "effection test/all.test.ts: rejects when one of the given operations rejects synchronously first (skipped there)",
     *program(note) {
       try {
         yield* all([after(note, "a", 30, "a"), failInstantly("at once")]);
@@ -225,7 +232,7 @@ export const combinatorScenarios: Scenario[] = [
   },
   {
     name: "all: halted from outside, every member is cleaned up",
-    mirrors: "effection all.test.ts: halts all operations when halted",
+    mirrors: "after Effection: a halted all() halts its members",
     *program(note) {
       const gatherer = yield* spawn(function* gatherer() {
         yield* all([after(note, "a", 100, 1), after(note, "b", 200, 2)]);
@@ -252,7 +259,7 @@ export const combinatorScenarios: Scenario[] = [
   },
   {
     name: "all of races",
-    mirrors: "effection all.test.ts: composes with race",
+    mirrors: "after Effection: all() and race() composed",
     *program(note) {
       const values = yield* all([
         race([after(note, "a1", 10, "a1"), after(note, "a2", 20, "a2")]),
@@ -275,7 +282,7 @@ export const combinatorScenarios: Scenario[] = [
   },
   {
     name: "race of a never-ending operation and a value",
-    mirrors: "effection race.test.ts: suspended operations are halted",
+    mirrors: "after Effection: race() halts its suspended losers",
     *program() {
       return yield* race([suspend(), instantly("value")]);
     },

@@ -48,7 +48,7 @@ function* haltAt10(
 export const delegationScenarios: Scenario[] = [
   {
     name: "#1190 case 1: halted inside a delegated yield* whose finally awaits",
-    mirrors: "effection test/issue-1190 case-1: plain delegation",
+    mirrors: "after Effection issue #1190: async cleanup in a delegated finally",
     *program(note) {
       yield* haltAt10(note, function* () {
         yield* delegated(note, "helper");
@@ -73,7 +73,7 @@ export const delegationScenarios: Scenario[] = [
   },
   {
     name: "#1190 case 2: the delegated cleanup inside a race",
-    mirrors: "effection test/issue-1190 case-2: race",
+    mirrors: "after Effection issue #1190: the same, as a race loser",
     *program(note) {
       yield* haltAt10(note, function* () {
         yield* race([delegated(note, "racer"), suspend()]);
@@ -94,7 +94,7 @@ export const delegationScenarios: Scenario[] = [
   },
   {
     name: "#1190 case 3: the delegated cleanup inside a scope body",
-    mirrors: "effection test/issue-1190 case-3: scoped",
+    mirrors: "after Effection issue #1190: the same, inside scoped()",
     *program(note) {
       yield* haltAt10(note, function* () {
         yield* scope(function* () {
@@ -122,7 +122,7 @@ export const delegationScenarios: Scenario[] = [
   },
   {
     name: "#1190 case 4: nested delegations, each with async cleanup",
-    mirrors: "effection test/issue-1190 case-4: nested delegation",
+    mirrors: "after Effection issue #1190: the same, two delegations deep",
     *program(note) {
       function* outer(): Operation<void> {
         try {
@@ -162,7 +162,7 @@ export const delegationScenarios: Scenario[] = [
   },
   {
     name: "#1190 remedy: the same async cleanup in ensure runs, and nothing resumes",
-    mirrors: "effection test/issue-1190 scenarios.md: resources and ensure are not affected",
+    mirrors: "after Effection issue #1190: ensure() is not affected",
     *program(note) {
       yield* haltAt10(note, function* () {
         yield* delegatedWithEnsure(note, "helper");

@@ -18,7 +18,11 @@ export interface Expectation {
 export interface Scenario {
   /** What it shows, in a few words. */
   name: string;
-  /** The upstream test it mirrors: `trio test_cancelled.py::test_...`. */
+  /**
+   * The upstream test it mirrors, by file and function in trio 0.34.0 or
+   * Effection's tests (`trio _core/_tests/test_run.py: test_nursery_closure`),
+   * or `after ...` naming the concept where no upstream test does.
+   */
   mirrors: string;
   program: (note: (text: string) => void, clock: Clock) => Operation<unknown>;
   /**

@@ -10,7 +10,7 @@ import { describe, nameOf, type Scenario } from "./scenario.ts";
 export const scopeScenarios: Scenario[] = [
   {
     name: "a scope answers its body's value",
-    mirrors: "effection scope.test.ts: evaluates an operation in a new scope",
+    mirrors: "after Effection: scoped() answers its body's value",
     *program() {
       return yield* scope(function* () {
         yield* sleep(5);
@@ -22,7 +22,7 @@ export const scopeScenarios: Scenario[] = [
   {
     name: "children still running when a scope's body returns",
     mirrors:
-      "trio test_run.py: test_nursery_waits / effection scope.test.ts: halts children on exit",
+      "after trio: a nursery waits for its children / Effection: scoped() halts its children on exit",
     *program(note) {
       yield* scope(function* (handle) {
         handle.spawn(function* child() {
@@ -52,7 +52,7 @@ export const scopeScenarios: Scenario[] = [
   },
   {
     name: "spawning into a scope that has finished",
-    mirrors: "trio test_run.py: test_nursery_closure (closed to new arrivals)",
+    mirrors: "trio _core/_tests/test_run.py: test_nursery_closure (closed to new arrivals)",
     *program(note) {
       let saved: ScopeHandle | undefined;
       yield* scope(function* (handle) {
@@ -76,7 +76,7 @@ export const scopeScenarios: Scenario[] = [
   },
   {
     name: "handle.cancel() ends the scope early; the scope answers undefined",
-    mirrors: "trio test_cancelled.py: test_cancel_scope_basic (nursery.cancel_scope.cancel())",
+    mirrors: "after trio: nursery.cancel_scope.cancel()",
     *program(note) {
       const value = yield* scope(function* (handle) {
         handle.spawn(function* child() {
@@ -113,7 +113,7 @@ export const scopeScenarios: Scenario[] = [
   },
   {
     name: "a scope body that throws",
-    mirrors: "trio test_run.py: test_nursery_body_raises / effection scope.test.ts",
+    mirrors: "trio _core/_tests/test_run.py: test_nursery_main_block_error_basic",
     *program(note) {
       try {
         yield* scope(function* (handle) {
@@ -150,7 +150,7 @@ export const scopeScenarios: Scenario[] = [
   },
   {
     name: "a child of a scope that fails",
-    mirrors: "effection scope.test.ts: errors in children propagate to the scope",
+    mirrors: "after Effection: a child's error reaches its scope",
     *program(note) {
       try {
         const value = yield* scope(function* (handle) {
@@ -179,7 +179,7 @@ export const scopeScenarios: Scenario[] = [
   },
   {
     name: "several failing children: grouped or first",
-    mirrors: "trio test_run.py: test_nursery_multiple_errors (MultiError / ExceptionGroup)",
+    mirrors: "trio _core/_tests/test_run.py: test_two_child_crashes",
     *program(note) {
       try {
         yield* scope(function* (handle) {
@@ -205,7 +205,7 @@ export const scopeScenarios: Scenario[] = [
   {
     name: "a shielded scope keeps outside cancellation away, and its own deadline still works",
     mirrors:
-      "trio test_cancelled.py: test_cancel_shield_abort / test_timeouts.py: shielded move_on_after",
+      "trio _core/_tests/test_run.py: test_cancel_shield_abort / _tests/test_timeouts.py: test_move_on_after_moves_on_even_if_shielded",
     *program(note) {
       const worker = yield* spawn(function* worker() {
         try {
@@ -231,7 +231,7 @@ export const scopeScenarios: Scenario[] = [
   },
   {
     name: "ensure in a scope runs when that scope ends, not the task",
-    mirrors: "effection scope.test.ts: ensure runs on scope exit",
+    mirrors: "after Effection: ensure() runs when its scope exits",
     *program(note) {
       yield* scope(function* () {
         yield* ensure(() => note("scope's ensure"));
@@ -244,7 +244,7 @@ export const scopeScenarios: Scenario[] = [
   },
   {
     name: "scopes nested three deep, each with a child",
-    mirrors: "trio test_run.py: test_nested_nurseries",
+    mirrors: "after trio: nurseries nested in nurseries",
     *program(note) {
       function* level(depth: number): Generator<unknown, void> {
         yield* scope(function* (handle) {
@@ -308,7 +308,7 @@ export const scopeScenarios: Scenario[] = [
   },
   {
     name: "a cancelled scope raises at every later checkpoint until it is left",
-    mirrors: "trio test_cancelled.py: test_cancel_scope_multiple_checkpoints (level-triggered)",
+    mirrors: "trio _core/_tests/test_run.py: test_cancel_edge_cases (level-triggering)",
     *program(note) {
       yield* scope(function* (handle) {
         handle.cancel();
@@ -347,8 +347,7 @@ export const scopeScenarios: Scenario[] = [
   },
   {
     name: "Cancelled is an error a catch sees, under nursery only",
-    mirrors:
-      "trio test_cancelled.py: test_cancelled_is_base_exception (JavaScript has no BaseException)",
+    mirrors: "after trio: Cancelled is a BaseException, which JavaScript does not have",
     *program(note) {
       const worker = yield* spawn(function* worker() {
         try {

@@ -8,7 +8,7 @@ import { describe, nameOf, type Scenario } from "./scenario.ts";
 export const taskScenarios: Scenario[] = [
   {
     name: "a run answers its operation's value",
-    mirrors: "effection run.test.ts: can run an operation",
+    mirrors: "after Effection: run() answers an operation's value",
     *program(note) {
       yield* sleep(5);
       note("body done");
@@ -18,7 +18,7 @@ export const taskScenarios: Scenario[] = [
   },
   {
     name: "a run rejects with the error its operation throws",
-    mirrors: "effection run.test.ts: rejects on error",
+    mirrors: "after Effection: run() rejects with the operation's error",
     *program() {
       yield* sleep(5);
       throw new Error("boom");
@@ -27,7 +27,7 @@ export const taskScenarios: Scenario[] = [
   },
   {
     name: "a spawned task runs concurrently and its join answers its value",
-    mirrors: "effection spawn.test.ts: can spawn a new child task",
+    mirrors: "effection test/spawn.test.ts: can spawn a new child task",
     *program(note) {
       const child = yield* spawn(function* child() {
         yield* sleep(10);
@@ -47,7 +47,7 @@ export const taskScenarios: Scenario[] = [
   },
   {
     name: "joining a task that already finished answers at once",
-    mirrors: "effection spawn.test.ts: can await a completed task",
+    mirrors: "after Effection: joining a task that has already returned",
     *program(note) {
       const child = yield* spawn(function* child() {
         return 7;
@@ -59,7 +59,7 @@ export const taskScenarios: Scenario[] = [
   },
   {
     name: "a child's failure reaches its parent according to the model",
-    mirrors: "effection spawn.test.ts: fails the parent if a child fails",
+    mirrors: "effection test/spawn.test.ts: rejects parent when child errors",
     *program(note) {
       yield* spawn(function* failing() {
         yield* sleep(5);
@@ -83,7 +83,7 @@ export const taskScenarios: Scenario[] = [
   },
   {
     name: "halting a task before it has started",
-    mirrors: "effection spawn.test.ts: halts a task before it starts",
+    mirrors: "after Effection: halting a task before it starts",
     *program(note) {
       const child = yield* spawn(function* child() {
         note("child started");
@@ -111,7 +111,7 @@ export const taskScenarios: Scenario[] = [
   },
   {
     name: "halting a halted task again does nothing",
-    mirrors: "effection spawn.test.ts: halting a halted task is a no-op",
+    mirrors: "after Effection: halting a halted task does nothing",
     *program(note) {
       const child = yield* spawn(function* child() {
         try {
@@ -129,7 +129,7 @@ export const taskScenarios: Scenario[] = [
   },
   {
     name: "halting a task that is already halting waits for the same cleanup",
-    mirrors: "effection spawn.test.ts: can halt a task that is halting",
+    mirrors: "after Effection: halting a task that is halting",
     *program(note) {
       const child = yield* spawn(function* child() {
         yield* ensure(function* () {
@@ -160,7 +160,7 @@ export const taskScenarios: Scenario[] = [
   },
   {
     name: "a task that halts itself ends halted, its cleanup run",
-    mirrors: "effection spawn.test.ts: a task can halt itself",
+    mirrors: "after Effection: a task halting itself",
     *program(note) {
       const child: Task<void> = yield* spawn(function* self(): Operation<void> {
         try {
@@ -191,7 +191,7 @@ export const taskScenarios: Scenario[] = [
   },
   {
     name: "every joiner of a halted task hears of the halt",
-    mirrors: "effection spawn.test.ts: awaiting a halted task throws",
+    mirrors: "after Effection: joining a halted task",
     *program(note) {
       const victim = yield* spawn(function* victim() {
         yield* suspend();
@@ -226,7 +226,7 @@ export const taskScenarios: Scenario[] = [
   },
   {
     name: "an error thrown by cleanup during a halt",
-    mirrors: "effection spawn.test.ts: halting a task whose teardown fails",
+    mirrors: "effection test/spawn.test.ts: rejects when child errors during halting",
     *program(note) {
       const child = yield* spawn(function* child() {
         try {
@@ -271,7 +271,7 @@ export const taskScenarios: Scenario[] = [
   },
   {
     name: "a task that catches its cancellation and returns",
-    mirrors: "trio test_cancelled.py: test_cancel_edge_cases (swallowing Cancelled)",
+    mirrors: "trio _core/_tests/test_run.py: test_cancel_edge_cases (Cancelled again once caught)",
     *program(note) {
       const child = yield* spawn(function* swallower() {
         try {
@@ -313,7 +313,7 @@ export const taskScenarios: Scenario[] = [
   },
   {
     name: "yielding something that is not an instruction throws a TypeError into the task",
-    mirrors: "effection run.test.ts: errors when yielding a non-operation",
+    mirrors: "after Effection: yielding what is not an instruction",
     *program(note) {
       try {
         yield 5;
@@ -326,7 +326,7 @@ export const taskScenarios: Scenario[] = [
   },
   {
     name: "task ids count from the root, and names come from the function or the option",
-    mirrors: "trio test_run.py: test_current_task / task names",
+    mirrors: "trio _core/_tests/test_run.py: test_spawn_name",
     *program(note) {
       const named = yield* spawn(function* worker() {});
       const renamed = yield* spawn(function* () {}, { name: "custom" });

@@ -15,7 +15,7 @@ function timedOut(error: unknown): TimeoutError {
 export const timeoutScenarios: Scenario[] = [
   {
     name: "fail_after: the deadline passes, TimeoutError",
-    mirrors: "trio test_timeouts.py: test_fail_after",
+    mirrors: "trio _tests/test_timeouts.py: test_fail",
     *program(note) {
       try {
         yield* timeout(10, sleep(100));
@@ -27,7 +27,7 @@ export const timeoutScenarios: Scenario[] = [
   },
   {
     name: "move_on_after: the deadline passes, undefined",
-    mirrors: "trio test_timeouts.py: test_move_on_after",
+    mirrors: "trio _tests/test_timeouts.py: test_move_on_after",
     *program(note) {
       note(`answer ${yield* moveOnAfter(10, sleep(100))}`);
     },
@@ -35,7 +35,7 @@ export const timeoutScenarios: Scenario[] = [
   },
   {
     name: "finishing in time answers the value, and the deadline leaves no trace",
-    mirrors: "trio test_timeouts.py: test_fail_after_no_timeout",
+    mirrors: "after trio: fail_after around a body that finishes in time",
     *program(note) {
       const value = yield* timeout(
         100,
@@ -51,7 +51,7 @@ export const timeoutScenarios: Scenario[] = [
   },
   {
     name: "a deadline is set on entry, not when the operation was made",
-    mirrors: "trio test_timeouts.py: test_timeouts_raise_at_deadline_on_entry",
+    mirrors: "trio _tests/test_timeouts.py: test_timeout_deadline_on_entry",
     *program(note) {
       const guarded = timeout(10, sleep(100));
       yield* sleep(50);
@@ -65,7 +65,7 @@ export const timeoutScenarios: Scenario[] = [
   },
   {
     name: "a zero deadline around an operation that needs no time answers its value",
-    mirrors: "trio test_timeouts.py: test_timeout_zero",
+    mirrors: "after trio: a deadline is checked at a checkpoint",
     *program() {
       return yield* timeout(
         0,
@@ -78,7 +78,7 @@ export const timeoutScenarios: Scenario[] = [
   },
   {
     name: "nested deadlines: the inner expires first and is caught inside the outer",
-    mirrors: "trio test_cancelled.py: test_nested_cancel_scopes (inner first)",
+    mirrors: "after trio: nested cancel scopes, the inner expiring first",
     *program(note) {
       const value = yield* timeout(
         100,
@@ -102,7 +102,7 @@ export const timeoutScenarios: Scenario[] = [
   },
   {
     name: "nested deadlines: the outer expires first and cancels the inner",
-    mirrors: "trio test_cancelled.py: test_nested_cancel_scopes (outer first)",
+    mirrors: "after trio: nested cancel scopes, the outer expiring first",
     *program(note) {
       try {
         yield* timeout(
@@ -125,7 +125,8 @@ export const timeoutScenarios: Scenario[] = [
   },
   {
     name: "nested deadlines expiring at the same instant: the outermost wins",
-    mirrors: "trio test_cancelled.py: test_cancel_scope_nesting (both cancelled, outer catches)",
+    mirrors:
+      "trio _core/_tests/test_run.py: test_cancel_scope_nesting (both cancelled, the outer catches)",
     *program(note) {
       try {
         yield* timeout(
@@ -162,7 +163,7 @@ export const timeoutScenarios: Scenario[] = [
   },
   {
     name: "an operation that swallows its cancellation under a deadline",
-    mirrors: "trio test_timeouts.py: test_timeouts_swallowed_cancel (cancelled_caught stays false)",
+    mirrors: "after trio: CancelScope.cancelled_caught when the body swallows Cancelled",
     *program(note) {
       try {
         const value = yield* timeout(
@@ -195,7 +196,7 @@ export const timeoutScenarios: Scenario[] = [
   },
   {
     name: "sequential deadlines each start their own clock",
-    mirrors: "trio test_timeouts.py: test_sequential_timeouts",
+    mirrors: "after trio: move_on_after blocks one after another",
     *program(note) {
       for (let round = 1; round <= 3; round++) {
         note(`round ${round}: ${yield* moveOnAfter(10, sleep(100))}`);

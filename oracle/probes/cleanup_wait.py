@@ -1,0 +1,31 @@
+"""A wait in cleanup after cancellation: level- or edge-triggered."""
+
+import asyncio
+
+import trio
+
+from common import TrioTask, asyncio_halt, name_of
+
+
+async def worker(run, sleep):
+    try:
+        await sleep(0.100)
+    finally:
+        try:
+            await sleep(0.005)
+            run.note("cleanup sleep completed")
+        except BaseException as error:
+            run.note(f"cleanup sleep threw {name_of(error)}")
+
+
+async def trio_program(run):
+    async with trio.open_nursery() as nursery:
+        task = TrioTask(nursery, worker, run, trio.sleep)
+        await trio.sleep(0.005)
+        await task.halt()
+
+
+async def asyncio_program(run):
+    task = asyncio.create_task(worker(run, asyncio.sleep))
+    await asyncio.sleep(0.005)
+    await asyncio_halt(task)
