@@ -162,9 +162,8 @@ export class DeadlockError extends Error {
   override name = "DeadlockError";
   /** An error saying `why` the waits can never end, naming each waiting task and its wait. */
   constructor(why: string, readonly waits: readonly DeadlockWait[]) {
-    super(
-      `deadlock: ${why}: ${waits.map((wait) => `${wait.task} waits on ${wait.on}`).join("; ")}`,
-    );
+    const list = waits.map((wait) => `${wait.task} waits on ${wait.on}`).join("; ");
+    super(list === "" ? `deadlock: ${why}` : `deadlock: ${why}: ${list}`);
   }
 }
 
@@ -205,10 +204,12 @@ export function isHaltEcho(error: unknown): boolean {
 
 /** The error of a run on the virtual clock in which nothing can ever happen again. */
 export function idleDeadlock(time: number, waits: readonly DeadlockWait[]): DeadlockError {
-  return new DeadlockError(
-    `at ${time} ms no task can run, no timer is armed and no call is in flight, yet ${waits.length} task${
-      waits.length === 1 ? "" : "s"
-    } wait${waits.length === 1 ? "s" : ""} for ever`,
-    waits,
-  );
+  const idle = `at ${time} ms no task can run, no timer is armed and no call is in flight`;
+  // Should no task's wait be known, say so rather than list nothing.
+  const yet = waits.length === 0
+    ? "yet the run has not ended"
+    : `yet ${waits.length} task${waits.length === 1 ? "" : "s"} wait${
+      waits.length === 1 ? "s" : ""
+    } for ever`;
+  return new DeadlockError(`${idle}, ${yet}`, waits);
 }
