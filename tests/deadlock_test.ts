@@ -242,6 +242,29 @@ for (const runtime of runtimeNames) {
       said.join("\n"),
     );
   });
+
+  Deno.test(`deadlock: ${runtime}: after Ctrl-C, a cleanup that waits for ever ends the run with the interrupt, not a hang`, async () => {
+    const original = console.error;
+    console.error = () => {};
+    const controller = new AbortController();
+    const interrupt = new Error("Ctrl-C");
+    let outcome: { value?: unknown; error?: unknown } | undefined;
+    try {
+      outcome = await runtimes[runtime].run(function* main() {
+        const never = createQueue<void>();
+        yield* ensure(() => never.get());
+        yield* sleep(5);
+        controller.abort(interrupt);
+        yield* sleep(5);
+      }, { clock: virtualClock(), signal: controller.signal }).then(
+        (value) => ({ value }),
+        (error) => ({ error }),
+      );
+    } finally {
+      console.error = original;
+    }
+    equal(outcome?.error, interrupt);
+  });
 }
 
 const labScript = fileURLToPath(new URL("../tools/lab.ts", import.meta.url));
