@@ -56,7 +56,14 @@ export {
   timeout,
 } from "./runtimes/verbs.ts";
 export { createQueue } from "./runtimes/queue.ts";
-export { Cancelled, HaltedError, QueueClosedError, TimeoutError } from "./runtimes/errors.ts";
+export {
+  Cancelled,
+  DeadlockError,
+  type DeadlockWait,
+  HaltedError,
+  QueueClosedError,
+  TimeoutError,
+} from "./runtimes/errors.ts";
 export { realClock, virtualClock } from "./runtimes/clock.ts";
 export { runtimes } from "./runtimes/registry.ts";
 export { formatTraceEvent, textTracer } from "./runtimes/trace_text.ts";

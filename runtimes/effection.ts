@@ -39,7 +39,16 @@ import {
 } from "effection";
 import { realClock } from "./clock.ts";
 import { allOf, deadlineOf, raceOf } from "./combinators.ts";
-import { HaltedError, QueueClosedError } from "./errors.ts";
+import {
+  type DeadlockError,
+  deadlockName,
+  type DeadlockWait,
+  HaltedError,
+  idleDeadlock,
+  isHaltEcho,
+  joinDeadlock,
+  QueueClosedError,
+} from "./errors.ts";
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
 import { fifoOf } from "./queue.ts";
 import { invoke } from "./waits.ts";
@@ -97,7 +106,7 @@ function* perform(driver: Driver, instruction: AnyInstruction): EffectionOperati
     case "now":
       return run.clock.now();
     case "suspend":
-      if (run.tracer) run.trace(task, "suspend", { reason: "suspend" });
+      waitsOn(task, "suspend");
       return yield* effectionSuspend();
     case "take":
       return yield* takeOn(task, instruction.queue);
@@ -107,9 +116,9 @@ function* perform(driver: Driver, instruction: AnyInstruction): EffectionOperati
       const target = run.recordOf(instruction.task);
       requestHalt(target);
       if (target.settled) return undefined;
-      if (run.tracer) run.trace(task, "suspend", { reason: instruction.describe() });
+      waitsOn(task, instruction.describe(), () => `halt ${target}`);
       yield* target.effection!.halt();
-      if (run.tracer) run.trace(task, "wake");
+      woken(task);
       return undefined;
     }
     case "log":
@@ -120,6 +129,21 @@ function* perform(driver: Driver, instruction: AnyInstruction): EffectionOperati
       run.clock.block(instruction.ms);
       return undefined;
   }
+}
+
+/**
+ * The task waits on `reason` (as a trace names it): traced, and kept for a
+ * deadlock's list; `now` names it afresh then (a join's target has moved on).
+ */
+function waitsOn(task: EffectionKitTask, reason: string, now?: () => string): void {
+  task.waitingOn = now ?? reason;
+  if (task.run.tracer) task.run.trace(task, "suspend", { reason });
+}
+
+/** The task's wait is over. */
+function woken(task: EffectionKitTask): void {
+  task.waitingOn = undefined;
+  if (task.run.tracer) task.run.trace(task, "wake");
 }
 
 /** A promise API in flight: its signal aborts when the action is torn down. */
@@ -141,12 +165,12 @@ function callOn(
     }
     let pending = true;
     run.inFlight++;
-    if (run.tracer) run.trace(task, "suspend", { reason: "call" });
+    waitsOn(task, "call");
     const settle = (ok: boolean, value: unknown) => {
       if (!pending) return;
       pending = false;
       run.inFlight--;
-      if (run.tracer) run.trace(task, "wake");
+      woken(task);
       if (ok) resolve(value);
       else reject(value as Error);
       run.pump(); // outside the reducer: a promise callback
@@ -167,7 +191,6 @@ function callOn(
  * (Effection then resumes it with `return()`) goes back to the queue.
  */
 function* takeOn(task: EffectionKitTask, queue: Queue<unknown>): EffectionOperation<unknown> {
-  const run = task.run;
   const fifo = fifoOf(queue);
   let delivered: { value: unknown } | undefined = undefined;
   let taken = false;
@@ -188,16 +211,16 @@ function* takeOn(task: EffectionKitTask, queue: Queue<unknown>): EffectionOperat
         deliver(value: unknown) {
           waiting = false;
           delivered = { value };
-          if (run.tracer) run.trace(task, "wake");
+          woken(task);
           resolve(value);
         },
         closed() {
           waiting = false;
-          if (run.tracer) run.trace(task, "wake");
+          woken(task);
           reject(new QueueClosedError());
         },
       };
-      if (run.tracer) run.trace(task, "suspend", { reason: "take" });
+      waitsOn(task, "take");
       fifo.wait(waiter);
       return () => {
         if (waiting) fifo.unwait(waiter);
@@ -222,9 +245,10 @@ function* join(
   target: EffectionKitTask,
   reason: string,
 ): EffectionOperation<unknown> {
-  const run = task.run;
   if (!target.settled) {
-    if (run.tracer) run.trace(task, "suspend", { reason });
+    const deadlock = joinsOwnEnd(task, target);
+    if (deadlock) throw deadlock;
+    waitsOn(task, reason, () => `join ${target}`);
     yield* action<void>((resolve) => {
       const listeners = target.settleListeners ??= [];
       listeners.push(resolve);
@@ -233,11 +257,41 @@ function* join(
         if (index >= 0) listeners.splice(index, 1);
       };
     });
-    if (run.tracer) run.trace(task, "wake");
+    woken(task);
   }
   if (target.state === "completed") return target.result;
   if (target.state === "halted") throw new HaltedError(target.toString());
   throw target.result;
+}
+
+/**
+ * A join that waits for its own end, thrown where it was written: on the
+ * joining task itself, or on an ancestor, which ends only once its children
+ * (this one among them) have been halted, so that only a halt could ever
+ * end the wait. A task spawned into a shielded scope lives in the run's
+ * shield scope, out of its parent's reach: above it, nothing is claimed.
+ * An ancestor's id is smaller than its descendants': the walk stops below
+ * the target's.
+ */
+function joinsOwnEnd(
+  task: EffectionKitTask,
+  target: EffectionKitTask,
+): DeadlockError | undefined {
+  if (target === task) return joinDeadlock(task, target);
+  for (
+    let at = task;
+    at.parent !== undefined && !at.shielded && at.parent.id >= target.id;
+    at = at.parent
+  ) {
+    if (at.parent === target) {
+      return joinDeadlock(
+        task,
+        target,
+        "under effection a task ends only once its children are halted",
+      );
+    }
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------
@@ -258,6 +312,10 @@ class EffectionKitTask extends TaskBase<unknown> {
   thrown: { error: unknown } | undefined = undefined;
   /** Joiners waiting for it to settle. */
   settleListeners: (() => void)[] | undefined = undefined;
+  /** What it waits on, as its trace names it, while it waits (see `waitsOn`). */
+  waitingOn: string | (() => string) | undefined = undefined;
+  /** Spawned into a shielded scope: it lives in the run's shield scope, not under its parent. */
+  shielded = false;
 
   constructor(
     readonly run: EffectionRun,
@@ -288,6 +346,8 @@ function spawnInto(
 ): EffectionKitTask {
   const run = parent.run;
   const child = new EffectionKitTask(run, run.nextId++, name, parent);
+  child.shielded = run.isShieldScope(scope);
+  run.live.add(child);
   if (run.tracer) run.trace(child, "spawn");
   child.effection = scope.run(() => taskBody(child, fn));
   observe(child);
@@ -438,6 +498,7 @@ function observe(task: EffectionKitTask): void {
 
 function settleTask(task: EffectionKitTask, state: TaskState, result: unknown): void {
   if (task.settled) return;
+  task.run.live.delete(task);
   task.state = state;
   task.result = result;
   // A copy: each resumed joiner's teardown takes itself off the list.
@@ -489,13 +550,12 @@ function* nested(
   reason: string,
   body: Operation<unknown>,
 ): EffectionOperation<unknown> {
-  const run = task.run;
-  if (run.tracer) run.trace(task, "suspend", { reason });
+  waitsOn(task, reason);
   const value = yield* scoped(function* () {
     const scope = yield* useScope();
     return unbox(yield* scope.run(() => boxed(drive(new Driver(task), body[Symbol.iterator]()))));
   });
-  if (run.tracer) run.trace(task, "wake");
+  woken(task);
   return value;
 }
 
@@ -534,7 +594,7 @@ function* enterScope(
 ): EffectionOperation<unknown> {
   const task = driver.task;
   const run = task.run;
-  if (run.tracer) run.trace(task, "suspend", { reason: "scope" });
+  waitsOn(task, "scope");
   let value: unknown;
   if (shield) {
     const scope = run.shieldScope();
@@ -553,7 +613,7 @@ function* enterScope(
       return yield* scopeBody(task, yield* useScope(), body);
     });
   }
-  if (run.tracer) run.trace(task, "wake");
+  woken(task);
   return value;
 }
 
@@ -620,9 +680,9 @@ function settledOf(task: EffectionKitTask | EffectionTask<unknown>): EffectionOp
 function sleepOn(task: EffectionKitTask, ms: number, reason: string): EffectionOperation<void> {
   const run = task.run;
   return action<void>((resolve) => {
-    if (run.tracer) run.trace(task, "suspend", { reason });
+    waitsOn(task, reason);
     const timer = run.clock.setTimer(ms, () => {
-      if (run.tracer) run.trace(task, "wake");
+      woken(task);
       resolve();
     });
     return () => run.clock.clearTimer(timer);
@@ -652,6 +712,10 @@ class EffectionRun {
   /** How many kit generators are being stepped: inside the reducer, never pump. */
   stepping = 0;
   root: EffectionKitTask | undefined = undefined;
+  /** Tasks not yet settled: those a deadlock may name. */
+  readonly live = new Set<EffectionKitTask>();
+  /** The deadlock the run ends with, once one was found. */
+  #deadlock: DeadlockError | undefined = undefined;
   #done = false;
   #pumping = false;
   #shield: { scope: EffectionScope; destroy: () => Promise<void> } | undefined = undefined;
@@ -679,6 +743,7 @@ class EffectionRun {
       undefined,
     );
     this.root = root;
+    this.live.add(root);
     if (this.tracer) this.trace(root, "spawn");
     root.effection = effectionRun(() => taskBody(root, fn));
     observe(root);
@@ -702,6 +767,11 @@ class EffectionRun {
     );
   }
 
+  /** True for the scope `shieldScope` made. */
+  isShieldScope(scope: EffectionScope): boolean {
+    return scope === this.#shield?.scope;
+  }
+
   /** The scope shielded bodies run in: out of reach of their caller's halt. */
   shieldScope(): EffectionScope {
     if (!this.#shield) {
@@ -718,31 +788,81 @@ class EffectionRun {
    * Let a virtual clock fire due timers, or jump when no `call()` is in
    * flight, until the root settles or nothing is left to fire. Effection's
    * reducer runs synchronously inside each timer's callback, so when
-   * `idle` returns, every task that could run has run.
+   * `idle` returns, every task that could run has run; with no call in
+   * flight either, nothing ever will: a deadlock.
    */
   pump(): void {
     if (this.#pumping || this.#done || this.stepping > 0) return;
     this.#pumping = true;
     try {
-      while (!this.#done && this.clock.idle(this.inFlight === 0));
+      for (;;) {
+        while (!this.#done && this.clock.idle(this.inFlight === 0));
+        if (this.#done || this.inFlight > 0 || this.clock.kind !== "virtual") break;
+        if (!this.#deadlocked()) break;
+      }
     } finally {
       this.#pumping = false;
     }
   }
 
+  /**
+   * Whatever still waits waits for ever. The first time, the root is halted
+   * as Ctrl-C would halt it (Effection halts its children first, so every
+   * cleanup runs), and the pump goes on (true); the run then rejects with
+   * the deadlock. Found again (the halt is stuck too: a cleanup that waits
+   * for ever), the run ends at once, leaving those waits where they are.
+   */
+  #deadlocked(): boolean {
+    const waits: DeadlockWait[] = [];
+    for (const task of [...this.live].sort((a, b) => a.id - b.id)) {
+      const on = task.waitingOn;
+      if (on !== undefined) {
+        waits.push({ task: deadlockName(task), on: typeof on === "string" ? on : on() });
+      }
+    }
+    const stuck = idleDeadlock(this.clock.now(), waits);
+    if (this.#deadlock === undefined) {
+      this.#deadlock = stuck;
+      const root = this.root!;
+      requestHalt(root);
+      root.effection!.halt().then(() => {}, () => {});
+      return true;
+    }
+    console.error(
+      `effection: the halt that followed the deadlock is stuck too; the run ends, its tasks left where they wait: ${stuck.message}`,
+    );
+    this.#close();
+    this.#reject(this.#signal?.aborted ? this.#signal.reason : this.#deadlock);
+    return false;
+  }
+
   finish(): void {
-    this.#done = true;
-    if (this.#onAbort) this.#signal!.removeEventListener("abort", this.#onAbort);
-    if (this.#shield) this.#shield.destroy().then(() => {}, () => {});
+    this.#close();
     const root = this.root!;
     // Halted from outside, the root may end by a joiner hearing of a halted
     // child first (Effection tears children down first): still the abort.
     const aborted = this.#signal?.aborted === true;
-    if (root.state === "completed") this.#resolve(root.result);
+    if (this.#deadlock && !aborted) {
+      if (root.state === "failed" && !isHaltEcho(root.result)) {
+        console.error(
+          `effection: after the deadlock, ${root} failed with another error:`,
+          root.result,
+        );
+      }
+      this.#reject(this.#deadlock);
+    } else if (root.state === "completed") this.#resolve(root.result);
     else if (root.state === "failed" && !(aborted && root.result instanceof HaltedError)) {
       this.#reject(root.result);
     } else if (aborted) this.#reject(this.#signal!.reason);
     else this.#reject(new HaltedError(root.toString()));
+  }
+
+  /** The run is over: stop listening for the abort, and end the shield scope. */
+  #close(): void {
+    this.#done = true;
+    this.live.clear();
+    if (this.#onAbort) this.#signal!.removeEventListener("abort", this.#onAbort);
+    if (this.#shield) this.#shield.destroy().then(() => {}, () => {});
   }
 
   trace(

@@ -119,3 +119,97 @@ export class Cancelled extends Error {
     super(`${where} was cancelled`);
   }
 }
+
+/** One task a deadlock holds, and what it waits on (as a trace names it). */
+export interface DeadlockWait {
+  /** The task: `Task#2 worker`. */
+  readonly task: string;
+  /** What it waits on: `join Task#1 main (running)`, `take`, `suspend`... */
+  readonly on: string;
+}
+
+/**
+ * A wait that nothing can ever end. Thrown where a task joins itself, or an
+ * ancestor that cannot end before it (under the structured runtimes); and
+ * the error a run on the virtual clock rejects with when no task can run, no
+ * timer is armed and no `call` is in flight, yet tasks still wait (the
+ * waiting tasks are halted first, so that their cleanup runs).
+ *
+ * @example
+ * ```ts
+ * import { createQueue, DeadlockError, runtimes, spawn, virtualClock } from "../mod.ts";
+ * import type { Task } from "../mod.ts";
+ *
+ * let caught: unknown;
+ * await runtimes.generator.run(function* () {
+ *   const handOver = createQueue<Task<unknown>>();
+ *   const worker = yield* spawn(function* worker() {
+ *     const self = yield* handOver.get();
+ *     try {
+ *       yield* self;
+ *     } catch (error) {
+ *       caught = error;
+ *     }
+ *   });
+ *   handOver.put(worker);
+ *   yield* worker;
+ * }, { clock: virtualClock() });
+ * if (!(caught instanceof DeadlockError)) throw new Error(String(caught));
+ * ```
+ */
+export class DeadlockError extends Error {
+  /** Always `"DeadlockError"`. */
+  override name = "DeadlockError";
+  /** An error saying `why` the waits can never end, naming each waiting task and its wait. */
+  constructor(why: string, readonly waits: readonly DeadlockWait[]) {
+    const list = waits.map((wait) => `${wait.task} waits on ${wait.on}`).join("; ");
+    super(list === "" ? `deadlock: ${why}` : `deadlock: ${why}: ${list}`);
+  }
+}
+
+/** How a deadlock names a task: `Task#2 worker`, without its state. */
+export function deadlockName(task: { id: number; name: string }): string {
+  return `Task#${task.id} ${task.name}`;
+}
+
+/**
+ * The error of a join that waits for its own end: on the joining task
+ * itself, or, when `ancestorRule` says why that is one too, on an ancestor
+ * of it.
+ */
+export function joinDeadlock(
+  joiner: { id: number; name: string },
+  target: { toString(): string },
+  ancestorRule?: string,
+): DeadlockError {
+  const why = ancestorRule === undefined
+    ? "a task joins itself, and cannot end while it waits for its own end"
+    : `a task joins its own ancestor, which cannot end before it (${ancestorRule})`;
+  return new DeadlockError(why, [{ task: deadlockName(joiner), on: `join ${target}` }]);
+}
+
+/**
+ * True for what a halt itself raises (a cancellation, the `HaltedError` of
+ * joining a halted task), alone or grouped: after a deadlock's halt, these
+ * are its echoes, not news. A value that cannot be inspected is news.
+ */
+export function isHaltEcho(error: unknown): boolean {
+  try {
+    if (error instanceof AggregateError) return error.errors.every(isHaltEcho);
+    return error instanceof HaltedError || isCancellation(error);
+  } catch {
+    return false;
+  }
+}
+
+/** The error of a run on the virtual clock in which nothing can ever happen again. */
+export function idleDeadlock(time: number, waits: readonly DeadlockWait[]): DeadlockError {
+  const idle = `at ${time} ms no task can run, no timer is armed and no call is in flight`;
+  // Should no task's wait be known, say so rather than list nothing.
+  const yet = waits.length === 0
+    ? "yet the run has not ended"
+    : `yet ${waits.length} task${waits.length === 1 ? "" : "s"} wait${
+      waits.length === 1 ? "s" : ""
+    } for ever`;
+  return new DeadlockError(`${idle}, ${yet}`, waits);
+}

@@ -17,7 +17,13 @@
  */
 
 import { combinatorBody } from "./combinators.ts";
-import { HaltedError } from "./errors.ts";
+import {
+  type DeadlockError,
+  deadlockName,
+  type DeadlockWait,
+  HaltedError,
+  joinDeadlock,
+} from "./errors.ts";
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
 import { fifoOf } from "./queue.ts";
 import { SchedulerRun } from "./scheduler.ts";
@@ -118,10 +124,50 @@ function join(frame: Frame, target: Frame, forHalt: boolean): boolean {
     if (forHalt) return run.answer(NEXT, undefined);
     return run.answer(outcomeMode(target), outcomeValue(target));
   }
+  if (!forHalt) {
+    const deadlock = joinsOwnEnd(frame.task, target);
+    if (deadlock) throw deadlock;
+  }
   const waiter = new JoinWaiter(frame, frame.epoch, target, forHalt);
   (extrasOf(target).joiners ??= []).push(waiter);
   frame.waiting = waiter;
   return false;
+}
+
+/**
+ * A join that waits for its own end, thrown where it was written: on the
+ * joining task itself, or on an ancestor, which here ends only once its
+ * children (this one among them) have been halted, so that only a halt
+ * could ever end the wait. An ancestor's id is smaller than its
+ * descendants': the walk up stops below the target's (and a join of a
+ * younger task, a child's, walks nothing).
+ */
+function joinsOwnEnd(task: Frame, target: Frame): DeadlockError | undefined {
+  if (target === task) return joinDeadlock(task, target);
+  for (let at = task.parent; at !== undefined && at.task.id >= target.id; at = at.parent) {
+    if (at.task === target) {
+      return joinDeadlock(
+        task,
+        target,
+        "under generator a task ends only once its children are halted",
+      );
+    }
+  }
+  return undefined;
+}
+
+/** What a waiting frame waits on, as a trace names it; `undefined` for a frame inside it. */
+function describeWait(frame: Frame): string | undefined {
+  const waiting = frame.waiting;
+  if (waiting instanceof JoinWaiter) {
+    return `${waiting.forHalt ? "halt" : "join"} ${waiting.target}`;
+  }
+  if (waiting instanceof TakeWaiter) return "take";
+  if (waiting instanceof CallWaiter) return "call";
+  if (waiting instanceof SleepTimer) return "sleep";
+  if (waiting === SUSPENDED) return "suspend";
+  if (waiting instanceof Frame && frame.ending && waiting.kind === TASK) return `halt ${waiting}`;
+  return undefined;
 }
 
 /** Stop waiting for whatever the frame waits on (it is being halted). */
@@ -710,6 +756,7 @@ function childFailed(parent: Frame, error: unknown): void {
 
 class Run extends SchedulerRun<Frame> {
   readonly timers = new Timers(this);
+  protected readonly runtimeName = "generator";
 
   start(fn: OperationFn<unknown>): void {
     const name = taskName(fn, fn.name || "main");
@@ -719,6 +766,25 @@ class Run extends SchedulerRun<Frame> {
 
   protected owns(task: Task<unknown>): task is Frame {
     return task instanceof Frame && task.run === this;
+  }
+
+  /** Down from the root: each frame's wait, through nested frames and children. */
+  protected waitsOf(root: Frame): DeadlockWait[] {
+    const waits: { id: number; wait: DeadlockWait }[] = [];
+    const frames = [root];
+    while (frames.length > 0) {
+      const frame = frames.pop()!;
+      if (frame.settled) continue;
+      const on = describeWait(frame);
+      if (on !== undefined) {
+        waits.push({ id: frame.task.id, wait: { task: deadlockName(frame.task), on } });
+      }
+      if (frame.waiting instanceof Frame) frames.push(frame.waiting);
+      for (let child = frame.extras?.youngestChild; child; child = child.olderSibling) {
+        if (child !== frame.waiting) frames.push(child);
+      }
+    }
+    return waits.sort((a, b) => a.id - b.id).map(({ wait }) => wait);
   }
 
   sleep(frame: Frame, ms: number): SleepTimer {

@@ -20,7 +20,15 @@
 
 import { combinatorBody } from "./combinators.ts";
 import { realClock } from "./clock.ts";
-import { QueueClosedError } from "./errors.ts";
+import {
+  type DeadlockError,
+  deadlockName,
+  type DeadlockWait,
+  idleDeadlock,
+  isHaltEcho,
+  joinDeadlock,
+  QueueClosedError,
+} from "./errors.ts";
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
 import { fifoOf, type FifoQueue, type QueueWaiter } from "./queue.ts";
 import { invoke } from "./waits.ts";
@@ -74,6 +82,7 @@ function dispatch(frame: Frame, instruction: AnyInstruction): Promise<void> | un
     case "now":
       return run.answer(NEXT, run.clock.now());
     case "suspend":
+      run.blocked.add(frame);
       return waitOn(frame, SUSPENDED);
     case "take":
       return take(frame, fifoOf(instruction.queue));
@@ -163,6 +172,7 @@ function take<T>(frame: Frame, queue: FifoQueue<T>): Promise<void> | undefined {
   if (got) return frame.run.answer(NEXT, got.value);
   if (queue.isClosed) return frame.run.answer(THROW, new QueueClosedError());
   const waiter = new TakeWaiter(frame, queue);
+  frame.run.blocked.add(frame);
   const awaited = waitOn(frame, waiter);
   queue.wait(waiter);
   return awaited;
@@ -222,9 +232,26 @@ function join(frame: Frame, target: Frame, forHalt: boolean): Promise<void> | un
     if (target.outcome === "failed") run.unjoined.delete(target);
     return run.answer(outcomeMode(target), target.result);
   }
+  // A task joining itself cannot end while it waits for its own end. Its
+  // ancestors are another matter here: a parent neither waits for nor halts
+  // its children, so it may well end first, and the join then answers.
+  if (!forHalt && target === frame.task) throw joinDeadlock(target, target);
   const waiter = new JoinWaiter(frame, target, forHalt);
   (target.joiners ??= []).push(waiter);
+  run.blocked.add(frame);
   return waitOn(frame, waiter);
+}
+
+/** What a frame in `Run.blocked` waits on, as a trace names it; `undefined` once it waits no more. */
+function describeBlocked(frame: Frame): string | undefined {
+  const waiting = frame.waiting;
+  if (frame.settled) return undefined;
+  if (waiting instanceof JoinWaiter) {
+    return `${waiting.forHalt ? "halt" : "join"} ${waiting.target}`;
+  }
+  if (waiting instanceof TakeWaiter) return "take";
+  if (waiting === SUSPENDED) return "suspend";
+  return undefined;
 }
 
 /** Stop waiting for whatever the frame waits on (it is being cancelled). */
@@ -666,6 +693,7 @@ function continueEnding(frame: Frame): Promise<void> | undefined {
 function settle(frame: Frame): void {
   const run = frame.run;
   frame.flags |= SETTLED;
+  run.blocked.delete(frame);
   if (frame instanceof NestedFrame) return nestedSettled(frame.owner, frame);
   run.running--;
   if (run.tracer) {
@@ -783,6 +811,12 @@ class Run {
   readonly tracer: Tracer | undefined;
   readonly output: (line: string) => void;
   readonly sleepers = new Set<Frame>();
+  /**
+   * Frames that have waited on a join, a queue or `suspend()`, the waits no
+   * timer or call ends: those a deadlock names. A frame leaves it when it
+   * settles; one that has moved on since is skipped (`describeBlocked`).
+   */
+  readonly blocked = new Set<Frame>();
   /** Drivers woken whose turn has not ended yet. */
   runnable = 0;
   /** Tasks not yet settled, the root included. */
@@ -801,6 +835,11 @@ class Run {
   #reject!: (error: unknown) => void;
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined = undefined;
+  #root: Frame | undefined = undefined;
+  /** The deadlock the run ends with, once one was found. */
+  #deadlock: DeadlockError | undefined = undefined;
+  /** 0 none; 1 its waiting tasks halted; 2 the root halted too. */
+  #deadlockPhase = 0;
   readonly promise: Promise<unknown>;
 
   constructor(options: RunOptions) {
@@ -816,6 +855,7 @@ class Run {
 
   start(fn: OperationFn<unknown>): void {
     const root = new Frame(this, this.nextId++, taskName(fn, fn.name || "main"), undefined);
+    this.#root = root;
     if (this.tracer) this.trace(root, "spawn");
     const signal = this.#signal;
     if (signal?.aborted) return haltTask(root);
@@ -831,10 +871,55 @@ class Run {
    * Called whenever a turn ends. When no driver is runnable, nothing can run
    * until a timer fires or a call settles: a virtual clock then fires what
    * is due, and jumps to its next deadline unless a call is in flight. (Host
-   * timers wake the real clock's sleepers by themselves.)
+   * timers wake the real clock's sleepers by themselves.) With no timer to
+   * fire and no call in flight, nothing ever will run again: a deadlock.
    */
   noteQuiet(): void {
-    if (this.runnable === 0 && !this.over) this.clock.idle(this.inFlight === 0);
+    if (this.runnable !== 0 || this.over) return;
+    if (this.clock.idle(this.inFlight === 0)) return;
+    if (this.inFlight === 0 && this.clock.kind === "virtual") this.#deadlocked();
+  }
+
+  /**
+   * Whatever still waits waits for ever. First every waiting task but the
+   * root is halted, so that its cleanup runs (as asyncio's `run` cancels
+   * the tasks left when its main ends; Ctrl-C halts only the root); once
+   * nothing can run again, the root is halted, as Ctrl-C would halt it; the
+   * run then rejects with the deadlock. Found once more (the halt is stuck
+   * too: a cleanup that waits for ever), the run ends at once.
+   */
+  #deadlocked(): void {
+    const root = this.#root!;
+    const waits: { id: number; wait: DeadlockWait }[] = [];
+    const tasks = new Set<Frame>();
+    for (const frame of this.blocked) {
+      const on = describeBlocked(frame);
+      if (on === undefined) continue;
+      waits.push({ id: frame.task.id, wait: { task: deadlockName(frame.task), on } });
+      if (frame.task !== root) tasks.add(frame.task);
+    }
+    const stuck = idleDeadlock(
+      this.clock.now(),
+      waits.sort((a, b) => a.id - b.id).map(({ wait }) => wait),
+    );
+    this.#deadlock ??= stuck;
+    const phase = this.#deadlockPhase++;
+    if (phase === 0 && tasks.size > 0) {
+      for (const task of tasks) haltTask(task);
+    } else if (phase <= 1) {
+      this.#deadlockPhase = 2;
+      haltTask(root);
+    } else {
+      console.error(
+        `native: the halt that followed the deadlock is stuck too; the run ends, its tasks left where they wait: ${stuck.message}`,
+      );
+      this.over = true;
+      this.#close();
+      this.#reject(this.#signal?.aborted ? this.#signal.reason : this.#deadlock);
+      return;
+    }
+    // A task whose body had ended (its cleanup waits) takes no new halt.
+    this.noteQuiet();
   }
 
   answer(mode: number, value: unknown): undefined {
@@ -879,12 +964,26 @@ class Run {
         } still running (orphans), stopped where they were`,
       );
     }
-    for (const frame of this.sleepers) this.clock.clearTimer(frame.waiting as ClockTimer);
-    this.sleepers.clear();
-    if (this.#onAbort) this.#signal!.removeEventListener("abort", this.#onAbort);
-    if (root.outcome === "completed") this.#resolve(root.result);
+    this.#close();
+    if (this.#deadlock && !this.#signal?.aborted) {
+      if (root.outcome === "failed" && !isHaltEcho(root.result)) {
+        console.error(
+          `native: after the deadlock, ${root} failed with another error:`,
+          root.result,
+        );
+      }
+      this.#reject(this.#deadlock);
+    } else if (root.outcome === "completed") this.#resolve(root.result);
     else if (root.outcome === "halted" && this.#signal?.aborted) this.#reject(this.#signal.reason);
     else this.#reject(root.result);
+  }
+
+  /** Disarm the sleepers' timers and stop listening for the abort: no host timer outlives the run. */
+  #close(): void {
+    for (const frame of this.sleepers) this.clock.clearTimer(frame.waiting as ClockTimer);
+    this.sleepers.clear();
+    this.blocked.clear();
+    if (this.#onAbort) this.#signal!.removeEventListener("abort", this.#onAbort);
   }
 
   trace(

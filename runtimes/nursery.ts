@@ -21,7 +21,15 @@
  */
 
 import { combinatorBody, reportUndelivered } from "./combinators.ts";
-import { Cancelled, HaltedError, TimeoutError } from "./errors.ts";
+import {
+  Cancelled,
+  type DeadlockError,
+  deadlockName,
+  type DeadlockWait,
+  HaltedError,
+  joinDeadlock,
+  TimeoutError,
+} from "./errors.ts";
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
 import { fifoOf } from "./queue.ts";
 import { SchedulerRun } from "./scheduler.ts";
@@ -138,10 +146,48 @@ function join(frame: Frame, target: Frame, forHalt: boolean): boolean {
     if (forHalt) return run.answer(NEXT, undefined);
     return run.answer(outcomeMode(target), outcomeValue(target));
   }
+  if (!forHalt) {
+    const deadlock = joinsOwnEnd(frame.task, target);
+    if (deadlock) throw deadlock;
+  }
   const waiter = new JoinWaiter(frame, frame.epoch, target, forHalt);
   (extrasOf(target).joiners ??= []).push(waiter);
   frame.waiting = waiter;
   return false;
+}
+
+/**
+ * A join that waits for its own end, thrown where it was written: on the
+ * joining task itself, or on an ancestor, which waits for its children
+ * (this one among them), so that only a cancellation could ever end the
+ * wait. An ancestor's id is smaller than its descendants': the walk up
+ * stops below the target's (and a join of a younger task, a child's, walks
+ * nothing).
+ */
+function joinsOwnEnd(task: Frame, target: Frame): DeadlockError | undefined {
+  if (target === task) return joinDeadlock(task, target);
+  for (let at = task.parent; at !== undefined && at.task.id >= target.id; at = at.parent) {
+    if (at.task === target) {
+      return joinDeadlock(task, target, "under nursery a task waits for its children");
+    }
+  }
+  return undefined;
+}
+
+/** What a waiting frame waits on, as a trace names it; `undefined` for a frame inside it. */
+function describeWait(frame: Frame): string | undefined {
+  const waiting = frame.waiting;
+  if (waiting instanceof JoinWaiter) {
+    return `${waiting.forHalt ? "halt" : "join"} ${waiting.target}`;
+  }
+  if (waiting instanceof TakeWaiter) return "take";
+  if (waiting instanceof CallWaiter) return "call";
+  if (waiting instanceof SleepWait) return "sleep";
+  if (waiting === SUSPENDED) return "suspend";
+  if (waiting === undefined && frame.ending && frame.liveChildren > 0) {
+    return `children (${frame.liveChildren} running)`;
+  }
+  return undefined;
 }
 
 /** Stop waiting for whatever the frame waits on (it is being cancelled). */
@@ -751,6 +797,8 @@ function describeFailures(frame: Frame): string {
 // ---------------------------------------------------------------------------
 
 class Run extends SchedulerRun<Frame> {
+  protected readonly runtimeName = "nursery";
+
   start(fn: OperationFn<unknown>): void {
     const name = taskName(fn, fn.name || "main");
     const root = new Frame(this, TASK, undefined, fn, this.nextId++, name, false);
@@ -759,6 +807,25 @@ class Run extends SchedulerRun<Frame> {
 
   protected owns(task: Task<unknown>): task is Frame {
     return task instanceof Frame && task.run === this;
+  }
+
+  /** Down from the root: each frame's wait, through nested frames and children. */
+  protected waitsOf(root: Frame): DeadlockWait[] {
+    const waits: { id: number; wait: DeadlockWait }[] = [];
+    const frames = [root];
+    while (frames.length > 0) {
+      const frame = frames.pop()!;
+      if (frame.settled) continue;
+      const on = describeWait(frame);
+      if (on !== undefined) {
+        waits.push({ id: frame.task.id, wait: { task: deadlockName(frame.task), on } });
+      }
+      if (frame.waiting instanceof Frame) frames.push(frame.waiting);
+      for (let child = frame.extras?.oldestChild; child; child = child.youngerSibling) {
+        frames.push(child);
+      }
+    }
+    return waits.sort((a, b) => a.id - b.id).map(({ wait }) => wait);
   }
 
   /**

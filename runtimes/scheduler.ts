@@ -9,7 +9,13 @@
  */
 
 import { realClock } from "./clock.ts";
-import { HaltedError } from "./errors.ts";
+import {
+  type DeadlockError,
+  type DeadlockWait,
+  HaltedError,
+  idleDeadlock,
+  isHaltEcho,
+} from "./errors.ts";
 import { RunQueue } from "./run_queue.ts";
 import type { Clock, RunOptions, Task, TraceEventType, Tracer } from "./types.ts";
 import { NEXT, type Waker } from "./waits.ts";
@@ -50,6 +56,10 @@ export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F>
   #reject!: (error: unknown) => void;
   #signal: AbortSignal | undefined;
   #onAbort: (() => void) | undefined = undefined;
+  #root: F | undefined = undefined;
+  #cancelRoot: ((root: F) => void) | undefined = undefined;
+  /** The deadlock the run ends with, once one was found. */
+  #deadlock: DeadlockError | undefined = undefined;
   /** `flush` bound once, so that a wake-up allocates no closure. */
   #flushLater = () => this.flush();
 
@@ -67,6 +77,12 @@ export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F>
   /** Resume `frame` from the queue; `epoch` says whether the entry is stale. */
   protected abstract runNext(frame: F, epoch: number, mode: number, value: unknown): void;
 
+  /** The runtime's name, for what it says on stderr. */
+  protected abstract readonly runtimeName: string;
+
+  /** Every task that waits, from the root down, and what each waits on (a deadlock's list). */
+  protected abstract waitsOf(root: F): DeadlockWait[];
+
   /** True when `task` is one of this run's frames. */
   protected abstract owns(task: Task<unknown>): task is F & Task<unknown>;
 
@@ -81,6 +97,8 @@ export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F>
   /** Queue the root's start, let `signal` cancel it, and drain. */
   protected begin(root: F, startMode: number, cancelRoot: (root: F) => void): void {
     if (this.tracer) this.trace(root, "spawn");
+    this.#root = root;
+    this.#cancelRoot = cancelRoot;
     this.enqueue(root, 0, startMode, undefined);
     const signal = this.#signal;
     if (signal) {
@@ -97,11 +115,22 @@ export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F>
   /**
    * Settle the run's promise with the root's outcome: its value, its error,
    * or, halted, the abort's reason (`HaltedError` naming `task` otherwise).
+   * After a deadlock, the run rejects with it, unless Ctrl-C came too; a
+   * root that failed on its way out of something other than the halt is
+   * reported.
    */
   protected end(outcome: RootOutcome, result: unknown, task: string): void {
     this.#done = true;
     if (this.#onAbort) this.#signal!.removeEventListener("abort", this.#onAbort);
-    if (outcome === "completed") this.#resolve(result);
+    if (this.#deadlock && !this.#signal?.aborted) {
+      if (outcome === "failed" && result !== this.#deadlock && !isHaltEcho(result)) {
+        console.error(
+          `${this.runtimeName}: after the deadlock, ${task} failed with another error:`,
+          result,
+        );
+      }
+      this.#reject(this.#deadlock);
+    } else if (outcome === "completed") this.#resolve(result);
     else if (outcome === "failed") this.#reject(result);
     else if (this.#signal?.aborted) this.#reject(this.#signal.reason);
     else this.#reject(new HaltedError(task));
@@ -140,11 +169,36 @@ export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F>
     try {
       for (;;) {
         while (queue.shift()) this.runNext(queue.frame, queue.epoch, queue.mode, queue.value);
-        if (this.#done || !this.clock.idle(this.inFlight === 0)) break;
+        if (this.#done) break;
+        if (this.clock.idle(this.inFlight === 0)) continue;
+        // Nothing can run; on a virtual clock with no call in flight, nothing ever will.
+        if (this.inFlight > 0 || this.clock.kind !== "virtual" || !this.#deadlocked()) break;
       }
     } finally {
       this.#flushing = false;
     }
+  }
+
+  /**
+   * No task can run, no timer is armed and no call is in flight: whatever
+   * still waits waits for ever. The first time, the root is halted as
+   * Ctrl-C would halt it, so that every cleanup runs, and the drain goes on
+   * (true); the run then rejects with the deadlock. Found again (the halt is
+   * stuck too: a cleanup that waits for ever), the run ends at once, leaving
+   * those waits where they are (false).
+   */
+  #deadlocked(): boolean {
+    const stuck = idleDeadlock(this.clock.now(), this.waitsOf(this.#root!));
+    if (this.#deadlock === undefined) {
+      this.#deadlock = stuck;
+      this.#cancelRoot!(this.#root!);
+      return true;
+    }
+    console.error(
+      `${this.runtimeName}: the halt that followed the deadlock is stuck too; the run ends, its tasks left where they wait: ${stuck.message}`,
+    );
+    this.end("halted", undefined, "");
+    return false;
   }
 
   trace(

@@ -24,6 +24,7 @@ import { basename } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Lab, type LabOption, UsageError } from "../labs/lab.ts";
 import { labs } from "../labs/mod.ts";
+import { DeadlockError } from "../runtimes/errors.ts";
 import { realClock, virtualClock } from "../runtimes/clock.ts";
 import { runtimeNames, runtimes } from "../runtimes/registry.ts";
 import { textTracer } from "../runtimes/trace_text.ts";
@@ -245,7 +246,8 @@ export function parseOptions(
  */
 export function printFailure(what: string, error: unknown): void {
   const heading = `${paint("error:", 31, useColor(Deno.stderr))} ${what}:`;
-  if (error instanceof ExpectedFailure) {
+  // A deadlock's message names every waiting task: the runtime's stack adds nothing.
+  if (error instanceof ExpectedFailure || error instanceof DeadlockError) {
     console.error(`${heading} ${error.message}`);
     return;
   }
