@@ -36,7 +36,7 @@ pre { background: var(--code); padding: .6rem .8rem; border-radius: 4px; overflo
   white-space: pre-wrap; tab-size: 8; }
 pre.command { background: #1d1d1f; color: #f4f4f7; }
 pre.command::before { content: "$ "; color: #9a9aa6; }
-.label { color: var(--muted); font-size: .85rem; text-transform: uppercase; letter-spacing: .04em;
+.label { color: var(--muted); font-size: .9rem; font-style: italic;
   margin: .8rem 0 .1rem; }
 .stderr { color: #9a3412; }
 .predict { border-left: 4px solid #2563eb; padding-left: .8rem; }
