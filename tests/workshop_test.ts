@@ -18,7 +18,7 @@ import {
 import { runLab } from "../tools/workshop_run.ts";
 import { markdownToHtml } from "../tools/workshop_handout.ts";
 import { commandOf, type Step, steps } from "../tools/workshop_steps.ts";
-import { runDeno } from "./harness.ts";
+import { ChildOutput, denoCommand, runDeno } from "./harness.ts";
 
 const workshopScript = fileURLToPath(new URL("../tools/workshop.ts", import.meta.url));
 
@@ -136,6 +136,42 @@ Deno.test("workshop: answers that run out stop the walk with progress kept; the 
     match(second.stdout, /== Step 4 of \d+: Countdown, blocking/);
     deepEqual(await readProgress(folder), { next: 4, done: [3] });
   } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("workshop: typed answers on stdin; Ctrl-C at a prompt stops with 130, progress kept", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "workshop-" });
+  const child = denoCommand([
+    "run",
+    "--allow-read",
+    "--allow-env",
+    "--allow-net=127.0.0.1",
+    "--allow-write",
+    workshopScript,
+    "--step",
+    "3",
+  ], { stdin: "piped", env: { NO_COLOR: "1", INIT_CWD: folder } }).spawn();
+  // A safety net, not a measure: a Ctrl-C never handled fails the test instead of hanging it.
+  const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const stdout = new ChildOutput(child.stdout);
+  const stderr = new ChildOutput(child.stderr);
+  const stdin = child.stdin.getWriter();
+  try {
+    await stdout.readUntil("Predict: Which countdown ends last");
+    await stdin.write(new TextEncoder().encode("B, at 6 s\n"));
+    await stdout.readUntil("run `deno task lab:countdown --clock virtual`? [Y/n/q]");
+    child.kill("SIGINT");
+    const status = await child.status;
+    equal(status.code, 130, await stderr.readToEnd());
+    match(
+      await stdout.readToEnd(),
+      /Interrupted before step 3 was done; deno task workshop goes on/,
+    );
+    deepEqual(await readProgress(folder), { next: 3, done: [] });
+  } finally {
+    clearTimeout(watchdog);
+    await stdin.close().catch(() => {});
     await Deno.remove(folder, { recursive: true });
   }
 });
