@@ -445,15 +445,30 @@ export async function runWorkshopCommand(args: string[]): Promise<number> {
     first = progress.next >= 1 && progress.next <= steps.length ? progress.next : 1;
     if (first > 1) console.log(`Resuming at step ${first} (--step 1 starts over).`);
   }
+  // A folder the learner cannot write to costs the progress, not the walk: said once.
+  let warned = false;
+  let next = first;
+  const save = async (step: number) => {
+    next = step;
+    try {
+      await writeProgress(folder, { next, done: progress.done });
+    } catch (error) {
+      if (!warned) {
+        console.error(`warning: progress not kept in ${folder}: ${errorLine(error)}`);
+        warned = true;
+      }
+    }
+  };
   const interrupt = onCtrlC();
   const session: Session = { answers, color, signal: interrupt.signal };
   try {
     for (let number = first; number <= steps.length; number++) {
-      await writeProgress(folder, { next: number, done: progress.done });
+      await save(number);
       await takeStep(session, steps[number - 1], number);
       if (!progress.done.includes(number)) progress.done.push(number);
-      await writeProgress(folder, { next: number + 1, done: progress.done });
-      if (interrupt.signal.aborted) return exitStatus.interrupted;
+      await save(number + 1);
+      // A Ctrl-C during a run halted the run; the walk stops here.
+      if (interrupt.signal.aborted) throw new Interrupted();
       if (number < steps.length) {
         const answer = await ask(session, "\n[Enter] next step, q to stop here:");
         if (answer.trim().toLowerCase() === "q") throw new Quit();
@@ -464,14 +479,12 @@ export async function runWorkshopCommand(args: string[]): Promise<number> {
     return exitStatus.ok;
   } catch (error) {
     if (interrupt.signal.aborted) {
-      const { next } = await readProgress(folder);
       console.log(
         `\nInterrupted before step ${next} was done; deno task workshop goes on from there.`,
       );
       return exitStatus.interrupted;
     }
     if (error instanceof Quit || error instanceof AnswersEnded) {
-      const { next } = await readProgress(folder);
       const why = error instanceof Quit ? "Stopped" : "No more answers: stopped";
       console.log(`${why} before step ${next}; deno task workshop goes on from there.`);
       return exitStatus.ok;
