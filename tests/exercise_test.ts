@@ -7,7 +7,7 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { allPass, checkExercise, runExercise, runLimitMs } from "../exercises/check.ts";
 import { exercises } from "../exercises/mod.ts";
-import { log, sleep, spawn } from "../mod.ts";
+import { all, log, sleep, spawn } from "../mod.ts";
 import type { Operation } from "../runtimes/types.ts";
 import { runtimeNames } from "../runtimes/registry.ts";
 import { runDeno } from "./harness.ts";
@@ -49,6 +49,46 @@ for (const exercise of exercises) {
     }
   });
 }
+
+Deno.test("exercise 7: downloads in batches of three pass the limit but fail the idle-slot check", async () => {
+  const { codes, download, limit } = await import("../exercises/07-bounded-downloads/given.ts");
+  const reports = await checkExercise(exercises[6], function* batches() {
+    for (let at = 0; at < codes.length; at += limit) {
+      yield* all(codes.slice(at, at + limit).map((code) => download(code)));
+    }
+    yield* log(`all ${codes.length} done`);
+  });
+  for (const report of reports) {
+    const failed = report.verdicts.filter((verdict) => verdict.fault);
+    deepEqual(failed.map((verdict) => verdict.check.what), [
+      "3 in flight for as long as codes are waiting",
+    ], report.runtime);
+  }
+});
+
+Deno.test("exercise 8: a finally whose cleanup waits passes under native, generator and effection, not nursery", async () => {
+  const { heartbeat, openConnection } = await import("../exercises/08-cleanup-on-cancel/given.ts");
+  function* session(): Operation<void> {
+    const db = yield* openConnection("db");
+    try {
+      yield* heartbeat(db);
+    } finally {
+      yield* db.close();
+    }
+  }
+  const reports = await checkExercise(exercises[7], function* () {
+    const task = yield* spawn(session);
+    yield* sleep(2500);
+    yield* task.halt();
+    yield* log("session over");
+  });
+  deepEqual(
+    reports.filter((report) => !report.verdicts.every((verdict) => !verdict.fault)).map((report) =>
+      report.runtime
+    ),
+    ["nursery"],
+  );
+});
 
 Deno.test("every exercise has its statement, a start and a solution", async () => {
   for (const exercise of exercises) {
