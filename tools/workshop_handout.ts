@@ -33,7 +33,7 @@ p, ul { margin: .4rem 0; }
 code, pre { font: 13px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; }
 code { background: var(--code); padding: 0 .2em; border-radius: 3px; }
 pre { background: var(--code); padding: .6rem .8rem; border-radius: 4px; overflow-x: auto;
-  white-space: pre-wrap; tab-size: 8; }
+  white-space: pre; tab-size: 8; }
 pre.command { background: #1d1d1f; color: #f4f4f7; }
 pre.command::before { content: "$ "; color: #9a9aa6; }
 .label { color: var(--muted); font-size: .9rem; font-style: italic;
@@ -47,7 +47,8 @@ nav ol { columns: 2; }
   nav { display: none; }
   section.step, section.exercise { break-inside: auto; }
   h2 { break-after: avoid; }
-  pre { white-space: pre-wrap; break-inside: avoid; }
+  /* Wide tables (the latency lab's) shrink and wrap on paper rather than run off the page. */
+  pre { white-space: pre-wrap; break-inside: avoid; font-size: 7.5pt; }
   pre.command { background: none; color: var(--ink); border: 1px solid var(--rule); }
 }
 `;

@@ -242,7 +242,8 @@ export const steps: readonly Step[] = [
     notice: [
       "Compare each row with the workshop's column, and read what each figure really measures:",
       "a loopback round trip is not a network, and a disk may answer from a cache. Whatever the",
-      "machine, I/O is a million times slower than the CPU: time a blocked thread wastes.",
+      "machine, a wait on the disk or the network costs tens of thousands to millions of cycles:",
+      "time a blocked thread wastes, and a loop can spend on other tasks.",
     ],
     more: ["deno task lab:latency                 # the default, steadier figures"],
   },
