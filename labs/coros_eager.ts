@@ -14,8 +14,18 @@
  * @module
  */
 
+/**
+ * What a demo prints (its title first), and the notes `--explain` adds
+ * after it: kept apart so that a learner can predict the lines before
+ * reading why they come out so.
+ */
+export interface DemoText {
+  lines: string[];
+  notes: string[];
+}
+
 /** The eager demo's lines. The async part settles before the answer does. */
-export async function eagerDemo(): Promise<string[]> {
+export async function eagerDemo(): Promise<DemoText> {
   const lines = ["eager: an async function starts when called; a generator waits for next()"];
   const print = (text: string) => void lines.push(text);
 
@@ -28,8 +38,7 @@ export async function eagerDemo(): Promise<string[]> {
   print("calling answerLater()...");
   const promise = answerLater();
   const hasNext = typeof (promise as unknown as { next?: unknown }).next === "function";
-  print(`...it returned a ${promise.constructor.name}, and its body already ran`);
-  print(`a Promise has a next() to drive it by hand: ${hasNext}; only the event loop resumes it`);
+  print(`returned: a ${promise.constructor.name}; has next(): ${hasNext}`);
   print(`awaited: ${await promise}`);
 
   function* answerWhenDriven(): Generator<string, number, string> {
@@ -40,7 +49,7 @@ export async function eagerDemo(): Promise<string[]> {
   }
   print("calling answerWhenDriven()...");
   const generator = answerWhenDriven();
-  print(`...it returned a generator; nothing ran yet`);
+  print(`returned: a ${Object.prototype.toString.call(generator).slice(8, -1)}`);
   print(`next() -> ${show(generator.next())}`);
   print(`next("go on") -> ${show(generator.next("go on"))}`);
 
@@ -60,9 +69,14 @@ export async function eagerDemo(): Promise<string[]> {
   print(`next() -> ${show(delegating.next())}`);
   print(`next("one") -> ${show(delegating.next("one"))}`);
   print(`next("two") -> ${show(delegating.next("two"))}`);
-  print("inner's values went straight to the driver, the driver's answers straight to inner,");
-  print("and inner's return value to outer: what await does between a coroutine and the loop");
-  return lines;
+  const notes = [
+    "answerLater's body ran as soon as it was called, up to its await, and the Promise it",
+    "returned has no next(): only the event loop resumes it",
+    "answerWhenDriven's body did not run until the first next(); every step after is the driver's",
+    "inner's values went straight to the driver, the driver's answers straight to inner,",
+    "and inner's return value to outer: what await does between a coroutine and the loop",
+  ];
+  return { lines, notes };
 }
 
 /** An iterator result as the demos print it: `{ value: 42, done: false }`. */

@@ -16,6 +16,7 @@
  */
 
 import { TimerHeap } from "../runtimes/timer_heap.ts";
+import type { DemoText } from "./coros_eager.ts";
 
 /** A task of the toy loop: a generator that yields how many seconds it wants to sleep. */
 type ToyTask = Generator<number, void, unknown>;
@@ -92,8 +93,8 @@ function* launch(label: string, delay: number, count: number, print: Print): Toy
   print(`${label} lift-off!`);
 }
 
-/** The loop demo's lines. */
-export function loopDemo(): string[] {
+/** The loop demo's lines, and its notes for `--explain`. */
+export function loopDemo(): DemoText {
   const lines = [
     "loop: three launches as generators on a toy event loop (a run queue, a timer heap,",
     "sleeping tasks, simulated time): each yields the seconds it wants to sleep",
@@ -107,9 +108,12 @@ export function loopDemo(): string[] {
   lines.push(
     `all lifted off at ${
       loop.now.toFixed(1)
-    } s of loop time (the clock jumped ${loop.jumps} times);`,
-    `one after another they would take ${sequential.join(" + ")} = ${sum} s`,
-    "the full version, with task trees, cancellation, errors and real time: runtimes/generator.ts",
+    } s of loop time (the clock jumped ${loop.jumps} times)`,
   );
-  return lines;
+  const notes = [
+    `one after another they would take ${sequential.join(" + ")} = ${sum} s: the loop overlaps`,
+    "the sleeps, and its clock jumps from one deadline to the next",
+    "the full version, with task trees, cancellation, errors and real time: runtimes/generator.ts",
+  ];
+  return { lines, notes };
 }

@@ -1,0 +1,172 @@
+// The exercises: each reference solution passes every check under every
+// runtime, and each starting file fails under every runtime (a check with
+// its hint says why); the checker's verdicts on small programs of our own;
+// and the `exercise` command line (list, show, check, usage errors).
+
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { allPass, checkExercise, runExercise, runLimitMs } from "../exercises/check.ts";
+import { exercises } from "../exercises/mod.ts";
+import { all, log, sleep, spawn } from "../mod.ts";
+import type { Operation } from "../runtimes/types.ts";
+import { runtimeNames } from "../runtimes/registry.ts";
+import { runDeno } from "./harness.ts";
+
+const folderOf = (folder: string) => new URL(`../exercises/${folder}/`, import.meta.url);
+
+async function mainOf(url: URL): Promise<() => Operation<unknown>> {
+  const module = await import(url.href);
+  return module.default;
+}
+
+Deno.test("there are at least eight exercises, numbered 1, 2, 3... in order", () => {
+  ok(exercises.length >= 8);
+  deepEqual(exercises.map((exercise) => exercise.number), exercises.map((_, index) => index + 1));
+});
+
+for (const exercise of exercises) {
+  Deno.test(`exercise ${exercise.number}: the solution passes under every runtime, the start fails under every runtime`, async () => {
+    const solution = await checkExercise(
+      exercise,
+      await mainOf(new URL("solution.ts", folderOf(exercise.folder))),
+    );
+    deepEqual(solution.map((report) => report.runtime), [...runtimeNames]);
+    for (const report of solution) {
+      const faults = report.verdicts.filter((verdict) => verdict.fault);
+      deepEqual(
+        faults.map((verdict) => `${verdict.check.what}: ${verdict.fault}`),
+        [],
+        report.runtime,
+      );
+    }
+    ok(allPass(solution));
+    const start = await checkExercise(
+      exercise,
+      await mainOf(new URL("start.ts", folderOf(exercise.folder))),
+    );
+    for (const report of start) {
+      ok(report.verdicts.some((verdict) => verdict.fault), `${report.runtime}: the start passes`);
+    }
+  });
+}
+
+Deno.test("exercise 7: downloads in batches of three pass the limit but fail the idle-slot check", async () => {
+  const { codes, download, limit } = await import("../exercises/07-bounded-downloads/given.ts");
+  const reports = await checkExercise(exercises[6], function* batches() {
+    for (let at = 0; at < codes.length; at += limit) {
+      yield* all(codes.slice(at, at + limit).map((code) => download(code)));
+    }
+    yield* log(`all ${codes.length} done`);
+  });
+  for (const report of reports) {
+    const failed = report.verdicts.filter((verdict) => verdict.fault);
+    deepEqual(failed.map((verdict) => verdict.check.what), [
+      "3 in flight for as long as codes are waiting",
+    ], report.runtime);
+  }
+});
+
+Deno.test("exercise 8: a finally whose cleanup waits passes under native, generator and effection, not nursery", async () => {
+  const { heartbeat, openConnection } = await import("../exercises/08-cleanup-on-cancel/given.ts");
+  function* session(): Operation<void> {
+    const db = yield* openConnection("db");
+    try {
+      yield* heartbeat(db);
+    } finally {
+      yield* db.close();
+    }
+  }
+  const reports = await checkExercise(exercises[7], function* () {
+    const task = yield* spawn(session);
+    yield* sleep(2500);
+    yield* task.halt();
+    yield* log("session over");
+  });
+  deepEqual(
+    reports.filter((report) => !report.verdicts.every((verdict) => !verdict.fault)).map((report) =>
+      report.runtime
+    ),
+    ["nursery"],
+  );
+});
+
+Deno.test("every exercise has its statement, a start and a solution", async () => {
+  for (const exercise of exercises) {
+    for (const file of ["README.md", "start.ts", "solution.ts"]) {
+      ok(
+        (await Deno.stat(new URL(file, folderOf(exercise.folder)))).isFile,
+        `${exercise.folder}/${file}`,
+      );
+    }
+  }
+});
+
+Deno.test("the checker stamps each line with its virtual time, and stops a run that never ends", async () => {
+  const run = await runExercise("nursery", function* () {
+    yield* spawn(function* forgotten() {
+      for (;;) yield* sleep(25_000);
+    });
+    yield* sleep(100);
+    yield* log("main done");
+  });
+  deepEqual(run.lines.map(({ time, text }) => ({ time, text })), [{
+    time: 100,
+    text: "main done",
+  }]);
+  ok(run.stopped);
+  equal(run.end, runLimitMs);
+  const [fault] = (await checkExercise(exercises[0], function* () {
+    for (;;) yield* sleep(25_000);
+  })).map((report) => report.verdicts[0].fault);
+  match(fault ?? "", /^still running at 60\.000s of virtual time/);
+});
+
+const exerciseScript = fileURLToPath(new URL("../tools/exercise.ts", import.meta.url));
+const exercise = (args: string[], env: Record<string, string> = {}) =>
+  runDeno(["run", "--allow-read", "--allow-env", exerciseScript, ...args], env);
+
+Deno.test("cli: exercise list names every exercise; show prints the statement and how to check", async () => {
+  const listed = await exercise(["list"]);
+  equal(listed.code, 0);
+  equal(listed.stdout.trimEnd().split("\n").length, exercises.length);
+  match(listed.stdout, /^ 1 {2}01-countdown-deadline/);
+  const shown = await exercise(["show", "03"]);
+  equal(shown.code, 0);
+  match(shown.stdout, /^# Exercise 3: a race that cleans up its loser/);
+  match(shown.stdout, /deno task exercise check 3 .*exercises\/03-race-loser\/mine\.ts/);
+});
+
+Deno.test("cli: exercise check a start file fails with hints (exit 1), relative to INIT_CWD", async () => {
+  const folder = fileURLToPath(folderOf("04-forgotten-spinner"));
+  const { code, stdout } = await exercise(["check", "4", "start.ts"], { INIT_CWD: folder });
+  equal(code, 1);
+  match(stdout, /^native {5}FAIL/m);
+  match(stdout, /^nursery {4}FAIL \(.*\), ended at 60\.000s$/m);
+  match(stdout, /hint: keep the Task that spawn\(\) answers/);
+  match(stdout, /\n0 of 4 runtimes pass: not yet\n$/);
+});
+
+Deno.test("cli: exercise usage errors name the problem and the allowed values, exit 2", async () => {
+  const unknown = await exercise(["check", "99", "x.ts"]);
+  equal(unknown.code, 2);
+  match(unknown.stderr, /^error: unknown exercise '99'; allowed: 1, 2, .* or 8$/m);
+  const missing = await exercise(["check", "1", "nowhere.ts"]);
+  equal(missing.code, 2);
+  match(missing.stderr, /^error: cannot read lab file nowhere\.ts/m);
+  const command = await exercise(["run"]);
+  equal(command.code, 2);
+  match(command.stderr, /^error: unknown command 'run'; allowed: list, show or check$/m);
+});
+
+Deno.test("cli: a file that throws when imported is reported, exit 1", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${folder}/broken.ts`, 'throw new Error("broken on import");\n');
+    const { code, stderr } = await exercise(["check", "1", "broken.ts"], { INIT_CWD: folder });
+    equal(code, 1);
+    match(stderr, /cannot load lab file broken\.ts/);
+    match(stderr, /broken on import/);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});

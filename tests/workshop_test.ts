@@ -1,0 +1,275 @@
+// The workshop: driven through every step from a file of answers, as a
+// learner at a terminal would be; a wrong prediction for a coroutine demo
+// set beside the real output with the differences marked, before the
+// commentary; progress kept in the learner's folder and resumed; usage
+// errors; the prediction's alignment; and the handout's page, written by the
+// command line (the browser test opens it).
+
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { exercises } from "../exercises/mod.ts";
+import {
+  comparePrediction,
+  progressName,
+  readProgress,
+  renderPrediction,
+} from "../tools/workshop.ts";
+import { runLab } from "../tools/workshop_run.ts";
+import { markdownToHtml } from "../tools/workshop_handout.ts";
+import { commandOf, type Step, steps } from "../tools/workshop_steps.ts";
+import { ChildOutput, denoCommand, runDeno } from "./harness.ts";
+
+const workshopScript = fileURLToPath(new URL("../tools/workshop.ts", import.meta.url));
+
+/** `deno task workshop <args>`, with the task's permissions, run from `folder`. */
+const workshop = (folder: string, args: string[]) =>
+  runDeno([
+    "run",
+    "--allow-read",
+    "--allow-env",
+    "--allow-net=127.0.0.1",
+    "--allow-write",
+    workshopScript,
+    ...args,
+  ], { INIT_CWD: folder });
+
+/** Demo 2's, in a file the learner names with @FILE. */
+const demo2Output = ["1", "2", "3", "{ value: undefined, done: true }", "caught: too late"];
+
+/** The answers a learner types for `step`: a guess, a prediction, yes to every run, Enter. */
+function answersFor(step: Step, last: boolean): string[] {
+  const answers: string[] = [];
+  const prediction = step.prediction;
+  if (prediction?.kind === "question") answers.push("a guess");
+  if (prediction?.kind === "output") {
+    const demo = prediction.run.args.join(" ");
+    // Demo 1 predicted wrong (Python's habit), demo 2 right and from a file.
+    if (demo === "--demo 1") answers.push("{ value: 42, done: false }", "StopIteration", ".");
+    else if (demo === "--demo 2") answers.push("@demo2.txt");
+    else answers.push(".");
+    answers.push("y");
+  }
+  for (const _ of step.runs) answers.push("y");
+  if (!last) answers.push("");
+  return answers;
+}
+
+/** The text of step `number`'s part of a transcript. */
+function stepText(stdout: string, number: number): string {
+  const start = stdout.indexOf(`== Step ${number} of ${steps.length}:`);
+  const end = stdout.indexOf(`== Step ${number + 1} of ${steps.length}:`);
+  ok(start !== -1, `step ${number} is not in the transcript`);
+  return stdout.slice(start, end === -1 ? undefined : end);
+}
+
+Deno.test("workshop: every step driven from a file of answers, a wrong prediction marked against the real output", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "workshop-" });
+  try {
+    const answers = steps.flatMap((step, index) => answersFor(step, index === steps.length - 1));
+    await Deno.writeTextFile(join(folder, "answers.txt"), answers.join("\n") + "\n");
+    await Deno.writeTextFile(join(folder, "demo2.txt"), demo2Output.join("\n") + "\n");
+    const { code, stdout, stderr } = await workshop(folder, ["--answers", "answers.txt"]);
+    equal(code, 0, stderr);
+    ok(!stdout.includes("\x1b["), "NO_COLOR: no escape sequence");
+    // Every step, in order, and every one of its runs, run.
+    let at = -1;
+    for (const [index, step] of steps.entries()) {
+      const text = stepText(stdout, index + 1);
+      const found = stdout.indexOf(text);
+      ok(found > at, `step ${index + 1} out of order`);
+      at = found;
+      const runs = step.prediction?.kind === "output"
+        ? [step.prediction.run, ...step.runs]
+        : step.runs;
+      for (const run of runs) ok(text.includes(`$ ${commandOf(run)}\n`), commandOf(run));
+      for (const path of step.read) ok(text.includes(path), path);
+      ok(text.includes("What to notice:"), `step ${index + 1} has no notice`);
+      if (step.prediction?.kind === "question") ok(text.includes("You predicted: a guess"));
+    }
+    ok(stdout.includes("That was the last step."));
+
+    // Demo 1: the source, then the prediction, then the two side by side, then the why.
+    const demo1 = stepText(stdout, steps.findIndex((step) => step.title.includes("demo 1")) + 1);
+    const order = [
+      "export function demo1(",
+      "your prediction",
+      "you expected",
+      "StopIteration at this point",
+    ].map((text) => demo1.indexOf(text));
+    ok(order.every((index, i) => index !== -1 && (i === 0 || index > order[i - 1])), `${order}`);
+    match(demo1, /^ {2}\{ value: 42, done: false \} {3}\{ value: 42, done: false \}$/m);
+    match(demo1, /^ {2}StopIteration {14}\| \{ value: undefined, done: true \}$/m);
+    match(demo1, /1 of 2 printed lines as you expected/);
+    match(demo1, /StopIteration at this point/);
+    // The real output was not printed before the prediction was asked.
+    ok(demo1.indexOf("done: true }") > demo1.indexOf("your prediction"));
+    match(stepText(stdout, 6), /exactly as you expected/);
+
+    deepEqual(await readProgress(folder), {
+      next: steps.length + 1,
+      done: steps.map((_, index) => index + 1),
+    });
+    ok(JSON.parse(await Deno.readTextFile(join(folder, progressName))));
+    // Only the answers, the prediction and the progress file: nothing else left behind.
+    const names = [];
+    for await (const entry of Deno.readDir(folder)) names.push(entry.name);
+    deepEqual(names.sort(), [progressName, "answers.txt", "demo2.txt"].sort());
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("workshop: answers that run out stop the walk with progress kept; the next run resumes", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "workshop-" });
+  try {
+    // Step 3 (the countdown): a guess, its run, Enter; step 4 stops at its prediction.
+    await Deno.writeTextFile(join(folder, "a.txt"), "a guess\ny\n\n");
+    const first = await workshop(folder, ["--step", "3", "--answers", "a.txt"]);
+    equal(first.code, 0, first.stderr);
+    match(first.stdout, /No more answers: stopped before step 4; deno task workshop goes on/);
+    deepEqual(await readProgress(folder), { next: 4, done: [3] });
+    await Deno.writeTextFile(join(folder, "b.txt"), "q\n");
+    const second = await workshop(folder, ["--answers", "b.txt"]);
+    equal(second.code, 0, second.stderr);
+    match(second.stdout, /^Resuming at step 4 \(--step 1 starts over\)\./);
+    match(second.stdout, /== Step 4 of \d+: Countdown, blocking/);
+    deepEqual(await readProgress(folder), { next: 4, done: [3] });
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("workshop: typed answers on stdin; Ctrl-C at a prompt stops with 130, progress kept", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "workshop-" });
+  const child = denoCommand([
+    "run",
+    "--allow-read",
+    "--allow-env",
+    "--allow-net=127.0.0.1",
+    "--allow-write",
+    workshopScript,
+    "--step",
+    "3",
+  ], { stdin: "piped", env: { NO_COLOR: "1", INIT_CWD: folder } }).spawn();
+  // A safety net, not a measure: a Ctrl-C never handled fails the test instead of hanging it.
+  const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const stdout = new ChildOutput(child.stdout);
+  const stderr = new ChildOutput(child.stderr);
+  const stdin = child.stdin.getWriter();
+  try {
+    await stdout.readUntil("Predict: Which countdown ends last");
+    await stdin.write(new TextEncoder().encode("B, at 6 s\n"));
+    await stdout.readUntil("run `deno task lab:countdown --clock virtual`? [Y/n/q]");
+    child.kill("SIGINT");
+    const status = await child.status;
+    equal(status.code, 130, await stderr.readToEnd());
+    match(
+      await stdout.readToEnd(),
+      /Interrupted before step 3 was done; deno task workshop goes on/,
+    );
+    deepEqual(await readProgress(folder), { next: 3, done: [] });
+  } finally {
+    clearTimeout(watchdog);
+    await stdin.close().catch(() => {});
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("workshop: usage errors name the problem and the allowed values, exit 2", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "workshop-" });
+  try {
+    const step = await workshop(folder, ["--step", "0"]);
+    equal(step.code, 2);
+    match(
+      step.stderr,
+      new RegExp(`^error: --step must be a step from 1 to ${steps.length}, not '0'$`, "m"),
+    );
+    const answers = await workshop(folder, ["--answers", "missing.txt"]);
+    equal(answers.code, 2);
+    match(answers.stderr, /^error: cannot read --answers missing\.txt: NotFound/m);
+    const option = await workshop(folder, ["--stpe", "2"]);
+    equal(option.code, 2);
+    match(option.stderr, /^error: unknown option --stpe; allowed: --step, --answers/m);
+    const listed = await workshop(folder, ["--list"]);
+    equal(listed.code, 0);
+    equal(listed.stdout.trimEnd().split("\n").length, steps.length);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("a prediction beside the output: same, changed, missing and extra lines marked", () => {
+  const rows = comparePrediction(["a  b", "x", "c", "gone"], ["a\tb", "y", "c", "new", "more"]);
+  deepEqual(rows.map((row) => row.mark), [" ", "|", " ", "|", ">"]);
+  // Tabs and spaces count alike, and the printed line is shown as printed.
+  deepEqual(rows[0], { mark: " ", expected: "a  b", actual: "a\tb" });
+  deepEqual(rows[3], { mark: "|", expected: "gone", actual: "new" });
+  const text = renderPrediction(rows, false);
+  equal(text[0].trimEnd(), "  you expected   it printed");
+  match(text.at(-1)!, /^ {2}2 of 5 printed lines as you expected/);
+  deepEqual(
+    renderPrediction(comparePrediction(["1"], ["1"]), false).at(-1),
+    "  exactly as you expected",
+  );
+});
+
+Deno.test("a step's run goes through the lab runner's own parsing, on the clock it names", async () => {
+  const output = await runLab({
+    lab: "countdown",
+    args: ["--clock", "virtual", "--runtime", "nursery"],
+  });
+  equal(output.clock, "virtual");
+  equal(output.status, 0);
+  equal(output.lines.length, 12);
+  equal(output.lines.at(-1), "6.000s\t\tB = 1");
+});
+
+Deno.test("the handout's Markdown: paragraphs, lists, fenced code and inline code, escaped", () => {
+  equal(
+    markdownToHtml(
+      "# Title\n\nSome `a<b` and **this**.\n\n- one\n- two\n  more\n\n```\nx < y\n```\n",
+    ),
+    "<p>Some <code>a&lt;b</code> and <strong>this</strong>.</p>\n" +
+      "<ul><li>one</li><li>two more</li></ul>\n<pre>x &lt; y</pre>",
+  );
+});
+
+Deno.test("cli: workshop --handout DIR writes DIR/index.html, and refuses a folder of other files", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "handout-" });
+  try {
+    const written = await workshop(folder, ["--handout", "out"]);
+    equal(written.code, 0, written.stderr);
+    equal(written.stdout, "wrote out/index.html\n");
+    const html = await Deno.readTextFile(join(folder, "out", "index.html"));
+    ok(html.startsWith("<!doctype html>") && html.endsWith("</html>\n"));
+    // Offline: no script, no external resource.
+    ok(!/<script|<link|<img|src=|url\(/i.test(html));
+    for (const [index, step] of steps.entries()) {
+      ok(html.includes(`id="step-${index + 1}"`), `step ${index + 1}`);
+      const runs = step.prediction?.kind === "output"
+        ? [step.prediction.run, ...step.runs]
+        : step.runs;
+      for (const run of runs) {
+        ok(html.includes(`<pre class="command">${commandOf(run)}</pre>`), commandOf(run));
+      }
+    }
+    // The outputs were run, not typed: the blocking countdown's last line, demo 1's answer,
+    // the native orphan said on stderr.
+    ok(html.includes("12.000s\t\t\t\tD = 1"));
+    ok(html.includes("{ value: undefined, done: true }"));
+    ok(html.includes("native: the run ended with 1 task still running"));
+    for (const exercise of exercises) {
+      ok(html.includes(`id="exercise-${exercise.number}"`));
+      ok(html.includes(`check ${exercise.number} exercises/${exercise.folder}/mine.ts`));
+    }
+    await Deno.mkdir(join(folder, "mine"));
+    await Deno.writeTextFile(join(folder, "mine", "notes.txt"), "mine\n");
+    const refused = await workshop(folder, ["--handout", "mine"]);
+    equal(refused.code, 2);
+    match(refused.stderr, /^error: --handout .*mine is a folder with other files in it/m);
+    equal(await Deno.readTextFile(join(folder, "mine", "notes.txt")), "mine\n");
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});

@@ -1,0 +1,498 @@
+/**
+ * `deno task workshop`: the labs as a guided path of numbered steps.
+ *
+ *     $ deno task workshop                      # from where you left off (or step 1)
+ *     $ deno task workshop --step 5             # go to step 5
+ *     $ deno task workshop --answers FILE       # answers from a file, one a line
+ *     $ deno task workshop --list               # the steps
+ *     $ deno task workshop --handout DIR        # the steps as one printable HTML page
+ *
+ * Each step says what to read and what to predict, runs the lab on request,
+ * and then says what there is to notice. Where the prediction is the
+ * point (the native coroutines, the blocking countdown), the step shows
+ * the source, asks for the expected output, runs the lab and sets the two
+ * side by side with the differences marked; the commentary comes after.
+ *
+ * The labs run in-process, through the lab runner's own parsing, on the
+ * virtual clock wherever the lab allows. Progress (the next step) is kept
+ * in `.workshop-progress.json` in the folder the command was run from,
+ * written under a temporary name and renamed into place. Plain prompts on
+ * stdin; with `--answers FILE`, each prompt takes the file's next line
+ * (and the run stops, progress kept, when the file runs out). Exit status:
+ * 0 done (or stopped), 2 usage error, 130 after Ctrl-C.
+ *
+ * @module
+ */
+
+import { diffArrays } from "diff";
+import { dirname, join } from "node:path";
+import { UsageError } from "../labs/lab.ts";
+import {
+  callerFolder,
+  callerPath,
+  exitStatus,
+  exitWithUsage,
+  onCtrlC,
+  paint,
+  parseOptionsOrExit,
+  shownPath,
+  useColor,
+} from "./cli.ts";
+import { errorLine } from "./compare.ts";
+import { listLines } from "./exercise.ts";
+import { writeHandout } from "./workshop_handout.ts";
+import { notesOf, runLab, sourceLines } from "./workshop_run.ts";
+import { commandOf, type Step, type StepRun, steps } from "./workshop_steps.ts";
+
+// ---------------------------------------------------------------------------
+// A prediction beside the output.
+
+/** One row of a prediction set beside the output: ` ` same, `|` differ, `<` or `>` one side only. */
+export interface PredictionRow {
+  mark: " " | "|" | "<" | ">";
+  expected?: string;
+  actual?: string;
+}
+
+/** A line as predictions are compared: tabs and runs of spaces as one space, ends trimmed. */
+export function normalise(line: string): string {
+  return line.replace(/\s+/g, " ").trim();
+}
+
+/**
+ * Align the predicted lines with the printed ones by a longest common
+ * subsequence (the `diff` package), comparing them as {@link normalise}d.
+ */
+export function comparePrediction(expected: string[], actual: string[]): PredictionRow[] {
+  const rows: PredictionRow[] = [];
+  let removed: string[] = [];
+  const flush = (added: string[]) => {
+    for (let index = 0; index < Math.max(removed.length, added.length); index++) {
+      const both = index < removed.length && index < added.length;
+      rows.push({
+        mark: both ? "|" : index < removed.length ? "<" : ">",
+        expected: removed[index],
+        actual: added[index],
+      });
+    }
+    removed = [];
+  };
+  const changes = diffArrays(expected, actual, {
+    comparator: (left, right) => normalise(left) === normalise(right),
+  });
+  // Each side is read from its own array: a run of equal lines carries one side's text only.
+  let expectedAt = 0;
+  let actualAt = 0;
+  for (const change of changes) {
+    const count = change.count ?? change.value.length;
+    if (change.removed) {
+      removed.push(...expected.slice(expectedAt, expectedAt += count));
+    } else if (change.added) {
+      flush(actual.slice(actualAt, actualAt += count));
+    } else {
+      flush([]);
+      for (let index = 0; index < count; index++) {
+        rows.push({ mark: " ", expected: expected[expectedAt++], actual: actual[actualAt++] });
+      }
+    }
+  }
+  flush([]);
+  return rows;
+}
+
+/** Expand tabs (to the next multiple of 8, as a terminal does) and fit `text` to `width`. */
+function fit(text: string, width: number): string {
+  let plain = "";
+  for (const char of text) plain += char === "\t" ? " ".repeat(8 - plain.length % 8) : char;
+  return plain.length <= width ? plain.padEnd(width) : plain.slice(0, width - 1) + "…";
+}
+
+/** The rows as two columns, `you expected` and `it printed`, a mark between. */
+export function renderPrediction(rows: readonly PredictionRow[], color: boolean): string[] {
+  const longest = Math.max(
+    12,
+    ...rows.map((row) => fit(row.expected ?? "", 1000).trimEnd().length),
+  );
+  const width = Math.min(60, longest);
+  const colors = { "|": 33, "<": 31, ">": 32 } as const;
+  const lines = [`  ${fit("you expected", width)}   it printed`];
+  for (const row of rows) {
+    const mark = row.mark === " " ? " " : paint(row.mark, colors[row.mark], color);
+    lines.push(`  ${fit(row.expected ?? "", width)} ${mark} ${row.actual ?? ""}`.trimEnd());
+  }
+  const same = rows.filter((row) => row.mark === " ").length;
+  const printed = rows.filter((row) => row.actual !== undefined).length;
+  lines.push(
+    same === rows.length
+      ? "  exactly as you expected"
+      : `  ${same} of ${printed} printed lines as you expected; | differs, < only expected, > only printed`,
+  );
+  return lines;
+}
+
+// ---------------------------------------------------------------------------
+// Progress: the next step, in the learner's folder.
+
+/** The progress file's name, in the folder the command was run from. */
+export const progressName = ".workshop-progress.json";
+
+/** What the progress file holds. */
+export interface Progress {
+  /** The next step to take, from 1; past the last when every step is done. */
+  next: number;
+  /** The steps done, in the order done. */
+  done: number[];
+}
+
+/** The progress kept in `folder`; none yet (or unreadable: said on stderr) is a fresh start. */
+export async function readProgress(folder: string): Promise<Progress> {
+  const path = join(folder, progressName);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      console.error(`warning: cannot read ${shownPath(path)}: ${errorLine(error)}; starting over`);
+    }
+    return { next: 1, done: [] };
+  }
+  try {
+    const value = JSON.parse(text) as Partial<Progress>;
+    if (
+      Number.isInteger(value.next) && Array.isArray(value.done) &&
+      value.done.every(Number.isInteger)
+    ) {
+      return { next: value.next!, done: value.done };
+    }
+  } catch {
+    // said below
+  }
+  console.error(`warning: ${shownPath(path)} is not the workshop's progress; starting over`);
+  return { next: 1, done: [] };
+}
+
+/** Write `progress` to `folder`, under a temporary name renamed into place. */
+export async function writeProgress(folder: string, progress: Progress): Promise<void> {
+  const path = join(folder, progressName);
+  const temporary = join(dirname(path), `.${progressName}.${Deno.pid}.tmp`);
+  try {
+    await Deno.writeTextFile(temporary, JSON.stringify(progress) + "\n");
+    await Deno.rename(temporary, path);
+  } catch (error) {
+    await Deno.remove(temporary).catch(() => {});
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Prompts: stdin, or a file of answers.
+
+/** Where answers come from: each call answers the next line, or `null` at the end. */
+export type Answers = () => Promise<string | null>;
+
+/** The lines of stdin, one per call. */
+function stdinAnswers(): Answers {
+  const reader = Deno.stdin.readable.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  let ended = false;
+  return async () => {
+    for (;;) {
+      const newline = buffered.indexOf("\n");
+      if (newline !== -1) {
+        const line = buffered.slice(0, newline).replace(/\r$/, "");
+        buffered = buffered.slice(newline + 1);
+        return line;
+      }
+      if (ended) {
+        if (buffered === "") return null;
+        const last = buffered;
+        buffered = "";
+        return last;
+      }
+      const { value, done } = await reader.read();
+      if (done) ended = true;
+      else buffered += value;
+    }
+  };
+}
+
+/** The lines of `text`, one per call; each is echoed after its prompt, as if typed. */
+function fileAnswers(text: string): Answers {
+  const lines = text.replace(/\r?\n$/, "").split(/\r?\n/);
+  let at = 0;
+  return () => {
+    if (at >= lines.length || text === "") return Promise.resolve(null);
+    const line = lines[at++];
+    console.log(line);
+    return Promise.resolve(line);
+  };
+}
+
+/** No more answers: the learner's input ended (or the answers file ran out). */
+class AnswersEnded extends Error {
+  override name = "AnswersEnded";
+}
+
+/** The learner asked to stop. */
+class Quit extends Error {
+  override name = "Quit";
+}
+
+// ---------------------------------------------------------------------------
+// The walk through the steps.
+
+interface Session {
+  answers: Answers;
+  color: boolean;
+  signal: AbortSignal;
+}
+
+/** Ctrl-C at a prompt: the walk stops there, progress kept. */
+class Interrupted extends Error {
+  override name = "Interrupted";
+}
+
+async function ask(session: Session, prompt: string): Promise<string> {
+  await writeOut(`${paint(prompt, 36, session.color)} `);
+  // A Ctrl-C while waiting for an answer ends the wait (the read is left to the exit).
+  if (session.signal.aborted) throw new Interrupted();
+  let stop = () => {};
+  const interrupted = new Promise<never>((_, reject) => stop = () => reject(new Interrupted()));
+  session.signal.addEventListener("abort", stop, { once: true });
+  let answer: string | null;
+  try {
+    answer = await Promise.race([session.answers(), interrupted]);
+  } finally {
+    session.signal.removeEventListener("abort", stop);
+  }
+  if (answer === null) {
+    console.log("");
+    throw new AnswersEnded();
+  }
+  return answer;
+}
+
+async function writeOut(text: string): Promise<void> {
+  const bytes = new TextEncoder().encode(text);
+  let written = 0;
+  while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
+}
+
+/** Read the lines of a predicted output: typed up to a line `.`, or `@FILE`. */
+async function readPrediction(session: Session): Promise<string[]> {
+  const first = await ask(session, "your prediction (lines, then a line with only '.'; or @FILE):");
+  if (first.startsWith("@")) {
+    const path = callerPath(first.slice(1));
+    try {
+      return (await Deno.readTextFile(path)).replace(/\n$/, "").split("\n");
+    } catch (error) {
+      console.log(`cannot read ${first.slice(1)}: ${errorLine(error)}; type the lines instead`);
+      return readPrediction(session);
+    }
+  }
+  const lines: string[] = [];
+  for (let line = first; line !== "."; line = await ask(session, "...")) lines.push(line);
+  return lines;
+}
+
+/** Run `run`, printing its lines (indented) and, for a failure, why; answers its lines. */
+async function showRun(session: Session, run: StepRun, print = true): Promise<string[]> {
+  console.log(paint(`$ ${commandOf(run)}`, 1, session.color));
+  const output = await runLab(run, {
+    print: print ? (line) => console.log(`  ${line}`) : undefined,
+    signal: session.signal,
+  });
+  for (const line of output.stderr) console.log(`  ${paint("stderr:", 2, session.color)} ${line}`);
+  if (output.failure) console.log(`  ${output.failure}`);
+  if (output.status !== 0) console.log(`  (exit status ${output.status})`);
+  return output.lines;
+}
+
+/** `run` it? Enter or y runs, n skips, q quits. */
+async function confirmRun(session: Session, run: StepRun): Promise<boolean> {
+  for (;;) {
+    const answer = (await ask(session, `run \`${commandOf(run)}\`? [Y/n/q]`)).trim().toLowerCase();
+    if (answer === "" || answer === "y" || answer === "yes") return true;
+    if (answer === "n" || answer === "no") return false;
+    if (answer === "q") throw new Quit();
+    console.log("answer y (or Enter) to run it, n to skip it, q to stop here");
+  }
+}
+
+/** The heading and the parts of a step shown before anything is asked. */
+export function stepHeading(step: Step, number: number): string[] {
+  return [
+    `== Step ${number} of ${steps.length}: ${step.title} ==`,
+    "",
+    `Read: ${step.read.join(", ")}`,
+    ...step.intro,
+  ];
+}
+
+async function takeStep(session: Session, step: Step, number: number): Promise<void> {
+  const [heading, ...rest] = stepHeading(step, number);
+  console.log("");
+  console.log(paint(heading, 1, session.color));
+  for (const line of rest) console.log(line);
+  let guess: string | undefined;
+  const prediction = step.prediction;
+  if (prediction?.kind === "output") {
+    console.log("");
+    for (const line of await sourceLines(step)) console.log(line);
+    console.log("");
+    console.log(`Do not run it yet. Predict ${prediction.what}.`);
+    const expected = await readPrediction(session);
+    if (await confirmRun(session, prediction.run)) {
+      // The output is shown beside the prediction, not before it.
+      const printed = (await showRun(session, prediction.run, false)).slice(prediction.skip);
+      console.log("");
+      for (const line of renderPrediction(comparePrediction(expected, printed), session.color)) {
+        console.log(line);
+      }
+    }
+  } else if (prediction?.kind === "question") {
+    console.log("");
+    guess = await ask(session, `Predict: ${prediction.question}\n>`);
+  }
+  for (const run of step.runs) {
+    console.log("");
+    if (await confirmRun(session, run)) await showRun(session, run);
+  }
+  console.log("");
+  if (guess !== undefined) console.log(`You predicted: ${guess === "" ? "(nothing)" : guess}`);
+  console.log(paint("What to notice:", 1, session.color));
+  for (const line of step.notice) console.log(`  ${line}`);
+  if (step.explain) {
+    const notes = notesOf((await runLab(step.explain, { signal: session.signal })).lines);
+    console.log(`  and, from \`${commandOf(step.explain)}\`:`);
+    for (const note of notes) console.log(`    ${note}`);
+  }
+  if (number === steps.length) {
+    console.log("");
+    for (const line of listLines()) console.log(`  ${line}`);
+  }
+  if (step.more) {
+    console.log(paint("Try also:", 1, session.color));
+    for (const line of step.more) console.log(`  ${line}`);
+  }
+}
+
+const usage = [
+  "Usage: deno task workshop [--step N] [--answers FILE]",
+  "       deno task workshop --list",
+  "       deno task workshop --handout DIR",
+  "",
+  "The labs as a guided path: each step says what to read and to predict, runs the lab on",
+  "request, and says what to notice. Progress is kept in .workshop-progress.json in the",
+  "folder you run it from.",
+  "",
+  "Options:",
+  `  --step N         go to step N (1 to ${steps.length}); otherwise where you left off`,
+  "  --answers FILE   take each answer from FILE's next line instead of the terminal",
+  "  --list           list the steps",
+  "  --handout DIR    write the steps, commands, expected outputs and exercises as one",
+  "                   printable, offline HTML page, DIR/index.html",
+  "  -h, --help       show this help",
+].join("\n");
+
+/** Run the workshop on `args`; answers the exit status. */
+export async function runWorkshopCommand(args: string[]): Promise<number> {
+  const values = parseOptionsOrExit(args, {
+    step: { type: "string" },
+    answers: { type: "string" },
+    list: { type: "boolean" },
+    handout: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  }, usage);
+  const color = useColor(Deno.stdout);
+  if (values.list) {
+    steps.forEach((step, index) => console.log(`${String(index + 1).padStart(2)}  ${step.title}`));
+    return exitStatus.ok;
+  }
+  if (values.handout !== undefined) {
+    const folder = callerPath(values.handout as string);
+    try {
+      await writeHandout(folder);
+    } catch (error) {
+      if (error instanceof UsageError) exitWithUsage(error.message, usage);
+      throw error;
+    }
+    console.log(`wrote ${shownPath(join(folder, "index.html"))}`);
+    return exitStatus.ok;
+  }
+  let first: number | undefined;
+  if (values.step !== undefined) {
+    const text = values.step as string;
+    first = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!(first >= 1 && first <= steps.length)) {
+      exitWithUsage(`--step must be a step from 1 to ${steps.length}, not '${text}'`, usage);
+    }
+  }
+  let answers: Answers;
+  if (values.answers !== undefined) {
+    try {
+      answers = fileAnswers(await Deno.readTextFile(callerPath(values.answers as string)));
+    } catch (error) {
+      exitWithUsage(`cannot read --answers ${values.answers}: ${errorLine(error)}`, usage);
+    }
+  } else {
+    answers = stdinAnswers();
+  }
+
+  const folder = callerFolder();
+  const progress = await readProgress(folder);
+  if (first === undefined) {
+    first = progress.next >= 1 && progress.next <= steps.length ? progress.next : 1;
+    if (first > 1) console.log(`Resuming at step ${first} (--step 1 starts over).`);
+  }
+  // A folder the learner cannot write to costs the progress, not the walk: said once.
+  let warned = false;
+  let next = first;
+  const save = async (step: number) => {
+    next = step;
+    try {
+      await writeProgress(folder, { next, done: progress.done });
+    } catch (error) {
+      if (!warned) {
+        console.error(`warning: progress not kept in ${folder}: ${errorLine(error)}`);
+        warned = true;
+      }
+    }
+  };
+  const interrupt = onCtrlC();
+  const session: Session = { answers, color, signal: interrupt.signal };
+  try {
+    for (let number = first; number <= steps.length; number++) {
+      await save(number);
+      await takeStep(session, steps[number - 1], number);
+      if (!progress.done.includes(number)) progress.done.push(number);
+      await save(number + 1);
+      // A Ctrl-C during a run halted the run; the walk stops here.
+      if (interrupt.signal.aborted) throw new Interrupted();
+      if (number < steps.length) {
+        const answer = await ask(session, "\n[Enter] next step, q to stop here:");
+        if (answer.trim().toLowerCase() === "q") throw new Quit();
+      }
+    }
+    console.log("");
+    console.log("That was the last step. deno task workshop --step N goes back to any of them.");
+    return exitStatus.ok;
+  } catch (error) {
+    if (interrupt.signal.aborted) {
+      console.log(
+        `\nInterrupted before step ${next} was done; deno task workshop goes on from there.`,
+      );
+      return exitStatus.interrupted;
+    }
+    if (error instanceof Quit || error instanceof AnswersEnded) {
+      const why = error instanceof Quit ? "Stopped" : "No more answers: stopped";
+      console.log(`${why} before step ${next}; deno task workshop goes on from there.`);
+      return exitStatus.ok;
+    }
+    throw error;
+  } finally {
+    interrupt.stop();
+  }
+}
+
+if (import.meta.main) Deno.exit(await runWorkshopCommand(Deno.args));

@@ -1,0 +1,282 @@
+/**
+ * `deno task workshop --handout DIR`: the workshop for the teacher, as one
+ * printable HTML page (`DIR/index.html`) that needs no network: the steps,
+ * what to read and predict, the commands, the output each command prints
+ * (run here and now, in virtual time where the lab allows, never typed
+ * in), what to notice, and the exercises with their starting files.
+ *
+ * The CSS is inline and there is no script. The folder is written as the
+ * report's is: under a temporary name, renamed into place, and only over a
+ * folder that is new, empty, or one the kit wrote.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { UsageError } from "../labs/lab.ts";
+import { exercises } from "../exercises/mod.ts";
+import { escapeHtml } from "./report_timeline.ts";
+import { OutputRefused, siteMarker, writeSite } from "./report.ts";
+import { exerciseFolder } from "./exercise.ts";
+import { notesOf, runLab, sourceLines } from "./workshop_run.ts";
+import { commandOf, type Step, type StepRun, steps } from "./workshop_steps.ts";
+
+const css = `
+:root { color-scheme: light; --ink: #1d1d1f; --muted: #5b5b66; --rule: #d0d0d7; --code: #f4f4f7; }
+* { box-sizing: border-box; }
+body { font: 15px/1.5 system-ui, sans-serif; color: var(--ink); max-width: 62rem; margin: 0 auto;
+  padding: 1.5rem; }
+h1 { font-size: 1.7rem; margin: 0 0 .3rem; }
+h2 { font-size: 1.3rem; margin: 2.2rem 0 .4rem; border-bottom: 2px solid var(--rule); }
+h3 { font-size: 1.05rem; margin: 1.2rem 0 .3rem; }
+p, ul { margin: .4rem 0; }
+code, pre { font: 13px/1.4 ui-monospace, "DejaVu Sans Mono", monospace; }
+code { background: var(--code); padding: 0 .2em; border-radius: 3px; }
+pre { background: var(--code); padding: .6rem .8rem; border-radius: 4px; overflow-x: auto;
+  white-space: pre; tab-size: 8; }
+pre.command { background: #1d1d1f; color: #f4f4f7; }
+pre.command::before { content: "$ "; color: #9a9aa6; }
+.label { color: var(--muted); font-size: .9rem; font-style: italic;
+  margin: .8rem 0 .1rem; }
+.stderr { color: #9a3412; }
+.predict { border-left: 4px solid #2563eb; padding-left: .8rem; }
+.notice { border-left: 4px solid #16a34a; padding-left: .8rem; }
+nav ol { columns: 2; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 11pt; }
+  nav { display: none; }
+  section.step, section.exercise { break-inside: auto; }
+  h2 { break-after: avoid; }
+  /* Wide tables (the latency lab's) shrink and wrap on paper rather than run off the page. */
+  pre { white-space: pre-wrap; break-inside: avoid; font-size: 7.5pt; }
+  pre.command { background: none; color: var(--ink); border: 1px solid var(--rule); }
+}
+`;
+
+/** One run's command and the output it printed when the handout was built. */
+async function runBlock(run: StepRun, skip = 0): Promise<string> {
+  const output = await runLab(run);
+  const real = output.clock === "real";
+  const printed = output.lines.slice(skip).map(escapeHtml);
+  const stderr = output.stderr.map((line) => `<span class="stderr">${escapeHtml(line)}</span>`);
+  const failure = output.failure
+    ? [`<span class="stderr">${escapeHtml(output.failure)}</span>`]
+    : [];
+  const label = real
+    ? "prints (real time: measured when this handout was built; figures vary)"
+    : "prints (virtual time: the same on every run)";
+  return [
+    `<pre class="command">${escapeHtml(commandOf(run))}</pre>`,
+    `<p class="label">${label}${skip > 0 ? ", after its title line" : ""}</p>`,
+    `<pre class="output">${[...printed, ...stderr, ...failure].join("\n")}</pre>`,
+  ].join("\n");
+}
+
+async function stepSection(step: Step, number: number): Promise<string> {
+  const parts = [
+    `<section class="step" id="step-${number}">`,
+    `<h2>Step ${number}: ${escapeHtml(step.title)}</h2>`,
+    `<p><strong>Read:</strong> ${
+      step.read.map((path) => `<code>${escapeHtml(path)}</code>`).join(", ")
+    }</p>`,
+    `<p>${escapeHtml(step.intro.join(" "))}</p>`,
+  ];
+  const prediction = step.prediction;
+  if (prediction?.kind === "question") {
+    parts.push(
+      `<p class="predict"><strong>Predict:</strong> ${escapeHtml(prediction.question)}</p>`,
+    );
+  }
+  if (prediction?.kind === "output") {
+    const [heading, ...source] = await sourceLines(step);
+    parts.push(
+      `<p class="label">${escapeHtml(heading)}</p>`,
+      `<pre class="source">${escapeHtml(source.join("\n"))}</pre>`,
+      `<p class="predict"><strong>Predict</strong> ${
+        escapeHtml(prediction.what)
+      }, before running:</p>`,
+      await runBlock(prediction.run, prediction.skip),
+    );
+  }
+  for (const run of step.runs) parts.push(await runBlock(run));
+  const notice = [escapeHtml(step.notice.join(" "))];
+  if (step.explain) {
+    const notes = notesOf((await runLab(step.explain)).lines);
+    notice.push(
+      `From <code>${escapeHtml(commandOf(step.explain))}</code>: ${escapeHtml(notes.join(" "))}`,
+    );
+  }
+  parts.push(
+    `<div class="notice"><p><strong>What to notice:</strong> ${notice.join("</p><p>")}</p></div>`,
+  );
+  if (step.more) {
+    parts.push(
+      `<p class="label">try also</p>`,
+      `<pre class="command-list">${escapeHtml(step.more.join("\n"))}</pre>`,
+    );
+  }
+  parts.push("</section>");
+  return parts.join("\n");
+}
+
+/** Inline Markdown: `code` and **strong**, on escaped text. */
+function inline(text: string): string {
+  return escapeHtml(text)
+    .replace(/`([^`]+)`/g, "<code>$1</code>")
+    .replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>");
+}
+
+/**
+ * The Markdown of the exercises' statements as HTML: paragraphs, `- `
+ * lists, fenced code and inline code (all they use); the `# ` title is
+ * left out, the section has its own.
+ */
+export function markdownToHtml(markdown: string): string {
+  const html: string[] = [];
+  const lines = markdown.replace(/\n$/, "").split("\n");
+  let paragraph: string[] = [];
+  let list: string[] = [];
+  const flush = () => {
+    if (paragraph.length) html.push(`<p>${inline(paragraph.join(" "))}</p>`);
+    if (list.length) {
+      html.push(`<ul>${list.map((item) => `<li>${inline(item)}</li>`).join("")}</ul>`);
+    }
+    paragraph = [];
+    list = [];
+  };
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index];
+    if (line.startsWith("```")) {
+      flush();
+      const code: string[] = [];
+      while (++index < lines.length && !lines[index].startsWith("```")) code.push(lines[index]);
+      html.push(`<pre>${escapeHtml(code.join("\n"))}</pre>`);
+    } else if (line.startsWith("# ")) {
+      flush();
+    } else if (line.startsWith("- ")) {
+      if (paragraph.length) flush();
+      list.push(line.slice(2));
+    } else if (line.startsWith("  ") && list.length) {
+      list[list.length - 1] += ` ${line.trim()}`;
+    } else if (line.trim() === "") {
+      flush();
+    } else {
+      if (list.length) flush();
+      paragraph.push(line);
+    }
+  }
+  flush();
+  return html.join("\n");
+}
+
+async function exerciseSection(): Promise<string> {
+  const parts = [
+    `<section class="exercises" id="exercises">`,
+    `<h2>Exercises</h2>`,
+    `<p>Each exercise is a statement, a starting file and a checker. Copy the starting file ` +
+    `beside itself (its imports are relative), edit it, and check it: the checker runs it under ` +
+    `every runtime, in virtual time, and says what is right and what is not, with a hint.</p>`,
+  ];
+  for (const exercise of exercises) {
+    const folder = exerciseFolder(exercise);
+    const statement = await Deno.readTextFile(join(folder, "README.md"));
+    const start = await Deno.readTextFile(join(folder, "start.ts"));
+    const path = `exercises/${exercise.folder}`;
+    parts.push(
+      `<section class="exercise" id="exercise-${exercise.number}">`,
+      `<h3>Exercise ${exercise.number}: ${escapeHtml(exercise.title)}</h3>`,
+      markdownToHtml(statement),
+      `<p class="label">start from ${escapeHtml(path)}/start.ts</p>`,
+      `<pre class="source">${escapeHtml(start.replace(/\n$/, ""))}</pre>`,
+      `<pre class="command">${
+        escapeHtml(`deno task exercise check ${exercise.number} ${path}/mine.ts`)
+      }</pre>`,
+      `</section>`,
+    );
+  }
+  parts.push("</section>");
+  return parts.join("\n");
+}
+
+/** The handout as one HTML page. */
+export async function buildHandout(): Promise<string> {
+  const sections: string[] = [];
+  for (const [index, step] of steps.entries()) sections.push(await stepSection(step, index + 1));
+  const toc = steps.map((step, index) =>
+    `<li><a href="#step-${index + 1}">${escapeHtml(step.title)}</a></li>`
+  ).join("\n");
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Concurrency models, side by side: the workshop</title>
+<style>${css}</style>
+</head>
+<body>
+<header>
+<h1>Concurrency models, side by side: the workshop</h1>
+<p>The steps of <code>deno task workshop</code>, for the teacher: what to read, what to predict,
+what to run and what it prints, and what to notice; then the exercises. Every output below was
+printed by the command above it when this page was built. Paths start from the kit's folder.</p>
+</header>
+<nav><h2>Steps</h2><ol>
+${toc}
+<li><a href="#exercises">Exercises</a></li>
+</ol></nav>
+<main>
+${sections.join("\n")}
+${await exerciseSection()}
+</main>
+</body>
+</html>
+`;
+}
+
+/** Whether `folder` is new, empty, or one the kit wrote (which `writeSite` may replace). */
+async function mayReplace(folder: string): Promise<boolean> {
+  try {
+    await Deno.lstat(join(folder, siteMarker));
+    return true;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  try {
+    for await (const _entry of Deno.readDir(folder)) return false;
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return true;
+    if (error instanceof Deno.errors.NotADirectory) return false;
+    throw error;
+  }
+}
+
+function refused(folder: string): UsageError {
+  return new UsageError(
+    `--handout ${folder} is a folder with other files in it (or a file); name a new or ` +
+      "empty folder, or a previous handout",
+  );
+}
+
+/**
+ * Build the handout and write it as `folder/index.html`, atomically. A
+ * folder it may not replace is refused before the labs run (and again by
+ * `writeSite`, should it have changed meanwhile).
+ */
+export async function writeHandout(folder: string): Promise<void> {
+  if (!await mayReplace(folder)) throw refused(folder);
+  const html = await buildHandout();
+  const files = new Map([
+    ["index.html", html],
+    [
+      siteMarker,
+      "Written by `deno task workshop --handout`; the next run may replace this folder.\n",
+    ],
+  ]);
+  try {
+    await writeSite(folder, files);
+  } catch (error) {
+    if (error instanceof OutputRefused) throw refused(folder);
+    throw error;
+  }
+}

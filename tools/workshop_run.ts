@@ -1,0 +1,86 @@
+/**
+ * Running a workshop step's labs, in-process, as the lab runner would; and
+ * the source a prediction is about. Shared by `deno task workshop` and its
+ * handout.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { realClock, virtualClock } from "../runtimes/clock.ts";
+import { runtimes } from "../runtimes/registry.ts";
+import { exitStatus } from "./cli.ts";
+import { captureRun, errorLine } from "./compare.ts";
+import { defaultRuntime, loadLab, parseOptions } from "./lab.ts";
+import { sourcePart, type Step, type StepRun } from "./workshop_steps.ts";
+
+/** The kit's folder, where the paths a step names start. */
+export const kitFolder = fileURLToPath(new URL("../", import.meta.url));
+
+/** What one run of a lab printed, and how it ended. */
+export interface LabOutput {
+  lines: string[];
+  stderr: string[];
+  /** The exit status the lab runner would give: 0, 1, or the lab's own. */
+  status: number;
+  /** How a failed run failed, in one line. */
+  failure?: string;
+  /** The clock it ran on. */
+  clock: "real" | "virtual";
+}
+
+/**
+ * Run `run` in-process as the lab runner would: its arguments parsed by the
+ * runner's own rules, on the clock they choose (the lab's default
+ * otherwise). `print` sees each line as it comes.
+ */
+export async function runLab(
+  run: StepRun,
+  options: { print?: (line: string) => void; signal?: AbortSignal } = {},
+): Promise<LabOutput> {
+  const lab = await loadLab(run.lab);
+  const { values, positionals } = parseOptions(lab, run.args);
+  const parsed = lab.parse(values, positionals);
+  const runtime = runtimes[(values.runtime as string | undefined) ?? defaultRuntime];
+  const clockKind = (values.clock as "real" | "virtual" | undefined) ?? lab.defaultClock;
+  const root = function* () {
+    return yield* lab.main(parsed);
+  };
+  Object.defineProperty(root, "name", { value: lab.name });
+  const captured = await captureRun(runtime, root, {
+    clock: clockKind === "virtual" ? virtualClock() : realClock(),
+    signal: options.signal,
+    output: options.print,
+  });
+  if (captured.outcome === "error") {
+    return {
+      lines: captured.output,
+      stderr: captured.stderr,
+      status: exitStatus.failed,
+      failure: `${lab.name} failed under ${runtime.name}: ${errorLine(captured.error)}`,
+      clock: clockKind,
+    };
+  }
+  const status = typeof captured.value === "number" ? captured.value : exitStatus.ok;
+  return { lines: captured.output, stderr: captured.stderr, status, clock: clockKind };
+}
+
+/** The `why:` notes a run of the coros lab with `--explain` printed, without the heading. */
+export function notesOf(lines: readonly string[]): string[] {
+  const at = lines.indexOf("why:");
+  return at === -1 ? [] : lines.slice(at + 1).map((line) => line.trim());
+}
+
+/** The source a prediction is about, numbered. */
+export async function sourceLines(step: Step): Promise<string[]> {
+  if (step.prediction?.kind !== "output") return [];
+  const { source } = step.prediction;
+  const text = await Deno.readTextFile(join(kitFolder, source.path));
+  const { firstLine, lines } = sourcePart(text, source);
+  const width = String(firstLine + lines.length).length;
+  return [
+    `${source.path}, lines ${firstLine} to ${firstLine + lines.length - 1}:`,
+    ...lines.map((line, index) => `${String(firstLine + index).padStart(width)}  ${line}`),
+  ];
+}
