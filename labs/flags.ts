@@ -100,6 +100,7 @@ import {
 } from "./flags_chaos.ts";
 import { everyCode, expandCodes, settleCodes, top20 } from "./flags_codes.ts";
 import { type Fetched, FlagDownloads } from "./flags_download.ts";
+import { type FlagClient, FlagPool } from "./flags_pool.ts";
 import { FlagsReport, type Outcome, type ProgressStyle } from "./flags_report.ts";
 import { type Lab, type LabOption, UsageError } from "./lab.ts";
 
@@ -109,11 +110,16 @@ export interface FlagsOptions {
   codes: readonly string[] | "all";
   /** Keep the first N codes, after sorting. */
   limit: number;
-  /** At most this many requests at a time. */
+  /** At most this many requests at a time: tasks of the lab, or Web Workers under `pool`. */
   maxRequests: number;
+  /** Each request in a Web Worker of a pool of `maxRequests`, rather than on the lab's event loop. */
+  pool: boolean;
   /** The embedded server's preset and settings, or the URL of a server already running. */
   site: { preset: PresetName; chaos: Chaos } | { url: string };
-  /** A line per code, or a progress bar (plain lines when standard error is not a terminal). */
+  /**
+   * A line per code, a progress bar (plain lines when standard error is not
+   * a terminal), or the original `flags.py`'s plain output.
+   */
   progress: ProgressStyle;
   /** The client time-out of each request. */
   timeoutMs: number;
@@ -135,7 +141,8 @@ export class FlagError extends Error {
 
 /** What every worker shares. */
 interface Job {
-  downloads: FlagDownloads;
+  /** Who does worker `index`'s requests: the lab's own HTTP client, or a Web Worker. */
+  clientOf(index: number): FlagClient;
   report: FlagsReport;
   timeoutMs: number;
   failFast: boolean;
@@ -167,8 +174,34 @@ export function* flagsMain(options: FlagsOptions): Operation<number> {
     return exitStatus.failed;
   }
   const connections = Math.min(options.maxRequests, codes.length);
+  let clientOf = (_index: number): FlagClient => downloads;
+  /** Under `--pool`: how long its workers took to start. */
+  let startupMs: number | undefined;
+  if (options.pool) {
+    let pool: FlagPool;
+    try {
+      pool = new FlagPool(connections, url, options.dest);
+    } catch (error) {
+      // Deno's reason names no permission: say which ones the workers ask for.
+      console.error(
+        `error: cannot start the pool's Web Workers, each allowed to reach ${new URL(url).host} ` +
+          `and to read and write ${options.dest}: ${(error as Error).message}`,
+      );
+      return exitStatus.failed;
+    }
+    // However the run ends: once every request is over, no worker is left.
+    yield* ensure(() => call(() => pool.close()));
+    const poolStart = yield* now();
+    const started = yield* call(() => pool.started());
+    if (!started.ok) {
+      console.error(`error: cannot start the pool's Web Workers: ${started.reason}`);
+      return exitStatus.failed;
+    }
+    startupMs = (yield* now()) - poolStart;
+    clientOf = (index) => pool.client(index);
+  }
   const report = new FlagsReport(codes.length, options.progress);
-  yield* report.header(describeSite(options, url), codes, connections);
+  yield* report.header(describeSite(options, url), codes, connections, startupMs);
   if (folder.removed > 0) {
     yield* log(
       `Removed ${folder.removed} temporary ${
@@ -181,7 +214,7 @@ export function* flagsMain(options: FlagsOptions): Operation<number> {
     yield* report.summary((yield* now()) - start);
   });
   yield* downloadAll(codes, connections, {
-    downloads,
+    clientOf,
     report,
     timeoutMs: options.timeoutMs,
     failFast: options.failFast,
@@ -256,7 +289,7 @@ function* worker(
     while (!job.report.stopped) {
       const code = yield* nextCode(todo);
       if (code === undefined) return;
-      const outcome = yield* downloadFlag(code, job);
+      const outcome = yield* downloadFlag(code, job.clientOf(index), job);
       if (outcome.status === "error" && job.failFast) {
         job.report.stopAt(outcome);
         throw new FlagError(outcome);
@@ -276,14 +309,14 @@ function* nextCode(todo: Queue<string>): Operation<string | undefined> {
   }
 }
 
-/** GET one flag, save it, count it. */
-function* downloadFlag(code: string, job: Job): Operation<Outcome> {
+/** GET one flag, save it, count it, all through `client`. */
+function* downloadFlag(code: string, client: FlagClient, job: Job): Operation<Outcome> {
   job.report.started(code);
   let fetched: Fetched;
   try {
     fetched = yield* timeout(
       job.timeoutMs,
-      call((signal) => job.downloads.fetchFlag(code, signal)),
+      call((signal) => client.fetchFlag(code, signal)),
     );
   } catch (error) {
     if (!(error instanceof TimeoutError)) throw error;
@@ -299,7 +332,7 @@ function* downloadFlag(code: string, job: Job): Operation<Outcome> {
   // renamed (or removed) and counted. A scope answers `undefined` only when
   // cancelled through its handle, which nothing here does.
   return (yield* scope(function* () {
-    const saved = yield* call(() => job.downloads.save(code, image));
+    const saved = yield* call(() => client.save(code, image));
     const outcome: Outcome = saved.ok
       ? { code, status: "ok" }
       : { code, status: "error", reason: `cannot save: ${saved.reason}` };
@@ -349,7 +382,19 @@ const flagsOptions: Record<string, LabOption> = {
     type: "string",
     short: "m",
     placeholder: "N",
-    help: "at most N requests at a time (default 1: sequential)",
+    help: "at most N requests at a time on the event loop (default 5, as the original's " +
+      "asyncio version; 1 with --plain, as its flags.py)",
+  },
+  pool: {
+    type: "string",
+    placeholder: "N",
+    help: "N Web Workers instead, each doing its own requests, one at a time: the original's " +
+      "thread pool (its flags_threadpool.py had 20 threads, its later versions 30 by default)",
+  },
+  plain: {
+    type: "boolean",
+    help: "print as the original's flags.py: the codes on one line as they arrive, then " +
+      '"N flags downloaded in Xs"; one request at a time unless -m or --pool says otherwise',
   },
   server: {
     type: "string",
@@ -418,6 +463,13 @@ export function parseFlagsOptions(
   }
   const limit = text("limit");
   const maxRequests = text("max-req");
+  const pool = text("pool");
+  if (pool !== undefined && maxRequests !== undefined) {
+    throw new UsageError("give only one of -m or --pool: each says how many requests at a time");
+  }
+  if (values.plain && values.verbose) {
+    throw new UsageError("give only one of --plain or -v: each chooses how codes are shown");
+  }
   const dest = text("dest") ?? "downloads";
   if (dest === "") {
     throw new UsageError(
@@ -442,9 +494,22 @@ export function parseFlagsOptions(
   return {
     codes,
     limit: limit === undefined ? Infinity : parseWhole("--limit", limit, 1, 676),
-    maxRequests: maxRequests === undefined ? 1 : parseWhole("--max-req", maxRequests, 1, 1000),
+    maxRequests: pool !== undefined
+      ? parseWhole("--pool", pool, 1, 100)
+      : maxRequests !== undefined
+      ? parseWhole("--max-req", maxRequests, 1, 1000)
+      : values.plain
+      ? 1
+      : 5,
+    pool: pool !== undefined,
     site: parseSite(text("server") ?? "LOCAL", values as ChaosOptions),
-    progress: values.verbose ? "verbose" : Deno.stderr.isTerminal() ? "bar" : "lines",
+    progress: values.plain
+      ? "plain"
+      : values.verbose
+      ? "verbose"
+      : Deno.stderr.isTerminal()
+      ? "bar"
+      : "lines",
     timeoutMs: parseSeconds(text("timeout") ?? "3.1"),
     dest,
     failFast: values["fail-fast"] === true,
