@@ -216,8 +216,8 @@ export function* flagsMain(options: FlagsOptions): Operation<number> {
     } catch (error) {
       // Deno's reason names no permission: say which ones the workers ask for.
       console.error(
-        `error: cannot start the pool's Web Workers, each allowed to reach ${new URL(url).host} ` +
-          `and to read and write ${options.dest}: ${
+        `error: cannot start the pool's Web Workers with access to ${new URL(url).host} and ` +
+          `to ${options.dest} only (the lab must have that access itself): ${
             error instanceof Error ? error.message : String(error)
           }`,
       );

@@ -763,6 +763,19 @@ Deno.test("flags cli: --plain --pool 5 on a seeded ERROR server: the saved codes
   deepEqual(others.sort(), expected.filter((line) => !line.endsWith(" OK")));
 });
 
+Deno.test("flags cli: --pool with a site the lab may not reach: one line naming the workers' access, exit 1", async () => {
+  const { code, stdout, stderr, files } = await labOutput([
+    ...["--pool", "2", "-s", "http://localhost:9/flags", "BR"],
+  ]);
+  equal(code, 1);
+  equal(stdout, "");
+  match(
+    stderr,
+    /^error: cannot start the pool's Web Workers with access to localhost:9 and to \S+ only \(the lab must have that access itself\): .*permissions\n$/,
+  );
+  deepEqual(files, []);
+});
+
 const usageCases: [string[], RegExp][] = [
   [["-m", "5", "--pool", "5"], /give only one of -m or --pool/],
   [["--pool", "0"], /--pool '0' is out of range; allowed: a whole number from 1 to 100/],
