@@ -111,7 +111,7 @@ class PoolWorker implements FlagClient {
     signal?: AbortSignal,
   ): Promise<Fetched | Saved> {
     if (this.#dead !== undefined) return Promise.resolve(failure(this.#dead));
-    signal?.throwIfAborted();
+    if (signal?.aborted) return Promise.reject(signal.reason);
     const { id } = request;
     return new Promise((resolve, reject) => {
       const onAbort = () => {
