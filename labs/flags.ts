@@ -1,7 +1,10 @@
 /**
  * flags: download country flags from a local server, at most `-m N` at a
- * time, as in the original workshop's flags2 scripts (sequential, thread
- * pool, asyncio), here one source under every runtime.
+ * time (default 5, as the original's asyncio version), as in the original
+ * workshop's flags scripts (sequential, thread pool, asyncio), here one
+ * source under every runtime; `--pool N` does the requests in N Web
+ * Workers, the thread pool's analogue, and `--plain` prints as the
+ * sequential `flags.py` does.
  *
  * With no `-s URL` the lab starts the flags server in-process (`-s LOCAL`,
  * `DELAY` or `ERROR` pick its preset; `--delay`, `--error-rate`,
@@ -70,6 +73,32 @@
  * eight the 3.1 s time-out.) The lab cancels nothing itself except on
  * Ctrl-C, where it halts the workers that `native` left running.
  *
+ * `--pool N`: the same N tasks, each handing its codes to a Web Worker of
+ * its own, which does the GET and the save with its own HTTP client on its
+ * own thread (`flags_pool.ts`, `flags_pool_worker.ts`), through the same
+ * `FlagDownloads`. What the lab's tasks do is unchanged, cancellation and
+ * `--fail-fast` included: a cancelled request's abort is posted to its
+ * worker, and the workers are terminated once every request is over,
+ * however the run ends. A worker may reach only the site's host and read
+ * and write only `--dest`. Starting a worker is not cheap (its own engine;
+ * Deno makes it before `new Worker` returns), so the header says how long
+ * the pool took to start, and the elapsed time includes it:
+ *
+ *     $ deno task lab:flags --pool 20 -s DELAY --delay 500
+ *     ...
+ *     20 Web Workers (started in 4.32s) will be used, each doing one request at a time.
+ *     --------------------
+ *      20 flags downloaded.
+ *     Elapsed time: 6.33s
+ *
+ * `--plain`: as the original `flags.py`, one request at a time unless `-m`
+ * or `--pool` says otherwise, no header, the codes on one line as their
+ * flags are saved, then the count (and a line for each code not saved):
+ *
+ *     $ deno task lab:flags --plain -s DELAY --delay 500
+ *     BD BR CD CN DE EG ET FR ID IN IR JP MX NG PH PK RU TR US VN
+ *     20 flags downloaded in 10.50s
+ *
  * Codes: `CC ...` as in the original (`deno task lab:flags BR IN` or
  * `deno task lab:flags B`: a letter stands for its 26 codes), or the same
  * as one option, `--cc "BR IN"`. Under `-v` each code gets a line (`BR OK`,
@@ -100,6 +129,7 @@ import {
 } from "./flags_chaos.ts";
 import { everyCode, expandCodes, settleCodes, top20 } from "./flags_codes.ts";
 import { type Fetched, FlagDownloads } from "./flags_download.ts";
+import { type FlagClient, FlagPool } from "./flags_pool.ts";
 import { FlagsReport, type Outcome, type ProgressStyle } from "./flags_report.ts";
 import { type Lab, type LabOption, UsageError } from "./lab.ts";
 
@@ -109,11 +139,16 @@ export interface FlagsOptions {
   codes: readonly string[] | "all";
   /** Keep the first N codes, after sorting. */
   limit: number;
-  /** At most this many requests at a time. */
+  /** At most this many requests at a time: tasks of the lab, or Web Workers under `pool`. */
   maxRequests: number;
+  /** Each request in a Web Worker of a pool of `maxRequests`, rather than on the lab's event loop. */
+  pool: boolean;
   /** The embedded server's preset and settings, or the URL of a server already running. */
   site: { preset: PresetName; chaos: Chaos } | { url: string };
-  /** A line per code, or a progress bar (plain lines when standard error is not a terminal). */
+  /**
+   * A line per code, a progress bar (plain lines when standard error is not
+   * a terminal), or the original `flags.py`'s plain output.
+   */
   progress: ProgressStyle;
   /** The client time-out of each request. */
   timeoutMs: number;
@@ -135,7 +170,8 @@ export class FlagError extends Error {
 
 /** What every worker shares. */
 interface Job {
-  downloads: FlagDownloads;
+  /** Who does worker `index`'s requests: the lab's own HTTP client, or a Web Worker. */
+  clientOf(index: number): FlagClient;
   report: FlagsReport;
   timeoutMs: number;
   failFast: boolean;
@@ -167,8 +203,38 @@ export function* flagsMain(options: FlagsOptions): Operation<number> {
     return exitStatus.failed;
   }
   const connections = Math.min(options.maxRequests, codes.length);
+  let clientOf = (_index: number): FlagClient => downloads;
+  /** Under `--pool`: how long its workers took to start. */
+  let startupMs: number | undefined;
+  if (options.pool) {
+    // Deno makes each worker's engine before `new Worker` returns, blocking
+    // this thread: the start is timed from before the first.
+    const poolStart = yield* now();
+    let pool: FlagPool;
+    try {
+      pool = new FlagPool(connections, url, options.dest);
+    } catch (error) {
+      // Deno's reason names no permission: say which ones the workers ask for.
+      console.error(
+        `error: cannot start the pool's Web Workers with access to ${new URL(url).host} and ` +
+          `to ${options.dest} only (the lab must have that access itself): ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+      );
+      return exitStatus.failed;
+    }
+    // However the run ends: once every request is over, no worker is left.
+    yield* ensure(() => call(() => pool.close()));
+    const started = yield* call(() => pool.started());
+    if (!started.ok) {
+      console.error(`error: cannot start the pool's Web Workers: ${started.reason}`);
+      return exitStatus.failed;
+    }
+    startupMs = (yield* now()) - poolStart;
+    clientOf = (index) => pool.client(index);
+  }
   const report = new FlagsReport(codes.length, options.progress);
-  yield* report.header(describeSite(options, url), codes, connections);
+  yield* report.header(describeSite(options, url), codes, connections, startupMs);
   if (folder.removed > 0) {
     yield* log(
       `Removed ${folder.removed} temporary ${
@@ -181,7 +247,7 @@ export function* flagsMain(options: FlagsOptions): Operation<number> {
     yield* report.summary((yield* now()) - start);
   });
   yield* downloadAll(codes, connections, {
-    downloads,
+    clientOf,
     report,
     timeoutMs: options.timeoutMs,
     failFast: options.failFast,
@@ -256,7 +322,7 @@ function* worker(
     while (!job.report.stopped) {
       const code = yield* nextCode(todo);
       if (code === undefined) return;
-      const outcome = yield* downloadFlag(code, job);
+      const outcome = yield* downloadFlag(code, job.clientOf(index), job);
       if (outcome.status === "error" && job.failFast) {
         job.report.stopAt(outcome);
         throw new FlagError(outcome);
@@ -276,14 +342,14 @@ function* nextCode(todo: Queue<string>): Operation<string | undefined> {
   }
 }
 
-/** GET one flag, save it, count it. */
-function* downloadFlag(code: string, job: Job): Operation<Outcome> {
+/** GET one flag, save it, count it, all through `client`. */
+function* downloadFlag(code: string, client: FlagClient, job: Job): Operation<Outcome> {
   job.report.started(code);
   let fetched: Fetched;
   try {
     fetched = yield* timeout(
       job.timeoutMs,
-      call((signal) => job.downloads.fetchFlag(code, signal)),
+      call((signal) => client.fetchFlag(code, signal)),
     );
   } catch (error) {
     if (!(error instanceof TimeoutError)) throw error;
@@ -299,7 +365,7 @@ function* downloadFlag(code: string, job: Job): Operation<Outcome> {
   // renamed (or removed) and counted. A scope answers `undefined` only when
   // cancelled through its handle, which nothing here does.
   return (yield* scope(function* () {
-    const saved = yield* call(() => job.downloads.save(code, image));
+    const saved = yield* call(() => client.save(code, image));
     const outcome: Outcome = saved.ok
       ? { code, status: "ok" }
       : { code, status: "error", reason: `cannot save: ${saved.reason}` };
@@ -349,7 +415,19 @@ const flagsOptions: Record<string, LabOption> = {
     type: "string",
     short: "m",
     placeholder: "N",
-    help: "at most N requests at a time (default 1: sequential)",
+    help: "at most N requests at a time on the event loop (default 5, the original asyncio " +
+      "version's: one at a time would hide what this lab shows; 1 with --plain, as flags.py)",
+  },
+  pool: {
+    type: "string",
+    placeholder: "N",
+    help: "N Web Workers instead, each doing its own requests one at a time: the original's " +
+      "thread pool, which had 20 threads (30 in its later versions); a worker is slower to start",
+  },
+  plain: {
+    type: "boolean",
+    help: "print as the original's flags.py: the codes on one line as they arrive, then " +
+      '"N flags downloaded in Xs"; one request at a time unless -m or --pool says otherwise',
   },
   server: {
     type: "string",
@@ -418,6 +496,13 @@ export function parseFlagsOptions(
   }
   const limit = text("limit");
   const maxRequests = text("max-req");
+  const pool = text("pool");
+  if (pool !== undefined && maxRequests !== undefined) {
+    throw new UsageError("give only one of -m or --pool: each says how many requests at a time");
+  }
+  if (values.plain && values.verbose) {
+    throw new UsageError("give only one of --plain or -v: each chooses how codes are shown");
+  }
   const dest = text("dest") ?? "downloads";
   if (dest === "") {
     throw new UsageError(
@@ -442,9 +527,24 @@ export function parseFlagsOptions(
   return {
     codes,
     limit: limit === undefined ? Infinity : parseWhole("--limit", limit, 1, 676),
-    maxRequests: maxRequests === undefined ? 1 : parseWhole("--max-req", maxRequests, 1, 1000),
+    // A worker takes a fifth of a second or more to start, on this thread:
+    // a hundred is already 20 s of waiting.
+    maxRequests: pool !== undefined
+      ? parseWhole("--pool", pool, 1, 100)
+      : maxRequests !== undefined
+      ? parseWhole("--max-req", maxRequests, 1, 1000)
+      : values.plain
+      ? 1
+      : 5,
+    pool: pool !== undefined,
     site: parseSite(text("server") ?? "LOCAL", values as ChaosOptions),
-    progress: values.verbose ? "verbose" : Deno.stderr.isTerminal() ? "bar" : "lines",
+    progress: values.plain
+      ? "plain"
+      : values.verbose
+      ? "verbose"
+      : Deno.stderr.isTerminal()
+      ? "bar"
+      : "lines",
     timeoutMs: parseSeconds(text("timeout") ?? "3.1"),
     dest,
     failFast: values["fail-fast"] === true,
@@ -524,7 +624,8 @@ function parseSeconds(text: string): number {
 /** The flags lab. */
 export const flagsLab: Lab<FlagsOptions> = {
   name: "flags",
-  summary: "download flags from a local server, -m at a time; --fail-fast shows each runtime",
+  summary:
+    "download flags from a local server, -m at a time or in --pool workers; --fail-fast shows each runtime",
   options: flagsOptions,
   positionals: {
     placeholder: "CC ...",

@@ -8,6 +8,11 @@
  * The progress bar goes to standard error: redrawn in place on a terminal,
  * as plain lines (one per tenth of the work) otherwise.
  *
+ * `--plain` prints as the original's `flags.py` does instead: no header,
+ * each code written to standard output as its flag is saved, on one line,
+ * then `N flags downloaded in X.XXs`; what did not end OK follows, a line
+ * each, so that nothing is left out.
+ *
  * @module
  */
 
@@ -25,8 +30,11 @@ export interface Outcome {
   reason?: string;
 }
 
-/** How progress is shown: a line per code, a bar redrawn on a terminal, or plain lines. */
-export type ProgressStyle = "verbose" | "bar" | "lines";
+/**
+ * How progress is shown: a line per code, a bar redrawn on a terminal, plain
+ * lines, or the codes on one line (`--plain`).
+ */
+export type ProgressStyle = "verbose" | "bar" | "lines" | "plain";
 
 /** What `--fail-fast` saw: the first error, and what became of the requests in flight then. */
 interface Failure {
@@ -44,16 +52,33 @@ export class FlagsReport {
   readonly #inFlight = new Set<string>();
   #failure: Failure | undefined = undefined;
   #barDrawn = false;
+  /** `--plain`: the codes written so far on the current line, and what did not end OK. */
+  #codesWritten = false;
+  readonly #notOk: Outcome[] = [];
 
   /** A report on `total` codes, showing progress in `style`. */
   constructor(readonly total: number, readonly style: ProgressStyle) {}
 
-  /** `LOCAL site: URL`, the codes searched for, and how many connections. */
-  *header(siteLine: string, codes: readonly string[], connections: number): Operation<void> {
+  /**
+   * `LOCAL site: URL`, the codes searched for, and how many connections (or
+   * Web Workers, under `--pool`, with the time they took to start); nothing
+   * under `--plain`.
+   */
+  *header(
+    siteLine: string,
+    codes: readonly string[],
+    connections: number,
+    poolStartupMs: number | undefined,
+  ): Operation<void> {
+    if (this.style === "plain") return;
     yield* log(siteLine);
     yield* log(`Searching for ${plural(codes.length, "flag")}: ${describeCodes(codes)}`);
     yield* log(
-      connections === 1
+      poolStartupMs !== undefined
+        ? `${plural(connections, "Web Worker")} (started in ${
+          (poolStartupMs / 1000).toFixed(2)
+        }s) will be used, each doing one request at a time.`
+        : connections === 1
         ? "1 connection will be used."
         : `${connections} concurrent connections will be used.`,
     );
@@ -70,6 +95,7 @@ export class FlagsReport {
     this.#counts[outcome.status]++;
     if (this.#failure) this.#failure.finishedAfter++;
     if (this.style === "verbose") yield* log(describeOutcome(outcome));
+    else if (this.style === "plain") this.#writePlain(outcome);
     else this.#showProgress();
   }
 
@@ -107,6 +133,10 @@ export class FlagsReport {
     const counts = this.#counts;
     const cancelled = this.#inFlight.size;
     const unrequested = this.total - this.#finished() - cancelled;
+    if (this.style === "plain") {
+      yield* this.#plainSummary(elapsedMs, cancelled, unrequested);
+      return;
+    }
     yield* log("-".repeat(20));
     yield* log(`${pad(counts.ok)} ${counts.ok === 1 ? "flag" : "flags"} downloaded.`);
     if (counts["not found"] > 0) yield* log(`${pad(counts["not found"])} not found.`);
@@ -116,6 +146,29 @@ export class FlagsReport {
     if (cancelled > 0) yield* log(`${pad(cancelled)} cancelled.`);
     if (unrequested > 0) yield* log(`${pad(unrequested)} not requested.`);
     yield* log(`Elapsed time: ${(elapsedMs / 1000).toFixed(2)}s`);
+    if (this.#failure) yield* log(describeFailure(this.#failure, cancelled));
+  }
+
+  /** `--plain`: a saved flag's code, on the line of codes; the others are kept for the end. */
+  #writePlain(outcome: Outcome): void {
+    if (outcome.status !== "ok") {
+      this.#notOk.push(outcome);
+      return;
+    }
+    writeOutput(`${outcome.code} `);
+    this.#codesWritten = true;
+  }
+
+  /** `--plain`: `N flags downloaded in X.XXs`, then a line for each code that did not end OK. */
+  *#plainSummary(elapsedMs: number, cancelled: number, unrequested: number): Operation<void> {
+    if (this.#codesWritten) writeOutput("\n");
+    const downloaded = this.#counts.ok;
+    yield* log(
+      `${plural(downloaded, "flag")} downloaded in ${(elapsedMs / 1000).toFixed(2)}s`,
+    );
+    for (const outcome of this.#notOk) yield* log(describeOutcome(outcome));
+    if (cancelled > 0) yield* log(`${cancelled} cancelled.`);
+    if (unrequested > 0) yield* log(`${unrequested} not requested.`);
     if (this.#failure) yield* log(describeFailure(this.#failure, cancelled));
   }
 
@@ -165,8 +218,17 @@ function pad(count: number): string {
 const encoder = new TextEncoder();
 
 function writeError(text: string): void {
+  writeAll(Deno.stderr, text);
+}
+
+/** Part of a line on standard output, shown at once (the original's `print(cc, end=' ')`). */
+function writeOutput(text: string): void {
+  writeAll(Deno.stdout, text);
+}
+
+function writeAll(stream: typeof Deno.stdout, text: string): void {
   const bytes = encoder.encode(text);
   for (let written = 0; written < bytes.length;) {
-    written += Deno.stderr.writeSync(bytes.subarray(written));
+    written += stream.writeSync(bytes.subarray(written));
   }
 }

@@ -20,6 +20,23 @@ const packageRoot = new URL(".", import.meta.resolve("flag-icons/country.json"))
 
 type Values = Record<string, string | boolean | undefined>;
 
+/**
+ * The Web Workers started in this process and not yet terminated. Deno's
+ * test sanitizers do not count workers, so `--pool`'s are counted here: the
+ * global `Worker` is replaced by one that keeps the tally.
+ */
+const liveWorkers = new Set<Worker>();
+globalThis.Worker = class CountedWorker extends Worker {
+  constructor(...args: ConstructorParameters<typeof Worker>) {
+    super(...args);
+    liveWorkers.add(this);
+  }
+  override terminate(): void {
+    liveWorkers.delete(this);
+    super.terminate();
+  }
+};
+
 interface LabRun {
   lines: string[];
   /** The exit status, or the error the run was rejected with. */
@@ -29,7 +46,10 @@ interface LabRun {
   dest: string;
 }
 
-/** Run the lab in-process under `runtime`, in a fresh destination folder unless `dest` is given. */
+/**
+ * Run the lab in-process under `runtime`, in a fresh destination folder
+ * unless `dest` is given; however it ends, no worker of a `--pool` is left.
+ */
 async function runLab(
   runtime: Runtime,
   values: Values,
@@ -48,12 +68,38 @@ async function runLab(
     }),
   ]);
   const files = [...Deno.readDirSync(dest)].map((entry) => entry.name).sort();
+  equal(liveWorkers.size, 0, "every worker of the pool was terminated");
   return {
     lines,
     outcome: settled.status === "fulfilled" ? settled.value : settled.reason,
     files,
     dest,
   };
+}
+
+/**
+ * Every runtime with each way of running the requests: on the lab's event
+ * loop (`false`), and in a pool of Web Workers (`true`, `--pool`).
+ */
+function eachRuntime(pools: readonly boolean[]): [Runtime, boolean][] {
+  return pools.flatMap((pool) =>
+    Object.values(runtimes).map((runtime): [Runtime, boolean] => [runtime, pool])
+  );
+}
+
+/**
+ * How the lab says it will run N requests at a time, on its event loop or
+ * in a pool (with the time its workers took to start, blanked by `blankTimes`).
+ */
+function connectionsLine(count: number, pool: boolean): string {
+  return pool
+    ? `${count} Web Workers (started in X.XXs) will be used, each doing one request at a time.`
+    : `${count} concurrent connections will be used.`;
+}
+
+/** A run's output with its port and its times blanked. */
+function blankTimes(text: string): string {
+  return text.replace(/:\d+\//, ":PORT/").replaceAll(/\d+\.\d\ds\b/g, "X.XXs");
 }
 
 async function removeDest(run: LabRun): Promise<void> {
@@ -93,7 +139,12 @@ Deno.test("flags codes: letters expand to 26 codes; codes are upper case, unique
   deepEqual(settleCodes(top20, Infinity).slice(0, 3), ["BD", "BR", "CD"]);
   const options = parseFlagsOptions({});
   deepEqual(options.codes, top20);
-  equal(options.maxRequests, 1, "sequential unless -m says otherwise");
+  equal(options.maxRequests, 5, "5 at a time, as the original's asyncio version");
+  equal(options.pool, false);
+  equal(parseFlagsOptions({ plain: true }).maxRequests, 1, "--plain is sequential, as flags.py");
+  equal(parseFlagsOptions({ plain: true, "max-req": "3" }).maxRequests, 3);
+  const pooled = parseFlagsOptions({ plain: true, pool: "30" });
+  deepEqual([pooled.maxRequests, pooled.pool], [30, true]);
   equal(options.timeoutMs, 3100, "the original's client time-out");
   equal(parseFlagsOptions({ every: true }).codes.length, 676);
 });
@@ -135,7 +186,6 @@ const seededError: Values = {
   seed: "7",
   delay: "0-20",
   "error-rate": "0.3",
-  "max-req": "5",
   cc: "B",
 };
 
@@ -152,20 +202,23 @@ function expectedSeededLines(): string[] {
 
 const seededResults: string[][] = [];
 
-for (const runtime of Object.values(runtimes)) {
-  Deno.test(`flags ${runtime.name}: a seeded ERROR run gives the exact counts, complete files, exit 1`, async () => {
+for (const [runtime, pool] of eachRuntime([false, true])) {
+  Deno.test(`flags ${runtime.name}${pool ? " --pool 5" : " -m 5"}: a seeded ERROR run gives the exact counts, complete files, exit 1`, async () => {
     const expected = expectedSeededLines();
     const okCodes = expected.filter((line) => line.endsWith(" OK")).map((line) => line.slice(0, 2));
     const errors = expected.filter((line) => line.includes(" error: ")).length;
     ok(errors > 0 && okCodes.length > 0, "the seed gives both errors and flags");
-    const run = await runLab(runtime, seededError);
+    const run = await runLab(runtime, {
+      ...seededError,
+      ...pool ? { pool: "5" } : { "max-req": "5" },
+    });
     try {
       equal(run.outcome, 1);
       deepEqual(codeLines(run.lines), expected);
-      deepEqual(run.lines.slice(0, 3).map((line) => line.replace(/:\d+/, ":PORT")), [
+      deepEqual(run.lines.slice(0, 3).map(blankTimes), [
         "ERROR site: http://127.0.0.1:PORT/flags (embedded server: delay 0-20 ms, 30% errors as HTTP 418, seed 7)",
         "Searching for 26 flags: from BA to BZ",
-        "5 concurrent connections will be used.",
+        connectionsLine(5, pool),
       ]);
       deepEqual(summary(run.lines), [
         `${String(okCodes.length).padStart(3)} flags downloaded.`,
@@ -181,8 +234,8 @@ for (const runtime of Object.values(runtimes)) {
   });
 }
 
-Deno.test("flags: every runtime ended every code the same way", () => {
-  equal(seededResults.length, Object.keys(runtimes).length);
+Deno.test("flags: every runtime, on its event loop or with a pool, ended every code the same way", () => {
+  equal(seededResults.length, 2 * Object.keys(runtimes).length);
   for (const results of seededResults) deepEqual(results, seededResults[0]);
 });
 
@@ -243,8 +296,8 @@ function aborted(signal: AbortSignal): Promise<void> {
 
 const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"/>');
 
-for (const runtime of Object.values(runtimes)) {
-  Deno.test(`flags ${runtime.name}: cancelled mid-download, it leaves no file and counts what finished`, async () => {
+for (const [runtime, pool] of eachRuntime([false, true])) {
+  Deno.test(`flags ${runtime.name}${pool ? " --pool 3" : ""}: cancelled mid-download, it leaves no file and counts what finished`, async () => {
     // Every flag sends its headers and half its body, then stalls until the
     // client goes away.
     const codes = ["AA", "BB", "CC"];
@@ -271,9 +324,14 @@ for (const runtime of Object.values(runtimes)) {
       const running = runLab(runtime, {
         server: server.url,
         cc: codes.join(" "),
-        "max-req": "3",
+        ...pool ? { pool: "3" } : { "max-req": "3" },
       }, { signal: lab.signal });
-      await allMidBody.promise;
+      // Every request in flight at once, before the run could end by itself.
+      const first = await Promise.race([
+        allMidBody.promise.then(() => "all mid-body"),
+        running.then(() => "the run ended"),
+      ]);
+      equal(first, "all mid-body");
       lab.abort(new DOMException("interrupted by the test", "AbortError"));
       return await running;
     })();
@@ -285,6 +343,7 @@ for (const runtime of Object.values(runtimes)) {
         "  3 cancelled.",
         "Elapsed time: X.XXs",
       ]);
+      // With a pool, the abort went from each cancelled call to its worker.
       equal(streamsCancelled, codes.length, "every response body was abandoned by the client");
     } finally {
       await removeDest(run);
@@ -297,14 +356,19 @@ for (const runtime of Object.values(runtimes)) {
  * arrived, then fails AA at once and answers the others only when the lab
  * has printed AA's error: so three requests are in flight at the failure.
  */
-async function failFast(runtime: Runtime): Promise<LabRun> {
+async function failFast(
+  runtime: Runtime,
+  atOnce: Values = { "max-req": "4" },
+): Promise<LabRun> {
   const codes = ["AA", "BB", "CC", "DD"];
   let arrived = 0;
   const allArrived = signalled();
   const release = signalled();
   await using server = scriptedServer(async (code, request) => {
     if (++arrived === codes.length) allArrived.resolve();
-    await allArrived.promise;
+    // A lab that sends fewer at once gives up on these by itself: the test
+    // then fails on what it printed rather than wait for ever.
+    await Promise.race([allArrived.promise, aborted(request.signal)]);
     if (code === "aa") return new Response("broken", { status: 500 });
     await Promise.race([release.promise, aborted(request.signal)]);
     return new Response(svg, { headers: { "content-type": "image/svg+xml" } });
@@ -312,7 +376,7 @@ async function failFast(runtime: Runtime): Promise<LabRun> {
   return await runLab(runtime, {
     server: server.url,
     cc: codes.join(" "),
-    "max-req": "4",
+    ...atOnce,
     "fail-fast": true,
   }, { onLine: (line) => line.startsWith("AA error") && release.resolve() });
 }
@@ -324,10 +388,10 @@ const failFastEnding: Record<string, { thrown: string; cancelled: number; finish
   effection: { thrown: "FlagError", cancelled: 3, finished: 0 },
 };
 
-for (const runtime of Object.values(runtimes)) {
+for (const [runtime, pool] of eachRuntime([false, true])) {
   const { thrown, cancelled, finished } = failFastEnding[runtime.name];
-  Deno.test(`flags ${runtime.name}: --fail-fast stops at the first error; ${cancelled} cancelled, ${finished} finished`, async () => {
-    const run = await failFast(runtime);
+  Deno.test(`flags ${runtime.name}${pool ? " --pool 4" : ""}: --fail-fast stops at the first error; ${cancelled} cancelled, ${finished} finished`, async () => {
+    const run = await failFast(runtime, pool ? { pool: "4" } : { "max-req": "4" });
     try {
       equal(run.outcome, 1);
       deepEqual(
@@ -494,13 +558,17 @@ for (const runtime of Object.values(runtimes)) {
 // Root may write anywhere, so the failures are ones that permissions do not
 // decide: a folder where the flag is to be, a dangling link as --dest.
 
-for (const runtime of Object.values(runtimes)) {
-  Deno.test(`flags ${runtime.name}: a save that fails says why, as the system does, and leaves nothing`, async () => {
+for (const [runtime, pool] of eachRuntime([false, true])) {
+  Deno.test(`flags ${runtime.name}${pool ? " --pool 2" : ""}: a save that fails says why, as the system does, and leaves nothing`, async () => {
     const dest = await Deno.makeTempDir({ prefix: "flags_test_" });
     try {
       await Deno.mkdir(`${dest}/br.svg`);
-      const run = await runLab(runtime, { cc: "BR IN" }, { dest });
+      const run = await runLab(runtime, { cc: "BR IN", ...pool && { pool: "2" } }, { dest });
       equal(run.outcome, 1);
+      equal(
+        blankTimes(run.lines[2]),
+        pool ? connectionsLine(2, true) : "2 concurrent connections will be used.",
+      );
       const [br, inLine] = codeLines(run.lines);
       match(
         br,
@@ -625,13 +693,13 @@ async function labOutput(args: string[]) {
   }
 }
 
-Deno.test("flags cli: the default run: the top 20 from the embedded server, one at a time, exit 0", async () => {
+Deno.test("flags cli: the default run: the top 20 from the embedded server, 5 at a time, exit 0", async () => {
   const { code, stdout, stderr, files } = await labOutput([]);
   equal(code, 0);
   deepEqual(stdout.replace(/:\d+\//, ":PORT/").replace(/\d+\.\d\ds/, "X.XXs").split("\n"), [
     "LOCAL site: http://127.0.0.1:PORT/flags (embedded server: no delay, no errors)",
     "Searching for 20 flags: from BD to VN",
-    "1 connection will be used.",
+    "5 concurrent connections will be used.",
     "--------------------",
     " 20 flags downloaded.",
     "Elapsed time: X.XXs",
@@ -645,7 +713,74 @@ Deno.test("flags cli: the default run: the top 20 from the embedded server, one 
   deepEqual(files, settleCodes(top20, Infinity).map((cc) => `${cc.toLowerCase()}.svg`));
 });
 
+Deno.test("flags cli: --pool 10: the top 20 in 10 Web Workers, the same summary, exit 0", async () => {
+  const { code, stdout, stderr, files } = await labOutput(["--pool", "10"]);
+  equal(code, 0);
+  deepEqual(blankTimes(stdout).split("\n"), [
+    "LOCAL site: http://127.0.0.1:PORT/flags (embedded server: no delay, no errors)",
+    "Searching for 20 flags: from BD to VN",
+    connectionsLine(10, true),
+    "--------------------",
+    " 20 flags downloaded.",
+    "Elapsed time: X.XXs",
+    "",
+  ]);
+  deepEqual(
+    stderr.trimEnd().split("\n"),
+    [2, 4, 6, 8, 10, 12, 14, 16, 18, 20].map((done) => `${done}/20 flags done`),
+  );
+  deepEqual(files, settleCodes(top20, Infinity).map((cc) => `${cc.toLowerCase()}.svg`));
+});
+
+Deno.test("flags cli: --plain prints as flags.py: the codes in order on one line, then the count and time", async () => {
+  const { code, stdout, stderr, files } = await labOutput(["--plain"]);
+  equal(code, 0);
+  const codes = settleCodes(top20, Infinity);
+  // One request at a time: the codes come in the order they were asked for.
+  deepEqual(stdout.replace(/\d+\.\d\ds/, "X.XXs").split("\n"), [
+    `${codes.join(" ")} `,
+    "20 flags downloaded in X.XXs",
+    "",
+  ]);
+  equal(stderr, "");
+  deepEqual(files, codes.map((cc) => `${cc.toLowerCase()}.svg`));
+});
+
+Deno.test("flags cli: --plain --pool 5 on a seeded ERROR server: the saved codes, then a line for each other, exit 1", async () => {
+  const { code, stdout, stderr } = await labOutput([
+    "--plain",
+    ...["--pool", "5", "-c", "B", "-s", "ERROR", "--seed", "7", "--delay", "0-20"],
+    ...["--error-rate", "0.3"],
+  ]);
+  equal(code, 1);
+  equal(stderr, "");
+  const expected = expectedSeededLines();
+  const saved = expected.filter((line) => line.endsWith(" OK")).map((line) => line.slice(0, 2));
+  const [codesLine, count, ...others] = stdout.trimEnd().split("\n");
+  // Five at a time, the codes come as they finish: compared as a set.
+  deepEqual(codesLine.trimEnd().split(" ").sort(), saved);
+  equal(count.replace(/\d+\.\d\ds/, "X.XXs"), `${saved.length} flags downloaded in X.XXs`);
+  deepEqual(others.sort(), expected.filter((line) => !line.endsWith(" OK")));
+});
+
+Deno.test("flags cli: --pool with a site the lab may not reach: one line naming the workers' access, exit 1", async () => {
+  const { code, stdout, stderr, files } = await labOutput([
+    ...["--pool", "2", "-s", "http://localhost:9/flags", "BR"],
+  ]);
+  equal(code, 1);
+  equal(stdout, "");
+  match(
+    stderr,
+    /^error: cannot start the pool's Web Workers with access to localhost:9 and to \S+ only \(the lab must have that access itself\): .*permissions\n$/,
+  );
+  deepEqual(files, []);
+});
+
 const usageCases: [string[], RegExp][] = [
+  [["-m", "5", "--pool", "5"], /give only one of -m or --pool/],
+  [["--pool", "0"], /--pool '0' is out of range; allowed: a whole number from 1 to 100/],
+  [["--pool", "101"], /--pool '101' is out of range; allowed: a whole number from 1 to 100/],
+  [["--plain", "-v"], /give only one of --plain or -v/],
   [
     ["--clock", "virtual"],
     /flags cannot run on the virtual clock: it does real network and disk I\/O/,
@@ -709,15 +844,22 @@ Deno.test("flags cli: --dest outside what the task may write is a usage error", 
   match(stderr, /^error: --dest \/: no permission to write there/);
 });
 
-for (const runtime of Object.values(runtimes)) {
-  Deno.test(`flags cli ${runtime.name}: Ctrl-C aborts the requests, prints what finished, exit 130`, async () => {
+// With a pool: under the runtime whose tasks outlive their scope, and one whose do not.
+const ctrlCRuns: [Runtime, boolean][] = [
+  ...eachRuntime([false]),
+  [runtimes.native, true],
+  [runtimes.generator, true],
+];
+
+for (const [runtime, pool] of ctrlCRuns) {
+  Deno.test(`flags cli ${runtime.name}${pool ? " --pool 20" : ""}: Ctrl-C aborts the requests, prints what finished, exit 130`, async () => {
     const dest = await Deno.makeTempDir({ prefix: "flags_cli_" });
     try {
       // Seed 521 gives TR a delay of 26 ms and every other code 13 s or
       // more, so when TR is in, the 19 others are on their way.
       const child = labCommand(
         [
-          ...["--runtime", runtime.name, "-m", "20", "-v", "--timeout", "600"],
+          ...["--runtime", runtime.name, pool ? "--pool" : "-m", "20", "-v", "--timeout", "600"],
           ...["-s", "DELAY", "--delay", "0-60000", "--seed", "521"],
         ],
         dest,
