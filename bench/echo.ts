@@ -51,6 +51,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { closeClients, driveLoad, openClients } from "../labs/echo_client.ts";
 import { echoReadBytes, echoServer, isHangUp, writeAll } from "../labs/echo_server.ts";
+import { errorMessage } from "../runtimes/errors.ts";
 import { runtimeNames, runtimes } from "../runtimes/registry.ts";
 import { exitStatus, exitWithUsage, listOf, parseOptionsOrExit } from "../tools/cli.ts";
 
@@ -460,7 +461,7 @@ async function main(settings: Settings): Promise<number> {
         servers.set(name, server);
         await warmUp(server, settings);
       } catch (error) {
-        startErrors.set(name, error instanceof Error ? error.message : String(error));
+        startErrors.set(name, errorMessage(error));
       }
     }
     const rows = new Map(settings.sizes.map((size) => [
@@ -476,7 +477,7 @@ async function main(settings: Settings): Promise<number> {
           try {
             row.samples.push(await measure(servers.get(row.name)!, size, settings));
           } catch (error) {
-            row.error = error instanceof Error ? error.message : String(error);
+            row.error = errorMessage(error);
           }
         }
       }

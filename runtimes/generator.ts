@@ -17,7 +17,7 @@
  */
 
 import { combinatorBody } from "./combinators.ts";
-import { HaltedError } from "./errors.ts";
+import { describeError, HaltedError, reportError } from "./errors.ts";
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
 import { fifoOf } from "./queue.ts";
 import { SchedulerRun } from "./scheduler.ts";
@@ -687,9 +687,9 @@ function recordFailure(frame: Frame, error: unknown): void {
     frame.result = error;
   } else if (error !== frame.result) {
     // The first error wins; a later one (from cleanup, say) is reported, not dropped.
-    console.error(
+    reportError(
       `generator: ${frame.task} had already failed with ${
-        String(frame.result)
+        describeError(frame.result)
       }; this later error is not its outcome:`,
       error,
     );
