@@ -537,13 +537,11 @@ function settleTask(task: EffectionKitTask, state: TaskState, result: unknown): 
   // The body's own error is reported above; any other error its code threw
   // that reached neither its code nor its outcome was dropped by Effection.
   for (const error of task.undelivered ?? []) {
-    if (error === result || (task.thrown && error === task.thrown.error)) continue;
-    reportError(
-      `effection: ${task} ended ${
-        state === "failed" ? `with ${describeError(result)}` : state
-      }; Effection dropped an error its code threw:`,
-      error,
-    );
+    if ((state === "failed" && error === result) || (task.thrown && error === task.thrown.error)) {
+      continue;
+    }
+    const outcome = state === "failed" ? `, failed with ${describeError(result)},` : "";
+    reportError(`effection: Effection dropped an error that ${task}${outcome} threw:`, error);
   }
   task.undelivered = undefined;
   const run = task.run;

@@ -29,7 +29,7 @@ import {
 } from "./property/program.ts";
 
 const seed = Number(Deno.env.get("PROPERTY_SEED") ?? 20261204);
-const numRuns = Number(Deno.env.get("HOSTILE_RUNS") ?? 300);
+const numRuns = Number(Deno.env.get("HOSTILE_RUNS") ?? 500);
 
 // ---------------------------------------------------------------------------
 // The describer
