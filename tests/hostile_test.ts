@@ -16,7 +16,8 @@ import { describeError, errorMessage, hasText, isInstance } from "../runtimes/er
 import { runtimeNames, runtimes } from "../runtimes/registry.ts";
 import { formatTraceEvent } from "../runtimes/trace_text.ts";
 import type { Runtime, TraceEvent } from "../runtimes/types.ts";
-import { errorLine } from "../tools/compare.ts";
+import { captureRun, errorLine } from "../tools/compare.ts";
+import { sleep } from "../runtimes/verbs.ts";
 import { nameOf } from "../tools/matrix_probes.ts";
 import { runDeno } from "./harness.ts";
 import {
@@ -123,6 +124,19 @@ Deno.test("errorLine opens an AggregateError once, even one that contains itself
     errorLine(aggregate),
     "AggregateError [Error: a, AggregateError: outer, " +
       "an object that cannot be turned into text (Error: E1 trap)]",
+  );
+});
+
+Deno.test("compare's capture of stderr survives a value Deno's console cannot show", async () => {
+  const revoked = thrownValue("revoked-proxy", "E1");
+  const run = await captureRun(runtimes.generator, function* () {
+    console.error("the lab reports", revoked);
+    yield* sleep(1);
+  }, { clock: virtualClock() });
+  equal(run.outcome, "ok");
+  match(
+    run.stderr.join("\n"),
+    /^the lab reports an object that cannot be turned into text .*revoked/,
   );
 });
 
@@ -354,6 +368,16 @@ export default function* () {
     // Deno's console quotes a description with spaces: Symbol("from the cleanup").
     shows:
       /Symbol\("?from the cleanup"?\)[^]*null prototype|null prototype[^]*Symbol\("?from the cleanup"?\)/,
+    status: () => 1,
+  },
+  {
+    what: "a body throwing a revoked Proxy, which Deno's console cannot show",
+    source: `import { thrownValue } from "${program}";
+export default function* () {
+  throw thrownValue("revoked-proxy", "E1");
+}
+`,
+    shows: /an object that cannot be turned into text \(TypeError: .*revoked\)/,
     status: () => 1,
   },
 ];
