@@ -1,6 +1,8 @@
 /**
  * The errors that the kit's verbs and runtimes raise, each with a message
- * that says what happened and, where it helps, what to do.
+ * that says what happened and, where it helps, what to do; and how any
+ * thrown value, however strange, is checked, described and reported without
+ * throwing ({@link describeError}, {@link isInstance}, {@link reportError}).
  *
  * @module
  */
@@ -278,7 +280,16 @@ export function errorMessage(error: unknown): string {
  *
  * const { proxy, revoke } = Proxy.revocable({}, {});
  * revoke();
- * reportError("demo: this revoked proxy was thrown:", proxy);
+ * // A console that, like Deno's, throws for what it cannot show.
+ * const lines: string[] = [];
+ * const consoleError = console.error;
+ * console.error = (...data: unknown[]) => void lines.push(data.map(String).join(" "));
+ * try {
+ *   reportError("demo: thrown:", proxy);
+ * } finally {
+ *   console.error = consoleError;
+ * }
+ * if (!lines[0].startsWith("demo: thrown: an object that cannot")) throw new Error(lines[0]);
  * ```
  */
 export function reportError(what: string, error: unknown): void {
