@@ -67,11 +67,16 @@ export const thrownKinds = [
 /** One kind of thrown value. */
 export type ThrownKind = (typeof thrownKinds)[number];
 
-/** A Proxy handler whose every trap throws `Error(marker)`. */
-function everyTrapThrows(marker: string): ProxyHandler<object> {
-  const fail = () => {
-    throw new Error(`${marker} trap`);
+/** A function that throws `Error("<marker> <what>")`. */
+function failing(marker: string, what: string): () => never {
+  return () => {
+    throw new Error(`${marker} ${what}`);
   };
+}
+
+/** A Proxy handler whose every trap throws `Error("<marker> trap")`. */
+function everyTrapThrows(marker: string): ProxyHandler<object> {
+  const fail = failing(marker, "trap");
   return {
     get: fail,
     set: fail,
@@ -89,11 +94,9 @@ function everyTrapThrows(marker: string): ProxyHandler<object> {
   };
 }
 
-/** Properties that each throw `Error(marker)` when read. */
+/** Properties that each throw `Error("<marker> getter")` when read. */
 function throwingGetters(marker: string, names: string[]): PropertyDescriptorMap {
-  const fail = () => {
-    throw new Error(`${marker} getter`);
-  };
+  const fail = failing(marker, "getter");
   return Object.fromEntries(names.map((name) => [name, { get: fail, configurable: true }]));
 }
 
@@ -117,7 +120,7 @@ export function thrownValue(kind: ThrownKind, marker: string): unknown {
     case "throwing-getters":
       return Object.create(null, throwingGetters(marker, ["toString", "message", "stack", "name"]));
     case "throwing-toString":
-      return { marker, toString: throwingGetters(marker, ["x"]).x.get };
+      return { marker, toString: failing(marker, "toString") };
     case "throwing-toPrimitive":
       return {
         [Symbol.toPrimitive]: () => {
