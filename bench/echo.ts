@@ -58,6 +58,7 @@ import {
   isHangUp,
   writeAll,
 } from "../labs/echo_server.ts";
+import { errorMessage } from "../runtimes/errors.ts";
 import { runtimeNames, runtimes } from "../runtimes/registry.ts";
 import { exitStatus, exitWithUsage, listOf, parseOptionsOrExit } from "../tools/cli.ts";
 
@@ -470,7 +471,7 @@ async function main(settings: Settings): Promise<number> {
         servers.set(name, server);
         await warmUp(server, settings);
       } catch (error) {
-        startErrors.set(name, error instanceof Error ? error.message : String(error));
+        startErrors.set(name, errorMessage(error));
       }
     }
     const rows = new Map(settings.sizes.map((size) => [
@@ -486,7 +487,7 @@ async function main(settings: Settings): Promise<number> {
           try {
             row.samples.push(await measure(servers.get(row.name)!, size, settings));
           } catch (error) {
-            row.error = error instanceof Error ? error.message : String(error);
+            row.error = errorMessage(error);
           }
         }
       }

@@ -34,6 +34,7 @@
 
 import { call, runtimes, sleep, spawn, virtualClock } from "../mod.ts";
 import type { Operation, Runtime, Task } from "../mod.ts";
+import { errorMessage } from "../runtimes/errors.ts";
 import { exitStatus, exitWithUsage, parseOptionsOrExit } from "../tools/cli.ts";
 import { floorDriver } from "./floor.ts";
 
@@ -214,7 +215,7 @@ async function interleave<S>(contenders: Contender<S>[], reps: number): Promise<
         const sample = await withinLimit(contenders[index].measure(), contenders[index].name);
         if (round >= 0) result.samples.push(sample);
       } catch (error) {
-        result.error = error instanceof Error ? error.message : String(error);
+        result.error = errorMessage(error);
       }
     }
   }

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { isCancellation, TimeoutError } from "./errors.ts";
+import { isCancellation, reportError, TimeoutError } from "./errors.ts";
 import { FifoQueue } from "./queue.ts";
 import type { All, Deadline, Race } from "./instructions.ts";
 import type { Operation, ScopeHandle, Task } from "./types.ts";
@@ -25,7 +25,7 @@ import { scope, sleep, spawn } from "./verbs.ts";
  * deadlines are their own, too.
  */
 export function reportUndelivered(combinator: string, operation: string, error: unknown): void {
-  console.error(
+  reportError(
     `${combinator}: the error of ${operation} was not delivered (another outcome came first, or a cancellation replaced it):`,
     error,
   );

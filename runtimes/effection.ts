@@ -43,11 +43,14 @@ import {
   type DeadlockError,
   deadlockName,
   type DeadlockWait,
+  describeError,
   HaltedError,
   idleDeadlock,
   isHaltEcho,
+  isInstance,
   joinDeadlock,
   QueueClosedError,
+  reportError,
 } from "./errors.ts";
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
 import { fifoOf } from "./queue.ts";
@@ -96,7 +99,12 @@ function* perform(driver: Driver, instruction: AnyInstruction): EffectionOperati
     case "ensure": {
       const fn = instruction.fn;
       yield* effectionEnsure(() => {
-        const operation = fn();
+        let operation: Operation<void> | void;
+        try {
+          operation = fn();
+        } catch (error) {
+          throw thrownFrom(driver, error);
+        }
         if (operation) return drive(new Driver(task), operation[Symbol.iterator]());
       });
       return undefined;
@@ -156,7 +164,7 @@ function callOn(
     const controller = new AbortController();
     const invoked = invoke(fn, controller.signal);
     if ("error" in invoked) {
-      reject(invoked.error as Error);
+      reject(toEffection(invoked.error) as Error);
       return () => {};
     }
     if ("value" in invoked) {
@@ -172,7 +180,7 @@ function callOn(
       run.inFlight--;
       woken(task);
       if (ok) resolve(value);
-      else reject(value as Error);
+      else reject(toEffection(value) as Error);
       run.pump(); // outside the reducer: a promise callback
     };
     invoked.promise.then((value) => settle(true, value), (error) => settle(false, error));
@@ -310,6 +318,8 @@ class EffectionKitTask extends TaskBase<unknown> {
   cancelTraced = false;
   /** What its body threw, if it threw: a halt may still swallow it (see `settleTask`). */
   thrown: { error: unknown } | undefined = undefined;
+  /** What its code threw (bodies, scope bodies, cleanups) that no code of it has received since (see `thrownFrom`). */
+  undelivered: Set<unknown> | undefined = undefined;
   /** Joiners waiting for it to settle. */
   settleListeners: (() => void)[] | undefined = undefined;
   /** What it waits on, as its trace names it, while it waits (see `waitsOn`). */
@@ -360,7 +370,7 @@ function* taskBody(task: EffectionKitTask, fn: OperationFn<unknown>): EffectionO
   try {
     return yield* drive(new Driver(task), fn()[Symbol.iterator]());
   } catch (error) {
-    task.thrown = { error };
+    task.thrown = { error: fromEffection(error) };
     throw error;
   }
 }
@@ -382,7 +392,7 @@ function* drive(
         result = throwing ? throwInto(iterator, answer) : iterator.next(answer);
       } catch (error) {
         finished = true;
-        throw error;
+        throw thrownFrom(driver, error);
       } finally {
         run.stepping--;
       }
@@ -394,7 +404,7 @@ function* drive(
         answer = yield* perform(driver, asInstruction(result.value));
         throwing = false;
       } catch (error) {
-        answer = error;
+        answer = received(driver, error);
         throwing = true;
       }
     }
@@ -420,6 +430,8 @@ function* unwind(
   let result: IteratorResult<unknown, unknown>;
   try {
     result = iterator.return ? iterator.return(undefined) : { done: true, value: undefined };
+  } catch (error) {
+    throw thrownFrom(driver, error);
   } finally {
     run.stepping--;
   }
@@ -429,15 +441,81 @@ function* unwind(
     try {
       answer = yield* perform(driver, asInstruction(result.value));
     } catch (error) {
-      answer = error;
+      answer = received(driver, error);
       throwing = true;
     }
     run.stepping++;
     try {
       result = throwing ? throwInto(iterator, answer) : iterator.next(answer);
+    } catch (error) {
+      throw thrownFrom(driver, error);
     } finally {
       run.stepping--;
     }
+  }
+}
+
+/**
+ * A thrown value that Effection 4.1.1 cannot take as it is, carried through
+ * it inside an `Error`. Effection turns every error that is not an `Error`
+ * into one with `String(error)` as its message, after `error instanceof
+ * Error`: for a value on which either throws (an object with a null
+ * prototype, a Proxy whose traps throw) that exception escapes from inside
+ * its reducer, and the task is taken to have returned, its error lost.
+ */
+class CarriedError extends Error {
+  override name = "CarriedError";
+  constructor(readonly value: unknown) {
+    super("a thrown value that Effection cannot turn into an Error, carried through it");
+  }
+}
+
+/** `error`, or a {@link CarriedError} of it where Effection could not take it as it is. */
+function toEffection(error: unknown): unknown {
+  try {
+    if (error instanceof Error) return error;
+    String(error);
+    return error;
+  } catch {
+    return new CarriedError(error);
+  }
+}
+
+/**
+ * The kit code of `driver` threw `error`: noted on its task, and answered
+ * for Effection to throw. Effection 4.1.1 keeps one error of a scope's
+ * teardown (the last cleanup's, or a child's) and drops the others, the
+ * body's own among them: what reaches neither code of the task nor its
+ * outcome is reported when it settles (see `settleTask`).
+ */
+function thrownFrom(driver: Driver, error: unknown): unknown {
+  (driver.task.undelivered ??= new Set()).add(fromEffection(error));
+  return toEffection(error);
+}
+
+/** An error about to be thrown into the kit code of `driver`: no longer one its task could lose. */
+function received(driver: Driver, error: unknown): unknown {
+  const value = fromEffection(error);
+  driver.task.undelivered?.delete(value);
+  return value;
+}
+
+/** The value the kit code threw, out of its {@link CarriedError}. */
+function fromEffection(error: unknown): unknown {
+  return isInstance(error, CarriedError) ? error.value : error;
+}
+
+/**
+ * Effection's join throws a bare `Error("halted")` for a halted task. Read
+ * with care: the error may be any value the kit code threw, a Proxy whose
+ * traps throw included.
+ */
+function isEffectionHalt(error: unknown): boolean {
+  if (!isInstance(error, Error)) return false;
+  try {
+    return error.constructor === Error && error.message === "halted";
+  } catch {
+    return false;
   }
 }
 
@@ -471,10 +549,8 @@ function observe(task: EffectionKitTask): void {
     try {
       result = step();
     } catch (error) {
-      // Effection's join throws a bare Error("halted") for a halted task.
-      const halted = error instanceof Error && error.message === "halted" &&
-        error.constructor === Error;
-      settleTask(task, halted ? "halted" : "failed", error);
+      const halted = isEffectionHalt(error);
+      settleTask(task, halted ? "halted" : "failed", fromEffection(error));
       return;
     }
     if (result.done) {
@@ -509,19 +585,29 @@ function settleTask(task: EffectionKitTask, state: TaskState, result: unknown): 
     // Effection 4.1.1 drops an error thrown by a task that is halted before
     // it has settled (the halt's `return()` lands in the task's `finally`
     // and replaces the throw). Report it rather than lose it.
-    console.error(
+    reportError(
       `effection: ${task} threw, but was halted before it settled, and Effection dropped the error:`,
       task.thrown.error,
     );
   } else if (state === "failed" && task.thrown && task.thrown.error !== result) {
     // Failed by a child first, the task's own later error is not its outcome.
-    console.error(
+    reportError(
       `effection: ${task} failed with ${
-        String(result)
+        describeError(result)
       }; the error it threw itself is not its outcome:`,
       task.thrown.error,
     );
   }
+  // The body's own error is reported above; any other error its code threw
+  // that reached neither its code nor its outcome was dropped by Effection.
+  for (const error of task.undelivered ?? []) {
+    if ((state === "failed" && error === result) || (task.thrown && error === task.thrown.error)) {
+      continue;
+    }
+    const outcome = state === "failed" ? `, failed with ${describeError(result)},` : "";
+    reportError(`effection: Effection dropped an error that ${task}${outcome} threw:`, error);
+  }
+  task.undelivered = undefined;
   const run = task.run;
   if (run.tracer) {
     const type: TraceEventType = state === "completed"
@@ -629,7 +715,7 @@ function* scopeBody(
     return unbox(yield* inner);
   } catch (error) {
     // A cancelled body makes the scope answer `undefined`.
-    if (handle.cancelled && error instanceof Error && error.message === "halted") return undefined;
+    if (handle.cancelled && isEffectionHalt(error)) return undefined;
     throw error;
   } finally {
     handle.ended = true;
@@ -844,14 +930,14 @@ class EffectionRun {
     const aborted = this.#signal?.aborted === true;
     if (this.#deadlock && !aborted) {
       if (root.state === "failed" && !isHaltEcho(root.result)) {
-        console.error(
+        reportError(
           `effection: after the deadlock, ${root} failed with another error:`,
           root.result,
         );
       }
       this.#reject(this.#deadlock);
     } else if (root.state === "completed") this.#resolve(root.result);
-    else if (root.state === "failed" && !(aborted && root.result instanceof HaltedError)) {
+    else if (root.state === "failed" && !(aborted && isInstance(root.result, HaltedError))) {
       this.#reject(root.result);
     } else if (aborted) this.#reject(this.#signal!.reason);
     else this.#reject(new HaltedError(root.toString()));

@@ -1,6 +1,8 @@
 /**
  * The errors that the kit's verbs and runtimes raise, each with a message
- * that says what happened and, where it helps, what to do.
+ * that says what happened and, where it helps, what to do; and how any
+ * thrown value, however strange, is checked, described and reported without
+ * throwing ({@link describeError}, {@link isInstance}, {@link reportError}).
  *
  * @module
  */
@@ -83,8 +85,27 @@ export class QueueClosedError extends Error {
  * ```
  */
 export function isCancellation(error: unknown): boolean {
-  return error instanceof Cancelled ||
-    (error instanceof DOMException && error.name === "AbortError");
+  return isInstance(error, Cancelled) || isAbortError(error);
+}
+
+/**
+ * True for a `DOMException` named `AbortError`, `native`'s cancellation;
+ * false, not an exception, for a value whose name cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { isAbortError } from "./errors.ts";
+ *
+ * if (!isAbortError(new DOMException("stop", "AbortError"))) throw new Error("expected true");
+ * ```
+ */
+export function isAbortError(error: unknown): boolean {
+  if (!isInstance(error, DOMException)) return false;
+  try {
+    return error.name === "AbortError";
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -195,8 +216,8 @@ export function joinDeadlock(
  */
 export function isHaltEcho(error: unknown): boolean {
   try {
-    if (error instanceof AggregateError) return error.errors.every(isHaltEcho);
-    return error instanceof HaltedError || isCancellation(error);
+    if (isInstance(error, AggregateError)) return error.errors.every(isHaltEcho);
+    return isInstance(error, HaltedError) || isCancellation(error);
   } catch {
     return false;
   }
@@ -212,4 +233,163 @@ export function idleDeadlock(time: number, waits: readonly DeadlockWait[]): Dead
       waits.length === 1 ? "s" : ""
     } for ever`;
   return new DeadlockError(`${idle}, ${yet}`, waits);
+}
+
+/**
+ * Whether `value instanceof type`, answering false where `instanceof` would
+ * throw: any value can be thrown, and a Proxy whose `getPrototypeOf` trap
+ * throws, or a revoked one, makes `instanceof` throw instead of answering.
+ *
+ * @example
+ * ```ts
+ * import { isInstance } from "./errors.ts";
+ *
+ * const hostile = new Proxy({}, { getPrototypeOf: () => { throw new Error("no"); } });
+ * if (isInstance(hostile, Error) || !isInstance(new TypeError(), Error)) throw new Error();
+ * ```
+ */
+export function isInstance<T>(
+  value: unknown,
+  // deno-lint-ignore no-explicit-any
+  type: abstract new (...args: any[]) => T,
+): value is T {
+  if ((typeof value !== "object" && typeof value !== "function") || value === null) return false;
+  try {
+    return value instanceof type;
+  } catch {
+    return false;
+  }
+}
+
+/** How deep a description follows errors thrown while describing. */
+const deepestDescription = 2;
+
+/**
+ * Any thrown value as text, never throwing: what `String(value)` gives
+ * (`Error: boom`, `Symbol(x)`, `undefined`) when it can, and otherwise what
+ * kind of value it is and why it has no text, such as `an object with a null
+ * prototype that cannot be turned into text (TypeError: Cannot convert
+ * object to primitive value)`. Every path that reports, compares or traces
+ * an error goes through it, so that a Proxy whose traps throw, a revoked
+ * Proxy, or an object whose `toString` or `Symbol.toPrimitive` throws is
+ * reported like any other error instead of crashing the reporter.
+ *
+ * @example
+ * ```ts
+ * import { describeError } from "./errors.ts";
+ *
+ * const { proxy, revoke } = Proxy.revocable({}, {});
+ * revoke();
+ * if (describeError(new Error("boom")) !== "Error: boom") throw new Error();
+ * if (!describeError(proxy).includes("revoked")) throw new Error(describeError(proxy));
+ * ```
+ */
+export function describeError(value: unknown): string {
+  return describe(value, 0);
+}
+
+/**
+ * Whether `String(value)` gives text rather than throwing: false for an
+ * object with a null prototype, a Proxy whose traps throw, an object whose
+ * `toString` throws.
+ *
+ * @example
+ * ```ts
+ * import { hasText } from "./errors.ts";
+ *
+ * if (hasText(Object.create(null)) || !hasText(Symbol("s"))) throw new Error();
+ * ```
+ */
+export function hasText(value: unknown): boolean {
+  try {
+    String(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function describe(value: unknown, depth: number): string {
+  // `String` of a primitive, a symbol included, cannot throw.
+  if ((typeof value !== "object" && typeof value !== "function") || value === null) {
+    return String(value);
+  }
+  try {
+    return String(value);
+  } catch (thrown) {
+    const why = depth < deepestDescription ? describe(thrown, depth + 1) : "and so did the error";
+    return `${kindOf(value)} that cannot be turned into text (${why})`;
+  }
+}
+
+/** `an Error`, `an object with a null prototype`, `an object`: as much as `value` lets be known. */
+function kindOf(value: object): string {
+  const fallback = typeof value === "function" ? "a function" : "an object";
+  try {
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype === null) return `${fallback} with a null prototype`;
+    const name: unknown = Object.getOwnPropertyDescriptor(prototype, "constructor")?.value?.name;
+    if (typeof name === "string" && /^\w+$/.test(name)) {
+      return `${/^[AEIOU]/.test(name) ? "an" : "a"} ${name}`;
+    }
+  } catch {
+    // A Proxy whose traps throw, or a revoked one, tells nothing of itself.
+  }
+  return fallback;
+}
+
+/**
+ * The message of an `Error`, and {@link describeError}'s text for any other
+ * value, or for an error whose message cannot be read; never throws.
+ *
+ * @example
+ * ```ts
+ * import { errorMessage } from "./errors.ts";
+ *
+ * if (errorMessage(new Error("boom")) !== "boom") throw new Error();
+ * if (errorMessage(Symbol("s")) !== "Symbol(s)") throw new Error();
+ * ```
+ */
+export function errorMessage(error: unknown): string {
+  if (isInstance(error, Error)) {
+    try {
+      const message: unknown = error.message;
+      if (typeof message === "string") return message;
+    } catch {
+      // Described whole below.
+    }
+  }
+  return describeError(error);
+}
+
+/**
+ * Write `what` and `error` on stderr with `console.error`, which shows an
+ * error's stack and causes; where the console cannot show the value (a
+ * revoked Proxy makes it throw), {@link describeError}'s text instead, so
+ * that the error is reported all the same.
+ *
+ * @example
+ * ```ts
+ * import { reportError } from "./errors.ts";
+ *
+ * const { proxy, revoke } = Proxy.revocable({}, {});
+ * revoke();
+ * // A console that, like Deno's, throws for what it cannot show.
+ * const lines: string[] = [];
+ * const consoleError = console.error;
+ * console.error = (...data: unknown[]) => void lines.push(data.map(String).join(" "));
+ * try {
+ *   reportError("demo: thrown:", proxy);
+ * } finally {
+ *   console.error = consoleError;
+ * }
+ * if (!lines[0].startsWith("demo: thrown: an object that cannot")) throw new Error(lines[0]);
+ * ```
+ */
+export function reportError(what: string, error: unknown): void {
+  try {
+    console.error(what, error);
+  } catch {
+    console.error(what, describeError(error));
+  }
 }

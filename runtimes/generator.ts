@@ -21,8 +21,10 @@ import {
   type DeadlockError,
   deadlockName,
   type DeadlockWait,
+  describeError,
   HaltedError,
   joinDeadlock,
+  reportError,
 } from "./errors.ts";
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
 import { fifoOf } from "./queue.ts";
@@ -733,9 +735,9 @@ function recordFailure(frame: Frame, error: unknown): void {
     frame.result = error;
   } else if (error !== frame.result) {
     // The first error wins; a later one (from cleanup, say) is reported, not dropped.
-    console.error(
+    reportError(
       `generator: ${frame.task} had already failed with ${
-        String(frame.result)
+        describeError(frame.result)
       }; this later error is not its outcome:`,
       error,
     );

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { describeError, isInstance } from "./errors.ts";
 import type { Operation, OperationFn, Queue, ScopeHandle, Task, TaskState } from "./types.ts";
 
 // Where an instruction is in its single step.
@@ -309,10 +310,10 @@ export abstract class TaskBase<T> implements Task<T> {
  * hand. Returns the instruction, or throws an error that says what to do.
  */
 export function asInstruction(value: unknown): AnyInstruction {
-  if (value instanceof Instruction) return value as AnyInstruction;
+  if (isInstance(value, Instruction)) return value as AnyInstruction;
   throw new TypeError(
     `an operation yielded ${
-      String(value)
+      describeError(value)
     }, which is not an instruction: use yield* with an operation (yield* sleep(10)), not a bare yield`,
   );
 }

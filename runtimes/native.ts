@@ -24,10 +24,13 @@ import {
   type DeadlockError,
   deadlockName,
   type DeadlockWait,
+  describeError,
   idleDeadlock,
+  isAbortError,
   isHaltEcho,
   joinDeadlock,
   QueueClosedError,
+  reportError,
 } from "./errors.ts";
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
 import { fifoOf, type FifoQueue, type QueueWaiter } from "./queue.ts";
@@ -773,12 +776,20 @@ function cancellation(what: string): DOMException {
   return new DOMException(`${what} was cancelled`, "AbortError");
 }
 
-function isAbortError(error: unknown): boolean {
-  return error instanceof DOMException && error.name === "AbortError";
-}
-
 function recordFailure(frame: Frame, error: unknown): void {
-  if (frame.outcome === "failed") return; // the first failure wins, even over a cancellation
+  if (frame.outcome === "failed") {
+    // The first failure wins, even over a cancellation; a later error (from
+    // a cleanup, say) is reported, not dropped.
+    if (error !== frame.result && !isAbortError(error)) {
+      reportError(
+        `native: Task#${frame.id} ${frame.name} had already failed with ${
+          describeError(frame.result)
+        }; this later error is not its outcome:`,
+        error,
+      );
+    }
+    return;
+  }
   frame.outcome = isAbortError(error) ? "halted" : "failed";
   frame.result = error;
 }
@@ -795,7 +806,7 @@ function watchUnjoined(task: Frame): void {
   queueMicrotask(() => {
     if (unjoined.delete(task)) {
       console.error(
-        `native: unhandled failure in Task#${task.id} ${task.name}: ${String(task.result)}`,
+        `native: unhandled failure in Task#${task.id} ${task.name}: ${describeError(task.result)}`,
       );
     }
   });
@@ -967,10 +978,7 @@ class Run {
     this.#close();
     if (this.#deadlock && !this.#signal?.aborted) {
       if (root.outcome === "failed" && !isHaltEcho(root.result)) {
-        console.error(
-          `native: after the deadlock, ${root} failed with another error:`,
-          root.result,
-        );
+        reportError(`native: after the deadlock, ${root} failed with another error:`, root.result);
       }
       this.#reject(this.#deadlock);
     } else if (root.outcome === "completed") this.#resolve(root.result);

@@ -26,8 +26,12 @@ import {
   type DeadlockError,
   deadlockName,
   type DeadlockWait,
+  describeError,
+  errorMessage,
   HaltedError,
+  isInstance,
   joinDeadlock,
+  reportError,
   TimeoutError,
 } from "./errors.ts";
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
@@ -572,7 +576,7 @@ function endBody(frame: Frame, how: number, value: unknown): void {
   frame.body = undefined;
   frame.waiting = undefined;
   if (how === THROW) {
-    if (value instanceof Cancelled && cancelledScope(frame) !== undefined) {
+    if (isInstance(value, Cancelled) && cancelledScope(frame) !== undefined) {
       frame.endedCancelled = true;
     } else {
       // An error in a nursery's body cancels the nursery, as in trio.
@@ -672,7 +676,7 @@ function decideOutcome(frame: Frame): void {
     frame.outcome = "failed";
     frame.result = frame.childFailed
       ? new AggregateError(frame.errors, `${describeFailures(frame)}`)
-      : frame.errors[0];
+      : firstError(frame);
   } else if (frame.endedCancelled) {
     const caught = frame.kind === TASK ||
       (frame.cancelled && cancelledScope(frame.parent) === undefined);
@@ -785,9 +789,24 @@ function childFailed(parent: Frame, error: unknown): void {
   cancelScope(parent);
 }
 
+/** A frame's first error, its outcome; later ones (from cleanups, say) are reported, not dropped. */
+function firstError(frame: Frame): unknown {
+  const [first, ...later] = frame.errors!;
+  for (const error of later) {
+    if (error === first) continue;
+    reportError(
+      `nursery: ${describeScope(frame)} had already failed with ${
+        describeError(first)
+      }; this later error is not its outcome:`,
+      error,
+    );
+  }
+  return first;
+}
+
 function describeFailures(frame: Frame): string {
   const errors = frame.errors!;
-  const first = errors[0] instanceof Error ? errors[0].message : String(errors[0]);
+  const first = errorMessage(errors[0]);
   const count = errors.length === 1 ? "1 error" : `${errors.length} errors`;
   return `${count} in ${describeScope(frame)}: ${first}`;
 }

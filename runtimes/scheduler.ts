@@ -15,6 +15,7 @@ import {
   HaltedError,
   idleDeadlock,
   isHaltEcho,
+  reportError,
 } from "./errors.ts";
 import { RunQueue } from "./run_queue.ts";
 import type { Clock, RunOptions, Task, TraceEventType, Tracer } from "./types.ts";
@@ -124,7 +125,7 @@ export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F>
     if (this.#onAbort) this.#signal!.removeEventListener("abort", this.#onAbort);
     if (this.#deadlock && !this.#signal?.aborted) {
       if (outcome === "failed" && result !== this.#deadlock && !isHaltEcho(result)) {
-        console.error(
+        reportError(
           `${this.runtimeName}: after the deadlock, ${task} failed with another error:`,
           result,
         );

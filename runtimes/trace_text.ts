@@ -4,6 +4,7 @@
  * @module
  */
 
+import { describeError } from "./errors.ts";
 import type { TraceEvent, Tracer } from "./types.ts";
 
 /** Format one event: clock time, task, event and detail in fixed columns. */
@@ -13,7 +14,7 @@ export function formatTraceEvent(event: TraceEvent): string {
   const detail = event.type === "log"
     ? JSON.stringify(event.text)
     : event.type === "throw"
-    ? String(event.error)
+    ? describeError(event.error)
     : event.reason ??
       (event.type === "spawn" && event.parentId !== undefined ? `by #${event.parentId}` : "");
   return `${time}s ${task} ${event.type.padEnd(7)} ${detail}`.trimEnd();

@@ -27,7 +27,7 @@ import type { Lab, LabOption } from "../labs/lab.ts";
 import { UsageError } from "../labs/lab.ts";
 import { labs } from "../labs/mod.ts";
 import { realClock, virtualClock } from "../runtimes/clock.ts";
-import { isCancellation } from "../runtimes/errors.ts";
+import { describeError, isCancellation, isInstance } from "../runtimes/errors.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import type { Clock, OperationFn, Runtime, TraceEvent } from "../runtimes/types.ts";
 import {
@@ -81,9 +81,7 @@ export async function captureRun(
   const stderr: string[] = [];
   const consoleError = console.error;
   console.error = (...data: unknown[]) => {
-    const text = data.map((each) => typeof each === "string" ? each : Deno.inspect(each)).join(
-      " ",
-    );
+    const text = data.map(inspectSafely).join(" ");
     stderr.push(...text.split("\n"));
   };
   const clock = options.clock;
@@ -105,6 +103,16 @@ export async function captureRun(
     return { outcome: "error", error, events, output, stderr, elapsed };
   } finally {
     console.error = consoleError;
+  }
+}
+
+/** A value as `console.error` shows it, or, where it cannot (a revoked Proxy), as `describeError` describes it. */
+function inspectSafely(value: unknown): string {
+  if (typeof value === "string") return value;
+  try {
+    return Deno.inspect(value);
+  } catch {
+    return describeError(value);
   }
 }
 
@@ -148,14 +156,30 @@ export function countTasks(events: readonly TraceEvent[]): TaskCounts {
   return { spawned: spawned.size, cancelled: cancelled.size, errors: errors.size, orphans };
 }
 
-/** Describe an error in one line: `Name: message`. */
+/**
+ * Describe an error in one line: `Name: message`, an `AggregateError` with
+ * its errors. Never throws, whatever was thrown: what cannot be read is
+ * described by `describeError`.
+ */
 export function errorLine(error: unknown): string {
-  if (error instanceof AggregateError) {
-    return `AggregateError [${error.errors.map(errorLine).join(", ")}]`;
+  return lineOf(error, new Set());
+}
+
+/** `errorLine`, opening each `AggregateError` once (one may contain itself). */
+function lineOf(error: unknown, opened: Set<unknown>): string {
+  try {
+    if (isInstance(error, AggregateError) && !opened.has(error)) {
+      opened.add(error);
+      const errors: unknown[] = Array.from(error.errors);
+      return `AggregateError [${errors.map((each) => lineOf(each, opened)).join(", ")}]`;
+    }
+    if (isInstance(error, Error) || isInstance(error, DOMException)) {
+      return `${error.name}: ${error.message}`;
+    }
+  } catch {
+    // A name, message or list of errors that cannot be read: described whole.
   }
-  return error instanceof Error || error instanceof DOMException
-    ? `${error.name}: ${error.message}`
-    : String(error);
+  return describeError(error);
 }
 
 /** One row of the comparison. */
@@ -191,7 +215,7 @@ export async function compareLab(
     // A Ctrl-C pressed while a step blocked the thread is delivered only
     // once the thread is free again: give it a moment before the next run.
     if (signal) await signalGrace(signal);
-    if (run.outcome === "error" && run.error instanceof UsageError) throw run.error;
+    if (run.outcome === "error" && isInstance(run.error, UsageError)) throw run.error;
     const status = run.outcome === "ok"
       ? (typeof run.value === "number" ? run.value : exitStatus.ok)
       : signal?.aborted
@@ -377,11 +401,11 @@ export async function runCompareCommand(
     }
     options = lab.parse(values, parsed.positionals);
   } catch (error) {
-    if (error instanceof LabFileError) {
+    if (isInstance(error, LabFileError)) {
       printFailure(error.message, error.cause);
       return exitStatus.failed;
     }
-    if (!(error instanceof UsageError)) throw error;
+    if (!isInstance(error, UsageError)) throw error;
     exitWithUsage(error.message, usage(lab));
   }
   const clockKind = (values.clock as "real" | "virtual" | undefined) ??
@@ -395,7 +419,7 @@ export async function runCompareCommand(
     if (interrupt.signal.aborted) return exitStatus.interrupted;
     return rows.every((row) => row.exit === exitStatus.ok) ? exitStatus.ok : exitStatus.failed;
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
+    if (!isInstance(error, UsageError)) throw error;
     exitWithUsage(error.message, usage(lab));
   } finally {
     interrupt.stop();

@@ -26,6 +26,7 @@ import { type Lab, type LabOption, UsageError } from "../labs/lab.ts";
 import { labs } from "../labs/mod.ts";
 import { DeadlockError } from "../runtimes/errors.ts";
 import { realClock, virtualClock } from "../runtimes/clock.ts";
+import { describeError, errorMessage, hasText, isInstance } from "../runtimes/errors.ts";
 import { runtimeNames, runtimes } from "../runtimes/registry.ts";
 import { textTracer } from "../runtimes/trace_text.ts";
 import type { Operation } from "../runtimes/types.ts";
@@ -141,7 +142,7 @@ export async function loadLab(target: string): Promise<Lab<Values>> {
   try {
     info = await Deno.stat(path);
   } catch (error) {
-    throw new UsageError(`cannot read lab file ${target}: ${(error as Error).message}`);
+    throw new UsageError(`cannot read lab file ${target}: ${errorMessage(error)}`);
   }
   if (!info.isFile) throw new UsageError(`lab file ${target} is not a file`);
   let module: { default?: unknown };
@@ -242,17 +243,27 @@ export function parseOptions(
 
 /**
  * Print why a lab failed: `error: <what>:`, then the error with its stack,
- * or, for an `ExpectedFailure`, whose message says it all, one line.
+ * or, for an `ExpectedFailure`, whose message says it all, one line. Any
+ * value can have been thrown: one the console cannot show (a revoked Proxy)
+ * is printed as `describeError` describes it, and one that has no text (a
+ * Proxy whose traps throw, which the console shows as `{}`) is described
+ * after what the console shows.
  */
 export function printFailure(what: string, error: unknown): void {
   const heading = `${paint("error:", 31, useColor(Deno.stderr))} ${what}:`;
   // A deadlock's message names every waiting task: the runtime's stack adds nothing.
-  if (error instanceof ExpectedFailure || error instanceof DeadlockError) {
-    console.error(`${heading} ${error.message}`);
+  if (isInstance(error, ExpectedFailure) || isInstance(error, DeadlockError)) {
+    console.error(`${heading} ${errorMessage(error)}`);
     return;
   }
   console.error(heading);
-  console.error(error);
+  try {
+    console.error(error);
+  } catch {
+    console.error(describeError(error));
+    return;
+  }
+  if (!hasText(error)) console.error(`(${describeError(error)})`);
 }
 
 /**
@@ -285,11 +296,11 @@ export async function runLabCommand(
     }
     options = lab.parse(values, parsed.positionals);
   } catch (error) {
-    if (error instanceof LabFileError) {
+    if (isInstance(error, LabFileError)) {
       printFailure(error.message, error.cause);
       return exitStatus.failed;
     }
-    if (!(error instanceof UsageError)) throw error;
+    if (!isInstance(error, UsageError)) throw error;
     exitWithUsage(error.message, lab ? labUsage(lab, target) : generalUsage());
   }
 
@@ -316,7 +327,7 @@ export async function runLabCommand(
   } catch (error) {
     if (interrupt.signal.aborted) return exitStatus.interrupted;
     // A lab file's default export that returned no operation.
-    if (error instanceof UsageError) exitWithUsage(error.message, labUsage(lab, target));
+    if (isInstance(error, UsageError)) exitWithUsage(error.message, labUsage(lab, target));
     printFailure(`${lab.name} failed under ${runtime.name}`, error);
     return exitStatus.failed;
   } finally {

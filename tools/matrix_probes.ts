@@ -8,6 +8,7 @@
  * @module
  */
 
+import { describeError, isInstance } from "../runtimes/errors.ts";
 import { block, ensure, race, scope, sleep, spawn, suspend, timeout } from "../runtimes/verbs.ts";
 import type { Clock, Operation, TraceEvent } from "../runtimes/types.ts";
 import type { TaskCounts } from "./compare.ts";
@@ -57,9 +58,17 @@ export interface Probe {
 
 /** The name of an error: `Cancelled`, `AbortError`, `TimeoutError`... */
 export function nameOf(error: unknown): string {
-  if (error instanceof AggregateError) return `AggregateError [${error.errors.map(nameOf)}]`;
-  if (error instanceof Error || error instanceof DOMException) return error.name;
-  return String(error);
+  try {
+    if (isInstance(error, AggregateError)) {
+      return `AggregateError [${
+        Array.from(error.errors, (each) => each === error ? "itself" : nameOf(each))
+      }]`;
+    }
+    if (isInstance(error, Error) || isInstance(error, DOMException)) return String(error.name);
+  } catch {
+    // A name or list of errors that cannot be read: described whole.
+  }
+  return describeError(error);
 }
 
 /** The virtual time of the first note whose text starts with `prefix`. */

@@ -4,7 +4,9 @@
  * fast-check arbitrary that generates them with bounded depth and width, and
  * an interpreter that runs one under any runtime while recording what a
  * property needs: which tasks started, how often each one's cleanup ran,
- * every error the program threw, and the program's own output.
+ * every error the program threw, and the program's own output. Hostile
+ * programs throw any kind of value (see {@link thrownKinds}), from bodies
+ * and from cleanups.
  *
  * @module
  */
@@ -28,29 +30,153 @@ export type Step =
   | { op: "sleep"; ms: number }
   | { op: "log" }
   | { op: "spawn"; body: Step[]; join: boolean }
-  | { op: "throw" }
+  | { op: "throw"; value?: ThrownKind }
   | { op: "halt" }
   | { op: "timeout"; ms: number; body: Step[] }
   | { op: "race"; branches: Step[][] }
   | { op: "all"; branches: Step[][] }
-  | { op: "ensure" }
+  | { op: "ensure"; throws?: ThrownKind }
   | { op: "put" }
   | { op: "get"; ms: number };
 
 const durations = fc.constantFrom(0, 1, 2, 5, 10);
 
-/** The steps that contain no other steps; calm programs neither throw nor halt. */
-function leaves(calm: boolean): fc.Arbitrary<Step> {
+/**
+ * What a hostile program throws: an `Error`, or any other value, among them
+ * values that make whoever describes, compares or reports them throw.
+ */
+export const thrownKinds = [
+  "error",
+  "string",
+  "number",
+  "undefined",
+  "null",
+  "symbol",
+  "null-prototype",
+  "throwing-getters",
+  "throwing-toString",
+  "throwing-toPrimitive",
+  "error-with-throwing-getters",
+  "proxy",
+  "error-proxy",
+  "revoked-proxy",
+  "aggregate",
+  "cyclic-cause",
+] as const;
+
+/** One kind of thrown value. */
+export type ThrownKind = (typeof thrownKinds)[number];
+
+/** A function that throws `Error("<marker> <what>")`. */
+function failing(marker: string, what: string): () => never {
+  return () => {
+    throw new Error(`${marker} ${what}`);
+  };
+}
+
+/** A Proxy handler whose every trap throws `Error("<marker> trap")`. */
+function everyTrapThrows(marker: string): ProxyHandler<object> {
+  const fail = failing(marker, "trap");
+  return {
+    get: fail,
+    set: fail,
+    has: fail,
+    apply: fail,
+    construct: fail,
+    ownKeys: fail,
+    defineProperty: fail,
+    deleteProperty: fail,
+    getPrototypeOf: fail,
+    setPrototypeOf: fail,
+    isExtensible: fail,
+    preventExtensions: fail,
+    getOwnPropertyDescriptor: fail,
+  };
+}
+
+/** Properties that each throw `Error("<marker> getter")` when read. */
+function throwingGetters(marker: string, names: string[]): PropertyDescriptorMap {
+  const fail = failing(marker, "getter");
+  return Object.fromEntries(names.map((name) => [name, { get: fail, configurable: true }]));
+}
+
+/** A new value of `kind`, carrying `marker` (`E7`) where it can. */
+export function thrownValue(kind: ThrownKind, marker: string): unknown {
+  switch (kind) {
+    case "error":
+      return new Error(marker);
+    case "string":
+      return marker;
+    case "number":
+      return Number(marker.slice(1));
+    case "undefined":
+      return undefined;
+    case "null":
+      return null;
+    case "symbol":
+      return Symbol(marker);
+    case "null-prototype":
+      return Object.assign(Object.create(null), { marker });
+    case "throwing-getters":
+      return Object.create(null, throwingGetters(marker, ["toString", "message", "stack", "name"]));
+    case "throwing-toString":
+      return { marker, toString: failing(marker, "toString") };
+    case "throwing-toPrimitive":
+      return {
+        [Symbol.toPrimitive]: () => {
+          throw marker;
+        },
+      };
+    case "error-with-throwing-getters":
+      return Object.defineProperties(
+        new Error(marker),
+        throwingGetters(marker, ["name", "message"]),
+      );
+    case "proxy":
+      return new Proxy({}, everyTrapThrows(marker));
+    case "error-proxy":
+      return new Proxy(new Error(marker), everyTrapThrows(marker));
+    case "revoked-proxy": {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      return proxy;
+    }
+    case "aggregate":
+      return new AggregateError(
+        [new Proxy({}, everyTrapThrows(marker)), Symbol(marker), Object.create(null)],
+        marker,
+      );
+    case "cyclic-cause": {
+      const error = new Error(marker);
+      error.cause = error;
+      return error;
+    }
+  }
+}
+
+/**
+ * The steps that contain no other steps; calm programs neither throw nor
+ * halt; hostile ones throw any kind of value, from bodies and cleanups.
+ */
+function leaves(calm: boolean, hostile: boolean): fc.Arbitrary<Step> {
+  const kinds = fc.constantFrom(...thrownKinds);
   const steps: fc.Arbitrary<Step>[] = [
     fc.record({ op: fc.constant("sleep" as const), ms: durations }),
     fc.record({ op: fc.constant("log" as const) }),
-    fc.record({ op: fc.constant("ensure" as const) }),
+    hostile
+      ? fc.record({
+        op: fc.constant("ensure" as const),
+        throws: fc.option(kinds, { nil: undefined }),
+      })
+      : fc.record({ op: fc.constant("ensure" as const) }),
     fc.record({ op: fc.constant("put" as const) }),
     fc.record({ op: fc.constant("get" as const), ms: durations }),
   ];
   if (!calm) {
     steps.push(
-      fc.record({ op: fc.constant("throw" as const) }),
+      hostile
+        ? fc.record({ op: fc.constant("throw" as const), value: kinds })
+        : fc.record({ op: fc.constant("throw" as const) }),
       fc.record({ op: fc.constant("halt" as const) }),
     );
   }
@@ -60,17 +186,18 @@ function leaves(calm: boolean): fc.Arbitrary<Step> {
 /**
  * Programs of at most `depth` nested levels and `width` steps a level.
  * Calm programs never throw, halt or race, and join every task they spawn:
- * every runtime must make the same of them.
+ * every runtime must make the same of them. Hostile programs throw values
+ * of every kind in {@link thrownKinds}.
  */
 export function programs(
-  { depth = 3, width = 5, calm = false } = {},
+  { depth = 3, width = 5, calm = false, hostile = false } = {},
 ): fc.Arbitrary<Step[]> {
   const { steps } = fc.letrec<{ steps: Step[]; step: Step }>((tie) => ({
     steps: fc.array(tie("step"), { minLength: 1, maxLength: width }),
     step: fc.oneof(
       // Past the depth limit fast-check takes the first branch: leaves only.
       { maxDepth: depth, depthIdentifier: "program", withCrossShrink: true },
-      { arbitrary: leaves(calm), weight: 4 },
+      { arbitrary: leaves(calm, hostile), weight: 4 },
       {
         arbitrary: fc.record({
           op: fc.constant("spawn" as const),
@@ -112,8 +239,8 @@ export class Recording {
   readonly started: number[] = [];
   /** How many times each task's cleanup ran. */
   readonly cleanups = new Map<number, number>();
-  /** Every error the program threw: its message, and the program task that threw it. */
-  readonly thrown: { message: string; task: number }[] = [];
+  /** Every error the program threw: its marker (`E7`), the value, and the program task that threw it. */
+  readonly thrown: { message: string; value: unknown; task: number }[] = [];
   /** `(time, line)` pairs of the program's own output. */
   readonly output: string[] = [];
   readonly queue: Queue<number> = createQueue<number>();
@@ -139,10 +266,12 @@ export class Recording {
     return this.#taskIds.get(step)!;
   }
 
-  newError(task: number): Error {
-    const error = new Error(`E${this.#nextError++}`);
-    this.thrown.push({ message: error.message, task });
-    return error;
+  /** A new value to throw from program task `task`: an `Error`, unless `kind` says otherwise. */
+  newError(task: number, kind: ThrownKind = "error"): unknown {
+    const message = `E${this.#nextError++}`;
+    const value = thrownValue(kind, message);
+    this.thrown.push({ message, value, task });
+    return value;
   }
 }
 
@@ -180,7 +309,7 @@ function* runSteps(steps: Step[], recording: Recording, id: number): Operation<n
         break;
       }
       case "throw":
-        throw recording.newError(id);
+        throw recording.newError(id, step.value);
       case "halt":
         if (last) yield* last.halt();
         break;
@@ -196,7 +325,10 @@ function* runSteps(steps: Step[], recording: Recording, id: number): Operation<n
         ) sum += value;
         break;
       case "ensure":
-        yield* ensure(() => void recording.output.push(`${recording.now()} ensure ${id}`));
+        yield* ensure(() => {
+          recording.output.push(`${recording.now()} ensure ${id}`);
+          if (step.throws) throw recording.newError(id, step.throws);
+        });
         break;
       case "put":
         recording.queue.put(id);
