@@ -28,6 +28,7 @@ import { realClock, virtualClock } from "../runtimes/clock.ts";
 import { runtimeNames, runtimes } from "../runtimes/registry.ts";
 import { textTracer } from "../runtimes/trace_text.ts";
 import type { Operation } from "../runtimes/types.ts";
+import { log } from "../runtimes/verbs.ts";
 import {
   callerPath,
   type CtrlC,
@@ -175,13 +176,33 @@ export async function loadLab(target: string): Promise<Lab<Values>> {
             `it must be ${labFileExport}`,
         );
       }
-      return operation;
+      return printingAnswer(basename(target), operation);
     },
   };
 }
 
+/**
+ * Drive a lab file's operation and print what it returns, unless
+ * `undefined`: `my_lab.ts returned 42`. A returned value is an answer, not
+ * an exit status (a lab fails by throwing), so 0, 1, 2 and 130 keep their
+ * meanings whatever a lab returns.
+ */
+function* printingAnswer(name: string, operation: Operation<unknown>): Operation<void> {
+  const value = yield* operation;
+  if (value !== undefined) yield* log(`${name} returned ${inspectAnswer(value)}`);
+}
+
+/** A returned value as `console.log` would show it, on one line; a value that cannot be shown, in a few words. */
+function inspectAnswer(value: unknown): string {
+  try {
+    return Deno.inspect(value, { colors: false, compact: true, breakLength: Infinity });
+  } catch {
+    return describeValue(value);
+  }
+}
+
 /** Whether `value` can be driven with `yield*`: an iterable object (a string is no operation). */
-function isOperation(value: unknown): value is Operation<number | void> {
+function isOperation(value: unknown): value is Operation<unknown> {
   return typeof value === "object" && value !== null &&
     typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === "function";
 }
