@@ -523,3 +523,27 @@ Deno.test("cli: the README's own lab file prints whole milliseconds, exactly 150
     equal(real.code, 0);
   });
 });
+
+// A lab that refuses virtual time offers only the real clock: `lab:flags
+// --help` once offered `--clock real|virtual`, and then refused virtual.
+for (const name of ["flags", "echo", "latency"]) {
+  Deno.test(`cli: ${name} refuses virtual time, so its help offers only --clock real`, async () => {
+    const help = await lab([name, "--help"]);
+    equal(help.code, 0);
+    match(help.stdout, /^ {6}--clock real +real only/m);
+    match(help.stdout, /^Clock: real only \(/m);
+    ok(!/--clock \S*virtual/.test(help.stdout), help.stdout);
+    const refused = await lab([name, "--clock", "virtual"]);
+    match(
+      refused.stderr,
+      new RegExp(`^error: ${name} cannot run on the virtual clock: .*; allowed: real\n`),
+    );
+    equal(refused.code, 2);
+  });
+}
+
+Deno.test("cli: a lab that accepts both clocks offers both in its help", async () => {
+  const { stdout } = await lab(["countdown", "--help"]);
+  match(stdout, /^ {6}--clock real\|virtual +/m);
+  match(stdout, /^Clock: real by default$/m);
+});

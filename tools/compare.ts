@@ -372,9 +372,6 @@ export async function runCompareCommand(
       console.log(usage(lab));
       return exitStatus.ok;
     }
-    if (values.clock === "virtual" && lab.realClockOnly) {
-      throw new UsageError(`${lab.name} cannot run on the virtual clock: ${lab.realClockOnly}`);
-    }
     options = lab.parse(values, parsed.positionals);
   } catch (error) {
     if (error instanceof LabFileError) {

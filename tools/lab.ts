@@ -66,6 +66,18 @@ export const sharedOptions: Record<string, LabOption> = {
   help: { type: "boolean", short: "h", help: "show this help" },
 };
 
+/**
+ * The shared options as `lab` takes them: a lab that refuses virtual time
+ * offers only the real clock, in its help and in what `--clock` accepts.
+ */
+export function sharedOptionsOf(lab: Lab): Record<string, LabOption> {
+  if (!lab.realClockOnly) return sharedOptions;
+  return {
+    ...sharedOptions,
+    clock: { ...sharedOptions.clock, choices: ["real"], help: "real only: see Clock above" },
+  };
+}
+
 function generalUsage(): string {
   const names = Object.values(labs).map((lab) => `  ${lab.name.padEnd(12)} ${lab.summary}`);
   return [
@@ -104,10 +116,12 @@ function labUsage(lab: Lab, target: string): string {
     ...(lab.positionals ? [`  ${lab.positionals.placeholder}: ${lab.positionals.help}`] : []),
     "",
     `${lab.name}: ${lab.summary}`,
-    `Clock: ${lab.defaultClock} by default${lab.realClockOnly ? ` (${lab.realClockOnly})` : ""}`,
+    lab.realClockOnly
+      ? `Clock: real only (${lab.realClockOnly})`
+      : `Clock: ${lab.defaultClock} by default`,
     "",
     "Options:",
-    ...optionLines({ ...sharedOptions, ...lab.options }),
+    ...optionLines({ ...sharedOptionsOf(lab), ...lab.options }),
   ].join("\n");
 }
 
@@ -225,7 +239,7 @@ export type Values = Record<string, string | boolean | undefined>;
 export function parseOptions(
   lab: Lab,
   args: string[],
-  shared: Record<string, LabOption> = sharedOptions,
+  shared: Record<string, LabOption> = sharedOptionsOf(lab),
 ): { values: Values; positionals: string[] } {
   const options = { ...shared, ...lab.options };
   const allowed = Object.keys(options).map((name) => `--${name}`);
@@ -249,6 +263,11 @@ export function parseOptions(
   if (positionals.length > 0 && !lab.positionals) {
     throw new UsageError(
       `unexpected argument '${positionals[0]}'; ${lab.name} takes only options: ${listOf(allowed)}`,
+    );
+  }
+  if (values.clock === "virtual" && lab.realClockOnly) {
+    throw new UsageError(
+      `${lab.name} cannot run on the virtual clock: ${lab.realClockOnly}; allowed: real`,
     );
   }
   for (const [name, option] of Object.entries(options)) {
@@ -298,9 +317,6 @@ export async function runLabCommand(
     if (values.help) {
       console.log(labUsage(lab, target));
       return exitStatus.ok;
-    }
-    if (values.clock === "virtual" && lab.realClockOnly) {
-      throw new UsageError(`${lab.name} cannot run on the virtual clock: ${lab.realClockOnly}`);
     }
     options = lab.parse(values, parsed.positionals);
   } catch (error) {
