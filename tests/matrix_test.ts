@@ -14,6 +14,7 @@ import {
   runProbe,
   writeMatrix,
 } from "../tools/matrix.ts";
+import { fitMatrix, wrapWords } from "../tools/matrix_fit.ts";
 import { probes } from "../tools/matrix_probes.ts";
 import { runDeno } from "./harness.ts";
 
@@ -125,7 +126,7 @@ Deno.test("matrix: an unknown option is a usage error, exit 2", async () => {
   ]);
   equal(code, 2);
   const [first, blank, usage] = stderr.split("\n");
-  equal(first, "error: unknown option --rewrite; allowed: --write, --check or --help");
+  equal(first, "error: unknown option --rewrite; allowed: --write, --check, --width or --help");
   equal(blank, "");
   match(usage, /^Usage: deno task matrix/);
 });
@@ -157,5 +158,61 @@ Deno.test("matrix: --check and --write on a README without the markers: one line
   } finally {
     console.error = consoleError;
     await Deno.remove(directory, { recursive: true });
+  }
+});
+
+Deno.test("matrix: --check says so when the README's matrix is current, exit 0", async () => {
+  const { code, stdout } = await runDeno([
+    "run",
+    "--allow-read",
+    "--allow-env",
+    matrixScript,
+    "--check",
+  ]);
+  equal(stdout, "README.md's matrix is up to date\n");
+  equal(code, 0);
+});
+
+Deno.test("matrix: --width fits the matrix to that many columns: a heading per behaviour, a line per runtime", async () => {
+  const { code, stdout } = await runDeno([
+    "run",
+    "--allow-read",
+    "--allow-env",
+    matrixScript,
+    "--width",
+    "60",
+  ]);
+  equal(code, 0);
+  const lines = stdout.trimEnd().split("\n");
+  ok(lines.every((line) => line.length <= 60), lines.find((line) => line.length > 60));
+  for (const name of Object.keys(runtimes)) {
+    equal(lines.filter((line) => line.startsWith(`  ${name} `)).length, probes.length, name);
+  }
+  ok(lines.includes("a task's body returns while a child still runs"));
+});
+
+Deno.test("matrix: fitted text wraps a long cell under its own text and unescapes Markdown", () => {
+  const text = fitMatrix({
+    runtimes: ["a", "bee"],
+    rows: [{ behaviour: "what happens", cells: ["x \\| y", "one two three four five"], runs: [] }],
+  }, 20);
+  equal(
+    text,
+    ["what happens", "  a    x | y", "  bee  one two three", "       four five"].join("\n"),
+  );
+  equal(wrapWords("abcdefghij kl", 4).join(","), "abcd,efgh,ij,kl");
+});
+
+Deno.test("matrix: --width is a usage error beside --check, or out of range", async () => {
+  for (const args of [["--check", "--width", "80"], ["--width", "20"], ["--width", "wide"]]) {
+    const { code, stderr } = await runDeno([
+      "run",
+      "--allow-read",
+      "--allow-env",
+      matrixScript,
+      ...args,
+    ]);
+    equal(code, 2, args.join(" "));
+    match(stderr, /^error: --width /, args.join(" "));
   }
 });
