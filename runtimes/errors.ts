@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import { TimeoutError } from "../mod.ts";
+ * import { TimeoutError } from "@kit/concurrency";
  *
  * const error = new TimeoutError(100);
  * if (error.message !== "timed out after 100 ms") throw error;
@@ -30,7 +30,7 @@ export class TimeoutError extends Error {
  *
  * @example
  * ```ts
- * import { HaltedError } from "../mod.ts";
+ * import { HaltedError } from "@kit/concurrency";
  *
  * const error = new HaltedError("Task#1 worker (halted)");
  * if (!error.message.startsWith("Task#1 worker")) throw error;
@@ -51,7 +51,7 @@ export class HaltedError extends Error {
  *
  * @example
  * ```ts
- * import { createQueue, QueueClosedError } from "../mod.ts";
+ * import { createQueue, QueueClosedError } from "@kit/concurrency";
  *
  * const queue = createQueue<number>();
  * queue.close();
@@ -94,7 +94,7 @@ export function isCancellation(error: unknown): boolean {
  *
  * @example
  * ```ts
- * import { Cancelled, runtimes, sleep, spawn, virtualClock } from "../mod.ts";
+ * import { Cancelled, runtimes, sleep, spawn, virtualClock } from "@kit/concurrency";
  *
  * let seen = "";
  * await runtimes.nursery.run(function* () {
