@@ -272,7 +272,7 @@ Deno.test("report command: writes the site for the labs asked for, relative path
   try {
     await Deno.writeTextFile(join(folder, "good.json"), JSON.stringify(benchResults));
     // As `deno task` runs it: in the folder of deno.json, INIT_CWD the caller's.
-    const { code, stdout } = await outputOf(denoCommand(
+    const { code, stdout, stderr } = await outputOf(denoCommand(
       [
         "run",
         "--allow-read",
@@ -289,6 +289,13 @@ Deno.test("report command: writes the site for the labs asked for, relative path
       { cwd: project, env: { NO_COLOR: "1", INIT_CWD: folder } },
     ));
     equal(code, 0);
+    // Its progress, piped: a plain line a step, on stderr; stdout has the result.
+    deepEqual(stderr.trimEnd().split("\n").map((line) => line.replace(/ \d+ s /, " N s ")), [
+      "report [########......................] 1/4 N s  running countdown under every runtime",
+      "report [###############...............] 2/4 N s  running countdown --blocking under every runtime",
+      "report [#######################.......] 3/4 N s  running the semantics probes",
+      "report [##############################] 4/4 N s  writing the site",
+    ]);
     match(
       stdout,
       /report: 2 scenes x 4 runtimes, the matrix, 6 adapter pairs; benchmarks: results/,

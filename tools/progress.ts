@@ -35,9 +35,10 @@ export function progressBar(done: number, total: number, width = barWidth): stri
 
 /**
  * Show the progress of `name` through `total` steps on `stream`. On a
- * terminal, while the line is shown, `console.log` erases it first and
- * redraws it after, so that a figure printed mid-run (on the same screen)
- * gets a line of its own.
+ * terminal, while the line is shown, `console.log` and `console.error`
+ * erase it first and redraw it after, so that a figure or a message printed
+ * mid-run gets a line of its own; a process that ends before `done` (Ctrl-C)
+ * erases it as it unloads.
  */
 export function showProgress(
   name: string,
@@ -71,21 +72,27 @@ export function showProgress(
   }
   const erase = () => write("\r\x1b[K");
   const draw = () => write(`\r\x1b[K${line.slice(0, Math.max(0, columns() - 1))}`);
-  const consoleLog = console.log;
-  console.log = (...data: unknown[]) => {
+  const { log, error } = console;
+  const around = (print: (...data: unknown[]) => void) => (...data: unknown[]) => {
     erase();
-    consoleLog(...data);
+    print(...data);
     draw();
   };
+  console.log = around(log);
+  console.error = around(error);
+  const done = () => {
+    globalThis.removeEventListener("unload", done);
+    console.log = log;
+    console.error = error;
+    erase();
+  };
+  globalThis.addEventListener("unload", done);
   return {
     step(what) {
       count++;
       line = describe(what);
       draw();
     },
-    done() {
-      console.log = consoleLog;
-      erase();
-    },
+    done,
   };
 }

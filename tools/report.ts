@@ -40,6 +40,7 @@ import {
 import { captureLab, countTasks, errorLine, type TaskCounts } from "./compare.ts";
 import { parseOptions } from "./lab.ts";
 import { buildMatrix, type Matrix } from "./matrix.ts";
+import { showProgress } from "./progress.ts";
 import { type BenchReading, readBenchResults, renderBench } from "./report_bench.ts";
 import { type Adapter, renderAdapterDiff } from "./report_diff.ts";
 import {
@@ -531,6 +532,7 @@ function usage(): string {
     "Runs the labs that can run in virtual time under every runtime, traced, and writes",
     "a static site: task timelines, the semantics matrix, the benchmark ratios and the",
     "adapters side by side. Open DIR/index.html in a browser; it works offline.",
+    "Progress goes to stderr; a run of every lab takes about 10 s.",
     "",
     "Options:",
     "      --out DIR      the folder to write (default report); replaced only if empty or a report",
@@ -636,11 +638,16 @@ export async function runReportCommand(args: string[]): Promise<number> {
   // Ctrl-C stops between steps; a half-written site is removed, the previous one kept.
   // Later Ctrl-Cs change nothing: stopping is already under way, and quick.
   const interrupt = onCtrlC(() => {});
+  // Each scene, the probes, then the site.
+  const progress = showProgress("report", scenesFor(names).length + 2);
   let data: ReportData;
   try {
-    data = await gatherReport(names, benchPath, (line) => console.error(line), interrupt.signal);
+    data = await gatherReport(names, benchPath, (line) => progress.step(line), interrupt.signal);
+    progress.step("writing the site");
     await writeSite(out, await renderSite(data), interrupt.signal);
+    progress.done();
   } catch (error) {
+    progress.done();
     if (!interrupt.signal.aborted) throw error;
     console.error("interrupted: the report was not written");
     return exitStatus.interrupted;
