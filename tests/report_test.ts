@@ -12,7 +12,9 @@ import { highlightLines } from "../tools/report_diff.ts";
 import { buildTimeline, formatTime, tickStep } from "../tools/report_timeline.ts";
 import {
   adapterPairs,
+  gatherReport,
   OutputRefused,
+  renderSite,
   runScene,
   scenes,
   scenesFor,
@@ -364,4 +366,26 @@ Deno.test("report scenes: a forgotten spinner: native's orphan outlives its pare
     end: 7000,
     reason: "children (1 running)",
   });
+});
+
+Deno.test("report scenes: coros, which uses no runtime, is shown once as output, not as four one-task timelines", async () => {
+  const data = await gatherReport(["coros"], "/nonexistent/latest.json");
+  const index = (await renderSite(data)).get("index.html")!;
+  const section = /<section class="scene"[^]*?<\/section>/.exec(index)![0];
+  match(section, /data-lab="coros"/);
+  equal(section.match(/<svg/g), null, "no timeline");
+  match(section, /no runtime schedules anything/);
+  match(
+    section,
+    /exit 0 under native, nursery, generator, effection: 1 task each, the same output/,
+  );
+  ok(section.includes("demo 3: prime with next()"), "its output, once");
+  ok(!/\b1 tasks\b/.test(index), "no '1 tasks' anywhere");
+});
+
+Deno.test("report scenes: captions count in the singular for one", async () => {
+  const data = await gatherReport(["countdown"], "/nonexistent/latest.json");
+  const index = (await renderSite(data)).get("index.html")!;
+  ok(!/\b1 (tasks|errors|orphans)\b/.test(index), /\b1 (tasks|errors|orphans)\b/.exec(index)?.[0]);
+  match(index, /\b0 orphans\b/);
 });
