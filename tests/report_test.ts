@@ -389,3 +389,15 @@ Deno.test("report scenes: captions count in the singular for one", async () => {
   ok(!/\b1 (tasks|errors|orphans)\b/.test(index), /\b1 (tasks|errors|orphans)\b/.exec(index)?.[0]);
   match(index, /\b0 orphans\b/);
 });
+
+Deno.test("report scenes: a forgotten spinner's watchdog tasks are named for what they are, where the runtime has them", async () => {
+  const scene = scenes.find((each) => each.args.includes("--forget"))!;
+  const { runs } = await runScene(scene);
+  const names = (runtime: string) =>
+    runs.find((run) => run.runtime === runtime)!.timeline.rows.map((row) => row.name);
+  // A race of two tasks under these; a cancel scope with a deadline under nursery.
+  for (const runtime of ["native", "generator", "effection"]) {
+    deepEqual(names(runtime).slice(3), ["moveOnAfter: its timer", "moveOnAfter: its operation"]);
+  }
+  deepEqual(names("nursery"), ["spinner", "supervisor", "spin"]);
+});
