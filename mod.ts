@@ -8,7 +8,7 @@
  *
  * @example Run one operation under one runtime, in virtual time
  * ```ts
- * import { log, now, runtimes, sleep, spawn, virtualClock } from "./mod.ts";
+ * import { log, now, runtimes, sleep, spawn, virtualClock } from "@kit/concurrency";
  *
  * await runtimes.generator.run(function* main() {
  *   yield* spawn(function* worker() {

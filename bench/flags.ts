@@ -24,6 +24,7 @@
 
 import { runtimeNames } from "../runtimes/registry.ts";
 import { exitStatus, onCtrlC, parseOptionsOrExit } from "../tools/cli.ts";
+import { type Progress, showProgress } from "../tools/progress.ts";
 
 const delayMs = 500;
 const repo = new URL("..", import.meta.url).pathname;
@@ -169,9 +170,11 @@ async function medianOf3(
   args: string[],
   folder: string,
   signal: AbortSignal,
+  progress: Progress,
 ): Promise<number> {
   const samples: number[] = [];
   for (let run = 0; run < 3; run++) {
+    progress.step(`${runtime} ${args.join(" ")}, run ${run + 1} of 3`);
     samples.push((await runLab(site, runtime, args, folder, signal))[0]);
   }
   return samples.sort((a, b) => a - b)[1];
@@ -183,12 +186,14 @@ async function measure(site: string, folder: string, signal: AbortSignal): Promi
   const ideal = Math.ceil(codes / 50) * delayMs;
   const bound = 1.1 * ideal + 100;
   const missed: string[] = [];
+  // Three runs of -m 50, of -m 1 and of -m 20 under every runtime.
+  const progress = showProgress("bench:flags", runtimeNames.length * 9);
   console.log(`flags server in its own process, fixed ${delayMs} ms delay, ${codes} codes`);
   console.log(
     `every code, -m 50 (median of 3): ideal ceil(${codes}/50) x ${delayMs} = ${ideal} ms, goal <= ${bound} ms`,
   );
   for (const runtime of runtimeNames) {
-    const elapsed = await medianOf3(site, runtime, ["-a", "-m", "50"], folder, signal);
+    const elapsed = await medianOf3(site, runtime, ["-a", "-m", "50"], folder, signal, progress);
     const holds = elapsed <= bound;
     if (!holds) missed.push(`${runtime} ${elapsed.toFixed(0)} ms > ${bound} ms`);
     console.log(
@@ -199,14 +204,15 @@ async function measure(site: string, folder: string, signal: AbortSignal): Promi
   }
   console.log(`top 20, sequential (-m 1) against concurrent (-m 20), median of 3`);
   for (const runtime of runtimeNames) {
-    const sequential = await medianOf3(site, runtime, ["-m", "1"], folder, signal);
-    const concurrent = await medianOf3(site, runtime, ["-m", "20"], folder, signal);
+    const sequential = await medianOf3(site, runtime, ["-m", "1"], folder, signal, progress);
+    const concurrent = await medianOf3(site, runtime, ["-m", "20"], folder, signal, progress);
     console.log(
       `  ${runtime.padEnd(10)} -m 1: ${sequential.toFixed(0).padStart(5)} ms  -m 20: ${
         concurrent.toFixed(0).padStart(4)
       } ms  speed-up ${(sequential / concurrent).toFixed(1)}x`,
     );
   }
+  progress.done();
   console.log(
     missed.length === 0 ? "every goal held" : `MISSED ${missed.length}: ${missed.join("; ")}`,
   );
@@ -225,7 +231,8 @@ const usage = [
   "    (goal: at most 1.1x the ideal plus 100 ms);",
   "  - the top 20, sequential (-m 1) against concurrent (-m 20): the speed-up.",
   "The downloads go to a temporary folder, removed at the end and on Ctrl-C.",
-  "Missed goals are printed as MISSED; the exit status is still 0.",
+  "Missed goals are printed as MISSED; the exit status is still 0. Progress goes to",
+  "stderr; a run takes almost 3 minutes.",
   "",
   "Options:",
   "  -h, --help   show this help",

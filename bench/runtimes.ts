@@ -36,6 +36,7 @@ import { call, runtimes, sleep, spawn, virtualClock } from "../mod.ts";
 import type { Operation, Runtime, Task } from "../mod.ts";
 import { errorMessage } from "../runtimes/errors.ts";
 import { exitStatus, exitWithUsage, parseOptionsOrExit } from "../tools/cli.ts";
+import { showProgress } from "../tools/progress.ts";
 import { floorDriver } from "./floor.ts";
 
 /** One hour: long enough that no sleeper wakes while it is measured. */
@@ -199,20 +200,49 @@ interface Samples<S> {
 }
 
 /**
+ * What the runs wrote to stderr while measured, collected rather than shown
+ * among the figures, with how often: `native`'s notice of the orphans it
+ * leaves at the end of every heap run is right for a lab, noise here.
+ */
+const saidDuringRuns = new Map<string, number>();
+
+/** Measure `contender` with its `console.error` lines collected in {@link saidDuringRuns}. */
+async function measureQuietly<S>(contender: Contender<S>): Promise<S> {
+  const consoleError = console.error;
+  console.error = (...data: unknown[]) => {
+    const line = data.map((each) => typeof each === "string" ? each : Deno.inspect(each)).join(" ");
+    saidDuringRuns.set(line, (saidDuringRuns.get(line) ?? 0) + 1);
+  };
+  try {
+    return await withinLimit(contender.measure(), contender.name);
+  } finally {
+    console.error = consoleError;
+  }
+}
+
+/**
  * One warm-up round, then `reps` rounds; each round measures every contender
  * once, starting one further along each time, with garbage collected first.
- * A contender that throws is dropped from the later rounds.
+ * A contender that throws is dropped from the later rounds. `onStep` hears
+ * of each measurement as it starts.
  */
-async function interleave<S>(contenders: Contender<S>[], reps: number): Promise<Samples<S>[]> {
+async function interleave<S>(
+  contenders: Contender<S>[],
+  reps: number,
+  onStep: (what: string) => void = () => {},
+): Promise<Samples<S>[]> {
   const results = contenders.map(({ name }): Samples<S> => ({ name, samples: [] }));
   for (let round = -1; round < reps; round++) {
     for (let k = 0; k < contenders.length; k++) {
       const index = (k + Math.max(round, 0)) % contenders.length;
       const result = results[index];
       if (result.error !== undefined) continue;
+      onStep(
+        `${contenders[index].name}, ${round < 0 ? "warm-up" : `round ${round + 1} of ${reps}`}`,
+      );
       collectGarbage();
       try {
-        const sample = await withinLimit(contenders[index].measure(), contenders[index].name);
+        const sample = await measureQuietly(contenders[index]);
         if (round >= 0) result.samples.push(sample);
       } catch (error) {
         result.error = errorMessage(error);
@@ -479,6 +509,8 @@ const usage = [
   "",
   "Times spawn+join and measures heap per suspended task for every runtime,",
   "against raw promises in the same run; writes bench/results/latest.json.",
+  "Progress goes to stderr. A default run takes several minutes on a 2-core machine",
+  "(effection's rounds most of it); --tasks 10000 --reps 3 took about a minute.",
   "",
   "Options:",
   "  --tasks N         tasks per scenario (default 100000)",
@@ -527,31 +559,44 @@ async function main(): Promise<number> {
     );
   }
   const entries = Object.entries(runtimes);
+  const progress = showProgress(
+    "bench",
+    (memoryReps + 1) * (1 + entries.length) + (reps + 1) * (1 + floors.length + entries.length),
+  );
 
   // Memory first. Deno's setTimeout returns a Node-style `Timeout` object,
   // and after the spawn+join runs V8 was seen to give new ones dictionary
   // properties (some 700 B more each), which would inflate the baseline.
-  const memory = await interleave<HeapSample>([
-    {
-      name: baselineName,
-      measure: () => heapOfSuspended((probe) => suspendManyWithPromises(n, probe), n),
-    },
-    ...entries.map(([name, runtime]) => ({
-      name,
-      measure: () => heapOfSuspended((probe) => suspendMany(runtime, n, probe), n),
-    })),
-  ], memoryReps);
-  const speed = await interleave<number>([
-    { name: baselineName, measure: () => timeSpawnAndJoin(() => spawnAndJoinWithPromises(n), n) },
-    ...floors.map((floor) => ({
-      name: floor.name,
-      measure: () => timeSpawnAndJoin(() => spawnAndJoin(floor, n), n),
-    })),
-    ...entries.map(([name, runtime]) => ({
-      name,
-      measure: () => timeSpawnAndJoin(() => spawnAndJoin(runtime, n), n),
-    })),
-  ], reps);
+  const memory = await interleave<HeapSample>(
+    [
+      {
+        name: baselineName,
+        measure: () => heapOfSuspended((probe) => suspendManyWithPromises(n, probe), n),
+      },
+      ...entries.map(([name, runtime]) => ({
+        name,
+        measure: () => heapOfSuspended((probe) => suspendMany(runtime, n, probe), n),
+      })),
+    ],
+    memoryReps,
+    (what) => progress.step(`heap per task: ${what}`),
+  );
+  const speed = await interleave<number>(
+    [
+      { name: baselineName, measure: () => timeSpawnAndJoin(() => spawnAndJoinWithPromises(n), n) },
+      ...floors.map((floor) => ({
+        name: floor.name,
+        measure: () => timeSpawnAndJoin(() => spawnAndJoin(floor, n), n),
+      })),
+      ...entries.map(([name, runtime]) => ({
+        name,
+        measure: () => timeSpawnAndJoin(() => spawnAndJoin(runtime, n), n),
+      })),
+    ],
+    reps,
+    (what) => progress.step(`spawn+join: ${what}`),
+  );
+  progress.done();
 
   const speedRows = summarize(speed, speedGoals, (name) => effectionGoals[name]?.speed);
   const memoryRows = summarize(
@@ -598,6 +643,9 @@ async function main(): Promise<number> {
       ? "every goal held"
       : `MISSED ${missed.length} of the goals: ${missed.join("; ")}`,
   );
+  for (const [line, times] of saidDuringRuns) {
+    console.error(`said on stderr during the runs${times > 1 ? ` (${times} times)` : ""}: ${line}`);
+  }
 
   const results = {
     date: new Date().toISOString(),

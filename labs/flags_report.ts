@@ -17,6 +17,7 @@
  */
 
 import { log } from "../runtimes/verbs.ts";
+import { progressBar } from "../tools/progress.ts";
 import type { Operation } from "../runtimes/types.ts";
 import { describeCodes } from "./flags_codes.ts";
 
@@ -43,8 +44,6 @@ interface Failure {
   finishedAfter: number;
   thrown: string | undefined;
 }
-
-const barWidth = 30;
 
 /** The tally of one run, and its output. */
 export class FlagsReport {
@@ -175,8 +174,7 @@ export class FlagsReport {
   #showProgress(): void {
     const done = this.#finished();
     if (this.style === "bar") {
-      const filled = Math.round((barWidth * done) / this.total);
-      writeError(`\r[${"#".repeat(filled)}${".".repeat(barWidth - filled)}] ${done}/${this.total}`);
+      writeError(`\r${progressBar(done, this.total)} ${done}/${this.total}`);
       this.#barDrawn = true;
     } else if (Math.floor((done * 10) / this.total) > Math.floor(((done - 1) * 10) / this.total)) {
       console.error(`${done}/${this.total} flags done`);

@@ -40,7 +40,10 @@ export interface Lab<O = Record<string, string | boolean | undefined>> {
   notComparable?: string;
   /** Check the parsed options and arguments; throw `UsageError` on bad ones. */
   parse(values: Record<string, string | boolean | undefined>, positionals: string[]): O;
-  /** The operation; its answer is the exit status (0 when `undefined`). */
+  /**
+   * The operation; its answer is the exit status (0 when `undefined`). A
+   * lab file's operation answers nothing: the runner prints what it returns.
+   */
   main(options: O): Operation<number | void>;
 }
 

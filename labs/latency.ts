@@ -504,7 +504,7 @@ export const latencyLab: Lab<LatencyOptions> = {
   name: "latency",
   summary: "the workshop's table of latencies (L1, L2, RAM, disk, network) measured here",
   options: {
-    // The runner's own --runtime and --clock, said as they apply here.
+    // The runner's own --runtime, said as it applies here (--clock: realClockOnly).
     runtime: {
       type: "string",
       short: "r",
@@ -512,12 +512,6 @@ export const latencyLab: Lab<LatencyOptions> = {
       placeholder: "NAME",
       help: `what drives the network round trips, one call each (default ${defaultRuntime}); ` +
         "the caches, RAM and disk are synchronous steps no runtime touches",
-    },
-    clock: {
-      type: "string",
-      choices: ["real"],
-      placeholder: "KIND",
-      help: "real only: the lab measures real time",
     },
     l1: { type: "string", placeholder: "SIZE", help: "the L1 working set (default 16K)" },
     l2: { type: "string", placeholder: "SIZE", help: "the L2 working set (default 256K)" },

@@ -122,7 +122,7 @@ class VirtualClock implements Clock {
  *
  * @example
  * ```ts
- * import { realClock } from "../mod.ts";
+ * import { realClock } from "@kit/concurrency";
  *
  * const clock = realClock();
  * if (clock.now() < 0) throw new Error("time runs forward");
@@ -139,7 +139,7 @@ export function realClock(): Clock {
  *
  * @example
  * ```ts
- * import { runtimes, sleep, virtualClock } from "../mod.ts";
+ * import { runtimes, sleep, virtualClock } from "@kit/concurrency";
  *
  * const clock = virtualClock();
  * await runtimes.generator.run(() => sleep(12 * 60 * 60 * 1000), { clock });

@@ -180,8 +180,9 @@ function* startContenders(
   for (let index = 0; index < operations.length; index++) {
     const operation = operations[index];
     contest.contenders.push(
+      // Named for what it is, as a timeline or a trace shows it: `moveOnAfter: its timer`.
       yield* spawn(() => contend(operation, index, contest), {
-        name: `contender ${index}`,
+        name: `${contest.combinator}: ${contest.nameOf(index)}`,
       }),
     );
   }

@@ -12,7 +12,7 @@
  *
  * @example
  * ```ts
- * import { TimeoutError } from "../mod.ts";
+ * import { TimeoutError } from "@kit/concurrency";
  *
  * const error = new TimeoutError(100);
  * if (error.message !== "timed out after 100 ms") throw error;
@@ -32,7 +32,7 @@ export class TimeoutError extends Error {
  *
  * @example
  * ```ts
- * import { HaltedError } from "../mod.ts";
+ * import { HaltedError } from "@kit/concurrency";
  *
  * const error = new HaltedError("Task#1 worker (halted)");
  * if (!error.message.startsWith("Task#1 worker")) throw error;
@@ -53,7 +53,7 @@ export class HaltedError extends Error {
  *
  * @example
  * ```ts
- * import { createQueue, QueueClosedError } from "../mod.ts";
+ * import { createQueue, QueueClosedError } from "@kit/concurrency";
  *
  * const queue = createQueue<number>();
  * queue.close();
@@ -115,7 +115,7 @@ export function isAbortError(error: unknown): boolean {
  *
  * @example
  * ```ts
- * import { Cancelled, runtimes, sleep, spawn, virtualClock } from "../mod.ts";
+ * import { Cancelled, runtimes, sleep, spawn, virtualClock } from "@kit/concurrency";
  *
  * let seen = "";
  * await runtimes.nursery.run(function* () {
@@ -158,8 +158,8 @@ export interface DeadlockWait {
  *
  * @example
  * ```ts
- * import { createQueue, DeadlockError, runtimes, spawn, virtualClock } from "../mod.ts";
- * import type { Task } from "../mod.ts";
+ * import { createQueue, DeadlockError, runtimes, spawn, virtualClock } from "@kit/concurrency";
+ * import type { Task } from "@kit/concurrency";
  *
  * let caught: unknown;
  * await runtimes.generator.run(function* () {

@@ -1018,7 +1018,7 @@ class Run {
  *
  * @example
  * ```ts
- * import { log, sleep, spawn, virtualClock } from "../mod.ts";
+ * import { log, sleep, spawn, virtualClock } from "@kit/concurrency";
  * import { native } from "./native.ts";
  *
  * const lines: string[] = [];

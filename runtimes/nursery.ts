@@ -883,7 +883,7 @@ class Run extends SchedulerRun<Frame> {
  *
  * @example
  * ```ts
- * import { runtimes, sleep, spawn, virtualClock } from "../mod.ts";
+ * import { runtimes, sleep, spawn, virtualClock } from "@kit/concurrency";
  *
  * const seen: string[] = [];
  * await runtimes.nursery.run(function* () {

@@ -92,7 +92,7 @@ export class FifoQueue<T> implements Queue<T> {
  *
  * @example Hand values from one task to another
  * ```ts
- * import { createQueue, runtimes, spawn } from "../mod.ts";
+ * import { createQueue, runtimes, spawn } from "@kit/concurrency";
  *
  * const got = await runtimes.generator.run(function* () {
  *   const queue = createQueue<number>();

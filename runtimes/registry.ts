@@ -17,7 +17,7 @@ import type { Runtime } from "./types.ts";
  *
  * @example
  * ```ts
- * import { runtimes } from "../mod.ts";
+ * import { runtimes } from "@kit/concurrency";
  *
  * for (const [name, runtime] of Object.entries(runtimes)) {
  *   console.log(`${name}: ${runtime.description}`);

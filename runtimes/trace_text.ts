@@ -25,7 +25,7 @@ export function formatTraceEvent(event: TraceEvent): string {
  *
  * @example
  * ```ts
- * import { runtimes, sleep, textTracer, virtualClock } from "../mod.ts";
+ * import { runtimes, sleep, textTracer, virtualClock } from "@kit/concurrency";
  *
  * const lines: string[] = [];
  * await runtimes.generator.run(function* main() {

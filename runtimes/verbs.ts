@@ -44,7 +44,7 @@ function checkDuration(verb: string, ms: number): void {
  *
  * @example
  * ```ts
- * import { now, runtimes, sleep, virtualClock } from "../mod.ts";
+ * import { now, runtimes, sleep, virtualClock } from "@kit/concurrency";
  *
  * const woke = await runtimes.generator.run(function* () {
  *   yield* sleep(1500);
@@ -64,7 +64,7 @@ export function sleep(ms: number): Operation<void> {
  *
  * @example
  * ```ts
- * import { runtimes, sleep, spawn } from "../mod.ts";
+ * import { runtimes, sleep, spawn } from "@kit/concurrency";
  *
  * const sum = await runtimes.generator.run(function* () {
  *   const task = yield* spawn(function* worker() {
@@ -92,7 +92,7 @@ export function spawn<T>(
  *
  * @example
  * ```ts
- * import { runtimes, scope, sleep } from "../mod.ts";
+ * import { runtimes, scope, sleep } from "@kit/concurrency";
  *
  * const value = await runtimes.generator.run(function* () {
  *   return yield* scope(function* (handle) {
@@ -119,7 +119,7 @@ export function scope<T>(
  *
  * @example
  * ```ts
- * import { ensure, runtimes } from "../mod.ts";
+ * import { ensure, runtimes } from "@kit/concurrency";
  *
  * const seen: string[] = [];
  * await runtimes.generator.run(function* () {
@@ -139,7 +139,7 @@ export function ensure(fn: () => Operation<void> | void): Operation<void> {
  *
  * @example
  * ```ts
- * import { all, runtimes, sleep } from "../mod.ts";
+ * import { all, runtimes, sleep } from "@kit/concurrency";
  *
  * function* after(ms: number, value: string) {
  *   yield* sleep(ms);
@@ -161,7 +161,7 @@ export function all<const T extends readonly Operation<unknown>[]>(
  *
  * @example
  * ```ts
- * import { race, runtimes, sleep, virtualClock } from "../mod.ts";
+ * import { race, runtimes, sleep, virtualClock } from "@kit/concurrency";
  *
  * function* after(ms: number, value: string) {
  *   yield* sleep(ms);
@@ -190,7 +190,7 @@ export function race<const T extends readonly Operation<unknown>[]>(
  *
  * @example
  * ```ts
- * import { runtimes, sleep, timeout, TimeoutError, virtualClock } from "../mod.ts";
+ * import { runtimes, sleep, timeout, TimeoutError, virtualClock } from "@kit/concurrency";
  *
  * const outcome = await runtimes.generator.run(function* () {
  *   try {
@@ -214,7 +214,7 @@ export function timeout<T>(ms: number, operation: Operation<T>): Operation<T> {
  *
  * @example
  * ```ts
- * import { moveOnAfter, runtimes, sleep, virtualClock } from "../mod.ts";
+ * import { moveOnAfter, runtimes, sleep, virtualClock } from "@kit/concurrency";
  *
  * const value = await runtimes.generator.run(
  *   () => moveOnAfter(100, sleep(5000)),
@@ -238,7 +238,7 @@ export function moveOnAfter<T>(
  *
  * @example
  * ```ts
- * import { call, runtimes } from "../mod.ts";
+ * import { call, runtimes } from "@kit/concurrency";
  *
  * const text = await runtimes.generator.run(() =>
  *   call(async (signal) => {
@@ -261,7 +261,7 @@ export function call<T>(
  *
  * @example
  * ```ts
- * import { now, runtimes, virtualClock } from "../mod.ts";
+ * import { now, runtimes, virtualClock } from "@kit/concurrency";
  *
  * const start = await runtimes.generator.run(() => now(), { clock: virtualClock() });
  * if (start !== 0) throw new Error(`virtual time starts at 0, not ${start}`);
@@ -276,7 +276,7 @@ export function now(): Operation<number> {
  *
  * @example
  * ```ts
- * import { moveOnAfter, runtimes, suspend, virtualClock } from "../mod.ts";
+ * import { moveOnAfter, runtimes, suspend, virtualClock } from "@kit/concurrency";
  *
  * await runtimes.generator.run(() => moveOnAfter(10, suspend()), { clock: virtualClock() });
  * ```
@@ -291,7 +291,7 @@ export function suspend(): Operation<never> {
  *
  * @example
  * ```ts
- * import { log, runtimes } from "../mod.ts";
+ * import { log, runtimes } from "@kit/concurrency";
  *
  * const lines: string[] = [];
  * await runtimes.generator.run(() => log("hello"), { output: (line) => lines.push(line) });
@@ -309,7 +309,7 @@ export function log(text: string): Operation<void> {
  *
  * @example
  * ```ts
- * import { block, now, runtimes, virtualClock } from "../mod.ts";
+ * import { block, now, runtimes, virtualClock } from "@kit/concurrency";
  *
  * const after = await runtimes.generator.run(function* () {
  *   yield* block(250);

@@ -112,5 +112,25 @@ Deno.test("bench cli: Ctrl-C on deno task bench:flags stops the lab and the serv
     Deno.errors.ConnectionRefused,
     "the flags server still listens",
   );
-  match(await stderr.readToEnd(), /^interrupted: /m);
+  const said = await stderr.readToEnd();
+  match(said, /^interrupted: /m);
+  // Its progress, piped: a plain line as the first lab run starts.
+  match(said, /^bench:flags \[#?\.+\] 1\/36 \d+ s {2}native -a -m 50, run 1 of 3$/m);
 });
+
+// Each long run says in its --help roughly how long a default run takes.
+for (
+  const [name, duration] of [
+    ["bench", /takes several minutes/],
+    ["bench:scale", /takes about 2 1\/2 minutes/],
+    ["bench:flags", /takes almost 3 minutes/],
+    ["report", /takes about \d+ s/],
+  ] as const
+) {
+  Deno.test(`bench cli: deno task ${name} --help says how long a run takes and that progress goes to stderr`, async () => {
+    const { code, stdout } = await task([name, "--help"]);
+    equal(code, 0);
+    match(stdout.replaceAll("\n", " "), duration);
+    match(stdout.replaceAll("\n", " "), /[Pp]rogress goes to stderr/);
+  });
+}

@@ -149,22 +149,47 @@ Deno.test("cli: --help prints the lab's usage and exits 0", async () => {
   match(stdout, /--blocking/);
 });
 
-Deno.test("cli: a user's own lab file runs; its answer is the exit status", async () => {
-  const file = await Deno.makeTempFile({ suffix: ".ts" });
-  try {
+// What a lab file returns is printed, and never becomes the exit status:
+// `return 42` once exited 42, `return 300` 44 and `return -1` 255.
+const returnedValues: [string, string][] = [
+  ["42", "42"],
+  ["300", "300"],
+  ["-1", "-1"],
+  ['"a string"', '"a string"'],
+  ["{ answer: 42, list: [1, 2] }", "{ answer: 42, list: [ 1, 2 ] }"],
+];
+
+for (const [source, shown] of returnedValues) {
+  Deno.test(`cli: a lab file returning ${source} prints it and exits 0`, async () => {
+    await withFolder(async (folder) => {
+      const verbs = new URL("../runtimes/verbs.ts", import.meta.url).href;
+      const file = join(folder, "ret.ts");
+      await Deno.writeTextFile(
+        file,
+        `import { log, sleep } from "${verbs}";\n` +
+          `export default function* exercise() {\n` +
+          `  yield* sleep(10);\n  yield* log("my lab ran");\n  return ${source};\n}\n`,
+      );
+      const { code, stdout, stderr } = await lab([file, "--clock", "virtual"]);
+      equal(stderr, "");
+      equal(stdout, `my lab ran\nret.ts returned ${shown}\n`);
+      equal(code, 0);
+    });
+  });
+}
+
+Deno.test("cli: a lab file returning nothing prints nothing more", async () => {
+  await withFolder(async (folder) => {
     const verbs = new URL("../runtimes/verbs.ts", import.meta.url).href;
+    const file = join(folder, "quiet.ts");
     await Deno.writeTextFile(
       file,
-      `import { log, sleep } from "${verbs}";\n` +
-        `export default function* exercise() {\n` +
-        `  yield* sleep(5);\n  yield* log("my lab ran");\n  return 1;\n}\n`,
+      `import { log } from "${verbs}";\nexport default function* () { yield* log("ran"); }\n`,
     );
     const { code, stdout } = await lab([file, "--clock", "virtual"]);
-    equal(stdout, "my lab ran\n");
-    equal(code, 1);
-  } finally {
-    await Deno.remove(file);
-  }
+    equal(stdout, "ran\n");
+    equal(code, 0);
+  });
 });
 
 /** Run `body` with a temporary folder, removed afterwards. */
@@ -479,4 +504,46 @@ Deno.test("cli: Ctrl-C during a final blocking step still exits 130", async () =
   } finally {
     await Deno.remove(file);
   }
+});
+
+Deno.test("cli: the README's own lab file prints whole milliseconds, exactly 1500 in virtual time", async () => {
+  const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  const intro = "A lab file of your own is a module whose default export is a `function*`:";
+  const source = /```ts\n([^]*?)```/.exec(readme.slice(readme.indexOf(intro)))![1];
+  await withFolder(async (folder) => {
+    const file = join(folder, "my_exercise.ts");
+    const mod = new URL("../mod.ts", import.meta.url).href;
+    await Deno.writeTextFile(file, source.replace(`"./mod.ts"`, JSON.stringify(mod)));
+    const virtual = await lab([file, "--clock", "virtual"]);
+    equal(virtual.stdout, "woke after 1500 ms\n");
+    equal(virtual.code, 0);
+    // On the real clock the figure varies; what it must not be is a fraction.
+    const real = await lab([file]);
+    match(real.stdout, /^woke after \d+ ms\n$/);
+    equal(real.code, 0);
+  });
+});
+
+// A lab that refuses virtual time offers only the real clock: `lab:flags
+// --help` once offered `--clock real|virtual`, and then refused virtual.
+for (const name of ["flags", "echo", "latency"]) {
+  Deno.test(`cli: ${name} refuses virtual time, so its help offers only --clock real`, async () => {
+    const help = await lab([name, "--help"]);
+    equal(help.code, 0);
+    match(help.stdout, /^ {6}--clock real +real only/m);
+    match(help.stdout, /^Clock: real only \(/m);
+    ok(!/--clock \S*virtual/.test(help.stdout), help.stdout);
+    const refused = await lab([name, "--clock", "virtual"]);
+    match(
+      refused.stderr,
+      new RegExp(`^error: ${name} cannot run on the virtual clock: .*; allowed: real\n`),
+    );
+    equal(refused.code, 2);
+  });
+}
+
+Deno.test("cli: a lab that accepts both clocks offers both in its help", async () => {
+  const { stdout } = await lab(["countdown", "--help"]);
+  match(stdout, /^ {6}--clock real\|virtual +/m);
+  match(stdout, /^Clock: real by default$/m);
 });

@@ -257,3 +257,128 @@ Deno.test("compare: a lab file whose default export returns no operation is a us
     await Deno.remove(file);
   }
 });
+
+// Runs that print what varies by run (a server's port, a temporary path):
+// each run prints its own, as the flags lab prints its embedded server's
+// random port, and `compare flags` once showed four different outputs.
+function varyingLab(say: (run: number) => string) {
+  let runs = 0;
+  return {
+    ...countdownLab,
+    name: "varying",
+    *main() {
+      runs++;
+      yield* log(say(runs));
+      yield* sleep(1);
+    },
+  };
+}
+
+Deno.test("compare: outputs differing only by a port or a temporary path are the same", async () => {
+  const tmp = Deno.env.get("TMPDIR")?.replace(/\/+$/, "") || "/tmp";
+  const lab = varyingLab((run) =>
+    `site http://127.0.0.1:${41000 + run}/flags, files in ${tmp}/run${run}x7q`
+  );
+  const rows = await compareLab(lab, {}, "virtual");
+  deepEqual(rows.map((row) => row.match), rows.map(() => "same"));
+  match(formatComparison("varying", "virtual", rows), /masked: ports, temporary paths\.$/m);
+});
+
+Deno.test("compare: outputs that really differ are not masked into the same", async () => {
+  const cases: [string, (run: number) => string][] = [
+    ["a number that is no port", (run) => `answer ${run}`],
+    ["a port on another host's name", (run) => `example.com:${8000 + run}`],
+    ["a duration in virtual time, which is exact", (run) => `took ${run}.000 s`],
+  ];
+  for (const [what, say] of cases) {
+    const rows = await compareLab(varyingLab(say), {}, "virtual");
+    equal(new Set(rows.map((row) => row.match)).size, rows.length, what);
+  }
+});
+
+Deno.test("compare: on the real clock, durations are masked too", async () => {
+  const rows = await compareLab(
+    varyingLab((run) => `Elapsed time: 0.${run}9s, ${run} ms`),
+    {},
+    "real",
+  );
+  deepEqual(rows.map((row) => row.match), rows.map(() => "same"));
+});
+
+Deno.test("compare: a difference shows the first lines that really differ, not the masked ones", async () => {
+  let runs = 0;
+  const lab = {
+    ...countdownLab,
+    name: "lines",
+    *main() {
+      runs++;
+      yield* log(`server on 127.0.0.1:${5000 + runs}`);
+      yield* log("the same");
+      yield* log(runs === 1 ? "first" : "later");
+      yield* log(runs === 1 ? "one" : "other");
+    },
+  };
+  const rows = await compareLab(lab, {}, "virtual");
+  const text = formatComparison("lines", "virtual", rows);
+  match(text, /B \(nursery, generator, effection\) differs from A at line 3: "later" vs "first"/);
+  match(text, /^ {4}and at line 4: "other" vs "one"$/m);
+  ok(!/line 1/.test(text), text);
+});
+
+Deno.test("compare: a lab that ends with a failing status reads failed, never 'ok' beside exit 1", async () => {
+  const lab = {
+    ...countdownLab,
+    name: "verdict",
+    *main() {
+      yield* sleep(1);
+      return 1;
+    },
+  };
+  const rows = await compareLab(lab, {}, "virtual");
+  for (const row of rows) {
+    equal(row.exit, 1);
+    equal(row.outcome, "failed: the lab reported failure");
+  }
+});
+
+Deno.test("compare: spinner --slow cpu, which the lab refuses in virtual time, runs on the real clock and says why", async () => {
+  const { code, stdout } = await compare(["spinner", "--slow", "cpu", "--seconds", "0.2"]);
+  const lines = stdout.split("\n");
+  equal(lines[0], "spinner under every runtime, real clock");
+  match(lines[1], /^\(the lab refuses the virtual clock here: --slow cpu does real work/);
+  // Real work takes real time: no run reads 0.000 s, as the faked runs did.
+  for (const name of Object.keys(runtimes)) {
+    const row = lines.find((line) => line.startsWith(`${name} `))!;
+    ok(!/ 0\.000 s /.test(row), row);
+  }
+  equal(code, 0);
+});
+
+Deno.test("compare: spinner --slow cpu --clock virtual is the lab's own usage error, exit 2", async () => {
+  const { code, stderr } = await compare(["spinner", "--slow", "cpu", "--clock", "virtual"]);
+  match(stderr, /^error: --slow cpu does real work, which takes real time/);
+  equal(code, 2);
+});
+
+Deno.test("compare: flags, whose embedded server has a random port, prints the same output under every runtime", async () => {
+  const dest = await Deno.makeTempDir();
+  try {
+    const { code, stdout } = await runDeno([
+      "run",
+      "--allow-read",
+      "--allow-env",
+      "--allow-net=127.0.0.1",
+      `--allow-write=${dest}`,
+      compareScript,
+      "flags",
+      "--dest",
+      dest,
+    ]);
+    equal(code, 0, stdout);
+    for (const name of Object.keys(runtimes)) {
+      match(stdout, new RegExp(`^${name} .* same$`, "m"));
+    }
+  } finally {
+    await Deno.remove(dest, { recursive: true });
+  }
+});

@@ -14,6 +14,7 @@ import {
   runProbe,
   writeMatrix,
 } from "../tools/matrix.ts";
+import { fitMatrix, wrapWords } from "../tools/matrix_fit.ts";
 import { probes } from "../tools/matrix_probes.ts";
 import { declaredDifferences } from "../tools/references.ts";
 import { runDeno } from "./harness.ts";
@@ -144,7 +145,7 @@ Deno.test("matrix: an unknown option is a usage error, exit 2", async () => {
   ]);
   equal(code, 2);
   const [first, blank, usage] = stderr.split("\n");
-  equal(first, "error: unknown option --rewrite; allowed: --write, --check or --help");
+  equal(first, "error: unknown option --rewrite; allowed: --write, --check, --width or --help");
   equal(blank, "");
   match(usage, /^Usage: deno task matrix/);
 });
@@ -176,5 +177,74 @@ Deno.test("matrix: --check and --write on a README without the markers: one line
   } finally {
     console.error = consoleError;
     await Deno.remove(directory, { recursive: true });
+  }
+});
+
+Deno.test("matrix: --check says so when the README's matrix is current, exit 0", async () => {
+  const { code, stdout } = await runDeno([
+    "run",
+    "--allow-read",
+    "--allow-env",
+    matrixScript,
+    "--check",
+  ]);
+  equal(stdout, "README.md's matrix is up to date\n");
+  equal(code, 0);
+});
+
+Deno.test("matrix: --width fits the matrix to that many columns: a heading per behaviour, a line per runtime", async () => {
+  const { code, stdout } = await runDeno([
+    "run",
+    "--allow-read",
+    "--allow-env",
+    matrixScript,
+    "--width",
+    "60",
+  ]);
+  equal(code, 0);
+  const lines = stdout.trimEnd().split("\n");
+  ok(lines.every((line) => line.length <= 60), lines.find((line) => line.length > 60));
+  for (const name of Object.keys(runtimes)) {
+    equal(lines.filter((line) => line.startsWith(`  ${name} `)).length, probes.length, name);
+  }
+  ok(lines.includes("a task's body returns while a child still runs"));
+  // The reference columns, and the declared differences they point at, fit too.
+  for (const column of ["trio 0.34", "asyncio 3.11"]) {
+    equal(lines.filter((line) => line.startsWith(`  ${column} `)).length, probes.length, column);
+  }
+  ok(lines.includes("declared differences"));
+  ok(lines.some((line) => /^  D1 +`?nursery`? against trio/.test(line)), "D1's line");
+});
+
+Deno.test("matrix: fitted text wraps a long cell under its own text and unescapes Markdown", () => {
+  const text = fitMatrix({
+    runtimes: ["a", "bee"],
+    references: [],
+    rows: [{
+      id: "what",
+      behaviour: "what happens",
+      cells: ["x \\| y", "one two three four five"],
+      runs: [],
+      references: [],
+    }],
+  }, 20);
+  equal(
+    text,
+    ["what happens", "  a    x | y", "  bee  one two three", "       four five"].join("\n"),
+  );
+  equal(wrapWords("abcdefghij kl", 4).join(","), "abcd,efgh,ij,kl");
+});
+
+Deno.test("matrix: --width is a usage error beside --check, or out of range", async () => {
+  for (const args of [["--check", "--width", "80"], ["--width", "20"], ["--width", "wide"]]) {
+    const { code, stderr } = await runDeno([
+      "run",
+      "--allow-read",
+      "--allow-env",
+      matrixScript,
+      ...args,
+    ]);
+    equal(code, 2, args.join(" "));
+    match(stderr, /^error: --width /, args.join(" "));
   }
 });

@@ -12,7 +12,9 @@ import { highlightLines } from "../tools/report_diff.ts";
 import { buildTimeline, formatTime, tickStep } from "../tools/report_timeline.ts";
 import {
   adapterPairs,
+  gatherReport,
   OutputRefused,
+  renderSite,
   runScene,
   scenes,
   scenesFor,
@@ -272,7 +274,7 @@ Deno.test("report command: writes the site for the labs asked for, relative path
   try {
     await Deno.writeTextFile(join(folder, "good.json"), JSON.stringify(benchResults));
     // As `deno task` runs it: in the folder of deno.json, INIT_CWD the caller's.
-    const { code, stdout } = await outputOf(denoCommand(
+    const { code, stdout, stderr } = await outputOf(denoCommand(
       [
         "run",
         "--allow-read",
@@ -289,6 +291,13 @@ Deno.test("report command: writes the site for the labs asked for, relative path
       { cwd: project, env: { NO_COLOR: "1", INIT_CWD: folder } },
     ));
     equal(code, 0);
+    // Its progress, piped: a plain line a step, on stderr; stdout has the result.
+    deepEqual(stderr.trimEnd().split("\n").map((line) => line.replace(/ \d+ s /, " N s ")), [
+      "report [########......................] 1/4 N s  running countdown under every runtime",
+      "report [###############...............] 2/4 N s  running countdown --blocking under every runtime",
+      "report [#######################.......] 3/4 N s  running the semantics probes",
+      "report [##############################] 4/4 N s  writing the site",
+    ]);
     match(
       stdout,
       /report: 2 scenes x 4 runtimes, the matrix, 6 adapter pairs; benchmarks: results/,
@@ -357,4 +366,38 @@ Deno.test("report scenes: a forgotten spinner: native's orphan outlives its pare
     end: 7000,
     reason: "children (1 running)",
   });
+});
+
+Deno.test("report scenes: coros, which uses no runtime, is shown once as output, not as four one-task timelines", async () => {
+  const data = await gatherReport(["coros"], "/nonexistent/latest.json");
+  const index = (await renderSite(data)).get("index.html")!;
+  const section = /<section class="scene"[^]*?<\/section>/.exec(index)![0];
+  match(section, /data-lab="coros"/);
+  equal(section.match(/<svg/g), null, "no timeline");
+  match(section, /no runtime schedules anything/);
+  match(
+    section,
+    /exit 0 under native, nursery, generator, effection: 1 task each, the same output/,
+  );
+  ok(section.includes("demo 3: prime with next()"), "its output, once");
+  ok(!/\b1 tasks\b/.test(index), "no '1 tasks' anywhere");
+});
+
+Deno.test("report scenes: captions count in the singular for one", async () => {
+  const data = await gatherReport(["countdown"], "/nonexistent/latest.json");
+  const index = (await renderSite(data)).get("index.html")!;
+  ok(!/\b1 (tasks|errors|orphans)\b/.test(index), /\b1 (tasks|errors|orphans)\b/.exec(index)?.[0]);
+  match(index, /\b0 orphans\b/);
+});
+
+Deno.test("report scenes: a forgotten spinner's watchdog tasks are named for what they are, where the runtime has them", async () => {
+  const scene = scenes.find((each) => each.args.includes("--forget"))!;
+  const { runs } = await runScene(scene);
+  const names = (runtime: string) =>
+    runs.find((run) => run.runtime === runtime)!.timeline.rows.map((row) => row.name);
+  // A race of two tasks under these; a cancel scope with a deadline under nursery.
+  for (const runtime of ["native", "generator", "effection"]) {
+    deepEqual(names(runtime).slice(3), ["moveOnAfter: its timer", "moveOnAfter: its operation"]);
+  }
+  deepEqual(names("nursery"), ["spinner", "supervisor", "spin"]);
 });

@@ -9,16 +9,21 @@
  *     native     ok          0  6.000 s         5          0       0        0       0  same
  *     ...
  *
- * The lab runs on the virtual clock unless it does real I/O (then on the
- * real clock; `--clock` chooses). Its printed lines (`RunOptions.output`)
- * and whatever the runtime writes to stderr are captured, and the counts
- * come from its trace:
+ * The lab runs on the virtual clock unless it refuses it, as one that does
+ * real I/O does, or as the spinner does `--slow cpu` (then on the real clock,
+ * and the table says why; `--clock` chooses). Its printed lines
+ * (`RunOptions.output`) and whatever the runtime writes to stderr are
+ * captured, and the counts come from its trace:
  *
  * - spawned: tasks that started, the root included;
  * - cancelled: tasks that were asked to stop or ended halted;
  * - errors: distinct errors that a task ended with, cancellations aside;
  * - orphans: spawned tasks with no `return`, `throw` or `halt` by the end of
  *   the run (they were still alive when the lab ended).
+ *
+ * Outputs are compared with what varies from run to run masked (ports,
+ * temporary paths, and durations on the real clock), so that two runs that
+ * print the same thing are `same`.
  *
  * @module
  */
@@ -223,7 +228,12 @@ export async function compareLab(
       : exitStatus.failed;
     rows.push({
       runtime: runtime.name,
-      outcome: run.outcome === "ok" ? "ok" : `failed: ${errorLine(run.error)}`,
+      // A lab that ends normally may still say its work failed, by its status.
+      outcome: run.outcome === "error"
+        ? `failed: ${errorLine(run.error)}`
+        : status === exitStatus.ok
+        ? "ok"
+        : "failed: the lab reported failure",
       exit: status,
       time: run.elapsed,
       stderr: run.stderr,
@@ -232,27 +242,55 @@ export async function compareLab(
       ...countTasks(run.events),
     });
   }
-  markMatches(rows);
+  markMatches(rows, clockKind);
   return rows;
 }
 
-/** Group the rows by identical output: `same` when there is one group, else A, B... */
-function markMatches(rows: ComparisonRow[]): void {
+/** What the system puts temporary files under: `Deno.makeTempDir`'s folder, and `/tmp`. */
+function temporaryFolders(): string[] {
+  const named = Deno.env.get("TMPDIR")?.replace(/\/+$/, "");
+  return [...new Set([named, "/tmp"].filter((folder): folder is string => !!folder))];
+}
+
+/**
+ * `line` with what varies from one run to the next masked: a port a server
+ * was given (`127.0.0.1:41213`), a temporary path (`/tmp/a1b2c3/x`), and on
+ * the real clock a duration (`0.29s`, `12 ms`), which no two runs share.
+ */
+export function maskRunVarying(line: string, clockKind: "real" | "virtual"): string {
+  let masked = line.replace(/\b(127\.0\.0\.1|localhost|0\.0\.0\.0|\[::1\]):\d+/g, "$1:PORT");
+  for (const folder of temporaryFolders()) {
+    const escaped = folder.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    masked = masked.replace(new RegExp(`${escaped}/[^\\s'"),;]+`, "g"), `${folder}/TEMP`);
+  }
+  if (clockKind === "real") masked = masked.replace(/\b\d+(?:\.\d+)?\s?(?:ms|s)\b/g, "TIME");
+  return masked;
+}
+
+/**
+ * Group the rows by output, compared with run-varying parts masked: `same`
+ * when there is one group, else A, B...
+ */
+function markMatches(rows: ComparisonRow[], clockKind: "real" | "virtual"): void {
   const groups: string[] = [];
   for (const row of rows) {
-    const key = JSON.stringify(row.output);
+    const key = JSON.stringify(row.output.map((line) => maskRunVarying(line, clockKind)));
     if (!groups.includes(key)) groups.push(key);
     row.match = String.fromCharCode(65 + groups.indexOf(key));
   }
   if (groups.length === 1) { for (const row of rows) row.match = "same"; }
 }
 
-/** The comparison as aligned text: a header line, the table, then notes. */
+/**
+ * The comparison as aligned text: a header line (and why the clock is real,
+ * when the lab refused the virtual one: `clockNote`), the table, then notes.
+ */
 export function formatComparison(
   labName: string,
-  clockKind: string,
+  clockKind: "real" | "virtual",
   rows: readonly ComparisonRow[],
   color = false,
+  clockNote?: string,
 ): string {
   const header = [
     "runtime",
@@ -290,27 +328,42 @@ export function formatComparison(
     }).join("  ").trimEnd();
   const lines = [
     `${labName} under every runtime, ${clockKind} clock`,
+    ...(clockNote ? [`(the lab refuses the virtual clock here: ${clockNote})`] : []),
     "",
     align(header),
     ...cells.map(align),
   ];
   const groups = [...new Set(rows.map((row) => row.match))].filter((tag) => tag !== "same");
+  const masked = (row: ComparisonRow) => row.output.map((line) => maskRunVarying(line, clockKind));
   if (groups.length > 0) {
     lines.push("", "Output differs between runtimes:");
     const first = rows.find((row) => row.match === groups[0])!;
     for (const tag of groups.slice(1)) {
       const other = rows.find((row) => row.match === tag)!;
-      const at = firstDifference(first.output, other.output);
+      const [at, ...more] = differingLines(masked(first), masked(other), 3);
+      const quote = (row: ComparisonRow, index: number) =>
+        JSON.stringify(row.output[index] ?? "(end)");
       lines.push(
         `  ${tag} (${
           rows.filter((row) => row.match === tag).map((row) => row.runtime).join(", ")
         })` +
           ` differs from ${groups[0]} at line ${at + 1}: ` +
-          `${JSON.stringify(other.output[at] ?? "(end)")} vs ${
-            JSON.stringify(first.output[at] ?? "(end)")
-          }`,
+          `${quote(other, at)} vs ${quote(first, at)}`,
       );
+      for (const index of more) {
+        lines.push(
+          `    and at line ${index + 1}: ${quote(other, index)} vs ${quote(first, index)}`,
+        );
+      }
     }
+  }
+  if (rows.some((row) => masked(row).some((line, index) => line !== row.output[index]))) {
+    lines.push(
+      "",
+      `Compared with what varies from run to run masked: ports, temporary paths${
+        clockKind === "real" ? ", durations on the real clock" : ""
+      }.`,
+    );
   }
   for (const row of rows) {
     if (row.stderr.length === 0) continue;
@@ -330,10 +383,15 @@ export function formatDuration(ms: number): string {
   return `${hours}:${String(minutes).padStart(2, "0")}:${seconds}`;
 }
 
-function firstDifference(a: readonly string[], b: readonly string[]): number {
-  let index = 0;
-  while (index < Math.max(a.length, b.length) && a[index] === b[index]) index++;
-  return index;
+/** The indices of the first `count` lines at which `a` and `b` differ (one ending is a difference). */
+function differingLines(a: readonly string[], b: readonly string[], count: number): number[] {
+  const found: number[] = [];
+  for (let index = 0; index < Math.max(a.length, b.length) && found.length < count; index++) {
+    if (a[index] !== b[index]) found.push(index);
+    // Past the end of one, every further line differs: the first says it.
+    if (index >= Math.min(a.length, b.length)) break;
+  }
+  return found;
 }
 
 const compareOptions: Record<string, LabOption> = {
@@ -369,6 +427,34 @@ function usage(lab?: Lab<unknown>): string {
   return lines.join("\n");
 }
 
+/** The clock `compare` runs a lab on, the lab's options parsed for it, and why not virtual. */
+export interface ClockChoice {
+  clockKind: "real" | "virtual";
+  options: unknown;
+  /** Why the lab refused the virtual clock, when it was not asked for and the real one is used. */
+  refusal?: string;
+}
+
+/**
+ * Apply the lab's own clock rules: `--clock` if given; else the virtual
+ * clock, unless the lab refuses it (`realClockOnly`, or its options parsed
+ * for the virtual clock are a usage error, as the spinner's `--slow cpu`
+ * is), and then the real clock, if the lab takes its options there. The lab
+ * sees the clock chosen as `--clock`, as if the user had typed it, so that
+ * no run is faked in virtual time.
+ */
+export function chooseClock(lab: Lab, values: Values, positionals: string[]): ClockChoice {
+  const asked = values.clock as "real" | "virtual" | undefined;
+  const clockKind = asked ?? (lab.realClockOnly ? "real" : "virtual");
+  try {
+    return { clockKind, options: lab.parse({ ...values, clock: clockKind }, positionals) };
+  } catch (error) {
+    if (asked !== undefined || clockKind === "real" || !(error instanceof UsageError)) throw error;
+    const options = lab.parse({ ...values, clock: "real" }, positionals);
+    return { clockKind: "real", options, refusal: error.message };
+  }
+}
+
 /**
  * Run `compare` on `args`; answers the exit status. Ctrl-C is heard
  * through `ctrlC` (in the lab's thread, the main thread passes it on).
@@ -383,23 +469,18 @@ export async function runCompareCommand(
     return exitStatus.ok;
   }
   let lab: Lab<Values> | undefined;
-  let values: Values;
-  let options: unknown;
+  let clock: ClockChoice;
   try {
     lab = await loadLab(args[0]);
     if (lab.notComparable) {
       throw new UsageError(`${lab.name} is not compared across runtimes: ${lab.notComparable}`);
     }
-    const parsed = parseOptions(lab, args.slice(1), compareOptions);
-    values = parsed.values;
+    const { values, positionals } = parseOptions(lab, args.slice(1), compareOptions);
     if (values.help) {
       console.log(usage(lab));
       return exitStatus.ok;
     }
-    if (values.clock === "virtual" && lab.realClockOnly) {
-      throw new UsageError(`${lab.name} cannot run on the virtual clock: ${lab.realClockOnly}`);
-    }
-    options = lab.parse(values, parsed.positionals);
+    clock = chooseClock(lab, values, positionals);
   } catch (error) {
     if (isInstance(error, LabFileError)) {
       printFailure(error.message, error.cause);
@@ -408,14 +489,13 @@ export async function runCompareCommand(
     if (!isInstance(error, UsageError)) throw error;
     exitWithUsage(error.message, usage(lab));
   }
-  const clockKind = (values.clock as "real" | "virtual" | undefined) ??
-    (lab.realClockOnly ? "real" : "virtual");
+  const { clockKind, options, refusal } = clock;
 
   // Ctrl-C halts the run in progress (its cleanup runs) and skips the rest.
   const interrupt = ctrlC();
   try {
     const rows = await compareLab(lab as Lab<unknown>, options, clockKind, interrupt.signal);
-    console.log(formatComparison(lab.name, clockKind, rows, useColor(Deno.stdout)));
+    console.log(formatComparison(lab.name, clockKind, rows, useColor(Deno.stdout), refusal));
     if (interrupt.signal.aborted) return exitStatus.interrupted;
     return rows.every((row) => row.exit === exitStatus.ok) ? exitStatus.ok : exitStatus.failed;
   } catch (error) {

@@ -30,6 +30,7 @@ import { describeError, errorMessage, hasText, isInstance } from "../runtimes/er
 import { runtimeNames, runtimes } from "../runtimes/registry.ts";
 import { textTracer } from "../runtimes/trace_text.ts";
 import type { Operation } from "../runtimes/types.ts";
+import { log } from "../runtimes/verbs.ts";
 import {
   callerPath,
   type CtrlC,
@@ -66,6 +67,18 @@ export const sharedOptions: Record<string, LabOption> = {
   trace: { type: "boolean", help: "print every task's lifecycle events on stderr" },
   help: { type: "boolean", short: "h", help: "show this help" },
 };
+
+/**
+ * The shared options as `lab` takes them: a lab that refuses virtual time
+ * offers only the real clock, in its help and in what `--clock` accepts.
+ */
+export function sharedOptionsOf(lab: Lab): Record<string, LabOption> {
+  if (!lab.realClockOnly) return sharedOptions;
+  return {
+    ...sharedOptions,
+    clock: { ...sharedOptions.clock, choices: ["real"], help: "real only: see Clock above" },
+  };
+}
 
 function generalUsage(): string {
   const names = Object.values(labs).map((lab) => `  ${lab.name.padEnd(12)} ${lab.summary}`);
@@ -105,10 +118,12 @@ function labUsage(lab: Lab, target: string): string {
     ...(lab.positionals ? [`  ${lab.positionals.placeholder}: ${lab.positionals.help}`] : []),
     "",
     `${lab.name}: ${lab.summary}`,
-    `Clock: ${lab.defaultClock} by default${lab.realClockOnly ? ` (${lab.realClockOnly})` : ""}`,
+    lab.realClockOnly
+      ? `Clock: real only (${lab.realClockOnly})`
+      : `Clock: ${lab.defaultClock} by default`,
     "",
     "Options:",
-    ...optionLines({ ...sharedOptions, ...lab.options }),
+    ...optionLines({ ...sharedOptionsOf(lab), ...lab.options }),
   ].join("\n");
 }
 
@@ -177,13 +192,33 @@ export async function loadLab(target: string): Promise<Lab<Values>> {
             `it must be ${labFileExport}`,
         );
       }
-      return operation;
+      return printingAnswer(basename(target), operation);
     },
   };
 }
 
+/**
+ * Drive a lab file's operation and print what it returns, unless
+ * `undefined`: `my_lab.ts returned 42`. A returned value is an answer, not
+ * an exit status (a lab fails by throwing), so 0, 1, 2 and 130 keep their
+ * meanings whatever a lab returns.
+ */
+function* printingAnswer(name: string, operation: Operation<unknown>): Operation<void> {
+  const value = yield* operation;
+  if (value !== undefined) yield* log(`${name} returned ${inspectAnswer(value)}`);
+}
+
+/** A returned value as `console.log` would show it, on one line; a value that cannot be shown, in a few words. */
+function inspectAnswer(value: unknown): string {
+  try {
+    return Deno.inspect(value, { colors: false, compact: true, breakLength: Infinity });
+  } catch {
+    return describeValue(value);
+  }
+}
+
 /** Whether `value` can be driven with `yield*`: an iterable object (a string is no operation). */
-function isOperation(value: unknown): value is Operation<number | void> {
+function isOperation(value: unknown): value is Operation<unknown> {
   return typeof value === "object" && value !== null &&
     typeof (value as Partial<Iterable<unknown>>)[Symbol.iterator] === "function";
 }
@@ -206,7 +241,7 @@ export type Values = Record<string, string | boolean | undefined>;
 export function parseOptions(
   lab: Lab,
   args: string[],
-  shared: Record<string, LabOption> = sharedOptions,
+  shared: Record<string, LabOption> = sharedOptionsOf(lab),
 ): { values: Values; positionals: string[] } {
   const options = { ...shared, ...lab.options };
   const allowed = Object.keys(options).map((name) => `--${name}`);
@@ -230,6 +265,11 @@ export function parseOptions(
   if (positionals.length > 0 && !lab.positionals) {
     throw new UsageError(
       `unexpected argument '${positionals[0]}'; ${lab.name} takes only options: ${listOf(allowed)}`,
+    );
+  }
+  if (values.clock === "virtual" && lab.realClockOnly) {
+    throw new UsageError(
+      `${lab.name} cannot run on the virtual clock: ${lab.realClockOnly}; allowed: real`,
     );
   }
   for (const [name, option] of Object.entries(options)) {
@@ -290,9 +330,6 @@ export async function runLabCommand(
     if (values.help) {
       console.log(labUsage(lab, target));
       return exitStatus.ok;
-    }
-    if (values.clock === "virtual" && lab.realClockOnly) {
-      throw new UsageError(`${lab.name} cannot run on the virtual clock: ${lab.realClockOnly}`);
     }
     options = lab.parse(values, parsed.positionals);
   } catch (error) {

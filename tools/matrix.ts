@@ -4,7 +4,7 @@
  * semantics matrix, as measured, as a Markdown table (rows: behaviours,
  * columns: runtimes).
  *
- *     $ deno task matrix            # print the matrix
+ *     $ deno task matrix            # print the matrix (fitted to a terminal)
  *     $ deno task matrix --write    # rewrite README.md between the matrix markers
  *     $ deno task matrix --check    # exit 1 when README.md's matrix is stale
  *
@@ -22,6 +22,8 @@ import { runtimes } from "../runtimes/registry.ts";
 import type { ClockTimer, Runtime } from "../runtimes/types.ts";
 import { describeParseError, exitStatus, exitWithUsage, listOf, paint, useColor } from "./cli.ts";
 import { captureRun, countTasks, errorLine } from "./compare.ts";
+import { widthRange } from "./diff.ts";
+import { fitMatrix } from "./matrix_fit.ts";
 import { nameOf, type Probe, type ProbeRun, probes } from "./matrix_probes.ts";
 import {
   type Agreement,
@@ -230,34 +232,40 @@ export async function writeMatrix(path: string, table: string): Promise<boolean>
 }
 
 const usage = [
-  "Usage: deno task matrix [--write | --check]",
+  "Usage: deno task matrix [--write | --check | --width N]",
   "",
   "Runs every probe under every runtime (" + listOf(Object.keys(runtimes)) +
   ") on a virtual clock",
-  "and prints the semantics matrix as a Markdown table.",
+  "and prints the semantics matrix: as a Markdown table, or on a terminal fitted to its width",
+  "(a heading per behaviour, a line per runtime). Takes a few seconds.",
   "",
   "Options:",
   "      --write  rewrite README.md between " + matrixMarkers.start + " and " + matrixMarkers.end,
   "      --check  exit 1 when README.md's matrix differs from a fresh one",
+  `      --width N  fit N columns, ${widthRange.min} to ${widthRange.max}, even when piped`,
   "  -h, --help   show this help",
 ].join("\n");
 
 /** Run `matrix` on `args`, `--write` and `--check` on `readme`; answers the exit status. */
 export async function runMatrixCommand(args: string[], readme = readmePath): Promise<number> {
-  let values: { write?: boolean; check?: boolean; help?: boolean };
+  let values: { write?: boolean; check?: boolean; width?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args,
       options: {
         write: { type: "boolean" },
         check: { type: "boolean" },
+        width: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
       allowPositionals: false,
     }));
   } catch (error) {
-    exitWithUsage(describeParseError(error, ["--write", "--check", "--help"]), usage);
+    exitWithUsage(
+      describeParseError(error, ["--write", "--check", "--width", "--help"], undefined, args),
+      usage,
+    );
   }
   if (values.help) {
     console.log(usage);
@@ -266,6 +274,7 @@ export async function runMatrixCommand(args: string[], readme = readmePath): Pro
   if (values.write && values.check) {
     exitWithUsage("--write and --check exclude each other; give one", usage);
   }
+  const width = textWidth(values);
   if (values.write || values.check) {
     // Before the probes run: a README without the markers has nowhere to put them.
     try {
@@ -276,10 +285,14 @@ export async function runMatrixCommand(args: string[], readme = readmePath): Pro
       return exitStatus.failed;
     }
   }
-  const table = formatMatrix(await buildMatrix());
+  const matrix = await buildMatrix();
+  const table = formatMatrix(matrix);
   if (values.check) {
     const text = await Deno.readTextFile(readme);
-    if (replaceMatrix(text, table) === text) return exitStatus.ok;
+    if (replaceMatrix(text, table) === text) {
+      console.log("README.md's matrix is up to date");
+      return exitStatus.ok;
+    }
     console.error("README.md's matrix is stale: run `deno task matrix --write`");
     return exitStatus.failed;
   }
@@ -288,8 +301,32 @@ export async function runMatrixCommand(args: string[], readme = readmePath): Pro
     console.log(changed ? "README.md: matrix rewritten" : "README.md: matrix already up to date");
     return exitStatus.ok;
   }
-  console.log(table);
+  console.log(width === undefined ? table : fitMatrix(matrix, width));
   return exitStatus.ok;
+}
+
+/**
+ * The columns to fit the matrix into, or `undefined` for Markdown: `--width`,
+ * else the terminal's when stdout is one; a bad `--width`, or one beside
+ * `--write` or `--check` (which always use Markdown), is a usage error.
+ */
+function textWidth(values: { write?: boolean; check?: boolean; width?: string }) {
+  if (values.width === undefined) {
+    if (values.write || values.check || !Deno.stdout.isTerminal()) return undefined;
+    return Math.max(widthRange.min, Deno.consoleSize().columns);
+  }
+  if (values.write || values.check) {
+    exitWithUsage("--width is for printing; --write and --check use Markdown", usage);
+  }
+  const width = Number(values.width);
+  if (!/^\d+$/.test(values.width) || width < widthRange.min || width > widthRange.max) {
+    exitWithUsage(
+      `--width needs a whole number of columns from ${widthRange.min} to ${widthRange.max} ` +
+        `(got '${values.width}')`,
+      usage,
+    );
+  }
+  return width;
 }
 
 if (import.meta.main) {

@@ -40,6 +40,7 @@ import {
 import { captureLab, countTasks, errorLine, type TaskCounts } from "./compare.ts";
 import { parseOptions } from "./lab.ts";
 import { buildMatrix, type Matrix } from "./matrix.ts";
+import { showProgress } from "./progress.ts";
 import { declaredDifferences } from "./references.ts";
 import { type BenchReading, readBenchResults, renderBench } from "./report_bench.ts";
 import { type Adapter, renderAdapterDiff } from "./report_diff.ts";
@@ -68,6 +69,13 @@ export interface Scene {
   args: string[];
   /** What the timelines show, in a sentence or two. */
   lesson: string;
+  /**
+   * Set when the lab uses no runtime (it drives its coroutines by hand):
+   * why its runs are shown once, as output, instead of a timeline per
+   * runtime, each one root task that only prints. Shown so only while every
+   * runtime's run prints the same.
+   */
+  withoutRuntime?: string;
 }
 
 /**
@@ -97,7 +105,7 @@ export const scenes: readonly Scene[] = [
     lab: "spinner",
     args: ["--display", "plain", "--forget"],
     lesson:
-      "Nobody stops the spinner. native leaves it running after its parent returned (an orphan, marked …), generator halts it when the parent's body ends, nursery waits for it until a watchdog fails the run.",
+      "Nobody stops the spinner. native leaves it running after its parent returned (an orphan, marked …), generator halts it when the parent's body ends, nursery waits for it until a watchdog fails the run. The watchdog is a moveOnAfter: native, generator and effection run it as a race of two tasks of its own (its timer, its operation); nursery's is a cancel scope with a deadline, no task.",
   },
   {
     lab: "chess",
@@ -109,7 +117,9 @@ export const scenes: readonly Scene[] = [
     lab: "coros",
     args: [],
     lesson:
-      "Coroutines driven by hand: almost everything happens inside one task, so the timeline is short; the printed output is the lesson.",
+      "Coroutines driven by hand, with next(), then a toy event loop: the printed output is the lesson.",
+    withoutRuntime:
+      "The lab drives its generators itself, so no runtime schedules anything: under every runtime the run is one task that only prints, the same lines. There is no timeline to compare; the output is shown once.",
   },
 ];
 
@@ -250,6 +260,9 @@ function renderScene(sceneRuns: SceneRuns, index: number): string {
     outputs.set(key, [...(outputs.get(key) ?? []), run.runtime]);
   }
   const sameOutput = outputs.size === 1;
+  if (scene.withoutRuntime && sameOutput && runs.every((run) => run.counts.spawned === 1)) {
+    return renderOutputOnce(sceneRuns, id);
+  }
   const blocks = runs.map((run) => {
     const runId = `${id}-${run.runtime}`;
     const { counts } = run;
@@ -267,18 +280,18 @@ function renderScene(sceneRuns: SceneRuns, index: number): string {
     return `<div class="run" data-runtime="${run.runtime}">
 <h4>${escapeHtml(run.runtime)}</h4>
 <p class="command"><code>${escapeHtml(sceneCommand(scene, run.runtime))}</code></p>
-<p class="summary">${escapeHtml(run.outcome)} after ${
-      formatTime(run.elapsed)
-    }; ${counts.spawned} tasks, ${counts.cancelled} cancelled, ${counts.errors} errors, ${counts.orphans} orphans; ${printed}</p>
+<p class="summary">${escapeHtml(run.outcome)} after ${formatTime(run.elapsed)}; ${
+      plural(counts.spawned, "task")
+    }, ${counts.cancelled} cancelled, ${plural(counts.errors, "error")}, ${
+      plural(counts.orphans, "orphan")
+    }; ${printed}</p>
 <div class="scroll" tabindex="0" role="region" aria-label="${
       escapeHtml(`${scene.lab} timeline under ${run.runtime}`)
     }">${
       renderTimeline(run.timeline, {
-        title: `${scene.lab} ${
-          scene.args.join(" ")
-        } under ${run.runtime}: ${run.timeline.rows.length} tasks over ${
-          formatTime(run.timeline.endTime)
-        }`,
+        title: `${scene.lab} ${scene.args.join(" ")} under ${run.runtime}: ${
+          plural(run.timeline.rows.length, "task")
+        } over ${formatTime(run.timeline.endTime)}`,
         id: `${runId}-timeline`,
         scaleEnd,
       })
@@ -293,6 +306,37 @@ function renderScene(sceneRuns: SceneRuns, index: number): string {
 <h3 id="${id}-heading">${escapeHtml([scene.lab, ...scene.args].join(" "))}</h3>
 <p>${escapeHtml(scene.lesson)}</p>
 ${blocks}
+</section>`;
+}
+
+/** `1 task`, `4 tasks`. */
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+/**
+ * A scene whose lab uses no runtime (`Scene.withoutRuntime`): why, the
+ * runtimes it was run under, and its output once.
+ */
+function renderOutputOnce({ scene, runs }: SceneRuns, id: string): string {
+  const output = runs[0].output;
+  return `<section class="scene" id="${id}" data-lab="${scene.lab}" aria-labelledby="${id}-heading">
+<h3 id="${id}-heading">${escapeHtml([scene.lab, ...scene.args].join(" "))}</h3>
+<p>${escapeHtml(scene.lesson)}</p>
+<p>${escapeHtml(scene.withoutRuntime!)}</p>
+<div class="run" data-runtime="all">
+<p class="command"><code>${
+    escapeHtml([`deno task lab ${scene.lab} --clock virtual`, ...scene.args].join(" "))
+  }</code>, under any <code>--runtime</code></p>
+<p class="summary">${
+    escapeHtml(`${runs[0].outcome} under ${
+      runs.map((run) => run.runtime).join(", ")
+    }: ${plural(1, "task")} each, the same output`)
+  }</p>
+<details open><summary>What it printed (${
+    plural(output.length, "line")
+  })</summary><pre class="output">${escapeHtml(output.join("\n"))}</pre></details>
+</div>
 </section>`;
 }
 
@@ -331,7 +375,7 @@ function renderMatrix(matrix: Matrix): string {
         escapeHtml(`probe ${index + 1} under ${runtime}`)
       }">${
         renderTimeline(timeline, {
-          title: `${row.behaviour} under ${runtime}: ${timeline.rows.length} tasks`,
+          title: `${row.behaviour} under ${runtime}: ${plural(timeline.rows.length, "task")}`,
           id: `${id}-${runtime}-timeline`,
           scaleEnd,
         })
@@ -547,6 +591,7 @@ function usage(): string {
     "Runs the labs that can run in virtual time under every runtime, traced, and writes",
     "a static site: task timelines, the semantics matrix, the benchmark ratios and the",
     "adapters side by side. Open DIR/index.html in a browser; it works offline.",
+    "Progress goes to stderr; a run of every lab takes about 10 s.",
     "",
     "Options:",
     "      --out DIR      the folder to write (default report); replaced only if empty or a report",
@@ -652,11 +697,16 @@ export async function runReportCommand(args: string[]): Promise<number> {
   // Ctrl-C stops between steps; a half-written site is removed, the previous one kept.
   // Later Ctrl-Cs change nothing: stopping is already under way, and quick.
   const interrupt = onCtrlC(() => {});
+  // Each scene, the probes, then the site.
+  const progress = showProgress("report", scenesFor(names).length + 2);
   let data: ReportData;
   try {
-    data = await gatherReport(names, benchPath, (line) => console.error(line), interrupt.signal);
+    data = await gatherReport(names, benchPath, (line) => progress.step(line), interrupt.signal);
+    progress.step("writing the site");
     await writeSite(out, await renderSite(data), interrupt.signal);
+    progress.done();
   } catch (error) {
+    progress.done();
     if (!interrupt.signal.aborted) throw error;
     console.error("interrupted: the report was not written");
     return exitStatus.interrupted;
