@@ -643,6 +643,12 @@ function settle(frame: Frame): void {
  * cancellation its expiry caused ends expired, the errors reported.
  */
 function decideOutcome(frame: Frame): void {
+  if (frame.errors && frame.errors.length > 1) {
+    // The same error can come by two paths: a parent that joins a failing
+    // child and lets its error out has it from its body and from the child.
+    // It is one error, listed once (compared as `Set` does, so any value).
+    frame.extras!.errors = [...new Set(frame.errors)];
+  }
   if (frame.errors && frame.expired && expiryWins(frame)) {
     // As with every runtime's combinators: errors raised only by the
     // cancellation the expiry caused do not replace it; they are reported.

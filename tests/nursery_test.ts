@@ -15,6 +15,7 @@ import {
   suspend,
 } from "../runtimes/verbs.ts";
 import type { Operation, ScopeHandle, Task } from "../runtimes/types.ts";
+import { virtualClock } from "../runtimes/clock.ts";
 import { countingClock, taskEvents, tell } from "./harness.ts";
 
 Deno.test("nursery: a task whose body returns waits for its children", async () => {
@@ -439,4 +440,37 @@ Deno.test("nursery: Cancelled names the innermost cancelled scope around the che
     "1 shielded: no Cancelled",
     "1 the scope first, then its task: a scope in Task#3 second was cancelled",
   ]);
+});
+
+Deno.test("nursery: an error that reaches a group by two paths is in it once", async () => {
+  const boom = new Error("boom");
+  function* failing(): Operation<never> {
+    yield* sleep(10);
+    throw boom;
+  }
+  // Joined and not caught: the parent's body lets out the error its child failed with.
+  const joined = await tell(nursery, function* () {
+    yield* yield* spawn(failing);
+  });
+  equal(joined.outcome, "error AggregateError [Error: boom]");
+  // A sibling joins the failing child and fails with the same error.
+  const sibling = await tell(nursery, function* () {
+    const child = yield* spawn(failing);
+    yield* spawn(function* joiner() {
+      yield* child;
+    });
+  });
+  equal(sibling.outcome, "error AggregateError [Error: boom]");
+  // Three levels, each joining the next and letting its error out: each
+  // group holds the one below it once.
+  const nested = await Promise.allSettled([nursery.run(function* () {
+    yield* yield* spawn(function* middle() {
+      yield* yield* spawn(failing);
+    });
+  }, { clock: virtualClock() })]);
+  const outer = (nested[0] as PromiseRejectedResult).reason as AggregateError;
+  equal(outer.errors.length, 1);
+  ok(outer.errors[0] instanceof AggregateError);
+  deepEqual(outer.errors[0].errors, [boom]);
+  equal(outer.message, "1 error in Task#0 main: 1 error in Task#1 middle: boom");
 });
