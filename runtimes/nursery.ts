@@ -139,7 +139,7 @@ function within(frame: Frame, outer: Frame): boolean {
 
 /** In a cancelled scope, answer with `Cancelled` (and return true). */
 function checkpoint(frame: Frame): boolean {
-  const cancelled = cancelledScope(frame);
+  const cancelled = frame.cancelledBy;
   if (cancelled === undefined) return false;
   return frame.run.answer(THROW, new Cancelled(describeScope(cancelled)));
 }
@@ -271,6 +271,14 @@ class Frame extends TaskBase<unknown> {
   extras: FrameExtras | undefined = undefined;
   /** The next younger child of the same parent (see `FrameExtras.oldestChild`). */
   youngerSibling: Frame | undefined = undefined;
+  /**
+   * The innermost cancelled scope around the frame, itself included, up to
+   * the first shield: what every checkpoint asks. Kept up to date (from the
+   * parent's when the frame is made, then by `deliverCancel`) rather than
+   * found by walking up the parents each time, since tasks and scopes nest
+   * 100,000 deep.
+   */
+  cancelledBy: Frame | undefined;
 
   constructor(
     readonly run: Run,
@@ -285,6 +293,7 @@ class Frame extends TaskBase<unknown> {
     super();
     this.body = start;
     this.flags = shield ? kind | SHIELD : kind;
+    this.cancelledBy = shield ? undefined : parent?.cancelledBy;
   }
 
   /** The task this frame belongs to: itself, for a task. */
@@ -532,15 +541,6 @@ function enterNested(
   return false;
 }
 
-/** The innermost cancelled scope around a frame, up to the first shield. */
-function cancelledScope(frame: Frame | undefined): Frame | undefined {
-  for (let scope = frame; scope !== undefined; scope = scope.parent) {
-    if (scope.cancelled) return scope;
-    if (scope.shield) return undefined;
-  }
-  return undefined;
-}
-
 function describeScope(frame: Frame): string {
   const task = `Task#${frame.task.id} ${frame.task.name}`;
   if (frame.kind === TASK) return task;
@@ -557,17 +557,48 @@ function cancelScope(frame: Frame): void {
   deliverCancel(frame, new Cancelled(describeScope(frame)));
 }
 
-/** Wake every checkpoint waiting inside `frame`, down to shielded scopes. */
+/**
+ * Wake every checkpoint waiting inside the cancelled `frame`, down to
+ * shielded scopes, and set each frame's `cancelledBy` on the way. Depth
+ * first: a frame, then the scope it waits in, then its children oldest
+ * first, so a parent is always set before its children. The path down is
+ * kept in arrays, not on the call stack, which 10,000 nested frames
+ * overflow.
+ */
 function deliverCancel(frame: Frame, cancelled: Cancelled): void {
-  const waiting = frame.waiting;
-  if (waiting instanceof Frame) {
-    if (!waiting.shield) deliverCancel(waiting, cancelled);
-  } else if (waiting !== undefined) {
-    undoWaiting(frame);
-    frame.run.enqueue(frame, frame.epoch, THROW, cancelled);
-  }
-  for (let child = frame.extras?.oldestChild; child; child = child.youngerSibling) {
-    if (!child.settled) deliverCancel(child, cancelled);
+  const path: Frame[] = []; // the frames whose children are being visited
+  const lastVisited: (Frame | undefined)[] = []; // the child of each visited last
+  let at: Frame | undefined = frame;
+  for (;;) {
+    if (at !== undefined) {
+      // As the walk up the parents would answer: `frame` is cancelled, and
+      // no frame reached is shielded (`frame` itself aside).
+      at.cancelledBy = at.cancelled ? at : at.parent!.cancelledBy;
+      path.push(at);
+      lastVisited.push(undefined);
+      const waiting: unknown = at.waiting;
+      if (waiting instanceof Frame) {
+        at = waiting.shield ? undefined : waiting;
+        continue;
+      }
+      if (waiting !== undefined) {
+        undoWaiting(at);
+        at.run.enqueue(at, at.epoch, THROW, cancelled);
+      }
+      at = undefined;
+    }
+    const top = path.length - 1;
+    if (top < 0) return;
+    const previous = lastVisited[top];
+    let child = previous === undefined ? path[top].extras?.oldestChild : previous.youngerSibling;
+    while (child !== undefined && child.settled) child = child.youngerSibling;
+    if (child === undefined) {
+      path.pop();
+      lastVisited.pop();
+    } else {
+      lastVisited[top] = child;
+      at = child;
+    }
   }
 }
 
@@ -576,7 +607,7 @@ function endBody(frame: Frame, how: number, value: unknown): void {
   frame.body = undefined;
   frame.waiting = undefined;
   if (how === THROW) {
-    if (isInstance(value, Cancelled) && cancelledScope(frame) !== undefined) {
+    if (isInstance(value, Cancelled) && frame.cancelledBy !== undefined) {
       frame.endedCancelled = true;
     } else {
       // An error in a nursery's body cancels the nursery, as in trio.
@@ -662,6 +693,12 @@ function settle(frame: Frame): void {
  * cancellation its expiry caused ends expired, the errors reported.
  */
 function decideOutcome(frame: Frame): void {
+  if (frame.errors && frame.errors.length > 1) {
+    // The same error can come by two paths: a parent that joins a failing
+    // child and lets its error out has it from its body and from the child.
+    // It is one error, listed once (compared as `Set` does, so any value).
+    frame.extras!.errors = [...new Set(frame.errors)];
+  }
   if (frame.errors && frame.expired && expiryWins(frame)) {
     // As with every runtime's combinators: errors raised only by the
     // cancellation the expiry caused do not replace it; they are reported.
@@ -678,10 +715,10 @@ function decideOutcome(frame: Frame): void {
       ? new AggregateError(frame.errors, `${describeFailures(frame)}`)
       : firstError(frame);
   } else if (frame.endedCancelled) {
-    const caught = frame.kind === TASK ||
-      (frame.cancelled && cancelledScope(frame.parent) === undefined);
+    const outer = frame.parent?.cancelledBy;
+    const caught = frame.kind === TASK || (frame.cancelled && outer === undefined);
     frame.outcome = caught ? "halted" : "failed";
-    if (!caught) frame.result = new Cancelled(describeScope(cancelledScope(frame.parent)!));
+    if (!caught) frame.result = new Cancelled(describeScope(outer!));
   } else {
     frame.outcome = "completed";
   }
@@ -690,7 +727,7 @@ function decideOutcome(frame: Frame): void {
 /** An expired deadline frame's errors all came after the expiry, and no scope around it was cancelled. */
 function expiryWins(frame: Frame): boolean {
   return frame.kind === DEADLINE && frame.extras!.errorsAtExpiry === 0 &&
-    cancelledScope(frame.parent) === undefined;
+    frame.parent?.cancelledBy === undefined;
 }
 
 function nestedSettled(owner: Frame, nested: Frame): void {

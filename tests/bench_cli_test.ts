@@ -16,7 +16,11 @@ const task = (args: string[]) =>
 /** Each benchmark task, the first line of its usage and the options it allows. */
 const benchmarks: [string, string, string][] = [
   ["bench", "Usage: deno task bench [-- options]", "--tasks, --reps, --memory-reps or --help"],
-  ["bench:scale", "Usage: deno task bench:scale [-- options]", "--hold or --help"],
+  [
+    "bench:scale",
+    "Usage: deno task bench:scale [-- options]",
+    "--hold, --chain, --depth or --help",
+  ],
   ["bench:flags", "Usage: deno task bench:flags [-- options]", "--help"],
 ];
 
@@ -65,6 +69,31 @@ Deno.test("bench cli: bench:scale --hold takes generator or promises only, exit 
   const missing = await task(["bench:scale", "--hold"]);
   equal(missing.code, 2);
   match(missing.stderr, /^error: --hold needs a value: one of generator or promises$/m);
+});
+
+Deno.test("bench cli: bench:scale --chain takes a runtime and --depth a whole number, exit 2", async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ["--chain", "threads", "--depth", "5"],
+      /^error: unknown --chain 'threads'; allowed: native, nursery, generator or effection$/m,
+    ],
+    [["--chain", "nursery"], /^error: --chain needs --depth N, the chain's depth$/m],
+    [
+      ["--chain", "nursery", "--depth", "0"],
+      /^error: --depth takes a whole number of 1 or more, not '0'$/m,
+    ],
+    [["--depth", "5"], /^error: --depth goes with --chain RUNTIME$/m],
+    [
+      ["--hold", "generator", "--chain", "nursery", "--depth", "5"],
+      /^error: --hold and --chain cannot be given together$/m,
+    ],
+  ];
+  for (const [args, message] of cases) {
+    const { code, stdout, stderr } = await task(["bench:scale", ...args]);
+    equal(code, 2, args.join(" "));
+    equal(stdout, "", "nothing measured");
+    match(stderr, message);
+  }
 });
 
 Deno.test("bench cli: bench:flags --help says what it measures", async () => {
@@ -122,7 +151,7 @@ Deno.test("bench cli: Ctrl-C on deno task bench:flags stops the lab and the serv
 for (
   const [name, duration] of [
     ["bench", /takes several minutes/],
-    ["bench:scale", /takes about 2 1\/2 minutes/],
+    ["bench:scale", /takes about 4 minutes/],
     ["bench:flags", /takes almost 3 minutes/],
     ["report", /takes about \d+ s/],
   ] as const

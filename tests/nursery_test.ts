@@ -15,6 +15,7 @@ import {
   suspend,
 } from "../runtimes/verbs.ts";
 import type { Operation, ScopeHandle, Task } from "../runtimes/types.ts";
+import { virtualClock } from "../runtimes/clock.ts";
 import { countingClock, taskEvents, tell } from "./harness.ts";
 
 Deno.test("nursery: a task whose body returns waits for its children", async () => {
@@ -359,4 +360,117 @@ Deno.test("nursery: a task whose body has returned traces its wait for its child
     "10 suspend children (1 running)",
     "30 return",
   ]);
+});
+
+Deno.test("nursery: a deadline cancels 20,000 nested tasks and 20,000 nested scopes without overflowing the stack", async () => {
+  // Each task joins its only child, or each scope holds the next one: the
+  // cancellation goes down 20,000 frames, further than the call stack could.
+  function* tasks(depth: number): Operation<void> {
+    if (depth === 0) return yield* suspend();
+    yield* yield* spawn(() => tasks(depth - 1));
+  }
+  function* scopes(depth: number): Operation<void> {
+    if (depth === 0) return yield* suspend();
+    yield* scope(() => scopes(depth - 1));
+  }
+  const story = await tell(nursery, function* (note) {
+    for (const [name, nest] of [["tasks", tasks], ["scopes", scopes]] as const) {
+      const value = yield* moveOnAfter(
+        10,
+        (function* () {
+          yield* nest(20_000);
+          return "the innermost returned (should not happen)";
+        })(),
+      );
+      note(`${name}: moved on with ${value}`);
+    }
+  });
+  deepEqual(story.notes, [
+    "10 tasks: moved on with undefined",
+    "20 scopes: moved on with undefined",
+  ]);
+  equal(story.outcome, "ok undefined");
+});
+
+Deno.test("nursery: Cancelled names the innermost cancelled scope around the checkpoint, up to a shield", async () => {
+  // Which scope a checkpoint names is kept per frame and updated as scopes
+  // are cancelled, not looked up at each checkpoint: cancelled in either
+  // order, spawned or entered after the cancel, or behind a shield.
+  const story = await tell(nursery, function* (note) {
+    function* checkpoint(label: string): Operation<void> {
+      try {
+        yield* sleep(1);
+        note(`${label}: no Cancelled`);
+      } catch (error) {
+        note(`${label}: ${(error as Error).message}`);
+      }
+    }
+    const firstTask: Task<void> = yield* spawn(function* first(): Operation<void> {
+      yield* scope(function* (inner) {
+        try {
+          yield* firstTask.halt();
+        } catch (error) {
+          note(`the task first: ${(error as Error).message}`);
+        }
+        inner.cancel();
+        yield* checkpoint("then its scope");
+        inner.spawn(() => checkpoint("a child spawned after"));
+        yield* scope(() => checkpoint("a scope entered after"));
+        yield* scope(() => checkpoint("shielded"), { shield: true });
+      });
+    });
+    yield* firstTask;
+    const secondTask: Task<void> = yield* spawn(function* second(): Operation<void> {
+      yield* scope(function* (inner) {
+        inner.cancel();
+        try {
+          yield* secondTask.halt();
+        } catch (error) {
+          note(`the scope first, then its task: ${(error as Error).message}`);
+        }
+      });
+    });
+    yield* secondTask;
+  });
+  deepEqual(story.notes, [
+    "0 the task first: Task#1 first was cancelled",
+    "0 then its scope: a scope in Task#1 first was cancelled",
+    "0 a child spawned after: a scope in Task#1 first was cancelled",
+    "0 a scope entered after: a scope in Task#1 first was cancelled",
+    "1 shielded: no Cancelled",
+    "1 the scope first, then its task: a scope in Task#3 second was cancelled",
+  ]);
+});
+
+Deno.test("nursery: an error that reaches a group by two paths is in it once", async () => {
+  const boom = new Error("boom");
+  function* failing(): Operation<never> {
+    yield* sleep(10);
+    throw boom;
+  }
+  // Joined and not caught: the parent's body lets out the error its child failed with.
+  const joined = await tell(nursery, function* () {
+    yield* yield* spawn(failing);
+  });
+  equal(joined.outcome, "error AggregateError [Error: boom]");
+  // A sibling joins the failing child and fails with the same error.
+  const sibling = await tell(nursery, function* () {
+    const child = yield* spawn(failing);
+    yield* spawn(function* joiner() {
+      yield* child;
+    });
+  });
+  equal(sibling.outcome, "error AggregateError [Error: boom]");
+  // Three levels, each joining the next and letting its error out: each
+  // group holds the one below it once.
+  const nested = await Promise.allSettled([nursery.run(function* () {
+    yield* yield* spawn(function* middle() {
+      yield* yield* spawn(failing);
+    });
+  }, { clock: virtualClock() })]);
+  const outer = (nested[0] as PromiseRejectedResult).reason as AggregateError;
+  equal(outer.errors.length, 1);
+  ok(outer.errors[0] instanceof AggregateError);
+  deepEqual(outer.errors[0].errors, [boom]);
+  equal(outer.message, "1 error in Task#0 main: 1 error in Task#1 middle: boom");
 });
