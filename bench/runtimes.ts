@@ -5,9 +5,9 @@
  *     $ deno task bench
  *     $ deno task bench -- --tasks 10000 --reps 3
  *
- * Two scenarios, both with `--tasks` tasks (100,000 by default):
+ * Five scenarios, sized by `--tasks` (N, 100,000 by default):
  *
- * - spawn+join: the root spawns every task (`spawn(() => trivial(i))`),
+ * - spawn+join: the root spawns N tasks (`spawn(() => trivial(i))`),
  *   then joins them one by one and checks their sum; the baseline is
  *   `Promise.all` over as many `trivialAsync(i)`. Both sides have the same
  *   shape: one shared function, one arrow per task where the kit needs it.
@@ -17,11 +17,24 @@
  *   Two more contenders, the floors of `floor.ts`, run the same root under
  *   drivers that know only spawn and join; each runtime's time is also
  *   printed against the floor of its scheduling order.
- * - heap per suspended task: the root spawns every task into
+ * - heap per suspended task: the root spawns N tasks into
  *   `yield* sleep(HOUR)`, and while they are all suspended a `call()` forces
  *   garbage collection and reads the heap; the baseline is as many async
  *   functions awaiting a one-hour `setTimeout`. Virtual clock, so that no
  *   runtime arms a host timer per task (a `call` in flight stops it).
+ * - ping-pong: N messages each way between two tasks through two queues of
+ *   `createQueue`, one message in flight at a time; the baseline is two
+ *   async functions and the least queue of promises.
+ * - timeouts: N `timeout(1000, trivial(i))` one after another, real clock;
+ *   the baseline arms a `setTimeout` around each `trivialAsync(i)` and
+ *   clears it.
+ * - sleepers: N / 10 tasks each sleeping 10 ms on the real clock, then
+ *   joined; the baseline is as many async functions awaiting a timer.
+ *
+ * Beside them, where a goal names it, the library Effect written natively
+ * with no kit (`effect_native.ts`): `Effect.forkChild` then `Fiber.join` of
+ * `Effect.succeed` and of `Effect.gen` children, fibers asleep in
+ * `Effect.sleep`, ping-pong through `Queue.unbounded`, `Effect.timeout`.
  *
  * Repetitions are interleaved (each round measures every contender once, in
  * a rotating order), with garbage collection before each measurement and one
@@ -32,11 +45,26 @@
  * @module
  */
 
-import { call, runtimes, sleep, spawn, virtualClock } from "../mod.ts";
-import type { Operation, Runtime, Task } from "../mod.ts";
+import {
+  call,
+  createQueue,
+  realClock,
+  runtimes,
+  sleep,
+  spawn,
+  timeout,
+  virtualClock,
+} from "../mod.ts";
+import type { Clock, Operation, Runtime, Task } from "../mod.ts";
 import { errorMessage } from "../runtimes/errors.ts";
 import { exitStatus, exitWithUsage, parseOptionsOrExit } from "../tools/cli.ts";
 import { showProgress } from "../tools/progress.ts";
+import {
+  effectPingPong,
+  effectSpawnAndJoin,
+  effectSuspendMany,
+  effectTimeouts,
+} from "./effect_native.ts";
 import { floorDriver } from "./floor.ts";
 
 /** One hour: long enough that no sleeper wakes while it is measured. */
@@ -150,6 +178,138 @@ export async function suspendManyWithPromises<T>(n: number, whileSuspended: () =
   }
 }
 
+/**
+ * Ping-pong through two queues made by `createQueue`: the root puts `0..m-1`
+ * one at a time and takes each back from an echoing child before the next;
+ * answers the sum of what came back (2m messages in all).
+ */
+export function pingPong(runtime: Runtime, m: number): Promise<number> {
+  return runtime.run(function* () {
+    const ping = createQueue<number>();
+    const pong = createQueue<number>();
+    const echo = yield* spawn(function* () {
+      for (let i = 0; i < m; i++) pong.put(yield* ping.get());
+    });
+    let sum = 0;
+    for (let i = 0; i < m; i++) {
+      ping.put(i);
+      sum += yield* pong.get();
+    }
+    yield* echo;
+    return sum;
+  });
+}
+
+/** The least queue of promises: values buffered, or handed to the one waiting taker. */
+class PromiseQueue<T> {
+  #buffer: T[] = [];
+  #taker: ((value: T) => void) | undefined = undefined;
+
+  put(value: T): void {
+    const taker = this.#taker;
+    if (taker === undefined) this.#buffer.push(value);
+    else {
+      this.#taker = undefined;
+      taker(value);
+    }
+  }
+
+  get(): Promise<T> {
+    if (this.#buffer.length > 0) return Promise.resolve(this.#buffer.shift()!);
+    return new Promise((resolve) => this.#taker = resolve);
+  }
+}
+
+/** The baseline of `pingPong`: two async functions and two queues of promises. */
+export async function pingPongWithPromises(m: number): Promise<number> {
+  const ping = new PromiseQueue<number>();
+  const pong = new PromiseQueue<number>();
+  const echo = (async () => {
+    for (let i = 0; i < m; i++) pong.put(await ping.get());
+  })();
+  let sum = 0;
+  for (let i = 0; i < m; i++) {
+    ping.put(i);
+    sum += await pong.get();
+  }
+  await echo;
+  return sum;
+}
+
+/**
+ * `timeout(ms, trivial(i))` for `i` in `0..n-1`, one after another on the
+ * real clock (unless told otherwise), so that each deadline is armed and
+ * disarmed as in use; answers the sum of their values.
+ */
+export function timeouts(
+  runtime: Runtime,
+  n: number,
+  ms: number,
+  clock: Clock = realClock(),
+): Promise<number> {
+  return runtime.run(function* () {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += yield* timeout(ms, trivial(i));
+    return sum;
+  }, { clock });
+}
+
+/** The baseline of `timeouts`: a `setTimeout` armed around each `trivialAsync(i)`, then cleared. */
+export async function timeoutsWithPromises(n: number, ms: number): Promise<number> {
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    let timer: Timer | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    });
+    try {
+      sum += await Promise.race([trivialAsync(i), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return sum;
+}
+
+function* sleepThenAnswer(ms: number, i: number): Operation<number> {
+  yield* sleep(ms);
+  return i;
+}
+
+/**
+ * Spawn `n` tasks that each sleep `ms` on the real clock (unless told
+ * otherwise) and answer their index; join them all and answer the sum.
+ */
+export function sleepersJoined(
+  runtime: Runtime,
+  n: number,
+  ms: number,
+  clock: Clock = realClock(),
+): Promise<number> {
+  return runtime.run(function* () {
+    const tasks: Task<number>[] = [];
+    for (let i = 0; i < n; i++) tasks.push(yield* spawn(() => sleepThenAnswer(ms, i)));
+    let sum = 0;
+    for (const task of tasks) sum += yield* task;
+    return sum;
+  }, { clock });
+}
+
+async function sleepThenAnswerAsync(ms: number, i: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return i;
+}
+
+/** The baseline of `sleepersJoined`: `n` async functions awaiting a timer, under `Promise.all`. */
+export async function sleepersJoinedWithPromises(n: number, ms: number): Promise<number> {
+  const values = await Promise.all(
+    Array.from({ length: n }, (_, i) => sleepThenAnswerAsync(ms, i)),
+  );
+  let sum = 0;
+  for (const value of values) sum += value;
+  return sum;
+}
+
 // ---------------------------------------------------------------------------
 // Measuring: garbage collection, interleaved repetitions, medians.
 // ---------------------------------------------------------------------------
@@ -258,7 +418,8 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-async function timeSpawnAndJoin(run: () => Promise<number>, n: number): Promise<number> {
+/** Time `run`, which must answer 0 + 1 + ... + (n - 1), in milliseconds. */
+async function timeSum(run: () => Promise<number>, n: number): Promise<number> {
   const start = performance.now();
   const sum = await run();
   const elapsed = performance.now() - start;
@@ -309,12 +470,141 @@ export const speedGoals: Readonly<Record<string, Goal>> = {
   native: atMostTimes(2),
 };
 
-/** Heap per suspended task, by runtime: absolute for generator, against raw promises otherwise. */
+/**
+ * Heap per suspended task, by runtime: absolute for generator and nursery
+ * (issue 16's gate), against raw promises for native.
+ */
 export const memoryGoals: Readonly<Record<string, Goal>> = {
-  generator: atMostBytes(512),
+  generator: atMostBytes(450),
   native: atMostTimes(2),
-  nursery: atMostTimes(2),
+  nursery: atMostBytes(450),
 };
+
+/** `timeout` around an operation that finishes at once, by runtime, against raw promises. */
+export const timeoutGoals: Readonly<Record<string, Goal>> = {
+  native: atMostTimes(1.5),
+};
+
+/** Tasks sleeping 10 ms on the real clock, then joined, by runtime, against raw promises. */
+export const sleeperGoals: Readonly<Record<string, Goal>> = {
+  native: atMostTimes(1.2),
+  nursery: atMostTimes(1.2),
+};
+
+/** Spawn+join against the floor of its scheduling order, for every runtime that has one. */
+export const floorGoal = 1.5;
+
+/**
+ * The library Effect (`effect` on npm, pinned in `deno.json`), written
+ * idiomatically with no kit (`effect_native.ts`), by scenario; `effect`
+ * alone names the kit runtime driven by Effect, when there is one.
+ */
+export const effectNames = {
+  spawnSucceed: "Effect.succeed, no kit",
+  spawnGen: "Effect.gen, no kit",
+  other: "Effect, no kit",
+} as const;
+
+/**
+ * A goal of one contender against another in the same scenario: its median
+ * (time or bytes) at most `maxRatio` times theirs.
+ */
+export interface VersusGoal {
+  name: string;
+  against: string;
+  maxRatio: number;
+  /** How it reads: `at least 3x faster`. */
+  text: string;
+}
+
+const adapterGoal = (against: string): VersusGoal => ({
+  name: "effect",
+  against,
+  maxRatio: 1.5,
+  text: "within 1.5x",
+});
+
+/**
+ * Against native Effect, by scenario (issue 17's benchmarks, issue 16's
+ * gate). Spawn+join is judged against `Effect.succeed` children, the faster
+ * of Effect's two, so the harder goal.
+ */
+export const versusGoals = {
+  spawnJoin: [
+    {
+      name: "generator",
+      against: effectNames.spawnSucceed,
+      maxRatio: 1 / 3,
+      text: "at least 3x faster",
+    },
+    adapterGoal(effectNames.spawnSucceed),
+  ],
+  suspendedHeap: [
+    { name: "generator", against: effectNames.other, maxRatio: 1 / 5, text: "at most 1/5" },
+    adapterGoal(effectNames.other),
+  ],
+  pingPong: [
+    {
+      name: "generator",
+      against: effectNames.other,
+      maxRatio: 1 / 10,
+      text: "at least 10x the messages per second",
+    },
+    adapterGoal(effectNames.other),
+  ],
+  timeouts: [
+    {
+      name: "generator",
+      against: effectNames.other,
+      maxRatio: 1,
+      text: "at most the cost per call",
+    },
+    { name: "nursery", against: effectNames.other, maxRatio: 1, text: "at most the cost per call" },
+  ],
+} satisfies Record<string, VersusGoal[]>;
+
+/** A `VersusGoal` as measured: `ratio` is null when either side has no median. */
+interface VersusResult {
+  name: string;
+  against: string;
+  goal: string;
+  maxRatio: number;
+  ratio: number | null;
+  met: boolean | null;
+  /** Why there is no ratio. */
+  note: string | null;
+}
+
+function versus(rows: Row[], goals: readonly VersusGoal[]): VersusResult[] {
+  return goals.map(({ name, against, maxRatio, text }) => {
+    const mine = rows.find((row) => row.name === name);
+    const theirs = rows.find((row) => row.name === against);
+    const base = { name, against, goal: `${text} (<= ${formatRatio(maxRatio)})`, maxRatio };
+    if (mine === undefined) {
+      return { ...base, ratio: null, met: null, note: `not yet measured: no ${name} runtime` };
+    }
+    if (mine.median === null || theirs?.median == null) {
+      return { ...base, ratio: null, met: false, note: "not measured: a side failed" };
+    }
+    const ratio = mine.median / theirs.median;
+    return { ...base, ratio, met: ratio <= maxRatio, note: null };
+  });
+}
+
+function printVersus(results: VersusResult[]): void {
+  for (const { name, against, goal, ratio, met, note } of results) {
+    const figure = ratio === null ? note : `${formatRatio(ratio)} ${met ? "ok" : "MISSED"}`;
+    console.log(`  against ${against}: ${name} ${goal}: ${figure}`);
+  }
+}
+
+function missedVersus(scenario: string, results: VersusResult[]): string[] {
+  return results.filter((result) => result.met === false).map(({ name, against, goal, ratio }) =>
+    `${name} ${scenario} against ${against}: goal ${goal}, was ${
+      ratio === null ? "not measured" : formatRatio(ratio)
+    }`
+  );
+}
 
 /**
  * Against the real Effection (the reference), by runtime: spawn+join at least
@@ -507,14 +797,20 @@ async function writeResultsAtomically(results: unknown): Promise<string> {
 const usage = [
   "Usage: deno task bench [-- options]",
   "",
-  "Times spawn+join and measures heap per suspended task for every runtime,",
-  "against raw promises in the same run; writes bench/results/latest.json.",
-  "Progress goes to stderr. A default run takes several minutes on a 2-core machine",
-  "(effection's rounds most of it); --tasks 10000 --reps 3 took about a minute.",
+  "Measures every runtime against raw promises in the same run, and against",
+  "Effect written natively (no kit) where a goal names it:",
+  "  spawn+join of N tasks; heap per suspended task (N tasks);",
+  "  ping-pong of N messages each way through two queues;",
+  "  N timeout(1000, an operation that finishes at once) in sequence;",
+  "  N/10 tasks each sleeping 10 ms on the real clock, then joined.",
+  "Writes bench/results/latest.json; progress goes to stderr. A default run",
+  "takes several minutes: 19 minutes (6.4 minutes of CPU) on a shared 2-core",
+  "machine, a third of it effection's spawn+join; --tasks and --reps scale it",
+  "(--tasks 10000 --reps 3: about a minute there).",
   "",
   "Options:",
   "  --tasks N         tasks per scenario (default 100000)",
-  "  --reps R          measured repetitions of spawn+join (default 7)",
+  "  --reps R          measured repetitions of each timed scenario (default 7)",
   "  --memory-reps M   measured repetitions of the heap scenario (default 3, or R if smaller)",
   "  -h, --help        show this help",
 ].join("\n");
@@ -550,6 +846,43 @@ function parseSettings(args: string[]): Settings {
   return { tasks, reps, memoryReps };
 }
 
+/** The deadline of the timeout scenario: far enough that it never fires. */
+const timeoutMs = 1000;
+
+/**
+ * Runtimes the timeout scenario leaves out: effection took about 3.8 ms a
+ * call here (5,000 calls, a loaded 2-core machine), so 100,000 would take
+ * minutes per repetition.
+ */
+const leftOutOfTimeouts = ["effection"];
+
+/** How long each task of the sleepers scenario sleeps. */
+const sleeperMs = 10;
+
+/** Wait until `suspended()` reaches `n`, as `allSuspended` does for the kit's sleepers. */
+async function allEffectSuspended(n: number, suspended: () => number): Promise<void> {
+  const giveUp = performance.now() + 60_000;
+  while (suspended() < n) {
+    if (performance.now() > giveUp) {
+      throw new Error(`only ${suspended()} of ${n} fibers reached their sleep`);
+    }
+    await nextMacrotask();
+  }
+  await nextMacrotask();
+}
+
+function formatPerSecond(perSecond: number): string {
+  return perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)}M` : `${(perSecond / 1e3).toFixed(0)}k`;
+}
+
+/** A line of derived figures, one per contender with a median. */
+function printDerived(label: string, rows: Row[], figure: (median: number) => string): void {
+  const list = rows.flatMap(({ name, median }) =>
+    median === null ? [] : [`${name} ${figure(median)}`]
+  );
+  if (list.length > 0) console.log(`  ${label}: ${list.join(", ")}`);
+}
+
 async function main(): Promise<number> {
   const { tasks: n, reps, memoryReps } = parseSettings(Deno.args);
   if (typeof gc !== "function") {
@@ -559,45 +892,107 @@ async function main(): Promise<number> {
     );
   }
   const entries = Object.entries(runtimes);
-  const progress = showProgress(
-    "bench",
-    (memoryReps + 1) * (1 + entries.length) + (reps + 1) * (1 + floors.length + entries.length),
-  );
+  const sleepers = Math.max(1, Math.round(n / 10));
+  const effect = effectNames.other;
 
   // Memory first. Deno's setTimeout returns a Node-style `Timeout` object,
   // and after the spawn+join runs V8 was seen to give new ones dictionary
   // properties (some 700 B more each), which would inflate the baseline.
-  const memory = await interleave<HeapSample>(
-    [
-      {
-        name: baselineName,
-        measure: () => heapOfSuspended((probe) => suspendManyWithPromises(n, probe), n),
-      },
-      ...entries.map(([name, runtime]) => ({
-        name,
-        measure: () => heapOfSuspended((probe) => suspendMany(runtime, n, probe), n),
-      })),
-    ],
+  const memoryContenders: Contender<HeapSample>[] = [
+    {
+      name: baselineName,
+      measure: () => heapOfSuspended((probe) => suspendManyWithPromises(n, probe), n),
+    },
+    ...entries.map(([name, runtime]) => ({
+      name,
+      measure: () => heapOfSuspended((probe) => suspendMany(runtime, n, probe), n),
+    })),
+    {
+      name: effect,
+      measure: () =>
+        heapOfSuspended(
+          (probe) =>
+            effectSuspendMany(n, HOUR, probe, (suspended) => allEffectSuspended(n, suspended)),
+          n,
+        ),
+    },
+  ];
+  const speedContenders: Contender<number>[] = [
+    { name: baselineName, measure: () => timeSum(() => spawnAndJoinWithPromises(n), n) },
+    ...floors.map((floor) => ({
+      name: floor.name,
+      measure: () => timeSum(() => spawnAndJoin(floor, n), n),
+    })),
+    ...entries.map(([name, runtime]) => ({
+      name,
+      measure: () => timeSum(() => spawnAndJoin(runtime, n), n),
+    })),
+    {
+      name: effectNames.spawnSucceed,
+      measure: () => timeSum(() => effectSpawnAndJoin(n, "succeed"), n),
+    },
+    { name: effectNames.spawnGen, measure: () => timeSum(() => effectSpawnAndJoin(n, "gen"), n) },
+  ];
+  const queueContenders: Contender<number>[] = [
+    { name: baselineName, measure: () => timeSum(() => pingPongWithPromises(n), n) },
+    ...entries.map(([name, runtime]) => ({
+      name,
+      measure: () => timeSum(() => pingPong(runtime, n), n),
+    })),
+    { name: effect, measure: () => timeSum(() => effectPingPong(n), n) },
+  ];
+  const timeoutContenders: Contender<number>[] = [
+    { name: baselineName, measure: () => timeSum(() => timeoutsWithPromises(n, timeoutMs), n) },
+    ...entries.filter(([name]) => !leftOutOfTimeouts.includes(name)).map(([name, runtime]) => ({
+      name,
+      measure: () => timeSum(() => timeouts(runtime, n, timeoutMs), n),
+    })),
+    { name: effect, measure: () => timeSum(() => effectTimeouts(n, timeoutMs), n) },
+  ];
+  const sleepingContenders: Contender<number>[] = [
+    {
+      name: baselineName,
+      measure: () => timeSum(() => sleepersJoinedWithPromises(sleepers, sleeperMs), sleepers),
+    },
+    ...entries.map(([name, runtime]) => ({
+      name,
+      measure: () => timeSum(() => sleepersJoined(runtime, sleepers, sleeperMs), sleepers),
+    })),
+  ];
+  const timed = [speedContenders, queueContenders, timeoutContenders, sleepingContenders];
+  const progress = showProgress(
+    "bench",
+    (memoryReps + 1) * memoryContenders.length +
+      (reps + 1) * timed.reduce((sum, contenders) => sum + contenders.length, 0),
+  );
+  const memory = await interleave(
+    memoryContenders,
     memoryReps,
     (what) => progress.step(`heap per task: ${what}`),
   );
-  const speed = await interleave<number>(
-    [
-      { name: baselineName, measure: () => timeSpawnAndJoin(() => spawnAndJoinWithPromises(n), n) },
-      ...floors.map((floor) => ({
-        name: floor.name,
-        measure: () => timeSpawnAndJoin(() => spawnAndJoin(floor, n), n),
-      })),
-      ...entries.map(([name, runtime]) => ({
-        name,
-        measure: () => timeSpawnAndJoin(() => spawnAndJoin(runtime, n), n),
-      })),
-    ],
+  const speed = await interleave(
+    speedContenders,
     reps,
     (what) => progress.step(`spawn+join: ${what}`),
   );
+  const queue = await interleave(
+    queueContenders,
+    reps,
+    (what) => progress.step(`ping-pong: ${what}`),
+  );
+  const timeout = await interleave(
+    timeoutContenders,
+    reps,
+    (what) => progress.step(`timeouts: ${what}`),
+  );
+  const sleeping = await interleave(
+    sleepingContenders,
+    reps,
+    (what) => progress.step(`10 ms sleepers: ${what}`),
+  );
   progress.done();
 
+  const noGoal = {};
   const speedRows = summarize(speed, speedGoals, (name) => effectionGoals[name]?.speed);
   const memoryRows = summarize(
     memory.map(({ name, samples, error }) => ({
@@ -608,20 +1003,42 @@ async function main(): Promise<number> {
     memoryGoals,
     (name) => effectionGoals[name]?.memory,
   );
+  const queueRows = summarize(queue, noGoal, () => undefined);
+  const timeoutRows = summarize(timeout, timeoutGoals, () => undefined);
+  const sleeperRows = summarize(sleeping, sleeperGoals, () => undefined);
+  const speedVersus = versus(speedRows, versusGoals.spawnJoin);
+  const memoryVersus = versus(memoryRows, versusGoals.suspendedHeap);
+  const queueVersus = versus(queueRows, versusGoals.pingPong);
+  const timeoutVersus = versus(timeoutRows, versusGoals.timeouts);
+  const overFloors = againstFloors(speedRows).map((entry) => ({
+    ...entry,
+    goal: `<= ${floorGoal}x`,
+    met: entry.ratio <= floorGoal,
+  }));
   const missed = [
     ...missedGoals("spawn+join", speedRows, formatMs),
+    ...overFloors.filter(({ met }) => !met).map(({ name, floor, ratio }) =>
+      `${name} spawn+join against the ${floor}: goal <= ${floorGoal}x (was ${formatRatio(ratio)})`
+    ),
+    ...missedVersus("spawn+join", speedVersus),
     ...missedGoals("heap per task", memoryRows, formatBytes),
+    ...missedVersus("heap per task", memoryVersus),
+    ...missedGoals("ping-pong", queueRows, formatMs),
+    ...missedVersus("ping-pong", queueVersus),
+    ...missedGoals("timeouts", timeoutRows, formatMs),
+    ...missedVersus("timeouts", timeoutVersus),
+    ...missedGoals("10 ms sleepers", sleeperRows, formatMs),
   ];
 
   const count = `${n.toLocaleString("en-US")} task${n === 1 ? "" : "s"}`;
   printTable(`spawn+join ${count} (median of ${reps}, interleaved)`, speedRows, formatMs);
-  const overFloors = againstFloors(speedRows);
   if (overFloors.length > 0) {
-    const list = overFloors.map(({ name, floor, ratio }) =>
-      `${name} ${formatRatio(ratio)} ${floor}`
+    const list = overFloors.map(({ name, floor, ratio, met }) =>
+      `${name} ${formatRatio(ratio)} ${floor} ${met ? "ok" : "MISSED"}`
     );
-    console.log(`  against its floor: ${list.join(", ")}`);
+    console.log(`  against its floor (goal <= ${floorGoal}x): ${list.join(", ")}`);
   }
+  printVersus(speedVersus);
   console.log("");
   printTable(
     `heap per suspended task, ${count} (median of ${memoryReps}, interleaved)`,
@@ -637,6 +1054,37 @@ async function main(): Promise<number> {
     const list = residuals.map(({ name, residual }) => `${name} ${formatBytes(residual)}`);
     console.log(`  note: still held per task once the run had ended: ${list.join(", ")}`);
   }
+  console.log(
+    "  the kit's sleepers wait on its virtual clock (no host timer each); Effect's on its default clock (one host timer each)",
+  );
+  printVersus(memoryVersus);
+  console.log("");
+  printTable(
+    `ping-pong, ${n.toLocaleString("en-US")} messages each way (median of ${reps}, interleaved)`,
+    queueRows,
+    formatMs,
+  );
+  printDerived("messages per second", queueRows, (ms) => formatPerSecond(2 * n / (ms / 1000)));
+  printVersus(queueVersus);
+  console.log("");
+  printTable(
+    `timeout(${timeoutMs}, an operation that finishes at once), ${
+      n.toLocaleString("en-US")
+    } in sequence (median of ${reps}, interleaved)`,
+    timeoutRows,
+    formatMs,
+  );
+  printDerived("per call", timeoutRows, (ms) => `${(1000 * ms / n).toFixed(2)} µs`);
+  console.log(`  left out, too slow to repeat at this size: ${leftOutOfTimeouts.join(", ")}`);
+  printVersus(timeoutVersus);
+  console.log("");
+  printTable(
+    `${
+      sleepers.toLocaleString("en-US")
+    } tasks sleeping ${sleeperMs} ms, then joined, real clock (median of ${reps}, interleaved)`,
+    sleeperRows,
+    formatMs,
+  );
   console.log("");
   console.log(
     missed.length === 0
@@ -650,8 +1098,15 @@ async function main(): Promise<number> {
   const results = {
     date: new Date().toISOString(),
     deno: Deno.version,
+    effect: await effectVersion(),
     tasks: n,
-    spawnJoin: { unit: "ms", reps, rows: speedRows, againstFloors: overFloors },
+    spawnJoin: {
+      unit: "ms",
+      reps,
+      rows: speedRows,
+      againstFloors: overFloors,
+      versus: speedVersus,
+    },
     suspendedHeap: {
       unit: "bytes per task",
       reps: memoryReps,
@@ -659,6 +1114,33 @@ async function main(): Promise<number> {
         ...row,
         residualAfterRun: memory[index].samples.map((sample) => sample.residualPerTask),
       })),
+      versus: memoryVersus,
+    },
+    pingPong: {
+      title: `Ping-pong through two queues, ${n.toLocaleString("en-US")} messages each way: time`,
+      unit: "ms",
+      reps,
+      messages: 2 * n,
+      rows: queueRows,
+      versus: queueVersus,
+    },
+    timeouts: {
+      title: `timeout(${timeoutMs}, an operation that finishes at once), ${
+        n.toLocaleString("en-US")
+      } in sequence: time`,
+      unit: "ms",
+      reps,
+      rows: timeoutRows,
+      versus: timeoutVersus,
+    },
+    sleepers: {
+      title: `${
+        sleepers.toLocaleString("en-US")
+      } tasks sleeping ${sleeperMs} ms on the real clock, then joined: time`,
+      unit: "ms",
+      reps,
+      tasks: sleepers,
+      rows: sleeperRows,
     },
     missed,
     allGoalsMet: missed.length === 0,
@@ -670,6 +1152,16 @@ async function main(): Promise<number> {
     return exitStatus.failed;
   }
   return exitStatus.ok;
+}
+
+/** The `effect` package as `deno.json` pins it, for the results file. */
+async function effectVersion(): Promise<string | null> {
+  try {
+    const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+    return typeof config?.imports?.effect === "string" ? config.imports.effect : null;
+  } catch {
+    return null;
+  }
 }
 
 if (import.meta.main) {

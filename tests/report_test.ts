@@ -201,6 +201,54 @@ Deno.test("report bench: results, a missing file and a broken one each say what 
   }
 });
 
+Deno.test("report bench: a titled scenario and goals against another contender are drawn", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    const results = {
+      ...benchResults,
+      spawnJoin: {
+        ...benchResults.spawnJoin,
+        versus: [
+          {
+            name: "generator",
+            against: "Effect.succeed, no kit",
+            goal: "at least 3x faster (<= 0.33x)",
+            ratio: 0.5,
+            met: false,
+            note: null,
+          },
+          {
+            name: "effect",
+            against: "Effect.succeed, no kit",
+            goal: "within 1.5x (<= 1.50x)",
+            ratio: null,
+            met: null,
+            note: "not yet measured: no effect runtime",
+          },
+        ],
+      },
+      pingPong: {
+        title: "Ping-pong through two queues: time",
+        unit: "ms",
+        reps: 1,
+        rows: [benchRow("promises", 1, null), benchRow("Effect, no kit", 42, null)],
+      },
+      missed: ["not a scenario"],
+    };
+    await Deno.writeTextFile(join(folder, "more.json"), JSON.stringify(results));
+    const html = renderBench(await readBenchResults(join(folder, "more.json")));
+    match(html, /<figcaption>Ping-pong through two queues: time[ <]/);
+    match(html, /data-runtime="Effect, no kit".*42\.00x/);
+    match(
+      html,
+      /<code>generator<\/code> against Effect\.succeed, no kit: at least 3x faster \(&lt;= 0\.33x\): 0\.50x <strong>missed<\/strong>/,
+    );
+    match(html, /<code>effect<\/code> against .*: not yet measured: no effect runtime/);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
 Deno.test("report writing: a new folder, a previous report replaced whole, a foreign folder refused", async () => {
   const folder = await Deno.makeTempDir();
   try {

@@ -19,21 +19,38 @@ interface BenchRow {
   error: string | null;
 }
 
+/** A goal of one contender against another, such as the kit's generator against native Effect. */
+interface BenchVersus {
+  name: string;
+  against: string;
+  goal: string;
+  ratio: number | null;
+  met: boolean | null;
+  note: string | null;
+}
+
 interface BenchScenario {
+  /** How the report titles it; the two first scenarios have titles of their own. */
+  title?: string;
   unit: string;
   reps: number;
   rows: BenchRow[];
   /** Spawn+join only: each runtime's median over its floor's (`bench/floor.ts`). */
   againstFloors?: { name: string; floor: string; ratio: number }[];
+  versus?: BenchVersus[];
 }
 
-/** The parts of `latest.json` the report draws. */
+/**
+ * The parts of `latest.json` the report draws: the two first scenarios by
+ * name, and any other key holding a scenario with a title, in file order.
+ */
 export interface BenchResults {
   date: string;
   tasks: number;
   deno: { deno: string };
   spawnJoin: BenchScenario;
   suspendedHeap: BenchScenario;
+  [scenario: string]: unknown;
 }
 
 /** What reading the results file gave: results, or why there are none. */
@@ -140,6 +157,22 @@ function renderFloors(scenario: BenchScenario): string {
   }.</p>`;
 }
 
+/** A sentence per goal against another contender, when the scenario has any. */
+function renderVersus(scenario: BenchScenario): string {
+  const goals = Array.isArray(scenario.versus) ? scenario.versus : [];
+  if (goals.length === 0) return "";
+  const items = goals.map(({ name, against, goal, ratio, met, note }) =>
+    `<li><code>${escapeHtml(String(name))}</code> against ${escapeHtml(String(against))}: ${
+      escapeHtml(String(goal))
+    }: ${
+      typeof ratio === "number"
+        ? `${formatRatio(ratio)} <strong>${met ? "met" : "missed"}</strong>`
+        : escapeHtml(String(note ?? "not measured"))
+    }</li>`
+  );
+  return `<ul data-bench="versus">${items.join("")}</ul>`;
+}
+
 function unitOf(value: number, unit: string): string {
   return unit === "ms"
     ? `${value.toFixed(1)} ms`
@@ -169,5 +202,14 @@ export function renderBench(reading: BenchReading): string {
   }: medians of interleaved repetitions, each as a ratio to raw promises measured in the same run (1x is as fast, or as small, as promises; lower is better). A rule across a bar marks the goal.</p>
 ${renderScenario(`Spawn and join ${tasks} trivial tasks: time`, results.spawnJoin, "ms")}
 ${renderFloors(results.spawnJoin)}
-${renderScenario(`${tasks} tasks suspended at once: heap per task`, results.suspendedHeap, "B")}`;
+${renderVersus(results.spawnJoin)}
+${renderScenario(`${tasks} tasks suspended at once: heap per task`, results.suspendedHeap, "B")}
+${renderVersus(results.suspendedHeap)}${
+    Object.entries(results).flatMap(([key, value]) =>
+      key === "spawnJoin" || key === "suspendedHeap" || !isScenario(value) ||
+        typeof value.title !== "string"
+        ? []
+        : [`\n${renderScenario(value.title, value, value.unit)}\n${renderVersus(value)}`]
+    ).join("")
+  }`;
 }
