@@ -68,27 +68,36 @@ const coros = (demo: string): StepRun => ({ lab: "coros", args: ["--demo", demo]
 /** Every step, in order; `deno task workshop --step N` starts at `steps[N - 1]`. */
 export const steps: readonly Step[] = [
   {
-    title: "Flags: one download at a time, then ten at a time",
-    read: ["labs/flags.ts", "labs/flags_download.ts"],
+    title: "Flags: one download at a time, ten on one thread, ten threads",
+    read: ["labs/flags.ts", "labs/flags_download.ts", "labs/flags_pool.ts"],
     intro: [
       "The flags lab downloads country flags from a server it starts on 127.0.0.1. With",
-      "--delay 200, each request waits 200 ms on the server before it is answered.",
+      "--delay 200, each request waits 200 ms on the server before it is answered. -m N",
+      "keeps N requests in flight on the lab's one thread; --pool N hands them to N Web",
+      "Workers, threads that each send their own requests, as a thread pool would.",
     ],
     prediction: {
       kind: "question",
-      question: "Ten flags, 200 ms each: how long one at a time (-m 1)? And ten at a time (-m 10)?",
+      question: "Ten flags, 200 ms each: how long one at a time (-m 1)? Ten at a time on one " +
+        "thread (-m 10)? With ten threads (--pool 10)?",
     },
     runs: [
       { lab: "flags", args: ["--delay", "200", "-l", "10", "-m", "1", "-v"] },
       { lab: "flags", args: ["--delay", "200", "-l", "10", "-m", "10", "-v"] },
+      { lab: "flags", args: ["--delay", "200", "-l", "10", "--pool", "10", "-v"] },
     ],
     notice: [
       "One at a time, the time is the sum of the waits: the program spends it doing nothing.",
       "Ten at a time, it is about the longest wait, on one thread: while one request waits,",
       "the loop sends the others. The codes (-v) come back in the order asked one at a time,",
       "in the order answered ten at a time.",
+      "Ten threads wait no better than one loop: once started, they take as long or longer,",
+      "and starting them here costs more than the whole download on one thread (the header",
+      "says how long). Threads pay off when the work between waits is heavy, not when the",
+      "program mostly waits.",
     ],
     more: [
+      "deno task lab:flags --plain -l 10 --delay 200   # as flags.py: codes as they come",
       "deno task lab:flags -s DELAY -m 20     # random delays of 0.5 to 5 s, 20 at a time",
       "deno task lab:flags -s ERROR -m 20     # and errors: what is reported, what goes on",
     ],
