@@ -102,3 +102,12 @@ Deno.test("the registry's effection entry, which loads its adapter on first use,
   equal(runtimes.effection.name, effection.name);
   equal(runtimes.effection.description, effection.description);
 });
+
+Deno.test("the effection adapter names the same Effection package as deno.json's import map", async () => {
+  // The adapter cannot use the bare name (outside the kit there is no map),
+  // so the version is written twice; this keeps the two from drifting.
+  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+  const adapter = await Deno.readTextFile(new URL("../runtimes/effection.ts", import.meta.url));
+  const imported = [...adapter.matchAll(/from "(npm:effection[^"]*)"/g)].map((match) => match[1]);
+  deepEqual(imported, [config.imports.effection]);
+});
