@@ -36,7 +36,12 @@ import {
   suspend as effectionSuspend,
   type Task as EffectionTask,
   useScope,
-} from "effection";
+  // The full npm specifier, not the bare "effection" of the kit's import map:
+  // a project outside the kit's folder imports mod.ts without that map, and
+  // must still be able to run this runtime (the registry loads this file on
+  // first use). Keep the version equal to deno.json's "effection" entry.
+  // deno-lint-ignore no-import-prefix
+} from "npm:effection@4.1.1";
 import { realClock } from "./clock.ts";
 import { allOf, deadlineOf, raceOf } from "./combinators.ts";
 import {

@@ -4,11 +4,27 @@
  * @module
  */
 
-import { effection } from "./effection.ts";
 import { generator } from "./generator.ts";
 import { native } from "./native.ts";
 import { nursery } from "./nursery.ts";
-import type { Runtime } from "./types.ts";
+import type { OperationFn, RunOptions, Runtime } from "./types.ts";
+
+/**
+ * `effection`, with its adapter (and so the Effection package) loaded on the
+ * first `run`, not when `mod.ts` is imported: a project that never uses this
+ * runtime loads no npm package at all. Its name and description are here so
+ * that listing the runtimes loads nothing; tests/outside_test.ts checks that
+ * they match the adapter's own.
+ */
+const effection: Runtime = {
+  name: "effection",
+  description:
+    "the real Effection 4.1.1 as the reference: halting by return(), children halted when their parent ends, parent-first priority",
+  async run<T>(fn: OperationFn<T>, options?: RunOptions): Promise<T> {
+    const adapter = await import("./effection.ts");
+    return await adapter.effection.run(fn, options);
+  },
+};
 
 /**
  * The runtimes, by name: `native` (Deno's promise loop), `nursery`
