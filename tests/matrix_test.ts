@@ -213,7 +213,7 @@ Deno.test("matrix: --width fits the matrix to that many columns: a heading per b
     equal(lines.filter((line) => line.startsWith(`  ${column} `)).length, probes.length, column);
   }
   ok(lines.includes("declared differences"));
-  ok(lines.some((line) => /^  D1 +`?nursery`? against trio/.test(line)), "D1's line");
+  ok(lines.some((line) => /^ {2}D1 +`?nursery`? against trio/.test(line)), "D1's line");
 });
 
 Deno.test("matrix: fitted text wraps a long cell under its own text and unescapes Markdown", () => {
