@@ -50,7 +50,7 @@ import type { Operation } from "../runtimes/types.ts";
 import { ExpectedFailure } from "../tools/cli.ts";
 import { closeClients, driveLoad, echoOnce, type LoadReport, openClients } from "./echo_client.ts";
 import { ConnectionFaults, type EchoConnections, echoServer } from "./echo_server.ts";
-import { type Lab, UsageError } from "./lab.ts";
+import { decimalNumber, type Lab, UsageError } from "./lab.ts";
 
 /** The echo lab's options. */
 export interface EchoOptions {
@@ -257,8 +257,8 @@ function wholeNumber(
   max: number,
 ) {
   if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) {
+  const value = decimalNumber(text, { whole: true });
+  if (!(value >= min && value <= max)) {
     throw new UsageError(
       `--${name} takes a whole number from ${min} to ${max.toLocaleString("en-US")}, not '${text}'`,
     );
@@ -286,11 +286,8 @@ export function parseEchoOptions(
   values: Record<string, string | boolean | undefined>,
 ): EchoOptions {
   const secondsText = values.seconds as string | undefined;
-  const seconds = secondsText === undefined ? 5 : Number(secondsText);
-  if (
-    secondsText !== undefined &&
-    (secondsText.trim() === "" || !(seconds > 0 && seconds <= maxSeconds))
-  ) {
+  const seconds = secondsText === undefined ? 5 : decimalNumber(secondsText);
+  if (!(seconds > 0 && seconds <= maxSeconds)) {
     throw new UsageError(
       `--seconds takes a number of seconds above 0, up to ${maxSeconds}, not '${secondsText}'`,
     );

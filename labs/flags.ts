@@ -131,7 +131,7 @@ import { everyCode, expandCodes, settleCodes, top20 } from "./flags_codes.ts";
 import { type Fetched, FlagDownloads } from "./flags_download.ts";
 import { type FlagClient, FlagPool } from "./flags_pool.ts";
 import { FlagsReport, type Outcome, type ProgressStyle } from "./flags_report.ts";
-import { type Lab, type LabOption, UsageError } from "./lab.ts";
+import { decimalNumber, type Lab, type LabOption, UsageError } from "./lab.ts";
 
 /** The options of one run, checked. */
 export interface FlagsOptions {
@@ -612,7 +612,7 @@ function parseSite(server: string, chaosOptions: ChaosOptions): FlagsOptions["si
 }
 
 function parseSeconds(text: string): number {
-  const seconds = /^\d*\.?\d+$/.test(text) ? Number(text) : NaN;
+  const seconds = decimalNumber(text);
   if (!(seconds > 0 && seconds <= 600)) {
     throw new UsageError(
       `--timeout '${text}' is out of range; allowed: seconds above 0, up to 600`,
