@@ -571,8 +571,27 @@ function realPathOf(path: string): string {
         const why = error instanceof Error ? error.message : String(error);
         throw new UsageError(`--dest ${path}: ${why}; name a folder to save the flags in`);
       }
+      // A link to nothing: the folder cannot be made where it stands.
+      const target = linkTarget(existing);
+      if (target !== undefined) {
+        throw new UsageError(
+          `--dest ${path}${
+            existing === resolve(path) ? " is" : `: ${existing} is`
+          } a symbolic link to ${target}, which does not exist; name a folder to save the ` +
+            "flags in that is not reached through a link",
+        );
+      }
       missing.unshift(basename(existing));
     }
+  }
+}
+
+/** Where the symbolic link at `path` points, or `undefined` when `path` is no link. */
+function linkTarget(path: string): string | undefined {
+  try {
+    return Deno.lstatSync(path).isSymlink ? Deno.readLinkSync(path) : undefined;
+  } catch {
+    return undefined; // not there at all
   }
 }
 
@@ -608,6 +627,17 @@ function parseSite(server: string, chaosOptions: ChaosOptions): FlagsOptions["si
     );
   }
   if (!URL.canParse(server)) throw new UsageError(`-s '${server}' is not a URL`);
+  const site = new URL(server);
+  // Checked here, or every request would fail with Deno's advice to rerun
+  // with --allow-net, which a user of the task cannot follow.
+  if (Deno.permissions.querySync({ name: "net", host: site.host }).state !== "granted") {
+    const named = new URL(server);
+    named.hostname = "127.0.0.1";
+    throw new UsageError(
+      `-s ${server}: the lab may not reach ${site.hostname}; the lab:flags task lets it reach ` +
+        `127.0.0.1 only (--allow-net=127.0.0.1): give the site as ${named.href}`,
+    );
+  }
   return { url: server.replace(/\/+$/, "") };
 }
 

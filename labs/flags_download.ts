@@ -103,9 +103,11 @@ export class FlagDownloads {
         });
         if (response.ok) {
           const body = await readBody(response);
-          return "reason" in body
-            ? { status: "error", reason: body.reason }
-            : { status: "ok", image: body.bytes };
+          if ("reason" in body) return { status: "error", reason: body.reason };
+          // An empty file is no flag: saving it would count a download
+          // that brought nothing.
+          if (body.bytes.length === 0) return { status: "error", reason: "empty body" };
+          return { status: "ok", image: body.bytes };
         }
         await response.body?.cancel();
         if (response.status === 404) return { status: "not found" };
@@ -265,6 +267,13 @@ function describeValue(value: unknown): string {
  * the innermost cause, rather than `fetch failed` or the whole chain.
  */
 function describeFailure(error: unknown): string {
+  // The lab is refused a site on any host it may not reach before it
+  // starts, so a request refused that access was redirected there.
+  if (error instanceof Deno.errors.NotCapable) {
+    const target = /"([^"]+)"/.exec(error.message)?.[1];
+    return `the server redirected ${target === undefined ? "" : `to ${target}, `}away from ` +
+      "127.0.0.1, the only host the lab may reach";
+  }
   let innermost = error;
   while (innermost instanceof Error && innermost.cause !== undefined) innermost = innermost.cause;
   const message = innermost instanceof Error ? innermost.message : String(innermost);
