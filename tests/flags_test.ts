@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { countryOf } from "../labs/flags_catalog.ts";
 import { chaosOf, fateOf } from "../labs/flags_chaos.ts";
 import { expandCodes, settleCodes, top20 } from "../labs/flags_codes.ts";
-import { flagsMain, parseFlagsOptions } from "../labs/flags.ts";
+import { describeAge, flagsMain, parseFlagsOptions } from "../labs/flags.ts";
 import { UsageError } from "../labs/lab.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import type { Runtime } from "../runtimes/types.ts";
@@ -652,30 +652,46 @@ function partName(code: string): string {
   return `.${code}.svg.${crypto.randomUUID()}.part`;
 }
 
+/** Set `path`'s times to `ageMs` ago (the lab dates a temporary file by its last write). */
+function age(path: string, ageMs: number): void {
+  const then = new Date(Date.now() - ageMs);
+  Deno.utimeSync(path, then, then);
+}
+
 for (const runtime of Object.values(runtimes)) {
-  Deno.test(`flags ${runtime.name}: a run removes the temporary files a killed run left, and nothing else`, async () => {
+  Deno.test(`flags ${runtime.name}: a run removes the temporary files a killed run left long ago, and nothing else`, async () => {
     const dest = await Deno.makeTempDir({ prefix: "flags_test_" });
     const outside = await Deno.makeTempDir({ prefix: "flags_outside_" });
     try {
       const stale = [partName("br"), partName("zz")];
       // Names a user may give, close to the lab's but not its own, a folder
-      // and a link of the lab's shape: all kept.
+      // and a link of the lab's shape: all kept, however old.
       const kept = [".br.svg.part", "notes.part", `${partName("br")}.bak`, partName("BR")];
-      for (const name of [...stale, ...kept]) await Deno.writeTextFile(`${dest}/${name}`, "half");
+      // The lab's own, written within the last 15 minutes: maybe another
+      // run's, still being written, so kept too.
+      const fresh = [partName("cn"), partName("in")];
+      for (const name of [...stale, ...kept, ...fresh]) {
+        await Deno.writeTextFile(`${dest}/${name}`, "half");
+      }
       const folder = partName("cn");
       await Deno.mkdir(`${dest}/${folder}`);
       const link = partName("in");
       await Deno.writeTextFile(`${outside}/target`, "a user's file");
       await Deno.symlink(`${outside}/target`, `${dest}/${link}`);
+      age(`${dest}/${stale[0]}`, 3 * 3_600_000 + 60_000);
+      age(`${dest}/${stale[1]}`, 15 * 60_000 + 5_000);
+      for (const name of [...kept, folder]) age(`${dest}/${name}`, 48 * 3_600_000);
+      age(`${dest}/${fresh[0]}`, 15 * 60_000 - 5_000);
       const run = await runLab(runtime, { cc: "BR" }, { dest });
       equal(run.outcome, 0);
       ok(
         run.lines.includes(
-          `Removed 2 temporary files left in ${dest} by an interrupted run.`,
+          `Removed 2 temporary files left in ${dest} by an earlier run, 15 min old or more ` +
+            "(only those older than 15 min, which no run still writes).",
         ),
         run.lines.join("\n"),
       );
-      deepEqual(run.files, ["br.svg", ...kept, folder, link].sort());
+      deepEqual(run.files, ["br.svg", ...kept, ...fresh, folder, link].sort());
       equal(await Deno.readTextFile(`${outside}/target`), "a user's file");
     } finally {
       await Deno.remove(dest, { recursive: true });
@@ -683,6 +699,30 @@ for (const runtime of Object.values(runtimes)) {
     }
   });
 }
+
+Deno.test("flags: a run into a folder where another is saving leaves that run's temporary files be", async () => {
+  const dest = await Deno.makeTempDir({ prefix: "flags_test_" });
+  try {
+    // What another run, mid-save, has in the folder: its file of a moment ago.
+    const theirs = partName("fr");
+    await Deno.writeTextFile(`${dest}/${theirs}`, "being written");
+    const run = await runLab(runtimes.generator, { cc: "BR" }, { dest });
+    equal(run.outcome, 0);
+    ok(!run.lines.some((line) => line.startsWith("Removed")), run.lines.join("\n"));
+    deepEqual(run.files, [theirs, "br.svg"].sort());
+  } finally {
+    await Deno.remove(dest, { recursive: true });
+  }
+});
+
+Deno.test("flags: ages are said in their largest whole unit", () => {
+  deepEqual(
+    [0, 59_999, 15 * 60_000, 3 * 3_600_000 + 60_000, 47 * 3_600_000, 50 * 3_600_000].map(
+      describeAge,
+    ),
+    ["0 min", "0 min", "15 min", "3 h", "47 h", "2 days"],
+  );
+});
 
 Deno.test("flags: a flag's name taken by a link to a file outside: the link is replaced, the file untouched", async () => {
   const dest = await Deno.makeTempDir({ prefix: "flags_test_" });
