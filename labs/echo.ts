@@ -232,8 +232,13 @@ export function* echoMain(options: EchoOptions): Operation<void> {
   const own = ownedBy(clients);
   try {
     yield* log(`stopping the server with ${plural(options.clients, "client")} connected`);
-    const strangers = [...connections].filter(([, connection]) => !own(connection));
+    const strangers = new Map([...connections].filter(([, connection]) => !own(connection)));
     yield* server.halt();
+    // One accepted in the moment before the accept loop stopped, and left
+    // running by a scope that does not take its children down, counts too.
+    for (const [number, connection] of connections) {
+      if (!own(connection)) strangers.set(number, connection);
+    }
     const lingering = [...connections].filter(([, connection]) => own(connection))
       .map(([number]) => number);
     const served = yield* call(() => Promise.all(clients.map(stillServed)));
@@ -255,7 +260,7 @@ export function* echoMain(options: EchoOptions): Operation<void> {
       yield* joinAll(connections, own);
       yield* log("  the clients hang up: the lingering connections end");
     }
-    if (strangers.length > 0) yield* log(yield* endStrangers(strangers));
+    if (strangers.size > 0) yield* log(yield* endStrangers([...strangers]));
   } finally {
     closeClients(clients);
   }
