@@ -59,7 +59,7 @@
 import { log, now, sleep, spawn } from "../runtimes/verbs.ts";
 import type { Operation, Task } from "../runtimes/types.ts";
 import { createLock, type Lock } from "./chess_lock.ts";
-import { type Lab, UsageError } from "./lab.ts";
+import { decimalNumber, type Lab, UsageError } from "./lab.ts";
 
 /** How the master shares out its attention. */
 export type ChessMode = "sequential" | "simultaneous";
@@ -217,8 +217,8 @@ const countLimit = 1000;
 
 function parseCount(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < 1 || value > countLimit) {
+  const value = decimalNumber(text, { whole: true });
+  if (!(value >= 1 && value <= countLimit)) {
     throw new UsageError(`--${name} takes a whole number from 1 to ${countLimit}, not '${text}'`);
   }
   return value;
@@ -238,8 +238,8 @@ function parseDuration(name: string, text: string | undefined, fallbackMs: numbe
 
 function parseSpeed(text: string | undefined): number {
   if (text === undefined) return 1;
-  const speed = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || !(speed > 0) || speed === Infinity) {
+  const speed = decimalNumber(text);
+  if (!(speed > 0) || speed === Infinity) {
     throw new UsageError(`--speed takes a factor above 0 (3600: an hour a second), not '${text}'`);
   }
   return speed;

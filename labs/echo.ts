@@ -19,6 +19,11 @@
  * - `native`: only the accept loop stops. The connection tasks are
  *   detached, linger, and still echo, until their clients hang up.
  *
+ * The lab waits only for its own clients' connections. One from outside
+ * the lab (anyone may connect to the port) that is open at the stop is
+ * ended through the kit's cancellation: by the stop itself, or under
+ * `native` halted by the lab after it; a last line counts them.
+ *
  *     $ deno task lab:echo --runtime generator --seconds 2
  *     echo server on 127.0.0.1:41617: one task per connection, in one scope
  *     load: 10 clients, 1,024-byte messages, 2 s
@@ -49,8 +54,15 @@ import { call, log, moveOnAfter, spawn } from "../runtimes/verbs.ts";
 import type { Operation } from "../runtimes/types.ts";
 import { ExpectedFailure } from "../tools/cli.ts";
 import { closeClients, driveLoad, echoOnce, type LoadReport, openClients } from "./echo_client.ts";
-import { ConnectionFaults, type EchoConnections, echoServer } from "./echo_server.ts";
-import { type Lab, UsageError } from "./lab.ts";
+import {
+  addressOf,
+  ConnectionFaults,
+  type EchoConnection,
+  type EchoConnections,
+  echoServer,
+  isOver,
+} from "./echo_server.ts";
+import { decimalNumber, type Lab, UsageError } from "./lab.ts";
 
 /** The echo lab's options. */
 export interface EchoOptions {
@@ -211,14 +223,24 @@ export function* echoMain(options: EchoOptions): Operation<void> {
   }
   // The server ends the load's connections once it sees them closed; the
   // stop is shown on fresh ones, numbered after them, that no cancelled
-  // round trip left halfway through a message.
-  yield* joinAll(connections);
+  // round trip left halfway through a message. Only the lab's own are
+  // waited for: a connection from outside the lab (anyone may connect to
+  // the port) ends when its client says, which may be never.
+  yield* joinAll(connections, ownedBy(loadClients));
 
   const clients = yield* call(() => openClients(port, options.clients));
+  const own = ownedBy(clients);
   try {
     yield* log(`stopping the server with ${plural(options.clients, "client")} connected`);
+    const strangers = new Map([...connections].filter(([, connection]) => !own(connection)));
     yield* server.halt();
-    const lingering = [...connections.keys()];
+    // One accepted in the moment before the accept loop stopped, and left
+    // running by a scope that does not take its children down, counts too.
+    for (const [number, connection] of connections) {
+      if (!own(connection)) strangers.set(number, connection);
+    }
+    const lingering = [...connections].filter(([, connection]) => own(connection))
+      .map(([number]) => number);
     const served = yield* call(() => Promise.all(clients.map(stillServed)));
     const echoed = served.filter(Boolean).length;
     if (lingering.length === 0) {
@@ -235,18 +257,54 @@ export function* echoMain(options: EchoOptions): Operation<void> {
     }
     closeClients(clients);
     if (lingering.length > 0) {
-      yield* joinAll(connections);
+      yield* joinAll(connections, own);
       yield* log("  the clients hang up: the lingering connections end");
     }
+    if (strangers.size > 0) yield* log(yield* endStrangers([...strangers]));
   } finally {
     closeClients(clients);
   }
   for (const line of describeFaults(faults)) yield* log(line);
 }
 
-/** Wait until every connection the server is serving now has ended. */
-function* joinAll(connections: EchoConnections): Operation<void> {
-  for (const task of [...connections.values()]) yield* task;
+/** Whether a connection of the server is one of `clients`, by the client's address. */
+function ownedBy(clients: readonly Deno.TcpConn[]): (connection: EchoConnection) => boolean {
+  const addresses = new Set(clients.map((client) => addressOf(client.localAddr)));
+  return (connection) => addresses.has(connection.peer);
+}
+
+/** Wait until every connection the server is serving now that `chosen` picks has ended. */
+function* joinAll(
+  connections: EchoConnections,
+  chosen: (connection: EchoConnection) => boolean,
+): Operation<void> {
+  for (const connection of [...connections.values()]) {
+    if (chosen(connection)) yield* connection.task;
+  }
+}
+
+/**
+ * End the connections from outside the lab that were open at the stop, and
+ * say what ended them. The stop did, under a runtime whose scope takes its
+ * children down; under `native` they are still served, and the lab halts
+ * each, so that the kit's cancellation runs its cleanup (the socket is
+ * closed) and the lab ends on time, whatever their clients do.
+ */
+function* endStrangers(strangers: [number, EchoConnection][]): Operation<string> {
+  const served = strangers.filter(([, connection]) => !isOver(connection.task));
+  for (const [, connection] of served) yield* connection.task.halt();
+  const one = strangers.length === 1;
+  const which = `  ${plural(strangers.length, "connection")} from outside the lab ` +
+    `(${numberRanges(strangers.map(([number]) => number))}) ${
+      one ? "was" : "were"
+    } open at the stop`;
+  if (served.length === 0) return `${which}, which closed ${one ? "it" : "them"}`;
+  const still = served.length === strangers.length
+    ? (one ? "it was" : "each was")
+    : `${served.length} of them ${served.length === 1 ? "was" : "were"}`;
+  return `${which}; ${still} still served after it, and the lab halted ${
+    served.length === 1 ? "it" : "them"
+  }`;
 }
 
 function wholeNumber(
@@ -257,8 +315,8 @@ function wholeNumber(
   max: number,
 ) {
   if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) {
+  const value = decimalNumber(text, { whole: true });
+  if (!(value >= min && value <= max)) {
     throw new UsageError(
       `--${name} takes a whole number from ${min} to ${max.toLocaleString("en-US")}, not '${text}'`,
     );
@@ -286,11 +344,8 @@ export function parseEchoOptions(
   values: Record<string, string | boolean | undefined>,
 ): EchoOptions {
   const secondsText = values.seconds as string | undefined;
-  const seconds = secondsText === undefined ? 5 : Number(secondsText);
-  if (
-    secondsText !== undefined &&
-    (secondsText.trim() === "" || !(seconds > 0 && seconds <= maxSeconds))
-  ) {
+  const seconds = secondsText === undefined ? 5 : decimalNumber(secondsText);
+  if (!(seconds > 0 && seconds <= maxSeconds)) {
     throw new UsageError(
       `--seconds takes a number of seconds above 0, up to ${maxSeconds}, not '${secondsText}'`,
     );

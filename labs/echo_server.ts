@@ -23,8 +23,20 @@ import type { Operation, Task } from "../runtimes/types.ts";
 /** How much one read takes at most; the raw Deno server of the benchmark reads as much. */
 export const echoReadBytes = 64 * 1024;
 
+/** One connection being served: its task, and who is at the other end. */
+export interface EchoConnection {
+  task: Task<void>;
+  /** The client's address, `host:port`, as {@link addressOf} writes it. */
+  peer: string;
+}
+
 /** The server's connections still being served, by number (1 for the first accepted). */
-export type EchoConnections = Map<number, Task<void>>;
+export type EchoConnections = Map<number, EchoConnection>;
+
+/** `host:port`: how a server's connection and its client name the client's end alike. */
+export function addressOf(address: Deno.NetAddr): string {
+  return `${address.hostname}:${address.port}`;
+}
 
 /** What the server needs of a listener: a `Deno.TcpListener`, or a test's stand-in for one. */
 export type EchoListener = Pick<Deno.TcpListener, "accept" | "close">;
@@ -84,12 +96,14 @@ export function* echoServer(
     try {
       for (let number = 1;; number++) {
         const conn = yield* call(() => acceptOne(listener, faults));
+        // Read now: the address is gone once the connection is closed.
+        const peer = addressOf(conn.remoteAddr);
         const task = handle.spawn(() => echoConnection(conn, number, connections, faults), {
           name: `connection ${number}`,
         });
         // A connection can end before `spawn` answers, under a runtime that
         // runs a child at once; it must not be listed then.
-        if (!isOver(task)) connections.set(number, task);
+        if (!isOver(task)) connections.set(number, { task, peer });
       }
     } finally {
       // Settles the accept left pending when the loop is cancelled.
@@ -126,7 +140,8 @@ function isLostBeforeAccept(error: unknown): error is Error {
     error instanceof Deno.errors.NotConnected;
 }
 
-function isOver(task: Task<void>): boolean {
+/** Whether `task` has ended, however. */
+export function isOver(task: Task<void>): boolean {
   return task.state === "completed" || task.state === "failed" || task.state === "halted";
 }
 

@@ -34,10 +34,12 @@
  * shielded scope: a cancellation that arrives while a file is written waits
  * until it is complete and counted, and an aborted download has written
  * nothing. So no partial file is ever left, and every saved file is counted.
- * A run killed outright may leave a temporary file; the next run into the
- * same folder removes it before it starts. A response body over 512 KiB is
- * an error for its code, whatever its `Content-Length` says; a disk error is
- * one too, with the system's reason.
+ * A run killed outright may leave a temporary file; a later run into the
+ * same folder removes it before it starts, once it is older than 15 minutes
+ * (the longest `--timeout` and a margin: no live run holds one that long).
+ * A response body over 512 KiB is an error for its code, whatever its
+ * `Content-Length` says; so is an empty one; a disk error is one too, with
+ * the system's reason.
  *
  * `--fail-fast`: the worker that meets the first error throws, no code is
  * requested after it, and each runtime's way with a failing child shows:
@@ -105,7 +107,7 @@
  * `ZZ not found`, `CN error: HTTP 418 I'm a teapot`); otherwise a progress
  * bar is drawn on standard error (plain lines when it is not a terminal).
  * A second Ctrl-C exits at once, and may leave a `.{cc}.svg.*.part` file,
- * which the next run into the same folder removes before it starts.
+ * which a run into the same folder 15 minutes later or more removes.
  *
  * @module
  */
@@ -128,10 +130,15 @@ import {
   presetNames,
 } from "./flags_chaos.ts";
 import { everyCode, expandCodes, settleCodes, top20 } from "./flags_codes.ts";
-import { type Fetched, FlagDownloads } from "./flags_download.ts";
+import {
+  abandonedAfterMs,
+  type Fetched,
+  FlagDownloads,
+  longestTimeoutMs,
+} from "./flags_download.ts";
 import { type FlagClient, FlagPool } from "./flags_pool.ts";
 import { FlagsReport, type Outcome, type ProgressStyle } from "./flags_report.ts";
-import { type Lab, type LabOption, UsageError } from "./lab.ts";
+import { decimalNumber, type Lab, type LabOption, UsageError } from "./lab.ts";
 
 /** The options of one run, checked. */
 export interface FlagsOptions {
@@ -237,9 +244,9 @@ export function* flagsMain(options: FlagsOptions): Operation<number> {
   yield* report.header(describeSite(options, url), codes, connections, startupMs);
   if (folder.removed > 0) {
     yield* log(
-      `Removed ${folder.removed} temporary ${
-        folder.removed === 1 ? "file" : "files"
-      } left in ${options.dest} by an interrupted run.`,
+      `Removed ${folder.removed} temporary ${folder.removed === 1 ? "file" : "files"} left in ` +
+        `${options.dest} by an earlier run, ${describeAge(folder.youngestMs)} old or more ` +
+        `(only those older than ${describeAge(abandonedAfterMs)}, which no run still writes).`,
     );
   }
   // However the run ends (done, --fail-fast, Ctrl-C), the counts of what finished.
@@ -253,6 +260,15 @@ export function* flagsMain(options: FlagsOptions): Operation<number> {
     failFast: options.failFast,
   });
   return report.errors > 0 ? exitStatus.failed : exitStatus.ok;
+}
+
+/** An age in the largest whole unit it reaches: `15 min`, `3 h`, `2 days`. */
+export function describeAge(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h`;
+  return `${Math.floor(hours / 24)} days`;
 }
 
 function describeSite(options: FlagsOptions, url: string): string {
@@ -571,8 +587,27 @@ function realPathOf(path: string): string {
         const why = error instanceof Error ? error.message : String(error);
         throw new UsageError(`--dest ${path}: ${why}; name a folder to save the flags in`);
       }
+      // A link to nothing: the folder cannot be made where it stands.
+      const target = linkTarget(existing);
+      if (target !== undefined) {
+        throw new UsageError(
+          `--dest ${path}${
+            existing === resolve(path) ? " is" : `: ${existing} is`
+          } a symbolic link to ${target}, which does not exist; name a folder to save the ` +
+            "flags in that is not reached through a link",
+        );
+      }
       missing.unshift(basename(existing));
     }
+  }
+}
+
+/** Where the symbolic link at `path` points, or `undefined` when `path` is no link. */
+function linkTarget(path: string): string | undefined {
+  try {
+    return Deno.lstatSync(path).isSymlink ? Deno.readLinkSync(path) : undefined;
+  } catch {
+    return undefined; // not there at all
   }
 }
 
@@ -608,14 +643,27 @@ function parseSite(server: string, chaosOptions: ChaosOptions): FlagsOptions["si
     );
   }
   if (!URL.canParse(server)) throw new UsageError(`-s '${server}' is not a URL`);
+  const site = new URL(server);
+  // Checked here, or every request would fail with Deno's advice to rerun
+  // with --allow-net, which a user of the task cannot follow.
+  if (Deno.permissions.querySync({ name: "net", host: site.host }).state !== "granted") {
+    const named = new URL(server);
+    named.hostname = "127.0.0.1";
+    throw new UsageError(
+      `-s ${server}: the lab may not reach ${site.hostname}; the lab:flags task lets it reach ` +
+        `127.0.0.1 only (--allow-net=127.0.0.1): give the site as ${named.href}`,
+    );
+  }
   return { url: server.replace(/\/+$/, "") };
 }
 
 function parseSeconds(text: string): number {
-  const seconds = /^\d*\.?\d+$/.test(text) ? Number(text) : NaN;
-  if (!(seconds > 0 && seconds <= 600)) {
+  const seconds = decimalNumber(text);
+  if (!(seconds > 0 && seconds <= longestTimeoutMs / 1000)) {
     throw new UsageError(
-      `--timeout '${text}' is out of range; allowed: seconds above 0, up to 600`,
+      `--timeout '${text}' is out of range; allowed: seconds above 0, up to ${
+        longestTimeoutMs / 1000
+      }`,
     );
   }
   return Math.round(seconds * 1000);

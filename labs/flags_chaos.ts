@@ -12,7 +12,7 @@
  * @module
  */
 
-import { UsageError } from "./lab.ts";
+import { decimalNumber, UsageError } from "./lab.ts";
 import { listOf } from "../tools/cli.ts";
 
 /** The server labels of the original, as presets. */
@@ -78,9 +78,9 @@ export function chaosOf(preset: PresetName, options: ChaosOptions): Chaos {
 }
 
 function parseDelay(text: string): Chaos["delay"] {
-  const match = /^(\d+)(?:-(\d+))?$/.exec(text);
-  const min = match ? Number(match[1]) : NaN;
-  const max = match?.[2] === undefined ? min : Number(match[2]);
+  const [first, second, ...rest] = text.split("-");
+  const min = rest.length === 0 ? decimalNumber(first, { whole: true }) : NaN;
+  const max = second === undefined ? min : decimalNumber(second, { whole: true });
   if (!(min <= max && max <= longestDelay)) {
     throw new UsageError(
       `--delay '${text}' is not a delay; allowed: MS or MIN-MAX, whole milliseconds from 0 to ${longestDelay}, MIN <= MAX`,
@@ -90,7 +90,7 @@ function parseDelay(text: string): Chaos["delay"] {
 }
 
 function parseRate(text: string): number {
-  const rate = /^\d*\.?\d+$/.test(text) ? Number(text) : NaN;
+  const rate = decimalNumber(text);
   if (!(rate >= 0 && rate <= 1)) {
     throw new UsageError(`--error-rate '${text}' is not a fraction; allowed: 0 to 1, such as 0.25`);
   }
@@ -109,7 +109,7 @@ function parseErrorStatus(text: string): number {
 
 /** A whole number in `[min, max]`; throws `UsageError` saying what is allowed. */
 export function parseWhole(option: string, text: string, min: number, max: number): number {
-  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  const value = decimalNumber(text, { whole: true });
   if (!(value >= min && value <= max)) {
     throw new UsageError(
       `${option} '${text}' is out of range; allowed: a whole number from ${min} to ${max}`,

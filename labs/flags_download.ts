@@ -41,6 +41,23 @@ function temporaryName(code: string): string {
 const temporaryPattern =
   /^\.[a-z]{2}\.svg\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.part$/;
 
+/** The longest `--timeout` any run of the lab accepts: ten minutes. */
+export const longestTimeoutMs = 600_000;
+
+/**
+ * How old a temporary file must be before a run takes it as abandoned and
+ * removes it: the longest any run waits for one request, plus five minutes.
+ * A run makes its temporary file only once the flag is in memory, writes it
+ * at once and renames it at once, so a live run's file is milliseconds old;
+ * one this old belongs to a run that was killed (or stopped for longer
+ * than any request may take). Two runs into one folder then never remove
+ * each other's files. The age is the file's own (its last write), the one
+ * fact every system gives: telling whether the run that wrote it is alive
+ * would need its pid in the name and a way to ask for a process, which Deno
+ * has only with --allow-run, or through /proc, on Linux alone.
+ */
+export const abandonedAfterMs = longestTimeoutMs + 5 * 60_000;
+
 /** Whether `name` is one that {@link temporaryName} gives. */
 function isTemporaryName(name: string): boolean {
   return temporaryPattern.test(name);
@@ -103,9 +120,11 @@ export class FlagDownloads {
         });
         if (response.ok) {
           const body = await readBody(response);
-          return "reason" in body
-            ? { status: "error", reason: body.reason }
-            : { status: "ok", image: body.bytes };
+          if ("reason" in body) return { status: "error", reason: body.reason };
+          // An empty file is no flag: saving it would count a download
+          // that brought nothing.
+          if (body.bytes.length === 0) return { status: "error", reason: "empty body" };
+          return { status: "ok", image: body.bytes };
         }
         await response.body?.cancel();
         if (response.status === 404) return { status: "not found" };
@@ -119,40 +138,48 @@ export class FlagDownloads {
 
   /**
    * Make the destination folder, and remove the temporary files that a run
-   * killed while saving left there (only names of {@link temporaryName}'s
-   * shape, and only files). Answers how many it removed, or why it failed.
+   * killed while saving left there: only files, only of
+   * {@link temporaryName}'s shape, and only older than
+   * {@link abandonedAfterMs}. Answers how many it removed and the age of the
+   * youngest of them, or why it failed.
    */
-  prepareFolder(): Promise<{ removed: number } | { reason: string }> {
+  prepareFolder(): Promise<{ removed: number; youngestMs: number } | { reason: string }> {
     return this.#track((async () => {
       try {
         await Deno.mkdir(this.dest, { recursive: true });
       } catch (error) {
         return { reason: `cannot make the folder ${this.dest}: ${describeDiskFailure(error)}` };
       }
-      const stale: string[] = [];
+      const stale: { path: string; ageMs: number }[] = [];
       try {
         for await (const entry of Deno.readDir(this.dest)) {
-          if (entry.isFile && isTemporaryName(entry.name)) stale.push(join(this.dest, entry.name));
+          if (!entry.isFile || !isTemporaryName(entry.name)) continue;
+          const path = join(this.dest, entry.name);
+          // Gone meanwhile, or of no known age: not taken as abandoned.
+          const written = (await lstatIfThere(path))?.mtime;
+          if (written == null) continue;
+          const ageMs = Date.now() - written.getTime();
+          if (ageMs > abandonedAfterMs) stale.push({ path, ageMs });
         }
       } catch (error) {
         return { reason: `cannot read the folder ${this.dest}: ${describeDiskFailure(error)}` };
       }
       let removed = 0;
-      for (const path of stale) {
+      let youngestMs = Infinity;
+      for (const { path, ageMs } of stale) {
         try {
           await Deno.remove(path);
           removed++;
+          youngestMs = Math.min(youngestMs, ageMs);
         } catch (error) {
           // Gone already: another run into the same folder swept it first.
           if (error instanceof Deno.errors.NotFound) continue;
           return {
-            reason: `cannot remove ${path}, left by an interrupted run: ${
-              describeDiskFailure(error)
-            }`,
+            reason: `cannot remove ${path}, left by an earlier run: ${describeDiskFailure(error)}`,
           };
         }
       }
-      return { removed };
+      return { removed, youngestMs };
     })());
   }
 
@@ -204,6 +231,16 @@ export class FlagDownloads {
     const forget = () => void pending.delete(promise);
     promise.then(forget, forget);
     return promise;
+  }
+}
+
+/** `path`'s own information, or `undefined` once it is gone (another run removed or renamed it). */
+async function lstatIfThere(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
   }
 }
 
@@ -265,6 +302,13 @@ function describeValue(value: unknown): string {
  * the innermost cause, rather than `fetch failed` or the whole chain.
  */
 function describeFailure(error: unknown): string {
+  // The lab is refused a site on any host it may not reach before it
+  // starts, so a request refused that access was redirected there.
+  if (error instanceof Deno.errors.NotCapable) {
+    const target = /"([^"]+)"/.exec(error.message)?.[1];
+    return `the server redirected ${target === undefined ? "" : `to ${target}, `}away from ` +
+      "127.0.0.1, the only host the lab may reach";
+  }
   let innermost = error;
   while (innermost instanceof Error && innermost.cause !== undefined) innermost = innermost.cause;
   const message = innermost instanceof Error ? innermost.message : String(innermost);

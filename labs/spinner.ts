@@ -71,7 +71,7 @@ import cliSpinners from "cli-spinners";
 import { ensure, log, moveOnAfter, now, sleep, spawn } from "../runtimes/verbs.ts";
 import type { Operation, Task } from "../runtimes/types.ts";
 import { useColor } from "../tools/cli.ts";
-import { type Lab, UsageError } from "./lab.ts";
+import { decimalNumber, type Lab, UsageError } from "./lab.ts";
 import {
   animatedScreen,
   plainScreen,
@@ -239,8 +239,8 @@ export function* spinnerMain(options: SpinnerOptions): Operation<number> {
 
 function parseSeconds(value: string | boolean | undefined): number {
   if (value === undefined) return 3;
-  const parsed = Number(value);
-  if (typeof value !== "string" || !(parsed > 0 && parsed <= 60)) {
+  const parsed = typeof value === "string" ? decimalNumber(value) : NaN;
+  if (!(parsed > 0 && parsed <= 60)) {
     throw new UsageError(`--seconds takes a number of seconds above 0, at most 60, not '${value}'`);
   }
   return parsed;

@@ -255,7 +255,7 @@ for (const runtime of Object.values(runtimes)) {
         const sending = writeAll(client, pseudoRandomBytes(8 << 20, 1))
           .catch(() => {}); // cut short by the close
         ok((await readOnce(client))! > 0);
-        const task = connections.get(1)!;
+        const task = connections.get(1)!.task;
         client.close();
         await sending;
         return task;
@@ -303,7 +303,7 @@ for (const runtime of Object.values(runtimes)) {
         } finally {
           closeClients(clients);
         }
-        for (const connection of [...connections.values()]) yield* connection;
+        for (const connection of [...connections.values()]) yield* connection.task;
         equal(server.state, "running");
         const payload = pseudoRandomBytes(100_000, 4);
         equal(yield* call(() => echoedDigest(port, payload)), yield* call(() => sha256(payload)));
@@ -367,7 +367,7 @@ for (const runtime of Object.values(runtimes)) {
         try {
           clients.push(...yield* call(() => openClients(port, 2)));
           deepEqual([...connections.keys()].sort(), [1, 2, 3]);
-          const connectionTasks = [...connections.values()];
+          const connectionTasks = [...connections.values()].map((each) => each.task);
 
           yield* task.halt();
           ok(yield* call(() => refusesNewClients(port)), "the accept loop has stopped");
@@ -407,7 +407,7 @@ for (const runtime of Object.values(runtimes)) {
       } finally {
         closeClients(clients);
       }
-      for (const connection of [...connections.values()]) yield* connection;
+      for (const connection of [...connections.values()]) yield* connection.task;
       equal(connections.size, 0);
     });
   });
@@ -434,6 +434,82 @@ for (const runtime of Object.values(runtimes)) {
         : [
           "  connections still served: 3 (#4-#6), and each still echoes",
           "  the clients hang up: the lingering connections end",
+        ],
+    );
+  });
+}
+
+/**
+ * Strangers to the lab, connected to its server: one that echoes `hi` and
+ * then stays, reading, and one that sends 8 MiB without reading any of it
+ * back. `settled` answers once the server has closed both: what the reader
+ * read, and whether the guard had to close them (the lab still waiting for
+ * them long after its load, which a passing run never comes near).
+ */
+function strangers(port: number) {
+  let guarded = false;
+  const opened: Deno.TcpConn[] = [];
+  const connect = async () => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    opened.push(conn);
+    return conn;
+  };
+  const reader = (async () => {
+    const conn = await connect();
+    const received = new Uint8Array(2);
+    await echoOnce(conn, new TextEncoder().encode("hi"), received);
+    const after = await readOnce(conn).catch((error) => error.name);
+    return [new TextDecoder().decode(received), after];
+  })();
+  const flooder = (async () => {
+    const conn = await connect();
+    // Settles only when the server closes the connection: nothing reads the echo.
+    await writeAll(conn, pseudoRandomBytes(8 << 20, 5)).catch(() => {});
+  })();
+  const guard = setTimeout(() => {
+    guarded = true;
+    closeClients(opened);
+  }, 30_000);
+  return {
+    async settled() {
+      const [read] = await Promise.all([reader, flooder]);
+      clearTimeout(guard);
+      closeClients(opened);
+      return { read, guarded };
+    },
+  };
+}
+
+for (const runtime of Object.values(runtimes)) {
+  const stopsConnections = !detachesChildren.has(runtime.name);
+  Deno.test(`${runtime.name}: echo lab: connections from outside the lab, open at its end, do not hold it; each is closed and counted`, async () => {
+    const lines: string[] = [];
+    let outside: ReturnType<typeof strangers> | undefined;
+    await runtime.run(() => echoMain({ size: 100, clients: 2, seconds: 0.2, port: 0 }), {
+      output: (line) => {
+        lines.push(line);
+        // They connect before the lab's own clients, so they are accepted first.
+        const port = /^echo server on 127\.0\.0\.1:(\d+):/.exec(line)?.[1];
+        if (port !== undefined) outside = strangers(Number(port));
+      },
+    });
+    const { read, guarded } = await outside!.settled();
+    equal(guarded, false, "the lab waited for the strangers to hang up");
+    deepEqual(read, ["hi", null], "the reader got its echo, then its connection closed");
+    deepEqual(
+      lines.slice(5),
+      stopsConnections
+        ? [
+          "stopping the server with 2 clients connected",
+          "  connections still served: none; every client found its connection closed",
+          "  2 connections from outside the lab (#1-#2) were open at the stop, which closed them",
+        ]
+        : [
+          "stopping the server with 2 clients connected",
+          "  connections still served: 2 (#5-#6), and each still echoes",
+          "  the clients hang up: the lingering connections end",
+          "  2 connections from outside the lab (#1-#2) were open at the stop; each was " +
+          "still served after it, and the lab halted them",
         ],
     );
   });

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { countryOf } from "../labs/flags_catalog.ts";
 import { chaosOf, fateOf } from "../labs/flags_chaos.ts";
 import { expandCodes, settleCodes, top20 } from "../labs/flags_codes.ts";
-import { flagsMain, parseFlagsOptions } from "../labs/flags.ts";
+import { describeAge, flagsMain, parseFlagsOptions } from "../labs/flags.ts";
 import { UsageError } from "../labs/lab.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import type { Runtime } from "../runtimes/types.ts";
@@ -441,6 +441,49 @@ for (const runtime of Object.values(runtimes)) {
   });
 }
 
+for (const [runtime, pool] of eachRuntime([false, true])) {
+  Deno.test(`flags ${runtime.name}${pool ? " --pool 2" : ""}: a 200 with an empty body is an error, "empty body", and saves nothing`, async () => {
+    const run = await (async () => {
+      await using server = scriptedServer((code) =>
+        Promise.resolve(new Response(code === "br" ? "" : svg, { status: 200 }))
+      );
+      return await runLab(runtime, { server: server.url, cc: "BR IN", ...pool && { pool: "2" } });
+    })();
+    try {
+      equal(run.outcome, 1);
+      deepEqual(codeLines(run.lines), ["BR error: empty body", "IN OK"]);
+      deepEqual(summary(run.lines), ["  1 flag downloaded.", "  1 error.", "Elapsed time: X.XXs"]);
+      deepEqual(run.files, ["in.svg"]);
+    } finally {
+      await removeDest(run);
+    }
+  });
+
+  Deno.test(`flags ${runtime.name}${pool ? " --pool 2" : ""}: a redirect away from 127.0.0.1 is an error saying so, in one line`, async () => {
+    const run = await (async () => {
+      await using server = scriptedServer((code) =>
+        Promise.resolve(
+          code === "br"
+            ? Response.redirect("http://localhost:8001/flags/br/br.svg", 302)
+            : new Response(svg),
+        )
+      );
+      return await runLab(runtime, { server: server.url, cc: "BR IN", ...pool && { pool: "2" } });
+    })();
+    try {
+      equal(run.outcome, 1);
+      deepEqual(codeLines(run.lines), [
+        "BR error: the server redirected to localhost:8001, away from 127.0.0.1, " +
+        "the only host the lab may reach",
+        "IN OK",
+      ]);
+      deepEqual(run.files, ["in.svg"]);
+    } finally {
+      await removeDest(run);
+    }
+  });
+}
+
 // ---------------------------------------------------------------------------
 // Against a hostile server: bodies without end, Content-Length that lies.
 // ---------------------------------------------------------------------------
@@ -556,7 +599,7 @@ for (const runtime of Object.values(runtimes)) {
 // ---------------------------------------------------------------------------
 
 // Root may write anywhere, so the failures are ones that permissions do not
-// decide: a folder where the flag is to be, a dangling link as --dest.
+// decide: a folder where the flag is to be, a name too long.
 
 for (const [runtime, pool] of eachRuntime([false, true])) {
   Deno.test(`flags ${runtime.name}${pool ? " --pool 2" : ""}: a save that fails says why, as the system does, and leaves nothing`, async () => {
@@ -609,30 +652,46 @@ function partName(code: string): string {
   return `.${code}.svg.${crypto.randomUUID()}.part`;
 }
 
+/** Set `path`'s times to `ageMs` ago (the lab dates a temporary file by its last write). */
+function age(path: string, ageMs: number): void {
+  const then = new Date(Date.now() - ageMs);
+  Deno.utimeSync(path, then, then);
+}
+
 for (const runtime of Object.values(runtimes)) {
-  Deno.test(`flags ${runtime.name}: a run removes the temporary files a killed run left, and nothing else`, async () => {
+  Deno.test(`flags ${runtime.name}: a run removes the temporary files a killed run left long ago, and nothing else`, async () => {
     const dest = await Deno.makeTempDir({ prefix: "flags_test_" });
     const outside = await Deno.makeTempDir({ prefix: "flags_outside_" });
     try {
       const stale = [partName("br"), partName("zz")];
       // Names a user may give, close to the lab's but not its own, a folder
-      // and a link of the lab's shape: all kept.
+      // and a link of the lab's shape: all kept, however old.
       const kept = [".br.svg.part", "notes.part", `${partName("br")}.bak`, partName("BR")];
-      for (const name of [...stale, ...kept]) await Deno.writeTextFile(`${dest}/${name}`, "half");
+      // The lab's own, written within the last 15 minutes: maybe another
+      // run's, still being written, so kept too.
+      const fresh = [partName("cn"), partName("in")];
+      for (const name of [...stale, ...kept, ...fresh]) {
+        await Deno.writeTextFile(`${dest}/${name}`, "half");
+      }
       const folder = partName("cn");
       await Deno.mkdir(`${dest}/${folder}`);
       const link = partName("in");
       await Deno.writeTextFile(`${outside}/target`, "a user's file");
       await Deno.symlink(`${outside}/target`, `${dest}/${link}`);
+      age(`${dest}/${stale[0]}`, 3 * 3_600_000 + 60_000);
+      age(`${dest}/${stale[1]}`, 15 * 60_000 + 5_000);
+      for (const name of [...kept, folder]) age(`${dest}/${name}`, 48 * 3_600_000);
+      age(`${dest}/${fresh[0]}`, 15 * 60_000 - 5_000);
       const run = await runLab(runtime, { cc: "BR" }, { dest });
       equal(run.outcome, 0);
       ok(
         run.lines.includes(
-          `Removed 2 temporary files left in ${dest} by an interrupted run.`,
+          `Removed 2 temporary files left in ${dest} by an earlier run, 15 min old or more ` +
+            "(only those older than 15 min, which no run still writes).",
         ),
         run.lines.join("\n"),
       );
-      deepEqual(run.files, ["br.svg", ...kept, folder, link].sort());
+      deepEqual(run.files, ["br.svg", ...kept, ...fresh, folder, link].sort());
       equal(await Deno.readTextFile(`${outside}/target`), "a user's file");
     } finally {
       await Deno.remove(dest, { recursive: true });
@@ -640,6 +699,30 @@ for (const runtime of Object.values(runtimes)) {
     }
   });
 }
+
+Deno.test("flags: a run into a folder where another is saving leaves that run's temporary files be", async () => {
+  const dest = await Deno.makeTempDir({ prefix: "flags_test_" });
+  try {
+    // What another run, mid-save, has in the folder: its file of a moment ago.
+    const theirs = partName("fr");
+    await Deno.writeTextFile(`${dest}/${theirs}`, "being written");
+    const run = await runLab(runtimes.generator, { cc: "BR" }, { dest });
+    equal(run.outcome, 0);
+    ok(!run.lines.some((line) => line.startsWith("Removed")), run.lines.join("\n"));
+    deepEqual(run.files, [theirs, "br.svg"].sort());
+  } finally {
+    await Deno.remove(dest, { recursive: true });
+  }
+});
+
+Deno.test("flags: ages are said in their largest whole unit", () => {
+  deepEqual(
+    [0, 59_999, 15 * 60_000, 3 * 3_600_000 + 60_000, 47 * 3_600_000, 50 * 3_600_000].map(
+      describeAge,
+    ),
+    ["0 min", "0 min", "15 min", "3 h", "47 h", "2 days"],
+  );
+});
 
 Deno.test("flags: a flag's name taken by a link to a file outside: the link is replaced, the file untouched", async () => {
   const dest = await Deno.makeTempDir({ prefix: "flags_test_" });
@@ -763,18 +846,26 @@ Deno.test("flags cli: --plain --pool 5 on a seeded ERROR server: the saved codes
   deepEqual(others.sort(), expected.filter((line) => !line.endsWith(" OK")));
 });
 
-Deno.test("flags cli: --pool with a site the lab may not reach: one line naming the workers' access, exit 1", async () => {
-  const { code, stdout, stderr, files } = await labOutput([
-    ...["--pool", "2", "-s", "http://localhost:9/flags", "BR"],
-  ]);
-  equal(code, 1);
-  equal(stdout, "");
-  match(
-    stderr,
-    /^error: cannot start the pool's Web Workers with access to localhost:9 and to \S+ only \(the lab must have that access itself\): .*permissions\n$/,
-  );
-  deepEqual(files, []);
-});
+for (const mode of [["-m", "2"], ["--pool", "2"]]) {
+  for (const host of ["localhost", "[::1]", "10.0.0.1"]) {
+    Deno.test(`flags cli: ${mode.join(" ")} -s http://${host}:8001/flags: a usage error naming 127.0.0.1, the task's host, exit 2`, async () => {
+      const { code, stdout, stderr, files } = await labOutput([
+        ...[...mode, "-s", `http://${host}:8001/flags`, "BR"],
+      ]);
+      equal(code, 2);
+      equal(stdout, "");
+      const [first, ...rest] = stderr.split("\n");
+      equal(
+        first,
+        `error: -s http://${host}:8001/flags: the lab may not reach ${host}; the lab:flags task ` +
+          "lets it reach 127.0.0.1 only (--allow-net=127.0.0.1): give the site as " +
+          "http://127.0.0.1:8001/flags",
+      );
+      ok(rest.join("\n").includes("Usage: deno task lab:flags"));
+      deepEqual(files, []);
+    });
+  }
+}
 
 const usageCases: [string[], RegExp][] = [
   [["-m", "5", "--pool", "5"], /give only one of -m or --pool/],
@@ -894,12 +985,16 @@ Deno.test("flags: codes come as CC ... arguments, as in the original, or as --cc
   match(refused, /give only one of -a or CC \.\.\./);
 });
 
-for (const runtime of Object.values(runtimes)) {
-  Deno.test(`flags cli ${runtime.name}: a --dest that cannot be made is one line with the system's reason, exit 1`, async () => {
-    const root = await Deno.makeTempDir({ prefix: "flags_cli_" });
-    try {
-      const dest = `${root}/dangling`;
-      await Deno.symlink(`${root}/nowhere`, dest);
+Deno.test("flags cli: a --dest that is, or goes through, a symbolic link to nothing is a usage error saying where it points, exit 2", async () => {
+  const root = await Deno.makeTempDir({ prefix: "flags_cli_" });
+  try {
+    const link = `${root}/dangling`;
+    await Deno.symlink(`${root}/nowhere`, link);
+    const cases = [
+      [link, `error: --dest ${link} is a symbolic link to ${root}/nowhere`],
+      [`${link}/sub`, `error: --dest ${link}/sub: ${link} is a symbolic link to ${root}/nowhere`],
+    ];
+    for (const [dest, start] of cases) {
       const { code, stdout, stderr } = await outputOf(denoCommand([
         "run",
         quietServe,
@@ -909,19 +1004,23 @@ for (const runtime of Object.values(runtimes)) {
         `--allow-write=${root}`,
         labScript,
         "flags",
-        ...["--runtime", runtime.name, "--dest", dest, "BR"],
+        ...["--dest", dest, "BR"],
       ], { env: { NO_COLOR: "1" } }));
-      equal(code, 1);
+      equal(code, 2, stderr);
       equal(stdout, "");
+      const [first, ...rest] = stderr.split("\n");
       equal(
-        stderr,
-        `error: cannot make the folder ${dest}: File exists (os error 17): mkdir '${dest}'\n`,
+        first,
+        `${start}, which does not exist; name a folder to save the flags in that is not ` +
+          "reached through a link",
       );
-    } finally {
-      await Deno.remove(root, { recursive: true });
+      ok(rest.join("\n").includes("Usage: deno task lab:flags"));
+      deepEqual([...Deno.readDirSync(root)].map((entry) => entry.name), ["dangling"]);
     }
-  });
-}
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
 
 Deno.test("flags cli: a --dest reached through a link out of the folder the task may write is refused, nothing written", async () => {
   const root = await Deno.makeTempDir({ prefix: "flags_cli_" });
