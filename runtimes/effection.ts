@@ -609,6 +609,9 @@ function settleTask(task: EffectionKitTask, state: TaskState, result: unknown): 
     if ((state === "failed" && error === result) || (task.thrown && error === task.thrown.error)) {
       continue;
     }
+    // A halted task's join of a child halted with it raises HaltedError: the
+    // halt's own echo, which no other runtime reports either.
+    if (state === "halted" && isHaltEcho(error)) continue;
     const outcome = state === "failed" ? `, failed with ${describeError(result)},` : "";
     reportError(`effection: Effection dropped an error that ${task}${outcome} threw:`, error);
   }
