@@ -608,7 +608,8 @@ export const latencyLab: Lab<LatencyOptions> = {
     host: {
       type: "string",
       placeholder: "HOST:PORT",
-      help: "also time a TCP connect to this host; the lab:latency task may connect to " +
+      help: "also time a TCP connect to this host (a name, an IPv4 address, or an IPv6 " +
+        "address in brackets: [::1]:22); the lab:latency task may connect to " +
         "127.0.0.1 only, so another host needs --allow-net=HOST:PORT on a deno run of tools/lab.ts",
     },
   },

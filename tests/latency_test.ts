@@ -449,7 +449,7 @@ Deno.test("latency: an IPv6 --host, given its permission, is connected to and it
   }
 });
 
-Deno.test("latency: Ctrl-C during a probe is answered: the run halts, exit 130, no busy thread", async () => {
+Deno.test("latency: Ctrl-C during a probe is answered: the run halts, exit 130, not stopped as busy", async () => {
   const tempParent = Deno.makeTempDirSync({ prefix: "latency-test-" });
   try {
     // Ten seconds for each probe: one synchronous stretch each, before the
@@ -468,7 +468,10 @@ Deno.test("latency: Ctrl-C during a probe is answered: the run halts, exit 130, 
     clearTimeout(watchdog);
     equal(code, 130, err);
     equal(out, "");
-    ok(!err.includes("busy"), err);
+    // Answered, not stopped by the busy grace (a notice alone, on a
+    // machine too loaded to answer within a quarter of a second, is not
+    // what this is about).
+    ok(!/could not run|stayed busy/.test(err), err);
     deepEqual([...Deno.readDirSync(tempParent)], []);
   } finally {
     Deno.removeSync(tempParent, { recursive: true });
@@ -498,7 +501,10 @@ Deno.test("latency: SIGTERM during the disk probe halts the run as Ctrl-C does: 
     const { code } = await child.status;
     clearTimeout(watchdog);
     equal(code, 130, err);
-    ok(!err.includes("busy"), err);
+    // Answered, not stopped by the busy grace (a notice alone, on a
+    // machine too loaded to answer within a quarter of a second, is not
+    // what this is about).
+    ok(!/could not run|stayed busy/.test(err), err);
     deepEqual([...Deno.readDirSync(tempParent)], []);
   } finally {
     watcher.close();
