@@ -24,10 +24,11 @@
  */
 
 import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { runtimeNames } from "../runtimes/registry.ts";
-import { isCancellation } from "../runtimes/errors.ts";
+import { describeError, isCancellation } from "../runtimes/errors.ts";
 import type { Operation } from "../runtimes/types.ts";
-import { call, log, sleep } from "../runtimes/verbs.ts";
+import { call, log } from "../runtimes/verbs.ts";
 import { type Lab, UsageError } from "./lab.ts";
 import {
   type BatchPlan,
@@ -38,7 +39,9 @@ import {
   lineBytes,
   loopbackEcho,
   loopbackTrips,
+  maxBatchMs,
   measureGhz,
+  paced,
   pointerRing,
   timeBatches,
   timerTick,
@@ -262,16 +265,46 @@ export function parseSize(name: string, text: string): number {
   return Math.floor(bytes / lineBytes) * lineBytes;
 }
 
-/** `HOST:PORT` or `[IPv6]:PORT`. */
+/** What `--host` takes, said in every refusal of it. */
+const hostForms = "--host takes HOST:PORT or [IPv6]:PORT, such as example.com:443, " +
+  "192.0.2.1:80 or [::1]:22: a name of letters, digits, hyphens and single dots (an " +
+  "international name in its xn-- form), an IPv4 address, or an IPv6 address in brackets, " +
+  "with a port from 1 to 65535";
+
+/** A name's labels: ASCII letters, digits, hyphens (and underscores, which some hosts use). */
+const hostName =
+  /^(?=.{1,253}\.?$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
+
+/** Whether `text` is an IPv6 address, as the URL parser reads one. */
+function isIPv6(text: string): boolean {
+  try {
+    new URL(`http://[${text}]/`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `HOST:PORT` or `[IPv6]:PORT`, checked here, so that what Deno's
+ * permissions and `Deno.connect` are given is well formed (Deno throws a
+ * URIError for a malformed host).
+ */
 export function parseHost(text: string): { hostname: string; port: number } {
-  const match = /^\[([0-9a-f:.]+)\]:(\d+)$/i.exec(text) ?? /^([^:\s/[\]]+):(\d+)$/.exec(text);
+  const bracketed = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text);
+  const plain = /^([^:]+):(\d{1,5})$/.exec(text);
+  const match = bracketed ?? plain;
   const port = match ? Number(match[2]) : NaN;
-  if (!match || !(port >= 1 && port <= 65535)) {
-    throw new UsageError(
-      `--host takes HOST:PORT, such as example.com:443 or [::1]:22, with a port from 1 to 65535, not '${text}'`,
-    );
+  const hostOk = bracketed ? isIPv6(bracketed[1]) : plain ? hostName.test(plain[1]) : false;
+  if (!match || !hostOk || !(port >= 1 && port <= 65535)) {
+    throw new UsageError(`${hostForms}; not '${text}'`);
   }
   return { hostname: match[1], port };
+}
+
+/** `hostname:port` as Deno's `--allow-net` and permissions take it: an IPv6 address in brackets. */
+export function hostPort({ hostname, port }: { hostname: string; port: number }): string {
+  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
 }
 
 function parseBudget(text: string): number {
@@ -311,12 +344,18 @@ export function parseLatencyOptions(
   }
   const host = text("host") === undefined ? undefined : parseHost(text("host")!);
   if (host) {
-    const descriptor = { name: "net", host: `${host.hostname}:${host.port}` } as const;
-    if (Deno.permissions.querySync(descriptor).state !== "granted") {
+    let state: Deno.PermissionState;
+    try {
+      state = Deno.permissions.querySync({ name: "net", host: hostPort(host) }).state;
+    } catch (error) {
+      // A form `parseHost` let through that Deno still refuses.
+      throw new UsageError(`${hostForms}; not '${text("host")}' (${describeError(error)})`);
+    }
+    if (state !== "granted") {
       throw new UsageError(
         `--host ${text("host")}: no permission to connect there; the lab:latency task may ` +
           `connect to 127.0.0.1 only. Run it with that permission: deno run --allow-read ` +
-          `--allow-env --allow-write=/tmp --allow-net=127.0.0.1,${descriptor.host} ` +
+          `--allow-env --allow-write=/tmp --allow-net=127.0.0.1,${hostPort(host)} ` +
           `tools/lab.ts latency --host ${text("host")}`,
       );
     }
@@ -367,20 +406,47 @@ function described(timing: Timing): string {
   return `${timing.statistic} of ${timing.batches}`;
 }
 
+/** What the disk probe's temporary folder is called: fixed, so that a stale one is known. */
+export const probeFolderPrefix = "kit-latency-probe-";
+
+/** How old a probe folder must be to count as left behind by a run that was killed. */
+export const staleFolderMs = 60 * 60 * 1000;
+
 /**
- * Give a Ctrl-C pressed during a synchronous probe its chance to be seen
- * before the next probe starts: signals are delivered between macrotasks,
- * and a zero sleep goes through the timers.
+ * Remove the probe folders in `parent` that a run killed outright
+ * (SIGKILL, a crash) left behind: those of the lab's own naming, older
+ * than {@link staleFolderMs} (a run takes seconds; a younger one may be
+ * another run's, in progress). Best effort: one that cannot be removed is
+ * left.
  */
-function* breathe(): Operation<void> {
-  yield* sleep(0);
+export function sweepStaleFolders(parent: string, now = Date.now()): string[] {
+  const swept: string[] = [];
+  for (const entry of Deno.readDirSync(parent)) {
+    if (!entry.isDirectory || !entry.name.startsWith(probeFolderPrefix)) continue;
+    const path = join(parent, entry.name);
+    try {
+      const changed = Deno.statSync(path).mtime?.getTime() ?? now;
+      if (now - changed < staleFolderMs) continue;
+      Deno.removeSync(path, { recursive: true });
+      swept.push(path);
+    } catch {
+      // Another user's, or gone already: not this run's business.
+    }
+  }
+  return swept;
 }
 
 /** Measure every row, print the table beside the workshop's; 1 if a named host failed. */
 export function* latencyMain(options: LatencyOptions): Operation<number> {
   const started = performance.now();
   const tick = timerTick();
-  const plan: BatchPlan = { budgetMs: options.budgetMs, minBatchMs: Math.max(1, 1000 * tick) };
+  // A batch lasts a thousand ticks, so that the tick is a tenth of a
+  // percent of it, but no longer than fits between two returns to the
+  // event loop (with a coarse timer, the tick is a larger part).
+  const plan: BatchPlan = {
+    budgetMs: options.budgetMs,
+    minBatchMs: Math.min(maxBatchMs, Math.max(1, 1000 * tick)),
+  };
   const clockPlan = { ...plan, budgetMs: Math.min(plan.budgetMs, 300) };
   const ghz = options.ghz ?? (yield* measureGhz(clockPlan));
   const rows: MeasuredRow[] = [];
@@ -393,14 +459,17 @@ export function* latencyMain(options: LatencyOptions): Operation<number> {
       ["RAM", "RAM", options.ram],
     ] as const
   ) {
-    yield* breathe();
-    const timing = yield* timeBatches(chaseLoads(pointerRing(bytes)), plan, "fastest");
+    const ring = yield* paced(pointerRing(bytes));
+    const timing = yield* timeBatches(chaseLoads(ring), plan, "fastest");
     rows.push({ kind, label, over: formatBytes(bytes), ns: timing.nsPerOp, note: notes[kind] });
     statistics.push(`${label} ${described(timing)}`);
   }
 
-  yield* breathe();
-  const folder = Deno.makeTempDirSync({ dir: options.tempParent, prefix: "latency-" });
+  sweepStaleFolders(options.tempParent);
+  // Removed however the run ends: the probes return to the event loop
+  // between batches, so a Ctrl-C (or SIGTERM) halts the run there and this
+  // `finally` runs; only a run killed outright leaves it, for the sweep.
+  const folder = Deno.makeTempDirSync({ dir: options.tempParent, prefix: probeFolderPrefix });
   try {
     const probe = diskProbe(folder);
     try {
@@ -438,7 +507,7 @@ export function* latencyMain(options: LatencyOptions): Operation<number> {
   let status = 0;
   if (options.host) {
     const { hostname, port } = options.host;
-    const name = hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
+    const name = hostPort(options.host);
     const row: MeasuredRow = {
       kind: "network",
       label: `network: ${name}`,
@@ -533,7 +602,8 @@ export const latencyLab: Lab<LatencyOptions> = {
     host: {
       type: "string",
       placeholder: "HOST:PORT",
-      help: "also time a TCP connect to this host; the lab:latency task may connect to " +
+      help: "also time a TCP connect to this host (a name, an IPv4 address, or an IPv6 " +
+        "address in brackets: [::1]:22); the lab:latency task may connect to " +
         "127.0.0.1 only, so another host needs --allow-net=HOST:PORT on a deno run of tools/lab.ts",
     },
   },

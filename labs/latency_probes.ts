@@ -9,12 +9,41 @@
  */
 
 import { join } from "node:path";
-import { call } from "../runtimes/verbs.ts";
+import { call, sleep } from "../runtimes/verbs.ts";
 import type { Operation } from "../runtimes/types.ts";
 
 // Every probe leaves its last value here, so that the JIT cannot prove a
 // timed loop useless and drop it.
 let sink = 0;
+
+/**
+ * The longest a probe runs without returning to the event loop, in
+ * milliseconds. The probes are synchronous loops; between batches they
+ * give the thread back (a zero sleep, through the timers), so that the
+ * run's cancellation reaches them: a Ctrl-C is answered at once and the
+ * lab's cleanup (the disk probe's folder) runs.
+ */
+export const maxStretchMs = 50;
+
+/** The longest batch a plan may ask for, so that a batch fits in a stretch. */
+export const maxBatchMs = 20;
+
+let stretchStarted = performance.now();
+
+/** Give the thread back if this stretch has lasted {@link maxStretchMs}. */
+export function* pause(): Operation<void> {
+  if (performance.now() - stretchStarted < maxStretchMs) return;
+  yield* sleep(0);
+  stretchStarted = performance.now();
+}
+
+/** Run `steps`, a synchronous job cut into steps, with a {@link pause} after each. */
+export function* paced<T>(steps: Generator<void, T>): Operation<T> {
+  for (let step = steps.next();; step = steps.next()) {
+    if (step.done) return step.value;
+    yield* pause();
+  }
+}
 
 /** Which batch a figure is taken from. */
 export type Statistic = "fastest" | "median";
@@ -79,6 +108,7 @@ export function* timeBatches(
     // batch another process interrupted, would stop the doubling too soon.
     let ms = Infinity;
     for (let twice = 0; twice < 2 && done + n <= maxOps; twice++) {
+      yield* pause();
       const started = performance.now();
       yield* batch(n);
       done += n;
@@ -91,6 +121,7 @@ export function* timeBatches(
   while (
     samples.length === 0 || (performance.now() < deadline && done + n <= maxOps)
   ) {
+    yield* pause();
     const started = performance.now();
     yield* batch(n);
     const ms = performance.now() - started;
@@ -162,13 +193,17 @@ export function* measureGhz(plan: BatchPlan): Operation<number> {
 /** The cache line size assumed: 64 bytes, as on current x86 and most ARM cores. */
 export const lineBytes = 64;
 
+/** Lines shuffled or linked between two {@link pause}s' chances. */
+const linesPerStep = 8192;
+
 /**
  * A working set of `bytes` (whole cache lines) in which the first word of
  * each line holds the index of the next line's first word, the lines
  * visited in one random cycle through all of them (Sattolo's shuffle), so
- * that no prefetcher can guess the next address.
+ * that no prefetcher can guess the next address. Built in steps (256 MiB
+ * takes seconds): run it with {@link paced}.
  */
-export function pointerRing(bytes: number): Uint32Array {
+export function* pointerRing(bytes: number): Generator<void, Uint32Array> {
   const lines = Math.floor(bytes / lineBytes);
   const wordsPerLine = lineBytes / Uint32Array.BYTES_PER_ELEMENT;
   const ring = new Uint32Array(lines * wordsPerLine);
@@ -179,8 +214,12 @@ export function pointerRing(bytes: number): Uint32Array {
     const kept = order[last];
     order[last] = order[other];
     order[other] = kept;
+    if (last % linesPerStep === 0) yield;
   }
-  for (let line = 0; line < lines; line++) ring[line * wordsPerLine] = order[line] * wordsPerLine;
+  for (let line = 0; line < lines; line++) {
+    ring[line * wordsPerLine] = order[line] * wordsPerLine;
+    if (line % linesPerStep === 0) yield;
+  }
   return ring;
 }
 

@@ -7,7 +7,12 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { runtimeNames } from "../runtimes/registry.ts";
 import { describeParseError, listOf } from "../tools/cli.ts";
-import { busyNotice } from "../tools/lab_thread.ts";
+import {
+  busyInCleanupNotice,
+  busyNotice,
+  loadingNotice,
+  slowCleanupNotice,
+} from "../tools/lab_thread.ts";
 import { ChildOutput, denoCommand, outputOf, runDeno, spawnWatched } from "./harness.ts";
 
 const labScript = fileURLToPath(new URL("../tools/lab.ts", import.meta.url));
@@ -546,4 +551,125 @@ Deno.test("cli: a lab that accepts both clocks offers both in its help", async (
   const { stdout } = await lab(["countdown", "--help"]);
   match(stdout, /^ {6}--clock real\|virtual +/m);
   match(stdout, /^Clock: real by default$/m);
+});
+
+/**
+ * Run `body` with a lab file that prints `waiting`, sleeps, and whose
+ * cleanup, once halted, prints `cleanup started` and then does `cleanup`.
+ */
+async function withCleanupLab(cleanup: string, body: (file: string) => Promise<void>) {
+  const file = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    const verbs = new URL("../runtimes/verbs.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      file,
+      `import { log, sleep, suspend } from "${verbs}";\n` +
+        `export default function* stuck() {\n` +
+        `  try {\n    yield* log("waiting");\n    yield* sleep(100_000);\n` +
+        `  } finally {\n    console.log("cleanup started");\n    ${cleanup}\n  }\n}\n`,
+    );
+    await body(file);
+  } finally {
+    await Deno.remove(file);
+  }
+}
+
+Deno.test("cli: a cleanup that never ends is said, once, with how to stop it; a second Ctrl-C does, exit 130", async () => {
+  await withCleanupLab("yield* suspend();", async (file) => {
+    const run = spawnWatched(["run", "--allow-read", "--allow-env", labScript, file]);
+    await run.stdout.readUntil("waiting\n");
+    run.child.kill("SIGINT");
+    await run.stdout.readUntil("cleanup started\n");
+    await run.stderr.readUntil(slowCleanupNotice);
+    run.child.kill("SIGINT");
+    const [stdout, stderr] = await Promise.all([run.stdout.readToEnd(), run.stderr.readToEnd()]);
+    equal((await run.status).code, 130);
+    equal(stdout, "waiting\ncleanup started\n");
+    equal(
+      stderr,
+      `${slowCleanupNotice}\ninterrupted again: stopped before the run's cleanup finished\n`,
+    );
+  });
+});
+
+Deno.test("cli: a cleanup that blocks its thread for ever is said and stopped: exit 130", async () => {
+  await withCleanupLab("while (true) {}", async (file) => {
+    const run = spawnWatched(["run", "--allow-read", "--allow-env", labScript, file]);
+    await run.stdout.readUntil("waiting\n");
+    run.child.kill("SIGINT");
+    const [stdout, stderr] = await Promise.all([run.stdout.readToEnd(), run.stderr.readToEnd()]);
+    equal((await run.status).code, 130);
+    equal(stdout, "waiting\ncleanup started\n");
+    equal(
+      stderr,
+      `${busyInCleanupNotice}\ninterrupted: the lab's thread stayed busy during its cleanup ` +
+        "for 3 s; stopped it where it was, its cleanup unfinished\n",
+    );
+  });
+});
+
+Deno.test("cli: SIGTERM halts the run as Ctrl-C does: cleanup runs, exit 130", async () => {
+  await withCleanupLab("", async (file) => {
+    const run = spawnWatched(["run", "--allow-read", "--allow-env", labScript, file]);
+    await run.stdout.readUntil("waiting\n");
+    run.child.kill("SIGTERM");
+    const [stdout, stderr] = await Promise.all([run.stdout.readToEnd(), run.stderr.readToEnd()]);
+    equal((await run.status).code, 130);
+    equal(stdout, "waiting\ncleanup started\n");
+    equal(stderr, "");
+  });
+});
+
+for (
+  const [call, code] of [["close()", 0], ["self.close()", 0], [
+    "Deno.exitCode = 3; close()",
+    0,
+  ]] as const
+) {
+  Deno.test(`cli: a lab file that calls ${call} ends the process as plain Deno does: exit ${code}`, async () => {
+    const file = await Deno.makeTempFile({ suffix: ".ts" });
+    try {
+      await Deno.writeTextFile(
+        file,
+        `export default function* closer() {\n  console.log("closing");\n  ${call};\n}\n`,
+      );
+      const run = spawnWatched(["run", "--allow-read", "--allow-env", labScript, file]);
+      const [stdout, stderr] = await Promise.all([run.stdout.readToEnd(), run.stderr.readToEnd()]);
+      equal((await run.status).code, code, stderr);
+      equal(stdout, "closing\n");
+    } finally {
+      await Deno.remove(file);
+    }
+  });
+}
+
+Deno.test("cli: Ctrl-C before the lab has started says so: nothing to clean up, exit 130", async () => {
+  // A command module that never finishes loading: its thread is busy in
+  // the import, before the lab could start.
+  const folder = await Deno.makeTempDir();
+  try {
+    const command = join(folder, "slow_command.ts");
+    await Deno.writeTextFile(command, `console.log("loading");\nwhile (true) {}\n`);
+    const driver = join(folder, "driver.ts");
+    const labThread = new URL("../tools/lab_thread.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      driver,
+      `import { runInLabThread } from "${labThread}";\n` +
+        `Deno.exit(await runInLabThread(new URL("./slow_command.ts", import.meta.url), ` +
+        `"run", []));\n`,
+    );
+    const run = spawnWatched(["run", "--allow-read", "--allow-env", driver]);
+    await run.stdout.readUntil("loading\n");
+    run.child.kill("SIGINT");
+    const [stdout, stderr] = await Promise.all([run.stdout.readToEnd(), run.stderr.readToEnd()]);
+    equal((await run.status).code, 130);
+    equal(stdout, "loading\n");
+    equal(
+      stderr,
+      `${loadingNotice}\ninterrupted: the lab's thread was still loading the kit after 2 s; ` +
+        "stopped it before the lab started, so there was nothing to clean up\n",
+    );
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
 });

@@ -11,16 +11,20 @@ import {
   formatFigure,
   formatHuman,
   formatTable,
+  hostPort,
   type MeasuredRow,
   noteWidth,
   parseHost,
   parseLatencyOptions,
   parseSize,
+  probeFolderPrefix,
+  staleFolderMs,
+  sweepStaleFolders,
   tableCells,
   workshopTable,
 } from "../labs/latency.ts";
 import { pointerRing } from "../labs/latency_probes.ts";
-import { runDeno } from "./harness.ts";
+import { ChildOutput, denoCommand, runDeno } from "./harness.ts";
 
 const labScript = fileURLToPath(new URL("../tools/lab.ts", import.meta.url));
 const compareScript = fileURLToPath(new URL("../tools/compare.ts", import.meta.url));
@@ -171,9 +175,24 @@ Deno.test("latency: working-set sizes take K, M and G as powers of 1,024, in who
 
 Deno.test("latency: --host takes HOST:PORT or [IPv6]:PORT", () => {
   deepEqual(parseHost("example.com:443"), { hostname: "example.com", port: 443 });
+  deepEqual(parseHost("192.0.2.1:80"), { hostname: "192.0.2.1", port: 80 });
+  deepEqual(parseHost("xn--bcher-kva.example:80"), { hostname: "xn--bcher-kva.example", port: 80 });
   deepEqual(parseHost("[::1]:22"), { hostname: "::1", port: 22 });
-  for (const bad of ["example.com", "example.com:0", "example.com:70000", "::1:22", ":80"]) {
-    throws(() => parseHost(bad), /^UsageError: --host takes HOST:PORT/);
+  equal(hostPort(parseHost("[::1]:22")), "[::1]:22");
+  equal(hostPort(parseHost("example.com:443")), "example.com:443");
+  // Each a URIError from Deno's permissions once, uncaught in the lab's thread.
+  const malformed = ["%:80", "a..b:80", "a@b:80", "a?b:80", "ü.com:80", "-a.com:80", "[nope]:80"];
+  for (
+    const bad of [
+      ...malformed,
+      "example.com",
+      "example.com:0",
+      "example.com:70000",
+      "::1:22",
+      ":80",
+    ]
+  ) {
+    throws(() => parseHost(bad), /^UsageError: --host takes HOST:PORT or \[IPv6\]:PORT/, bad);
   }
 });
 
@@ -205,7 +224,10 @@ Deno.test("latency: options are checked before anything is measured", () => {
 });
 
 Deno.test("latency: the pointer ring is one cycle through every cache line", () => {
-  const ring = pointerRing(64 * 1000);
+  const steps = pointerRing(64 * 1000);
+  let step = steps.next();
+  while (!step.done) step = steps.next();
+  const ring = step.value;
   const seen = new Set<number>();
   let index = 0;
   do {
@@ -216,21 +238,26 @@ Deno.test("latency: the pointer ring is one cycle through every cache line", () 
   equal(seen.size, 1000);
 });
 
-/** Run the lab as a user does, with its temporary folder made under `tempParent`. */
-function latency(args: string[], tempParent: string) {
-  return runDeno(
-    [
-      "run",
-      "--allow-read",
-      "--allow-env",
-      "--allow-net=127.0.0.1",
-      `--allow-write=${tempParent}`,
-      labScript,
-      "latency",
-      ...args,
-    ],
-    { TMPDIR: tempParent },
-  );
+/**
+ * The arguments that run the lab as a user does, with its temporary folder
+ * made under `tempParent`, and `net` the hosts it may connect to.
+ */
+function latencyArgs(args: string[], tempParent: string, net = "127.0.0.1"): string[] {
+  return [
+    "run",
+    "--allow-read",
+    "--allow-env",
+    `--allow-net=${net}`,
+    `--allow-write=${tempParent}`,
+    labScript,
+    "latency",
+    ...args,
+  ];
+}
+
+/** Run the lab as {@link latencyArgs} says, to its end. */
+function latency(args: string[], tempParent: string, net?: string) {
+  return runDeno(latencyArgs(args, tempParent, net), { TMPDIR: tempParent });
 }
 
 const small = ["--l1", "4K", "--l2", "32K", "--ram", "1M", "--budget", "20"];
@@ -238,6 +265,12 @@ const small = ["--l1", "4K", "--l2", "32K", "--ram", "1M", "--budget", "20"];
 Deno.test("latency: a run prints the table beside the workshop's, and removes its temporary folder", async () => {
   const tempParent = Deno.makeTempDirSync({ prefix: "latency-test-" });
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  // A probe folder a killed run left two hours ago: swept.
+  const stale = `${tempParent}/${probeFolderPrefix}stale`;
+  Deno.mkdirSync(stale);
+  Deno.writeFileSync(`${stale}/probe.bin`, new Uint8Array(4096));
+  const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+  Deno.utimeSync(stale, twoHoursAgo, twoHoursAgo);
   try {
     const host = `127.0.0.1:${listener.addr.port}`;
     const { code, stdout, stderr } = await latency(
@@ -345,4 +378,139 @@ Deno.test("latency: compare refuses it, exit 2: the host is the same under every
   const help = await runDeno(["run", "--allow-read", "--allow-env", compareScript, "--help"]);
   match(help.stdout, /^Labs: countdown, .*, or a lab file\.ts$/m);
   ok(!/^Labs: .*latency/m.test(help.stdout), help.stdout);
+});
+
+Deno.test("latency: only the probe folders of its own naming older than an hour are swept", () => {
+  const parent = Deno.makeTempDirSync({ prefix: "latency-test-" });
+  try {
+    const now = Date.now();
+    const make = (name: string, ageMs: number) => {
+      Deno.mkdirSync(`${parent}/${name}`);
+      const at = new Date(now - ageMs);
+      Deno.utimeSync(`${parent}/${name}`, at, at);
+    };
+    make(`${probeFolderPrefix}old`, staleFolderMs + 60_000);
+    make(`${probeFolderPrefix}running`, 60_000);
+    make("latency-someone-else", 10 * staleFolderMs);
+    Deno.writeTextFileSync(`${parent}/${probeFolderPrefix}file`, "not a folder");
+    deepEqual(sweepStaleFolders(parent, now), [`${parent}/${probeFolderPrefix}old`]);
+    deepEqual([...Deno.readDirSync(parent)].map((entry) => entry.name).sort(), [
+      `${probeFolderPrefix}file`,
+      `${probeFolderPrefix}running`,
+      "latency-someone-else",
+    ]);
+  } finally {
+    Deno.removeSync(parent, { recursive: true });
+  }
+});
+
+Deno.test("latency: a malformed or IPv6 --host is a usage error naming the forms, exit 2, never a crash", async () => {
+  const tempParent = Deno.makeTempDirSync({ prefix: "latency-test-" });
+  try {
+    for (const host of ["%:80", "ü.com:80", "a..b:80"]) {
+      const { code, stdout, stderr } = await latency(["--host", host], tempParent);
+      equal(code, 2, stderr);
+      equal(stdout, "");
+      ok(stderr.startsWith("error: --host takes HOST:PORT or [IPv6]:PORT"), stderr);
+      ok(stderr.includes(`not '${host}'`), stderr);
+    }
+    // Well formed, but not allowed: the permission to give is bracketed.
+    const { code, stderr } = await latency(["--host", "[::1]:22"], tempParent);
+    equal(code, 2, stderr);
+    match(stderr, /^error: --host \[::1\]:22: no permission to connect there; /);
+    ok(stderr.includes("--allow-net=127.0.0.1,[::1]:22 tools/lab.ts latency"), stderr);
+    deepEqual([...Deno.readDirSync(tempParent)], []);
+  } finally {
+    Deno.removeSync(tempParent, { recursive: true });
+  }
+});
+
+Deno.test("latency: an IPv6 --host, given its permission, is connected to and its row named", async () => {
+  const tempParent = Deno.makeTempDirSync({ prefix: "latency-test-" });
+  // The tests may listen on 127.0.0.1 only: a port just freed there, which
+  // nothing on ::1 holds either, so the connect is refused (or, without
+  // IPv6, cannot be made); either way a row that says so, exit 1.
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const host = `[::1]:${listener.addr.port}`;
+  listener.close();
+  try {
+    const { code, stdout, stderr } = await latency(
+      [...small, "--ghz", "3", "--host", host],
+      tempParent,
+      `127.0.0.1,${host}`,
+    );
+    equal(code, 1, stderr);
+    equal(stderr, "");
+    const label = `network: \\[::1\\]:${listener.addr.port}`;
+    match(
+      stdout,
+      new RegExp(`^${label} +TCP connect +failed .* cannot connect to ${label.slice(9)}: `, "m"),
+    );
+    deepEqual([...Deno.readDirSync(tempParent)], []);
+  } finally {
+    Deno.removeSync(tempParent, { recursive: true });
+  }
+});
+
+Deno.test("latency: Ctrl-C during a probe is answered: the run halts, exit 130, not stopped as busy", async () => {
+  const tempParent = Deno.makeTempDirSync({ prefix: "latency-test-" });
+  try {
+    // Ten seconds for each probe: one synchronous stretch each, before the
+    // probes gave the thread back between batches.
+    const child = denoCommand(latencyArgs([...small, "--budget", "10000", "--trace"], tempParent), {
+      env: { NO_COLOR: "1", TMPDIR: tempParent },
+    }).spawn();
+    const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const stderr = new ChildOutput(child.stderr);
+    const stdout = new ChildOutput(child.stdout);
+    // The run's root has started: the probes are under way.
+    await stderr.readUntil(/#0 latency +start\n/);
+    child.kill("SIGINT");
+    const [out, err] = await Promise.all([stdout.readToEnd(), stderr.readToEnd()]);
+    const { code } = await child.status;
+    clearTimeout(watchdog);
+    equal(code, 130, err);
+    equal(out, "");
+    // Answered, not stopped by the busy grace (a notice alone, on a
+    // machine too loaded to answer within a quarter of a second, is not
+    // what this is about).
+    ok(!/could not run|stayed busy/.test(err), err);
+    deepEqual([...Deno.readDirSync(tempParent)], []);
+  } finally {
+    Deno.removeSync(tempParent, { recursive: true });
+  }
+});
+
+Deno.test("latency: SIGTERM during the disk probe halts the run as Ctrl-C does: its folder is removed, exit 130", async () => {
+  const tempParent = Deno.makeTempDirSync({ prefix: "latency-test-" });
+  const watcher = Deno.watchFs(tempParent, { recursive: true });
+  try {
+    const child = denoCommand(latencyArgs([...small, "--budget", "1000"], tempParent), {
+      env: { NO_COLOR: "1", TMPDIR: tempParent },
+      stdout: "null",
+    }).spawn();
+    const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const stderr = new ChildOutput(child.stderr);
+    // The disk probe's file is made: the probe is under way.
+    const probing = (async () => {
+      for await (const event of watcher) {
+        if (event.paths.some((path) => path.endsWith("probe.bin"))) return true;
+      }
+      return false;
+    })();
+    ok(await Promise.race([probing, child.status.then(() => false)]), "the disk probe never began");
+    child.kill("SIGTERM");
+    const err = await stderr.readToEnd();
+    const { code } = await child.status;
+    clearTimeout(watchdog);
+    equal(code, 130, err);
+    // Answered, not stopped by the busy grace (a notice alone, on a
+    // machine too loaded to answer within a quarter of a second, is not
+    // what this is about).
+    ok(!/could not run|stayed busy/.test(err), err);
+    deepEqual([...Deno.readDirSync(tempParent)], []);
+  } finally {
+    watcher.close();
+    Deno.removeSync(tempParent, { recursive: true });
+  }
 });

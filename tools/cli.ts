@@ -157,13 +157,15 @@ export interface CtrlC {
 }
 
 /**
- * Listen for Ctrl-C. The first aborts `signal` with an `AbortError`, so
- * that the work in progress can stop and clean up; a later one, pressed as
- * a keypress of its own, exits at once with status 130 (`exitNow`, for a
- * tool that has something to say first).
+ * Listen for Ctrl-C (and whatever other `signals` are named: the lab
+ * runner takes SIGTERM alike). The first aborts `signal` with an
+ * `AbortError`, so that the work in progress can stop and clean up; a
+ * later one, sent as a keypress of its own, exits at once with status 130
+ * (`exitNow`, for a tool that has something to say first).
  */
 export function onCtrlC(
   exitNow: () => void = () => Deno.exit(exitStatus.interrupted),
+  signals: readonly Deno.Signal[] = ["SIGINT"],
 ): CtrlC {
   const controller = new AbortController();
   let firstAt = 0;
@@ -175,10 +177,12 @@ export function onCtrlC(
       exitNow();
     }
   };
-  Deno.addSignalListener("SIGINT", listener);
+  for (const name of signals) Deno.addSignalListener(name, listener);
   return {
     signal: controller.signal,
-    stop: () => Deno.removeSignalListener("SIGINT", listener),
+    stop: () => {
+      for (const name of signals) Deno.removeSignalListener(name, listener);
+    },
   };
 }
 

@@ -7,13 +7,19 @@
  */
 
 import type { CtrlC } from "./cli.ts";
-import type { FromLabThread, ThreadCommand, ToLabThread } from "./lab_thread.ts";
+import {
+  aliveEveryMs,
+  type FromLabThread,
+  type ThreadCommand,
+  type ToLabThread,
+} from "./lab_thread.ts";
 
 // Type-checked as part of the kit, this file sees the window's globals; in
 // the worker, `self` is the worker's own scope, with these two members.
 const workerScope = self as unknown as {
   onmessage: ((event: MessageEvent<ToLabThread>) => void) | null;
   postMessage(message: FromLabThread): void;
+  close(): void;
 };
 
 // The main thread owns the signal; the first Ctrl-C reaches this thread as
@@ -34,13 +40,28 @@ Object.defineProperty(Deno, "exit", {
   },
 });
 
+// `close()` in a worker ends the worker alone, and silently: the main
+// thread would wait for ever. In one thread it ends the process, status 0,
+// whatever `Deno.exitCode` says; the main thread is told so.
+const closeThread = workerScope.close.bind(workerScope);
+Object.defineProperty(globalThis, "close", {
+  value: (): void => {
+    workerScope.postMessage({ type: "exit", status: 0 });
+    closeThread();
+  },
+});
+
 workerScope.onmessage = async (event) => {
   const message = event.data;
   if (message.type === "interrupt") {
     workerScope.postMessage({ type: "halting" });
+    // While the run halts, say now and then that this thread is free: a
+    // cleanup that never ends is told from one that blocks the thread.
+    setInterval(() => workerScope.postMessage({ type: "alive" }), aliveEveryMs);
     interrupt.abort(new DOMException("interrupted by Ctrl-C", "AbortError"));
     return;
   }
   const module: Record<string, ThreadCommand> = await import(message.module);
+  workerScope.postMessage({ type: "started" });
   Deno.exit(await module[message.command](message.args, () => ctrlC));
 };
