@@ -269,6 +269,15 @@ Deno.test("cli: workshop --handout DIR writes DIR/index.html, and refuses a fold
     equal(refused.code, 2);
     match(refused.stderr, /^error: --handout .*mine is a folder with other files in it/m);
     equal(await Deno.readTextFile(join(folder, "mine", "notes.txt")), "mine\n");
+    // A file is refused the same way, not with Deno's NotADirectory and a stack.
+    await Deno.writeTextFile(join(folder, "afile"), "mine\n");
+    const file = await workshop(folder, ["--handout", "afile"]);
+    equal(file.code, 2, file.stderr);
+    match(
+      file.stderr,
+      /^error: --handout .*afile is a folder with other files in it \(or a file\)/m,
+    );
+    equal(await Deno.readTextFile(join(folder, "afile")), "mine\n");
   } finally {
     await Deno.remove(folder, { recursive: true });
   }

@@ -239,7 +239,10 @@ async function mayReplace(folder: string): Promise<boolean> {
     await Deno.lstat(join(folder, siteMarker));
     return true;
   } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    // `folder` is a file: what follows refuses it.
+    if (!(error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory)) {
+      throw error;
+    }
   }
   try {
     for await (const _entry of Deno.readDir(folder)) return false;

@@ -35,7 +35,9 @@ export const exercise: Exercise = {
         if (early) return quote(early);
         return run.end === slowest ? undefined : `it ended at ${seconds(run.end)}`;
       },
-      hint: "start every part at once (all, or spawn and join), and print when all are done",
+      hint: "start every part at once (all, or spawn and join), each part catching its own " +
+        "error before it ends (under nursery, generator and effection a child's failure fails " +
+        "its parent, even one that joins it in a try), and print when all are done",
     },
   ],
 };
