@@ -174,3 +174,33 @@ export function lineOf(run: ExerciseRun, text: string): Line | undefined {
 export function indexOf(run: ExerciseRun, text: string): number {
   return run.lines.findIndex((line) => line.text === text);
 }
+
+// What the trace shows: which task printed a line, and how a task ended.
+// Task names differ between runtimes for the tasks a combinator starts
+// (`race: operation 0`, or none at all under nursery), so the checks go by
+// task ids: the task that printed a given line, the root, cancel and halt.
+
+/** The id of the root task (the learner's `main`). */
+export function rootTask(run: ExerciseRun): number | undefined {
+  return run.events.find((event) => event.parentId === undefined)?.taskId;
+}
+
+/** The id of the task that printed the first line whose text is `text`, or `undefined`. */
+export function printerOf(run: ExerciseRun, text: string): number | undefined {
+  return run.events.find((event) => event.type === "log" && event.text === text)?.taskId;
+}
+
+/** The ids of the tasks that printed lines matching `pattern`. */
+export function printersOf(run: ExerciseRun, pattern: RegExp): Set<number> {
+  return new Set(
+    run.events.filter((event) => event.type === "log" && pattern.test(event.text ?? ""))
+      .map((event) => event.taskId),
+  );
+}
+
+/** The first `cancel` or `halt` event of task `taskId`: when it was stopped from outside. */
+export function stopOf(run: ExerciseRun, taskId: number): TraceEvent | undefined {
+  return run.events.find((event) =>
+    event.taskId === taskId && (event.type === "cancel" || event.type === "halt")
+  );
+}

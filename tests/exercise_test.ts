@@ -1,13 +1,27 @@
 // The exercises: each reference solution passes every check under every
 // runtime, and each starting file fails under every runtime (a check with
-// its hint says why); the checker's verdicts on small programs of our own;
+// its hint says why); a file that only prints the expected lines fails on the
+// trace, and other correct solutions pass; the checker's verdicts on small
+// programs of our own;
 // and the `exercise` command line (list, show, check, usage errors).
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { allPass, checkExercise, runExercise, runLimitMs } from "../exercises/check.ts";
 import { exercises } from "../exercises/mod.ts";
-import { all, log, sleep, spawn } from "../mod.ts";
+import {
+  all,
+  call,
+  createQueue,
+  log,
+  moveOnAfter,
+  now,
+  scope,
+  sleep,
+  spawn,
+  timeout,
+  TimeoutError,
+} from "../mod.ts";
 import type { Operation } from "../runtimes/types.ts";
 import { runtimeNames } from "../runtimes/registry.ts";
 import { runDeno } from "./harness.ts";
@@ -89,6 +103,225 @@ Deno.test("exercise 8: a finally whose cleanup waits passes under native, genera
     ["nursery"],
   );
 });
+
+// Files that print the expected lines at the expected virtual times without
+// doing the work: each must fail, under every runtime, on the check that reads
+// the trace (which task printed a line, which task was cancelled or halted).
+const printOnly: [number, string, () => Operation<unknown>][] = [
+  [1, "each countdown runs in a task of its own, beside the others", function* () {
+    const { countdownLine, countdowns } = yield* call(() => import("../labs/countdown.ts"));
+    const due = countdowns.flatMap(([label, delayMs]) =>
+      [1, 2, 3].map((step) => ({
+        time: delayMs * step,
+        armed: delayMs * (step - 1),
+        label,
+        n: 4 - step,
+      }))
+    ).filter((line) => line.time < 2500)
+      .sort((a, b) => a.time - b.time || a.armed - b.armed);
+    for (const line of due) {
+      yield* sleep(line.time - (yield* now()));
+      yield* log(countdownLine(line.time, line.label, line.n));
+    }
+    yield* sleep(2500 - (yield* now()));
+    yield* log("cut short at 2.500s");
+  }],
+  [2, "the server is asked at once, and its 5 s answer is not waited for", function* () {
+    yield* sleep(1000);
+    yield* log("quote: (cached) Simple is better than complex.");
+    yield* log("done at 1.000s");
+  }],
+  [3, "the slow mirror's own task says `slow mirror: cancelled`, in its cleanup", function* () {
+    yield* log("slow mirror: started");
+    yield* log("fast mirror: started");
+    yield* sleep(300);
+    yield* log("fast mirror: done");
+    yield* log("slow mirror: cancelled");
+    yield* log("got it from fast mirror");
+  }],
+  [4, "the spinner's own task is halted, and its cleanup says `spinner stopped`", function* () {
+    const frames = "|/-\\";
+    for (let frame = 0; frame < 8; frame++) {
+      if (frame > 0) yield* sleep(400);
+      yield* log(`spinner ${frames[frame % frames.length]}`);
+    }
+    yield* sleep(200);
+    yield* log("job done");
+    yield* log("spinner stopped");
+    yield* log("answer: 42");
+  }],
+  [5, "the spinner runs in a task of its own, which says `spinner stopped`", function* () {
+    const frames = "|/-\\";
+    for (let slice = 0; slice < 30; slice++) {
+      if (slice % 4 === 0) yield* log(`spinner ${frames[(slice / 4) % frames.length]}`);
+      yield* sleep(100);
+      yield* log("crunched 100 ms");
+    }
+    yield* log("spinner stopped");
+    yield* log("job done");
+  }],
+  [6, "every part is fetched, each in a task of its own, all from the start", function* () {
+    yield* sleep(300);
+    yield* log("a: ok");
+    yield* log("b: failed: server said 500");
+    yield* log("c: failed: connection reset");
+  }],
+  [7, "each download runs in a task beside the main one, from its start to its end", function* () {
+    const { codes, delayOf, limit } = yield* call(() =>
+      import("../exercises/07-bounded-downloads/given.ts")
+    );
+    // The schedule three workers would follow, printed by the main task alone.
+    const free = Array.from({ length: limit }, () => 0);
+    const due: { time: number; text: string }[] = [];
+    for (const code of codes) {
+      const worker = free.indexOf(Math.min(...free));
+      due.push({ time: free[worker], text: `start ${code}` });
+      free[worker] += delayOf(code);
+      due.push({ time: free[worker], text: `done ${code}` });
+    }
+    due.sort((a, b) => a.time - b.time || (a.text < b.text ? -1 : 1));
+    for (const line of due) {
+      yield* sleep(line.time - (yield* now()));
+      yield* log(line.text);
+    }
+    yield* log(`all ${codes.length} done`);
+  }],
+  [8, "the session's task is halted at 2.500s and says `closed db` in its cleanup", function* () {
+    yield* sleep(100);
+    yield* log("open db");
+    yield* sleep(1000);
+    yield* log("ping db");
+    yield* sleep(1000);
+    yield* log("ping db");
+    yield* sleep(450);
+    yield* log("closed db");
+    yield* log("session over");
+  }],
+];
+
+for (const [number, what, main] of printOnly) {
+  Deno.test(`exercise ${number}: a file that only prints the expected lines fails on the trace`, async () => {
+    for (const report of await checkExercise(exercises[number - 1], main)) {
+      const failed = report.verdicts.filter((verdict) => verdict.fault);
+      deepEqual(
+        failed.map((verdict) => verdict.check.what),
+        [what],
+        `${report.runtime}: ${failed.map((v) => v.fault)}`,
+      );
+      ok(failed[0].fault && failed[0].check.hint, report.runtime);
+    }
+  });
+}
+
+// Correct solutions other than the reference ones: they must pass.
+const otherSolutions: [number, string, () => Operation<unknown>][] = [
+  [1, "timeout around a scope that spawns the countdowns", function* () {
+    const { countdownLine, countdowns } = yield* call(() => import("../labs/countdown.ts"));
+    try {
+      yield* timeout(
+        2500,
+        scope(function* () {
+          const tasks = [];
+          for (const [label, delayMs] of countdowns) {
+            tasks.push(
+              yield* spawn(function* () {
+                for (let n = 3; n > 0; n--) {
+                  yield* sleep(delayMs);
+                  yield* log(countdownLine(yield* now(), label, n));
+                }
+              }),
+            );
+          }
+          for (const task of tasks) yield* task;
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof TimeoutError)) throw error;
+      yield* log("cut short at 2.500s");
+    }
+  }],
+  [1, "moveOnAfter around all", function* () {
+    const { countdownLine, countdowns } = yield* call(() => import("../labs/countdown.ts"));
+    yield* moveOnAfter(
+      2500,
+      all(countdowns.map(([label, delayMs]) =>
+        (function* () {
+          for (let n = 3; n > 0; n--) {
+            yield* sleep(delayMs);
+            yield* log(countdownLine(yield* now(), label, n));
+          }
+        })()
+      )),
+    );
+    yield* log("cut short at 2.500s");
+  }],
+  [3, "spawn each mirror, halt the loser", function* () {
+    const { download, mirrors } = yield* call(() => import("../exercises/03-race-loser/given.ts"));
+    const finished = createQueue<string>();
+    const tasks = [];
+    for (const [mirror, ms] of mirrors) {
+      tasks.push(
+        yield* spawn(function* () {
+          finished.put(yield* download(mirror, ms));
+        }),
+      );
+    }
+    const winner = yield* finished.get();
+    for (const task of tasks) yield* task.halt();
+    yield* log(`got it from ${winner}`);
+  }],
+  [5, "slices of 50 ms", function* () {
+    const { crunch, spin } = yield* call(() => import("../exercises/05-busy-spinner/given.ts"));
+    const spinner = yield* spawn(spin);
+    for (let done = 0; done < 3000; done += 50) {
+      yield* crunch(50);
+      yield* sleep(0);
+    }
+    yield* spinner.halt();
+    yield* log("job done");
+  }],
+  [5, "a spinner that polls a flag on sleep(0)", function* () {
+    const { crunch } = yield* call(() => import("../exercises/05-busy-spinner/given.ts"));
+    let working = true;
+    const spinner = yield* spawn(function* () {
+      const frames = "|/-\\";
+      let frame = 0;
+      let next = 0;
+      try {
+        while (working) {
+          if ((yield* now()) >= next) {
+            yield* log(`spinner ${frames[frame++ % frames.length]}`);
+            next += 400;
+          }
+          yield* sleep(0);
+        }
+      } finally {
+        yield* log("spinner stopped");
+      }
+    });
+    for (let done = 0; done < 3000; done += 100) {
+      yield* crunch(100);
+      yield* sleep(0);
+    }
+    working = false;
+    yield* spinner;
+    yield* log("job done");
+  }],
+];
+
+for (const [number, how, main] of otherSolutions) {
+  Deno.test(`exercise ${number}: another correct solution passes: ${how}`, async () => {
+    for (const report of await checkExercise(exercises[number - 1], main)) {
+      deepEqual(
+        report.verdicts.filter((verdict) => verdict.fault).map((verdict) =>
+          `${verdict.check.what}: ${verdict.fault}`
+        ),
+        [],
+        report.runtime,
+      );
+    }
+  });
+}
 
 Deno.test("every exercise has its statement, a start and a solution", async () => {
   for (const exercise of exercises) {

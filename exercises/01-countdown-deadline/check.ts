@@ -1,5 +1,5 @@
 import { countdownLine, countdowns } from "../../labs/countdown.ts";
-import { type Exercise, linesMatching, quote, seconds } from "../check.ts";
+import { type Exercise, linesMatching, printersOf, quote, rootTask, seconds } from "../check.ts";
 
 const deadline = 2500;
 
@@ -42,6 +42,27 @@ export const exercise: Exercise = {
           : `more lines than the ${expected.length} due before 2.5 s`;
       },
       hint: "the countdowns must still run concurrently until the deadline",
+    },
+    {
+      what: "each countdown runs in a task of its own, beside the others",
+      fault(run) {
+        const tasks = countdowns.map(([label]) =>
+          printersOf(run, new RegExp(`^\\d+\\.\\d{3}s\\t*${label} = \\d$`))
+        );
+        if (tasks.some((each) => each.has(rootTask(run)!))) {
+          return "the main task printed countdown lines itself: no countdown ran beside it";
+        }
+        const shared = tasks.findIndex((each) => each.size > 1);
+        if (shared !== -1) {
+          return `${countdowns[shared][0]}'s lines came from ${tasks[shared].size} tasks`;
+        }
+        const distinct = new Set(tasks.flatMap((each) => [...each]));
+        return distinct.size === countdowns.length
+          ? undefined
+          : `the ${countdowns.length} countdowns were printed by ${distinct.size} tasks`;
+      },
+      hint: "run the countdowns themselves concurrently (all([...]), or spawn each in a scope) " +
+        "inside timeout(2500, ...), so that the deadline cancels their tasks",
     },
     {
       what: "the last line is `cut short at 2.500s`",

@@ -21,6 +21,18 @@ export const exercise: Exercise = {
       hint: "moveOnAfter(1000, fetchQuote()) answers undefined when the second is up",
     },
     {
+      what: "the server is asked at once, and its 5 s answer is not waited for",
+      fault(run) {
+        const asked = run.events.find((event) =>
+          event.type === "suspend" && event.reason === "sleep 5000"
+        );
+        if (!asked) return "fetchQuote() was never waited on: the server was not asked";
+        return asked.time === 0 ? undefined : `the server was asked at ${seconds(asked.time)}`;
+      },
+      hint: "call fetchQuote() inside moveOnAfter(1000, ...), which stops waiting for it " +
+        "when the second is up",
+    },
+    {
       what: "the server's own answer is never printed",
       fault(run) {
         const live = run.lines.find((line) =>

@@ -1,4 +1,4 @@
-import { type Exercise, indexOf, lineOf, quote, seconds } from "../check.ts";
+import { type Exercise, indexOf, lineOf, printerOf, quote, rootTask, seconds } from "../check.ts";
 
 export const exercise: Exercise = {
   number: 3,
@@ -28,6 +28,24 @@ export const exercise: Exercise = {
       },
       hint: "race([...]) cancels the losers and waits for their cleanup before it answers; " +
         "a task left to itself is cleaned up late, or never",
+    },
+    {
+      what: "the slow mirror's own task says `slow mirror: cancelled`, in its cleanup",
+      fault(run) {
+        const started = printerOf(run, "slow mirror: started");
+        const cancelled = printerOf(run, "slow mirror: cancelled");
+        if (started === undefined || cancelled === undefined) {
+          return `no \`slow mirror: ${started === undefined ? "started" : "cancelled"}\` line`;
+        }
+        if (started === rootTask(run) || cancelled === rootTask(run)) {
+          return "the main task printed the mirror's lines itself: no download ran beside it";
+        }
+        return started === cancelled
+          ? undefined
+          : "`slow mirror: cancelled` was printed by another task than the download's";
+      },
+      hint: "download() itself says `cancelled` in its finally when it is stopped: run both " +
+        "downloads as tasks (race, or spawn each) and let the winner's arrival stop the loser",
     },
     {
       what: "the slow mirror never finishes",

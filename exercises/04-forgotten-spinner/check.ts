@@ -1,4 +1,14 @@
-import { type Exercise, indexOf, linesMatching, quote, seconds } from "../check.ts";
+import {
+  type Exercise,
+  indexOf,
+  linesMatching,
+  printerOf,
+  printersOf,
+  quote,
+  rootTask,
+  seconds,
+  stopOf,
+} from "../check.ts";
 
 export const exercise: Exercise = {
   number: 4,
@@ -25,6 +35,25 @@ export const exercise: Exercise = {
       },
       hint: "keep the Task that spawn() answers, and halt it (yield* spinner.halt()) before " +
         "printing the answer: halt waits for the spinner's cleanup",
+    },
+    {
+      what: "the spinner's own task is halted, and its cleanup says `spinner stopped`",
+      fault(run) {
+        const spinners = printersOf(run, /^spinner [|/\\-]$/);
+        if (spinners.size === 0) return "no spinner frame was drawn";
+        if (spinners.has(rootTask(run)!)) {
+          return "the main task drew spinner frames itself: no spinner task ran beside the job";
+        }
+        if (spinners.size > 1) return `the frames came from ${spinners.size} tasks`;
+        const [spinner] = spinners;
+        if (printerOf(run, "spinner stopped") !== spinner) {
+          return "`spinner stopped` was not printed by the spinner's task";
+        }
+        const stop = stopOf(run, spinner);
+        return stop ? undefined : "the spinner's task was never halted: it ended by itself";
+      },
+      hint: "spin() says `spinner stopped` in its finally when its task is halted: keep the " +
+        "Task that spawn(spin) answers and yield* its halt()",
     },
     {
       what: "no spinner frame after the job is done",

@@ -29,6 +29,24 @@ export const exercise: Exercise = {
         "operation (a function* that try/catches yield* part) and answer a line instead",
     },
     {
+      what: "every part is fetched, each in a task of its own, all from the start",
+      fault(run) {
+        const fetchers = parts.map(([, ms]) =>
+          run.events.find((event) => event.type === "suspend" && event.reason === `sleep ${ms}`)
+        );
+        const missing = fetchers.findIndex((event) => event === undefined);
+        if (missing !== -1) return `part ${parts[missing][0]} was never fetched`;
+        const late = fetchers.find((event) => event!.time !== 0);
+        if (late) return `a part was fetched at ${seconds(late.time)}`;
+        const tasks = new Set(fetchers.map((event) => event!.taskId));
+        return tasks.size === parts.length
+          ? undefined
+          : `the ${parts.length} parts were fetched by ${tasks.size} tasks`;
+      },
+      hint: "call fetchPart() for every part, concurrently: all([...]) of operations that each " +
+        "catch their part's error, or spawn each",
+    },
+    {
       what: `the parts run concurrently: the lines come at ${seconds(slowest)}, when the last ends`,
       fault(run) {
         const early = run.lines.find((line) => line.time !== slowest);

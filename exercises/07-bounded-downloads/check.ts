@@ -1,4 +1,11 @@
-import { type Exercise, type ExerciseRun, linesMatching, seconds } from "../check.ts";
+import {
+  type Exercise,
+  type ExerciseRun,
+  linesMatching,
+  printerOf,
+  rootTask,
+  seconds,
+} from "../check.ts";
 import { codes, limit } from "./given.ts";
 
 /** How many downloads are in flight after the last line of each instant. */
@@ -35,6 +42,23 @@ export const exercise: Exercise = {
         return undefined;
       },
       hint: "each code goes into the queue once, and each is taken by one worker",
+    },
+    {
+      what: "each download runs in a task beside the main one, from its start to its end",
+      fault(run) {
+        for (const code of codes) {
+          const started = printerOf(run, `start ${code}`);
+          if (started === undefined) continue; // said by the check above
+          if (started === rootTask(run)) {
+            return `the main task printed \`start ${code}\` itself: no worker downloaded it`;
+          }
+          if (printerOf(run, `done ${code}`) !== started) {
+            return `\`done ${code}\` was printed by another task than \`start ${code}\``;
+          }
+        }
+        return undefined;
+      },
+      hint: "let download(code) print its own lines, inside the workers' tasks",
     },
     {
       what: `never more than ${limit} downloads at a time`,

@@ -1,4 +1,4 @@
-import { type Exercise, indexOf, lineOf, seconds } from "../check.ts";
+import { type Exercise, indexOf, lineOf, printerOf, rootTask, seconds, stopOf } from "../check.ts";
 
 export const exercise: Exercise = {
   number: 8,
@@ -14,6 +14,24 @@ export const exercise: Exercise = {
       },
       hint: "register the close as soon as the connection is open: yield* ensure(() => " +
         "db.close()); a finally whose cleanup waits is cut short under nursery",
+    },
+    {
+      what: "the session's task is halted at 2.500s and says `closed db` in its cleanup",
+      fault(run) {
+        const session = printerOf(run, "open db");
+        if (session === undefined) return "no `open db` line";
+        if (session === rootTask(run)) {
+          return "the main task opened the connection itself: no session task ran beside it";
+        }
+        const stop = stopOf(run, session);
+        if (!stop) return "the session's task was never halted";
+        if (stop.time !== 2500) return `the session was halted at ${seconds(stop.time)}`;
+        return printerOf(run, "closed db") === session
+          ? undefined
+          : "`closed db` was not printed by the session's task, while it was being halted";
+      },
+      hint: "the close belongs to the session: open the connection in the session task and " +
+        "register its close there (yield* ensure(() => db.close())), then halt that task",
     },
     {
       what: "`session over` comes after `closed db`",
