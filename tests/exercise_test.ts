@@ -243,3 +243,16 @@ Deno.test("cli: exercise check passes a solution, run in its own thread, exit 0"
   equal(code, 0, stdout);
   match(stdout, /\nevery check passes under every runtime\n$/);
 });
+
+Deno.test("cli: exercise check of a file that calls close() fails at once, saying so", async () => {
+  const { code, stdout } = await checkSource(
+    "export default function* () {\n  close();\n}\n",
+    "60",
+  );
+  equal(code, 1);
+  equal(
+    stdout.match(/: the program called close\(\) instead of ending$/gm)?.length,
+    4,
+    stdout,
+  );
+});

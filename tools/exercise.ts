@@ -138,7 +138,9 @@ export type FromExerciseThread =
   /** The run settled; its `error`, when it failed, is posted described. */
   | { type: "run"; run: ExerciseRun; error?: PostedError }
   /** The program called `Deno.exit(status)`. */
-  | { type: "exit"; status: number };
+  | { type: "exit"; status: number }
+  /** The program called `close()`, which ends a worker's thread. */
+  | { type: "close" };
 
 /** An error from a run's thread, shown as it was there. */
 class PostedFailure extends Error {
@@ -189,9 +191,13 @@ function runInThread(file: string, runtime: string, budgetMs: number): Promise<E
       worker.terminate();
       then();
     };
+    let started = false;
     worker.onmessage = (event: MessageEvent<FromExerciseThread>) => {
       const message = event.data;
       if (message.type === "ready") {
+        // Said once, by the worker itself; the file cannot restart its budget.
+        if (started) return;
+        started = true;
         timer = setTimeout(
           () =>
             settle(() =>
@@ -207,6 +213,8 @@ function runInThread(file: string, runtime: string, budgetMs: number): Promise<E
         settle(() =>
           resolve(cutShort(`the program called Deno.exit(${message.status}) instead of ending`))
         );
+      } else if (message.type === "close") {
+        settle(() => resolve(cutShort("the program called close() instead of ending")));
       } else if (message.type === "load-error") {
         settle(() =>
           reject(

@@ -20,8 +20,10 @@ import { LabFileError, loadLab } from "./lab.ts";
 const workerScope = self as unknown as {
   onmessage: ((event: MessageEvent<ToExerciseThread>) => void) | null;
   postMessage(message: FromExerciseThread): void;
+  close(): void;
 };
-const post = (message: FromExerciseThread) => workerScope.postMessage(message);
+// Taken now, before the learner's file could replace it.
+const post: (message: FromExerciseThread) => void = workerScope.postMessage.bind(workerScope);
 
 // `Deno.exit` in a worker ends the worker alone: the main thread is told
 // the status first, and judges it a program that did not end by itself.
@@ -30,6 +32,16 @@ Object.defineProperty(Deno, "exit", {
   value: (code?: number): never => {
     post({ type: "exit", status: code ?? Deno.exitCode });
     return exitThread(code);
+  },
+});
+
+// `close()` ends the worker silently: the main thread would wait out the
+// budget and blame a loop. It is told instead.
+const closeThread = workerScope.close.bind(workerScope);
+Object.defineProperty(globalThis, "close", {
+  value: (): void => {
+    post({ type: "close" });
+    closeThread();
   },
 });
 
