@@ -34,6 +34,12 @@ export interface ExerciseRun {
   stopped: boolean;
   /** What the runtime wrote to stderr (orphans, errors no one received). */
   stderr: string[];
+  /**
+   * Why the checker ended the run itself, in real time, before it settled
+   * (it called `Deno.exit`, or looped without letting time move); what it
+   * did before is lost with its thread.
+   */
+  cutShort?: string;
 }
 
 /**
@@ -102,6 +108,7 @@ export async function runExercise(
 export const endsCleanly: Check = {
   what: "the program ends by itself, without an error",
   fault(run) {
+    if (run.cutShort) return run.cutShort;
     if (run.stopped) {
       return `still running at ${seconds(runLimitMs)} of virtual time: the checker stopped it`;
     }
@@ -119,9 +126,14 @@ export interface Verdict {
   fault?: string;
 }
 
-/** Judge one run: the shared check, then the exercise's own. */
+/**
+ * Judge one run: the shared check, then the exercise's own; a run the
+ * checker cut short is judged by the shared check alone, since what it did
+ * is lost.
+ */
 export function judge(exercise: Exercise, run: ExerciseRun): Verdict[] {
-  return [endsCleanly, ...exercise.checks].map((check) => {
+  const checks = run.cutShort ? [endsCleanly] : [endsCleanly, ...exercise.checks];
+  return checks.map((check) => {
     let fault: string | undefined;
     try {
       fault = check.fault(run);

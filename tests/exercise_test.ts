@@ -403,3 +403,89 @@ Deno.test("cli: a file that throws when imported is reported, exit 1", async () 
     await Deno.remove(folder, { recursive: true });
   }
 });
+
+// A learner's file runs in a thread of its own: what it does there cannot
+// end the checker, hold it, or reach the checks.
+async function checkSource(source: string, budgetS = "1") {
+  const folder = await Deno.makeTempDir();
+  try {
+    const kit = new URL("../mod.ts", import.meta.url).href;
+    const checks = new URL("../exercises/mod.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      `${folder}/mine.ts`,
+      source.replaceAll("KIT", kit).replaceAll("EXERCISES", checks),
+    );
+    return await exercise(["check", "1", "mine.ts"], {
+      INIT_CWD: folder,
+      EXERCISE_BUDGET_S: budgetS,
+    });
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+}
+
+Deno.test("cli: exercise check of a file that calls Deno.exit(0) fails, exit 1, saying so", async () => {
+  const { code, stdout } = await checkSource(
+    'import { log } from "KIT";\nexport default function* () {\n  yield* log("bye");\n  Deno.exit(0);\n}\n',
+  );
+  equal(code, 1);
+  match(stdout, /^native {5}FAIL \(1 of 1 checks\), cut short$/m);
+  match(
+    stdout,
+    /FAIL {2}the program ends by itself, without an error: the program called Deno\.exit\(0\) instead of ending/,
+  );
+  match(stdout, /\n0 of 4 runtimes pass: not yet\n$/);
+});
+
+const loopsMessage =
+  /: did not finish within 1 s of real time: it loops without letting time move$/m;
+
+Deno.test("cli: exercise check stops a task looping on sleep(0) after its real-time budget", async () => {
+  const { code, stdout } = await checkSource(
+    'import { sleep, spawn } from "KIT";\nexport default function* () {\n' +
+      "  yield* spawn(function* () {\n    for (;;) yield* sleep(0);\n  });\n  yield* sleep(1000);\n}\n",
+  );
+  equal(code, 1);
+  equal(stdout.match(new RegExp(loopsMessage, "gm"))?.length, 4, stdout);
+});
+
+Deno.test("cli: exercise check stops a busy loop (for (;;) {}) after its real-time budget", async () => {
+  const { code, stdout } = await checkSource("export default function* () {\n  for (;;) {}\n}\n");
+  equal(code, 1);
+  equal(stdout.match(new RegExp(loopsMessage, "gm"))?.length, 4, stdout);
+});
+
+Deno.test("cli: a file that empties the exercise's checks is still judged by them", async () => {
+  const { code, stdout } = await checkSource(
+    'import { exercises } from "EXERCISES";\nfor (const each of exercises) each.checks.length = 0;\n' +
+      "export default function* () {}\n",
+  );
+  equal(code, 1);
+  match(stdout, /^native {5}FAIL \(3 of 5 checks\)/m);
+});
+
+Deno.test("cli: a bad EXERCISE_BUDGET_S is a usage error naming it, exit 2", async () => {
+  const { code, stderr } = await checkSource("export default function* () {}\n", "soon");
+  equal(code, 2);
+  match(stderr, /^error: EXERCISE_BUDGET_S must be a positive number of seconds, not 'soon'$/m);
+});
+
+Deno.test("cli: exercise check passes a solution, run in its own thread, exit 0", async () => {
+  const folder = fileURLToPath(folderOf("03-race-loser"));
+  const { code, stdout } = await exercise(["check", "3", "solution.ts"], { INIT_CWD: folder });
+  equal(code, 0, stdout);
+  match(stdout, /\nevery check passes under every runtime\n$/);
+});
+
+Deno.test("cli: exercise check of a file that calls close() fails at once, saying so", async () => {
+  const { code, stdout } = await checkSource(
+    "export default function* () {\n  close();\n}\n",
+    "60",
+  );
+  equal(code, 1);
+  equal(
+    stdout.match(/: the program called close\(\) instead of ending$/gm)?.length,
+    4,
+    stdout,
+  );
+});

@@ -8,7 +8,11 @@
  *
  * `check` runs the file's default export (a `function*`, as for a lab file)
  * under every runtime on a virtual clock, and says per runtime which checks
- * pass and, for each that fails, what is wrong and a hint. Exit status: 0
+ * pass and, for each that fails, what is wrong and a hint. Each run is in
+ * a thread of its own (a Web Worker), so that the learner's file cannot
+ * reach the checks, end the checker with `Deno.exit`, or hold it with a
+ * loop: a run that has not settled after {@link defaultBudgetS} s of real
+ * time (`EXERCISE_BUDGET_S`) is stopped and fails. Exit status: 0
  * when every check passes under every runtime, 1 when one fails (or the
  * file throws when imported), 2 for a usage error. A relative path starts
  * from the folder the command was run in.
@@ -19,12 +23,22 @@
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { UsageError } from "../labs/lab.ts";
-import { allPass, type Exercise, type Report, seconds } from "../exercises/check.ts";
-import { checkExercise } from "../exercises/check.ts";
+import {
+  allPass,
+  type Exercise,
+  type ExerciseRun,
+  judge,
+  type Report,
+} from "../exercises/check.ts";
+import { seconds } from "../exercises/check.ts";
 import { exercises } from "../exercises/mod.ts";
+import { runtimeNames } from "../runtimes/registry.ts";
 import { errorLine } from "./compare.ts";
 import { exitStatus, exitWithUsage, listOf, paint, shownPath, useColor } from "./cli.ts";
-import { LabFileError, loadLab, printFailure } from "./lab.ts";
+import { LabFileError, printFailure } from "./lab.ts";
+
+/** Real seconds a run may take before the checker stops it, unless `EXERCISE_BUDGET_S` says. */
+export const defaultBudgetS = 10;
 
 const usage = [
   "Usage: deno task exercise list",
@@ -35,6 +49,9 @@ const usage = [
   "  show    exercise N's statement, its starting file and how to check it",
   "  check   run FILE (its default export is a function*) under every runtime, in virtual",
   "          time, and say what is right and what is not, with a hint",
+  "",
+  "Each run has its own thread and at most 10 s of real time (EXERCISE_BUDGET_S=seconds to",
+  "change it): one still running then loops without letting virtual time move, and fails.",
   "",
   "Exit status: 0 every check passes, 1 one fails, 2 usage error.",
 ].join("\n");
@@ -71,7 +88,8 @@ export function reportLines(exercise: Exercise, file: string, reports: Report[],
     const status = failed.length === 0
       ? paint("pass", 32, color)
       : paint(`FAIL (${failed.length} of ${verdicts.length} checks)`, 31, color);
-    lines.push("", `${runtime.padEnd(10)} ${status}, ended at ${seconds(run.end)}`);
+    const ended = run.cutShort ? "cut short" : `ended at ${seconds(run.end)}`;
+    lines.push("", `${runtime.padEnd(10)} ${status}, ${ended}`);
     for (const { check, fault } of verdicts) {
       if (!fault) {
         lines.push(`  ok    ${check.what}`);
@@ -91,6 +109,157 @@ export function reportLines(exercise: Exercise, file: string, reports: Report[],
       : `${passing.length} of ${reports.length} runtimes pass: not yet`,
   );
   return lines;
+}
+
+/** What the main thread tells a run's thread: the file to run, and under which runtime. */
+export interface ToExerciseThread {
+  file: string;
+  runtime: string;
+}
+
+/** An error as it crosses from a run's thread: described, since it may not be cloneable. */
+export interface PostedError {
+  /** As `errorLine` gives it: `Error: boom`. */
+  line: string;
+  /** As `describeError` gives it, with its cause and stack. */
+  description: string;
+  /** It was a `UsageError`. */
+  usage: boolean;
+  /** It was a `LabFileError`: the file threw when imported. */
+  load: boolean;
+}
+
+/** What a run's thread tells the main thread. */
+export type FromExerciseThread =
+  /** The kit is loaded: the run's real-time budget starts. */
+  | { type: "ready" }
+  /** The file could not be loaded: not found, no default export (`usage`), or it threw (`cause`). */
+  | { type: "load-error"; message: string; usage: boolean; cause?: PostedError }
+  /** The run settled; its `error`, when it failed, is posted described. */
+  | { type: "run"; run: ExerciseRun; error?: PostedError }
+  /** The program called `Deno.exit(status)`. */
+  | { type: "exit"; status: number }
+  /** The program called `close()`, which ends a worker's thread. */
+  | { type: "close" };
+
+/** An error from a run's thread, shown as it was there. */
+class PostedFailure extends Error {
+  constructor(error: PostedError) {
+    const at = error.line.indexOf(": ");
+    super(at < 0 ? error.line : error.line.slice(at + 2));
+    this.name = at < 0 ? "Error" : error.line.slice(0, at);
+    this.stack = error.description;
+  }
+}
+
+/** The real-time budget per run, in seconds: `EXERCISE_BUDGET_S`, or {@link defaultBudgetS}. */
+function budgetS(): number {
+  const text = Deno.env.get("EXERCISE_BUDGET_S");
+  if (text === undefined) return defaultBudgetS;
+  const value = Number(text);
+  if (text.trim() === "" || !(value > 0) || !Number.isFinite(value)) {
+    throw new UsageError(`EXERCISE_BUDGET_S must be a positive number of seconds, not '${text}'`);
+  }
+  return value;
+}
+
+/**
+ * Run `file` under one runtime in a thread of its own, stopped after
+ * `budgetMs` of real time; `UsageError` or `LabFileError` when the file
+ * cannot be loaded.
+ */
+function runInThread(file: string, runtime: string, budgetMs: number): Promise<ExerciseRun> {
+  const worker = new Worker(new URL("./exercise_worker.ts", import.meta.url), {
+    type: "module",
+    name: `exercise ${runtime}`,
+  });
+  const cutShort = (why: string): ExerciseRun => ({
+    runtime,
+    lines: [],
+    events: [],
+    outcome: "error",
+    end: 0,
+    stopped: true,
+    stderr: [],
+    cutShort: why,
+  });
+  return new Promise<ExerciseRun>((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const settle = (then: () => void) => {
+      clearTimeout(timer);
+      // A busy thread may outlive this; the command's `Deno.exit` ends it.
+      worker.terminate();
+      then();
+    };
+    let started = false;
+    worker.onmessage = (event: MessageEvent<FromExerciseThread>) => {
+      const message = event.data;
+      if (message.type === "ready") {
+        // Said once, by the worker itself; the file cannot restart its budget.
+        if (started) return;
+        started = true;
+        timer = setTimeout(
+          () =>
+            settle(() =>
+              resolve(cutShort(
+                `did not finish within ${budgetMs / 1000} s of real time: it loops without ` +
+                  "letting time move",
+              ))
+            ),
+          budgetMs,
+        );
+        worker.postMessage({ file, runtime } satisfies ToExerciseThread);
+      } else if (message.type === "exit") {
+        settle(() =>
+          resolve(cutShort(`the program called Deno.exit(${message.status}) instead of ending`))
+        );
+      } else if (message.type === "close") {
+        settle(() => resolve(cutShort("the program called close() instead of ending")));
+      } else if (message.type === "load-error") {
+        settle(() =>
+          reject(
+            message.usage ? new UsageError(message.message) : new LabFileError(message.message, {
+              cause: message.cause && new PostedFailure(message.cause),
+            }),
+          )
+        );
+      } else {
+        const error = message.error;
+        settle(() =>
+          resolve({
+            ...message.run,
+            error: error && (error.usage
+              ? new UsageError(
+                error.line.replace(/^UsageError: /, ""),
+              )
+              : new PostedFailure(error)),
+          })
+        );
+      }
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      settle(() => resolve(cutShort(`its thread failed: ${event.message}`)));
+    };
+  });
+}
+
+/**
+ * Check `file` against `exercise` under every runtime, each run in a
+ * thread of its own with `budgetMs` of real time; the checks run here, on
+ * what the run's thread posted back, out of the file's reach.
+ */
+export async function checkFile(
+  exercise: Exercise,
+  file: string,
+  budgetMs: number,
+): Promise<Report[]> {
+  const reports: Report[] = [];
+  for (const runtime of runtimeNames) {
+    const run = await runInThread(file, runtime, budgetMs);
+    reports.push({ runtime, run, verdicts: judge(exercise, run) });
+  }
+  return reports;
 }
 
 /** Run `exercise` on `args`; answers the exit status. */
@@ -128,8 +297,7 @@ export async function runExerciseCommand(args: string[]): Promise<number> {
       const exercise = findExercise(number);
       if (file === undefined) throw new UsageError("check needs the file to check: check N FILE");
       if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
-      const lab = await loadLab(file);
-      const reports = await checkExercise(exercise, () => lab.main({}));
+      const reports = await checkFile(exercise, file, budgetS() * 1000);
       const usageError = reports.find((report) => report.run.error instanceof UsageError);
       if (usageError) throw usageError.run.error;
       console.log(reportLines(exercise, file, reports, color).join("\n"));

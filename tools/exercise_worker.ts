@@ -1,0 +1,89 @@
+/**
+ * The thread one run of a learner's file runs in (see `checkFile` in
+ * `exercise.ts`): it loads the file, runs it under the runtime the main
+ * thread names, and posts back what the run did, every value in it
+ * cloneable (errors described), for the main thread to judge.
+ *
+ * @module
+ */
+
+import { runExercise } from "../exercises/check.ts";
+import { UsageError } from "../labs/lab.ts";
+import { describeError, errorMessage, isInstance } from "../runtimes/errors.ts";
+import type { Operation } from "../runtimes/types.ts";
+import { errorLine } from "./compare.ts";
+import type { FromExerciseThread, PostedError, ToExerciseThread } from "./exercise.ts";
+import { LabFileError, loadLab } from "./lab.ts";
+
+// Type-checked as part of the kit, this file sees the window's globals; in
+// the worker, `self` is the worker's own scope, with these members.
+const workerScope = self as unknown as {
+  onmessage: ((event: MessageEvent<ToExerciseThread>) => void) | null;
+  postMessage(message: FromExerciseThread): void;
+  close(): void;
+};
+// Taken now, before the learner's file could replace it.
+const post: (message: FromExerciseThread) => void = workerScope.postMessage.bind(workerScope);
+
+// `Deno.exit` in a worker ends the worker alone: the main thread is told
+// the status first, and judges it a program that did not end by itself.
+const exitThread = Deno.exit;
+Object.defineProperty(Deno, "exit", {
+  value: (code?: number): never => {
+    post({ type: "exit", status: code ?? Deno.exitCode });
+    return exitThread(code);
+  },
+});
+
+// `close()` ends the worker silently: the main thread would wait out the
+// budget and blame a loop. It is told instead.
+const closeThread = workerScope.close.bind(workerScope);
+Object.defineProperty(globalThis, "close", {
+  value: (): void => {
+    post({ type: "close" });
+    closeThread();
+  },
+});
+
+/** `error` as the main thread can receive it: its one line and full description. */
+function posted(error: unknown): PostedError {
+  return {
+    line: errorLine(error),
+    description: describeError(error),
+    usage: isInstance(error, UsageError),
+    load: isInstance(error, LabFileError),
+  };
+}
+
+workerScope.onmessage = async (event) => {
+  const { file, runtime } = event.data;
+  let main: () => Operation<unknown>;
+  try {
+    const lab = await loadLab(file);
+    main = () => lab.main({});
+  } catch (error) {
+    post({
+      type: "load-error",
+      message: errorMessage(error),
+      cause: isInstance(error, LabFileError) ? posted(error.cause) : undefined,
+      usage: isInstance(error, UsageError),
+    });
+    return;
+  }
+  const run = await runExercise(runtime, main);
+  post({
+    type: "run",
+    run: {
+      ...run,
+      // A thrown value may be anything (a Proxy, a function): only its description crosses.
+      events: run.events.map((each) =>
+        each.error === undefined ? each : { ...each, error: describeError(each.error) }
+      ),
+      error: undefined,
+    },
+    error: run.outcome === "error" ? posted(run.error) : undefined,
+  });
+};
+
+// Loaded: the main thread starts the run's real-time budget from here.
+post({ type: "ready" });
