@@ -461,7 +461,7 @@ Deno.test("cli: a file that empties the exercise's checks is still judged by the
       "export default function* () {}\n",
   );
   equal(code, 1);
-  match(stdout, /^native {5}FAIL \(3 of 5 checks\)/m);
+  match(stdout, /^native {5}FAIL \(4 of 6 checks\)/m);
 });
 
 Deno.test("cli: a bad EXERCISE_BUDGET_S is a usage error naming it, exit 2", async () => {
