@@ -282,3 +282,27 @@ Deno.test("cli: workshop --handout DIR writes DIR/index.html, and refuses a fold
     await Deno.remove(folder, { recursive: true });
   }
 });
+
+Deno.test("workshop: answers and an @FILE prediction with CRLF or lone CR line endings", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "workshop-" });
+  const demo2 = steps.findIndex((step) => step.title.includes("demo 2")) + 1;
+  try {
+    for (const [answerEnd, predictionEnd] of [["\r", "\r\n"], ["\r\n", "\r"]]) {
+      await Deno.writeTextFile(
+        join(folder, "demo2.txt"),
+        demo2Output.join(predictionEnd) + predictionEnd,
+      );
+      await Deno.writeTextFile(
+        join(folder, "a.txt"),
+        ["@demo2.txt", "y", "q"].join(answerEnd) + answerEnd,
+      );
+      const run = await workshop(folder, ["--step", String(demo2), "--answers", "a.txt"]);
+      equal(run.code, 0, run.stderr);
+      match(run.stdout, /exactly as you expected/, JSON.stringify(run.stdout));
+      ok(!run.stdout.includes("\r"), "no carriage return left in a line");
+      match(run.stdout, new RegExp(`Stopped before step ${demo2 + 1}`));
+    }
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});

@@ -216,9 +216,17 @@ function stdinAnswers(): Answers {
   };
 }
 
+/**
+ * The lines of a file's `text`, ended by `\n`, `\r\n` or a lone `\r` (files
+ * saved on Windows or old Macs), without the final line's ending.
+ */
+export function textLines(text: string): string[] {
+  return text.replace(/(\r\n|\r|\n)$/, "").split(/\r\n|\r|\n/);
+}
+
 /** The lines of `text`, one per call; each is echoed after its prompt, as if typed. */
 function fileAnswers(text: string): Answers {
-  const lines = text.replace(/\r?\n$/, "").split(/\r?\n/);
+  const lines = textLines(text);
   let at = 0;
   return () => {
     if (at >= lines.length || text === "") return Promise.resolve(null);
@@ -284,7 +292,7 @@ async function readPrediction(session: Session): Promise<string[]> {
   if (first.startsWith("@")) {
     const path = callerPath(first.slice(1));
     try {
-      return (await Deno.readTextFile(path)).replace(/\n$/, "").split("\n");
+      return textLines(await Deno.readTextFile(path));
     } catch (error) {
       console.log(`cannot read ${first.slice(1)}: ${errorLine(error)}; type the lines instead`);
       return readPrediction(session);
