@@ -306,3 +306,32 @@ Deno.test("workshop: answers and an @FILE prediction with CRLF or lone CR line e
     await Deno.remove(folder, { recursive: true });
   }
 });
+
+Deno.test("workshop: an @FILE prediction or an --answers file over its limit is refused, read no further", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "workshop-" });
+  const demo2 = steps.findIndex((step) => step.title.includes("demo 2")) + 1;
+  try {
+    // An endless file: read whole, it would grow memory without end.
+    await Deno.writeTextFile(join(folder, "a.txt"), "@/dev/zero\n@demo2.txt\ny\nq\n");
+    await Deno.writeTextFile(join(folder, "demo2.txt"), demo2Output.join("\n") + "\n");
+    const run = await workshop(folder, ["--step", String(demo2), "--answers", "a.txt"]);
+    equal(run.code, 0, run.stderr);
+    match(
+      run.stdout,
+      /^\/dev\/zero is larger than 64 KiB, the most a prediction may be; type the lines, or @ a smaller file$/m,
+    );
+    match(run.stdout, /exactly as you expected/);
+    // Just over the limit, and endless: a usage error naming the limit.
+    await Deno.writeTextFile(join(folder, "big.txt"), "y\n".repeat(512 * 1024) + "y");
+    for (const name of ["big.txt", "/dev/zero"]) {
+      const refused = await workshop(folder, ["--answers", name]);
+      equal(refused.code, 2, refused.stderr);
+      match(
+        refused.stderr,
+        /^error: --answers \S+ is larger than 1 MiB, the most an answers file may be$/m,
+      );
+    }
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});

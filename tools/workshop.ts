@@ -224,6 +224,40 @@ export function textLines(text: string): string[] {
   return text.replace(/(\r\n|\r|\n)$/, "").split(/\r\n|\r|\n/);
 }
 
+/** The most an `--answers` file may hold: far more than every step's answers. */
+export const answersLimit = 1024 * 1024;
+
+/** The most an `@FILE` prediction may hold: far more than any lab's output. */
+export const predictionLimit = 64 * 1024;
+
+/** A file larger than the workshop reads (a device such as /dev/zero, or the wrong file). */
+class TooLarge extends Error {
+  override name = "TooLarge";
+}
+
+/** `1 MiB`, `64 KiB`: a limit as said in a message. */
+function sizeText(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${bytes / (1024 * 1024)} MiB` : `${bytes / 1024} KiB`;
+}
+
+/**
+ * The text of the file at `path`, read at most `limit` bytes at a time so
+ * that a huge file (or an endless one, /dev/zero) costs no more than that:
+ * one byte more is a {@link TooLarge}.
+ */
+async function readLimited(path: string, limit: number): Promise<string> {
+  using file = await Deno.open(path);
+  const buffer = new Uint8Array(limit + 1);
+  let filled = 0;
+  while (filled < buffer.length) {
+    const count = await file.read(buffer.subarray(filled));
+    if (count === null) break;
+    filled += count;
+  }
+  if (filled > limit) throw new TooLarge(`larger than ${sizeText(limit)}`);
+  return new TextDecoder().decode(buffer.subarray(0, filled));
+}
+
 /** The lines of `text`, one per call; each is echoed after its prompt, as if typed. */
 function fileAnswers(text: string): Answers {
   const lines = textLines(text);
@@ -292,9 +326,12 @@ async function readPrediction(session: Session): Promise<string[]> {
   if (first.startsWith("@")) {
     const path = callerPath(first.slice(1));
     try {
-      return textLines(await Deno.readTextFile(path));
+      return textLines(await readLimited(path, predictionLimit));
     } catch (error) {
-      console.log(`cannot read ${first.slice(1)}: ${errorLine(error)}; type the lines instead`);
+      const why = error instanceof TooLarge
+        ? `is larger than ${sizeText(predictionLimit)}, the most a prediction may be`
+        : `cannot be read: ${errorLine(error)}`;
+      console.log(`${first.slice(1)} ${why}; type the lines, or @ a smaller file`);
       return readPrediction(session);
     }
   }
@@ -439,9 +476,15 @@ export async function runWorkshopCommand(args: string[]): Promise<number> {
   let answers: Answers;
   if (values.answers !== undefined) {
     try {
-      answers = fileAnswers(await Deno.readTextFile(callerPath(values.answers as string)));
+      answers = fileAnswers(await readLimited(callerPath(values.answers as string), answersLimit));
     } catch (error) {
-      exitWithUsage(`cannot read --answers ${values.answers}: ${errorLine(error)}`, usage);
+      exitWithUsage(
+        error instanceof TooLarge
+          ? `--answers ${values.answers} is larger than ${sizeText(answersLimit)}, ` +
+            "the most an answers file may be"
+          : `cannot read --answers ${values.answers}: ${errorLine(error)}`,
+        usage,
+      );
     }
   } else {
     answers = stdinAnswers();
