@@ -335,3 +335,30 @@ Deno.test("workshop: an @FILE prediction or an --answers file over its limit is 
     await Deno.remove(folder, { recursive: true });
   }
 });
+
+Deno.test("workshop: a progress file's next step out of range is warned of; after the last step a rerun says the walk is done", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "workshop-" });
+  const path = join(folder, progressName);
+  try {
+    await Deno.writeTextFile(join(folder, "none.txt"), "");
+    for (const next of [999, -3, 0]) {
+      await Deno.writeTextFile(path, JSON.stringify({ next, done: [] }) + "\n");
+      const run = await workshop(folder, ["--answers", "none.txt"]);
+      equal(run.code, 0, run.stderr);
+      match(run.stderr, /^warning: \S+ is not the workshop's progress; starting over$/m);
+      match(run.stdout, /== Step 1 of \d+:/);
+    }
+    const finished = { next: steps.length + 1, done: steps.map((_, index) => index + 1) };
+    await Deno.writeTextFile(path, JSON.stringify(finished) + "\n");
+    const rerun = await workshop(folder, ["--answers", "none.txt"]);
+    equal(rerun.code, 0, rerun.stderr);
+    equal(rerun.stderr, "");
+    equal(
+      rerun.stdout,
+      "You have taken every step. deno task workshop --step 1 starts again (--step N goes to step N).\n",
+    );
+    deepEqual(await readProgress(folder), finished);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});

@@ -158,9 +158,10 @@ export async function readProgress(folder: string): Promise<Progress> {
   }
   try {
     const value = JSON.parse(text) as Partial<Progress>;
+    // A next step out of range (past the one after the last) is no more progress than junk.
     if (
-      Number.isInteger(value.next) && Array.isArray(value.done) &&
-      value.done.every(Number.isInteger)
+      Number.isInteger(value.next) && value.next! >= 1 && value.next! <= steps.length + 1 &&
+      Array.isArray(value.done) && value.done.every(Number.isInteger)
     ) {
       return { next: value.next!, done: value.done };
     }
@@ -493,7 +494,14 @@ export async function runWorkshopCommand(args: string[]): Promise<number> {
   const folder = callerFolder();
   const progress = await readProgress(folder);
   if (first === undefined) {
-    first = progress.next >= 1 && progress.next <= steps.length ? progress.next : 1;
+    if (progress.next > steps.length) {
+      console.log(
+        `You have taken every step. deno task workshop --step 1 starts again ` +
+          `(--step N goes to step N).`,
+      );
+      return exitStatus.ok;
+    }
+    first = progress.next;
     if (first > 1) console.log(`Resuming at step ${first} (--step 1 starts over).`);
   }
   // A folder the learner cannot write to costs the progress, not the walk: said once.
