@@ -14,6 +14,7 @@ import {
   progressName,
   readProgress,
   renderPrediction,
+  writeProgress,
 } from "../tools/workshop.ts";
 import { runLab } from "../tools/workshop_run.ts";
 import { markdownToHtml } from "../tools/workshop_handout.ts";
@@ -358,6 +359,23 @@ Deno.test("workshop: a progress file's next step out of range is warned of; afte
       "You have taken every step. deno task workshop --step 1 starts again (--step N goes to step N).\n",
     );
     deepEqual(await readProgress(folder), finished);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("workshop: progress is written under .workshop-progress.json.PID.tmp, one leading dot", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "workshop-" });
+  try {
+    // A folder where the temporary file goes makes the write fail, naming the temporary file.
+    const temporary = `.workshop-progress.json.${Deno.pid}.tmp`;
+    await Deno.mkdir(join(folder, temporary));
+    let failure: unknown;
+    await writeProgress(folder, { next: 2, done: [1] }).catch((error) => failure = error);
+    ok(failure instanceof Error, "the write went elsewhere");
+    ok(failure.message.includes(`/${temporary}`), failure.message);
+    // Nothing half-written left in place of the progress.
+    deepEqual(await readProgress(folder), { next: 1, done: [] });
   } finally {
     await Deno.remove(folder, { recursive: true });
   }

@@ -175,7 +175,8 @@ export async function readProgress(folder: string): Promise<Progress> {
 /** Write `progress` to `folder`, under a temporary name renamed into place. */
 export async function writeProgress(folder: string, progress: Progress): Promise<void> {
   const path = join(folder, progressName);
-  const temporary = join(dirname(path), `.${progressName}.${Deno.pid}.tmp`);
+  // progressName starts with its own dot: `.workshop-progress.json.PID.tmp`.
+  const temporary = join(dirname(path), `${progressName}.${Deno.pid}.tmp`);
   try {
     await Deno.writeTextFile(temporary, JSON.stringify(progress) + "\n");
     await Deno.rename(temporary, path);
