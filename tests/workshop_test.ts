@@ -380,3 +380,25 @@ Deno.test("workshop: progress is written under .workshop-progress.json.PID.tmp, 
     await Deno.remove(folder, { recursive: true });
   }
 });
+
+Deno.test("workshop: --step is checked with --list and --handout too, exit 2", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "workshop-" });
+  try {
+    for (const args of [["--list"], ["--handout", "out"]]) {
+      const run = await workshop(folder, [...args, "--step", "99"]);
+      equal(run.code, 2, `${args}: ${run.stdout}`);
+      match(
+        run.stderr,
+        new RegExp(`^error: --step must be a step from 1 to ${steps.length}, not '99'$`, "m"),
+      );
+      equal(run.stdout, "");
+    }
+    // No handout written for a refused command.
+    await Deno.stat(join(folder, "out")).then(
+      () => ok(false, "out/ was written"),
+      (error) => ok(error instanceof Deno.errors.NotFound),
+    );
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});

@@ -451,6 +451,15 @@ export async function runWorkshopCommand(args: string[]): Promise<number> {
     handout: { type: "string" },
     help: { type: "boolean", short: "h" },
   }, usage);
+  let first: number | undefined;
+  // Checked before --list and --handout too: a bad option is an error whatever comes with it.
+  if (values.step !== undefined) {
+    const text = values.step as string;
+    first = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!(first >= 1 && first <= steps.length)) {
+      exitWithUsage(`--step must be a step from 1 to ${steps.length}, not '${text}'`, usage);
+    }
+  }
   const color = useColor(Deno.stdout);
   if (values.list) {
     steps.forEach((step, index) => console.log(`${String(index + 1).padStart(2)}  ${step.title}`));
@@ -466,14 +475,6 @@ export async function runWorkshopCommand(args: string[]): Promise<number> {
     }
     console.log(`wrote ${shownPath(join(folder, "index.html"))}`);
     return exitStatus.ok;
-  }
-  let first: number | undefined;
-  if (values.step !== undefined) {
-    const text = values.step as string;
-    first = /^\d+$/.test(text) ? Number(text) : NaN;
-    if (!(first >= 1 && first <= steps.length)) {
-      exitWithUsage(`--step must be a step from 1 to ${steps.length}, not '${text}'`, usage);
-    }
   }
   let answers: Answers;
   if (values.answers !== undefined) {
