@@ -1,7 +1,7 @@
 /**
  * The verbs labs are written with. Each returns an operation that yields a
  * runtime-neutral instruction; whichever runtime drives the lab decides what
- * it means (DESIGN.md's semantics table says how they differ).
+ * it means (the README's semantics table says how they differ).
  *
  * @module
  */

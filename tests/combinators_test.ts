@@ -1,4 +1,4 @@
-// What every runtime shares (DESIGN.md): `all`, `race`, `timeout` and
+// What every runtime shares (the README's semantics section): `all`, `race`, `timeout` and
 // `moveOnAfter` behave alike; whatever loses is cancelled and its cleanup has
 // finished before the combinator answers. Also the queue, `call` and the
 // virtual clock. Each scenario runs under every registered runtime.

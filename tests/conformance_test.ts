@@ -1,5 +1,5 @@
 // The conformance suite: every scenario of tests/conformance/ under every
-// runtime, each asserting that runtime's outcome (DESIGN.md's table). Each
+// runtime, each asserting that runtime's outcome (the README's semantics table). Each
 // scenario names the upstream trio or Effection test it mirrors.
 
 import { deepEqual } from "node:assert/strict";
@@ -25,7 +25,7 @@ export const scenarios: Scenario[] = [
 
 /**
  * The expectation for one runtime. The real Effection is the reference for
- * `generator`'s model (DESIGN.md): it shares generator's column unless a
+ * `generator`'s model (see the README's runtime table): it shares generator's column unless a
  * scenario gives it its own.
  */
 function expectationFor(scenario: Scenario, runtime: string): Expectation {

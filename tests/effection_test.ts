@@ -1,7 +1,7 @@
 // What is particular to the `effection` runtime (the real Effection 4.1.1
 // library): parent-first priority, its `ensure` as a resource, its `halt()`,
 // its timers on the kit's clock, pinned as the library behaves today so that
-// we notice when upstream changes. The cells of DESIGN.md's semantics table
+// we notice when upstream changes. The cells of the README's semantics table
 // that are "same as generator" are written once in tests/generator_column.ts
 // and registered here for `effection`. Every test runs in virtual time.
 

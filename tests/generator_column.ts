@@ -1,5 +1,5 @@
 /**
- * The cells of DESIGN.md's semantics table that `generator` and `effection`
+ * The cells of the README's semantics table that `generator` and `effection`
  * share (effection is "same as generator" there), plus the behaviours the two
  * runtimes agree on, written once. `tests/generator_test.ts` and
  * `tests/effection_test.ts` each call {@link testGeneratorColumn} with their
@@ -396,7 +396,7 @@ export function testGeneratorColumn(runtime: Runtime): void {
     // again, and the task still ends halted. Async cleanup belongs in
     // `ensure`. Effection 4.1.1 has the same hazard (upstream issue #1190):
     // if this fails for effection because the caller no longer resumes,
-    // upstream fixed it; update DESIGN.md's table.
+    // upstream fixed it; update the README's semantics table.
     deepEqual(story.notes, [
       "15 delegated finally finished its async cleanup",
       "15 caller resumed after the halted yield* (the hazard)",
