@@ -1,5 +1,5 @@
 // What is particular to the `generator` runtime (the kit's own Effection-style
-// scheduler). The cells of DESIGN.md's semantics table it shares with
+// scheduler). The cells of the README's semantics table it shares with
 // `effection` are written once in tests/generator_column.ts and registered
 // here for `generator`; below are the tests where the two differ: a failed
 // task's joiners and the one host timer of its own timer heap. Its FIFO run queue, against effection's parent-first priority, is

@@ -1,5 +1,5 @@
 /**
- * The `native` runtime keeps its column of DESIGN.md's semantics table:
+ * The `native` runtime keeps its column of the README's semantics table:
  * detached children, errors seen only by joiners, cancellation as an
  * `AbortError` that `catch` sees once, and a virtual clock that stands still
  * while a call is in flight. Every test runs on a virtual clock.

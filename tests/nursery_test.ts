@@ -1,4 +1,4 @@
-// The `nursery` runtime's column of DESIGN.md's semantics table, one test
+// The `nursery` runtime's column of the README's semantics table, one test
 // per cell, plus trio's cancel-scope rules. Every test runs in virtual time.
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
