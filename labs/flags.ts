@@ -117,7 +117,7 @@ import { QueueClosedError, TimeoutError } from "../runtimes/errors.ts";
 import { createQueue } from "../runtimes/queue.ts";
 import type { Operation, Queue, Task, TaskState } from "../runtimes/types.ts";
 import { call, ensure, log, now, scope, timeout } from "../runtimes/verbs.ts";
-import { exitStatus, listOf } from "../tools/cli.ts";
+import { exitStatus, listOf } from "./terminal.ts";
 import { startFlagsServer } from "../flags_server.ts";
 import {
   type Chaos,

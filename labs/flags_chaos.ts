@@ -13,7 +13,7 @@
  */
 
 import { decimalNumber, UsageError } from "./lab.ts";
-import { listOf } from "../tools/cli.ts";
+import { listOf } from "./terminal.ts";
 
 /** The server labels of the original, as presets. */
 export const presetNames = ["LOCAL", "DELAY", "ERROR"] as const;

@@ -17,7 +17,7 @@
  */
 
 import { log } from "../runtimes/verbs.ts";
-import { progressBar } from "../tools/progress.ts";
+import { progressBar } from "./terminal.ts";
 import type { Operation } from "../runtimes/types.ts";
 import { describeCodes } from "./flags_codes.ts";
 

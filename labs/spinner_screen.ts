@@ -6,7 +6,7 @@
  * @module
  */
 
-import { paint } from "../tools/cli.ts";
+import { paint } from "./terminal.ts";
 
 /** ANSI escape sequences the animated screen writes. */
 export const escapes = {

@@ -9,28 +9,10 @@
 import { isAbsolute, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-/** Exit statuses: success, the lab's own work failed, usage error, Ctrl-C. */
-export const exitStatus = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+import { exitStatus, listOf, paint, useColor } from "../labs/terminal.ts";
 
-/** Colour only for a terminal, and never when `NO_COLOR` is set. */
-export function useColor(stream: { isTerminal(): boolean }): boolean {
-  const noColor = Deno.env.get("NO_COLOR");
-  return (noColor === undefined || noColor === "") && stream.isTerminal();
-}
-
-/** Wrap `text` in an ANSI colour when `enabled`. */
-export function paint(text: string, code: number, enabled: boolean): string {
-  return enabled ? `\x1b[${code}m${text}\x1b[0m` : text;
-}
-
-/**
- * A failure of a lab's own work that its message explains in full (a port
- * already in use): the lab runner prints the message alone, without a
- * stack, and exits 1 as for any failure.
- */
-export class ExpectedFailure extends Error {
-  override name = "ExpectedFailure";
-}
+// The pieces the labs use too live with them, in labs/terminal.ts.
+export { exitStatus, ExpectedFailure, listOf, paint, useColor } from "../labs/terminal.ts";
 
 /** Print a usage error the kit's way and exit with status 2. */
 export function exitWithUsage(message: string, usage: string): never {
@@ -39,12 +21,6 @@ export function exitWithUsage(message: string, usage: string): never {
   console.error("");
   console.error(usage);
   Deno.exit(exitStatus.usage);
-}
-
-/** Quote a list of allowed values: `a, b or c`. */
-export function listOf(values: readonly string[]): string {
-  if (values.length <= 1) return values.join("");
-  return `${values.slice(0, -1).join(", ")} or ${values.at(-1)}`;
 }
 
 /**

@@ -9,6 +9,11 @@
  * @module
  */
 
+import { progressBar } from "../labs/terminal.ts";
+
+// The bar itself is the flags lab's too, so it lives with the labs.
+export { progressBar } from "../labs/terminal.ts";
+
 /** A run's progress through a known number of steps. */
 export interface Progress {
   /** The next step has begun: `what` it does. */
@@ -23,14 +28,6 @@ export interface ProgressStream {
   writeSync(bytes: Uint8Array): number;
   /** The width to fit on a terminal. */
   columns?: () => number;
-}
-
-const barWidth = 30;
-
-/** `[####......]`: `done` of `total`, in {@link barWidth} cells. */
-export function progressBar(done: number, total: number, width = barWidth): string {
-  const filled = total > 0 ? Math.min(width, Math.round((width * done) / total)) : 0;
-  return `[${"#".repeat(filled)}${".".repeat(width - filled)}]`;
 }
 
 /**
