@@ -216,3 +216,22 @@ export function stopOf(run: ExerciseRun, taskId: number): TraceEvent | undefined
     event.taskId === taskId && (event.type === "cancel" || event.type === "halt")
   );
 }
+
+/**
+ * The one task that drew the spinner's frames and said `spinner stopped`
+ * (exercises 4 and 5), or what is wrong instead, as a check's fault.
+ */
+export function spinnerTask(run: ExerciseRun): { task: number } | { fault: string } {
+  const spinners = printersOf(run, /^spinner [|/\\-]$/);
+  if (spinners.size === 0) return { fault: "no spinner frame was drawn" };
+  if (spinners.has(rootTask(run)!)) {
+    return {
+      fault: "the main task drew spinner frames itself: no spinner task ran beside the job",
+    };
+  }
+  if (spinners.size > 1) return { fault: `the frames came from ${spinners.size} tasks` };
+  const [task] = spinners;
+  return printerOf(run, "spinner stopped") === task
+    ? { task }
+    : { fault: "`spinner stopped` was not printed by the spinner's task" };
+}

@@ -2,11 +2,9 @@ import {
   type Exercise,
   indexOf,
   linesMatching,
-  printerOf,
-  printersOf,
   quote,
-  rootTask,
   seconds,
+  spinnerTask,
   stopOf,
 } from "../check.ts";
 
@@ -39,17 +37,9 @@ export const exercise: Exercise = {
     {
       what: "the spinner's own task is halted, and its cleanup says `spinner stopped`",
       fault(run) {
-        const spinners = printersOf(run, /^spinner [|/\\-]$/);
-        if (spinners.size === 0) return "no spinner frame was drawn";
-        if (spinners.has(rootTask(run)!)) {
-          return "the main task drew spinner frames itself: no spinner task ran beside the job";
-        }
-        if (spinners.size > 1) return `the frames came from ${spinners.size} tasks`;
-        const [spinner] = spinners;
-        if (printerOf(run, "spinner stopped") !== spinner) {
-          return "`spinner stopped` was not printed by the spinner's task";
-        }
-        const stop = stopOf(run, spinner);
+        const spinner = spinnerTask(run);
+        if ("fault" in spinner) return spinner.fault;
+        const stop = stopOf(run, spinner.task);
         return stop ? undefined : "the spinner's task was never halted: it ended by itself";
       },
       hint: "spin() says `spinner stopped` in its finally when its task is halted: keep the " +

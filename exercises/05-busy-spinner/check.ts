@@ -1,12 +1,4 @@
-import {
-  type Exercise,
-  lineOf,
-  linesMatching,
-  printerOf,
-  printersOf,
-  rootTask,
-  seconds,
-} from "../check.ts";
+import { type Exercise, lineOf, linesMatching, seconds, spinnerTask } from "../check.ts";
 
 const slicePattern = /^crunched (\d+) ms$/;
 
@@ -49,16 +41,8 @@ export const exercise: Exercise = {
     {
       what: "the spinner runs in a task of its own, which says `spinner stopped`",
       fault(run) {
-        const spinners = printersOf(run, /^spinner [|/\\-]$/);
-        if (spinners.size === 0) return "no spinner frame was drawn";
-        if (spinners.has(rootTask(run)!)) {
-          return "the main task drew spinner frames itself: no spinner task ran beside the job";
-        }
-        if (spinners.size > 1) return `the frames came from ${spinners.size} tasks`;
-        const [spinner] = spinners;
-        return printerOf(run, "spinner stopped") === spinner
-          ? undefined
-          : "`spinner stopped` was not printed by the spinner's task";
+        const spinner = spinnerTask(run);
+        return "fault" in spinner ? spinner.fault : undefined;
       },
       hint: "keep the spinner spawned beside the job, as start.ts does: the job's slices must " +
         "give it turns, not draw its frames for it",
