@@ -45,6 +45,7 @@ import {
   Effect,
   Exit,
   Fiber,
+  Hash,
   Option,
   type Scheduler,
   type Scope as EffectScope,
@@ -55,13 +56,16 @@ import {
   // deno-lint-ignore no-import-prefix
 } from "npm:effect@4.1.5";
 import { realClock } from "./clock.ts";
+import { reportUndelivered } from "./combinators.ts";
 import {
   type DeadlockError,
   deadlockName,
   type DeadlockWait,
+  describeError,
   HaltedError,
   idleDeadlock,
   isHaltEcho,
+  isInstance,
   joinDeadlock,
   QueueClosedError,
   reportError,
@@ -108,9 +112,14 @@ function perform(driver: Driver, instruction: AnyInstruction): Program {
       return waitOn(
         task,
         "all",
-        Effect.all(instruction.operations.map((operation) => nested(task, operation)), {
-          concurrency: "unbounded",
-        }),
+        Effect.all(
+          instruction.operations.map((operation, index) =>
+            nested(task, "all", `operation ${index}`, operation)
+          ),
+          {
+            concurrency: "unbounded",
+          },
+        ),
       );
     case "race":
       return waitOn(
@@ -119,7 +128,11 @@ function perform(driver: Driver, instruction: AnyInstruction): Program {
         instruction.operations.length === 0
           // Effect.raceAllFirst of nothing fails at once; the kit's race of nothing waits for ever.
           ? Effect.never
-          : Effect.raceAllFirst(instruction.operations.map((operation) => nested(task, operation))),
+          : Effect.raceAllFirst(
+            instruction.operations.map((operation, index) =>
+              nested(task, "race", `operation ${index}`, operation)
+            ),
+          ),
       );
     case "deadline": {
       const { ms, operation, fail } = instruction;
@@ -127,7 +140,10 @@ function perform(driver: Driver, instruction: AnyInstruction): Program {
         task,
         instruction.describe(),
         Effect.flatMap(
-          Effect.timeoutOption(nested(task, operation), Duration.millis(ms)),
+          Effect.timeoutOption(
+            nested(task, fail ? "timeout" : "moveOnAfter", "its operation", operation),
+            Duration.millis(ms),
+          ),
           (value) =>
             Option.isSome(value)
               ? Effect.succeed(value.value)
@@ -168,10 +184,18 @@ function perform(driver: Driver, instruction: AnyInstruction): Program {
   }
 }
 
-/** `program`, traced as the task's wait on `reason`, and named in a deadlock's list. */
-function waitOn<A>(task: EffectKitTask, reason: string, program: Program<A>): Program<A> {
+/**
+ * `program`, traced as the task's wait on `reason`, and named in a
+ * deadlock's list (by `now()` when given: a join's target has moved on).
+ */
+function waitOn<A>(
+  task: EffectKitTask,
+  reason: string,
+  program: Program<A>,
+  now?: () => string,
+): Program<A> {
   return Effect.suspend(() => {
-    task.waitingOn = reason;
+    task.waitingOn = now ?? reason;
     if (task.run.tracer) task.run.trace(task, "suspend", { reason });
     return Effect.ensuring(
       program,
@@ -189,7 +213,7 @@ function callOn(task: EffectKitTask, fn: (signal: AbortSignal) => unknown): Prog
   return Effect.suspend(() => {
     const controller = new AbortController();
     const invoked = invoke(fn, controller.signal);
-    if ("error" in invoked) return Effect.fail(invoked.error);
+    if ("error" in invoked) return thrown(run, invoked.error);
     if ("value" in invoked) return Effect.succeed(invoked.value);
     return waitOn(
       task,
@@ -201,7 +225,7 @@ function callOn(task: EffectKitTask, fn: (signal: AbortSignal) => unknown): Prog
           if (!pending) return;
           pending = false;
           run.inFlight--;
-          run.guard(() => resume(ok ? Effect.succeed(value) : Effect.fail(value)));
+          run.guard(() => resume(ok ? Effect.succeed(value) : thrown(run, value)));
           run.wake(); // a promise callback: the virtual clock may move on
         };
         invoked.promise.then((value) => settle(true, value), (error) => settle(false, error));
@@ -254,18 +278,42 @@ function takeOn(task: EffectKitTask, queue: Queue<unknown>): Program {
 function join(task: EffectKitTask, target: EffectKitTask, reason: string): Program {
   return Effect.suspend(() => {
     target.joined = true;
-    if (target === task) return Effect.fail(joinDeadlock(task, target));
+    if (!target.settled) {
+      const deadlock = joinsOwnEnd(task, target);
+      if (deadlock) return Effect.fail(deadlock);
+    }
     const outcome = () => {
       if (target.state === "completed") return Effect.succeed(target.result);
       if (target.state === "halted") return Effect.fail(new HaltedError(target.toString()));
-      return Effect.fail(target.result);
+      return fail(target.result);
     };
     if (target.settled) return outcome();
     return Effect.flatMap(
-      waitOn(task, reason, Fiber.await(target.fiber!)),
+      waitOn(task, reason, Fiber.await(target.fiber!), () => `join ${target}`),
       () => Effect.suspend(outcome),
     );
   });
+}
+
+/**
+ * A join that waits for its own end, thrown where it was written: on the
+ * joining task itself, or on an ancestor, which ends only once its children
+ * (this one among them) have been interrupted (Effect interrupts a fiber's
+ * children before its exit is set, and a scope closes before the task that
+ * opened it ends), so that only an interruption could ever end the wait.
+ */
+function joinsOwnEnd(task: EffectKitTask, target: EffectKitTask): DeadlockError | undefined {
+  if (target === task) return joinDeadlock(task, target);
+  for (let at = task.parent; at !== undefined && at.id >= target.id; at = at.parent) {
+    if (at === target) {
+      return joinDeadlock(
+        task,
+        target,
+        "under effect a fiber ends only once its children are interrupted",
+      );
+    }
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------
@@ -284,7 +332,7 @@ class EffectKitTask extends TaskBase<unknown> {
   joined = false;
   cancelTraced = false;
   /** What it waits on, as its trace names it, while it waits. */
-  waitingOn: string | undefined = undefined;
+  waitingOn: string | (() => string) | undefined = undefined;
 
   constructor(
     readonly run: EffectRun,
@@ -358,7 +406,7 @@ function drive(driver: Driver, iterator: Iterator<unknown, unknown, unknown>): P
       try {
         result = throwing ? throwInto(iterator, answer) : iterator.next(answer);
       } catch (error) {
-        return yield* Effect.fail(error);
+        return yield* thrown(driver.task.run, error);
       }
       if (result.done) return result.value;
       let instruction: AnyInstruction;
@@ -374,7 +422,9 @@ function drive(driver: Driver, iterator: Iterator<unknown, unknown, unknown>): P
       // generator (uninterruptibly, as Effect runs every finalizer).
       const exit = yield* Effect.exit(
         Effect.onInterrupt(
-          perform(driver, instruction),
+          // Suspended: a refused instruction (a task of another run) throws
+          // into the kit code where it was used.
+          Effect.suspend(() => perform(driver, instruction)),
           () => Effect.orDie(unwind(driver, iterator)),
         ),
       );
@@ -382,7 +432,7 @@ function drive(driver: Driver, iterator: Iterator<unknown, unknown, unknown>): P
         answer = exit.value;
         throwing = false;
       } else {
-        answer = errorOf(exit.cause);
+        answer = errorOf(exit.cause, driver.task);
         throwing = true;
       }
     }
@@ -402,7 +452,7 @@ function unwind(driver: Driver, iterator: Iterator<unknown, unknown, unknown>): 
     try {
       result = iterator.return ? iterator.return(undefined) : { done: true, value: undefined };
     } catch (error) {
-      return yield* Effect.fail(error);
+      return yield* thrown(driver.task.run, error);
     }
     while (!result.done) {
       const exit = yield* Effect.exit(
@@ -411,9 +461,9 @@ function unwind(driver: Driver, iterator: Iterator<unknown, unknown, unknown>): 
       try {
         result = Exit.isSuccess(exit)
           ? iterator.next(exit.value)
-          : throwInto(iterator, errorOf(exit.cause));
+          : throwInto(iterator, errorOf(exit.cause, driver.task));
       } catch (error) {
-        return yield* Effect.fail(error);
+        return yield* thrown(driver.task.run, error);
       }
     }
   });
@@ -425,7 +475,12 @@ function runEnsures(driver: Driver): Program<void> {
   if (fns.length === 0) return Effect.void;
   return Effect.forEach(fns, (fn) =>
     Effect.suspend(() => {
-      const operation = fn();
+      let operation: Operation<void> | void;
+      try {
+        operation = fn();
+      } catch (error) {
+        return thrown(driver.task.run, error);
+      }
       if (!operation) return Effect.void;
       return drive(new Driver(driver.task, driver.scope), operation[Symbol.iterator]());
     }), { discard: true });
@@ -463,7 +518,7 @@ function settleTask(task: EffectKitTask, exit: Exit.Exit<unknown, unknown>): voi
     type = "halt";
   } else {
     task.state = "failed";
-    task.result = errorOf(exit.cause);
+    task.result = errorOf(exit.cause, task);
     type = "throw";
     if (task !== run.root) run.failed.push(task);
   }
@@ -478,8 +533,32 @@ function settleTask(task: EffectKitTask, exit: Exit.Exit<unknown, unknown>): voi
 // calling task, each as the fiber Effect's combinator forks for it.
 // ---------------------------------------------------------------------------
 
-function nested(task: EffectKitTask, operation: Operation<unknown>): Program {
-  return Effect.suspend(() => drive(new Driver(task), operation[Symbol.iterator]()));
+/**
+ * One operation of a combinator, driven for `task`. Interrupted (a loser, or
+ * a member halted by another's failure), its cleanup's failure is dropped by
+ * Effect's combinators: it is reported here instead, as the kit's own
+ * combinators report an error they do not deliver.
+ */
+function nested(
+  task: EffectKitTask,
+  combinator: string,
+  name: string,
+  operation: Operation<unknown>,
+): Program {
+  return Effect.onExit(
+    Effect.suspend(() => drive(new Driver(task), operation[Symbol.iterator]())),
+    (exit) =>
+      Effect.sync(() => {
+        if (Exit.isSuccess(exit) || !Cause.hasInterrupts(exit.cause)) return;
+        for (const reason of exit.cause.reasons) {
+          if (reason._tag === "Interrupt") continue;
+          const error = uncarried(reason._tag === "Fail" ? reason.error : reason.defect);
+          task.run.undelivered.delete(error);
+          task.run.reported.add(error);
+          reportUndelivered(combinator, name, error);
+        }
+      }),
+  );
 }
 
 class EffectScopeHandle implements ScopeHandle {
@@ -569,9 +648,75 @@ function clockService(clock: Clock, guard: (fire: () => void) => void): EffectCl
 // reaches only its joiner; one nobody joined is reported at the end.
 // ---------------------------------------------------------------------------
 
-/** The error of a failed cause: its first failure, else its first defect. */
-function errorOf(cause: Cause.Cause<unknown>): unknown {
-  return Cause.squash(cause);
+/**
+ * A thrown value that Effect 4.1.5 cannot hold as it is, carried through it
+ * inside an `Error`. Effect hashes the errors of a cause when it combines
+ * two (`Hash.hash`, to drop duplicates): for a value on which that throws (a
+ * Proxy whose traps throw) the trap's error replaces the value, lost.
+ */
+class CarriedError extends Error {
+  override name = "CarriedError";
+  constructor(value: unknown) {
+    super("a thrown value that Effect cannot hash, carried through it");
+    carriedValues.set(this, value);
+  }
+}
+
+/**
+ * What each {@link CarriedError} carries, kept out of the error itself:
+ * Effect's structural hash reads an error's properties, getters included.
+ */
+const carriedValues = new WeakMap<CarriedError, unknown>();
+
+/** A failure of `error`, carried where Effect could not hold it as it is. */
+function fail(error: unknown): Effect.Effect<never, unknown> {
+  try {
+    Hash.hash(error);
+    return Effect.fail(error);
+  } catch {
+    return Effect.fail(new CarriedError(error));
+  }
+}
+
+/**
+ * A failure of `error`, which the kit code (or a promise it called) threw:
+ * kept in the run's `undelivered` until it reaches kit code, a task's
+ * outcome or a report (see `EffectRun.finish`).
+ */
+function thrown(run: EffectRun, error: unknown): Effect.Effect<never, unknown> {
+  run.undelivered.add(error);
+  return fail(error);
+}
+
+/** The value the kit code threw, out of its {@link CarriedError}. */
+function uncarried(error: unknown): unknown {
+  return isInstance(error, CarriedError) ? carriedValues.get(error) : error;
+}
+
+/**
+ * The one error the kit code receives for a failed cause: its first failure,
+ * else its first defect (`Cause.squash`). A cause may hold more (a body's
+ * failure and its cleanup's, failures of concurrent fibers): each other one
+ * is reported for `task`, since the kit's single error cannot carry it.
+ */
+function errorOf(cause: Cause.Cause<unknown>, task: EffectKitTask): unknown {
+  const error = uncarried(Cause.squash(cause));
+  const run = task.run;
+  run.undelivered.delete(error);
+  for (const reason of cause.reasons) {
+    const other = uncarried(
+      reason._tag === "Fail" ? reason.error : reason._tag === "Die" ? reason.defect : error,
+    );
+    if (other === error || run.reported.has(other)) continue;
+    run.undelivered.delete(other);
+    reportError(
+      `effect: ${task} received ${
+        describeError(error)
+      }; Effect's cause also holds another error, which one thrown value cannot carry:`,
+      other,
+    );
+  }
+  return error;
 }
 
 // ---------------------------------------------------------------------------
@@ -590,6 +735,10 @@ class EffectRun {
   root: EffectKitTask | undefined = undefined;
   /** Tasks not yet settled: those a deadlock may name. */
   readonly live = new Set<EffectKitTask>();
+  /** Errors already reported as not delivered by a combinator. */
+  readonly reported = new Set<unknown>();
+  /** Errors thrown in this run that have reached no kit code, outcome or report yet. */
+  readonly undelivered = new Set<unknown>();
   /** Tasks that failed, in order: reported at the end if nobody joined them. */
   readonly failed: EffectKitTask[] = [];
   /** Effect's `Scheduler` for this run: its tasks wait in `#tasks` until the pump runs them. */
@@ -712,8 +861,9 @@ class EffectRun {
   #deadlocked(): boolean {
     const waits: DeadlockWait[] = [];
     for (const task of [...this.live].sort((a, b) => a.id - b.id)) {
-      if (task.waitingOn !== undefined) {
-        waits.push({ task: deadlockName(task), on: task.waitingOn });
+      const on = task.waitingOn;
+      if (on !== undefined) {
+        waits.push({ task: deadlockName(task), on: typeof on === "string" ? on : on() });
       }
     }
     const stuck = idleDeadlock(this.clock.now(), waits);
@@ -725,7 +875,7 @@ class EffectRun {
       return true;
     }
     console.error(
-      `effect: the interruption that followed the deadlock is stuck too; the run ends, its tasks left where they wait: ${stuck.message}`,
+      `effect: the halt that followed the deadlock is stuck too; the run ends, its tasks left where they wait: ${stuck.message}`,
     );
     this.#close();
     this.#reject(this.#signal?.aborted ? this.#signal.reason : this.#deadlock);
@@ -761,6 +911,14 @@ class EffectRun {
       }
     }
     const root = this.root!;
+    if (root.state === "failed") this.undelivered.delete(root.result);
+    for (const error of this.undelivered) {
+      reportError(
+        "effect: an error thrown in this run reached no code, outcome or report: Effect dropped it:",
+        error,
+      );
+    }
+    this.undelivered.clear();
     const aborted = this.#signal?.aborted === true;
     if (this.#deadlock && !aborted) {
       if (root.state === "failed" && !isHaltEcho(root.result)) {

@@ -15,8 +15,7 @@ import { virtualClock } from "../runtimes/clock.ts";
 import { effect } from "../runtimes/effect.ts";
 import { generator } from "../runtimes/generator.ts";
 import { createQueue } from "../runtimes/queue.ts";
-import { runtimes } from "../runtimes/registry.ts";
-import type { Operation, Runtime } from "../runtimes/types.ts";
+import type { Operation, Runtime, Task } from "../runtimes/types.ts";
 import {
   all,
   ensure,
@@ -47,11 +46,6 @@ async function capturingErrors<T>(body: () => Promise<T>): Promise<{ value: T; l
     console.error = original;
   }
 }
-
-Deno.test("effect: the registry's lazy entry has the adapter's name and description", () => {
-  equal(runtimes.effect.name, effect.name);
-  equal(runtimes.effect.description, effect.description);
-});
 
 Deno.test("effect: a child's failure reaches neither its parent nor its siblings; the run ends well, and reports it (pinned)", async () => {
   async function story(runtime: Runtime): Promise<Story> {
@@ -431,4 +425,22 @@ Deno.test("effect: Effect 4.1.5 overflows the stack with 10,000 nested fibers jo
   });
   equal(value, "RangeError: Maximum call stack size exceeded");
   match(lines[0], /^effect: Effect's fiber loop threw, and the run cannot go on/);
+});
+
+Deno.test("effect: halting a task from its own cleanup waits for ever, as under Effection; the run ends with a deadlock (pinned)", async () => {
+  const story = await tell(effect, function* (note) {
+    const task: Task<void> = yield* spawn(function* worker() {
+      yield* ensure(function* () {
+        yield* task.halt();
+        note("cleanup went on (should not happen)");
+      });
+      yield* sleep(1);
+    });
+    yield* sleep(5);
+    note(`${task}`);
+  });
+  // The cleanup runs uninterruptibly in the task's own fiber: the halt's
+  // `Fiber.interrupt` waits for that fiber's end, which waits for the cleanup.
+  deepEqual(story.notes, ["5 Task#1 worker (halting)"]);
+  match(story.outcome, /^error DeadlockError: .*Task#1 worker waits on halt Task#1 worker/);
 });
