@@ -2,7 +2,9 @@
  * The plumbing shared by the kit's own schedulers (`generator`, `nursery`):
  * the run's promise, the abort signal that cancels the root from outside,
  * the FIFO run queue and its drain loop (which lets a virtual clock jump
- * when nothing can run), wake-ups from outside the loop, and tracing.
+ * when nothing can run, and, under `schedule: shuffle`, runs each batch of
+ * woken tasks in a seeded random order), wake-ups from outside the loop,
+ * and tracing.
  * What a frame is and what its resumptions mean stays in each runtime.
  *
  * @module
@@ -18,6 +20,7 @@ import {
   reportError,
 } from "./errors.ts";
 import { RunQueue } from "./run_queue.ts";
+import { seededRandom, shuffleIndexes } from "./schedule.ts";
 import type { Clock, RunOptions, Task, TraceEventType, Tracer } from "./types.ts";
 import { NEXT, type Waker } from "./waits.ts";
 
@@ -63,12 +66,19 @@ export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F>
   #deadlock: DeadlockError | undefined = undefined;
   /** `flush` bound once, so that a wake-up allocates no closure. */
   #flushLater = () => this.flush();
+  /** Under `schedule: shuffle`, the seeded random source that orders each batch. */
+  #random: (() => number) | undefined;
+  /** The batch being shuffled, four slots an entry as in the queue, and the order to run it in. */
+  #batch: unknown[] = [];
+  #batchOrder: number[] = [];
 
   constructor(options: RunOptions) {
     this.clock = options.clock ?? realClock();
     this.tracer = options.tracer;
     this.output = options.output ?? ((line) => console.log(line));
     this.#signal = options.signal;
+    const schedule = options.schedule;
+    this.#random = schedule?.order === "shuffle" ? seededRandom(schedule.seed) : undefined;
     this.promise = new Promise((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -169,7 +179,8 @@ export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F>
     const queue = this.#queue;
     try {
       for (;;) {
-        while (queue.shift()) this.runNext(queue.frame, queue.epoch, queue.mode, queue.value);
+        if (this.#random) this.#drainShuffled(queue, this.#random);
+        else while (queue.shift()) this.runNext(queue.frame, queue.epoch, queue.mode, queue.value);
         if (this.#done) break;
         if (this.clock.idle(this.inFlight === 0)) continue;
         // Nothing can run; on a virtual clock with no call in flight, nothing ever will.
@@ -177,6 +188,35 @@ export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F>
       }
     } finally {
       this.#flushing = false;
+    }
+  }
+
+  /**
+   * Drain the queue a batch at a time, as trio does: take everything queued
+   * now, run it in a random order, then what those steps queued, and so on.
+   */
+  #drainShuffled(queue: RunQueue<F>, random: () => number): void {
+    const batch = this.#batch;
+    const order = this.#batchOrder;
+    for (;;) {
+      let count = 0;
+      while (queue.shift()) {
+        const slot = count++ * 4;
+        batch[slot] = queue.frame;
+        batch[slot + 1] = queue.epoch;
+        batch[slot + 2] = queue.mode;
+        batch[slot + 3] = queue.value;
+      }
+      if (count === 0) return;
+      shuffleIndexes(order, count, random);
+      for (let index = 0; index < count; index++) {
+        const slot = order[index] * 4;
+        const frame = batch[slot] as F;
+        const value = batch[slot + 3];
+        // Keep neither the frame nor the value alive from here.
+        batch[slot] = batch[slot + 3] = undefined;
+        this.runNext(frame, batch[slot + 1] as number, batch[slot + 2] as number, value);
+      }
     }
   }
 

@@ -2,8 +2,8 @@
  * The lab runner: `deno task lab <name or file.ts> [options]`, and the
  * `lab:<name>` tasks that call it.
  *
- * It adds the options every lab shares (`--runtime`, `--clock`, `--trace`,
- * `--help`) to the lab's own, runs the lab under the chosen runtime, and
+ * It adds the options every lab shares (`--runtime`, `--clock`, `--schedule`,
+ * `--trace`, `--help`) to the lab's own, runs the lab under the chosen runtime, and
  * turns the outcome into an exit status: 0 success, 1 the lab's work failed,
  * 2 usage error, 130 after Ctrl-C (the run is halted first, so its cleanup
  * runs). The lab runs in a thread of its own (`lab_thread.ts`), so that
@@ -45,11 +45,18 @@ import {
   useColor,
 } from "./cli.ts";
 import { runInLabThread } from "./lab_thread.ts";
+import {
+  announceSeed,
+  parseSchedule,
+  refuseShuffleFor,
+  type ScheduleChoice,
+  scheduleOption,
+} from "./schedule_option.ts";
 
 /** The runtime used when `--runtime` is not given. */
 export const defaultRuntime = "generator";
 
-/** The options every lab shares: `--runtime`, `--clock`, `--trace`, `--help`. */
+/** The options every lab shares: `--runtime`, `--clock`, `--schedule`, `--trace`, `--help`. */
 export const sharedOptions: Record<string, LabOption> = {
   runtime: {
     type: "string",
@@ -64,6 +71,7 @@ export const sharedOptions: Record<string, LabOption> = {
     placeholder: "KIND",
     help: "real time, or virtual time that jumps to the next deadline",
   },
+  schedule: scheduleOption,
   trace: { type: "boolean", help: "print every task's lifecycle events on stderr" },
   help: { type: "boolean", short: "h", help: "show this help" },
 };
@@ -323,6 +331,7 @@ export async function runLabCommand(
   let lab: Lab<Values> | undefined;
   let values: Values;
   let options: Values;
+  let schedule: ScheduleChoice;
   try {
     lab = await loadLab(target);
     const parsed = parseOptions(lab, args.slice(1));
@@ -332,6 +341,8 @@ export async function runLabCommand(
       return exitStatus.ok;
     }
     options = lab.parse(values, parsed.positionals);
+    schedule = parseSchedule(values.schedule as string | undefined);
+    refuseShuffleFor((values.runtime as string | undefined) ?? defaultRuntime, schedule.schedule);
   } catch (error) {
     if (isInstance(error, LabFileError)) {
       printFailure(error.message, error.cause);
@@ -354,8 +365,14 @@ export async function runLabCommand(
     return yield* main(options);
   };
   Object.defineProperty(root, "name", { value: lab.name });
+  announceSeed(schedule);
   try {
-    const status = await runtime.run(root, { clock, tracer, signal: interrupt.signal });
+    const status = await runtime.run(root, {
+      clock,
+      tracer,
+      signal: interrupt.signal,
+      schedule: schedule.schedule,
+    });
     // A Ctrl-C pressed while the last step blocked the thread is delivered
     // only once the thread is free again: give it a moment, and it counts.
     await signalGrace(interrupt.signal);
