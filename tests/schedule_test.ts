@@ -4,7 +4,7 @@
 import { deepEqual, equal, match, notEqual, ok, throws } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../labs/lab.ts";
-import { countdownMain } from "../labs/countdown.ts";
+import { countdownLab, countdownMain } from "../labs/countdown.ts";
 import { runtimes, shufflingRuntimeNames } from "../runtimes/registry.ts";
 import { fifo, seededRandom, shuffleIndexes } from "../runtimes/schedule.ts";
 import type { Schedule } from "../runtimes/types.ts";
@@ -12,6 +12,8 @@ import { createQueue } from "../runtimes/queue.ts";
 import { log, sleep, spawn } from "../runtimes/verbs.ts";
 import { virtualClock } from "../runtimes/clock.ts";
 import type { OperationFn } from "../runtimes/types.ts";
+import { compareLab, formatComparison } from "../tools/compare.ts";
+import { runScene } from "../tools/report.ts";
 import { parseSchedule, refuseShuffleFor } from "../tools/schedule_option.ts";
 import { runDeno } from "./harness.ts";
 
@@ -225,3 +227,81 @@ for (
     match(stderr, /--schedule fifo\|shuffle\[:SEED\]/);
   });
 }
+
+Deno.test("schedule: compare --schedule shuffle:0 shuffles nursery and generator only, and says so", async () => {
+  const rows = await compareLab(
+    countdownLab,
+    { blocking: false },
+    "virtual",
+    undefined,
+    shuffle(0),
+  );
+  const group = Object.fromEntries(rows.map((row) => [row.runtime, row.match]));
+  equal(group.nursery, group.generator);
+  equal(group.native, group.effection);
+  notEqual(group.native, group.nursery);
+  const nursery = rows.find((row) => row.runtime === "nursery")!;
+  deepEqual(
+    nursery.output.filter((line) => line.startsWith("2.000s")).map((line) => line.trim().slice(-5)),
+    ["D = 2", "B = 3"],
+  );
+  const text = formatComparison("countdown", "virtual", rows, false, undefined, shuffle(0));
+  match(
+    text,
+    /^schedule shuffle:0: nursery, generator shuffle each batch of woken tasks from this seed; native, effection.* run in their own order$/m,
+  );
+  // Under fifo the header says nothing of the schedule, and every runtime agrees.
+  const fifoRows = await compareLab(countdownLab, { blocking: false }, "virtual", undefined, fifo);
+  ok(fifoRows.every((row) => row.match === "same"));
+  ok(!/schedule/.test(formatComparison("countdown", "virtual", fifoRows, false, undefined, fifo)));
+});
+
+const reportScript = fileURLToPath(new URL("../tools/report.ts", import.meta.url));
+
+Deno.test("schedule: report --schedule shuffle:0 runs the shufflers shuffled and gives each its replay command", async () => {
+  const { runs, schedule } = await runScene({ lab: "countdown", args: [], lesson: "" }, shuffle(0));
+  deepEqual(schedule, shuffle(0));
+  const tie = (runtime: string) =>
+    runs.find((run) => run.runtime === runtime)!.output.filter((line) => line.startsWith("2.000s"))
+      .map((line) => line.trim().slice(-5));
+  deepEqual(tie("nursery"), ["D = 2", "B = 3"]);
+  deepEqual(tie("generator"), ["D = 2", "B = 3"]);
+  deepEqual(tie("native"), ["B = 3", "D = 2"]);
+  const out = await Deno.makeTempDir();
+  try {
+    const site = `${out}/site`;
+    const { code, stderr } = await runDeno([
+      "run",
+      "--allow-read",
+      "--allow-env",
+      "--allow-write",
+      reportScript,
+      "--labs",
+      "countdown",
+      "--out",
+      site,
+      "--schedule",
+      "shuffle:0",
+    ]);
+    equal(code, 0, stderr);
+    const page = await Deno.readTextFile(`${site}/index.html`);
+    match(
+      page,
+      /Under nursery and generator, tasks woken together ran in a shuffled order \(--schedule shuffle:0, which replays it\)/,
+    );
+    match(page, /deno task lab countdown --runtime nursery --clock virtual --schedule shuffle:0/);
+    match(page, /deno task lab countdown --runtime native --clock virtual</);
+    const bad = await runDeno([
+      "run",
+      "--allow-read",
+      "--allow-env",
+      reportScript,
+      "--schedule",
+      "lifo",
+    ]);
+    equal(bad.code, 2);
+    match(bad.stderr, /^error: unknown schedule 'lifo'; allowed: fifo, shuffle or shuffle:SEED/);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
