@@ -21,7 +21,7 @@
  */
 
 import { log } from "../runtimes/verbs.ts";
-import { progressBar } from "./terminal.ts";
+import { progressBar } from "../shared/terminal.ts";
 import type { Operation } from "../runtimes/types.ts";
 import { describeCodes } from "./flags_codes.ts";
 

@@ -6,8 +6,8 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { countryOf } from "../labs/flags_catalog.ts";
-import { chaosOf, fateOf } from "../labs/flags_chaos.ts";
+import { countryOf } from "../shared/flags_catalog.ts";
+import { chaosOf, fateOf } from "../shared/flags_chaos.ts";
 import { expandCodes, settleCodes, top20 } from "../labs/flags_codes.ts";
 import { describeAge, flagsMain, parseFlagsOptions } from "../labs/flags.ts";
 import { eraseShown } from "../labs/flags_report.ts";
