@@ -29,6 +29,28 @@ export interface ScheduledFrame {
   readonly parent: ScheduledFrame | undefined;
 }
 
+/**
+ * Put back in the order they were queued the entries of any frame queued
+ * more than once in a batch (a wake-up and a cancellation, say), each in
+ * one of the places the shuffle gave that frame: what is shuffled is the
+ * order of the tasks, as in trio, where a task is scheduled at most once;
+ * which wake-up a task receives stays what it is under first in, first out.
+ */
+function keepEachFramesOrder(batch: unknown[], order: number[], count: number): void {
+  const places = new Map<unknown, number[]>();
+  for (let place = 0; place < count; place++) {
+    const frame = batch[order[place] * 4];
+    const taken = places.get(frame);
+    if (taken) taken.push(place);
+    else places.set(frame, [place]);
+  }
+  for (const taken of places.values()) {
+    if (taken.length < 2) continue;
+    const entries = taken.map((place) => order[place]).sort((a, b) => a - b);
+    taken.forEach((place, index) => order[place] = entries[index]);
+  }
+}
+
 /** One run of an operation on one of the kit's own schedulers. */
 export abstract class SchedulerRun<F extends ScheduledFrame> extends RunBase implements Waker<F> {
   /** The frame whose generator is running, if any. */
@@ -146,6 +168,7 @@ export abstract class SchedulerRun<F extends ScheduledFrame> extends RunBase imp
       }
       if (count === 0) return;
       shuffleIndexes(order, count, random);
+      keepEachFramesOrder(batch, order, count);
       for (let index = 0; index < count; index++) {
         const slot = order[index] * 4;
         const frame = batch[slot] as F;

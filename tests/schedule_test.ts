@@ -15,7 +15,9 @@ import type { OperationFn } from "../runtimes/types.ts";
 import { compareLab, formatComparison } from "../tools/compare.ts";
 import { runScene } from "../tools/report.ts";
 import { parseSchedule, refuseShuffleFor } from "../tools/schedule_option.ts";
-import { runDeno } from "./harness.ts";
+import { cleanupScenarios } from "./conformance/cleanup.ts";
+import { taskScenarios } from "./conformance/tasks.ts";
+import { runDeno, tell } from "./harness.ts";
 
 const shuffle = (seed: number): Schedule => ({ order: "shuffle", seed });
 
@@ -305,3 +307,29 @@ Deno.test("schedule: report --schedule shuffle:0 runs the shufflers shuffled and
     await Deno.remove(out, { recursive: true });
   }
 });
+
+// A frame can be queued twice in one batch: the joiner of a child whose
+// cleanup failed is woken with the error and, by the same failure, halted.
+// Shuffling orders tasks, not a task's own wake-ups: the first queued still
+// wins, as under fifo, whatever the seed.
+for (
+  const name of [
+    "an error thrown by cleanup during a halt",
+    "an ensure cleanup that throws fails its task",
+    "the body's error wins over a later cleanup error",
+  ]
+) {
+  const scenario = [...taskScenarios, ...cleanupScenarios].find((each) => each.name === name)!;
+  for (const runtime of shufflingRuntimeNames) {
+    Deno.test(`schedule: ${runtime}, "${name}" tells the same story under every seed`, async () => {
+      const story = async (schedule?: Schedule) => {
+        const { notes, outcome } = await tell(runtimes[runtime], scenario.program, { schedule });
+        return { notes, outcome };
+      };
+      const expected = await story();
+      for (let seed = 0; seed < 25; seed++) {
+        deepEqual(await story(shuffle(seed)), expected, `seed ${seed}`);
+      }
+    });
+  }
+}
