@@ -333,3 +333,41 @@ for (
     });
   }
 }
+
+Deno.test("schedule: lab --runtime all --schedule shuffle:0 shuffles nursery and generator only, and its timelines give each run's command", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    const page = `${folder}/timelines.html`;
+    const { code, stdout, stderr } = await runDeno([
+      "run",
+      "--allow-read",
+      "--allow-env",
+      `--allow-write=${folder}`,
+      labScript,
+      "countdown",
+      "--runtime",
+      "all",
+      "--clock",
+      "virtual",
+      "--schedule",
+      "shuffle:0",
+      "--timeline",
+      page,
+    ]);
+    equal(code, 0, stderr);
+    const tieOf = (runtime: string) => {
+      const section = stdout.split(`== ${runtime} ==`)[1].split("==")[0];
+      return section.split("\n").filter((line) => line.startsWith("2.000s")).map((line) =>
+        line.trim().slice(-5)
+      );
+    };
+    deepEqual(tieOf("native"), ["B = 3", "D = 2"]);
+    deepEqual(tieOf("nursery"), ["D = 2", "B = 3"]);
+    deepEqual(tieOf("generator"), ["D = 2", "B = 3"]);
+    const html = await Deno.readTextFile(page);
+    match(html, /deno task lab countdown --runtime nursery --clock virtual --schedule shuffle:0/);
+    match(html, /deno task lab countdown --runtime native --clock virtual</);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
