@@ -15,7 +15,20 @@ import type { OperationFn } from "../runtimes/types.ts";
 import { compareLab, formatComparison } from "../tools/compare.ts";
 import { runScene } from "../tools/report.ts";
 import { parseSchedule, refuseShuffleFor } from "../tools/schedule_option.ts";
+import { runProbe } from "../tools/matrix.ts";
+import { probes } from "../tools/matrix_probes.ts";
+import {
+  observe,
+  observeRecord,
+  observeScenario,
+  oracleResults,
+  references,
+} from "../tools/references.ts";
 import { cleanupScenarios } from "./conformance/cleanup.ts";
+import { combinatorScenarios } from "./conformance/combinators.ts";
+import { delegationScenarios } from "./conformance/delegation.ts";
+import { scopeScenarios } from "./conformance/scopes.ts";
+import { timeoutScenarios } from "./conformance/timeouts.ts";
 import { taskScenarios } from "./conformance/tasks.ts";
 import { runDeno, tell } from "./harness.ts";
 
@@ -371,3 +384,52 @@ Deno.test("schedule: lab --runtime all --schedule shuffle:0 shuffles nursery and
     await Deno.remove(folder, { recursive: true });
   }
 });
+
+// trio's own outcomes, from the oracle: wherever the real trio gives more
+// than one outcome (its batch order), nursery shuffled over seeds gives the
+// same set, no outcome more or less; under fifo it gives one of them.
+const trio = references.find((reference) => reference.library === "trio")!;
+const seeds = Array.from({ length: 30 }, (_, seed) => seed);
+const keyOf = (value: unknown) => JSON.stringify(value);
+
+for (const probe of probes) {
+  const records = oracleResults.probes[probe.id]?.trio ?? [];
+  if (records.length < 2) continue;
+  Deno.test(`schedule: nursery shuffled gives trio's outcomes of the probe "${probe.behaviour}"`, async () => {
+    const theirs = new Set(records.map((record) => keyOf(observeRecord(probe, record, trio))));
+    const ours = new Set<string>();
+    for (const seed of seeds) {
+      ours.add(keyOf(observe(probe, await runProbe(runtimes.nursery, probe, shuffle(seed)))));
+    }
+    deepEqual([...ours].sort(), [...theirs].sort());
+    ok(theirs.has(keyOf(observe(probe, await runProbe(runtimes.nursery, probe)))));
+  });
+}
+
+const scenarios = [
+  ...taskScenarios,
+  ...scopeScenarios,
+  ...timeoutScenarios,
+  ...combinatorScenarios,
+  ...cleanupScenarios,
+  ...delegationScenarios,
+];
+for (const scenario of scenarios) {
+  const records = oracleResults.scenarios[scenario.name]?.trio ?? [];
+  if (records.length < 2) continue;
+  Deno.test(`schedule: nursery shuffled gives trio's outcomes of the scenario "${scenario.name}"`, async () => {
+    const theirs = new Set(
+      records.map((record) =>
+        keyOf(observeScenario(record.notes, record.outcome, trio.vocabulary))
+      ),
+    );
+    const ours = new Set<string>();
+    for (const seed of seeds) {
+      const { notes, outcome } = await tell(runtimes.nursery, scenario.program, {
+        schedule: shuffle(seed),
+      });
+      ours.add(keyOf(observeScenario(notes, outcome)));
+    }
+    deepEqual([...ours].sort(), [...theirs].sort());
+  });
+}
