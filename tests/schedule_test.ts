@@ -335,9 +335,17 @@ for (
   const scenario = [...taskScenarios, ...cleanupScenarios].find((each) => each.name === name)!;
   for (const runtime of shufflingRuntimeNames) {
     Deno.test(`schedule: ${runtime}, "${name}" tells the same story under every seed`, async () => {
+      // What the runtime reports on stderr is part of the story, kept out of the test's output.
       const story = async (schedule?: Schedule) => {
-        const { notes, outcome } = await tell(runtimes[runtime], scenario.program, { schedule });
-        return { notes, outcome };
+        const stderr: string[] = [];
+        const consoleError = console.error;
+        console.error = (...data: unknown[]) => void stderr.push(data.join(" "));
+        try {
+          const { notes, outcome } = await tell(runtimes[runtime], scenario.program, { schedule });
+          return { notes, outcome, stderr };
+        } finally {
+          console.error = consoleError;
+        }
       };
       const expected = await story();
       for (let seed = 0; seed < 25; seed++) {
