@@ -587,7 +587,7 @@ Deno.test("cli: exercise check 9 runs shuffled too, and gives the command that r
   match(stdout, /^nursery --schedule shuffle:1 +FAIL/m);
   match(
     stdout,
-    /^  replay this run: deno task lab start\.ts --runtime nursery --clock virtual --schedule shuffle:1$/m,
+    /^ {2}replay this run: deno task lab start\.ts --runtime nursery --clock virtual --schedule shuffle:1$/m,
   );
   match(stdout, /\n0 of \d+ runs pass: not yet\n$/);
 });
