@@ -277,6 +277,27 @@ Deno.test("a step's flags are saved in the learner's folder unless the step name
   deepEqual(argumentsOf({ lab: "countdown", args: [] }, {}, "/home/me"), []);
 });
 
+Deno.test("every file a step or an exercise's statement says to read is in the kit", async () => {
+  const kit = fileURLToPath(new URL("../", import.meta.url));
+  const named = steps.flatMap((step) => step.read.map((path) => [step.title, path]));
+  for (const exercise of exercises) {
+    const statement = await Deno.readTextFile(
+      join(kit, "exercises", exercise.folder, "README.md"),
+    );
+    for (
+      const [, path] of statement.matchAll(
+        /`((?:runtimes|labs|shared|tools|exercises)\/[\w./-]+)`/g,
+      )
+    ) {
+      named.push([`exercise ${exercise.number}`, path]);
+    }
+  }
+  ok(named.length > steps.length, "the statements name files too");
+  for (const [where, path] of named) {
+    ok(await Deno.stat(join(kit, path)).then(() => true, () => false), `${where}: ${path}`);
+  }
+});
+
 Deno.test("workshop: usage errors name the problem and the allowed values, exit 2", async () => {
   const folder = await Deno.makeTempDir({ prefix: "workshop-" });
   try {

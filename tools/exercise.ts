@@ -85,9 +85,13 @@ export function reportLines(exercise: Exercise, file: string, reports: Report[],
   ];
   for (const { runtime, run, verdicts } of reports) {
     const failed = verdicts.filter((verdict) => verdict.fault);
-    const status = failed.length === 0
-      ? paint("pass", 32, color)
-      : paint(`FAIL (${failed.length} of ${verdicts.length} checks)`, 31, color);
+    const status = failed.length === 0 ? paint("pass", 32, color) : paint(
+      `FAIL (${failed.length} of ${verdicts.length} ${
+        verdicts.length === 1 ? "check" : "checks"
+      } failed)`,
+      31,
+      color,
+    );
     const ended = run.cutShort ? "cut short" : `ended at ${seconds(run.end)}`;
     lines.push("", `${runtime.padEnd(10)} ${status}, ${ended}`);
     for (const { check, fault } of verdicts) {
