@@ -230,6 +230,40 @@ Deno.test("workshop: Ctrl-C while a step's lab runs halts it, its cleanup done, 
   }
 });
 
+Deno.test("cli: Ctrl-C while the handout is built halts the lab, writes nothing, removes its downloads, exit 130", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "handout-" });
+  // The child's temporary files go here, so that what it leaves can be seen.
+  const temporary = join(folder, "tmp");
+  await Deno.mkdir(temporary);
+  const child = denoCommand([
+    "run",
+    "--allow-read",
+    "--allow-env",
+    "--allow-net=127.0.0.1",
+    "--allow-write",
+    workshopScript,
+    ...["--handout", "out"],
+  ], { env: { NO_COLOR: "1", INIT_CWD: folder, TMPDIR: temporary } }).spawn();
+  const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const stdout = new ChildOutput(child.stdout);
+  const stderr = new ChildOutput(child.stderr);
+  try {
+    // Step 1 downloads flags for seconds: the Ctrl-C comes while its lab runs.
+    await stderr.readUntil("step 1: Flags");
+    child.kill("SIGINT");
+    const status = await child.status;
+    const said = await stderr.readToEnd();
+    equal(status.code, 130, said);
+    match(said, /^interrupted: the handout was not written$/m);
+    equal(await stdout.readToEnd(), "");
+    deepEqual(await namesIn(folder), ["tmp"]);
+    deepEqual(await namesIn(temporary), []);
+  } finally {
+    clearTimeout(watchdog);
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
 Deno.test("the handout shows a real-clock run reproducibly: what varies written …, settings kept, unordered lines sorted", () => {
   const run = {
     lab: "flags",

@@ -43,6 +43,7 @@ import {
   useColor,
 } from "./cli.ts";
 import { errorLine } from "./compare.ts";
+import { showProgress } from "./progress.ts";
 import { listLines } from "./exercise.ts";
 import { writeHandout } from "./workshop_handout.ts";
 import { notesOf, runLab, sourceLines } from "./workshop_run.ts";
@@ -496,11 +497,26 @@ export async function runWorkshopCommand(args: string[]): Promise<number> {
   }
   if (values.handout !== undefined) {
     const folder = callerPath(values.handout as string);
+    // Ctrl-C halts the lab running and stops the build: nothing is written, the
+    // temporary downloads are removed. Later presses change nothing: stopping is quick.
+    const interrupt = onCtrlC(() => {});
+    const progress = showProgress("handout", steps.length + 1);
     try {
-      await writeHandout(folder, values.handout as string);
+      await writeHandout(folder, values.handout as string, {
+        signal: interrupt.signal,
+        progress: (what) => progress.step(what),
+      });
+      progress.done();
     } catch (error) {
+      progress.done();
+      if (interrupt.signal.aborted) {
+        console.error("interrupted: the handout was not written");
+        return exitStatus.interrupted;
+      }
       if (error instanceof UsageError) exitWithUsage(error.message, usage);
       throw error;
+    } finally {
+      interrupt.stop();
     }
     console.log(`wrote ${shownPath(join(folder, "index.html"))}`);
     return exitStatus.ok;

@@ -21,7 +21,7 @@ import { folderMarkers, OutputRefused, refuseForeignFolder } from "./output_fold
 import { exerciseFolder } from "./exercise.ts";
 import { maskEveryRunVarying } from "./run_varying.ts";
 import { workshopTable } from "../labs/latency.ts";
-import { notesOf, runLab, sourceLines } from "./workshop_run.ts";
+import { type LabOutput, notesOf, runLab, sourceLines } from "./workshop_run.ts";
 import { commandOf, type Step, type StepRun, steps } from "./workshop_steps.ts";
 
 const css = `
@@ -56,6 +56,20 @@ nav ol { columns: 2; }
 }
 `;
 
+/** What building the handout goes by: where the labs save files, and Ctrl-C. */
+interface Build {
+  folder: string;
+  signal?: AbortSignal;
+}
+
+/** Run `run` for the handout: halted by Ctrl-C, which then stops the build (an `AbortError`). */
+async function runLabFor(build: Build, run: StepRun): Promise<LabOutput> {
+  build.signal?.throwIfAborted();
+  const output = await runLab(run, { folder: build.folder, signal: build.signal });
+  build.signal?.throwIfAborted();
+  return output;
+}
+
 /**
  * What a real-clock run printed, as the handout shows it: whatever varies
  * from run to run (ports, temporary paths, durations, rates, counts of
@@ -88,8 +102,8 @@ function workshopColumn(): string {
  * clock with what varies masked ({@link reproducible}); for a lab that
  * measures the machine, no output, which would be this machine's alone.
  */
-async function runBlock(run: StepRun, folder: string, skip = 0): Promise<string> {
-  const output = await runLab(run, { folder });
+async function runBlock(run: StepRun, build: Build, skip = 0): Promise<string> {
+  const output = await runLabFor(build, run);
   const command = `<pre class="command">${escapeHtml(commandOf(run))}</pre>`;
   if (output.measuresHost !== undefined) {
     return [
@@ -121,7 +135,7 @@ async function runBlock(run: StepRun, folder: string, skip = 0): Promise<string>
   ].join("\n");
 }
 
-async function stepSection(step: Step, number: number, folder: string): Promise<string> {
+async function stepSection(step: Step, number: number, build: Build): Promise<string> {
   const parts = [
     `<section class="step" id="step-${number}">`,
     `<h2>Step ${number}: ${escapeHtml(step.title)}</h2>`,
@@ -144,13 +158,13 @@ async function stepSection(step: Step, number: number, folder: string): Promise<
       `<p class="predict"><strong>Predict</strong> ${
         escapeHtml(prediction.what)
       }, before running:</p>`,
-      await runBlock(prediction.run, folder, prediction.skip),
+      await runBlock(prediction.run, build, prediction.skip),
     );
   }
-  for (const run of step.runs) parts.push(await runBlock(run, folder));
+  for (const run of step.runs) parts.push(await runBlock(run, build));
   const notice = [escapeHtml(step.notice.join(" "))];
   if (step.explain) {
-    const notes = notesOf((await runLab(step.explain, { folder })).lines);
+    const notes = notesOf((await runLabFor(build, step.explain)).lines);
     notice.push(
       `From <code>${escapeHtml(commandOf(step.explain))}</code>: ${escapeHtml(notes.join(" "))}`,
     );
@@ -249,14 +263,19 @@ async function exerciseSection(): Promise<string> {
 
 /**
  * The handout as one HTML page. The labs' files (the flags) are saved in a
- * temporary folder, removed after.
+ * temporary folder, removed after, however the build ends. `progress` hears
+ * of each step as it starts; once `signal` aborts (Ctrl-C), the lab running
+ * is halted and the build stops with its reason.
  */
-export async function buildHandout(): Promise<string> {
+export async function buildHandout(
+  options: { signal?: AbortSignal; progress?: (what: string) => void } = {},
+): Promise<string> {
   const sections: string[] = [];
   const folder = await Deno.makeTempDir({ prefix: "kit-handout-" });
   try {
     for (const [index, step] of steps.entries()) {
-      sections.push(await stepSection(step, index + 1, folder));
+      options.progress?.(`step ${index + 1}: ${step.title}`);
+      sections.push(await stepSection(step, index + 1, { folder, signal: options.signal }));
     }
   } finally {
     await Deno.remove(folder, { recursive: true });
@@ -329,10 +348,16 @@ export async function writeHandoutFiles(folder: string, html: string, shown = fo
  * it). A folder it may not write into is refused before the labs run, and
  * again before writing, should it have changed meanwhile: a `UsageError`.
  */
-export async function writeHandout(folder: string, shown = folder): Promise<void> {
+export async function writeHandout(
+  folder: string,
+  shown = folder,
+  options: { signal?: AbortSignal; progress?: (what: string) => void } = {},
+): Promise<void> {
   try {
     await refuseForeignFolder(folder, "handout", shown);
-    await writeHandoutFiles(folder, await buildHandout(), shown);
+    const html = await buildHandout(options);
+    options.progress?.("writing the page");
+    await writeHandoutFiles(folder, html, shown);
   } catch (error) {
     if (error instanceof OutputRefused) throw new UsageError(error.message);
     throw error;
