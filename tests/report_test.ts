@@ -129,7 +129,7 @@ Deno.test("report scenes: countdown has 5 tasks and 12 prints under every runtim
 });
 
 Deno.test("report scenes: every lab that can run in virtual time has one; real-only labs have none", () => {
-  deepEqual(virtualLabs(), ["countdown", "spinner", "coros", "chess"]);
+  deepEqual(virtualLabs(), ["countdown", "spinner", "coros", "chess", "pool"]);
   deepEqual(scenesFor(["chess", "countdown"]).map((scene) => scene.lab), [
     "countdown",
     "countdown",
@@ -279,7 +279,7 @@ Deno.test("report command: usage errors name the problem and the allowed values,
   const cases: [string[], RegExp][] = [
     [
       ["--labs", "nope"],
-      /^error: unknown lab 'nope'; allowed: countdown, spinner, coros or chess$/m,
+      /^error: unknown lab 'nope'; allowed: countdown, spinner, coros, chess or pool$/m,
     ],
     [["--labs", "flags"], /^error: lab 'flags' cannot run in virtual time \(it does real/m],
     [["--labs", ","], /^error: --labs needs at least one lab; allowed: /m],
