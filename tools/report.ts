@@ -40,6 +40,7 @@ import {
 import { captureLab, countTasks, errorLine, type TaskCounts } from "./compare.ts";
 import { parseOptions } from "./lab.ts";
 import { buildMatrix, type Matrix } from "./matrix.ts";
+import { folderMarkers, OutputRefused, refuseForeignFolder } from "./output_folder.ts";
 import { showProgress } from "./progress.ts";
 import { declaredDifferences } from "./references.ts";
 import { type BenchReading, readBenchResults, renderBench } from "./report_bench.ts";
@@ -510,32 +511,9 @@ export async function renderSite(data: ReportData): Promise<Map<string, string>>
 // ---------------------------------------------------------------------------
 
 /** The file that marks a folder as a report this command may replace. */
-export const siteMarker = ".kit-report";
+export const siteMarker = folderMarkers.report;
 
-/** A folder the report may not replace. */
-export class OutputRefused extends Error {
-  override name = "OutputRefused";
-}
-
-async function isEmptyOrReport(folder: string): Promise<boolean> {
-  try {
-    if (await exists(join(folder, siteMarker))) return true;
-    for await (const _entry of Deno.readDir(folder)) return false;
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return true;
-    if (error instanceof Deno.errors.NotADirectory) return false;
-    throw error;
-  }
-}
-
-/** Throw `OutputRefused` unless `out` is new, empty or a previous report. */
-async function refuseForeignOutput(out: string): Promise<void> {
-  if (await isEmptyOrReport(resolve(out))) return;
-  throw new OutputRefused(
-    `--out ${out} is a folder with other files in it (or a file); name a new or empty folder, or a previous report`,
-  );
-}
+export { OutputRefused };
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -550,7 +528,8 @@ async function exists(path: string): Promise<boolean> {
 /**
  * Write `files` as the folder `out`: into a temporary sibling first, then
  * renamed into place (the previous report is removed only after the new one
- * is whole). Refuses to replace a folder that is neither empty nor a report.
+ * is whole). Refuses to replace a folder that is neither empty nor a report
+ * (a workshop handout's included: `tools/output_folder.ts`).
  */
 export async function writeSite(
   out: string,
@@ -558,7 +537,7 @@ export async function writeSite(
   signal?: AbortSignal,
 ): Promise<void> {
   const target = resolve(out);
-  await refuseForeignOutput(out);
+  await refuseForeignFolder(out, "report");
   await Deno.mkdir(dirname(target), { recursive: true });
   const temporary = join(dirname(target), `.${basename(target)}.${Deno.pid}.tmp`);
   const previous = join(dirname(target), `.${basename(target)}.${Deno.pid}.old`);
@@ -683,7 +662,7 @@ export async function runReportCommand(args: string[]): Promise<number> {
   }
   const out = values.out === undefined ? defaultOutPath : callerPath(values.out);
   // Checked now as well as when writing, so that a refusal comes before the work.
-  await refuseForeignOutput(out);
+  await refuseForeignFolder(out, "report");
   // Results named on the command line must be there: only the default
   // path may be absent (the page then says how to write them).
   const benchPath = values.bench === undefined ? defaultBenchPath : callerPath(values.bench);
