@@ -88,16 +88,22 @@ export interface Channel<T> {
   readonly isClosed: boolean;
 }
 
-/** A sender waiting for room: its value, and its mailbox for the go-ahead. */
+/**
+ * A sender waiting for room: its value, and its mailbox, which gets `true`
+ * when a receiver takes the value, `false` when the channel is closed.
+ */
 interface WaitingSender<T> {
   value: T;
-  mailbox: FifoQueue<true>;
+  mailbox: FifoQueue<boolean>;
 }
+
+/** What a waiting receiver's mailbox gets: a value, or `null` when the channel is closed. */
+type Delivery<T> = { value: T } | null;
 
 class BoundedChannel<T> implements Channel<T> {
   #buffer: T[] = [];
   /** Receivers waiting, oldest first, each on its own mailbox. */
-  #receivers: FifoQueue<T>[] = [];
+  #receivers: FifoQueue<Delivery<T>>[] = [];
   #senders: WaitingSender<T>[] = [];
   #closed = false;
 
@@ -115,7 +121,7 @@ class BoundedChannel<T> implements Channel<T> {
     if (this.#closed) throw new ChannelClosedError();
     const receiver = this.#receivers.shift();
     if (receiver) {
-      receiver.put(value);
+      receiver.put({ value });
       return;
     }
     if (this.#buffer.length < this.capacity) {
@@ -124,19 +130,16 @@ class BoundedChannel<T> implements Channel<T> {
     }
     const sender: WaitingSender<T> = { value, mailbox: new FifoQueue() };
     this.#senders.push(sender);
-    let sent = false;
+    let taken: boolean | undefined;
     try {
-      yield* sender.mailbox.get();
-      sent = true;
-    } catch (error) {
-      if (error instanceof QueueClosedError) throw new ChannelClosedError();
-      throw error;
+      taken = yield* sender.mailbox.get();
     } finally {
       // Cancelled while waiting: the value was not taken, and is withdrawn.
       // (Cancelled in the instant after it was taken, under a runtime that
       // does not let the sender finish its wait, the value stays sent.)
-      if (!sent) remove(this.#senders, sender);
+      if (taken === undefined) remove(this.#senders, sender);
     }
+    if (!taken) throw new ChannelClosedError();
   }
 
   *receive(): Operation<T> {
@@ -151,33 +154,32 @@ class BoundedChannel<T> implements Channel<T> {
       return sender.value;
     }
     if (this.#closed) throw new ChannelClosedError();
-    const mailbox = new FifoQueue<T>();
+    const mailbox = new FifoQueue<Delivery<T>>();
     this.#receivers.push(mailbox);
-    let received = false;
+    let delivery: Delivery<T> | undefined;
     try {
-      const value = yield* mailbox.get();
-      received = true;
-      return value;
-    } catch (error) {
-      if (error instanceof QueueClosedError) throw new ChannelClosedError();
-      throw error;
+      delivery = yield* mailbox.get();
     } finally {
-      if (!received) {
+      if (delivery === undefined) {
         remove(this.#receivers, mailbox);
         // Handed a value, then cancelled before it could run again: under
         // a runtime that gives the value back, it is in the mailbox now,
         // and goes back to the channel, ahead of anything sent since.
         const handed = mailbox.tryTake();
-        if (handed) this.#giveBack(handed.value);
+        if (handed?.value) this.#giveBack(handed.value.value);
       }
     }
+    if (delivery === null) throw new ChannelClosedError();
+    return delivery.value;
   }
 
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const receiver of this.#receivers.splice(0)) receiver.close();
-    for (const sender of this.#senders.splice(0)) sender.mailbox.close();
+    // Told with a delivery, as a value is, so that a waiter woken by the
+    // closing and cancelled before it runs fares as one handed a value.
+    for (const receiver of this.#receivers.splice(0)) receiver.put(null);
+    for (const sender of this.#senders.splice(0)) sender.mailbox.put(false);
   }
 
   /** Room was made in the buffer: the oldest waiting sender's value moves in. */
@@ -190,7 +192,7 @@ class BoundedChannel<T> implements Channel<T> {
 
   #giveBack(value: T): void {
     const receiver = this.#receivers.shift();
-    if (receiver) receiver.put(value);
+    if (receiver) receiver.put({ value });
     else this.#buffer.unshift(value);
   }
 }

@@ -16,7 +16,6 @@
  * @module
  */
 
-import { QueueClosedError } from "./errors.ts";
 import { FifoQueue } from "./queue.ts";
 import type { Operation } from "./types.ts";
 import { ensure } from "./verbs.ts";
@@ -174,21 +173,32 @@ export interface Event {
  * ```
  */
 export function createEvent(): Event {
-  // Waiters wait on a queue that never holds a value: setting the event
-  // closes it, which wakes them all.
-  const waiters = new FifoQueue<never>();
+  // Each waiter waits on a mailbox of its own, handed a value when the
+  // event is set, so that a waiter woken and cancelled before it runs fares
+  // as one handed a lock does, under every runtime.
+  let waiters: FifoQueue<true>[] | undefined = [];
   return {
-    set: () => waiters.close(),
+    set() {
+      if (!waiters) return;
+      for (const mailbox of waiters) mailbox.put(true);
+      waiters = undefined;
+    },
     *wait() {
-      if (waiters.isClosed) return;
+      if (!waiters) return;
+      const mailbox = new FifoQueue<true>();
+      waiters.push(mailbox);
+      let woken = false;
       try {
-        yield* waiters.get();
-      } catch (error) {
-        if (!(error instanceof QueueClosedError)) throw error;
+        yield* mailbox.get();
+        woken = true;
+      } finally {
+        // Cancelled while it waits: it waits no more.
+        const index = !woken && waiters ? waiters.indexOf(mailbox) : -1;
+        if (index >= 0) waiters!.splice(index, 1);
       }
     },
     get isSet() {
-      return waiters.isClosed;
+      return !waiters;
     },
   };
 }
