@@ -36,6 +36,7 @@ const mistakes: { name: string; program: () => Operation<unknown>; says: string[
   {
     name: "a bare yield of a verb's operation",
     *program() {
+      // deno-lint-ignore kit/bare-yield
       yield sleep(10);
     },
     says: ["bare yield of sleep(...)", "write yield* sleep(...)"],
@@ -44,6 +45,7 @@ const mistakes: { name: string; program: () => Operation<unknown>; says: string[
     name: "a bare yield of a task.halt()",
     *program() {
       const task = yield* spawn(worker);
+      // deno-lint-ignore kit/bare-yield
       yield task.halt();
     },
     says: ["bare yield of task.halt()", "write yield* task.halt()"],
@@ -51,6 +53,7 @@ const mistakes: { name: string; program: () => Operation<unknown>; says: string[
   {
     name: "a bare yield of an operation of the lab's own",
     *program() {
+      // deno-lint-ignore kit/bare-yield
       yield worker();
     },
     says: ["bare yield of an operation", "write yield* worker()"],
@@ -95,6 +98,7 @@ const mistakes: { name: string; program: () => Operation<unknown>; says: string[
   {
     name: "spawn given an operation (asyncio's create_task(coro))",
     *program() {
+      // deno-lint-ignore kit/spawn-call
       yield* spawn(loose(worker()));
     },
     says: ["spawn() was given an operation", "spawn(worker) or spawn(() => worker(args))"],
@@ -102,6 +106,7 @@ const mistakes: { name: string; program: () => Operation<unknown>; says: string[
   {
     name: "spawn given neither a function nor an operation",
     *program() {
+      // deno-lint-ignore kit/spawn-call
       yield* spawn(loose(42));
     },
     says: ["spawn() takes the function, not a number"],
@@ -109,6 +114,7 @@ const mistakes: { name: string; program: () => Operation<unknown>; says: string[
   {
     name: "scope given an operation",
     *program() {
+      // deno-lint-ignore kit/spawn-call
       yield* scope(loose(worker()));
     },
     says: ["scope() was given an operation", "scope(worker)"],
@@ -116,6 +122,7 @@ const mistakes: { name: string; program: () => Operation<unknown>; says: string[
   {
     name: "ensure given an operation",
     *program() {
+      // deno-lint-ignore kit/spawn-call
       yield* ensure(loose(worker()));
     },
     says: ["ensure() was given an operation", "ensure(worker)"],
