@@ -8,13 +8,15 @@
  * It runs `deno` as a subprocess: the running binary when the process may
  * (`--allow-run` naming it), else `deno` from the PATH (`--allow-run=deno`,
  * which the lab task grants). Without either permission the file is run
- * unchecked, as before.
+ * unchecked, as before; with one but no `deno` to run, unchecked with a
+ * warning.
  *
  * @module
  */
 
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { errorMessage } from "../runtimes/errors.ts";
 import { callerPath, shownPath } from "./cli.ts";
 
 /** The option that runs a lab file without the check. */
@@ -169,7 +171,10 @@ export async function checkLabFile(path: string): Promise<Problem[] | undefined>
       run(deno, checkArgs, folder),
       run(deno, ["lint", "--json", "--config", checkConfig, path], folder),
     ]);
-  } catch {
+  } catch (error) {
+    console.error(
+      `warning: ${shownPath(path)} runs unchecked: cannot run ${deno} (${errorMessage(error)})`,
+    );
     return undefined;
   }
   const kit = lintProblems(linted.stdout);
