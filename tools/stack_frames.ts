@@ -7,7 +7,7 @@
  * @module
  */
 
-import { useColor } from "../labs/terminal.ts";
+import { useColor } from "../shared/terminal.ts";
 
 /** The environment variable that asks for every stack frame. */
 export const fullStackVariable = "KIT_FULL_STACK";
