@@ -470,7 +470,7 @@ Deno.test("cli: exercise check of a file that calls Deno.exit(0) fails, exit 1, 
     'import { log } from "KIT";\nexport default function* () {\n  yield* log("bye");\n  Deno.exit(0);\n}\n',
   );
   equal(code, 1);
-  match(stdout, /^native {5}FAIL \(1 of 1 checks\), cut short$/m);
+  match(stdout, /^native {5}FAIL \(1 of 1 check failed\), cut short$/m);
   match(
     stdout,
     /FAIL {2}the program ends by itself, without an error: the program called Deno\.exit\(0\) instead of ending/,
@@ -502,7 +502,7 @@ Deno.test("cli: a file that empties the exercise's checks is still judged by the
       "export default function* () {}\n",
   );
   equal(code, 1);
-  match(stdout, /^native {5}FAIL \(4 of 6 checks\)/m);
+  match(stdout, /^native {5}FAIL \(4 of 6 checks failed\)/m);
 });
 
 Deno.test("cli: a bad EXERCISE_BUDGET_S is a usage error naming it, exit 2", async () => {
@@ -587,7 +587,7 @@ Deno.test("cli: exercise check 9 runs shuffled too, and gives the command that r
   match(stdout, /^nursery --schedule shuffle:1 +FAIL/m);
   match(
     stdout,
-    /^  replay this run: deno task lab start\.ts --runtime nursery --clock virtual --schedule shuffle:1$/m,
+    /^ {2}replay this run: deno task lab start\.ts --runtime nursery --clock virtual --schedule shuffle:1$/m,
   );
   match(stdout, /\n0 of \d+ runs pass: not yet\n$/);
 });

@@ -104,9 +104,13 @@ export function reportLines(exercise: Exercise, file: string, reports: Report[],
   for (const report of reports) {
     const { run, verdicts } = report;
     const failed = verdicts.filter((verdict) => verdict.fault);
-    const status = failed.length === 0
-      ? paint("pass", 32, color)
-      : paint(`FAIL (${failed.length} of ${verdicts.length} checks)`, 31, color);
+    const status = failed.length === 0 ? paint("pass", 32, color) : paint(
+      `FAIL (${failed.length} of ${verdicts.length} ${
+        verdicts.length === 1 ? "check" : "checks"
+      } failed)`,
+      31,
+      color,
+    );
     const ended = run.cutShort ? "cut short" : `ended at ${seconds(run.end)}`;
     lines.push("", `${runLabel(report).padEnd(width)} ${status}, ${ended}`);
     for (const { check, fault } of verdicts) {

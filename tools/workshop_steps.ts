@@ -17,6 +17,11 @@
 export interface StepRun {
   lab: string;
   args: string[];
+  /**
+   * The lines that come in the order the run's concurrent work ended, which
+   * varies from run to run (the flags' per-code lines): the handout sorts them.
+   */
+  unordered?: RegExp;
 }
 
 /** A part of a source file to show: from the line that starts with `from` to the next `}` alone. */
@@ -65,6 +70,9 @@ export function commandOf(run: StepRun): string {
 
 const coros = (demo: string): StepRun => ({ lab: "coros", args: ["--demo", demo] });
 
+/** The flags lab's line for one code under `-v`: `BR OK`, `ZZ not found`, `CN error: ...`. */
+const perCode = /^[A-Z]{2} (OK|not found|error: .*)$/;
+
 /** Every step, in order; `deno task workshop --step N` starts at `steps[N - 1]`. */
 export const steps: readonly Step[] = [
   {
@@ -83,8 +91,12 @@ export const steps: readonly Step[] = [
     },
     runs: [
       { lab: "flags", args: ["--delay", "200", "-l", "10", "-m", "1", "-v"] },
-      { lab: "flags", args: ["--delay", "200", "-l", "10", "-m", "10", "-v"] },
-      { lab: "flags", args: ["--delay", "200", "-l", "10", "--pool", "10", "-v"] },
+      { lab: "flags", args: ["--delay", "200", "-l", "10", "-m", "10", "-v"], unordered: perCode },
+      {
+        lab: "flags",
+        args: ["--delay", "200", "-l", "10", "--pool", "10", "-v"],
+        unordered: perCode,
+      },
     ],
     notice: [
       "One at a time, the time is the sum of the waits: the program spends it doing nothing.",
