@@ -21,7 +21,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { UsageError } from "../labs/lab.ts";
 import {
   allPass,
@@ -34,7 +34,15 @@ import { seconds } from "../exercises/check.ts";
 import { exercises } from "../exercises/mod.ts";
 import { runtimeNames } from "../runtimes/registry.ts";
 import { errorLine } from "./compare.ts";
-import { exitStatus, exitWithUsage, listOf, paint, shownPath, useColor } from "./cli.ts";
+import {
+  callerPath,
+  exitStatus,
+  exitWithUsage,
+  listOf,
+  paint,
+  shownPath,
+  useColor,
+} from "./cli.ts";
 import { LabFileError, printFailure } from "./lab.ts";
 
 /** Real seconds a run may take before the checker stops it, unless `EXERCISE_BUDGET_S` says. */
@@ -266,6 +274,25 @@ export async function checkFile(
   return reports;
 }
 
+/**
+ * When a file to check could not load a module it imports and lies outside
+ * its exercise's folder: the likely cause, a copy whose relative imports
+ * (`../../mod.ts`, `./given.ts`) lead nowhere from where it was put, and
+ * what to do instead.
+ */
+function importHint(number: string, file: string, error: LabFileError): string | undefined {
+  const cause = error.cause instanceof Error ? `${error.cause.message}\n${error.cause.stack}` : "";
+  if (!/Module not found/.test(cause)) return undefined;
+  const exercise = exercises.find((each) => String(each.number) === String(Number(number)));
+  if (!exercise) return undefined;
+  const folder = exerciseFolder(exercise);
+  if (dirname(callerPath(file)) === resolve(folder)) return undefined;
+  const mine = shownPath(join(folder, "mine.ts"));
+  return `hint: ${file} is not in ${shownPath(folder)}, and its imports are relative to that ` +
+    `folder: copy it there (cp ${file} ${mine}) and check that copy: ` +
+    `deno task exercise check ${exercise.number} ${mine}`;
+}
+
 /** Run `exercise` on `args`; answers the exit status. */
 export async function runExerciseCommand(args: string[]): Promise<number> {
   const given = args[0] === "--" ? args.slice(1) : args;
@@ -314,7 +341,11 @@ export async function runExerciseCommand(args: string[]): Promise<number> {
     );
   } catch (error) {
     if (error instanceof LabFileError) {
-      printFailure(error.message, error.cause);
+      // What the run's thread said, as it said it (its own description, stack included).
+      const cause = error.cause instanceof PostedFailure ? error.cause.stack : error.cause;
+      printFailure(error.message, cause);
+      const hint = command === "check" ? importHint(number, file, error) : undefined;
+      if (hint) console.error(hint);
       return exitStatus.failed;
     }
     if (error instanceof UsageError) exitWithUsage(error.message, usage);
