@@ -13,6 +13,7 @@ import { runtimes } from "../runtimes/registry.ts";
 import { exitStatus } from "./cli.ts";
 import { captureRun, errorLine } from "./compare.ts";
 import { defaultRuntime, loadLab, parseOptions } from "./lab.ts";
+import { parseSchedule, refuseShuffleFor } from "./schedule_option.ts";
 import { sourcePart, type Step, type StepRun } from "./workshop_steps.ts";
 
 /** The kit's folder, where the paths a step names start. */
@@ -62,6 +63,8 @@ export async function runLab(
   );
   const parsed = lab.parse(values, positionals);
   const runtime = runtimes[(values.runtime as string | undefined) ?? defaultRuntime];
+  const { schedule } = parseSchedule(values.schedule as string | undefined);
+  refuseShuffleFor(runtime.name, schedule);
   const clockKind = (values.clock as "real" | "virtual" | undefined) ?? lab.defaultClock;
   const root = function* () {
     return yield* lab.main(parsed);
@@ -71,6 +74,7 @@ export async function runLab(
     clock: clockKind === "virtual" ? virtualClock() : realClock(),
     signal: options.signal,
     output: options.print,
+    schedule,
   });
   if (captured.outcome === "error") {
     return {

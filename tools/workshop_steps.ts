@@ -151,7 +151,14 @@ export const steps: readonly Step[] = [
     notice: [
       "The lines come out in time order, the columns interleaved: every task sleeps without",
       "blocking the others, so the run takes as long as the slowest countdown (B, 3 x 2 s),",
-      "not the sum. At 2.000s B and D are due together: the timer armed first fires first.",
+      "not the sum. At 2.000s B and D are due together: the timer armed first fires first,",
+      "the kit's choice for output that is the same every run. trio runs tasks woken together",
+      "in a random order; --schedule shuffle does too, from a seed it prints, so that the tie",
+      "comes out either way and any run can be replayed.",
+    ],
+    more: [
+      "deno task lab:countdown --clock virtual --runtime nursery --schedule shuffle",
+      "deno task lab:countdown --clock virtual --runtime nursery --schedule shuffle:0  # D first",
     ],
   },
   {
@@ -335,8 +342,9 @@ export const steps: readonly Step[] = [
     title: "Exercises",
     read: ["exercises/"],
     intro: [
-      "Eight exercises drawn from the labs; each is a statement, a starting file and a checker",
-      "that runs your file under every runtime, in virtual time, and says what is right.",
+      "Nine exercises drawn from the labs; each is a statement, a starting file and a checker",
+      "that runs your file under every runtime, in virtual time, and says what is right (the",
+      "ninth, a bug that hides in the order of tasks woken together, also shuffled).",
     ],
     runs: [],
     notice: [
@@ -347,6 +355,7 @@ export const steps: readonly Step[] = [
       "deno task exercise list                # the exercises",
       "deno task exercise show 1              # a statement, and how to start",
       "deno task exercise check 1 FILE        # your attempt, under every runtime, with hints",
+      "deno task exercise show 9              # find the bug that only a shuffled order shows",
     ],
   },
 ];
