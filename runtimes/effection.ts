@@ -42,7 +42,7 @@ import {
   // first use). Keep the version equal to deno.json's "effection" entry.
   // deno-lint-ignore no-import-prefix
 } from "npm:effection@4.1.1";
-import { realClock } from "./clock.ts";
+import { otherRun, type RootOutcome, RunBase, type TraceExtra } from "./core/run.ts";
 import { allOf, deadlineOf, raceOf } from "./combinators.ts";
 import {
   type DeadlockError,
@@ -61,7 +61,6 @@ import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instru
 import { fifoOf } from "./queue.ts";
 import { invoke } from "./waits.ts";
 import type {
-  Clock,
   Operation,
   OperationFn,
   Queue,
@@ -72,7 +71,6 @@ import type {
   Task,
   TaskState,
   TraceEventType,
-  Tracer,
 } from "./types.ts";
 
 // ---------------------------------------------------------------------------
@@ -796,38 +794,15 @@ function sleepOn(task: EffectionKitTask, ms: number, reason: string): EffectionO
 // reducer has nothing left to do.
 // ---------------------------------------------------------------------------
 
-class EffectionRun {
-  readonly clock: Clock;
-  readonly tracer: Tracer | undefined;
-  readonly output: (line: string) => void;
-  readonly promise: Promise<unknown>;
-  nextId = 0;
-  inFlight = 0;
+class EffectionRun extends RunBase {
+  protected readonly runtimeName = "effection";
   /** How many kit generators are being stepped: inside the reducer, never pump. */
   stepping = 0;
   root: EffectionKitTask | undefined = undefined;
   /** Tasks not yet settled: those a deadlock may name. */
   readonly live = new Set<EffectionKitTask>();
-  /** The deadlock the run ends with, once one was found. */
-  #deadlock: DeadlockError | undefined = undefined;
-  #done = false;
   #pumping = false;
   #shield: { scope: EffectionScope; destroy: () => Promise<void> } | undefined = undefined;
-  #resolve!: (value: unknown) => void;
-  #reject!: (error: unknown) => void;
-  #signal: AbortSignal | undefined;
-  #onAbort: (() => void) | undefined = undefined;
-
-  constructor(options: RunOptions) {
-    this.clock = options.clock ?? realClock();
-    this.tracer = options.tracer;
-    this.output = options.output ?? ((line) => console.log(line));
-    this.#signal = options.signal;
-    this.promise = new Promise((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-  }
 
   start(fn: OperationFn<unknown>): void {
     const root = new EffectionKitTask(
@@ -841,24 +816,20 @@ class EffectionRun {
     if (this.tracer) this.trace(root, "spawn");
     root.effection = effectionRun(() => taskBody(root, fn));
     observe(root);
-    const signal = this.#signal;
-    if (signal && !this.#done) {
-      this.#onAbort = () => {
+    if (!this.over) {
+      const halt = () => {
         requestHalt(root);
         root.effection!.halt().then(() => {}, () => {});
         this.pump();
       };
-      if (signal.aborted) this.#onAbort();
-      else signal.addEventListener("abort", this.#onAbort, { once: true });
+      if (this.listenForAbort(halt)) halt();
     }
     this.pump();
   }
 
   recordOf(task: Task<unknown>): EffectionKitTask {
     if (task instanceof EffectionKitTask && task.run === this) return task;
-    throw new TypeError(
-      `${task} belongs to another run: join or halt only tasks of the run that spawned them`,
-    );
+    throw otherRun(task);
   }
 
   /** True for the scope `shieldScope` made. */
@@ -886,12 +857,12 @@ class EffectionRun {
    * flight either, nothing ever will: a deadlock.
    */
   pump(): void {
-    if (this.#pumping || this.#done || this.stepping > 0) return;
+    if (this.#pumping || this.over || this.stepping > 0) return;
     this.#pumping = true;
     try {
       for (;;) {
-        while (!this.#done && this.clock.idle(this.inFlight === 0));
-        if (this.#done || this.inFlight > 0 || this.clock.kind !== "virtual") break;
+        while (!this.over && this.clock.idle(this.inFlight === 0));
+        if (this.over || this.inFlight > 0 || this.clock.kind !== "virtual") break;
         if (!this.#deadlocked()) break;
       }
     } finally {
@@ -914,64 +885,31 @@ class EffectionRun {
         waits.push({ task: deadlockName(task), on: typeof on === "string" ? on : on() });
       }
     }
-    const stuck = idleDeadlock(this.clock.now(), waits);
-    if (this.#deadlock === undefined) {
-      this.#deadlock = stuck;
-      const root = this.root!;
-      requestHalt(root);
-      root.effection!.halt().then(() => {}, () => {});
-      return true;
-    }
-    console.error(
-      `effection: the halt that followed the deadlock is stuck too; the run ends, its tasks left where they wait: ${stuck.message}`,
-    );
-    this.#close();
-    this.#reject(this.#signal?.aborted ? this.#signal.reason : this.#deadlock);
-    return false;
+    if (!this.noteDeadlock(idleDeadlock(this.clock.now(), waits))) return false;
+    const root = this.root!;
+    requestHalt(root);
+    root.effection!.halt().then(() => {}, () => {});
+    return true;
   }
 
   finish(): void {
-    this.#close();
     const root = this.root!;
     // Halted from outside, the root may end by a joiner hearing of a halted
     // child first (Effection tears children down first): still the abort.
-    const aborted = this.#signal?.aborted === true;
-    if (this.#deadlock && !aborted) {
-      if (root.state === "failed" && !isHaltEcho(root.result)) {
-        reportError(
-          `effection: after the deadlock, ${root} failed with another error:`,
-          root.result,
-        );
-      }
-      this.#reject(this.#deadlock);
-    } else if (root.state === "completed") this.#resolve(root.result);
-    else if (root.state === "failed" && !(aborted && isInstance(root.result, HaltedError))) {
-      this.#reject(root.result);
-    } else if (aborted) this.#reject(this.#signal!.reason);
-    else this.#reject(new HaltedError(root.toString()));
+    const outcome = root.state === "failed" && this.aborted && isInstance(root.result, HaltedError)
+      ? "halted"
+      : root.state;
+    this.end(outcome as RootOutcome, root.result, root.toString());
   }
 
-  /** The run is over: stop listening for the abort, and end the shield scope. */
-  #close(): void {
-    this.#done = true;
+  /** The run is over: end the shield scope. */
+  protected override release(): void {
     this.live.clear();
-    if (this.#onAbort) this.#signal!.removeEventListener("abort", this.#onAbort);
     if (this.#shield) this.#shield.destroy().then(() => {}, () => {});
   }
 
-  trace(
-    task: EffectionKitTask,
-    type: TraceEventType,
-    extra?: { reason?: string; text?: string; error?: unknown },
-  ): void {
-    this.tracer!({
-      type,
-      time: this.clock.now(),
-      taskId: task.id,
-      parentId: task.parent?.id,
-      name: task.name,
-      ...extra,
-    });
+  trace(task: EffectionKitTask, type: TraceEventType, extra?: TraceExtra): void {
+    this.traceTask(task, task.parent?.id, type, extra);
   }
 }
 

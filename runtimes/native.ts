@@ -19,15 +19,13 @@
  */
 
 import { combinatorBody } from "./combinators.ts";
-import { realClock } from "./clock.ts";
+import { otherRun, RunBase, type TraceExtra } from "./core/run.ts";
 import {
-  type DeadlockError,
   deadlockName,
   type DeadlockWait,
   describeError,
   idleDeadlock,
   isAbortError,
-  isHaltEcho,
   joinDeadlock,
   QueueClosedError,
   reportError,
@@ -36,7 +34,6 @@ import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instru
 import { fifoOf, type FifoQueue, type QueueWaiter } from "./queue.ts";
 import { invoke } from "./waits.ts";
 import type {
-  Clock,
   ClockTimer,
   Operation,
   OperationFn,
@@ -47,7 +44,6 @@ import type {
   Task,
   TaskState,
   TraceEventType,
-  Tracer,
 } from "./types.ts";
 
 // How a driver resumes its generator.
@@ -817,10 +813,8 @@ function watchUnjoined(task: Frame): void {
 // the runtime object.
 // ---------------------------------------------------------------------------
 
-class Run {
-  readonly clock: Clock;
-  readonly tracer: Tracer | undefined;
-  readonly output: (line: string) => void;
+class Run extends RunBase {
+  protected readonly runtimeName = "native";
   readonly sleepers = new Set<Frame>();
   /**
    * Frames that have waited on a join, a queue or `suspend()`, the waits no
@@ -836,44 +830,17 @@ class Run {
   nestedStarts = 0;
   /** Failed tasks nobody has joined yet. */
   readonly unjoined = new Set<Frame>();
-  nextId = 0;
-  inFlight = 0;
-  /** The root has settled. */
-  over = false;
   answerMode = NEXT;
   answerValue: unknown = undefined;
-  #resolve!: (value: unknown) => void;
-  #reject!: (error: unknown) => void;
-  #signal: AbortSignal | undefined;
-  #onAbort: (() => void) | undefined = undefined;
   #root: Frame | undefined = undefined;
-  /** The deadlock the run ends with, once one was found. */
-  #deadlock: DeadlockError | undefined = undefined;
   /** 0 none; 1 its waiting tasks halted; 2 the root halted too. */
   #deadlockPhase = 0;
-  readonly promise: Promise<unknown>;
-
-  constructor(options: RunOptions) {
-    this.clock = options.clock ?? realClock();
-    this.tracer = options.tracer;
-    this.output = options.output ?? ((line) => console.log(line));
-    this.#signal = options.signal;
-    this.promise = new Promise((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
-  }
 
   start(fn: OperationFn<unknown>): void {
     const root = new Frame(this, this.nextId++, taskName(fn, fn.name || "main"), undefined);
     this.#root = root;
     if (this.tracer) this.trace(root, "spawn");
-    const signal = this.#signal;
-    if (signal?.aborted) return haltTask(root);
-    if (signal) {
-      this.#onAbort = () => haltTask(root);
-      signal.addEventListener("abort", this.#onAbort, { once: true });
-    }
+    if (this.listenForAbort(() => haltTask(root))) return haltTask(root);
     startFrame(root, fn);
     this.noteQuiet();
   }
@@ -913,7 +880,7 @@ class Run {
       this.clock.now(),
       waits.sort((a, b) => a.id - b.id).map(({ wait }) => wait),
     );
-    this.#deadlock ??= stuck;
+    this.deadlock ??= stuck;
     const phase = this.#deadlockPhase++;
     if (phase === 0 && tasks.size > 0) {
       for (const task of tasks) haltTask(task);
@@ -921,13 +888,7 @@ class Run {
       this.#deadlockPhase = 2;
       haltTask(root);
     } else {
-      console.error(
-        `native: the halt that followed the deadlock is stuck too; the run ends, its tasks left where they wait: ${stuck.message}`,
-      );
-      this.over = true;
-      this.#close();
-      this.#reject(this.#signal?.aborted ? this.#signal.reason : this.#deadlock);
-      return;
+      return this.abandon(stuck);
     }
     // A task whose body had ended (its cleanup waits) takes no new halt.
     this.noteQuiet();
@@ -948,9 +909,7 @@ class Run {
 
   frameOf(task: Task<unknown>): Frame {
     if (task instanceof Frame && task.run === this) return task;
-    throw new TypeError(
-      `${task} belongs to another run: join or halt only tasks of the run that spawned them`,
-    );
+    throw otherRun(task);
   }
 
   callEnded(): void {
@@ -966,48 +925,21 @@ class Run {
    * clock stops.
    */
   finish(root: Frame): void {
-    this.over = true;
-    if (this.running > 0) {
-      // Abandoned, with whatever they were about to do or report: say so.
-      console.error(
-        `native: the run ended with ${this.running} task${
-          this.running === 1 ? "" : "s"
-        } still running (orphans), stopped where they were`,
-      );
-    }
-    this.#close();
-    if (this.#deadlock && !this.#signal?.aborted) {
-      if (root.outcome === "failed" && !isHaltEcho(root.result)) {
-        reportError(`native: after the deadlock, ${root} failed with another error:`, root.result);
-      }
-      this.#reject(this.#deadlock);
-    } else if (root.outcome === "completed") this.#resolve(root.result);
-    else if (root.outcome === "halted" && this.#signal?.aborted) this.#reject(this.#signal.reason);
-    else this.#reject(root.result);
+    // Abandoned, with whatever they were about to do or report: say so.
+    this.reportOrphans(this.running);
+    this.end(root.outcome!, root.result, root.toString(), root.result);
   }
 
-  /** Disarm the sleepers' timers and stop listening for the abort: no host timer outlives the run. */
-  #close(): void {
+  /** Disarm the sleepers' timers: no host timer outlives the run. */
+  protected override release(): void {
     for (const frame of this.sleepers) this.clock.clearTimer(frame.waiting as ClockTimer);
     this.sleepers.clear();
     this.blocked.clear();
-    if (this.#onAbort) this.#signal!.removeEventListener("abort", this.#onAbort);
   }
 
-  trace(
-    frame: Frame,
-    type: TraceEventType,
-    extra?: { reason?: string; text?: string; error?: unknown },
-  ): void {
+  trace(frame: Frame, type: TraceEventType, extra?: TraceExtra): void {
     const task = frame.task;
-    this.tracer!({
-      type,
-      time: this.clock.now(),
-      taskId: task.id,
-      parentId: task.parentId,
-      name: task.name,
-      ...extra,
-    });
+    this.traceTask(task, task.parentId, type, extra);
   }
 }
 

@@ -1,24 +1,20 @@
 /**
- * The plumbing shared by the kit's own schedulers (`generator`, `nursery`):
- * the run's promise, the abort signal that cancels the root from outside,
- * the FIFO run queue and its drain loop (which lets a virtual clock jump
- * when nothing can run), wake-ups from outside the loop, and tracing.
+ * The plumbing shared by the kit's own schedulers (`generator`, `nursery`),
+ * on top of what every run shares (`core/run.ts`): the FIFO run queue and
+ * its drain loop (which lets a virtual clock jump when nothing can run,
+ * and, under `schedule: shuffle`, runs each batch of woken tasks in a
+ * seeded random order), wake-ups from outside the loop, and the deadlock
+ * found when nothing can.
  * What a frame is and what its resumptions mean stays in each runtime.
  *
  * @module
  */
 
-import { realClock } from "./clock.ts";
-import {
-  type DeadlockError,
-  type DeadlockWait,
-  HaltedError,
-  idleDeadlock,
-  isHaltEcho,
-  reportError,
-} from "./errors.ts";
+import { type DeadlockWait, idleDeadlock } from "./errors.ts";
+import { otherRun, RunBase, type TraceExtra } from "./core/run.ts";
 import { RunQueue } from "./run_queue.ts";
-import type { Clock, RunOptions, Task, TraceEventType, Tracer } from "./types.ts";
+import { seededRandom, shuffleIndexes } from "./schedule.ts";
+import type { RunOptions, Task, TraceEventType } from "./types.ts";
 import { NEXT, type Waker } from "./waits.ts";
 
 /** What the shared run needs to know of a frame. */
@@ -33,17 +29,30 @@ export interface ScheduledFrame {
   readonly parent: ScheduledFrame | undefined;
 }
 
-/** How a run's root ended. */
-export type RootOutcome = "completed" | "failed" | "halted";
+/**
+ * Put back in the order they were queued the entries of any frame queued
+ * more than once in a batch (a wake-up and a cancellation, say), each in
+ * one of the places the shuffle gave that frame: what is shuffled is the
+ * order of the tasks, as in trio, where a task is scheduled at most once;
+ * which wake-up a task receives stays what it is under first in, first out.
+ */
+function keepEachFramesOrder(batch: unknown[], order: number[], count: number): void {
+  const places = new Map<unknown, number[]>();
+  for (let place = 0; place < count; place++) {
+    const frame = batch[order[place] * 4];
+    const taken = places.get(frame);
+    if (taken) taken.push(place);
+    else places.set(frame, [place]);
+  }
+  for (const taken of places.values()) {
+    if (taken.length < 2) continue;
+    const entries = taken.map((place) => order[place]).sort((a, b) => a - b);
+    taken.forEach((place, index) => order[place] = entries[index]);
+  }
+}
 
 /** One run of an operation on one of the kit's own schedulers. */
-export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F> {
-  readonly clock: Clock;
-  readonly tracer: Tracer | undefined;
-  readonly output: (line: string) => void;
-  readonly promise: Promise<unknown>;
-  nextId = 0;
-  inFlight = 0;
+export abstract class SchedulerRun<F extends ScheduledFrame> extends RunBase implements Waker<F> {
   /** The frame whose generator is running, if any. */
   current: F | undefined = undefined;
   /** Where `dispatch` leaves an answer given at once. */
@@ -52,34 +61,24 @@ export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F>
   #queue = new RunQueue<F>();
   #flushing = false;
   #flushScheduled = false;
-  #done = false;
-  #resolve!: (value: unknown) => void;
-  #reject!: (error: unknown) => void;
-  #signal: AbortSignal | undefined;
-  #onAbort: (() => void) | undefined = undefined;
   #root: F | undefined = undefined;
   #cancelRoot: ((root: F) => void) | undefined = undefined;
-  /** The deadlock the run ends with, once one was found. */
-  #deadlock: DeadlockError | undefined = undefined;
   /** `flush` bound once, so that a wake-up allocates no closure. */
   #flushLater = () => this.flush();
+  /** Under `schedule: shuffle`, the seeded random source that orders each batch. */
+  #random: (() => number) | undefined;
+  /** The batch being shuffled, four slots an entry as in the queue, and the order to run it in. */
+  #batch: unknown[] = [];
+  #batchOrder: number[] = [];
 
   constructor(options: RunOptions) {
-    this.clock = options.clock ?? realClock();
-    this.tracer = options.tracer;
-    this.output = options.output ?? ((line) => console.log(line));
-    this.#signal = options.signal;
-    this.promise = new Promise((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
+    super(options);
+    const schedule = options.schedule;
+    this.#random = schedule?.order === "shuffle" ? seededRandom(schedule.seed) : undefined;
   }
 
   /** Resume `frame` from the queue; `epoch` says whether the entry is stale. */
   protected abstract runNext(frame: F, epoch: number, mode: number, value: unknown): void;
-
-  /** The runtime's name, for what it says on stderr. */
-  protected abstract readonly runtimeName: string;
 
   /** Every task that waits, from the root down, and what each waits on (a deadlock's list). */
   protected abstract waitsOf(root: F): DeadlockWait[];
@@ -90,9 +89,7 @@ export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F>
   /** The frame behind a task of this run; a task of another run is an error. */
   frameOf(task: Task<unknown>): F {
     if (this.owns(task)) return task;
-    throw new TypeError(
-      `${task} belongs to another run: join or halt only tasks of the run that spawned them`,
-    );
+    throw otherRun(task);
   }
 
   /** Queue the root's start, let `signal` cancel it, and drain. */
@@ -101,40 +98,12 @@ export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F>
     this.#root = root;
     this.#cancelRoot = cancelRoot;
     this.enqueue(root, 0, startMode, undefined);
-    const signal = this.#signal;
-    if (signal) {
-      this.#onAbort = () => {
-        cancelRoot(root);
-        this.wake();
-      };
-      if (signal.aborted) cancelRoot(root);
-      else signal.addEventListener("abort", this.#onAbort, { once: true });
-    }
+    const alreadyAborted = this.listenForAbort(() => {
+      cancelRoot(root);
+      this.wake();
+    });
+    if (alreadyAborted) cancelRoot(root);
     this.flush();
-  }
-
-  /**
-   * Settle the run's promise with the root's outcome: its value, its error,
-   * or, halted, the abort's reason (`HaltedError` naming `task` otherwise).
-   * After a deadlock, the run rejects with it, unless Ctrl-C came too; a
-   * root that failed on its way out of something other than the halt is
-   * reported.
-   */
-  protected end(outcome: RootOutcome, result: unknown, task: string): void {
-    this.#done = true;
-    if (this.#onAbort) this.#signal!.removeEventListener("abort", this.#onAbort);
-    if (this.#deadlock && !this.#signal?.aborted) {
-      if (outcome === "failed" && result !== this.#deadlock && !isHaltEcho(result)) {
-        reportError(
-          `${this.runtimeName}: after the deadlock, ${task} failed with another error:`,
-          result,
-        );
-      }
-      this.#reject(this.#deadlock);
-    } else if (outcome === "completed") this.#resolve(result);
-    else if (outcome === "failed") this.#reject(result);
-    else if (this.#signal?.aborted) this.#reject(this.#signal.reason);
-    else this.#reject(new HaltedError(task));
   }
 
   /** Leave an answer for the step loop; always `true`, for `return run.answer(...)`. */
@@ -156,7 +125,7 @@ export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F>
 
   /** Make sure the queue is drained soon, if no drain is under way. */
   wake(): void {
-    if (this.#flushing || this.#flushScheduled || this.#done) return;
+    if (this.#flushing || this.#flushScheduled || this.over) return;
     this.#flushScheduled = true;
     queueMicrotask(this.#flushLater);
   }
@@ -169,14 +138,45 @@ export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F>
     const queue = this.#queue;
     try {
       for (;;) {
-        while (queue.shift()) this.runNext(queue.frame, queue.epoch, queue.mode, queue.value);
-        if (this.#done) break;
+        if (this.#random) this.#drainShuffled(queue, this.#random);
+        else while (queue.shift()) this.runNext(queue.frame, queue.epoch, queue.mode, queue.value);
+        if (this.over) break;
         if (this.clock.idle(this.inFlight === 0)) continue;
         // Nothing can run; on a virtual clock with no call in flight, nothing ever will.
         if (this.inFlight > 0 || this.clock.kind !== "virtual" || !this.#deadlocked()) break;
       }
     } finally {
       this.#flushing = false;
+    }
+  }
+
+  /**
+   * Drain the queue a batch at a time, as trio does: take everything queued
+   * now, run it in a random order, then what those steps queued, and so on.
+   */
+  #drainShuffled(queue: RunQueue<F>, random: () => number): void {
+    const batch = this.#batch;
+    const order = this.#batchOrder;
+    for (;;) {
+      let count = 0;
+      while (queue.shift()) {
+        const slot = count++ * 4;
+        batch[slot] = queue.frame;
+        batch[slot + 1] = queue.epoch;
+        batch[slot + 2] = queue.mode;
+        batch[slot + 3] = queue.value;
+      }
+      if (count === 0) return;
+      shuffleIndexes(order, count, random);
+      keepEachFramesOrder(batch, order, count);
+      for (let index = 0; index < count; index++) {
+        const slot = order[index] * 4;
+        const frame = batch[slot] as F;
+        const value = batch[slot + 3];
+        // Keep neither the frame nor the value alive from here.
+        batch[slot] = batch[slot + 3] = undefined;
+        this.runNext(frame, batch[slot + 1] as number, batch[slot + 2] as number, value);
+      }
     }
   }
 
@@ -189,32 +189,13 @@ export abstract class SchedulerRun<F extends ScheduledFrame> implements Waker<F>
    * those waits where they are (false).
    */
   #deadlocked(): boolean {
-    const stuck = idleDeadlock(this.clock.now(), this.waitsOf(this.#root!));
-    if (this.#deadlock === undefined) {
-      this.#deadlock = stuck;
-      this.#cancelRoot!(this.#root!);
-      return true;
-    }
-    console.error(
-      `${this.runtimeName}: the halt that followed the deadlock is stuck too; the run ends, its tasks left where they wait: ${stuck.message}`,
-    );
-    this.end("halted", undefined, "");
-    return false;
+    if (!this.noteDeadlock(idleDeadlock(this.clock.now(), this.waitsOf(this.#root!)))) return false;
+    this.#cancelRoot!(this.#root!);
+    return true;
   }
 
-  trace(
-    frame: F,
-    type: TraceEventType,
-    extra?: { reason?: string; text?: string; error?: unknown },
-  ): void {
+  trace(frame: F, type: TraceEventType, extra?: TraceExtra): void {
     const task = frame.task;
-    this.tracer!({
-      type,
-      time: this.clock.now(),
-      taskId: task.id,
-      parentId: task.parent?.task.id,
-      name: task.name,
-      ...extra,
-    });
+    this.traceTask(task, task.parent?.task.id, type, extra);
   }
 }
