@@ -55,7 +55,7 @@ import {
   // first use). Keep the version equal to deno.json's "effect" entry.
   // deno-lint-ignore no-import-prefix
 } from "npm:effect@4.1.5";
-import { realClock } from "./clock.ts";
+import { otherRun, type RootOutcome, RunBase, type TraceExtra } from "./core/run.ts";
 import { reportUndelivered } from "./combinators.ts";
 import {
   type DeadlockError,
@@ -86,7 +86,6 @@ import type {
   Task,
   TaskState,
   TraceEventType,
-  Tracer,
 } from "./types.ts";
 
 /** An Effect program as this adapter builds them: any value may fail it. */
@@ -725,13 +724,8 @@ function errorOf(cause: Cause.Cause<unknown>, task: EffectKitTask): unknown {
 // fiber can run.
 // ---------------------------------------------------------------------------
 
-class EffectRun {
-  readonly clock: Clock;
-  readonly tracer: Tracer | undefined;
-  readonly output: (line: string) => void;
-  readonly promise: Promise<unknown>;
-  nextId = 0;
-  inFlight = 0;
+class EffectRun extends RunBase {
+  protected readonly runtimeName = "effect";
   root: EffectKitTask | undefined = undefined;
   /** Tasks not yet settled: those a deadlock may name. */
   readonly live = new Set<EffectKitTask>();
@@ -745,20 +739,11 @@ class EffectRun {
   readonly scheduler: Scheduler.Scheduler;
   readonly clockService: EffectClock.Clock;
   #tasks: (() => void)[] = [];
-  #deadlock: DeadlockError | undefined = undefined;
-  #done = false;
   #pumping = false;
   #woken = false;
-  #resolve!: (value: unknown) => void;
-  #reject!: (error: unknown) => void;
-  #signal: AbortSignal | undefined;
-  #onAbort: (() => void) | undefined = undefined;
 
   constructor(options: RunOptions) {
-    this.clock = options.clock ?? realClock();
-    this.tracer = options.tracer;
-    this.output = options.output ?? ((line) => console.log(line));
-    this.#signal = options.signal;
+    super(options);
     this.clockService = clockService(this.clock, (fire) => this.guard(fire));
     const dispatcher: Scheduler.SchedulerDispatcher = {
       scheduleTask: (task) => {
@@ -772,10 +757,6 @@ class EffectRun {
       shouldYield: (fiber) => fiber.currentOpCount >= fiber.cache.maxOpsBeforeYield,
       makeDispatcher: () => dispatcher,
     };
-    this.promise = new Promise((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
   }
 
   /** A root fiber of this run: its scheduler, its clock. */
@@ -791,29 +772,25 @@ class EffectRun {
     this.root = task;
     task.fiber = this.fork(program);
     observe(task);
-    const signal = this.#signal;
-    if (signal && !this.#done) {
-      this.#onAbort = () => {
+    if (!this.over) {
+      const halt = () => {
         requestHalt(task);
         task.fiber!.interruptUnsafe();
         this.wake();
       };
-      if (signal.aborted) this.#onAbort();
-      else signal.addEventListener("abort", this.#onAbort, { once: true });
+      if (this.listenForAbort(halt)) halt();
     }
     this.wake();
   }
 
   recordOf(task: Task<unknown>): EffectKitTask {
     if (task instanceof EffectKitTask && task.run === this) return task;
-    throw new TypeError(
-      `${task} belongs to another run: join or halt only tasks of the run that spawned them`,
-    );
+    throw otherRun(task);
   }
 
   /** Something may run: pump on a microtask, once, out of every fiber's stack. */
   wake(): void {
-    if (this.#woken || this.#pumping || this.#done) return;
+    if (this.#woken || this.#pumping || this.over) return;
     this.#woken = true;
     queueMicrotask(() => {
       this.#woken = false;
@@ -836,12 +813,12 @@ class EffectRun {
    * nothing ever will run: a deadlock.
    */
   pump(): void {
-    if (this.#pumping || this.#done) return;
+    if (this.#pumping || this.over) return;
     this.#pumping = true;
     try {
       for (;;) {
         this.guard(() => this.#runTasks());
-        if (this.#done) break;
+        if (this.over) break;
         if (this.clock.idle(this.inFlight === 0)) continue;
         if (this.#tasks.length > 0) continue;
         if (this.inFlight > 0 || this.clock.kind !== "virtual") break;
@@ -866,20 +843,11 @@ class EffectRun {
         waits.push({ task: deadlockName(task), on: typeof on === "string" ? on : on() });
       }
     }
-    const stuck = idleDeadlock(this.clock.now(), waits);
-    if (this.#deadlock === undefined) {
-      this.#deadlock = stuck;
-      const root = this.root!;
-      requestHalt(root);
-      root.fiber!.interruptUnsafe();
-      return true;
-    }
-    console.error(
-      `effect: the halt that followed the deadlock is stuck too; the run ends, its tasks left where they wait: ${stuck.message}`,
-    );
-    this.#close();
-    this.#reject(this.#signal?.aborted ? this.#signal.reason : this.#deadlock);
-    return false;
+    if (!this.noteDeadlock(idleDeadlock(this.clock.now(), waits))) return false;
+    const root = this.root!;
+    requestHalt(root);
+    root.fiber!.interruptUnsafe();
+    return true;
   }
 
   /**
@@ -893,15 +861,14 @@ class EffectRun {
     try {
       fire();
     } catch (error) {
-      if (this.#done) return;
+      if (this.over) return;
       reportError("effect: Effect's fiber loop threw, and the run cannot go on:", error);
-      this.#close();
-      this.#reject(error);
+      this.deadlock = undefined;
+      this.end("failed", error, this.root!.toString());
     }
   }
 
   finish(): void {
-    this.#close();
     for (const task of this.failed) {
       if (!task.joined) {
         reportError(
@@ -919,38 +886,20 @@ class EffectRun {
       );
     }
     this.undelivered.clear();
-    const aborted = this.#signal?.aborted === true;
-    if (this.#deadlock && !aborted) {
-      if (root.state === "failed" && !isHaltEcho(root.result)) {
-        reportError(`effect: after the deadlock, ${root} failed with another error:`, root.result);
-      }
-      this.#reject(this.#deadlock);
-    } else if (root.state === "completed") this.#resolve(root.result);
-    else if (root.state === "failed" && !(aborted && isHaltEcho(root.result))) {
-      this.#reject(root.result);
-    } else if (aborted) this.#reject(this.#signal!.reason);
-    else this.#reject(new HaltedError(root.toString()));
+    // Interrupted from outside, the root may end by a joiner hearing of a
+    // halted child first: still the abort.
+    const outcome = root.state === "failed" && this.aborted && isHaltEcho(root.result)
+      ? "halted"
+      : root.state;
+    this.end(outcome as RootOutcome, root.result, root.toString());
   }
 
-  #close(): void {
-    this.#done = true;
+  protected override release(): void {
     this.live.clear();
-    if (this.#onAbort) this.#signal!.removeEventListener("abort", this.#onAbort);
   }
 
-  trace(
-    task: EffectKitTask,
-    type: TraceEventType,
-    extra?: { reason?: string; text?: string; error?: unknown },
-  ): void {
-    this.tracer!({
-      type,
-      time: this.clock.now(),
-      taskId: task.id,
-      parentId: task.parent?.id,
-      name: task.name,
-      ...extra,
-    });
+  trace(task: EffectKitTask, type: TraceEventType, extra?: TraceExtra): void {
+    this.traceTask(task, task.parent?.id, type, extra);
   }
 }
 
