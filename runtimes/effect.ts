@@ -397,6 +397,9 @@ function spawnFrom(driver: Driver, fn: OperationFn<unknown>, name: string): Prog
  * Its `ensure`s run when it ends, however it ends (`Effect.ensuring`).
  */
 function drive(driver: Driver, iterator: Iterator<unknown, unknown, unknown>): Program {
+  // Whether the kit generator has ended (returned or thrown): an
+  // interruption after that has nothing of it left to return.
+  let ended = false;
   const loop = Effect.gen(function* () {
     let answer: unknown = undefined;
     let throwing = false;
@@ -405,9 +408,13 @@ function drive(driver: Driver, iterator: Iterator<unknown, unknown, unknown>): P
       try {
         result = throwing ? throwInto(iterator, answer) : iterator.next(answer);
       } catch (error) {
+        ended = true;
         return yield* thrown(driver.task.run, error);
       }
-      if (result.done) return result.value;
+      if (result.done) {
+        ended = true;
+        return result.value;
+      }
       let instruction: AnyInstruction;
       try {
         instruction = asInstruction(result.value);
@@ -416,17 +423,9 @@ function drive(driver: Driver, iterator: Iterator<unknown, unknown, unknown>): P
         throwing = true;
         continue;
       }
-      // An interruption is no error the kit code could catch: `Effect.exit`
-      // does not stop it, and on its way out its finalizer returns the
-      // generator (uninterruptibly, as Effect runs every finalizer).
-      const exit = yield* Effect.exit(
-        Effect.onInterrupt(
-          // Suspended: a refused instruction (a task of another run) throws
-          // into the kit code where it was used.
-          Effect.suspend(() => perform(driver, instruction)),
-          () => Effect.orDie(unwind(driver, iterator)),
-        ),
-      );
+      // Suspended: a refused instruction (a task of another run) throws
+      // into the kit code where it was used.
+      const exit = yield* Effect.exit(Effect.suspend(() => perform(driver, instruction)));
       if (Exit.isSuccess(exit)) {
         answer = exit.value;
         throwing = false;
@@ -436,8 +435,18 @@ function drive(driver: Driver, iterator: Iterator<unknown, unknown, unknown>): P
       }
     }
   });
-  // A cleanup that fails fails the fiber: a defect, as Effect makes of a failing finalizer.
-  return Effect.ensuring(loop, Effect.orDie(Effect.suspend(() => runEnsures(driver))));
+  // An interruption is no error the kit code could catch (`Effect.exit`
+  // does not stop it); wherever it lands in the loop, on its way out this
+  // finalizer returns the generator, uninterruptibly, as Effect runs every
+  // finalizer. Then the cleanups of `ensure` run, however the loop ended; one
+  // that fails fails the fiber: a defect, as Effect makes of a failing finalizer.
+  return Effect.ensuring(
+    Effect.onInterrupt(
+      loop,
+      () => ended ? Effect.void : Effect.orDie(unwind(driver, iterator)),
+    ),
+    Effect.orDie(Effect.suspend(() => runEnsures(driver))),
+  );
 }
 
 /**
@@ -533,10 +542,13 @@ function settleTask(task: EffectKitTask, exit: Exit.Exit<unknown, unknown>): voi
 // ---------------------------------------------------------------------------
 
 /**
- * One operation of a combinator, driven for `task`. Interrupted (a loser, or
- * a member halted by another's failure), its cleanup's failure is dropped by
- * Effect's combinators: it is reported here instead, as the kit's own
- * combinators report an error they do not deliver.
+ * One operation of a combinator, as a task of its own (named as the kit's
+ * combinators name theirs: `race: operation 1`, `timeout: its operation`)
+ * whose fiber is the one Effect's combinator forks for it; the combinator is
+ * its joiner. Interrupted (a loser, or a member halted by another's
+ * failure), its cleanup's failure is dropped by Effect's combinators: it is
+ * reported here instead, as the kit's own combinators report an error they
+ * do not deliver.
  */
 function nested(
   task: EffectKitTask,
@@ -544,16 +556,29 @@ function nested(
   name: string,
   operation: Operation<unknown>,
 ): Program {
+  const run = task.run;
+  let contender: EffectKitTask | undefined;
   return Effect.onExit(
-    Effect.suspend(() => drive(new Driver(task), operation[Symbol.iterator]())),
+    Effect.suspend(() => {
+      contender = new EffectKitTask(run, run.nextId++, `${combinator}: ${name}`, task);
+      contender.joined = true;
+      contender.state = "running";
+      run.live.add(contender);
+      if (run.tracer) {
+        run.trace(contender, "spawn");
+        run.trace(contender, "start");
+      }
+      return drive(new Driver(contender), operation[Symbol.iterator]());
+    }),
     (exit) =>
       Effect.sync(() => {
+        if (contender) settleTask(contender, exit);
         if (Exit.isSuccess(exit) || !Cause.hasInterrupts(exit.cause)) return;
         for (const reason of exit.cause.reasons) {
           if (reason._tag === "Interrupt") continue;
           const error = uncarried(reason._tag === "Fail" ? reason.error : reason.defect);
-          task.run.undelivered.delete(error);
-          task.run.reported.add(error);
+          run.undelivered.delete(error);
+          run.reported.add(error);
           reportUndelivered(combinator, name, error);
         }
       }),
@@ -880,6 +905,9 @@ class EffectRun extends RunBase {
     const root = this.root!;
     if (root.state === "failed") this.undelivered.delete(root.result);
     for (const error of this.undelivered) {
+      // A HaltedError (or a cancellation) rethrown by a task being halted is
+      // the halt's own echo, which no runtime reports.
+      if (isHaltEcho(error)) continue;
       reportError(
         "effect: an error thrown in this run reached no code, outcome or report: Effect dropped it:",
         error,

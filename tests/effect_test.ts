@@ -189,7 +189,7 @@ Deno.test("effect: an operation that finishes at its deadline's instant wins (Ef
   ]);
 });
 
-Deno.test("effect: all, race and deadlines are Effect's own: their contenders are fibers, not tasks of the trace", async () => {
+Deno.test("effect: all, race and deadlines are Effect's own; each contender a task of the trace", async () => {
   const story = await tell(effect, function* (note) {
     const values = yield* all([sleep(1), sleep(2)]);
     note(`all ${values.length}`);
@@ -206,17 +206,29 @@ Deno.test("effect: all, race and deadlines are Effect's own: their contenders ar
     yield* moveOnAfter(1, suspend());
   });
   deepEqual(story.notes, ["2 all 2", "3 race fast"]);
-  deepEqual([...new Set(story.events.map((event) => event.name))], ["main"]);
-  // Each contender runs on behalf of the calling task: its waits are the task's.
+  // Each contender is a task of the trace, named as the kit's combinators
+  // name theirs, run in the fiber Effect's combinator forks; a deadline's
+  // timer is Effect's sleep, no task.
+  deepEqual([...new Set(story.events.map((event) => event.name))], [
+    "main",
+    "all: operation 0",
+    "all: operation 1",
+    "race: operation 0",
+    "race: operation 1",
+    "moveOnAfter: its operation",
+  ]);
   deepEqual(taskEvents(story.events, "main").filter((line) => line.includes("suspend")), [
     "0 suspend all",
-    "0 suspend sleep 1",
-    "0 suspend sleep 2",
     "2 suspend race",
-    "2 suspend sleep 3",
-    "2 suspend sleep 1",
     "3 suspend moveOnAfter 1",
-    "3 suspend suspend",
+  ]);
+  deepEqual(taskEvents(story.events, "race: operation 0"), [
+    "2 spawn",
+    "2 start",
+    "2 suspend sleep 3",
+    "3 wake",
+    "3 cancel",
+    "3 halt",
   ]);
 });
 

@@ -422,6 +422,7 @@ const failFastEnding: Record<string, { thrown: string; cancelled: number; finish
   generator: { thrown: "FlagError", cancelled: 3, finished: 0 },
   native: { thrown: "FlagError", cancelled: 0, finished: 3 },
   effection: { thrown: "FlagError", cancelled: 3, finished: 0 },
+  effect: { thrown: "FlagError", cancelled: 3, finished: 0 },
 };
 
 for (const [runtime, pool] of eachRuntime([false, true])) {
