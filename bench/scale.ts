@@ -283,9 +283,9 @@ async function main(): Promise<void> {
   const missed: string[] = [];
   // The steps below: two fresh processes, cancelling under every runtime,
   // timer events and promise resolutions, nested scopes and chains of
-  // nested spawns under all but effection.
+  // nested spawns under all but effection and effect.
   const count = Object.keys(runtimes).length;
-  const progress = showProgress("bench:scale", 2 + count + 2 + 2 * (count - 1));
+  const progress = showProgress("bench:scale", 2 + count + 2 + 2 * (count - 2));
 
   console.log("a million suspended tasks, each in a fresh process");
   progress.step("a million suspended generator tasks, in a fresh process");
@@ -341,6 +341,12 @@ async function main(): Promise<void> {
       console.log("  effection   left out: its nested scopes grow with the square of the depth");
       continue;
     }
+    if (runtime.name === "effect") {
+      // Effect 4.1.5 itself overflows the stack once a few thousand nested
+      // fibers end one inside another (tests/effect_test.ts pins it).
+      console.log("  effect      left out: Effect overflows the stack at 10,000 nested fibers");
+      continue;
+    }
     progress.step(`nested scopes: ${runtime.name}`);
     const [thousand, tenThousand] = await nestingTimes(runtime);
     const ratio = tenThousand / thousand;
@@ -363,6 +369,10 @@ async function main(): Promise<void> {
       // of the depth, 25,000 deep would take minutes, so the reference is
       // left out here.
       console.log("  effection   left out: its nested spawns grow with the square of the depth");
+      continue;
+    }
+    if (runtime.name === "effect") {
+      console.log("  effect      left out: Effect overflows the stack at 10,000 nested fibers");
       continue;
     }
     progress.step(`nested spawns: ${runtime.name}`);

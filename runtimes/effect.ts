@@ -557,22 +557,22 @@ function nested(
   operation: Operation<unknown>,
 ): Program {
   const run = task.run;
-  let contender: EffectKitTask | undefined;
-  return Effect.onExit(
-    Effect.suspend(() => {
-      contender = new EffectKitTask(run, run.nextId++, `${combinator}: ${name}`, task);
-      contender.joined = true;
+  return Effect.suspend(() => {
+    const contender = new EffectKitTask(run, run.nextId++, `${combinator}: ${name}`, task);
+    contender.joined = true;
+    run.live.add(contender);
+    if (run.tracer) run.trace(contender, "spawn");
+    const program = Effect.suspend(() => {
       contender.state = "running";
-      run.live.add(contender);
-      if (run.tracer) {
-        run.trace(contender, "spawn");
-        run.trace(contender, "start");
-      }
+      if (run.tracer) run.trace(contender, "start");
       return drive(new Driver(contender), operation[Symbol.iterator]());
-    }),
-    (exit) =>
-      Effect.sync(() => {
-        if (contender) settleTask(contender, exit);
+    });
+    // A fiber of its own, forked in the one the combinator forks for it, so
+    // that it settles (traced) only once Effect has interrupted its children.
+    return Effect.flatMap(Effect.forkChild(program, { startImmediately: true }), (fiber) => {
+      contender.fiber = fiber;
+      fiber.addObserver((exit) => {
+        settleTask(contender, exit);
         if (Exit.isSuccess(exit) || !Cause.hasInterrupts(exit.cause)) return;
         for (const reason of exit.cause.reasons) {
           if (reason._tag === "Interrupt") continue;
@@ -581,8 +581,10 @@ function nested(
           run.reported.add(error);
           reportUndelivered(combinator, name, error);
         }
-      }),
-  );
+      });
+      return Fiber.join(fiber);
+    });
+  });
 }
 
 class EffectScopeHandle implements ScopeHandle {

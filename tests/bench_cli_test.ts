@@ -75,7 +75,7 @@ Deno.test("bench cli: bench:scale --chain takes a runtime and --depth a whole nu
   const cases: [string[], RegExp][] = [
     [
       ["--chain", "threads", "--depth", "5"],
-      /^error: unknown --chain 'threads'; allowed: native, nursery, generator or effection$/m,
+      /^error: unknown --chain 'threads'; allowed: native, nursery, generator, effection or effect$/m,
     ],
     [["--chain", "nursery"], /^error: --chain needs --depth N, the chain's depth$/m],
     [

@@ -219,12 +219,12 @@ Deno.test("report command: --labs takes a user's lab file with its options, from
       { env: { NO_COLOR: "1", INIT_CWD: folder } },
     ));
     equal(code, 0, stderr);
-    match(stdout, /report: 1 scenes x 4 runtimes/);
+    match(stdout, /report: 1 scenes x 5 runtimes/);
     const index = await Deno.readTextFile(join(folder, "site", "index.html"));
     equal(index.match(/<section class="scene" [^>]*data-lab="mine\.ts"/g)?.length, 1);
-    equal(index.match(/deno task lab mine\.ts --runtime \w+ --clock virtual --n 3/g)?.length, 4);
+    equal(index.match(/deno task lab mine\.ts --runtime \w+ --clock virtual --n 3/g)?.length, 5);
     const scene = index.slice(index.indexOf('<section class="scene"'), index.indexOf("</section>"));
-    equal(scene.match(/<svg class="timeline"[^>]*data-rows="4"/g)?.length, 4);
+    equal(scene.match(/<svg class="timeline"[^>]*data-rows="4"/g)?.length, 5);
     // A lab file that cannot be loaded is said before any work, exit 2.
     const refused = await outputOf(denoCommand(
       [
@@ -467,7 +467,7 @@ Deno.test("report command: writes the site for the labs asked for, relative path
     ]);
     match(
       stdout,
-      /report: 2 scenes x 4 runtimes, the matrix, 6 adapter pairs; benchmarks: results/,
+      /report: 2 scenes x 5 runtimes, the matrix, 10 adapter pairs; benchmarks: results/,
     );
     match(stdout, /^wrote site\/index\.html$/m);
     equal([...Deno.readDirSync(project)].length, 0, "nothing written where deno task runs");
@@ -544,7 +544,7 @@ Deno.test("report scenes: coros, which uses no runtime, is shown once as output,
   match(section, /no runtime schedules anything/);
   match(
     section,
-    /exit 0 under native, nursery, generator, effection: 1 task each, the same output/,
+    /exit 0 under native, nursery, generator, effection, effect: 1 task each, the same output/,
   );
   ok(section.includes("demo 3: prime with next()"), "its output, once");
   ok(!/\b1 tasks\b/.test(index), "no '1 tasks' anywhere");
@@ -562,9 +562,11 @@ Deno.test("report scenes: a forgotten spinner's watchdog tasks are named for wha
   const { runs } = await runScene(scene);
   const names = (runtime: string) =>
     runs.find((run) => run.runtime === runtime)!.timeline.rows.map((row) => row.name);
-  // A race of two tasks under these; a cancel scope with a deadline under nursery.
+  // A race of two tasks under these; a cancel scope with a deadline under nursery;
+  // under effect, Effect's timeoutOption: its operation a task, its timer Effect's sleep.
   for (const runtime of ["native", "generator", "effection"]) {
     deepEqual(names(runtime).slice(3), ["moveOnAfter: its timer", "moveOnAfter: its operation"]);
   }
+  deepEqual(names("effect"), ["spinner", "supervisor", "moveOnAfter: its operation", "spin"]);
   deepEqual(names("nursery"), ["spinner", "supervisor", "spin"]);
 });
