@@ -30,7 +30,7 @@ import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instru
 import { fifoOf } from "./queue.ts";
 import { SchedulerRun } from "./scheduler.ts";
 import { TimerHeap } from "./timer_heap.ts";
-import { callFrom, CallWaiter, JoinWaiter, NEXT, takeFrom, TakeWaiter, THROW } from "./waits.ts";
+import { callFrom, JoinWaiter, NEXT, SUSPENDED, takeFrom, THROW, Wait } from "./waits.ts";
 import type {
   ClockTimer,
   Operation,
@@ -110,8 +110,6 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
   }
 }
 
-const SUSPENDED = { toString: () => "suspend" };
-
 /** True when `frame` is `outer` or lives inside it: a nested frame of it, or a task spawned in it. */
 function within(frame: Frame, outer: Frame): boolean {
   for (let at: Frame | undefined = frame; at; at = at.parent) {
@@ -161,13 +159,7 @@ function joinsOwnEnd(task: Frame, target: Frame): DeadlockError | undefined {
 /** What a waiting frame waits on, as a trace names it; `undefined` for a frame inside it. */
 function describeWait(frame: Frame): string | undefined {
   const waiting = frame.waiting;
-  if (waiting instanceof JoinWaiter) {
-    return `${waiting.forHalt ? "halt" : "join"} ${waiting.target}`;
-  }
-  if (waiting instanceof TakeWaiter) return "take";
-  if (waiting instanceof CallWaiter) return "call";
-  if (waiting instanceof SleepTimer) return "sleep";
-  if (waiting === SUSPENDED) return "suspend";
+  if (waiting instanceof Wait) return waiting.describe();
   if (waiting instanceof Frame && frame.ending && waiting.kind === TASK) return `halt ${waiting}`;
   return undefined;
 }
@@ -177,10 +169,7 @@ function undoWaiting(frame: Frame): void {
   const waiting = frame.waiting;
   frame.waiting = undefined;
   frame.epoch++;
-  if (waiting instanceof SleepTimer) waiting.armed = false;
-  else if (
-    waiting instanceof TakeWaiter || waiting instanceof CallWaiter || waiting instanceof JoinWaiter
-  ) waiting.cancel();
+  if (waiting instanceof Wait) waiting.cancel();
 }
 
 // ---------------------------------------------------------------------------
@@ -665,14 +654,22 @@ function outcomeValue(frame: Frame): unknown {
 // the earliest deadline. A halted sleeper is disarmed in place and skipped.
 // ---------------------------------------------------------------------------
 
-class SleepTimer {
+class SleepTimer extends Wait {
   armed = true;
   constructor(
     readonly deadline: number,
     readonly order: number,
     readonly frame: Frame,
     readonly epoch: number,
-  ) {}
+  ) {
+    super();
+  }
+  cancel(): void {
+    this.armed = false;
+  }
+  describe(): string {
+    return "sleep";
+  }
 }
 
 class Timers {

@@ -37,7 +37,7 @@ import {
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
 import { fifoOf } from "./queue.ts";
 import { SchedulerRun } from "./scheduler.ts";
-import { callFrom, CallWaiter, JoinWaiter, NEXT, takeFrom, TakeWaiter, THROW } from "./waits.ts";
+import { callFrom, JoinWaiter, NEXT, SUSPENDED, takeFrom, THROW, Wait } from "./waits.ts";
 import type {
   ClockTimer,
   Operation,
@@ -127,8 +127,6 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
   }
 }
 
-const SUSPENDED = { toString: () => "suspend" };
-
 /** True when `frame` is `outer` or lives inside it: a nested frame of it, or a task spawned in it. */
 function within(frame: Frame, outer: Frame): boolean {
   for (let at: Frame | undefined = frame; at; at = at.parent) {
@@ -181,13 +179,7 @@ function joinsOwnEnd(task: Frame, target: Frame): DeadlockError | undefined {
 /** What a waiting frame waits on, as a trace names it; `undefined` for a frame inside it. */
 function describeWait(frame: Frame): string | undefined {
   const waiting = frame.waiting;
-  if (waiting instanceof JoinWaiter) {
-    return `${waiting.forHalt ? "halt" : "join"} ${waiting.target}`;
-  }
-  if (waiting instanceof TakeWaiter) return "take";
-  if (waiting instanceof CallWaiter) return "call";
-  if (waiting instanceof SleepWait) return "sleep";
-  if (waiting === SUSPENDED) return "suspend";
+  if (waiting instanceof Wait) return waiting.describe();
   if (waiting === undefined && frame.ending && frame.liveChildren > 0) {
     return `children (${frame.liveChildren} running)`;
   }
@@ -199,10 +191,7 @@ function undoWaiting(frame: Frame): void {
   const waiting = frame.waiting;
   frame.waiting = undefined;
   frame.epoch++;
-  if (
-    waiting instanceof SleepWait || waiting instanceof TakeWaiter ||
-    waiting instanceof CallWaiter || waiting instanceof JoinWaiter
-  ) waiting.cancel();
+  if (waiting instanceof Wait) waiting.cancel();
 }
 
 // ---------------------------------------------------------------------------
@@ -788,9 +777,10 @@ function outcomeValue(frame: Frame): unknown {
 // Timers: one host timer per sleep, and one per deadline.
 // ---------------------------------------------------------------------------
 
-class SleepWait {
+class SleepWait extends Wait {
   readonly timer: ClockTimer;
   constructor(readonly frame: Frame, ms: number) {
+    super();
     const epoch = frame.epoch;
     this.timer = frame.run.clock.setTimer(
       ms,
@@ -799,6 +789,9 @@ class SleepWait {
   }
   cancel(): void {
     this.frame.run.clock.clearTimer(this.timer);
+  }
+  describe(): string {
+    return "sleep";
   }
 }
 
