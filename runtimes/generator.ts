@@ -3,7 +3,7 @@
  *
  * - One FIFO run queue of resumptions, drained in a loop: no Promise per
  *   step, no host turn between steps.
- * - Its own timer heap, with at most one host timer armed at a time.
+ * - The core's timer heap (`core/timers.ts`), with at most one host timer armed at a time.
  * - Halting is `iterator.return()`: `catch` never sees it; `finally` blocks
  *   and `ensure` cleanups run.
  * - Structured lifetimes: when a body ends, however it ends, its children
@@ -29,10 +29,9 @@ import {
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
 import { fifoOf } from "./queue.ts";
 import { SchedulerRun } from "./scheduler.ts";
-import { TimerHeap } from "./timer_heap.ts";
+import type { SleepTimer } from "./core/timers.ts";
 import { callFrom, JoinWaiter, NEXT, SUSPENDED, takeFrom, THROW, Wait } from "./waits.ts";
 import type {
-  ClockTimer,
   Operation,
   OperationFn,
   RunOptions,
@@ -650,77 +649,6 @@ function outcomeValue(frame: Frame): unknown {
 }
 
 // ---------------------------------------------------------------------------
-// Timers: one heap of sleeping frames and a single host timer, armed for
-// the earliest deadline. A halted sleeper is disarmed in place and skipped.
-// ---------------------------------------------------------------------------
-
-class SleepTimer extends Wait {
-  armed = true;
-  constructor(
-    readonly deadline: number,
-    readonly order: number,
-    readonly frame: Frame,
-    readonly epoch: number,
-  ) {
-    super();
-  }
-  cancel(): void {
-    this.armed = false;
-  }
-  describe(): string {
-    return "sleep";
-  }
-}
-
-class Timers {
-  #heap = new TimerHeap<SleepTimer>();
-  #armedCount = 0;
-  #host: ClockTimer | undefined = undefined;
-  /** `#fire` bound once, so that arming the host timer allocates no closure. */
-  #fireLater = () => this.#fire();
-
-  constructor(readonly run: Run) {}
-
-  add(frame: Frame, ms: number): SleepTimer {
-    const clock = this.run.clock;
-    const timer = new SleepTimer(clock.now() + ms, this.#armedCount++, frame, frame.epoch);
-    this.#heap.push(timer);
-    if (this.#host === undefined || timer.deadline < this.#host.deadline) this.#arm();
-    return timer;
-  }
-
-  stop(): void {
-    if (this.#host) this.run.clock.clearTimer(this.#host);
-    this.#host = undefined;
-  }
-
-  #arm(): void {
-    const clock = this.run.clock;
-    if (this.#host) clock.clearTimer(this.#host);
-    this.#host = undefined;
-    const heap = this.#heap;
-    while (heap.size > 0 && !heap.peek()!.armed) heap.pop();
-    const next = heap.peek();
-    if (next === undefined) return;
-    this.#host = clock.setTimer(Math.max(0, next.deadline - clock.now()), this.#fireLater);
-  }
-
-  #fire(): void {
-    this.#host = undefined;
-    const heap = this.#heap;
-    const now = this.run.clock.now();
-    while (heap.size > 0 && heap.peek()!.deadline <= now) {
-      const timer = heap.pop()!;
-      if (!timer.armed) continue;
-      timer.armed = false;
-      this.run.enqueue(timer.frame, timer.epoch, NEXT, undefined);
-    }
-    this.#arm();
-    this.run.wake();
-  }
-}
-
-// ---------------------------------------------------------------------------
 // Errors: a failing child halts its siblings and fails its parent with its
 // own error. Joiners hear of the failure first, so a parent joining the
 // child catches it; the parent fails all the same.
@@ -754,7 +682,6 @@ function childFailed(parent: Frame, error: unknown): void {
 // ---------------------------------------------------------------------------
 
 class Run extends SchedulerRun<Frame> {
-  readonly timers = new Timers(this);
   protected readonly runtimeName = "generator";
 
   start(fn: OperationFn<unknown>): void {
@@ -786,8 +713,8 @@ class Run extends SchedulerRun<Frame> {
     return waits.sort((a, b) => a.id - b.id).map(({ wait }) => wait);
   }
 
-  sleep(frame: Frame, ms: number): SleepTimer {
-    return this.timers.add(frame, ms);
+  sleep(frame: Frame, ms: number): SleepTimer<Frame> {
+    return this.timers.sleep(frame, frame.epoch, ms);
   }
 
   protected runNext(frame: Frame, epoch: number, mode: number, value: unknown): void {
@@ -803,7 +730,6 @@ class Run extends SchedulerRun<Frame> {
   }
 
   finish(root: Frame): void {
-    this.timers.stop();
     this.end(root.outcome!, root.result, root.toString());
   }
 }

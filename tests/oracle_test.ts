@@ -125,7 +125,6 @@ function kitRun(notes: string[], failure = "none"): ProbeRun {
     events: [],
     stderr: [],
     counts: { spawned: 3, cancelled: 0, errors: 0, orphans: 0 },
-    timersAtOnce: 0,
   };
 }
 
@@ -137,7 +136,6 @@ function record(notes: string[], failure = "none"): OracleRecord {
     endedAt: 0,
     stderr: [],
     orphans: 0,
-    timersAtOnce: 0,
   };
 }
 

@@ -17,7 +17,7 @@
 
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { countingClock } from "../runtimes/clock.ts";
+import { virtualClock } from "../runtimes/clock.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import type { ClockTimer, Runtime } from "../runtimes/types.ts";
 import { describeParseError, exitStatus, exitWithUsage, listOf, paint, useColor } from "./cli.ts";
@@ -43,7 +43,7 @@ export const readmePath: string = fileURLToPath(new URL("../README.md", import.m
 
 /** Run one probe under one runtime on a fresh virtual clock. */
 export async function runProbe(runtime: Runtime, probe: Probe): Promise<ProbeRun> {
-  const { clock, mostArmed } = countingClock();
+  const clock = virtualClock();
   const notes: string[] = [];
   const interrupt = new AbortController();
   let interruptTimer: ClockTimer | undefined;
@@ -69,7 +69,6 @@ export async function runProbe(runtime: Runtime, probe: Probe): Promise<ProbeRun
     events: run.events,
     stderr: run.stderr,
     counts: countTasks(run.events),
-    timersAtOnce: mostArmed(),
   };
 }
 
