@@ -33,7 +33,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { catalogCodes, countryOf, readFlag } from "./labs/flags_catalog.ts";
+import { catalogCodes, countryOf, readFlag } from "./shared/flags_catalog.ts";
 import {
   type Chaos,
   chaosOf,
@@ -44,8 +44,8 @@ import {
   parseWhole,
   presetNames,
   presets,
-} from "./labs/flags_chaos.ts";
-import { UsageError } from "./labs/lab.ts";
+} from "./shared/flags_chaos.ts";
+import { UsageError } from "./shared/usage.ts";
 import { describeParseError, exitStatus, exitWithUsage, onCtrlC } from "./tools/cli.ts";
 
 /** What happened to a request, for logs and tests. */

@@ -52,7 +52,7 @@
 
 import { call, log, moveOnAfter, spawn } from "../runtimes/verbs.ts";
 import type { Operation } from "../runtimes/types.ts";
-import { ExpectedFailure } from "./terminal.ts";
+import { ExpectedFailure } from "../shared/terminal.ts";
 import { closeClients, driveLoad, echoOnce, type LoadReport, openClients } from "./echo_client.ts";
 import {
   addressOf,

@@ -117,7 +117,7 @@ import { QueueClosedError, TimeoutError } from "../runtimes/errors.ts";
 import { createQueue } from "../runtimes/queue.ts";
 import type { Operation, Queue, Task, TaskState } from "../runtimes/types.ts";
 import { call, ensure, log, now, scope, timeout } from "../runtimes/verbs.ts";
-import { exitStatus, listOf } from "./terminal.ts";
+import { exitStatus, listOf } from "../shared/terminal.ts";
 import { startFlagsServer } from "../flags_server.ts";
 import {
   type Chaos,
@@ -128,7 +128,7 @@ import {
   parseWhole,
   type PresetName,
   presetNames,
-} from "./flags_chaos.ts";
+} from "../shared/flags_chaos.ts";
 import { everyCode, expandCodes, settleCodes, top20 } from "./flags_codes.ts";
 import {
   abandonedAfterMs,

@@ -9,15 +9,19 @@
  * as plain lines (one per tenth of the work) otherwise.
  *
  * `--plain` prints as the original's `flags.py` does instead: no header,
- * each code written to standard output as its flag is saved, on one line,
- * then `N flags downloaded in X.XXs`; what did not end OK follows, a line
- * each, so that nothing is left out.
+ * the codes of the saved flags on one line, then `N flags downloaded in
+ * X.XXs`; what did not end OK follows, a line each, so that nothing is left
+ * out. The codes' line is logged (through `log`, as every other line, so
+ * that whoever runs the lab in-process sees it: `compare`, the workshop)
+ * once the downloads are over; on a terminal each code is also shown as
+ * its flag is saved, and that provisional line is erased just before the
+ * logged one takes its place, so that the terminal shows it once.
  *
  * @module
  */
 
 import { log } from "../runtimes/verbs.ts";
-import { progressBar } from "./terminal.ts";
+import { progressBar } from "../shared/terminal.ts";
 import type { Operation } from "../runtimes/types.ts";
 import { describeCodes } from "./flags_codes.ts";
 
@@ -51,12 +55,21 @@ export class FlagsReport {
   readonly #inFlight = new Set<string>();
   #failure: Failure | undefined = undefined;
   #barDrawn = false;
-  /** `--plain`: the codes written so far on the current line, and what did not end OK. */
-  #codesWritten = false;
+  /** `--plain`: the codes saved, in the order saved, and what did not end OK. */
+  readonly #saved: string[] = [];
   readonly #notOk: Outcome[] = [];
+  /** `--plain` on a terminal: the characters of the provisional codes' line shown so far. */
+  #shown = 0;
 
-  /** A report on `total` codes, showing progress in `style`. */
-  constructor(readonly total: number, readonly style: ProgressStyle) {}
+  /**
+   * A report on `total` codes, showing progress in `style`; under `--plain`,
+   * each code is shown as it comes when `live` (standard output is a terminal).
+   */
+  constructor(
+    readonly total: number,
+    readonly style: ProgressStyle,
+    readonly live: boolean = style === "plain" && Deno.stdout.isTerminal(),
+  ) {}
 
   /**
    * `LOCAL site: URL`, the codes searched for, and how many connections (or
@@ -148,19 +161,28 @@ export class FlagsReport {
     if (this.#failure) yield* log(describeFailure(this.#failure, cancelled));
   }
 
-  /** `--plain`: a saved flag's code, on the line of codes; the others are kept for the end. */
+  /** `--plain`: a saved flag's code joins the line of codes; the others are kept for the end. */
   #writePlain(outcome: Outcome): void {
     if (outcome.status !== "ok") {
       this.#notOk.push(outcome);
       return;
     }
-    writeOutput(`${outcome.code} `);
-    this.#codesWritten = true;
+    this.#saved.push(outcome.code);
+    if (this.live) {
+      writeOutput(`${outcome.code} `);
+      this.#shown += outcome.code.length + 1;
+    }
   }
 
-  /** `--plain`: `N flags downloaded in X.XXs`, then a line for each code that did not end OK. */
+  /**
+   * `--plain`: the codes' line (as `flags.py` prints it, a space after each
+   * code), `N flags downloaded in X.XXs`, then a line for each code that did
+   * not end OK.
+   */
   *#plainSummary(elapsedMs: number, cancelled: number, unrequested: number): Operation<void> {
-    if (this.#codesWritten) writeOutput("\n");
+    if (this.#shown > 0) writeOutput(eraseShown(this.#shown, terminalColumns()));
+    this.#shown = 0;
+    if (this.#saved.length > 0) yield* log(this.#saved.map((code) => `${code} `).join(""));
     const downloaded = this.#counts.ok;
     yield* log(
       `${plural(downloaded, "flag")} downloaded in ${(elapsedMs / 1000).toFixed(2)}s`,
@@ -211,6 +233,25 @@ function plural(count: number, noun: string): string {
 
 function pad(count: number): string {
   return String(count).padStart(3);
+}
+
+/**
+ * What erases the `shown` characters of a line written from the start of a
+ * terminal row `columns` wide (wrapped onto more rows when longer): back to
+ * its first row's start, then clear to the end of the screen.
+ */
+export function eraseShown(shown: number, columns: number): string {
+  const rows = Math.max(1, Math.ceil(shown / Math.max(1, columns)));
+  return `\r${rows > 1 ? `\x1b[${rows - 1}A` : ""}\x1b[J`;
+}
+
+/** The terminal's width, or 80 when it cannot be had. */
+function terminalColumns(): number {
+  try {
+    return Deno.consoleSize().columns || 80;
+  } catch {
+    return 80;
+  }
 }
 
 const encoder = new TextEncoder();

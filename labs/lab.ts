@@ -47,19 +47,5 @@ export interface Lab<O = Record<string, string | boolean | undefined>> {
   main(options: O): Operation<number | void>;
 }
 
-/** A bad option or value: the runner prints the message and the usage, exit 2. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
-
-/**
- * The number a command-line value spells in plain decimal digits (`5`,
- * `0.25`, `.5`), or `NaN` for any other form. Every numeric option of every
- * lab reads its value through this, so that all accept the same forms:
- * `Number` alone would also take `0x10`, `0b11`, `1e3`, `' 2 '`, `-0` and
- * `''` (as 0). With `whole`, a fraction is `NaN` too. The range is each
- * option's own, and so is the message naming it.
- */
-export function decimalNumber(text: string, { whole = false } = {}): number {
-  return (whole ? /^\d+$/ : /^(\d+\.?\d*|\.\d+)$/).test(text) ? Number(text) : NaN;
-}
+// Shared with the flags server and the tools, which may not import labs/.
+export { decimalNumber, UsageError } from "../shared/usage.ts";

@@ -70,7 +70,7 @@
 import cliSpinners from "cli-spinners";
 import { ensure, log, moveOnAfter, now, sleep, spawn } from "../runtimes/verbs.ts";
 import type { Operation, Task } from "../runtimes/types.ts";
-import { useColor } from "./terminal.ts";
+import { useColor } from "../shared/terminal.ts";
 import { decimalNumber, type Lab, UsageError } from "./lab.ts";
 import {
   animatedScreen,

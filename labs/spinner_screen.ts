@@ -6,7 +6,7 @@
  * @module
  */
 
-import { paint } from "./terminal.ts";
+import { paint } from "../shared/terminal.ts";
 
 /** ANSI escape sequences the animated screen writes. */
 export const escapes = {

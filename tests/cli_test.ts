@@ -54,7 +54,8 @@ const usageCases: [string, string[], RegExp][] = [
   [
     "a string option followed by another option",
     ["countdown", "--runtime", "--clock", "virtual"],
-    new RegExp(`^error: --runtime needs a value: one of ${listOf(runtimeNames)}$`),
+    // `all` runs the lab under each runtime in turn.
+    new RegExp(`^error: --runtime needs a value: one of ${listOf([...runtimeNames, "all"])}$`),
   ],
   [
     "a boolean option given a value",

@@ -305,6 +305,40 @@ Deno.test("compare: on the real clock, durations are masked too", async () => {
   deepEqual(rows.map((row) => row.match), rows.map(() => "same"));
 });
 
+Deno.test("compare: on the real clock, rates and request counts within 3x and durations within 3x plus 250 ms are the same; the footer lists them", async () => {
+  // Echo's summary as four runs gave it: counts, times and rates that vary run to run.
+  const said = [
+    "  2,850 requests in 0.50 s: 5,676 requests/s, 5.5 MiB/s",
+    "  2,890 requests in 0.52 s: 5,539 requests/s, 5.4 MiB/s",
+    "  2,170 requests in 0.51 s: 4,286 requests/s, 4.2 MiB/s",
+    "  2,610 requests in 0.50 s: 5,178 requests/s, 5.1 MiB/s",
+  ];
+  const rows = await compareLab(varyingLab((run) => said[run - 1]), {}, "real");
+  deepEqual(rows.map((row) => row.match), rows.map(() => "same"));
+  const text = formatComparison("varying", "real", rows);
+  match(
+    text,
+    /^Tolerated, as measurements on the real clock vary from run to run: durations within 3x plus 250 ms \(line 1\); rates within 3x \(line 1\); request counts within 3x \(line 1\)\.$/m,
+  );
+});
+
+Deno.test("compare: on the real clock, measurements beyond their tolerance still differ, and so does the rest of the line", async () => {
+  const cases: [string, (run: number) => string][] = [
+    ["durations beyond 3x plus 250 ms", (run) => `took ${[0.1, 1, 4, 13][run - 1]}s`],
+    ["rates beyond 3x", (run) => `${[100, 400, 1600, 6400][run - 1]} requests/s`],
+    ["request counts beyond 3x", (run) => `${[10, 40, 160, 640][run - 1]} requests`],
+    ["the words around the same duration", (run) => `step ${run} took 1.00 s`],
+  ];
+  for (const [what, say] of cases) {
+    const rows = await compareLab(varyingLab(say), {}, "real");
+    equal(new Set(rows.map((row) => row.match)).size, rows.length, what);
+  }
+  // In virtual time a rate is exact, as a duration is.
+  const rows = await compareLab(varyingLab((run) => `${1000 + run} requests/s`), {}, "virtual");
+  equal(new Set(rows.map((row) => row.match)).size, rows.length);
+  ok(!formatComparison("varying", "virtual", rows).includes("Tolerated"));
+});
+
 Deno.test("compare: a difference shows the first lines that really differ, not the masked ones", async () => {
   let runs = 0;
   const lab = {
@@ -373,6 +407,10 @@ Deno.test("compare: flags, whose embedded server has a random port, prints the s
       "flags",
       "--dest",
       dest,
+      // Each request waits 200 ms on the server: the elapsed times, compared within 3x plus
+      // 250 ms, are then the server's, whatever else the machine is doing.
+      "--delay",
+      "200",
     ]);
     equal(code, 0, stdout);
     for (const name of Object.keys(runtimes)) {

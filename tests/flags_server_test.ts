@@ -5,8 +5,8 @@
 import { deepEqual, equal, match, notEqual, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { type RequestEvent, startFlagsServer } from "../flags_server.ts";
-import { catalogCodes } from "../labs/flags_catalog.ts";
-import { type Chaos, fateOf, presets } from "../labs/flags_chaos.ts";
+import { catalogCodes } from "../shared/flags_catalog.ts";
+import { type Chaos, fateOf, presets } from "../shared/flags_chaos.ts";
 import { top20 } from "../labs/flags_codes.ts";
 import { ChildOutput, denoCommand, runDeno } from "./harness.ts";
 

@@ -6,10 +6,11 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { countryOf } from "../labs/flags_catalog.ts";
-import { chaosOf, fateOf } from "../labs/flags_chaos.ts";
+import { countryOf } from "../shared/flags_catalog.ts";
+import { chaosOf, fateOf } from "../shared/flags_chaos.ts";
 import { expandCodes, settleCodes, top20 } from "../labs/flags_codes.ts";
 import { describeAge, flagsMain, parseFlagsOptions } from "../labs/flags.ts";
+import { eraseShown } from "../labs/flags_report.ts";
 import { UsageError } from "../labs/lab.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import type { Runtime } from "../runtimes/types.ts";
@@ -257,6 +258,41 @@ for (const runtime of Object.values(runtimes)) {
     }
   });
 }
+
+// `--plain` in-process: what `compare` and the workshop capture is what flags.py prints.
+for (
+  const [runtime, mode] of Object.values(runtimes).flatMap((runtime) =>
+    [[], ["max-req", "5"], ["pool", "3"]].map((mode): [Runtime, string[]] => [runtime, mode])
+  )
+) {
+  const named = mode.length === 0 ? "one at a time" : `--${mode.join(" ")}`;
+  Deno.test(`flags ${runtime.name} --plain ${named}: the codes' line and the count go through log, as flags.py prints them`, async () => {
+    const values: Values = { verbose: false, plain: true, ...seededError };
+    if (mode.length > 0) values[mode[0]] = mode[1];
+    const run = await runLab(runtime, values);
+    try {
+      equal(run.outcome, 1);
+      const expected = expectedSeededLines();
+      const saved = expected.filter((line) => line.endsWith(" OK")).map((line) => line.slice(0, 2));
+      const [codes, count, ...others] = run.lines;
+      ok(codes.endsWith(" "), "a space after each code, as flags.py's print(cc, end=' ')");
+      const order = codes.trimEnd().split(" ");
+      // One at a time, the codes come in the order asked (sorted); otherwise as they finish.
+      deepEqual(mode.length === 0 ? order : order.toSorted(), saved);
+      equal(count.replace(/\d+\.\d\ds$/, "X.XXs"), `${saved.length} flags downloaded in X.XXs`);
+      deepEqual(others.toSorted(), expected.filter((line) => !line.endsWith(" OK")));
+    } finally {
+      await removeDest(run);
+    }
+  });
+}
+
+Deno.test("flags --plain on a terminal: the provisional codes' line is erased from its first row", () => {
+  equal(eraseShown(30, 80), "\r\x1b[J");
+  equal(eraseShown(80, 80), "\r\x1b[J");
+  equal(eraseShown(81, 80), "\r\x1b[1A\x1b[J");
+  equal(eraseShown(250, 80), "\r\x1b[3A\x1b[J");
+});
 
 // ---------------------------------------------------------------------------
 // Against a test server that answers when the test says so.

@@ -138,6 +138,113 @@ Deno.test("report scenes: every lab that can run in virtual time has one; real-o
   deepEqual(adapterPairs(["a", "b", "c"]), [["a", "b"], ["a", "c"], ["b", "c"]]);
 });
 
+/**
+ * A lab file of a user's, in a temporary folder: `n` workers (its option
+ * `--n`, 2 unless given) sleep 100 ms each, one after the other, and print.
+ */
+async function writeUserLab(folder: string, name = "mine.ts"): Promise<string> {
+  const mod = new URL("../mod.ts", import.meta.url).href;
+  const path = join(folder, name);
+  await Deno.writeTextFile(
+    path,
+    `import { log, sleep, spawn } from "${mod}";\n` +
+      `export const options = { n: { type: "string", help: "how many workers" } };\n` +
+      `export default function* mine(values: { n?: string }) {\n` +
+      `  for (let i = 0; i < Number(values.n ?? "2"); i++) {\n` +
+      `    yield* yield* spawn(function* worker() {\n` +
+      `      yield* sleep(100);\n` +
+      `      yield* log(\`worker \${i}\`);\n` +
+      `    });\n` +
+      `  }\n` +
+      `}\n`,
+  );
+  return path;
+}
+
+Deno.test("report scenes: a lab file, or a lab named with options, is one scene with them", () => {
+  deepEqual(
+    scenesFor(["chess", "mine.ts --n 3", "countdown --blocking", " other.ts "]).map((scene) => [
+      scene.lab,
+      scene.args,
+    ]),
+    [["chess", ["--boards", "4", "--moves", "3"]], ["mine.ts", ["--n", "3"]], [
+      "countdown",
+      ["--blocking"],
+    ], ["other.ts", []]],
+  );
+});
+
+Deno.test("report scenes: a user's lab file runs under every runtime with its options", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    const path = await writeUserLab(folder);
+    const { runs } = await runScene({ lab: path, args: ["--n", "3"], lesson: "mine" });
+    deepEqual(runs.map((run) => run.runtime), Object.keys(runtimes));
+    for (const run of runs) {
+      deepEqual({
+        runtime: run.runtime,
+        rows: run.timeline.rows.map((row) => row.name),
+        output: run.output,
+        end: run.timeline.endTime,
+        outcome: run.outcome,
+      }, {
+        runtime: run.runtime,
+        rows: ["mine.ts", "worker", "worker", "worker"],
+        output: ["worker 0", "worker 1", "worker 2"],
+        end: 300,
+        outcome: "exit 0",
+      });
+    }
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("report command: --labs takes a user's lab file with its options, from the caller's folder", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    await writeUserLab(folder);
+    const { code, stdout, stderr } = await outputOf(denoCommand(
+      [
+        "run",
+        "--allow-read",
+        "--allow-env",
+        "--allow-write",
+        reportScript,
+        "--labs",
+        "mine.ts --n 3",
+        "--out",
+        "site",
+      ],
+      { env: { NO_COLOR: "1", INIT_CWD: folder } },
+    ));
+    equal(code, 0, stderr);
+    match(stdout, /report: 1 scenes x 4 runtimes/);
+    const index = await Deno.readTextFile(join(folder, "site", "index.html"));
+    equal(index.match(/<section class="scene" [^>]*data-lab="mine\.ts"/g)?.length, 1);
+    equal(index.match(/deno task lab mine\.ts --runtime \w+ --clock virtual --n 3/g)?.length, 4);
+    const scene = index.slice(index.indexOf('<section class="scene"'), index.indexOf("</section>"));
+    equal(scene.match(/<svg class="timeline"[^>]*data-rows="4"/g)?.length, 4);
+    // A lab file that cannot be loaded is said before any work, exit 2.
+    const refused = await outputOf(denoCommand(
+      [
+        "run",
+        "--allow-read",
+        "--allow-env",
+        "--allow-write",
+        reportScript,
+        "--labs",
+        "mine.ts --m",
+      ],
+      { env: { NO_COLOR: "1", INIT_CWD: folder } },
+    ));
+    equal(refused.code, 2);
+    match(refused.stderr, /^error: --labs 'mine\.ts --m': unknown option --m; allowed: /m);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
 Deno.test("report highlighting: one fragment per line, a span cut at a line's end reopened on the next", () => {
   const source = "/** one\n * two */\nconst x = `a\nb`;\n";
   const lines = highlightLines(source);
@@ -279,7 +386,16 @@ Deno.test("report command: usage errors name the problem and the allowed values,
   const cases: [string[], RegExp][] = [
     [
       ["--labs", "nope"],
-      /^error: unknown lab 'nope'; allowed: countdown, spinner, coros or chess$/m,
+      // A lab file is allowed too: `--labs "mylab.ts --n 3"`.
+      /^error: unknown lab 'nope'; allowed: countdown, spinner, coros, chess or a file\.ts$/m,
+    ],
+    [
+      ["--labs", "countdown --fast"],
+      /^error: --labs 'countdown --fast': unknown option --fast; allowed: /m,
+    ],
+    [
+      ["--labs", "no_such_lab.ts"],
+      /^error: --labs 'no_such_lab.ts': cannot read lab file no_such_lab.ts: /m,
     ],
     [["--labs", "flags"], /^error: lab 'flags' cannot run in virtual time \(it does real/m],
     [["--labs", ","], /^error: --labs needs at least one lab; allowed: /m],

@@ -17,7 +17,9 @@ import {
   writeProgress,
 } from "../tools/workshop.ts";
 import { runLab } from "../tools/workshop_run.ts";
-import { markdownToHtml } from "../tools/workshop_handout.ts";
+import { markdownToHtml, writeHandoutFiles } from "../tools/workshop_handout.ts";
+import { folderMarkers, OutputRefused } from "../tools/output_folder.ts";
+import { writeSite } from "../tools/report.ts";
 import { commandOf, type Step, steps } from "../tools/workshop_steps.ts";
 import { ChildOutput, denoCommand, runDeno } from "./harness.ts";
 
@@ -274,15 +276,82 @@ Deno.test("cli: workshop --handout DIR writes DIR/index.html, and refuses a fold
     await Deno.writeTextFile(join(folder, "afile"), "mine\n");
     const file = await workshop(folder, ["--handout", "afile"]);
     equal(file.code, 2, file.stderr);
-    match(
-      file.stderr,
-      /^error: --handout .*afile is a folder with other files in it \(or a file\)/m,
-    );
+    match(file.stderr, /^error: --handout afile is a file; name a new or empty folder/m);
     equal(await Deno.readTextFile(join(folder, "afile")), "mine\n");
   } finally {
     await Deno.remove(folder, { recursive: true });
   }
 });
+
+/** The names in `folder`, sorted. */
+async function namesIn(folder: string): Promise<string[]> {
+  const names = [];
+  for await (const entry of Deno.readDir(folder)) names.push(entry.name);
+  return names.sort();
+}
+
+Deno.test("handout and report: each writes only a new, empty or its own marked folder; the handout keeps what it did not write", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "handout-" });
+  try {
+    const handout = join(folder, "handout");
+    await writeHandoutFiles(handout, "one");
+    deepEqual(await namesIn(handout), [folderMarkers.handout, "index.html"]);
+    // A teacher's file beside a handout survives the next handout.
+    await Deno.writeTextFile(join(handout, "notes.txt"), "mine\n");
+    await writeHandoutFiles(handout, "two");
+    equal(await Deno.readTextFile(join(handout, "index.html")), "two");
+    equal(await Deno.readTextFile(join(handout, "notes.txt")), "mine\n");
+    deepEqual(await namesIn(handout), [folderMarkers.handout, "index.html", "notes.txt"]);
+    // The report refuses the handout's folder, and the handout the report's.
+    await assertRejects(
+      writeSite(handout, new Map([["index.html", "report"], [folderMarkers.report, ""]])),
+      /--out .*handout is a workshop handout \(deno task workshop --handout\), not a report/,
+    );
+    equal(await Deno.readTextFile(join(handout, "index.html")), "two");
+    const report = join(folder, "report");
+    await writeSite(report, new Map([["index.html", "report"], [folderMarkers.report, ""]]));
+    await assertRejects(
+      writeHandoutFiles(report, "three", "report"),
+      /^--handout report is a report \(deno task report\), not a workshop handout/,
+    );
+    deepEqual(await namesIn(report), [folderMarkers.report, "index.html"]);
+    equal(await Deno.readTextFile(join(report, "index.html")), "report");
+    // Someone's own folder, and a file, are refused; an empty folder is taken.
+    const own = join(folder, "own");
+    await Deno.mkdir(own);
+    await Deno.writeTextFile(join(own, "index.html"), "mine\n");
+    await assertRejects(
+      writeHandoutFiles(own, "x", "own"),
+      /^--handout own is a folder with other files in it/,
+    );
+    equal(await Deno.readTextFile(join(own, "index.html")), "mine\n");
+    await Deno.writeTextFile(join(folder, "afile"), "mine\n");
+    await assertRejects(
+      writeHandoutFiles(join(folder, "afile"), "x", "afile"),
+      /^--handout afile is a file/,
+    );
+    const empty = join(folder, "empty");
+    await Deno.mkdir(empty);
+    await writeHandoutFiles(empty, "four");
+    equal(await Deno.readTextFile(join(empty, "index.html")), "four");
+    // No temporary file left anywhere.
+    deepEqual(await namesIn(folder), ["afile", "empty", "handout", "own", "report"]);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+/** `promise` rejects with an `OutputRefused` whose message matches `message`. */
+async function assertRejects(promise: Promise<unknown>, message: RegExp): Promise<void> {
+  try {
+    await promise;
+  } catch (error) {
+    ok(error instanceof OutputRefused, String(error));
+    match(error.message, message);
+    return;
+  }
+  throw new Error(`not refused: ${message}`);
+}
 
 Deno.test("workshop: answers and an @FILE prediction with CRLF or lone CR line endings", async () => {
   const folder = await Deno.makeTempDir({ prefix: "workshop-" });

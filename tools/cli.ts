@@ -9,10 +9,10 @@
 import { isAbsolute, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
-import { exitStatus, listOf, paint, useColor } from "../labs/terminal.ts";
+import { exitStatus, listOf, paint, useColor } from "../shared/terminal.ts";
 
-// The pieces the labs use too live with them, in labs/terminal.ts.
-export { exitStatus, ExpectedFailure, listOf, paint, useColor } from "../labs/terminal.ts";
+// The pieces the labs use too live where they may import them, in shared/terminal.ts.
+export { exitStatus, ExpectedFailure, listOf, paint, useColor } from "../shared/terminal.ts";
 
 /** Print a usage error the kit's way and exit with status 2. */
 export function exitWithUsage(message: string, usage: string): never {

@@ -22,8 +22,11 @@
  *   the run (they were still alive when the lab ended).
  *
  * Outputs are compared with what varies from run to run masked (ports,
- * temporary paths, and durations on the real clock), so that two runs that
- * print the same thing are `same`.
+ * temporary paths) and, on the real clock, measurements (durations, rates,
+ * counts of requests) compared within a tolerance (`tools/run_varying.ts`:
+ * a duration within 3x plus 250 ms, the others within 3x), so that two
+ * runs that print the same thing are `same`; the footer lists what was
+ * tolerated, and where.
  *
  * @module
  */
@@ -54,6 +57,14 @@ import {
   type Values,
 } from "./lab.ts";
 import { runInLabThread } from "./lab_thread.ts";
+import {
+  maskPortsAndPaths,
+  measure,
+  type MeasurementKind,
+  measurementNames,
+  sameWithinTolerance,
+  tolerances,
+} from "./run_varying.ts";
 
 /** What one run did, captured. */
 export interface CapturedRun {
@@ -246,39 +257,74 @@ export async function compareLab(
   return rows;
 }
 
-/** What the system puts temporary files under: `Deno.makeTempDir`'s folder, and `/tmp`. */
-function temporaryFolders(): string[] {
-  const named = Deno.env.get("TMPDIR")?.replace(/\/+$/, "");
-  return [...new Set([named, "/tmp"].filter((folder): folder is string => !!folder))];
-}
-
 /**
  * `line` with what varies from one run to the next masked: a port a server
- * was given (`127.0.0.1:41213`), a temporary path (`/tmp/a1b2c3/x`), and on
- * the real clock a duration (`0.29s`, `12 ms`), which no two runs share.
+ * was given (`127.0.0.1:41213`) and a temporary path (`/tmp/a1b2c3/x`).
+ * Measurements on the real clock are compared within a tolerance instead
+ * ({@link sameOutput}).
  */
-export function maskRunVarying(line: string, clockKind: "real" | "virtual"): string {
-  let masked = line.replace(/\b(127\.0\.0\.1|localhost|0\.0\.0\.0|\[::1\]):\d+/g, "$1:PORT");
-  for (const folder of temporaryFolders()) {
-    const escaped = folder.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    masked = masked.replace(new RegExp(`${escaped}/[^\\s'"),;]+`, "g"), `${folder}/TEMP`);
-  }
-  if (clockKind === "real") masked = masked.replace(/\b\d+(?:\.\d+)?\s?(?:ms|s)\b/g, "TIME");
-  return masked;
+export function maskRunVarying(line: string): string {
+  return maskPortsAndPaths(line);
 }
 
 /**
- * Group the rows by output, compared with run-varying parts masked: `same`
- * when there is one group, else A, B...
+ * Whether two lines of output say the same: ports and temporary paths
+ * masked, and on the real clock each measurement (a duration, a rate, a
+ * count of requests) within its tolerance of the other's, the rest alike.
+ */
+export function sameLine(left: string, right: string, clockKind: "real" | "virtual"): boolean {
+  const [a, b] = [maskRunVarying(left), maskRunVarying(right)];
+  return clockKind === "real" ? sameWithinTolerance(a, b) : a === b;
+}
+
+/** Whether two outputs say the same, line by line, as {@link sameLine}. */
+export function sameOutput(
+  left: readonly string[],
+  right: readonly string[],
+  clockKind: "real" | "virtual",
+): boolean {
+  return left.length === right.length &&
+    left.every((line, index) => sameLine(line, right[index], clockKind));
+}
+
+/**
+ * Group the rows by output, compared as {@link sameOutput} does (each row
+ * joins the first group whose first row it matches): `same` when there is
+ * one group, else A, B...
  */
 function markMatches(rows: ComparisonRow[], clockKind: "real" | "virtual"): void {
-  const groups: string[] = [];
+  const groups: ComparisonRow[] = [];
   for (const row of rows) {
-    const key = JSON.stringify(row.output.map((line) => maskRunVarying(line, clockKind)));
-    if (!groups.includes(key)) groups.push(key);
-    row.match = String.fromCharCode(65 + groups.indexOf(key));
+    let group = groups.findIndex((first) => sameOutput(first.output, row.output, clockKind));
+    if (group === -1) group = groups.push(row) - 1;
+    row.match = String.fromCharCode(65 + group);
   }
   if (groups.length === 1) { for (const row of rows) row.match = "same"; }
+}
+
+/**
+ * What the footer says was tolerated: on the real clock, each kind of
+ * measurement the outputs hold, its tolerance, and the lines it is on.
+ */
+function toleratedFields(rows: readonly ComparisonRow[]): string[] {
+  const lines = new Map<MeasurementKind, Set<number>>();
+  for (const row of rows) {
+    row.output.forEach((line, index) => {
+      for (const { kind } of measure(maskRunVarying(line)).measurements) {
+        if (!lines.has(kind)) lines.set(kind, new Set());
+        lines.get(kind)!.add(index + 1);
+      }
+    });
+  }
+  return (Object.keys(tolerances) as MeasurementKind[]).filter((kind) => lines.has(kind)).map(
+    (kind) => {
+      const at = [...lines.get(kind)!].sort((a, b) => a - b);
+      const shown = at.length > 6 ? `${at.slice(0, 6).join(", ")}...` : at.join(", ");
+      return `${measurementNames[kind]} ${tolerances[kind]} (line${
+        at.length === 1 ? "" : "s"
+      } ${shown})`;
+    },
+  );
 }
 
 /**
@@ -334,13 +380,12 @@ export function formatComparison(
     ...cells.map(align),
   ];
   const groups = [...new Set(rows.map((row) => row.match))].filter((tag) => tag !== "same");
-  const masked = (row: ComparisonRow) => row.output.map((line) => maskRunVarying(line, clockKind));
   if (groups.length > 0) {
     lines.push("", "Output differs between runtimes:");
     const first = rows.find((row) => row.match === groups[0])!;
     for (const tag of groups.slice(1)) {
       const other = rows.find((row) => row.match === tag)!;
-      const [at, ...more] = differingLines(masked(first), masked(other), 3);
+      const [at, ...more] = differingLines(first.output, other.output, clockKind, 3);
       const quote = (row: ComparisonRow, index: number) =>
         JSON.stringify(row.output[index] ?? "(end)");
       lines.push(
@@ -357,12 +402,16 @@ export function formatComparison(
       }
     }
   }
-  if (rows.some((row) => masked(row).some((line, index) => line !== row.output[index]))) {
+  const masked = rows.some((row) => row.output.some((line) => maskRunVarying(line) !== line));
+  const tolerated = clockKind === "real" ? toleratedFields(rows) : [];
+  if (masked || tolerated.length > 0) lines.push("");
+  if (masked) {
+    lines.push("Compared with what varies from run to run masked: ports, temporary paths.");
+  }
+  if (tolerated.length > 0) {
     lines.push(
-      "",
-      `Compared with what varies from run to run masked: ports, temporary paths${
-        clockKind === "real" ? ", durations on the real clock" : ""
-      }.`,
+      "Tolerated, as measurements on the real clock vary from run to run: " +
+        `${tolerated.join("; ")}.`,
     );
   }
   for (const row of rows) {
@@ -383,11 +432,20 @@ export function formatDuration(ms: number): string {
   return `${hours}:${String(minutes).padStart(2, "0")}:${seconds}`;
 }
 
-/** The indices of the first `count` lines at which `a` and `b` differ (one ending is a difference). */
-function differingLines(a: readonly string[], b: readonly string[], count: number): number[] {
+/**
+ * The indices of the first `count` lines at which `a` and `b` differ, as
+ * {@link sameLine} compares them (one ending is a difference).
+ */
+function differingLines(
+  a: readonly string[],
+  b: readonly string[],
+  clockKind: "real" | "virtual",
+  count: number,
+): number[] {
   const found: number[] = [];
   for (let index = 0; index < Math.max(a.length, b.length) && found.length < count; index++) {
-    if (a[index] !== b[index]) found.push(index);
+    const both = index < a.length && index < b.length;
+    if (!both || !sameLine(a[index], b[index], clockKind)) found.push(index);
     // Past the end of one, every further line differs: the first says it.
     if (index >= Math.min(a.length, b.length)) break;
   }

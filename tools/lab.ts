@@ -13,14 +13,21 @@
  *     $ deno task lab my_exercise.ts --runtime generator
  *
  * A lab file's default export is a generator function (`function*`), or a
- * function returning an operation; a relative path starts from the folder
- * the user ran the command in.
+ * function returning an operation; it is given the values of the options
+ * the file declares in `export const options` (as a built-in lab declares
+ * its own). A relative path starts from the folder the user ran the
+ * command in.
+ *
+ * `--runtime all` runs the lab under every runtime in turn. `--timeline
+ * FILE` and `--trace-json FILE` record the runs and write them, once they
+ * are over, as one HTML page of timelines and as a Chrome trace
+ * (`lab_record.ts`), each file whole or not at all (`write_file.ts`).
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { basename } from "node:path";
+import { basename, dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Lab, type LabOption, UsageError } from "../labs/lab.ts";
 import { labs } from "../labs/mod.ts";
@@ -29,7 +36,7 @@ import { realClock, virtualClock } from "../runtimes/clock.ts";
 import { describeError, errorMessage, hasText, isInstance } from "../runtimes/errors.ts";
 import { runtimeNames, runtimes } from "../runtimes/registry.ts";
 import { textTracer } from "../runtimes/trace_text.ts";
-import type { Operation } from "../runtimes/types.ts";
+import type { Clock, Operation, Runtime, TraceEvent, Tracer } from "../runtimes/types.ts";
 import { log } from "../runtimes/verbs.ts";
 import {
   callerPath,
@@ -41,10 +48,14 @@ import {
   listOf,
   onCtrlC,
   paint,
+  shownPath,
   signalGrace,
   useColor,
 } from "./cli.ts";
+import { errorLine } from "./compare.ts";
+import type { RecordedRun } from "./lab_record.ts";
 import { runInLabThread } from "./lab_thread.ts";
+import { writeFileAtomically } from "./write_file.ts";
 
 /** The runtime used when `--runtime` is not given. */
 export const defaultRuntime = "generator";
@@ -54,9 +65,9 @@ export const sharedOptions: Record<string, LabOption> = {
   runtime: {
     type: "string",
     short: "r",
-    choices: runtimeNames,
+    choices: [...runtimeNames, "all"],
     placeholder: "NAME",
-    help: `the concurrency model (default ${defaultRuntime})`,
+    help: `the concurrency model (default ${defaultRuntime}); all: each in turn`,
   },
   clock: {
     type: "string",
@@ -65,6 +76,16 @@ export const sharedOptions: Record<string, LabOption> = {
     help: "real time, or virtual time that jumps to the next deadline",
   },
   trace: { type: "boolean", help: "print every task's lifecycle events on stderr" },
+  timeline: {
+    type: "string",
+    placeholder: "FILE",
+    help: "write the run's timelines to FILE, one self-contained HTML page",
+  },
+  "trace-json": {
+    type: "string",
+    placeholder: "FILE",
+    help: "write the run's trace to FILE, in the Chrome trace event format (Perfetto)",
+  },
   help: { type: "boolean", short: "h", help: "show this help" },
 };
 
@@ -145,7 +166,7 @@ const labFileExport = "a generator function (function*) returning the lab's oper
  * `LabFileError` for a file that throws when imported.
  */
 export async function loadLab(target: string): Promise<Lab<Values>> {
-  if (!/\.(ts|js|mjs|mts)$/.test(target)) {
+  if (!isLabFile(target)) {
     // Own properties only: `toString` or `constructor` is no lab.
     if (Object.hasOwn(labs, target)) return labs[target];
     throw new UsageError(
@@ -160,7 +181,7 @@ export async function loadLab(target: string): Promise<Lab<Values>> {
     throw new UsageError(`cannot read lab file ${target}: ${errorMessage(error)}`);
   }
   if (!info.isFile) throw new UsageError(`lab file ${target} is not a file`);
-  let module: { default?: unknown };
+  let module: { default?: unknown; options?: unknown };
   try {
     module = await import(pathToFileURL(path).href);
   } catch (error) {
@@ -178,14 +199,16 @@ export async function loadLab(target: string): Promise<Lab<Values>> {
     const what = kind === "AsyncFunction" ? "an async function" : "an async function*";
     throw new UsageError(`${target}'s default export is ${what}; it must be ${labFileExport}`);
   }
+  const options = labFileOptions(target, module.options);
   return {
     name: basename(target),
     summary: `your lab, ${target}`,
-    options: {},
+    options,
     defaultClock: "real",
-    parse: () => ({}),
-    main: () => {
-      const operation: unknown = main();
+    // The values of the file's own options, by long name.
+    parse: (values) => Object.fromEntries(Object.keys(options).map((name) => [name, values[name]])),
+    main: (values) => {
+      const operation: unknown = main(values);
       if (!isOperation(operation)) {
         throw new UsageError(
           `${target}'s default export returned ${describeValue(operation)}, not an operation; ` +
@@ -195,6 +218,60 @@ export async function loadLab(target: string): Promise<Lab<Values>> {
       return printingAnswer(basename(target), operation);
     },
   };
+}
+
+/** Whether `target` names a lab file rather than a built-in lab. */
+export function isLabFile(target: string): boolean {
+  return /\.(ts|js|mjs|mts)$/.test(target);
+}
+
+/**
+ * A lab file's `export const options`, checked: an object of options as a
+ * built-in lab declares them (`{ n: { type: "string", help: "how many" } }`),
+ * none named as a shared option. `UsageError` naming what is wrong.
+ */
+function labFileOptions(target: string, declared: unknown): Record<string, LabOption> {
+  if (declared === undefined) return {};
+  const shape = '{ name: { type: "string" or "boolean", help: "..." } }';
+  if (typeof declared !== "object" || declared === null || Array.isArray(declared)) {
+    throw new UsageError(
+      `${target}'s options export is ${describeValue(declared)}; write ${shape}`,
+    );
+  }
+  const options: Record<string, LabOption> = {};
+  for (const [name, option] of Object.entries(declared)) {
+    const where = `${target}'s option '${name}'`;
+    if (Object.hasOwn(sharedOptions, name)) {
+      throw new UsageError(
+        `${where} is one every lab has; name it otherwise than ${
+          listOf(Object.keys(sharedOptions))
+        }`,
+      );
+    }
+    if (!/^[a-z][a-z0-9-]*$/.test(name)) {
+      throw new UsageError(`${where}: a name is lower-case letters, digits and -, as --dry-run`);
+    }
+    const { type, help, short, placeholder } = (option ?? {}) as Partial<LabOption>;
+    if (type !== "string" && type !== "boolean") {
+      throw new UsageError(`${where} has type ${String(type)}; allowed: string or boolean`);
+    }
+    if (typeof help !== "string") {
+      throw new UsageError(`${where} has no help text; add help: "..."`);
+    }
+    if (short !== undefined && (typeof short !== "string" || !/^[A-Za-z]$/.test(short))) {
+      throw new UsageError(`${where} has short ${String(short)}; a short name is one letter`);
+    }
+    if (short !== undefined && Object.values(sharedOptions).some((each) => each.short === short)) {
+      throw new UsageError(`${where} has short -${short}, which every lab has already`);
+    }
+    options[name] = {
+      type,
+      help,
+      ...(short === undefined ? {} : { short }),
+      ...(typeof placeholder === "string" ? { placeholder } : {}),
+    };
+  }
+  return options;
 }
 
 /**
@@ -306,13 +383,159 @@ export function printFailure(what: string, error: unknown): void {
   if (!hasText(error)) console.error(`(${describeError(error)})`);
 }
 
+/** Writes a file whole or not at all: `writeFileAtomically`, or the main thread's. */
+export type FileWriter = (path: string, text: string) => Promise<void>;
+
+/** The files `--timeline` and `--trace-json` name, checked and made absolute. */
+interface RecordingFiles {
+  timeline?: string;
+  traceJson?: string;
+}
+
+/**
+ * The files to record the runs in, checked before the run so that a long
+ * run does not end in a usage error: each must name a file (not a folder)
+ * in a folder that exists, and not both the same one.
+ */
+function recordingFiles(values: Values): RecordingFiles {
+  const files: RecordingFiles = {};
+  for (const [option, key] of [["timeline", "timeline"], ["trace-json", "traceJson"]] as const) {
+    const given = values[option];
+    if (typeof given !== "string") continue;
+    if (given === "") throw new UsageError(`--${option} is empty; name the file to write`);
+    const path = callerPath(given);
+    let info: Deno.FileInfo | undefined;
+    try {
+      info = Deno.statSync(path);
+    } catch {
+      // A new file: its folder must exist.
+    }
+    if (info?.isDirectory) throw new UsageError(`--${option} ${given} is a folder; name a file`);
+    if (!info && !isFolder(dirname(path))) {
+      throw new UsageError(`--${option} ${given}: the folder ${dirname(given)} does not exist`);
+    }
+    files[key] = path;
+  }
+  if (files.timeline !== undefined && files.timeline === files.traceJson) {
+    throw new UsageError("--timeline and --trace-json name the same file; name two");
+  }
+  return files;
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return Deno.statSync(path).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/** The lab's own options and arguments as given, for the command shown on the timelines page. */
+function labArguments(lab: Lab, values: Values, positionals: string[]): string[] {
+  const args: string[] = [];
+  for (const name of Object.keys(lab.options)) {
+    const value = values[name];
+    if (value === true) args.push(`--${name}`);
+    else if (typeof value === "string") args.push(`--${name}`, value);
+  }
+  return [...args, ...positionals];
+}
+
+/** How one run ended: its exit status, and the outcome the timelines page shows. */
+interface RunEnd {
+  status: number;
+  outcome: string;
+}
+
+/**
+ * Run `lab` once under `runtime`: its trace on stderr with `--trace`, and
+ * into `events` when the run is recorded. A lab file's default export that
+ * returned no operation is a usage error (exit 2, here).
+ */
+async function runOnce(
+  runtime: Runtime,
+  lab: Lab<Values>,
+  target: string,
+  options: Values,
+  clock: Clock,
+  record: { trace: boolean; events?: TraceEvent[]; signal: AbortSignal },
+): Promise<RunEnd> {
+  const text = record.trace ? textTracer((line) => console.error(line)) : undefined;
+  const events = record.events;
+  const tracer: Tracer | undefined = events === undefined ? text : (event) => {
+    events.push(event);
+    text?.(event);
+  };
+  const main = lab.main;
+  const root = function* () {
+    return yield* main(options);
+  };
+  Object.defineProperty(root, "name", { value: lab.name });
+  const { signal } = record;
+  try {
+    const status = await runtime.run(root, { clock, tracer, signal });
+    // A Ctrl-C pressed while the last step blocked the thread is delivered
+    // only once the thread is free again: give it a moment, and it counts.
+    await signalGrace(signal);
+    if (signal.aborted) return { status: exitStatus.interrupted, outcome: "interrupted" };
+    return { status: status ?? exitStatus.ok, outcome: `exit ${status ?? exitStatus.ok}` };
+  } catch (error) {
+    if (signal.aborted) return { status: exitStatus.interrupted, outcome: "interrupted" };
+    // A lab file's default export that returned no operation.
+    if (isInstance(error, UsageError)) exitWithUsage(error.message, labUsage(lab, target));
+    printFailure(`${lab.name} failed under ${runtime.name}`, error);
+    return { status: exitStatus.failed, outcome: `failed: ${errorLine(error)}` };
+  }
+}
+
+/**
+ * Write the recorded runs to the files named; answers whether all were
+ * written. Each is said on stderr, written or not.
+ */
+async function writeRecordings(
+  files: RecordingFiles,
+  lab: string,
+  args: string[],
+  runs: RecordedRun[],
+  writeFile: FileWriter,
+): Promise<boolean> {
+  const { chromeTrace, timelinePage } = await import("./lab_record.ts");
+  const outputs: [string, string | undefined, () => Promise<string>][] = [
+    ["--timeline", files.timeline, () => timelinePage(lab, args, runs)],
+    [
+      "--trace-json",
+      files.traceJson,
+      () => Promise.resolve(JSON.stringify(chromeTrace([lab, ...args].join(" "), runs))),
+    ],
+  ];
+  let written = true;
+  for (const [option, path, render] of outputs) {
+    if (path === undefined) continue;
+    try {
+      await writeFile(path, await render());
+      console.error(`${option}: wrote ${shownPath(path)}`);
+    } catch (error) {
+      console.error(
+        `${paint("error:", 31, useColor(Deno.stderr))} ${option}: cannot write ${
+          shownPath(path)
+        }: ${errorMessage(error)}`,
+      );
+      written = false;
+    }
+  }
+  return written;
+}
+
 /**
  * Run the lab runner on `args`; answers the exit status. Ctrl-C is heard
- * through `ctrlC` (in the lab's thread, the main thread passes it on).
+ * through `ctrlC` (in the lab's thread, the main thread passes it on), and
+ * the files `--timeline` and `--trace-json` name are written by
+ * `writeFile` (in the lab's thread, the main thread writes them).
  */
 export async function runLabCommand(
   args: string[],
   ctrlC: () => CtrlC = onCtrlC,
+  writeFile: FileWriter = writeFileAtomically,
 ): Promise<number> {
   if (args.length === 0 || args[0] === "--help" || args[0] === "-h") {
     if (args.length === 0) exitWithUsage("name a lab to run", generalUsage());
@@ -322,16 +545,18 @@ export async function runLabCommand(
   const target = args[0];
   let lab: Lab<Values> | undefined;
   let values: Values;
+  let positionals: string[];
   let options: Values;
+  let files: RecordingFiles;
   try {
     lab = await loadLab(target);
-    const parsed = parseOptions(lab, args.slice(1));
-    values = parsed.values;
+    ({ values, positionals } = parseOptions(lab, args.slice(1)));
     if (values.help) {
       console.log(labUsage(lab, target));
       return exitStatus.ok;
     }
-    options = lab.parse(values, parsed.positionals);
+    options = lab.parse(values, positionals);
+    files = recordingFiles(values);
   } catch (error) {
     if (isInstance(error, LabFileError)) {
       printFailure(error.message, error.cause);
@@ -341,32 +566,41 @@ export async function runLabCommand(
     exitWithUsage(error.message, lab ? labUsage(lab, target) : generalUsage());
   }
 
-  const runtime = runtimes[(values.runtime as string | undefined) ?? defaultRuntime];
-  const clockKind = (values.clock as string | undefined) ?? lab.defaultClock;
-  const clock = clockKind === "virtual" ? virtualClock() : realClock();
-  const tracer = values.trace ? textTracer((line) => console.error(line)) : undefined;
+  const chosen = (values.runtime as string | undefined) ?? defaultRuntime;
+  const names = chosen === "all" ? runtimeNames : [chosen];
+  const clockKind = (values.clock as "real" | "virtual" | undefined) ?? lab.defaultClock;
+  const recording = files.timeline !== undefined || files.traceJson !== undefined;
 
   // Ctrl-C halts the run, so that every task's cleanup runs; a second one
-  // exits at once.
+  // exits at once. Under --runtime all, no further runtime is started.
   const interrupt = ctrlC();
-  const main = lab.main;
-  const root = function* () {
-    return yield* main(options);
-  };
-  Object.defineProperty(root, "name", { value: lab.name });
+  const recorded: RecordedRun[] = [];
+  let status: number = exitStatus.ok;
   try {
-    const status = await runtime.run(root, { clock, tracer, signal: interrupt.signal });
-    // A Ctrl-C pressed while the last step blocked the thread is delivered
-    // only once the thread is free again: give it a moment, and it counts.
-    await signalGrace(interrupt.signal);
-    if (interrupt.signal.aborted) return exitStatus.interrupted;
-    return status ?? exitStatus.ok;
-  } catch (error) {
-    if (interrupt.signal.aborted) return exitStatus.interrupted;
-    // A lab file's default export that returned no operation.
-    if (isInstance(error, UsageError)) exitWithUsage(error.message, labUsage(lab, target));
-    printFailure(`${lab.name} failed under ${runtime.name}`, error);
-    return exitStatus.failed;
+    for (const name of names) {
+      if (names.length > 1) console.log(`${recorded.length > 0 ? "\n" : ""}== ${name} ==`);
+      const clock = clockKind === "virtual" ? virtualClock() : realClock();
+      const events: TraceEvent[] = [];
+      const end = await runOnce(runtimes[name], lab, target, options, clock, {
+        trace: values.trace === true,
+        events: recording ? events : undefined,
+        signal: interrupt.signal,
+      });
+      const { outcome } = end;
+      recorded.push({ runtime: name, clock: clockKind, events, endTime: clock.now(), outcome });
+      // The first status that is not success is the command's.
+      if (status === exitStatus.ok) status = end.status;
+      if (end.status === exitStatus.interrupted) status = end.status;
+      if (interrupt.signal.aborted) break;
+    }
+    // The runs are recorded however they ended, Ctrl-C included: each
+    // file is whole, or not written.
+    if (recording) {
+      const args = labArguments(lab, values, positionals);
+      const written = await writeRecordings(files, target, args, recorded, writeFile);
+      if (!written && status === exitStatus.ok) status = exitStatus.failed;
+    }
+    return status;
   } finally {
     interrupt.stop();
   }

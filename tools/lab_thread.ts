@@ -23,19 +23,38 @@
  * stderr, synchronously, from its one thread. The cost is the start of the
  * thread, which loads the modules again: about 0.13 s more CPU per run.
  *
+ * The lab's thread, where a lab file's own code runs, may write no more
+ * than the labs need. A task that may write anywhere (`deno task lab`, so
+ * that `--timeline` and `--trace-json` may name any file) gives it only
+ * {@link labWritable}; the files the user names are written here, in the
+ * main thread, when the lab's thread asks. A process allowed to write only
+ * some places passes them on unchanged.
+ *
  * @module
  */
 
 import { escapes } from "../labs/spinner_screen.ts";
+import { errorMessage } from "../runtimes/errors.ts";
 import { type CtrlC, exitStatus, onCtrlC, sameKeypressMs } from "./cli.ts";
+import { writeFileAtomically } from "./write_file.ts";
 
-/** A command that runs in the lab's thread: `runLabCommand`, `runCompareCommand`. */
-export type ThreadCommand = (args: string[], ctrlC: () => CtrlC) => Promise<number>;
+/**
+ * A command that runs in the lab's thread: `runLabCommand`,
+ * `runCompareCommand`. The files it writes for the user (`--timeline`), it
+ * writes through `writeFile`, which the main thread carries out.
+ */
+export type ThreadCommand = (
+  args: string[],
+  ctrlC: () => CtrlC,
+  writeFile: (path: string, text: string) => Promise<void>,
+) => Promise<number>;
 
 /** What the main thread tells the lab's thread. */
 export type ToLabThread =
   | { type: "start"; module: string; command: string; args: string[] }
-  | { type: "interrupt" };
+  | { type: "interrupt" }
+  /** A file the thread asked for is written (`error` unset) or not (why). */
+  | { type: "written"; id: number; error?: string };
 
 /** What the lab's thread tells the main thread. */
 export type FromLabThread =
@@ -45,8 +64,43 @@ export type FromLabThread =
   | { type: "halting" }
   /** Said every {@link aliveEveryMs} while the run halts: the thread is free, its cleanup runs. */
   | { type: "alive" }
+  /** Write `text` to `path`, whole or not at all, and say so with `written`. */
+  | { type: "write"; id: number; path: string; text: string }
   /** The command is over (its `unload` handlers have run): exit with `status`. */
   | { type: "exit"; status: number };
+
+/**
+ * What the lab's thread may write when the process may write anywhere: the
+ * flags lab's `downloads` folder, in the folder the task runs in.
+ */
+export const labWritable = ["downloads"];
+
+/**
+ * Start the lab's thread: with the process's own permissions, but writing
+ * only {@link labWritable} when the process may write anywhere. Setting a
+ * worker's permissions needs Deno's `worker-options`, which the kit's
+ * deno.json turns on for its scripts (a script outside the kit that starts
+ * the lab's thread, allowed to write anywhere, needs
+ * `--unstable-worker-options`).
+ */
+function startLabThread(): Worker {
+  const url = new URL("./lab_thread_worker.ts", import.meta.url);
+  if (Deno.permissions.querySync({ name: "write" }).state === "granted") {
+    const inherit = "inherit";
+    const permissions: Deno.PermissionOptionsObject = {
+      env: inherit,
+      ffi: inherit,
+      import: inherit,
+      net: inherit,
+      read: inherit,
+      run: inherit,
+      sys: inherit,
+      write: labWritable,
+    };
+    return new Worker(url, { type: "module", name: "lab", deno: { permissions } });
+  }
+  return new Worker(url, { type: "module", name: "lab" });
+}
 
 /**
  * How long after a Ctrl-C the lab's thread may stay busy, not answering,
@@ -97,10 +151,7 @@ export const busyInCleanupNotice = "interrupted: the lab's thread went busy duri
  * the thread is busy or its cleanup is cut short.
  */
 export function runInLabThread(module: URL, command: string, args: string[]): Promise<number> {
-  const worker = new Worker(new URL("./lab_thread_worker.ts", import.meta.url), {
-    type: "module",
-    name: "lab",
-  });
+  const worker = startLabThread();
   const send = (message: ToLabThread) => worker.postMessage(message);
   let started = false;
   let answered = false;
@@ -213,6 +264,14 @@ export function runInLabThread(module: URL, command: string, args: string[]): Pr
       }
       if (message.type === "alive") {
         if (answered) heard();
+        return;
+      }
+      if (message.type === "write") {
+        const { id } = message;
+        writeFileAtomically(message.path, message.text).then(
+          () => send({ type: "written", id }),
+          (error) => send({ type: "written", id, error: errorMessage(error) }),
+        );
         return;
       }
       end(message.status);

@@ -51,8 +51,27 @@ Object.defineProperty(globalThis, "close", {
   },
 });
 
+// The files the command writes for the user are written by the main
+// thread, which may write where this one may not.
+const writes = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+let lastWrite = 0;
+function writeFile(path: string, text: string): Promise<void> {
+  const id = ++lastWrite;
+  return new Promise((resolve, reject) => {
+    writes.set(id, { resolve, reject });
+    workerScope.postMessage({ type: "write", id, path, text });
+  });
+}
+
 workerScope.onmessage = async (event) => {
   const message = event.data;
+  if (message.type === "written") {
+    const pending = writes.get(message.id);
+    writes.delete(message.id);
+    if (message.error === undefined) pending?.resolve();
+    else pending?.reject(new Error(message.error));
+    return;
+  }
   if (message.type === "interrupt") {
     workerScope.postMessage({ type: "halting" });
     // While the run halts, say now and then that this thread is free: a
@@ -63,5 +82,5 @@ workerScope.onmessage = async (event) => {
   }
   const module: Record<string, ThreadCommand> = await import(message.module);
   workerScope.postMessage({ type: "started" });
-  Deno.exit(await module[message.command](message.args, () => ctrlC));
+  Deno.exit(await module[message.command](message.args, () => ctrlC, writeFile));
 };

@@ -9,10 +9,10 @@
  * @module
  */
 
-import { progressBar } from "../labs/terminal.ts";
+import { progressBar } from "../shared/terminal.ts";
 
 // The bar itself is the flags lab's too, so it lives with the labs.
-export { progressBar } from "../labs/terminal.ts";
+export { progressBar } from "../shared/terminal.ts";
 
 /** A run's progress through a known number of steps. */
 export interface Progress {

@@ -27,6 +27,7 @@ import type { Lab } from "../labs/lab.ts";
 import { UsageError } from "../labs/lab.ts";
 import { labs } from "../labs/mod.ts";
 import { virtualClock } from "../runtimes/clock.ts";
+import { isInstance } from "../runtimes/errors.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import {
   callerPath,
@@ -37,9 +38,17 @@ import {
   onCtrlC,
   shownPath,
 } from "./cli.ts";
-import { captureLab, countTasks, errorLine, type TaskCounts } from "./compare.ts";
-import { parseOptions } from "./lab.ts";
+import { type CapturedRun, captureLab, countTasks, errorLine, type TaskCounts } from "./compare.ts";
+import {
+  isLabFile,
+  LabFileError,
+  loadLab,
+  parseOptions,
+  printFailure,
+  type Values,
+} from "./lab.ts";
 import { buildMatrix, type Matrix } from "./matrix.ts";
+import { folderMarkers, OutputRefused, refuseForeignFolder } from "./output_folder.ts";
 import { showProgress } from "./progress.ts";
 import { declaredDifferences } from "./references.ts";
 import { type BenchReading, readBenchResults, renderBench } from "./report_bench.ts";
@@ -64,9 +73,12 @@ import {
 
 /** One lab run with fixed options under every runtime. */
 export interface Scene {
+  /** A built-in lab's name, or a lab file's path as the user gave it. */
   lab: string;
   /** The lab's options, as on its command line. */
   args: string[];
+  /** The clock its runs use, for the command shown beside them (virtual unless said). */
+  clock?: "real" | "virtual";
   /** What the timelines show, in a sentence or two. */
   lesson: string;
   /**
@@ -130,13 +142,26 @@ export function virtualLabs(): string[] {
   );
 }
 
-/** The scenes of the chosen labs, in `scenes` order, then any lab without one. */
-export function scenesFor(names: readonly string[]): Scene[] {
-  const chosen = scenes.filter((scene) => names.includes(scene.lab));
-  for (const name of names) {
-    if (!chosen.some((scene) => scene.lab === name)) {
-      chosen.push({ lab: name, args: [], lesson: labs[name].summary });
+/**
+ * The scenes of the chosen labs: for a built-in lab named alone, its scenes
+ * in `scenes` order (or one with its default options); for a lab file, or a
+ * lab named with options (`mylab.ts --n 3`, `countdown --blocking`), one
+ * scene with those options, in the order given, after the built-in ones.
+ */
+export function scenesFor(entries: readonly string[]): Scene[] {
+  const named = entries.map((entry) => entry.trim().split(/\s+/));
+  const alone = named.filter((words) => words.length === 1 && Object.hasOwn(labs, words[0]))
+    .map(([name]) => name);
+  const chosen = scenes.filter((scene) => alone.includes(scene.lab));
+  for (const [lab, ...args] of named) {
+    if (args.length === 0 && Object.hasOwn(labs, lab)) {
+      if (!chosen.some((scene) => scene.lab === lab)) {
+        chosen.push({ lab, args: [], lesson: labs[lab].summary });
+      }
+      continue;
     }
+    const summary = Object.hasOwn(labs, lab) ? labs[lab].summary : `your lab, ${lab}`;
+    chosen.push({ lab, args, lesson: `${summary}: run as named on the command line.` });
   }
   return chosen;
 }
@@ -163,28 +188,45 @@ export interface SceneRuns {
   runs: RuntimeRun[];
 }
 
+/**
+ * The lab of `scene` (built in, or a lab file) with its options parsed;
+ * `UsageError` for an unknown lab or a bad option, `LabFileError` for a
+ * file that throws when imported.
+ */
+export async function sceneLab(scene: Scene): Promise<{ lab: Lab<Values>; options: unknown }> {
+  const lab = await loadLab(scene.lab);
+  if (lab.realClockOnly) {
+    throw new UsageError(`lab '${scene.lab}' cannot run in virtual time (${lab.realClockOnly})`);
+  }
+  const { values, positionals } = parseOptions(lab, scene.args);
+  return { lab, options: lab.parse(values, positionals) };
+}
+
 /** Run `scene` under every runtime in the registry. */
 export async function runScene(scene: Scene): Promise<SceneRuns> {
-  const lab = labs[scene.lab] as Lab;
-  const { values, positionals } = parseOptions(lab, scene.args);
-  const options = lab.parse(values, positionals);
+  const { lab, options } = await sceneLab(scene);
   const runs: RuntimeRun[] = [];
   for (const runtime of Object.values(runtimes)) {
     const clock = virtualClock();
     const run = await captureLab(runtime, lab, options, { clock });
-    runs.push({
-      runtime: runtime.name,
-      outcome: run.outcome === "ok"
-        ? `exit ${typeof run.value === "number" ? run.value : 0}`
-        : `failed: ${errorLine(run.error)}`,
-      elapsed: run.elapsed,
-      output: run.output,
-      stderr: run.stderr,
-      counts: countTasks(run.events),
-      timeline: buildTimeline(run.events, clock.now()),
-    });
+    runs.push(runtimeRun(runtime.name, run, clock.now()));
   }
   return { scene, runs };
+}
+
+/** One run as a scene shows it: its outcome, counts and timeline. */
+export function runtimeRun(runtime: string, run: CapturedRun, endTime: number): RuntimeRun {
+  return {
+    runtime,
+    outcome: run.outcome === "ok"
+      ? `exit ${typeof run.value === "number" ? run.value : 0}`
+      : `failed: ${errorLine(run.error)}`,
+    elapsed: run.elapsed,
+    output: run.output,
+    stderr: run.stderr,
+    counts: countTasks(run.events),
+    timeline: buildTimeline(run.events, endTime),
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -214,12 +256,14 @@ function sceneId(scene: Scene, index: number): string {
 }
 
 function sceneCommand(scene: Scene, runtime: string): string {
-  return [`deno task lab ${scene.lab} --runtime ${runtime} --clock virtual`, ...scene.args].join(
-    " ",
-  );
+  return [
+    `deno task lab ${scene.lab} --runtime ${runtime} --clock ${scene.clock ?? "virtual"}`,
+    ...scene.args,
+  ].join(" ");
 }
 
-function legend(): string {
+/** The legend of the timelines' spans and markers. */
+export function legend(): string {
   const spans = (Object.keys(spanLabels) as SpanKind[]).map((kind) => {
     const height = spanHeight(kind);
     return `<li><svg width="28" height="14" aria-hidden="true"><rect x="0" y="${
@@ -250,7 +294,8 @@ function taskTable(timeline: Timeline): string {
   return `<table class="tasks"><thead><tr><th scope="col">task</th><th scope="col">parent</th><th scope="col">spawned</th><th scope="col">ended</th><th scope="col">how</th><th scope="col">prints</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
-function renderScene(sceneRuns: SceneRuns, index: number): string {
+/** A scene: its lesson, then each runtime's run, with its timeline, tasks and output. */
+export function renderScene(sceneRuns: SceneRuns, index: number): string {
   const { scene, runs } = sceneRuns;
   const id = sceneId(scene, index);
   const scaleEnd = Math.max(...runs.map((run) => run.timeline.endTime));
@@ -266,7 +311,9 @@ function renderScene(sceneRuns: SceneRuns, index: number): string {
   const blocks = runs.map((run) => {
     const runId = `${id}-${run.runtime}`;
     const { counts } = run;
-    const printed = sameOutput
+    const printed = runs.length === 1
+      ? `${plural(run.output.length, "line")} printed`
+      : sameOutput
       ? "output the same under every runtime"
       : `output shared with ${
         listOf(outputs.get(run.output.join("\n"))!.filter((name) => name !== run.runtime)) ||
@@ -504,32 +551,9 @@ export async function renderSite(data: ReportData): Promise<Map<string, string>>
 // ---------------------------------------------------------------------------
 
 /** The file that marks a folder as a report this command may replace. */
-export const siteMarker = ".kit-report";
+export const siteMarker = folderMarkers.report;
 
-/** A folder the report may not replace. */
-export class OutputRefused extends Error {
-  override name = "OutputRefused";
-}
-
-async function isEmptyOrReport(folder: string): Promise<boolean> {
-  try {
-    if (await exists(join(folder, siteMarker))) return true;
-    for await (const _entry of Deno.readDir(folder)) return false;
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return true;
-    if (error instanceof Deno.errors.NotADirectory) return false;
-    throw error;
-  }
-}
-
-/** Throw `OutputRefused` unless `out` is new, empty or a previous report. */
-async function refuseForeignOutput(out: string): Promise<void> {
-  if (await isEmptyOrReport(resolve(out))) return;
-  throw new OutputRefused(
-    `--out ${out} is a folder with other files in it (or a file); name a new or empty folder, or a previous report`,
-  );
-}
+export { OutputRefused };
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -544,7 +568,8 @@ async function exists(path: string): Promise<boolean> {
 /**
  * Write `files` as the folder `out`: into a temporary sibling first, then
  * renamed into place (the previous report is removed only after the new one
- * is whole). Refuses to replace a folder that is neither empty nor a report.
+ * is whole). Refuses to replace a folder that is neither empty nor a report
+ * (a workshop handout's included: `tools/output_folder.ts`).
  */
 export async function writeSite(
   out: string,
@@ -552,7 +577,7 @@ export async function writeSite(
   signal?: AbortSignal,
 ): Promise<void> {
   const target = resolve(out);
-  await refuseForeignOutput(out);
+  await refuseForeignFolder(out, "report");
   await Deno.mkdir(dirname(target), { recursive: true });
   const temporary = join(dirname(target), `.${basename(target)}.${Deno.pid}.tmp`);
   const previous = join(dirname(target), `.${basename(target)}.${Deno.pid}.old`);
@@ -586,7 +611,7 @@ export const defaultOutPath = fileURLToPath(new URL("../report", import.meta.url
 
 function usage(): string {
   return [
-    "Usage: deno task report [--out DIR] [--labs NAMES] [--bench FILE]",
+    "Usage: deno task report [--out DIR] [--labs LABS] [--bench FILE]",
     "",
     "Runs the labs that can run in virtual time under every runtime, traced, and writes",
     "a static site: task timelines, the semantics matrix, the benchmark ratios and the",
@@ -595,7 +620,8 @@ function usage(): string {
     "",
     "Options:",
     "      --out DIR      the folder to write (default report); replaced only if empty or a report",
-    `      --labs NAMES   comma-separated labs (default all: ${listOf(virtualLabs())})`,
+    `      --labs LABS    comma-separated labs (default all: ${listOf(virtualLabs())}), each a`,
+    '                     name or a lab file, with its options if any: "mylab.ts --n 3,countdown"',
     "      --bench FILE   benchmark results to chart (default bench/results/latest.json)",
     "  -h, --help         show this help",
   ].join("\n");
@@ -665,19 +691,34 @@ export async function runReportCommand(args: string[]): Promise<number> {
   if (names.length === 0) {
     exitWithUsage(`--labs needs at least one lab; allowed: ${listOf(allowed)}`, usage());
   }
-  for (const name of names) {
-    if (allowed.includes(name)) continue;
-    const reason = labs[name]?.realClockOnly;
+  const allowedHere = listOf([...allowed, "a file.ts"]);
+  for (const name of names.map((entry) => entry.split(/\s+/)[0])) {
+    if (allowed.includes(name) || isLabFile(name)) continue;
+    const reason = Object.hasOwn(labs, name) ? labs[name].realClockOnly : undefined;
     exitWithUsage(
       reason
-        ? `lab '${name}' cannot run in virtual time (${reason}); allowed: ${listOf(allowed)}`
-        : `unknown lab '${name}'; allowed: ${listOf(allowed)}`,
+        ? `lab '${name}' cannot run in virtual time (${reason}); allowed: ${allowedHere}`
+        : `unknown lab '${name}'; allowed: ${allowedHere}`,
       usage(),
     );
   }
+  // Every lab file is loaded, and every lab's options parsed, before the
+  // work: a mistake in the last one is said at once.
+  for (const scene of scenesFor(names)) {
+    try {
+      await sceneLab(scene);
+    } catch (error) {
+      if (isInstance(error, LabFileError)) {
+        printFailure(error.message, error.cause);
+        return exitStatus.failed;
+      }
+      if (!isInstance(error, UsageError)) throw error;
+      exitWithUsage(`--labs '${[scene.lab, ...scene.args].join(" ")}': ${error.message}`, usage());
+    }
+  }
   const out = values.out === undefined ? defaultOutPath : callerPath(values.out);
   // Checked now as well as when writing, so that a refusal comes before the work.
-  await refuseForeignOutput(out);
+  await refuseForeignFolder(out, "report");
   // Results named on the command line must be there: only the default
   // path may be absent (the page then says how to write them).
   const benchPath = values.bench === undefined ? defaultBenchPath : callerPath(values.bench);

@@ -468,7 +468,7 @@ export async function runWorkshopCommand(args: string[]): Promise<number> {
   if (values.handout !== undefined) {
     const folder = callerPath(values.handout as string);
     try {
-      await writeHandout(folder);
+      await writeHandout(folder, values.handout as string);
     } catch (error) {
       if (error instanceof UsageError) exitWithUsage(error.message, usage);
       throw error;

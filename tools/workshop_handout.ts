@@ -5,9 +5,10 @@
  * (run here and now, in virtual time where the lab allows, never typed
  * in), what to notice, and the exercises with their starting files.
  *
- * The CSS is inline and there is no script. The folder is written as the
- * report's is: under a temporary name, renamed into place, and only over a
- * folder that is new, empty, or one the kit wrote.
+ * The CSS is inline and there is no script. The folder is the handout's
+ * own, marked by a `.kit-handout` file: a folder that is neither new, nor
+ * empty, nor a previous handout is refused (a report's among them), and
+ * only the handout's own files are rewritten there, the others kept.
  *
  * @module
  */
@@ -16,7 +17,7 @@ import { join } from "node:path";
 import { UsageError } from "../labs/lab.ts";
 import { exercises } from "../exercises/mod.ts";
 import { escapeHtml } from "./report_timeline.ts";
-import { OutputRefused, siteMarker, writeSite } from "./report.ts";
+import { folderMarkers, OutputRefused, refuseForeignFolder } from "./output_folder.ts";
 import { exerciseFolder } from "./exercise.ts";
 import { notesOf, runLab, sourceLines } from "./workshop_run.ts";
 import { commandOf, type Step, type StepRun, steps } from "./workshop_steps.ts";
@@ -233,53 +234,48 @@ ${await exerciseSection()}
 `;
 }
 
-/** Whether `folder` is new, empty, or one the kit wrote (which `writeSite` may replace). */
-async function mayReplace(folder: string): Promise<boolean> {
-  try {
-    await Deno.lstat(join(folder, siteMarker));
-    return true;
-  } catch (error) {
-    // `folder` is a file: what follows refuses it.
-    if (!(error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory)) {
+/** What the handout's marker file says. */
+const markerText = "Written by `deno task workshop --handout`: the next run rewrites index.html " +
+  "here, and leaves every other file as it is.\n";
+
+/** The handout's files, by name: what it writes, and all it ever touches in its folder. */
+export const handoutFiles = ["index.html", folderMarkers.handout] as const;
+
+/**
+ * Write the handout page `html` into `folder`: made if new, refused unless
+ * it is empty or a previous handout (never a report's folder, nor anyone's
+ * own files). Only its own files are written, each under a temporary name
+ * renamed into place; whatever else is in the folder (a teacher's notes)
+ * is kept.
+ */
+export async function writeHandoutFiles(folder: string, html: string, shown = folder) {
+  await refuseForeignFolder(folder, "handout", shown);
+  await Deno.mkdir(folder, { recursive: true });
+  // The marker first: a folder with the handout's page in it is always marked as the handout's.
+  for (const [name, text] of [[folderMarkers.handout, markerText], ["index.html", html]]) {
+    const path = join(folder, name);
+    const temporary = join(folder, `.${name}.${Deno.pid}.tmp`);
+    try {
+      await Deno.writeTextFile(temporary, text);
+      await Deno.rename(temporary, path);
+    } catch (error) {
+      await Deno.remove(temporary).catch(() => {});
       throw error;
     }
   }
-  try {
-    for await (const _entry of Deno.readDir(folder)) return false;
-    return true;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return true;
-    if (error instanceof Deno.errors.NotADirectory) return false;
-    throw error;
-  }
-}
-
-function refused(folder: string): UsageError {
-  return new UsageError(
-    `--handout ${folder} is a folder with other files in it (or a file); name a new or ` +
-      "empty folder, or a previous handout",
-  );
 }
 
 /**
- * Build the handout and write it as `folder/index.html`, atomically. A
- * folder it may not replace is refused before the labs run (and again by
- * `writeSite`, should it have changed meanwhile).
+ * Build the handout and write it into `folder` (`shown` as the user named
+ * it). A folder it may not write into is refused before the labs run, and
+ * again before writing, should it have changed meanwhile: a `UsageError`.
  */
-export async function writeHandout(folder: string): Promise<void> {
-  if (!await mayReplace(folder)) throw refused(folder);
-  const html = await buildHandout();
-  const files = new Map([
-    ["index.html", html],
-    [
-      siteMarker,
-      "Written by `deno task workshop --handout`; the next run may replace this folder.\n",
-    ],
-  ]);
+export async function writeHandout(folder: string, shown = folder): Promise<void> {
   try {
-    await writeSite(folder, files);
+    await refuseForeignFolder(folder, "handout", shown);
+    await writeHandoutFiles(folder, await buildHandout(), shown);
   } catch (error) {
-    if (error instanceof OutputRefused) throw refused(folder);
+    if (error instanceof OutputRefused) throw new UsageError(error.message);
     throw error;
   }
 }

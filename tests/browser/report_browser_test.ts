@@ -119,8 +119,26 @@ Deno.test({
       const benchPath = join(folder, "latest.json");
       await Deno.writeTextFile(benchPath, JSON.stringify(benchFixture()));
       const site = join(folder, "site");
+      // A user's lab file, with an option of its own: n workers, each
+      // sleeping 100 ms more than the last, then printing.
+      const userLab = join(folder, "mine.ts");
+      await Deno.writeTextFile(
+        userLab,
+        `import { log, sleep, spawn } from "${new URL("../../mod.ts", import.meta.url).href}";\n` +
+          `export const options = { n: { type: "string", help: "how many workers" } };\n` +
+          `export default function* mine(values: { n?: string }) {\n` +
+          `  const tasks = [];\n` +
+          `  for (let i = 0; i < Number(values.n ?? "2"); i++) {\n` +
+          `    tasks.push(yield* spawn(function* worker() {\n` +
+          `      yield* sleep(100 * (i + 1));\n` +
+          `      yield* log(\`worker \${i}\`);\n` +
+          `    }));\n` +
+          `  }\n` +
+          `  for (const task of tasks) yield* task;\n` +
+          `}\n`,
+      );
       const data = await gatherReport(
-        ["countdown", "spinner", "chess", "coros"],
+        ["countdown", "spinner", "chess", "coros", `${userLab} --n 3`],
         benchPath,
       );
       await writeSite(site, await renderSite(data));
@@ -181,6 +199,77 @@ Deno.test({
         deepEqual(await alive("nursery"), 0);
         await page.close();
       });
+
+      /** What the timeline of a run of `mine.ts --n 3` shows, as counted in the page. */
+      const userLabCounts = (svg: Element) => ({
+        root: svg.querySelectorAll('.task-row[data-role="root"]').length,
+        children: svg.querySelectorAll('.task-row[data-role="child"]').length,
+        prints: svg.querySelectorAll('[data-event="print"]').length,
+        sleeping: svg.querySelectorAll('[data-span="sleeping"]').length,
+        alive: svg.querySelectorAll('.task-row[data-end="alive"]').length,
+      });
+      const userLabExpected = { root: 1, children: 3, prints: 3, sleeping: 3, alive: 0 };
+
+      await t.step("a user's lab file: one scene with its options, per runtime", async () => {
+        const [page, problems] = await openPage(browser, index, 1280);
+        const scene = page.locator('section.scene[data-lab$="mine.ts"]');
+        deepEqual(await scene.count(), 1);
+        deepEqual(await scene.locator("h3").textContent(), `${userLab} --n 3`);
+        for (const runtime of runtimeNames) {
+          const run = scene.locator(`.run[data-runtime="${runtime}"]`);
+          deepEqual(
+            await run.locator(".command").textContent(),
+            `deno task lab ${userLab} --runtime ${runtime} --clock virtual --n 3`,
+          );
+          const timeline = run.locator("svg.timeline");
+          deepEqual(await timeline.evaluate(userLabCounts), userLabExpected, runtime);
+          const box = await timeline.boundingBox();
+          ok(box && box.width > 600, `${runtime}: ${JSON.stringify(box)}`);
+        }
+        deepEqual(problems, { console: [], failedRequests: [] });
+        await page.close();
+      });
+
+      await t.step(
+        "deno task lab FILE --timeline: one page, whole in itself, offline",
+        async () => {
+          const timelinePath = join(folder, "timeline.html");
+          const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+            args: [
+              "run",
+              "--allow-all",
+              new URL("../../tools/lab.ts", import.meta.url).pathname,
+              ...[userLab, "--n", "3", "--runtime", "all", "--clock", "virtual"],
+              ...["--timeline", timelinePath],
+            ],
+            stdout: "null",
+            stderr: "piped",
+            env: { NO_COLOR: "1" },
+          }).output();
+          deepEqual(code, 0, new TextDecoder().decode(stderr));
+          // Opened alone, from a folder of its own: it needs no other file.
+          const alone = join(folder, "alone");
+          await Deno.mkdir(alone);
+          await Deno.rename(timelinePath, join(alone, "t.html"));
+          const [page, problems] = await openPage(browser, `file://${alone}/t.html`, 1280);
+          deepEqual(problems, { console: [], failedRequests: [] });
+          for (const runtime of runtimeNames) {
+            const timeline = page.locator(`.run[data-runtime="${runtime}"] svg.timeline`);
+            deepEqual(await timeline.evaluate(userLabCounts), userLabExpected, runtime);
+            const box = await timeline.boundingBox();
+            ok(box && box.width > 600, `${runtime}: ${JSON.stringify(box)}`);
+          }
+          // Styled by its inline style sheet: a sleeping bar is hatched by its pattern.
+          const fill = await page.locator(".span-sleeping").first().evaluate((rect) =>
+            getComputedStyle(rect).fill
+          );
+          ok(fill.startsWith("url("), fill);
+          const screenshot = new URL("lab-timeline.png", outputFolder);
+          await page.screenshot({ path: screenshot.pathname });
+          console.log(`screenshot: ${screenshot.pathname}`);
+          await page.close();
+        },
+      );
 
       await t.step("the matrix and the bench chart are there", async () => {
         const [page] = await openPage(browser, index, 1280);

@@ -1,7 +1,8 @@
 // The delegated-cleanup trade-off, as evidence: a task halted while suspended
 // inside a delegated `yield*` whose `finally` does async work. Re-creates the
 // scenario matrix Effection keeps for its upstream issue #1190
-// (test/issue-1190/scenarios.md and its case-*.test.ts files): plain
+// (https://github.com/thefrontside/effection/tree/a3ed9ae70db9a21e5aafe76fa302840a30fd5f35/test/issue-1190,
+// its scenarios and case-*.test.ts files): plain
 // delegation, inside a race, inside a scope, nested delegations, and the same
 // cleanup written with `ensure`.
 //

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { decimalNumber, UsageError } from "./lab.ts";
+import { decimalNumber, UsageError } from "./usage.ts";
 import { listOf } from "./terminal.ts";
 
 /** The server labels of the original, as presets. */

@@ -1,9 +1,9 @@
 /**
- * What the labs need of the terminal and the process, in a module of their
- * own so that a lab needs no runner's code: the exit statuses, colour that
- * honours `NO_COLOR` and terminals, a failure explained by its message, a
- * list of allowed values, a progress bar. The command-line tools use the
- * same pieces (`tools/cli.ts` and `tools/progress.ts` re-export them).
+ * What the labs, the flags server and the tools need of the terminal and
+ * the process, in a module all of them may import, so that a lab needs no
+ * runner's code: the exit statuses, colour that honours `NO_COLOR` and
+ * terminals, a failure explained by its message, a list of allowed values,
+ * a progress bar (`tools/cli.ts` and `tools/progress.ts` re-export them).
  *
  * @module
  */
