@@ -29,7 +29,6 @@ import {
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
 import { fifoOf } from "./queue.ts";
 import { SchedulerRun } from "./scheduler.ts";
-import type { SleepTimer } from "./core/timers.ts";
 import { callFrom, JoinWaiter, NEXT, SUSPENDED, takeFrom, THROW, Wait } from "./waits.ts";
 import type {
   Operation,
@@ -61,7 +60,7 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
     case "sleep":
       // Even sleep(0) goes through the timers, so that a task yielding in a
       // loop cannot keep due timers from firing.
-      frame.waiting = run.sleep(frame, instruction.ms);
+      frame.waiting = run.timers.sleep(frame, frame.epoch, instruction.ms);
       return false;
     case "spawn":
       return run.answer(
@@ -649,6 +648,11 @@ function outcomeValue(frame: Frame): unknown {
 }
 
 // ---------------------------------------------------------------------------
+// Timers: a sleep is an entry in the core's timer heap (`core/timers.ts`),
+// one per run behind one host timer; halting a sleeper cancels its entry.
+// ---------------------------------------------------------------------------
+
+// ---------------------------------------------------------------------------
 // Errors: a failing child halts its siblings and fails its parent with its
 // own error. Joiners hear of the failure first, so a parent joining the
 // child catches it; the parent fails all the same.
@@ -711,10 +715,6 @@ class Run extends SchedulerRun<Frame> {
       }
     }
     return waits.sort((a, b) => a.id - b.id).map(({ wait }) => wait);
-  }
-
-  sleep(frame: Frame, ms: number): SleepTimer<Frame> {
-    return this.timers.sleep(frame, frame.epoch, ms);
   }
 
   protected runNext(frame: Frame, epoch: number, mode: number, value: unknown): void {

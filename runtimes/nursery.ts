@@ -773,8 +773,8 @@ function outcomeValue(frame: Frame): unknown {
 }
 
 // ---------------------------------------------------------------------------
-// Timers: sleeps and deadlines are the core's timers (`core/timers.ts`); a
-// deadline's expiry cancels its scope.
+// Timers: a sleep is an entry in the core's timer heap (`core/timers.ts`),
+// as in `generator`; a deadline is one too, whose expiry cancels its scope.
 // ---------------------------------------------------------------------------
 
 function armDeadline(frame: Frame): void {
