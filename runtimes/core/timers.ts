@@ -6,9 +6,10 @@
  * not a semantic one (timers due at the same instant fire first-armed
  * first, as the virtual clock's own do).
  *
- * A cancelled timer is dropped lazily, when it reaches the top of the heap,
- * but it never keeps the host timer armed: the virtual clock must not jump
- * to the deadline of a timer nobody waits for.
+ * A cancelled timer is dropped lazily, when it reaches the top of the heap
+ * (or at once with the rest, when no timer is left armed); on a virtual
+ * clock it never keeps the host timer armed: the clock must not jump to the
+ * deadline of a timer nobody waits for.
  *
  * @module
  */
@@ -136,12 +137,20 @@ export class Timers<F> {
     this.#host = undefined;
   }
 
-  /** A timer was cancelled: when none is left armed, or it was the next due, re-arm the host. */
+  /**
+   * A timer was cancelled. With none left armed, the heap is emptied. On a
+   * virtual clock, the host timer is re-armed (or cleared) at once when the
+   * cancelled timer was the next due: the clock jumps to the host timer's
+   * deadline, and must not jump to one nobody waits for. On the real clock
+   * it is left to fire, finding nothing due, and re-armed then: a `timeout`
+   * around an operation that finishes at once then costs no host call.
+   */
   cancelled(timer: Timer): void {
-    if (--this.#live === 0) {
-      this.#heap.clear();
-      this.stop();
-    } else if (timer === this.#heap.peek()) this.#arm();
+    const empty = --this.#live === 0;
+    if (empty) this.#heap.clear();
+    if (this.run.clock.kind !== "virtual") return;
+    if (empty) this.stop();
+    else if (timer === this.#heap.peek()) this.#arm();
   }
 
   #add(timer: Timer): void {
