@@ -46,7 +46,6 @@ export const operationVerbs: ReadonlySet<string> = new Set([
   "suspend",
   "log",
   "block",
-  "each",
   "resource",
 ]);
 
