@@ -31,6 +31,7 @@ export type {
   Queue,
   RunOptions,
   Runtime,
+  Schedule,
   ScopeHandle,
   ScopeOptions,
   SpawnOptions,
@@ -56,6 +57,23 @@ export {
   timeout,
 } from "./runtimes/verbs.ts";
 export { createQueue } from "./runtimes/queue.ts";
+export {
+  type Channel,
+  ChannelClosedError,
+  type ChannelOptions,
+  createChannel,
+  type Each,
+  each,
+} from "./runtimes/channel.ts";
+export {
+  createEvent,
+  createLock,
+  createSemaphore,
+  type Event,
+  type Lock,
+  resource,
+  type Semaphore,
+} from "./runtimes/sync.ts";
 export {
   Cancelled,
   DeadlockError,

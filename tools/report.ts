@@ -6,7 +6,7 @@
  * side. Every asset is local, so the site works offline.
  *
  *     $ deno task report
- *     report: 6 scenes x 4 runtimes, the matrix, 6 adapter pairs
+ *     report: 7 scenes x 4 runtimes, the matrix, 6 adapter pairs
  *     wrote report/index.html
  *
  *     $ deno task report --out /tmp/site --labs countdown,chess
@@ -28,7 +28,9 @@ import { UsageError } from "../labs/lab.ts";
 import { labs } from "../labs/mod.ts";
 import { virtualClock } from "../runtimes/clock.ts";
 import { isInstance } from "../runtimes/errors.ts";
-import { runtimes } from "../runtimes/registry.ts";
+import { runtimes, shufflingRuntimeNames } from "../runtimes/registry.ts";
+import { scheduleText } from "../runtimes/schedule.ts";
+import type { Schedule } from "../runtimes/types.ts";
 import {
   callerPath,
   describeParseError,
@@ -47,6 +49,12 @@ import {
   printFailure,
   type Values,
 } from "./lab.ts";
+import {
+  announceSeed,
+  parseSchedule,
+  type ScheduleChoice,
+  scheduleOption,
+} from "./schedule_option.ts";
 import { buildMatrix, type Matrix } from "./matrix.ts";
 import { folderMarkers, OutputRefused, refuseForeignFolder } from "./output_folder.ts";
 import { showProgress } from "./progress.ts";
@@ -126,6 +134,12 @@ export const scenes: readonly Scene[] = [
       "A master plays four boards one at a time, then all at once: while one opponent thinks, the master moves on the next board.",
   },
   {
+    lab: "pool",
+    args: ["--deadline", "500", "--clients", "4"],
+    lesson:
+      "Four clients share two connections, each acquired as a resource, and read rows from a cursor's channel. At its deadline a client is cancelled mid-query; its cursor's query task is halted and its connection given back, to the client that waited for it.",
+  },
+  {
     lab: "coros",
     args: [],
     lesson:
@@ -186,6 +200,8 @@ export interface RuntimeRun {
 export interface SceneRuns {
   scene: Scene;
   runs: RuntimeRun[];
+  /** The shuffle the runtimes that can shuffle ran with; none for first in, first out. */
+  schedule?: Schedule;
 }
 
 /**
@@ -202,16 +218,22 @@ export async function sceneLab(scene: Scene): Promise<{ lab: Lab<Values>; option
   return { lab, options: lab.parse(values, positionals) };
 }
 
-/** Run `scene` under every runtime in the registry. */
-export async function runScene(scene: Scene): Promise<SceneRuns> {
+/**
+ * Run `scene` under every runtime in the registry; a shuffled `schedule`
+ * applies to the runtimes that can shuffle.
+ */
+export async function runScene(scene: Scene, schedule?: Schedule): Promise<SceneRuns> {
   const { lab, options } = await sceneLab(scene);
   const runs: RuntimeRun[] = [];
   for (const runtime of Object.values(runtimes)) {
     const clock = virtualClock();
-    const run = await captureLab(runtime, lab, options, { clock });
+    const run = await captureLab(runtime, lab, options, {
+      clock,
+      schedule: runtime.shuffles ? schedule : undefined,
+    });
     runs.push(runtimeRun(runtime.name, run, clock.now()));
   }
-  return { scene, runs };
+  return { scene, runs, schedule: schedule?.order === "shuffle" ? schedule : undefined };
 }
 
 /** One run as a scene shows it: its outcome, counts and timeline. */
@@ -255,9 +277,13 @@ function sceneId(scene: Scene, index: number): string {
   return `scene-${index + 1}-${scene.lab}`;
 }
 
-function sceneCommand(scene: Scene, runtime: string): string {
+function sceneCommand(scene: Scene, runtime: string, schedule?: Schedule): string {
+  const shuffled = schedule && runtimes[runtime]?.shuffles
+    ? [`--schedule ${scheduleText(schedule)}`]
+    : [];
   return [
     `deno task lab ${scene.lab} --runtime ${runtime} --clock ${scene.clock ?? "virtual"}`,
+    ...shuffled,
     ...scene.args,
   ].join(" ");
 }
@@ -296,7 +322,7 @@ function taskTable(timeline: Timeline): string {
 
 /** A scene: its lesson, then each runtime's run, with its timeline, tasks and output. */
 export function renderScene(sceneRuns: SceneRuns, index: number): string {
-  const { scene, runs } = sceneRuns;
+  const { scene, runs, schedule } = sceneRuns;
   const id = sceneId(scene, index);
   const scaleEnd = Math.max(...runs.map((run) => run.timeline.endTime));
   const outputs = new Map<string, string[]>();
@@ -326,7 +352,7 @@ export function renderScene(sceneRuns: SceneRuns, index: number): string {
       }</pre></details>`;
     return `<div class="run" data-runtime="${run.runtime}">
 <h4>${escapeHtml(run.runtime)}</h4>
-<p class="command"><code>${escapeHtml(sceneCommand(scene, run.runtime))}</code></p>
+<p class="command"><code>${escapeHtml(sceneCommand(scene, run.runtime, schedule))}</code></p>
 <p class="summary">${escapeHtml(run.outcome)} after ${formatTime(run.elapsed)}; ${
       plural(counts.spawned, "task")
     }, ${counts.cancelled} cancelled, ${plural(counts.errors, "error")}, ${
@@ -465,6 +491,15 @@ export interface ReportData {
   adapters: Adapter[];
   /** When the report was made. */
   date: string;
+  /** The shuffle the scenes ran with, if they were shuffled. */
+  schedule?: Schedule;
+}
+
+/** What the page says of a shuffled report: which runtimes shuffled, and how to replay it. */
+function shuffleSentence(schedule: Schedule): string {
+  return `Under ${shufflingRuntimeNames.join(" and ")}, tasks woken together ran in a shuffled ` +
+    `order (--schedule ${scheduleText(schedule)}, which replays it); the other runtimes ran in ` +
+    `their own order.`;
 }
 
 function renderIndex(data: ReportData): string {
@@ -483,7 +518,9 @@ function renderIndex(data: ReportData): string {
 <h1>Concurrency models, side by side</h1>
 <p>The same labs under every runtime (${
     escapeHtml(data.adapters.map((adapter) => adapter.runtime).join(", "))
-  }), in virtual time. Made ${escapeHtml(data.date)} by <code>deno task report</code>.</p>
+  }), in virtual time. Made ${escapeHtml(data.date)} by <code>deno task report</code>.${
+    data.schedule ? ` ${escapeHtml(shuffleSentence(data.schedule))}` : ""
+  }</p>
 <nav aria-label="Report"><ul>
 <li><a href="#timelines">Timelines</a></li>
 <li><a href="#matrix">Semantics matrix</a></li>
@@ -611,7 +648,7 @@ export const defaultOutPath = fileURLToPath(new URL("../report", import.meta.url
 
 function usage(): string {
   return [
-    "Usage: deno task report [--out DIR] [--labs LABS] [--bench FILE]",
+    "Usage: deno task report [--out DIR] [--labs LABS] [--bench FILE] [--schedule ORDER]",
     "",
     "Runs the labs that can run in virtual time under every runtime, traced, and writes",
     "a static site: task timelines, the semantics matrix, the benchmark ratios and the",
@@ -623,6 +660,11 @@ function usage(): string {
     `      --labs LABS    comma-separated labs (default all: ${listOf(virtualLabs())}), each a`,
     '                     name or a lab file, with its options if any: "mylab.ts --n 3,countdown"',
     "      --bench FILE   benchmark results to chart (default bench/results/latest.json)",
+    "      --schedule fifo|shuffle[:SEED]",
+    `                     the order of tasks woken together (default fifo); shuffled from SEED`,
+    `                     under ${
+      shufflingRuntimeNames.join(" and ")
+    }, a seed picked and printed if none`,
     "  -h, --help         show this help",
   ].join("\n");
 }
@@ -644,12 +686,13 @@ export async function gatherReport(
   benchPath: string,
   progress: (line: string) => void = () => {},
   signal?: AbortSignal,
+  schedule?: Schedule,
 ): Promise<ReportData> {
   const sceneRuns = [];
   for (const scene of scenesFor(names)) {
     signal?.throwIfAborted();
     progress(`running ${[scene.lab, ...scene.args].join(" ")} under every runtime`);
-    sceneRuns.push(await runScene(scene));
+    sceneRuns.push(await runScene(scene, schedule));
   }
   signal?.throwIfAborted();
   progress("running the semantics probes");
@@ -660,6 +703,7 @@ export async function gatherReport(
     bench: await readBenchResults(benchPath),
     adapters: await readAdapters(),
     date: new Date().toISOString(),
+    schedule: schedule?.order === "shuffle" ? schedule : undefined,
   };
 }
 
@@ -669,14 +713,20 @@ export async function runReportCommand(args: string[]): Promise<number> {
     out: { type: "string" },
     labs: { type: "string" },
     bench: { type: "string" },
+    schedule: { type: "string" },
     help: { type: "boolean", short: "h" },
   } as const;
-  let values: { out?: string; labs?: string; bench?: string; help?: boolean };
+  let values: { out?: string; labs?: string; bench?: string; schedule?: string; help?: boolean };
   try {
     ({ values } = parseArgs({ args, options, strict: true, allowPositionals: false }));
   } catch (error) {
     exitWithUsage(
-      describeParseError(error, ["--out", "--labs", "--bench", "--help"], undefined, args),
+      describeParseError(
+        error,
+        ["--out", "--labs", "--bench", "--schedule", "--help"],
+        (name) => name === "schedule" ? scheduleOption.forms : undefined,
+        args,
+      ),
       usage(),
     );
   }
@@ -701,6 +751,13 @@ export async function runReportCommand(args: string[]): Promise<number> {
         : `unknown lab '${name}'; allowed: ${allowedHere}`,
       usage(),
     );
+  }
+  let schedule: ScheduleChoice;
+  try {
+    schedule = parseSchedule(values.schedule);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    exitWithUsage(error.message, usage());
   }
   // Every lab file is loaded, and every lab's options parsed, before the
   // work: a mistake in the last one is said at once.
@@ -739,10 +796,17 @@ export async function runReportCommand(args: string[]): Promise<number> {
   // Later Ctrl-Cs change nothing: stopping is already under way, and quick.
   const interrupt = onCtrlC(() => {});
   // Each scene, the probes, then the site.
+  announceSeed(schedule);
   const progress = showProgress("report", scenesFor(names).length + 2);
   let data: ReportData;
   try {
-    data = await gatherReport(names, benchPath, (line) => progress.step(line), interrupt.signal);
+    data = await gatherReport(
+      names,
+      benchPath,
+      (line) => progress.step(line),
+      interrupt.signal,
+      schedule.schedule,
+    );
     progress.step("writing the site");
     await writeSite(out, await renderSite(data), interrupt.signal);
     progress.done();
