@@ -55,7 +55,7 @@ import {
 import { errorLine } from "./compare.ts";
 import type { RecordedRun } from "./lab_record.ts";
 import { runInLabThread } from "./lab_thread.ts";
-import { checkedLabArgs } from "./lab_check.ts";
+import { awaitHint, checkedLabArgs } from "./lab_check.ts";
 import {
   announceSeed,
   parseSchedule,
@@ -196,7 +196,7 @@ export async function loadLab(target: string): Promise<Lab<Values>> {
   try {
     module = await import(pathToFileURL(path).href);
   } catch (error) {
-    throw new LabFileError(`cannot load lab file ${target}`, { cause: error });
+    throw new LabFileError(`cannot load lab file ${target}${awaitHint(error)}`, { cause: error });
   }
   const main = module.default;
   if (typeof main !== "function") {
