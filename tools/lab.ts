@@ -347,7 +347,7 @@ export function parseOptions(
       allowPositionals: true,
     }) as { values: Values; positionals: string[] });
   } catch (error) {
-    const choicesOf = (name: string) => options[name]?.choices;
+    const choicesOf = (name: string) => options[name]?.choices ?? options[name]?.forms;
     throw new UsageError(describeParseError(error, allowed, choicesOf, args));
   }
   if (positionals.length > 0 && !lab.positionals) {

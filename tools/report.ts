@@ -49,7 +49,12 @@ import {
   printFailure,
   type Values,
 } from "./lab.ts";
-import { announceSeed, parseSchedule, type ScheduleChoice } from "./schedule_option.ts";
+import {
+  announceSeed,
+  parseSchedule,
+  type ScheduleChoice,
+  scheduleOption,
+} from "./schedule_option.ts";
 import { buildMatrix, type Matrix } from "./matrix.ts";
 import { folderMarkers, OutputRefused, refuseForeignFolder } from "./output_folder.ts";
 import { showProgress } from "./progress.ts";
@@ -719,7 +724,7 @@ export async function runReportCommand(args: string[]): Promise<number> {
       describeParseError(
         error,
         ["--out", "--labs", "--bench", "--schedule", "--help"],
-        undefined,
+        (name) => name === "schedule" ? scheduleOption.forms : undefined,
         args,
       ),
       usage(),
