@@ -65,6 +65,9 @@ export default function* workers(values: { n?: string; loud?: boolean }) {
 Deno.test("lab record: a lab file's options, --runtime all, and both files written", async () => {
   await withFolder(async (folder) => {
     await Deno.writeTextFile(join(folder, "workers.ts"), workersLab);
+    const general = await outputOf(lab(folder, ["--help"]));
+    match(general.stdout, /its options, if any, in export const options/);
+    match(general.stdout, /--runtime all runs the lab under each in turn/);
     const help = await outputOf(lab(folder, ["workers.ts", "--help"]));
     equal(help.code, 0);
     match(help.stdout, /^ {2}-l, --loud +say hello first$/m);

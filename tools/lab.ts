@@ -109,9 +109,10 @@ function generalUsage(): string {
     "",
     "Labs:",
     ...names,
-    "  FILE.ts      your own lab: its default export is a function* (the operation to run)",
+    "  FILE.ts      your own lab: its default export is a function* (the operation to run);",
+    "               its options, if any, in export const options (as FILE.ts --help shows)",
     "",
-    "Runtimes: " + listOf(runtimeNames),
+    `Runtimes: ${listOf(runtimeNames)}; --runtime all runs the lab under each in turn`,
     "Run a lab with --help for its options.",
   ].join("\n");
 }
