@@ -7,7 +7,8 @@ import { virtualClock } from "../runtimes/clock.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import type { TraceEvent } from "../runtimes/types.ts";
 import { log, sleep, spawn } from "../runtimes/verbs.ts";
-import { chromeTrace, type RecordedRun } from "../tools/lab_record.ts";
+import type { RecordedRun } from "../tools/lab_record.ts";
+import { chromeTrace } from "../tools/trace_chrome.ts";
 
 /**
  * Every problem with `trace` as a Chrome trace in its object form: each

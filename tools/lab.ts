@@ -27,7 +27,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { basename, dirname } from "node:path";
+import { basename } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Lab, type LabOption, UsageError } from "../labs/lab.ts";
 import { labs } from "../labs/mod.ts";
@@ -48,12 +48,18 @@ import {
   listOf,
   onCtrlC,
   paint,
-  shownPath,
   signalGrace,
   useColor,
 } from "./cli.ts";
 import { errorLine } from "./compare.ts";
-import type { RecordedRun } from "./lab_record.ts";
+import {
+  type FileWriter,
+  labArguments,
+  type RecordedRun,
+  type RecordingFiles,
+  recordingFiles,
+  writeRecordings,
+} from "./lab_record.ts";
 import { runInLabThread } from "./lab_thread.ts";
 import { writeFileAtomically } from "./write_file.ts";
 
@@ -384,64 +390,6 @@ export function printFailure(what: string, error: unknown): void {
   if (!hasText(error)) console.error(`(${describeError(error)})`);
 }
 
-/** Writes a file whole or not at all: `writeFileAtomically`, or the main thread's. */
-export type FileWriter = (path: string, text: string) => Promise<void>;
-
-/** The files `--timeline` and `--trace-json` name, checked and made absolute. */
-interface RecordingFiles {
-  timeline?: string;
-  traceJson?: string;
-}
-
-/**
- * The files to record the runs in, checked before the run so that a long
- * run does not end in a usage error: each must name a file (not a folder)
- * in a folder that exists, and not both the same one.
- */
-function recordingFiles(values: Values): RecordingFiles {
-  const files: RecordingFiles = {};
-  for (const [option, key] of [["timeline", "timeline"], ["trace-json", "traceJson"]] as const) {
-    const given = values[option];
-    if (typeof given !== "string") continue;
-    if (given === "") throw new UsageError(`--${option} is empty; name the file to write`);
-    const path = callerPath(given);
-    let info: Deno.FileInfo | undefined;
-    try {
-      info = Deno.statSync(path);
-    } catch {
-      // A new file: its folder must exist.
-    }
-    if (info?.isDirectory) throw new UsageError(`--${option} ${given} is a folder; name a file`);
-    if (!info && !isFolder(dirname(path))) {
-      throw new UsageError(`--${option} ${given}: the folder ${dirname(given)} does not exist`);
-    }
-    files[key] = path;
-  }
-  if (files.timeline !== undefined && files.timeline === files.traceJson) {
-    throw new UsageError("--timeline and --trace-json name the same file; name two");
-  }
-  return files;
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return Deno.statSync(path).isDirectory;
-  } catch {
-    return false;
-  }
-}
-
-/** The lab's own options and arguments as given, for the command shown on the timelines page. */
-function labArguments(lab: Lab, values: Values, positionals: string[]): string[] {
-  const args: string[] = [];
-  for (const name of Object.keys(lab.options)) {
-    const value = values[name];
-    if (value === true) args.push(`--${name}`);
-    else if (typeof value === "string") args.push(`--${name}`, value);
-  }
-  return [...args, ...positionals];
-}
-
 /** How one run ended: its exit status, and the outcome the timelines page shows. */
 interface RunEnd {
   status: number;
@@ -487,44 +435,6 @@ async function runOnce(
     printFailure(`${lab.name} failed under ${runtime.name}`, error);
     return { status: exitStatus.failed, outcome: `failed: ${errorLine(error)}` };
   }
-}
-
-/**
- * Write the recorded runs to the files named; answers whether all were
- * written. Each is said on stderr, written or not.
- */
-async function writeRecordings(
-  files: RecordingFiles,
-  lab: string,
-  args: string[],
-  runs: RecordedRun[],
-  writeFile: FileWriter,
-): Promise<boolean> {
-  const { chromeTrace, timelinePage } = await import("./lab_record.ts");
-  const outputs: [string, string | undefined, () => Promise<string>][] = [
-    ["--timeline", files.timeline, () => timelinePage(lab, args, runs)],
-    [
-      "--trace-json",
-      files.traceJson,
-      () => Promise.resolve(JSON.stringify(chromeTrace([lab, ...args].join(" "), runs))),
-    ],
-  ];
-  let written = true;
-  for (const [option, path, render] of outputs) {
-    if (path === undefined) continue;
-    try {
-      await writeFile(path, await render());
-      console.error(`${option}: wrote ${shownPath(path)}`);
-    } catch (error) {
-      console.error(
-        `${paint("error:", 31, useColor(Deno.stderr))} ${option}: cannot write ${
-          shownPath(path)
-        }: ${errorMessage(error)}`,
-      );
-      written = false;
-    }
-  }
-  return written;
 }
 
 /**
