@@ -53,7 +53,6 @@ import {
 } from "./cli.ts";
 import { errorLine } from "./compare.ts";
 import {
-  type FileWriter,
   labArguments,
   type RecordedRun,
   type RecordingFiles,
@@ -61,7 +60,7 @@ import {
   writeRecordings,
 } from "./lab_record.ts";
 import { runInLabThread } from "./lab_thread.ts";
-import { writeFileAtomically } from "./write_file.ts";
+import { localFiles, type UserFiles } from "./write_file.ts";
 
 /** The runtime used when `--runtime` is not given. */
 export const defaultRuntime = "generator";
@@ -440,13 +439,13 @@ async function runOnce(
 /**
  * Run the lab runner on `args`; answers the exit status. Ctrl-C is heard
  * through `ctrlC` (in the lab's thread, the main thread passes it on), and
- * the files `--timeline` and `--trace-json` name are written by
- * `writeFile` (in the lab's thread, the main thread writes them).
+ * the files `--timeline` and `--trace-json` name are written through
+ * `userFiles` (in the lab's thread, the main thread writes them).
  */
 export async function runLabCommand(
   args: string[],
   ctrlC: () => CtrlC = onCtrlC,
-  writeFile: FileWriter = writeFileAtomically,
+  userFiles: UserFiles = localFiles,
 ): Promise<number> {
   if (args.length === 0 || args[0] === "--help" || args[0] === "-h") {
     if (args.length === 0) exitWithUsage("name a lab to run", generalUsage());
@@ -467,7 +466,7 @@ export async function runLabCommand(
       return exitStatus.ok;
     }
     options = lab.parse(values, positionals);
-    files = recordingFiles(values);
+    files = await recordingFiles(values, userFiles);
   } catch (error) {
     if (isInstance(error, LabFileError)) {
       printFailure(error.message, error.cause);
@@ -508,7 +507,7 @@ export async function runLabCommand(
     // file is whole, or not written.
     if (recording) {
       const args = labArguments(lab, values, positionals);
-      const written = await writeRecordings(files, target, args, recorded, writeFile);
+      const written = await writeRecordings(files, target, args, recorded, userFiles);
       if (!written && status === exitStatus.ok) status = exitStatus.failed;
     }
     return status;

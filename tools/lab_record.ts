@@ -16,6 +16,7 @@ import { UsageError } from "../shared/usage.ts";
 import { callerPath, paint, shownPath, useColor } from "./cli.ts";
 import type { Values } from "./lab.ts";
 import { chromeTrace } from "./trace_chrome.ts";
+import type { UserFiles } from "./write_file.ts";
 
 /** One runtime's run of a lab, as its tracer saw it. */
 export interface RecordedRun {
@@ -29,9 +30,6 @@ export interface RecordedRun {
   outcome: string;
 }
 
-/** Writes a file whole or not at all: `writeFileAtomically`, or the main thread's. */
-export type FileWriter = (path: string, text: string) => Promise<void>;
-
 /** The files `--timeline` and `--trace-json` name, checked and made absolute. */
 export interface RecordingFiles {
   timeline?: string;
@@ -41,10 +39,10 @@ export interface RecordingFiles {
 /**
  * The files to record the runs in, checked before the run so that a long
  * run does not end in a usage error: each must name a file (not a folder)
- * in a folder that exists, and not both the same one.
+ * in a folder that exists, where `files` may write, and not both the same.
  */
-export function recordingFiles(values: Values): RecordingFiles {
-  const files: RecordingFiles = {};
+export async function recordingFiles(values: Values, files: UserFiles): Promise<RecordingFiles> {
+  const named: RecordingFiles = {};
   for (const [option, key] of [["timeline", "timeline"], ["trace-json", "traceJson"]] as const) {
     const given = values[option];
     if (typeof given !== "string") continue;
@@ -60,12 +58,17 @@ export function recordingFiles(values: Values): RecordingFiles {
     if (!info && !isFolder(dirname(path))) {
       throw new UsageError(`--${option} ${given}: the folder ${dirname(given)} does not exist`);
     }
-    files[key] = path;
+    if (!await files.mayWrite(path)) {
+      throw new UsageError(
+        `--${option} ${given}: no permission to write there; deno task lab may write anywhere`,
+      );
+    }
+    named[key] = path;
   }
-  if (files.timeline !== undefined && files.timeline === files.traceJson) {
+  if (named.timeline !== undefined && named.timeline === named.traceJson) {
     throw new UsageError("--timeline and --trace-json name the same file; name two");
   }
-  return files;
+  return named;
 }
 
 function isFolder(path: string): boolean {
@@ -96,7 +99,7 @@ export async function writeRecordings(
   lab: string,
   args: string[],
   runs: RecordedRun[],
-  writeFile: FileWriter,
+  userFiles: UserFiles,
 ): Promise<boolean> {
   // The page draws as the report does: loaded only when asked for.
   const { timelinePage } = await import("./timeline_page.ts");
@@ -112,7 +115,7 @@ export async function writeRecordings(
   for (const [option, path, render] of outputs) {
     if (path === undefined) continue;
     try {
-      await writeFile(path, await render());
+      await userFiles.write(path, await render());
       console.error(`${option}: wrote ${shownPath(path)}`);
     } catch (error) {
       console.error(
