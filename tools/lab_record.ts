@@ -101,10 +101,13 @@ export async function writeRecordings(
   runs: RecordedRun[],
   userFiles: UserFiles,
 ): Promise<boolean> {
-  // The page draws as the report does: loaded only when asked for.
-  const { timelinePage } = await import("./timeline_page.ts");
   const outputs: [string, string | undefined, () => Promise<string>][] = [
-    ["--timeline", files.timeline, () => timelinePage(lab, args, runs)],
+    // The page draws as the report does: its modules are loaded only when asked for.
+    [
+      "--timeline",
+      files.timeline,
+      async () => (await import("./timeline_page.ts")).timelinePage(lab, args, runs),
+    ],
     [
       "--trace-json",
       files.traceJson,
