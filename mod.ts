@@ -31,6 +31,7 @@ export type {
   Queue,
   RunOptions,
   Runtime,
+  Schedule,
   ScopeHandle,
   ScopeOptions,
   SpawnOptions,

@@ -148,3 +148,11 @@ Deno.test("trace json: a process per runtime, a thread per task, spans and print
     clock: "virtual",
   });
 });
+
+Deno.test("trace json: a shuffled run names its schedule, so that it can be replayed", async () => {
+  const runs = await recordEveryRuntime();
+  runs[1].schedule = { order: "shuffle", seed: 42 };
+  runs[2].schedule = { order: "shuffle", seed: 42 };
+  const { otherData } = chromeTrace("mine.ts", runs);
+  equal(otherData.schedule, `shuffle:42 under ${runs[1].runtime}, ${runs[2].runtime}`);
+});

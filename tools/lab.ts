@@ -2,8 +2,8 @@
  * The lab runner: `deno task lab <name or file.ts> [options]`, and the
  * `lab:<name>` tasks that call it.
  *
- * It adds the options every lab shares (`--runtime`, `--clock`, `--trace`,
- * `--help`) to the lab's own, runs the lab under the chosen runtime, and
+ * It adds the options every lab shares (`--runtime`, `--clock`, `--schedule`,
+ * `--trace`, `--help`) to the lab's own, runs the lab under the chosen runtime, and
  * turns the outcome into an exit status: 0 success, 1 the lab's work failed,
  * 2 usage error, 130 after Ctrl-C (the run is halted first, so its cleanup
  * runs). The lab runs in a thread of its own (`lab_thread.ts`), so that
@@ -36,7 +36,7 @@ import { realClock, virtualClock } from "../runtimes/clock.ts";
 import { describeError, errorMessage, hasText, isInstance } from "../runtimes/errors.ts";
 import { runtimeNames, runtimes } from "../runtimes/registry.ts";
 import { textTracer } from "../runtimes/trace_text.ts";
-import type { Clock, Operation, Runtime, TraceEvent, Tracer } from "../runtimes/types.ts";
+import type { Clock, Operation, Runtime, Schedule, TraceEvent, Tracer } from "../runtimes/types.ts";
 import { log } from "../runtimes/verbs.ts";
 import {
   callerPath,
@@ -60,12 +60,19 @@ import {
   writeRecordings,
 } from "./lab_record.ts";
 import { runInLabThread } from "./lab_thread.ts";
+import {
+  announceSeed,
+  parseSchedule,
+  refuseShuffleFor,
+  type ScheduleChoice,
+  scheduleOption,
+} from "./schedule_option.ts";
 import { localFiles, type UserFiles } from "./write_file.ts";
 
 /** The runtime used when `--runtime` is not given. */
 export const defaultRuntime = "generator";
 
-/** The options every lab shares: `--runtime`, `--clock`, `--trace`, `--help`. */
+/** The options every lab shares: `--runtime`, `--clock`, `--schedule`, `--trace`, `--help`. */
 export const sharedOptions: Record<string, LabOption> = {
   runtime: {
     type: "string",
@@ -80,6 +87,7 @@ export const sharedOptions: Record<string, LabOption> = {
     placeholder: "KIND",
     help: "real time, or virtual time that jumps to the next deadline",
   },
+  schedule: scheduleOption,
   trace: { type: "boolean", help: "print every task's lifecycle events on stderr" },
   timeline: {
     type: "string",
@@ -406,7 +414,7 @@ async function runOnce(
   target: string,
   options: Values,
   clock: Clock,
-  record: { trace: boolean; events?: TraceEvent[]; signal: AbortSignal },
+  record: { trace: boolean; events?: TraceEvent[]; signal: AbortSignal; schedule?: Schedule },
 ): Promise<RunEnd> {
   const text = record.trace ? textTracer((line) => console.error(line)) : undefined;
   const events = record.events;
@@ -419,9 +427,9 @@ async function runOnce(
     return yield* main(options);
   };
   Object.defineProperty(root, "name", { value: lab.name });
-  const { signal } = record;
+  const { signal, schedule } = record;
   try {
-    const status = await runtime.run(root, { clock, tracer, signal });
+    const status = await runtime.run(root, { clock, tracer, signal, schedule });
     // A Ctrl-C pressed while the last step blocked the thread is delivered
     // only once the thread is free again: give it a moment, and it counts.
     await signalGrace(signal);
@@ -457,6 +465,7 @@ export async function runLabCommand(
   let values: Values;
   let positionals: string[];
   let options: Values;
+  let schedule: ScheduleChoice;
   let files: RecordingFiles;
   try {
     lab = await loadLab(target);
@@ -467,6 +476,10 @@ export async function runLabCommand(
     }
     options = lab.parse(values, positionals);
     files = await recordingFiles(values, userFiles);
+    schedule = parseSchedule(values.schedule as string | undefined);
+    const runtimeName = (values.runtime as string | undefined) ?? defaultRuntime;
+    // Under --runtime all, a shuffle applies to the runtimes that can shuffle, as in compare.
+    if (runtimeName !== "all") refuseShuffleFor(runtimeName, schedule.schedule);
   } catch (error) {
     if (isInstance(error, LabFileError)) {
       printFailure(error.message, error.cause);
@@ -486,6 +499,7 @@ export async function runLabCommand(
   const interrupt = ctrlC();
   const recorded: RecordedRun[] = [];
   let status: number = exitStatus.ok;
+  announceSeed(schedule);
   try {
     for (const name of names) {
       if (names.length > 1) console.log(`${recorded.length > 0 ? "\n" : ""}== ${name} ==`);
@@ -495,9 +509,18 @@ export async function runLabCommand(
         trace: values.trace === true,
         events: recording ? events : undefined,
         signal: interrupt.signal,
+        schedule: runtimes[name].shuffles ? schedule.schedule : undefined,
       });
       const { outcome } = end;
-      recorded.push({ runtime: name, clock: clockKind, events, endTime: clock.now(), outcome });
+      const shuffled = runtimes[name].shuffles && schedule.schedule.order === "shuffle";
+      recorded.push({
+        runtime: name,
+        clock: clockKind,
+        events,
+        endTime: clock.now(),
+        outcome,
+        schedule: shuffled ? schedule.schedule : undefined,
+      });
       // The first status that is not success is the command's.
       if (status === exitStatus.ok) status = end.status;
       if (end.status === exitStatus.interrupted) status = end.status;

@@ -11,7 +11,7 @@
 import { dirname } from "node:path";
 import type { Lab } from "../labs/lab.ts";
 import { errorMessage } from "../runtimes/errors.ts";
-import type { TraceEvent } from "../runtimes/types.ts";
+import type { Schedule, TraceEvent } from "../runtimes/types.ts";
 import { UsageError } from "../shared/usage.ts";
 import { callerPath, paint, shownPath, useColor } from "./cli.ts";
 import type { Values } from "./lab.ts";
@@ -28,6 +28,8 @@ export interface RecordedRun {
   endTime: number;
   /** `exit 0`, `failed: Error: ...`, `interrupted`. */
   outcome: string;
+  /** The shuffle it ran with (`--schedule shuffle:SEED`), if it was shuffled. */
+  schedule?: Schedule;
 }
 
 /** The files `--timeline` and `--trace-json` name, checked and made absolute. */

@@ -70,7 +70,13 @@ ${css}</style>
 <main id="main">
 ${timelineDefs()}
 ${legend()}
-${renderScene({ scene, runs: runs.map(sceneRun) }, 0)}
+${
+    renderScene({
+      scene,
+      runs: runs.map(sceneRun),
+      schedule: runs.find((run) => run.schedule)?.schedule,
+    }, 0)
+  }
 </main>
 <script>
 ${script}</script>

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { scheduleText } from "../runtimes/schedule.ts";
 import type { RecordedRun } from "./lab_record.ts";
 import { buildTimeline } from "./report_timeline.ts";
 
@@ -89,6 +90,8 @@ export function chromeTrace(lab: string, runs: readonly RecordedRun[]): ChromeTr
       }
     }
   });
+  const shuffled = runs.find((run) => run.schedule);
+  const shuffledNames = runs.filter((run) => run.schedule).map((run) => run.runtime).join(", ");
   return {
     traceEvents,
     displayTimeUnit: "ms",
@@ -96,6 +99,10 @@ export function chromeTrace(lab: string, runs: readonly RecordedRun[]): ChromeTr
       lab,
       runtimes: runs.map((run) => run.runtime).join(", "),
       clock: [...new Set(runs.map((run) => run.clock))].join(", "),
+      // A shuffled run replays with its seed.
+      ...(shuffled?.schedule
+        ? { schedule: `${scheduleText(shuffled.schedule)} under ${shuffledNames}` }
+        : {}),
     },
   };
 }
