@@ -58,6 +58,23 @@ export {
 } from "./runtimes/verbs.ts";
 export { createQueue } from "./runtimes/queue.ts";
 export {
+  type Channel,
+  ChannelClosedError,
+  type ChannelOptions,
+  createChannel,
+  type Each,
+  each,
+} from "./runtimes/channel.ts";
+export {
+  createEvent,
+  createLock,
+  createSemaphore,
+  type Event,
+  type Lock,
+  resource,
+  type Semaphore,
+} from "./runtimes/sync.ts";
+export {
   Cancelled,
   DeadlockError,
   type DeadlockWait,

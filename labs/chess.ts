@@ -56,9 +56,9 @@
  * @module
  */
 
+import { createLock, type Lock } from "../runtimes/sync.ts";
 import { log, now, sleep, spawn } from "../runtimes/verbs.ts";
 import type { Operation, Task } from "../runtimes/types.ts";
-import { createLock, type Lock } from "./chess_lock.ts";
 import { decimalNumber, type Lab, UsageError } from "./lab.ts";
 
 /** How the master shares out its attention. */
@@ -125,25 +125,21 @@ interface Hall {
  */
 function* playBoard(hall: Hall, board: number): Operation<void> {
   const { options, master } = hall;
-  const keepsMaster = hall.mode === "sequential";
+  const sequential = hall.mode === "sequential";
   let firstMove = NaN;
-  if (keepsMaster) yield* master.acquire();
-  try {
+  function* masterMoves(): Operation<void> {
+    const thinkingFrom = yield* now();
+    if (Number.isNaN(firstMove)) firstMove = thinkingFrom;
+    yield* sleep(options.masterMs / options.speed);
+    hall.thinkingMs += (yield* now()) - thinkingFrom;
+  }
+  function* game(): Operation<void> {
     for (let move = 1; move <= options.moves; move++) {
-      if (!keepsMaster) yield* master.acquire();
-      try {
-        const thinkingFrom = yield* now();
-        if (move === 1) firstMove = thinkingFrom;
-        yield* sleep(options.masterMs / options.speed);
-        hall.thinkingMs += (yield* now()) - thinkingFrom;
-      } finally {
-        if (!keepsMaster) master.release();
-      }
+      yield* sequential ? masterMoves() : master.hold(masterMoves);
       yield* sleep(options.opponentMs / options.speed);
     }
-  } finally {
-    if (keepsMaster) master.release();
   }
+  yield* sequential ? master.hold(game) : game();
   const finished = yield* now();
   yield* log(
     `  board ${String(board).padStart(String(options.boards).length)}` +

@@ -26,17 +26,18 @@
  *     ...
  *     Elapsed time: 10.15s
  *
- * How it works: `-m N` workers take codes from one queue (`createQueue`),
- * inside a `scope`, and the scope's body joins each worker as it ends. A
- * request is `call(signal => fetch(...))` inside `timeout` (3.1 s by
- * default, as in the original), so a cancelled or timed-out request is
- * aborted. The image is saved under a temporary name and renamed, in a
- * shielded scope: a cancellation that arrives while a file is written waits
- * until it is complete and counted, and an aborted download has written
- * nothing. So no partial file is ever left, and every saved file is counted.
- * A run killed outright may leave a temporary file; a later run into the
- * same folder removes it before it starts, once it is older than 15 minutes
- * (the longest `--timeout` and a margin: no live run holds one that long).
+ * How it works: `-m N` workers take codes from one queue (`createQueue`,
+ * read with `each` until it is closed and empty), inside a `scope`, and the
+ * scope's body joins each worker as it ends. A request is
+ * `call(signal => fetch(...))` inside `timeout` (3.1 s by default, as in
+ * the original), so a cancelled or timed-out request is aborted. The
+ * image is saved under a temporary name and renamed, in a shielded scope:
+ * a cancellation that arrives while a file is written waits until it is
+ * complete and counted, and an aborted download has written nothing. So
+ * no partial file is ever left, and every saved file is counted. A run
+ * killed outright may leave a temporary file; a later run into the same
+ * folder removes it before it starts, once it is older than 15 minutes (the
+ * longest `--timeout` and a margin: no live run holds one that long).
  * A response body over 512 KiB is an error for its code, whatever its
  * `Content-Length` says; so is an empty one; a disk error is one too, with
  * the system's reason.
@@ -113,7 +114,8 @@
  */
 
 import { basename, dirname, join, resolve } from "node:path";
-import { QueueClosedError, TimeoutError } from "../runtimes/errors.ts";
+import { each } from "../runtimes/channel.ts";
+import { TimeoutError } from "../runtimes/errors.ts";
 import { createQueue } from "../runtimes/queue.ts";
 import type { Operation, Queue, Task, TaskState } from "../runtimes/types.ts";
 import { call, ensure, log, now, scope, timeout } from "../runtimes/verbs.ts";
@@ -335,10 +337,9 @@ function* worker(
   job: Job,
 ): Operation<void> {
   try {
-    while (!job.report.stopped) {
-      const code = yield* nextCode(todo);
-      if (code === undefined) return;
-      const outcome = yield* downloadFlag(code, job.clientOf(index), job);
+    const codes = each(todo);
+    while (!job.report.stopped && (yield* codes.next())) {
+      const outcome = yield* downloadFlag(codes.value, job.clientOf(index), job);
       if (outcome.status === "error" && job.failFast) {
         job.report.stopAt(outcome);
         throw new FlagError(outcome);
@@ -346,15 +347,6 @@ function* worker(
     }
   } finally {
     ended.put(index);
-  }
-}
-
-function* nextCode(todo: Queue<string>): Operation<string | undefined> {
-  try {
-    return yield* todo.get();
-  } catch (error) {
-    if (error instanceof QueueClosedError) return undefined;
-    throw error;
   }
 }
 

@@ -11,6 +11,7 @@ import { echoLab } from "./echo.ts";
 import { flagsLab } from "./flags.ts";
 import type { Lab } from "./lab.ts";
 import { latencyLab } from "./latency.ts";
+import { poolLab } from "./pool.ts";
 import { spinnerLab } from "./spinner.ts";
 
 /** Every built-in lab, keyed by the name `deno task lab <name>` takes. */
@@ -20,6 +21,7 @@ export const labs: Readonly<Record<string, Lab<any>>> = Object.freeze({
   spinner: spinnerLab,
   coros: corosLab,
   chess: chessLab,
+  pool: poolLab,
   echo: echoLab,
   flags: flagsLab,
   latency: latencyLab,

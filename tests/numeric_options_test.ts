@@ -9,6 +9,7 @@ import { chessLab } from "../labs/chess.ts";
 import { echoLab } from "../labs/echo.ts";
 import { flagsLab } from "../labs/flags.ts";
 import { decimalNumber, type Lab, UsageError } from "../labs/lab.ts";
+import { poolLab } from "../labs/pool.ts";
 import { spinnerLab } from "../labs/spinner.ts";
 
 /** Forms that are not plain decimal digits, each of which `Number` turns into a number. */
@@ -31,6 +32,16 @@ const numericOptions: [Lab<unknown>, Record<string, string>, Record<string, stri
     seed: "2",
   }],
   [flagsLab, { pool: "2" }],
+  [poolLab, {
+    clients: "2",
+    connections: "2",
+    rows: "2",
+    buffer: "2",
+    fetch: "2",
+    think: "2",
+    every: "2",
+    deadline: "2",
+  }],
 ];
 
 function usageErrorOf(parse: () => unknown): UsageError | undefined {

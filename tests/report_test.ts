@@ -130,7 +130,7 @@ Deno.test("report scenes: countdown has 5 tasks and 12 prints under every runtim
 });
 
 Deno.test("report scenes: every lab that can run in virtual time has one; real-only labs have none", () => {
-  deepEqual(virtualLabs(), ["countdown", "spinner", "coros", "chess"]);
+  deepEqual(virtualLabs(), ["countdown", "spinner", "coros", "chess", "pool"]);
   deepEqual(scenesFor(["chess", "countdown"]).map((scene) => scene.lab), [
     "countdown",
     "countdown",
@@ -406,7 +406,7 @@ Deno.test("report command: usage errors name the problem and the allowed values,
     [
       ["--labs", "nope"],
       // A lab file is allowed too: `--labs "mylab.ts --n 3"`.
-      /^error: unknown lab 'nope'; allowed: countdown, spinner, coros, chess or a file\.ts$/m,
+      /^error: unknown lab 'nope'; allowed: countdown, spinner, coros, chess, pool or a file\.ts$/m,
     ],
     [
       ["--labs", "countdown --fast"],

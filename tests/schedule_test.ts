@@ -228,6 +228,7 @@ for (
       ["--schedule", "lifo"],
       /^error: unknown schedule 'lifo'; allowed: fifo, shuffle or shuffle:SEED/,
     ],
+    [["--schedule"], /^error: --schedule needs a value: one of fifo, shuffle or shuffle:SEED$/m],
     [
       ["--runtime", "native", "--schedule", "shuffle:3"],
       /^error: --schedule shuffle:3 cannot apply to native.*allowed runtimes: nursery or generator/,

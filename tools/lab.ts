@@ -60,6 +60,7 @@ import {
   writeRecordings,
 } from "./lab_record.ts";
 import { runInLabThread } from "./lab_thread.ts";
+import { checkedLabArgs } from "./lab_check.ts";
 import {
   announceSeed,
   parseSchedule,
@@ -67,6 +68,7 @@ import {
   type ScheduleChoice,
   scheduleOption,
 } from "./schedule_option.ts";
+import { fullStackWanted, inspectedWithoutKitFrames } from "./stack_frames.ts";
 import { localFiles, type UserFiles } from "./write_file.ts";
 
 /** The runtime used when `--runtime` is not given. */
@@ -122,7 +124,8 @@ function generalUsage(): string {
     "",
     "Labs:",
     ...names,
-    "  FILE.ts      your own lab: its default export is a function* (the operation to run);",
+    "  FILE.ts      your own lab: its default export is a function* (the operation to run),",
+    "               type-checked and linted before it runs (--no-check runs it unchecked);",
     "               its options, if any, in export const options (as FILE.ts --help shows)",
     "",
     `Runtimes: ${listOf(runtimeNames)}; --runtime all runs the lab under each in turn`,
@@ -350,7 +353,7 @@ export function parseOptions(
       allowPositionals: true,
     }) as { values: Values; positionals: string[] });
   } catch (error) {
-    const choicesOf = (name: string) => options[name]?.choices;
+    const choicesOf = (name: string) => options[name]?.choices ?? options[name]?.forms;
     throw new UsageError(describeParseError(error, allowed, choicesOf, args));
   }
   if (positionals.length > 0 && !lab.positionals) {
@@ -378,9 +381,10 @@ export function parseOptions(
  * value can have been thrown: one the console cannot show (a revoked Proxy)
  * is printed as `describeError` describes it, and one that has no text (a
  * Proxy whose traps throw, which the console shows as `{}`) is described
- * after what the console shows.
+ * after what the console shows. The kit's own stack frames are left out,
+ * unless `fullStack` (`--trace`, `KIT_FULL_STACK=1`).
  */
-export function printFailure(what: string, error: unknown): void {
+export function printFailure(what: string, error: unknown, fullStack = fullStackWanted()): void {
   const heading = `${paint("error:", 31, useColor(Deno.stderr))} ${what}:`;
   // A deadlock's message names every waiting task: the runtime's stack adds nothing.
   if (isInstance(error, ExpectedFailure) || isInstance(error, DeadlockError)) {
@@ -389,7 +393,9 @@ export function printFailure(what: string, error: unknown): void {
   }
   console.error(heading);
   try {
-    console.error(error);
+    console.error(
+      fullStack || typeof error !== "object" ? error : inspectedWithoutKitFrames(error),
+    );
   } catch {
     console.error(describeError(error));
     return;
@@ -439,7 +445,8 @@ async function runOnce(
     if (signal.aborted) return { status: exitStatus.interrupted, outcome: "interrupted" };
     // A lab file's default export that returned no operation.
     if (isInstance(error, UsageError)) exitWithUsage(error.message, labUsage(lab, target));
-    printFailure(`${lab.name} failed under ${runtime.name}`, error);
+    const fullStack = record.trace || fullStackWanted();
+    printFailure(`${lab.name} failed under ${runtime.name}`, error, fullStack);
     return { status: exitStatus.failed, outcome: `failed: ${errorLine(error)}` };
   }
 }
@@ -540,6 +547,9 @@ export async function runLabCommand(
 }
 
 if (import.meta.main) {
+  // A lab file is type-checked and linted first; its problems are a usage error.
+  const args = await checkedLabArgs(Deno.args);
+  if (args === undefined) Deno.exit(exitStatus.usage);
   // In a thread of its own, so that Ctrl-C ends even a lab that never yields.
-  Deno.exit(await runInLabThread(new URL(import.meta.url), "runLabCommand", Deno.args));
+  Deno.exit(await runInLabThread(new URL(import.meta.url), "runLabCommand", args));
 }

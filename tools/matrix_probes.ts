@@ -9,6 +9,7 @@
  */
 
 import { describeError, isInstance } from "../runtimes/errors.ts";
+import { createLock, type Lock } from "../runtimes/sync.ts";
 import { block, ensure, race, scope, sleep, spawn, suspend, timeout } from "../runtimes/verbs.ts";
 import type { Clock, Operation, TraceEvent } from "../runtimes/types.ts";
 import type { TaskCounts } from "./compare.ts";
@@ -114,6 +115,14 @@ function childFate(
   if (done !== undefined) return `the child runs on, detached (done at ${done} ms)`;
   if (cleanup !== undefined) return halts;
   return "the child is stopped where it waits, its cleanup not run";
+}
+
+/** A task that takes `lock`, notes that it holds it, and waits 1 ms before letting go. */
+function* holder(note: (text: string) => void, lock: Lock, name: string): Operation<void> {
+  yield* lock.hold(function* () {
+    note(`${name} holds the lock`);
+    yield* sleep(1);
+  });
 }
 
 /** The probes, in the order of the matrix rows. */
@@ -475,6 +484,30 @@ export const probes: Probe[] = [
         ? "the run succeeds"
         : `the run rejects with ${run.failure} at ${run.endedAt} ms`;
       return `${cleanup}; ${end}`;
+    },
+  },
+  {
+    id: "lock_handoff",
+    behaviour: "a task handed a lock (`createLock`), then halted before it runs again",
+    *program({ note }) {
+      const lock = createLock();
+      yield* lock.acquire();
+      const first = yield* spawn(() => holder(note, lock, "first"), { name: "first" });
+      yield* sleep(1); // so that `first` waits before `second`, under every schedule
+      const second = yield* spawn(() => holder(note, lock, "second"), { name: "second" });
+      yield* sleep(4);
+      lock.release(); // hands the lock to `first`...
+      yield* first.halt(); // ...halted before it could run again
+      yield* second;
+      note(`lock ${lock.locked ? "held" : "free"}`);
+    },
+    classify(run) {
+      const second = timeOf(run, "second holds the lock") === undefined
+        ? "; the next waiter never gets it"
+        : "";
+      return timeOf(run, "first holds the lock") !== undefined
+        ? `it holds the lock until its next wait, then lets go${second}`
+        : `it never holds the lock: the next waiter gets it${second}`;
     },
   },
 ];

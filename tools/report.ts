@@ -6,7 +6,7 @@
  * side. Every asset is local, so the site works offline.
  *
  *     $ deno task report
- *     report: 6 scenes x 4 runtimes, the matrix, 6 adapter pairs
+ *     report: 7 scenes x 4 runtimes, the matrix, 6 adapter pairs
  *     wrote report/index.html
  *
  *     $ deno task report --out /tmp/site --labs countdown,chess
@@ -49,7 +49,12 @@ import {
   printFailure,
   type Values,
 } from "./lab.ts";
-import { announceSeed, parseSchedule, type ScheduleChoice } from "./schedule_option.ts";
+import {
+  announceSeed,
+  parseSchedule,
+  type ScheduleChoice,
+  scheduleOption,
+} from "./schedule_option.ts";
 import { buildMatrix, type Matrix } from "./matrix.ts";
 import { folderMarkers, OutputRefused, refuseForeignFolder } from "./output_folder.ts";
 import { showProgress } from "./progress.ts";
@@ -127,6 +132,12 @@ export const scenes: readonly Scene[] = [
     args: ["--boards", "4", "--moves", "3"],
     lesson:
       "A master plays four boards one at a time, then all at once: while one opponent thinks, the master moves on the next board.",
+  },
+  {
+    lab: "pool",
+    args: ["--deadline", "500", "--clients", "4"],
+    lesson:
+      "Four clients share two connections, each acquired as a resource, and read rows from a cursor's channel. At its deadline a client is cancelled mid-query; its cursor's query task is halted and its connection given back, to the client that waited for it.",
   },
   {
     lab: "coros",
@@ -718,7 +729,7 @@ export async function runReportCommand(args: string[]): Promise<number> {
       describeParseError(
         error,
         ["--out", "--labs", "--bench", "--schedule", "--help"],
-        undefined,
+        (name) => name === "schedule" ? scheduleOption.forms : undefined,
         args,
       ),
       usage(),

@@ -17,6 +17,7 @@ import { listOf } from "./cli.ts";
 export const scheduleOption: LabOption = {
   type: "string",
   placeholder: "fifo|shuffle[:SEED]",
+  forms: ["fifo", "shuffle", "shuffle:SEED"],
   help: `the order of tasks woken together: fifo (default), or shuffled from SEED as trio ` +
     `does (${listOf(shufflingRuntimeNames)})`,
 };
