@@ -16,6 +16,7 @@
  */
 
 import { QueueClosedError } from "./errors.ts";
+import { refuseUncalled } from "./instructions.ts";
 import { FifoQueue } from "./queue.ts";
 import type { Operation, Queue } from "./types.ts";
 
@@ -196,6 +197,10 @@ class BoundedChannel<T> implements Channel<T> {
     else this.#buffer.unshift(value);
   }
 }
+
+// `yield* channel.send;` (the method not called) says what to write.
+refuseUncalled(BoundedChannel.prototype.send, "channel.send", "channel.send(value)");
+refuseUncalled(BoundedChannel.prototype.receive, "channel.receive", "channel.receive()");
 
 function remove<T>(list: T[], item: T): void {
   const index = list.indexOf(item);

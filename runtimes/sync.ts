@@ -16,6 +16,7 @@
  * @module
  */
 
+import { refuseUncalled } from "./instructions.ts";
 import { FifoQueue } from "./queue.ts";
 import type { Operation } from "./types.ts";
 import { ensure } from "./verbs.ts";
@@ -85,6 +86,10 @@ class TokenSemaphore implements Semaphore, Lock {
     }
   }
 }
+
+// `yield* lock.acquire;` (the method not called) says what to write.
+refuseUncalled(TokenSemaphore.prototype.acquire, "lock.acquire", "lock.acquire()");
+refuseUncalled(TokenSemaphore.prototype.hold, "lock.hold", "lock.hold(function* () { ... })");
 
 /**
  * Make a free lock, served first come, first served (asyncio's and trio's
@@ -236,3 +241,5 @@ export function* resource<T>(
   yield* ensure(() => release(value));
   return value;
 }
+
+refuseUncalled(resource, "resource", "resource(acquire, release)");
