@@ -35,6 +35,7 @@ export type {
   Queue,
   RunOptions,
   Runtime,
+  Schedule,
   ScopeHandle,
   ScopeOptions,
   SpawnOptions,

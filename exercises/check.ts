@@ -3,14 +3,17 @@
  * runtime on a virtual clock, its printed lines stamped with the virtual
  * time and the task that printed them, then judged by the exercise's
  * checks, functions over the run (its lines, trace, outcome and end time),
- * each saying what is wrong and giving a hint.
+ * each saying what is wrong and giving a hint. An exercise about the order
+ * of tasks woken together is also run shuffled, from a few fixed seeds,
+ * under every runtime that can shuffle (`--schedule shuffle:SEED`).
  *
  * @module
  */
 
 import { virtualClock } from "../runtimes/clock.ts";
 import { runtimes } from "../runtimes/registry.ts";
-import type { Operation, TraceEvent } from "../runtimes/types.ts";
+import { fifo } from "../runtimes/schedule.ts";
+import type { Operation, Schedule, TraceEvent } from "../runtimes/types.ts";
 import { captureRun, errorLine } from "../tools/compare.ts";
 
 /** One line the program printed, when and by which task. */
@@ -59,6 +62,20 @@ export interface Exercise {
   folder: string;
   title: string;
   checks: Check[];
+  /**
+   * Seeds the file is also run with, shuffled, under every runtime that
+   * can shuffle: for an exercise whose bug hides in the order of tasks
+   * woken together, which first in, first out never shows. Fixed, so that
+   * a verdict can be replayed.
+   */
+  shuffleSeeds?: readonly number[];
+}
+
+/** The schedules `exercise` is checked under on `runtime`: first in, first out, then its shuffles. */
+export function schedulesFor(exercise: Exercise, runtime: string): Schedule[] {
+  if (!runtimes[runtime].shuffles) return [fifo];
+  const seeds = exercise.shuffleSeeds ?? [];
+  return [fifo, ...seeds.map((seed): Schedule => ({ order: "shuffle", seed }))];
 }
 
 /** Virtual time after which the checker stops a run that goes on by itself (a forgotten task). */
@@ -74,10 +91,14 @@ export function quote(line: Line): string {
   return `${JSON.stringify(line.text)} at ${seconds(line.time)}`;
 }
 
-/** Run `main` under the named runtime on a fresh virtual clock, stopped at {@link runLimitMs}. */
+/**
+ * Run `main` under the named runtime on a fresh virtual clock, with
+ * `schedule` (first in, first out unless given), stopped at {@link runLimitMs}.
+ */
 export async function runExercise(
   runtime: string,
   main: () => Operation<unknown>,
+  schedule?: Schedule,
 ): Promise<ExerciseRun> {
   const clock = virtualClock();
   const controller = new AbortController();
@@ -86,7 +107,11 @@ export async function runExercise(
   clock.setTimer(runLimitMs, () => {
     controller.abort(new DOMException("stopped by the checker", "AbortError"));
   });
-  const run = await captureRun(runtimes[runtime], main, { clock, signal: controller.signal });
+  const run = await captureRun(runtimes[runtime], main, {
+    clock,
+    signal: controller.signal,
+    schedule,
+  });
   const lines = run.events.filter((event) => event.type === "log").map((event) => ({
     time: event.time,
     text: event.text ?? "",
@@ -145,22 +170,25 @@ export function judge(exercise: Exercise, run: ExerciseRun): Verdict[] {
   });
 }
 
-/** Every runtime's verdicts on one learner file. */
+/** The verdicts on one run of a learner file: under a runtime, with a schedule. */
 export interface Report {
   runtime: string;
+  schedule: Schedule;
   run: ExerciseRun;
   verdicts: Verdict[];
 }
 
-/** Run `main` under every runtime in turn and judge each run. */
+/** Run `main` under every runtime in turn, shuffled too where the exercise asks, and judge each run. */
 export async function checkExercise(
   exercise: Exercise,
   main: () => Operation<unknown>,
 ): Promise<Report[]> {
   const reports: Report[] = [];
   for (const runtime of Object.keys(runtimes)) {
-    const run = await runExercise(runtime, main);
-    reports.push({ runtime, run, verdicts: judge(exercise, run) });
+    for (const schedule of schedulesFor(exercise, runtime)) {
+      const run = await runExercise(runtime, main, schedule);
+      reports.push({ runtime, schedule, run, verdicts: judge(exercise, run) });
+    }
   }
   return reports;
 }

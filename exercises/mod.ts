@@ -16,6 +16,7 @@ import { exercise as busySpinner } from "./05-busy-spinner/check.ts";
 import { exercise as allErrors } from "./06-all-errors/check.ts";
 import { exercise as boundedDownloads } from "./07-bounded-downloads/check.ts";
 import { exercise as cleanupOnCancel } from "./08-cleanup-on-cancel/check.ts";
+import { exercise as orderDependent } from "./09-order-dependent/check.ts";
 
 /** Every exercise, in order. */
 export const exercises: readonly Exercise[] = [
@@ -27,4 +28,5 @@ export const exercises: readonly Exercise[] = [
   allErrors,
   boundedDownloads,
   cleanupOnCancel,
+  orderDependent,
 ];

@@ -836,6 +836,7 @@ export const generator: Runtime = {
   name: "generator",
   description:
     "Effection-style structured concurrency on its own scheduler: halting by return(), children halted when their parent ends",
+  shuffles: true,
   run<T>(fn: OperationFn<T>, options: RunOptions = {}): Promise<T> {
     const run = new Run(options);
     run.start(fn);

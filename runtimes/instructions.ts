@@ -91,6 +91,20 @@ export abstract class Instruction<T = unknown> implements Operation<T> {
   describe(): string {
     return this.kind;
   }
+
+  /** How a lab writes the operation that made this instruction: `sleep(...)`, `task.halt()`. */
+  spelling(): string {
+    return `${this.kind}(...)`;
+  }
+
+  /**
+   * Whether this instruction reached the driver through `yield*` (its own
+   * iterator yielded it) rather than a bare `yield`, which would hand the
+   * runtime an operation without running it.
+   */
+  static delegated(instruction: Instruction): boolean {
+    return instruction.#stage !== IDLE;
+  }
 }
 
 /** Suspend for `ms` on the runtime's clock. */
@@ -177,6 +191,9 @@ export class Deadline<T> extends Instruction<T | undefined> {
   override describe(): string {
     return `${this.fail ? "timeout" : "moveOnAfter"} ${this.ms}`;
   }
+  override spelling(): string {
+    return `${this.fail ? "timeout" : "moveOnAfter"}(...)`;
+  }
 }
 
 /** Call a promise API; `signal` aborts when the calling task is cancelled. */
@@ -211,6 +228,9 @@ export class Take<T> extends Instruction<T> {
   get kind() {
     return "take" as const;
   }
+  override spelling(): string {
+    return "queue.get()";
+  }
 }
 
 /** Wait for a task; the answer is its value, or its error is thrown. */
@@ -224,6 +244,9 @@ export class Join<T> extends Instruction<T> {
   override describe(): string {
     return `join ${this.task}`;
   }
+  override spelling(): string {
+    return "task";
+  }
 }
 
 /** Cancel a task and wait until its cleanup has finished. */
@@ -236,6 +259,9 @@ export class Halt extends Instruction<void> {
   }
   override describe(): string {
     return `halt ${this.task}`;
+  }
+  override spelling(): string {
+    return "task.halt()";
   }
 }
 
@@ -308,15 +334,73 @@ export abstract class TaskBase<T> implements Task<T> {
 /**
  * Check a yielded value: labs must `yield*` operations, never `yield` by
  * hand. Returns the instruction, or throws an error that says what to do.
+ * A bare `yield sleep(10)` is refused like any other bare `yield`, under
+ * every runtime, so that it never works by accident under one of them.
  */
 export function asInstruction(value: unknown): AnyInstruction {
-  if (isInstance(value, Instruction)) return value as AnyInstruction;
-  throw new TypeError(
-    `an operation yielded ${
-      describeError(value)
-    }, which is not an instruction: use yield* with an operation (yield* sleep(10)), not a bare yield`,
-  );
+  if (isInstance(value, Instruction) && Instruction.delegated(value)) {
+    return value as AnyInstruction;
+  }
+  throw new TypeError(notAnInstruction(value));
 }
+
+/** Why a yielded value is refused, and what to write instead. */
+function notAnInstruction(value: unknown): string {
+  if (isInstance(value, Instruction)) {
+    const spelling = value.spelling();
+    return `a bare yield of ${spelling} does not run the operation: write yield* ${spelling}, not yield`;
+  }
+  if (isThenable(value)) {
+    return "an operation yielded a promise, which a function* cannot wait on: " +
+      "wrap the promise's maker in call, yield* call(() => fetch(url)) (an await inside an operation)";
+  }
+  if (isIterable(value)) {
+    const [what, fix] = isInstance(value, TaskBase)
+      ? [String(value), "task"]
+      : ["an operation", "worker()"];
+    return `a bare yield of ${what} does not run it: write yield* ${fix}, not yield`;
+  }
+  return `an operation yielded ${
+    describeError(value)
+  }, which is not an instruction: use yield* with an operation (yield* sleep(10)), not a bare yield`;
+}
+
+function isThenable(value: unknown): boolean {
+  try {
+    return isInstance(value, Promise) ||
+      (typeof value === "object" && value !== null &&
+        typeof (value as { then?: unknown }).then === "function");
+  } catch {
+    return false;
+  }
+}
+
+function isIterable(value: unknown): boolean {
+  try {
+    return typeof value === "object" && value !== null &&
+      typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Make `yield* sleep;` (a verb or method used without being called) fail
+ * with what to write, where JavaScript would say only `function is not
+ * iterable`: the function is given an iterator that throws. Nothing is added
+ * to the operations the verbs return, so the hot path is untouched.
+ */
+export function refuseUncalled(verb: object, name: string, example: string): void {
+  Object.defineProperty(verb, Symbol.iterator, {
+    value() {
+      throw new TypeError(
+        `yield* ${name} is missing its call: write yield* ${example}`,
+      );
+    },
+  });
+}
+
+refuseUncalled(TaskBase.prototype.halt, "task.halt", "task.halt()");
 
 /** A task's name: the one given, else its function's name, else `task`. */
 export function taskName(fn: { name: string }, given?: string): string {

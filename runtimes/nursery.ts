@@ -936,6 +936,7 @@ export const nursery: Runtime = {
   name: "nursery",
   description:
     "trio-style nurseries and cancel scopes on its own scheduler: parents wait for children, Cancelled is level-triggered, errors are grouped",
+  shuffles: true,
   run<T>(fn: OperationFn<T>, options: RunOptions = {}): Promise<T> {
     const run = new Run(options);
     run.start(fn);

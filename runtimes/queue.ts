@@ -8,7 +8,7 @@
  */
 
 import { QueueClosedError } from "./errors.ts";
-import { Take } from "./instructions.ts";
+import { refuseUncalled, Take } from "./instructions.ts";
 import type { Operation, Queue } from "./types.ts";
 
 /** How a runtime is told that a waiting `get` can go on. */
@@ -85,6 +85,8 @@ export class FifoQueue<T> implements Queue<T> {
     if (index >= 0) this.#waiters.splice(index, 1);
   }
 }
+
+refuseUncalled(FifoQueue.prototype.get, "queue.get", "queue.get()");
 
 /**
  * Make a queue: `put(v)` is synchronous, `get()` is an operation and a

@@ -49,3 +49,8 @@ export const runtimes: Readonly<Record<string, Runtime>> = Object.freeze({
 
 /** The names `--runtime` accepts. */
 export const runtimeNames: readonly string[] = Object.keys(runtimes);
+
+/** The runtimes that can shuffle each batch of woken tasks (`--schedule shuffle`). */
+export const shufflingRuntimeNames: readonly string[] = runtimeNames.filter((name) =>
+  runtimes[name].shuffles
+);

@@ -1,8 +1,10 @@
 /**
  * The plumbing shared by the kit's own schedulers (`generator`, `nursery`),
  * on top of what every run shares (`core/run.ts`): the FIFO run queue and
- * its drain loop (which lets a virtual clock jump when nothing can run),
- * wake-ups from outside the loop, and the deadlock found when nothing can.
+ * its drain loop (which lets a virtual clock jump when nothing can run,
+ * and, under `schedule: shuffle`, runs each batch of woken tasks in a
+ * seeded random order), wake-ups from outside the loop, and the deadlock
+ * found when nothing can.
  * What a frame is and what its resumptions mean stays in each runtime.
  *
  * @module
@@ -11,7 +13,8 @@
 import { type DeadlockWait, idleDeadlock } from "./errors.ts";
 import { otherRun, RunBase, type TraceExtra } from "./core/run.ts";
 import { RunQueue } from "./run_queue.ts";
-import type { Task, TraceEventType } from "./types.ts";
+import { seededRandom, shuffleIndexes } from "./schedule.ts";
+import type { RunOptions, Task, TraceEventType } from "./types.ts";
 import { NEXT, type Waker } from "./waits.ts";
 
 /** What the shared run needs to know of a frame. */
@@ -24,6 +27,28 @@ export interface ScheduledFrame {
   readonly task: ScheduledFrame;
   /** The frame it was spawned into or entered from; none for the root. */
   readonly parent: ScheduledFrame | undefined;
+}
+
+/**
+ * Put back in the order they were queued the entries of any frame queued
+ * more than once in a batch (a wake-up and a cancellation, say), each in
+ * one of the places the shuffle gave that frame: what is shuffled is the
+ * order of the tasks, as in trio, where a task is scheduled at most once;
+ * which wake-up a task receives stays what it is under first in, first out.
+ */
+function keepEachFramesOrder(batch: unknown[], order: number[], count: number): void {
+  const places = new Map<unknown, number[]>();
+  for (let place = 0; place < count; place++) {
+    const frame = batch[order[place] * 4];
+    const taken = places.get(frame);
+    if (taken) taken.push(place);
+    else places.set(frame, [place]);
+  }
+  for (const taken of places.values()) {
+    if (taken.length < 2) continue;
+    const entries = taken.map((place) => order[place]).sort((a, b) => a - b);
+    taken.forEach((place, index) => order[place] = entries[index]);
+  }
 }
 
 /** One run of an operation on one of the kit's own schedulers. */
@@ -40,6 +65,17 @@ export abstract class SchedulerRun<F extends ScheduledFrame> extends RunBase imp
   #cancelRoot: ((root: F) => void) | undefined = undefined;
   /** `flush` bound once, so that a wake-up allocates no closure. */
   #flushLater = () => this.flush();
+  /** Under `schedule: shuffle`, the seeded random source that orders each batch. */
+  #random: (() => number) | undefined;
+  /** The batch being shuffled, four slots an entry as in the queue, and the order to run it in. */
+  #batch: unknown[] = [];
+  #batchOrder: number[] = [];
+
+  constructor(options: RunOptions) {
+    super(options);
+    const schedule = options.schedule;
+    this.#random = schedule?.order === "shuffle" ? seededRandom(schedule.seed) : undefined;
+  }
 
   /** Resume `frame` from the queue; `epoch` says whether the entry is stale. */
   protected abstract runNext(frame: F, epoch: number, mode: number, value: unknown): void;
@@ -102,7 +138,8 @@ export abstract class SchedulerRun<F extends ScheduledFrame> extends RunBase imp
     const queue = this.#queue;
     try {
       for (;;) {
-        while (queue.shift()) this.runNext(queue.frame, queue.epoch, queue.mode, queue.value);
+        if (this.#random) this.#drainShuffled(queue, this.#random);
+        else while (queue.shift()) this.runNext(queue.frame, queue.epoch, queue.mode, queue.value);
         if (this.over) break;
         if (this.clock.idle(this.inFlight === 0)) continue;
         // Nothing can run; on a virtual clock with no call in flight, nothing ever will.
@@ -110,6 +147,36 @@ export abstract class SchedulerRun<F extends ScheduledFrame> extends RunBase imp
       }
     } finally {
       this.#flushing = false;
+    }
+  }
+
+  /**
+   * Drain the queue a batch at a time, as trio does: take everything queued
+   * now, run it in a random order, then what those steps queued, and so on.
+   */
+  #drainShuffled(queue: RunQueue<F>, random: () => number): void {
+    const batch = this.#batch;
+    const order = this.#batchOrder;
+    for (;;) {
+      let count = 0;
+      while (queue.shift()) {
+        const slot = count++ * 4;
+        batch[slot] = queue.frame;
+        batch[slot + 1] = queue.epoch;
+        batch[slot + 2] = queue.mode;
+        batch[slot + 3] = queue.value;
+      }
+      if (count === 0) return;
+      shuffleIndexes(order, count, random);
+      keepEachFramesOrder(batch, order, count);
+      for (let index = 0; index < count; index++) {
+        const slot = order[index] * 4;
+        const frame = batch[slot] as F;
+        const value = batch[slot + 3];
+        // Keep neither the frame nor the value alive from here.
+        batch[slot] = batch[slot + 3] = undefined;
+        this.runNext(frame, batch[slot + 1] as number, batch[slot + 2] as number, value);
+      }
     }
   }
 

@@ -165,6 +165,14 @@ export interface TraceEvent {
 /** Receives trace events; a runtime without a tracer pays nothing for tracing. */
 export type Tracer = (event: TraceEvent) => void;
 
+/**
+ * How a run orders each batch of tasks woken together (`schedule.ts`):
+ * first in, first out, or shuffled from a seed.
+ */
+export type Schedule =
+  | { readonly order: "fifo" }
+  | { readonly order: "shuffle"; readonly seed: number };
+
 /** Options of `Runtime.run`. */
 export interface RunOptions {
   /** The clock; a fresh `realClock()` by default. */
@@ -175,6 +183,12 @@ export interface RunOptions {
   output?: (line: string) => void;
   /** Aborting it cancels the run from outside (Ctrl-C); `run` then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * The order of each batch of tasks woken together: first in, first out
+   * by default, or shuffled from a seed. Only a runtime with `shuffles`
+   * honours a shuffle; the others run in their own order.
+   */
+  schedule?: Schedule;
 }
 
 /** A concurrency model that can run operations. */
@@ -183,6 +197,8 @@ export interface Runtime {
   readonly name: string;
   /** One line on the model it shows. */
   readonly description: string;
+  /** True when `run` honours `schedule: shuffle` (it has a run queue of its own). */
+  readonly shuffles?: boolean;
   /** Run `fn()` as the root task; settles with its outcome. */
   run<T>(fn: OperationFn<T>, options?: RunOptions): Promise<T>;
 }

@@ -15,6 +15,7 @@ import {
   Log,
   Now,
   Race,
+  refuseUncalled,
   Scope,
   Sleep,
   Spawn,
@@ -31,11 +32,100 @@ import type {
 } from "./types.ts";
 
 function checkDuration(verb: string, ms: number): void {
+  if (typeof ms !== "number") {
+    throw new TypeError(
+      `${verb}(${shown(ms)}): the duration must be a number of milliseconds, not ${kindOf(ms)}` +
+        (typeof ms === "string" && /^\s*\d+(\.\d+)?\s*$/.test(ms)
+          ? ` (write ${verb}(${Number(ms)}))`
+          : ""),
+    );
+  }
   if (!(ms >= 0) || ms === Infinity) {
     throw new RangeError(
       `${verb}(${ms}): the duration must be a finite number of milliseconds, 0 or more`,
     );
   }
+}
+
+/** `timeout(ms, operation)` and `moveOnAfter(ms, operation)`, the duration first. */
+function checkDeadline(verb: string, ms: number, operation: unknown): void {
+  if (typeof ms !== "number" && typeof operation === "number") {
+    throw new TypeError(
+      `${verb}() takes the duration first: ${verb}(ms, operation) ` +
+        "(asyncio.wait_for(aw, timeout) puts it last)",
+    );
+  }
+  checkDuration(verb, ms);
+  checkOperation(`${verb}(ms, operation)`, "the operation", operation);
+}
+
+/**
+ * What a verb that takes a function was given instead, for its message:
+ * an operation (`spawn(worker())`, the habit of asyncio's
+ * `create_task(coro)`) or a value of another type.
+ */
+function checkFunction(verb: string, what: string, value: unknown): void {
+  if (typeof value === "function") return;
+  if (isOperationValue(value)) {
+    throw new TypeError(
+      `${verb}() was given an operation (such as worker()), not a function: ` +
+        `write ${verb}(worker) or ${verb}(() => worker(args)); ${verb} calls ${what} itself` +
+        (verb === "spawn"
+          ? " (asyncio's create_task(coro) takes a coroutine, spawn does not)"
+          : ""),
+    );
+  }
+  throw new TypeError(`${verb}() takes ${what}, not ${kindOf(value)}`);
+}
+
+/** `all([a, b])` and `race([a, b])` take one array of operations. */
+function checkOperations(verb: string, operations: unknown, extra: number): void {
+  if (!Array.isArray(operations) || extra > 0) {
+    throw new TypeError(
+      `${verb}() takes one array of operations: ${verb}([a(), b()]), not ${verb}(a(), b())` +
+        (verb === "all" ? " (the habit of asyncio.gather(*aws))" : ""),
+    );
+  }
+  for (let index = 0; index < operations.length; index++) {
+    checkOperation(`${verb}([...])`, `element ${index}`, operations[index]);
+  }
+}
+
+/** An operation argument: what a verb runs, such as `timeout(ms, operation)`'s. */
+function checkOperation(verb: string, what: string, value: unknown): void {
+  if (isOperationValue(value)) return;
+  const hint = typeof value === "function" ? ": call it, worker() rather than worker" : "";
+  throw new TypeError(`${verb}: ${what} must be an operation, not ${kindOf(value)}${hint}`);
+}
+
+function isOperationValue(value: unknown): boolean {
+  try {
+    return typeof value === "object" && value !== null &&
+      typeof (value as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function";
+  } catch {
+    return false;
+  }
+}
+
+/** `a string`, `a function`, `null`: what a wrong argument is. */
+function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === "object" && isThenableValue(value)) return "a promise";
+  const type = typeof value;
+  return `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
+}
+
+function isThenableValue(value: object): boolean {
+  try {
+    return typeof (value as { then?: unknown }).then === "function";
+  } catch {
+    return false;
+  }
+}
+
+/** An argument as a message quotes it: `"100"` for a string. */
+function shown(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : kindOf(value);
 }
 
 /**
@@ -80,6 +170,7 @@ export function spawn<T>(
   fn: OperationFn<T>,
   options?: SpawnOptions,
 ): Operation<Task<T>> {
+  if (typeof fn !== "function") checkFunction("spawn", "the function", fn);
   return new Spawn<T>(fn, options?.name);
 }
 
@@ -109,6 +200,7 @@ export function scope<T>(
   body: (handle: ScopeHandle) => Operation<T>,
   options?: ScopeOptions,
 ): Operation<T | undefined> {
+  if (typeof body !== "function") checkFunction("scope", "the body function", body);
   return new Scope<T>(body, options?.shield ?? false);
 }
 
@@ -130,6 +222,7 @@ export function scope<T>(
  * ```
  */
 export function ensure(fn: () => Operation<void> | void): Operation<void> {
+  if (typeof fn !== "function") checkFunction("ensure", "the cleanup function", fn);
   return new Ensure(fn);
 }
 
@@ -152,6 +245,7 @@ export function ensure(fn: () => Operation<void> | void): Operation<void> {
 export function all<const T extends readonly Operation<unknown>[]>(
   operations: T,
 ): Operation<{ -readonly [K in keyof T]: OperationResult<T[K]> }> {
+  checkOperations("all", operations, arguments.length - 1);
   return new All(operations) as Operation<never>;
 }
 
@@ -177,6 +271,7 @@ export function all<const T extends readonly Operation<unknown>[]>(
 export function race<const T extends readonly Operation<unknown>[]>(
   operations: T,
 ): Operation<OperationResult<T[number]>> {
+  checkOperations("race", operations, arguments.length - 1);
   if (operations.length === 0) {
     throw new RangeError("race([]) would wait forever: give it at least one operation");
   }
@@ -204,7 +299,7 @@ export function race<const T extends readonly Operation<unknown>[]>(
  * ```
  */
 export function timeout<T>(ms: number, operation: Operation<T>): Operation<T> {
-  checkDuration("timeout", ms);
+  checkDeadline("timeout", ms, operation);
   return new Deadline(ms, operation, true) as Operation<T>;
 }
 
@@ -227,7 +322,7 @@ export function moveOnAfter<T>(
   ms: number,
   operation: Operation<T>,
 ): Operation<T | undefined> {
-  checkDuration("moveOnAfter", ms);
+  checkDeadline("moveOnAfter", ms, operation);
   return new Deadline(ms, operation, false);
 }
 
@@ -253,6 +348,15 @@ export function moveOnAfter<T>(
 export function call<T>(
   fn: (signal: AbortSignal) => T | PromiseLike<T>,
 ): Operation<T> {
+  if (typeof fn !== "function") {
+    throw new TypeError(
+      `call() takes a function that returns a promise or a value: call(() => fetch(url)), not ${
+        kindOf(fn)
+      }` + (kindOf(fn) === "a promise"
+        ? " (call(fetch(url)) starts the work before the task asks for it)"
+        : ""),
+    );
+  }
   return new Call<T>(fn);
 }
 
@@ -321,4 +425,25 @@ export function log(text: string): Operation<void> {
 export function block(ms: number): Operation<void> {
   checkDuration("block", ms);
   return new Block(ms);
+}
+
+// `yield* sleep;` (a verb used without being called) says what to write.
+for (
+  const [verb, example] of [
+    [sleep, "sleep(ms)"],
+    [spawn, "spawn(worker)"],
+    [scope, "scope(function* (handle) { ... })"],
+    [ensure, "ensure(() => cleanup())"],
+    [all, "all([a(), b()])"],
+    [race, "race([a(), b()])"],
+    [timeout, "timeout(ms, operation)"],
+    [moveOnAfter, "moveOnAfter(ms, operation)"],
+    [call, "call(() => promise)"],
+    [now, "now()"],
+    [suspend, "suspend()"],
+    [log, "log(text)"],
+    [block, "block(ms)"],
+  ] as const
+) {
+  refuseUncalled(verb, verb.name, example);
 }

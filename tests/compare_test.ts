@@ -136,7 +136,7 @@ const usageCases: [string, string[], RegExp][] = [
   [
     "an unknown option",
     ["countdown", "--fast"],
-    /unknown option --fast; allowed: --clock, --help or --blocking/,
+    /unknown option --fast; allowed: --clock, --schedule, --help or --blocking/,
   ],
   [
     "--runtime, which compare chooses itself",

@@ -7,7 +7,13 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { allPass, checkExercise, runExercise, runLimitMs } from "../exercises/check.ts";
+import {
+  allPass,
+  checkExercise,
+  type Report,
+  runExercise,
+  runLimitMs,
+} from "../exercises/check.ts";
 import { exercises } from "../exercises/mod.ts";
 import {
   all,
@@ -23,7 +29,7 @@ import {
   TimeoutError,
 } from "../mod.ts";
 import type { Operation } from "../runtimes/types.ts";
-import { runtimeNames } from "../runtimes/registry.ts";
+import { runtimeNames, shufflingRuntimeNames } from "../runtimes/registry.ts";
 import { runDeno } from "./harness.ts";
 
 const folderOf = (folder: string) => new URL(`../exercises/${folder}/`, import.meta.url);
@@ -44,7 +50,9 @@ for (const exercise of exercises) {
       exercise,
       await mainOf(new URL("solution.ts", folderOf(exercise.folder))),
     );
-    deepEqual(solution.map((report) => report.runtime), [...runtimeNames]);
+    // Every runtime, in order; an exercise with shuffle seeds adds shuffled runs after each
+    // runtime's own, so the names repeat.
+    deepEqual([...new Set(solution.map((report) => report.runtime))], [...runtimeNames]);
     for (const report of solution) {
       const faults = report.verdicts.filter((verdict) => verdict.fault);
       deepEqual(
@@ -59,7 +67,10 @@ for (const exercise of exercises) {
       await mainOf(new URL("start.ts", folderOf(exercise.folder))),
     );
     for (const report of start) {
-      ok(report.verdicts.some((verdict) => verdict.fault), `${report.runtime}: the start passes`);
+      ok(
+        report.verdicts.some((verdict) => verdict.fault),
+        `${report.runtime} ${JSON.stringify(report.schedule)}: the start passes`,
+      );
     }
   });
 }
@@ -197,6 +208,12 @@ const printOnly: [number, string, () => Operation<unknown>][] = [
     yield* log("closed db");
     yield* log("session over");
   }],
+  [9, "each reader is a task of its own that waits for the fetch, not for a timer", function* () {
+    yield* sleep(500);
+    yield* log("cache warm");
+    yield* log("till: EUR 1.08");
+    yield* log("board: GBP 0.79");
+  }],
 ];
 
 for (const [number, what, main] of printOnly) {
@@ -309,6 +326,30 @@ const otherSolutions: [number, string, () => Operation<unknown>][] = [
   }],
 ];
 
+otherSolutions.push([9, "the rates sent to each reader through a queue of its own", function* () {
+  const { fetchRates, readers } = yield* call(() =>
+    import("../exercises/09-order-dependent/given.ts")
+  );
+  const inboxes = readers.map(() => createQueue<Record<string, number>>());
+  const tasks = [];
+  tasks.push(
+    yield* spawn(function* () {
+      const rates = yield* fetchRates();
+      yield* log("cache warm");
+      for (const inbox of inboxes) inbox.put(rates);
+    }),
+  );
+  for (const [index, [name, currency]] of readers.entries()) {
+    tasks.push(
+      yield* spawn(function* () {
+        const rates = yield* inboxes[index].get();
+        yield* log(`${name}: ${currency} ${rates[currency]}`);
+      }),
+    );
+  }
+  for (const task of tasks) yield* task;
+}]);
+
 for (const [number, how, main] of otherSolutions) {
   Deno.test(`exercise ${number}: another correct solution passes: ${how}`, async () => {
     for (const report of await checkExercise(exercises[number - 1], main)) {
@@ -382,7 +423,7 @@ Deno.test("cli: exercise check a start file fails with hints (exit 1), relative 
 Deno.test("cli: exercise usage errors name the problem and the allowed values, exit 2", async () => {
   const unknown = await exercise(["check", "99", "x.ts"]);
   equal(unknown.code, 2);
-  match(unknown.stderr, /^error: unknown exercise '99'; allowed: 1, 2, .* or 8$/m);
+  match(unknown.stderr, /^error: unknown exercise '99'; allowed: 1, 2, .* or 9$/m);
   const missing = await exercise(["check", "1", "nowhere.ts"]);
   equal(missing.code, 2);
   match(missing.stderr, /^error: cannot read lab file nowhere\.ts/m);
@@ -429,7 +470,7 @@ Deno.test("cli: exercise check of a file that calls Deno.exit(0) fails, exit 1, 
     'import { log } from "KIT";\nexport default function* () {\n  yield* log("bye");\n  Deno.exit(0);\n}\n',
   );
   equal(code, 1);
-  match(stdout, /^native {5}FAIL \(1 of 1 checks\), cut short$/m);
+  match(stdout, /^native {5}FAIL \(1 of 1 check failed\), cut short$/m);
   match(
     stdout,
     /FAIL {2}the program ends by itself, without an error: the program called Deno\.exit\(0\) instead of ending/,
@@ -461,7 +502,7 @@ Deno.test("cli: a file that empties the exercise's checks is still judged by the
       "export default function* () {}\n",
   );
   equal(code, 1);
-  match(stdout, /^native {5}FAIL \(4 of 6 checks\)/m);
+  match(stdout, /^native {5}FAIL \(4 of 6 checks failed\)/m);
 });
 
 Deno.test("cli: a bad EXERCISE_BUDGET_S is a usage error naming it, exit 2", async () => {
@@ -488,4 +529,65 @@ Deno.test("cli: exercise check of a file that calls close() fails at once, sayin
     4,
     stdout,
   );
+});
+
+Deno.test("exercise 9: the start's bug shows only when shuffled: its lines are right under fifo, wrong under some seeds of each shuffling runtime", async () => {
+  const main = await mainOf(new URL("start.ts", folderOf("09-order-dependent")));
+  const output = "`cache warm`, then every reader's rate, whatever order the runtime picks";
+  const outputFault = (report: Report) =>
+    report.verdicts.find((verdict) => verdict.check.what === output)!.fault;
+  const reports = await checkExercise(exercises[8], main);
+  for (const report of reports.filter((report) => report.schedule.order === "fifo")) {
+    equal(outputFault(report), undefined, report.runtime);
+  }
+  for (const runtime of shufflingRuntimeNames) {
+    const shuffled = reports.filter((report) =>
+      report.runtime === runtime && report.schedule.order === "shuffle"
+    );
+    equal(shuffled.length, exercises[8].shuffleSeeds!.length);
+    ok(shuffled.some((report) => outputFault(report)?.includes("a reader ran before")), runtime);
+  }
+});
+
+Deno.test("exercise 9: a reader that sleeps 0 ms more passes the output but fails as a timer bet", async () => {
+  const { fetchMs, fetchRates, readers } = await import("../exercises/09-order-dependent/given.ts");
+  const reports = await checkExercise(exercises[8], function* () {
+    const cache: { rates?: Record<string, number> } = {};
+    const tasks = [
+      yield* spawn(function* () {
+        cache.rates = yield* fetchRates();
+        yield* log("cache warm");
+      }),
+    ];
+    for (const [name, currency] of readers) {
+      tasks.push(
+        yield* spawn(function* () {
+          yield* sleep(fetchMs);
+          yield* sleep(0);
+          yield* log(`${name}: ${currency} ${cache.rates![currency]}`);
+        }),
+      );
+    }
+    for (const task of tasks) yield* task;
+  });
+  for (const report of reports) {
+    deepEqual(
+      report.verdicts.filter((verdict) => verdict.fault).map((verdict) => verdict.check.what),
+      ["each reader is a task of its own that waits for the fetch, not for a timer"],
+      `${report.runtime} ${JSON.stringify(report.schedule)}`,
+    );
+  }
+});
+
+Deno.test("cli: exercise check 9 runs shuffled too, and gives the command that replays a failing run", async () => {
+  const folder = fileURLToPath(folderOf("09-order-dependent"));
+  const { code, stdout } = await exercise(["check", "9", "start.ts"], { INIT_CWD: folder });
+  equal(code, 1);
+  match(stdout, /under nursery and generator also shuffled, seeds 1, 2, 3, 4$/m);
+  match(stdout, /^nursery --schedule shuffle:1 +FAIL/m);
+  match(
+    stdout,
+    /^ {2}replay this run: deno task lab start\.ts --runtime nursery --clock virtual --schedule shuffle:1$/m,
+  );
+  match(stdout, /\n0 of \d+ runs pass: not yet\n$/);
 });

@@ -9,7 +9,7 @@
 
 import { virtualClock } from "../runtimes/clock.ts";
 export { countingClock } from "../runtimes/clock.ts";
-import type { Clock, Operation, Runtime, TraceEvent } from "../runtimes/types.ts";
+import type { Clock, Operation, Runtime, Schedule, TraceEvent } from "../runtimes/types.ts";
 
 /** What a scenario did: its notes, the run's outcome, trace events. */
 export interface Story {
@@ -39,7 +39,7 @@ export function describeOutcome(settled: PromiseSettledResult<unknown>): string 
 export async function tell(
   runtime: Runtime,
   scenario: (note: (text: string) => void, clock: Clock) => Operation<unknown>,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; schedule?: Schedule } = {},
 ): Promise<Story> {
   const clock = virtualClock();
   const notes: string[] = [];
@@ -51,6 +51,7 @@ export async function tell(
       tracer: (event) => void events.push(event),
       output: (line) => note(`log ${line}`),
       signal: options.signal,
+      schedule: options.schedule,
     }),
   ]);
   return { notes, outcome: describeOutcome(settled), events };

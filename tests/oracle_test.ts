@@ -2,26 +2,35 @@
 // oracle/results.json, and every `nursery` and `native` cell of the matrix
 // against its reference (trio, asyncio): the same, or a declared difference.
 //
-// The fresh run needs python3 with its venv module, and pip to reach the
-// package index once (the environment is reused). Without them it is
+// The fresh run needs a Python 3.11 (python3, or ORACLE_PYTHON=PATH) with
+// its venv module, and pip to reach the package index once (the
+// environment is reused). Without them, or with another Python, it is
 // ignored, and says so; `.ci/run` sets REQUIRE_ORACLE=1, which turns their
 // absence into a failure. The comparison of cells reads the committed
 // results and always runs.
 
-import { deepEqual, equal, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import {
   ensureEnvironment,
+  judgedOutcome,
   oraclePaths,
   OracleUnavailable,
+  OracleWrongPython,
+  pythonVersionOf,
+  resultsDrift,
   runOracle,
   sameResults,
 } from "../tools/oracle.ts";
+import { runDeno } from "./harness.ts";
 import { buildMatrix } from "../tools/matrix.ts";
 import { probes } from "../tools/matrix_probes.ts";
 import {
   compare,
   compareScenario,
   declaredDifferences,
+  oraclePython,
   type OracleRecord,
   oracleResults,
   references,
@@ -50,7 +59,7 @@ function conformanceScenarios(): Scenario[] {
 
 let python: string | undefined;
 try {
-  python = await ensureEnvironment();
+  python = await ensureEnvironment(Deno.env.get("ORACLE_PYTHON") || "python3");
 } catch (error) {
   if (!(error instanceof OracleUnavailable)) throw error;
   const message = `the oracle cannot run here (${error.message})`;
@@ -64,11 +73,107 @@ Deno.test({
   async fn() {
     const fresh = await runOracle(python!);
     const committed = await Deno.readTextFile(oraclePaths.results);
-    ok(
-      sameResults(fresh, committed),
-      "oracle/results.json differs from a fresh run: run `deno task oracle` and read the diff",
+    deepEqual(
+      resultsDrift(fresh, committed),
+      [],
+      "oracle/results.json differs from a fresh run in what happened: run `deno task oracle` " +
+        "and read the diff",
     );
   },
+});
+
+/** A results file of one probe whose one trio outcome is `record`, made with Python `python`. */
+function resultsOf(record: Partial<OracleRecord>, python = "3.11.7"): string {
+  return JSON.stringify({
+    versions: { python, trio: "0.34.0" },
+    probes: { p: { trio: [record] } },
+    scenarios: {},
+  });
+}
+
+Deno.test("oracle: fresh results are judged by what happened, not by the wording of what was reported", () => {
+  const base: Partial<OracleRecord> = {
+    notes: ["0 parent", "5 child saw Cancelled"],
+    outcome: "error ValueError: boom",
+    failure: "ValueError",
+    endedAt: 5,
+    stderr: ["Task exception was never retrieved: <Task finished name='Task-2' at 0x7f3a>"],
+    orphans: 0,
+    timersAtOnce: 1,
+  };
+  const same = (change: Partial<OracleRecord>) =>
+    sameResults(resultsOf({ ...base, ...change }), resultsOf(base));
+  // A report worded otherwise (another patch level's traceback), another address or task number.
+  ok(same({ stderr: ["Traceback (most recent call last):", '  File "x.py", line 9', "boom"] }));
+  ok(same({ notes: ["0 parent", "5 child saw Cancelled"], outcome: "error ValueError: boom" }));
+  ok(
+    sameResults(
+      resultsOf({ ...base, notes: ["0 task <Task-7 at 0x55aa01>"] }),
+      resultsOf({ ...base, notes: ["0 task <Task-3 at 0x7f0012>"] }),
+    ),
+  );
+  // What happened: a note, its time, the ending, when, what was left, whether anything was said.
+  ok(!same({ notes: ["0 parent"] }));
+  ok(!same({ notes: ["0 parent", "6 child saw Cancelled"] }));
+  ok(!same({ failure: "Cancelled", outcome: "error Cancelled: " }));
+  ok(!same({ outcome: "error ValueError: bust" }));
+  ok(!same({ endedAt: 6 }));
+  ok(!same({ orphans: 1 }));
+  ok(!same({ timersAtOnce: 2 }));
+  ok(!same({ stderr: [] }));
+  // Each drift named by program and library.
+  deepEqual(resultsDrift(resultsOf({ ...base, endedAt: 6 }), resultsOf(base)), [
+    `probe p, trio: 1 outcome new (${judgedOutcome({ ...base, endedAt: 6 })}), 1 gone (${
+      judgedOutcome(base)
+    })`,
+  ]);
+  deepEqual(resultsDrift(resultsOf(base), "{"), ["oracle/results.json is missing or not JSON"]);
+  // A set of outcomes: the same outcomes in another order, or one twice, are the same set.
+  const two = (records: Partial<OracleRecord>[]) =>
+    JSON.stringify({
+      versions: { python: "3.11.2", trio: "0.34.0" },
+      probes: { p: { trio: records } },
+    });
+  const other = { ...base, notes: ["0 parent"] };
+  ok(sameResults(two([base, other]), two([other, base, other])));
+  ok(!sameResults(two([base, other]), two([base])));
+});
+
+Deno.test("oracle: the committed results were made with the Python the kit declares", () => {
+  equal(oracleResults.versions.python.split(".").slice(0, 2).join("."), oraclePython);
+  equal(pythonVersionOf("Python 3.11.7\n"), "3.11.7");
+  equal(pythonVersionOf("Python 3.13.0rc1"), "3.13.0");
+  equal(pythonVersionOf("bash: python: command not found"), undefined);
+});
+
+Deno.test("oracle: another Python is refused before the environment is touched; --python names it, exit 2", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "oracle-" });
+  try {
+    const fake = join(folder, "python3.12");
+    await Deno.writeTextFile(fake, '#!/bin/sh\necho "Python 3.12.1"\n');
+    await Deno.chmod(fake, 0o755);
+    const stampBefore = await Deno.readTextFile(oraclePaths.stamp).catch(() => undefined);
+    let refused: unknown;
+    await ensureEnvironment(fake).catch((error) => refused = error);
+    ok(refused instanceof OracleWrongPython, String(refused));
+    match(
+      (refused as Error).message,
+      /python3\.12 is Python 3\.12\.1, but oracle\/results\.json is made with Python 3\.11 .*--python PATH/,
+    );
+    equal(await Deno.readTextFile(oraclePaths.stamp).catch(() => undefined), stampBefore);
+    const script = fileURLToPath(new URL("../tools/oracle.ts", import.meta.url));
+    const permissions = ["--allow-read", "--allow-env", "--allow-write=oracle", "--allow-run"];
+    for (
+      const [python, said] of [[fake, "is Python 3.12.1"], [join(folder, "none"), "does not exist"]]
+    ) {
+      const { code, stderr } = await runDeno(["run", ...permissions, script, "--python", python]);
+      equal(code, 2, stderr);
+      match(stderr, new RegExp(`^error: --python ${python}: ${python} ${said}`, "m"));
+      match(stderr, /Usage: deno task oracle \[--check\] \[--python PATH\]/);
+    }
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
 });
 
 Deno.test("oracle: results are the same whatever Python's patch level, and nothing else", () => {

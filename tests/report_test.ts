@@ -399,7 +399,10 @@ Deno.test("report command: usage errors name the problem and the allowed values,
     ],
     [["--labs", "flags"], /^error: lab 'flags' cannot run in virtual time \(it does real/m],
     [["--labs", ","], /^error: --labs needs at least one lab; allowed: /m],
-    [["--colour"], /^error: unknown option --colour; allowed: --out, --labs, --bench or --help$/m],
+    [
+      ["--colour"],
+      /^error: unknown option --colour; allowed: --out, --labs, --bench, --schedule or --help$/m,
+    ],
     [["extra"], /^error: unexpected argument 'extra'/m],
   ];
   for (const [args, message] of cases) {

@@ -16,8 +16,9 @@ import {
   renderPrediction,
   writeProgress,
 } from "../tools/workshop.ts";
-import { runLab } from "../tools/workshop_run.ts";
-import { markdownToHtml, writeHandoutFiles } from "../tools/workshop_handout.ts";
+import { argumentsOf, runLab } from "../tools/workshop_run.ts";
+import { settleCodes, top20 } from "../labs/flags_codes.ts";
+import { markdownToHtml, reproducible, writeHandoutFiles } from "../tools/workshop_handout.ts";
 import { folderMarkers, OutputRefused } from "../tools/output_folder.ts";
 import { writeSite } from "../tools/report.ts";
 import { commandOf, type Step, steps } from "../tools/workshop_steps.ts";
@@ -66,8 +67,12 @@ function stepText(stdout: string, number: number): string {
   return stdout.slice(start, end === -1 ? undefined : end);
 }
 
+/** The kit's own `downloads/`, where `deno task lab:flags` saves by default. */
+const kitDownloads = fileURLToPath(new URL("../downloads", import.meta.url));
+
 Deno.test("workshop: every step driven from a file of answers, a wrong prediction marked against the real output", async () => {
   const folder = await Deno.makeTempDir({ prefix: "workshop-" });
+  const started = new Date();
   try {
     const answers = steps.flatMap((step, index) => answersFor(step, index === steps.length - 1));
     await Deno.writeTextFile(join(folder, "answers.txt"), answers.join("\n") + "\n");
@@ -114,10 +119,20 @@ Deno.test("workshop: every step driven from a file of answers, a wrong predictio
       done: steps.map((_, index) => index + 1),
     });
     ok(JSON.parse(await Deno.readTextFile(join(folder, progressName))));
-    // Only the answers, the prediction and the progress file: nothing else left behind.
-    const names = [];
-    for await (const entry of Deno.readDir(folder)) names.push(entry.name);
-    deepEqual(names.sort(), [progressName, "answers.txt", "demo2.txt"].sort());
+    // Only the answers, the prediction, the progress file and the flags step's downloads, in
+    // the learner's folder: nothing else left behind, and nothing saved in the kit's folder.
+    deepEqual(
+      await namesIn(folder),
+      [progressName, "answers.txt", "demo2.txt", "downloads"].sort(),
+    );
+    deepEqual(
+      await namesIn(join(folder, "downloads")),
+      settleCodes(top20, 10).map((code) => `${code.toLowerCase()}.svg`),
+    );
+    for (const name of await namesIn(kitDownloads).catch(() => [])) {
+      const { mtime } = await Deno.stat(join(kitDownloads, name));
+      ok(mtime! < started, `downloads/${name} was written in the kit's folder`);
+    }
   } finally {
     await Deno.remove(folder, { recursive: true });
   }
@@ -179,6 +194,144 @@ Deno.test("workshop: typed answers on stdin; Ctrl-C at a prompt stops with 130, 
   }
 });
 
+Deno.test("workshop: Ctrl-C while a step's lab runs halts it, its cleanup done, and exits 130, the step not done", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "workshop-" });
+  const echo = steps.findIndex((step) => step.runs.some((run) => run.lab === "echo")) + 1;
+  await Deno.writeTextFile(join(folder, "a.txt"), "a guess\ny\n\n");
+  const child = denoCommand([
+    "run",
+    "--allow-read",
+    "--allow-env",
+    "--allow-net=127.0.0.1",
+    "--allow-write",
+    workshopScript,
+    ...["--step", String(echo), "--answers", "a.txt"],
+  ], { env: { NO_COLOR: "1", INIT_CWD: folder } }).spawn();
+  // A safety net, not a measure: a Ctrl-C never handled fails the test instead of hanging it.
+  const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const stdout = new ChildOutput(child.stdout);
+  const stderr = new ChildOutput(child.stderr);
+  try {
+    // The echo lab runs for a second of real time once its command is shown.
+    await stdout.readUntil("$ deno task lab:echo --seconds 1\n");
+    child.kill("SIGINT");
+    const status = await child.status;
+    const text = await stdout.readToEnd();
+    equal(status.code, 130, await stderr.readToEnd());
+    match(text, /\(Ctrl-C: the lab was halted, its cleanup done\)\n/);
+    match(text, new RegExp(`Interrupted before step ${echo} was done; deno task workshop goes on`));
+    // The walk stopped at the run: no commentary, no further step, and the step is not done.
+    ok(!text.includes("What to notice:"), text);
+    ok(!text.includes(`== Step ${echo + 1}`), text);
+    deepEqual(await readProgress(folder), { next: echo, done: [] });
+  } finally {
+    clearTimeout(watchdog);
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("cli: Ctrl-C while the handout is built halts the lab, writes nothing, removes its downloads, exit 130", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "handout-" });
+  // The child's temporary files go here, so that what it leaves can be seen.
+  const temporary = join(folder, "tmp");
+  await Deno.mkdir(temporary);
+  const child = denoCommand([
+    "run",
+    "--allow-read",
+    "--allow-env",
+    "--allow-net=127.0.0.1",
+    "--allow-write",
+    workshopScript,
+    ...["--handout", "out"],
+  ], { env: { NO_COLOR: "1", INIT_CWD: folder, TMPDIR: temporary } }).spawn();
+  const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const stdout = new ChildOutput(child.stdout);
+  const stderr = new ChildOutput(child.stderr);
+  try {
+    // Step 1 downloads flags for seconds: the Ctrl-C comes while its lab runs.
+    await stderr.readUntil("step 1: Flags");
+    child.kill("SIGINT");
+    const status = await child.status;
+    const said = await stderr.readToEnd();
+    equal(status.code, 130, said);
+    match(said, /^interrupted: the handout was not written$/m);
+    equal(await stdout.readToEnd(), "");
+    deepEqual(await namesIn(folder), ["tmp"]);
+    deepEqual(await namesIn(temporary), []);
+  } finally {
+    clearTimeout(watchdog);
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("the handout shows a real-clock run reproducibly: what varies written …, settings kept, unordered lines sorted", () => {
+  const run = {
+    lab: "flags",
+    args: ["--delay", "200", "-m", "10", "-v"],
+    unordered: /^[A-Z]{2} (OK|not found)$/,
+  };
+  deepEqual(
+    reproducible(run, [
+      "LOCAL site: http://127.0.0.1:39787/flags (embedded server: delay 200 ms, no errors)",
+      "10 Web Workers (started in 2.94s) will be used",
+      "CN OK",
+      "BR OK",
+      "ZZ not found",
+      "--------------------",
+      "  2,850 requests in 0.50 s: 5,676 requests/s, 5.5 MiB/s",
+      "Elapsed time: 0.22s",
+    ]),
+    [
+      "LOCAL site: http://127.0.0.1:…/flags (embedded server: delay 200 ms, no errors)",
+      "10 Web Workers (started in …s) will be used",
+      "BR OK",
+      "CN OK",
+      "ZZ not found",
+      "--------------------",
+      "  … requests in … s: … requests/s, … MiB/s",
+      "Elapsed time: …s",
+    ],
+  );
+  // Without `unordered`, the order is the run's.
+  deepEqual(reproducible({ lab: "flags", args: [] }, ["CN OK", "BR OK"]), ["CN OK", "BR OK"]);
+});
+
+Deno.test("a step's flags are saved in the learner's folder unless the step names --dest", () => {
+  const options = { dest: { type: "string", help: "" } };
+  deepEqual(argumentsOf({ lab: "flags", args: ["-l", "10"] }, options, "/home/me"), [
+    "-l",
+    "10",
+    "--dest",
+    "/home/me/downloads",
+  ]);
+  deepEqual(argumentsOf({ lab: "flags", args: ["--dest", "x"] }, options, "/home/me"), [
+    "--dest",
+    "x",
+  ]);
+  deepEqual(argumentsOf({ lab: "countdown", args: [] }, {}, "/home/me"), []);
+});
+
+Deno.test("every file a step or an exercise's statement says to read is in the kit", async () => {
+  const kit = fileURLToPath(new URL("../", import.meta.url));
+  const named = steps.flatMap((step) => step.read.map((path) => [step.title, path]));
+  for (const exercise of exercises) {
+    const statement = await Deno.readTextFile(
+      join(kit, "exercises", exercise.folder, "README.md"),
+    );
+    for (
+      const [, path] of statement.matchAll(
+        /`((?:runtimes|labs|shared|tools|exercises)\/[\w./-]+)`/g,
+      )
+    ) {
+      named.push([`exercise ${exercise.number}`, path]);
+    }
+  }
+  ok(named.length > steps.length, "the statements name files too");
+  for (const [where, path] of named) {
+    ok(await Deno.stat(join(kit, path)).then(() => true, () => false), `${where}: ${path}`);
+  }
+});
+
 Deno.test("workshop: usage errors name the problem and the allowed values, exit 2", async () => {
   const folder = await Deno.makeTempDir({ prefix: "workshop-" });
   try {
@@ -221,7 +374,7 @@ Deno.test("a step's run goes through the lab runner's own parsing, on the clock 
   const output = await runLab({
     lab: "countdown",
     args: ["--clock", "virtual", "--runtime", "nursery"],
-  });
+  }, { folder: "/nonexistent" });
   equal(output.clock, "virtual");
   equal(output.status, 0);
   equal(output.lines.length, 12);
@@ -245,6 +398,12 @@ Deno.test("cli: workshop --handout DIR writes DIR/index.html, and refuses a fold
     equal(written.code, 0, written.stderr);
     equal(written.stdout, "wrote out/index.html\n");
     const html = await Deno.readTextFile(join(folder, "out", "index.html"));
+    // Reproducible: a second build, into a folder of its own, gives the same bytes.
+    const again = await workshop(folder, ["--handout", "again"]);
+    equal(again.code, 0, again.stderr);
+    equal(await Deno.readTextFile(join(folder, "again", "index.html")), html);
+    // The flags it downloaded went into a temporary folder, now gone: none beside the handout.
+    deepEqual(await namesIn(folder), ["again", "out"]);
     ok(html.startsWith("<!doctype html>") && html.endsWith("</html>\n"));
     // Offline: no script, no external resource.
     ok(!/<script|<link|<img|src=|url\(/i.test(html));

@@ -28,6 +28,10 @@
  * runs that print the same thing are `same`; the footer lists what was
  * tolerated, and where.
  *
+ * `--schedule shuffle[:SEED]` shuffles each batch of woken tasks under the
+ * runtimes that can (`nursery`, `generator`), all from the same seed; the
+ * others run in their own order, and the header says so.
+ *
  * @module
  */
 
@@ -37,7 +41,8 @@ import { labs } from "../labs/mod.ts";
 import { realClock, virtualClock } from "../runtimes/clock.ts";
 import { describeError, isCancellation, isInstance } from "../runtimes/errors.ts";
 import { runtimes } from "../runtimes/registry.ts";
-import type { Clock, OperationFn, Runtime, TraceEvent } from "../runtimes/types.ts";
+import { scheduleText } from "../runtimes/schedule.ts";
+import type { Clock, OperationFn, Runtime, Schedule, TraceEvent } from "../runtimes/types.ts";
 import {
   type CtrlC,
   exitStatus,
@@ -65,6 +70,12 @@ import {
   sameWithinTolerance,
   tolerances,
 } from "./run_varying.ts";
+import {
+  announceSeed,
+  parseSchedule,
+  type ScheduleChoice,
+  scheduleOption,
+} from "./schedule_option.ts";
 
 /** What one run did, captured. */
 export interface CapturedRun {
@@ -90,7 +101,12 @@ export interface CapturedRun {
 export async function captureRun(
   runtime: Runtime,
   fn: OperationFn<unknown>,
-  options: { clock: Clock; signal?: AbortSignal; output?: (line: string) => void },
+  options: {
+    clock: Clock;
+    signal?: AbortSignal;
+    output?: (line: string) => void;
+    schedule?: Schedule;
+  },
 ): Promise<CapturedRun> {
   const events: TraceEvent[] = [];
   const output: string[] = [];
@@ -111,6 +127,7 @@ export async function captureRun(
         options.output?.(line);
       },
       signal: options.signal,
+      schedule: options.schedule,
     });
     const elapsed = (clock.kind === "virtual" ? clock.now() : performance.now()) - started;
     return { outcome: "ok", value, events, output, stderr, elapsed };
@@ -137,7 +154,7 @@ export function captureLab(
   runtime: Runtime,
   lab: Lab<unknown>,
   options: unknown,
-  capture: { clock: Clock; signal?: AbortSignal },
+  capture: { clock: Clock; signal?: AbortSignal; schedule?: Schedule },
 ): Promise<CapturedRun> {
   const root = function* () {
     return yield* lab.main(options);
@@ -215,19 +232,25 @@ export interface ComparisonRow extends TaskCounts {
  * Run `lab` with `options` under every runtime in turn; one row each. Once
  * `signal` aborts, the run in progress is halted and the rest skipped. A
  * `UsageError` out of a run (a lab file's default export that returned no
- * operation) is thrown: no runtime could run the lab.
+ * operation) is thrown: no runtime could run the lab. A shuffled `schedule`
+ * applies to the runtimes that can shuffle; the others run as they do.
  */
 export async function compareLab(
   lab: Lab<unknown>,
   options: unknown,
   clockKind: "real" | "virtual",
   signal?: AbortSignal,
+  schedule?: Schedule,
 ): Promise<ComparisonRow[]> {
   const rows: ComparisonRow[] = [];
   for (const runtime of Object.values(runtimes)) {
     if (signal?.aborted) break;
     const clock = clockKind === "virtual" ? virtualClock() : realClock();
-    const run = await captureLab(runtime, lab, options, { clock, signal });
+    const run = await captureLab(runtime, lab, options, {
+      clock,
+      signal,
+      schedule: runtime.shuffles ? schedule : undefined,
+    });
     // A Ctrl-C pressed while a step blocked the thread is delivered only
     // once the thread is free again: give it a moment before the next run.
     if (signal) await signalGrace(signal);
@@ -329,7 +352,8 @@ function toleratedFields(rows: readonly ComparisonRow[]): string[] {
 
 /**
  * The comparison as aligned text: a header line (and why the clock is real,
- * when the lab refused the virtual one: `clockNote`), the table, then notes.
+ * when the lab refused the virtual one: `clockNote`; the schedule, when it
+ * is a shuffle), the table, then notes.
  */
 export function formatComparison(
   labName: string,
@@ -337,6 +361,7 @@ export function formatComparison(
   rows: readonly ComparisonRow[],
   color = false,
   clockNote?: string,
+  schedule?: Schedule,
 ): string {
   const header = [
     "runtime",
@@ -375,6 +400,7 @@ export function formatComparison(
   const lines = [
     `${labName} under every runtime, ${clockKind} clock`,
     ...(clockNote ? [`(the lab refuses the virtual clock here: ${clockNote})`] : []),
+    ...(schedule?.order === "shuffle" ? [scheduleNote(schedule)] : []),
     "",
     align(header),
     ...cells.map(align),
@@ -423,6 +449,17 @@ export function formatComparison(
   return lines.join("\n");
 }
 
+/** What a shuffled comparison says under its header: which runtimes shuffled, from which seed. */
+function scheduleNote(schedule: Schedule): string {
+  const all = Object.values(runtimes);
+  const names = (shuffles: boolean) =>
+    all.filter((runtime) => !!runtime.shuffles === shuffles).map((runtime) => runtime.name)
+      .join(", ");
+  const others = names(false);
+  return `schedule ${scheduleText(schedule)}: ${names(true)} shuffle each batch of woken ` +
+    `tasks from this seed${others ? `; ${others} run in their own order` : ""}`;
+}
+
 /** `6.000 s` under a minute, `13:00:55.000` (hours, minutes, seconds) above. */
 export function formatDuration(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(3)} s`;
@@ -459,6 +496,7 @@ const compareOptions: Record<string, LabOption> = {
     placeholder: "KIND",
     help: "the clock for every run (default virtual, or real for a lab that does real I/O)",
   },
+  schedule: scheduleOption,
   help: { type: "boolean", short: "h", help: "show this help" },
 };
 
@@ -528,6 +566,7 @@ export async function runCompareCommand(
   }
   let lab: Lab<Values> | undefined;
   let clock: ClockChoice;
+  let schedule: ScheduleChoice;
   try {
     lab = await loadLab(args[0]);
     if (lab.notComparable) {
@@ -539,6 +578,7 @@ export async function runCompareCommand(
       return exitStatus.ok;
     }
     clock = chooseClock(lab, values, positionals);
+    schedule = parseSchedule(values.schedule as string | undefined);
   } catch (error) {
     if (isInstance(error, LabFileError)) {
       printFailure(error.message, error.cause);
@@ -551,9 +591,25 @@ export async function runCompareCommand(
 
   // Ctrl-C halts the run in progress (its cleanup runs) and skips the rest.
   const interrupt = ctrlC();
+  announceSeed(schedule);
   try {
-    const rows = await compareLab(lab as Lab<unknown>, options, clockKind, interrupt.signal);
-    console.log(formatComparison(lab.name, clockKind, rows, useColor(Deno.stdout), refusal));
+    const rows = await compareLab(
+      lab as Lab<unknown>,
+      options,
+      clockKind,
+      interrupt.signal,
+      schedule.schedule,
+    );
+    console.log(
+      formatComparison(
+        lab.name,
+        clockKind,
+        rows,
+        useColor(Deno.stdout),
+        refusal,
+        schedule.schedule,
+      ),
+    );
     if (interrupt.signal.aborted) return exitStatus.interrupted;
     return rows.every((row) => row.exit === exitStatus.ok) ? exitStatus.ok : exitStatus.failed;
   } catch (error) {

@@ -7,8 +7,9 @@
  *     $ deno task exercise check 1 exercises/01-countdown-deadline/mine.ts
  *
  * `check` runs the file's default export (a `function*`, as for a lab file)
- * under every runtime on a virtual clock, and says per runtime which checks
- * pass and, for each that fails, what is wrong and a hint. Each run is in
+ * under every runtime on a virtual clock (and, for an exercise about the
+ * order of tasks woken together, shuffled from a few fixed seeds under the
+ * runtimes that can shuffle), and says per run which checks pass and, for each that fails, what is wrong and a hint. Each run is in
  * a thread of its own (a Web Worker), so that the learner's file cannot
  * reach the checks, end the checker with `Deno.exit`, or hold it with a
  * loop: a run that has not settled after {@link defaultBudgetS} s of real
@@ -29,10 +30,13 @@ import {
   type ExerciseRun,
   judge,
   type Report,
+  schedulesFor,
 } from "../exercises/check.ts";
 import { seconds } from "../exercises/check.ts";
 import { exercises } from "../exercises/mod.ts";
-import { runtimeNames } from "../runtimes/registry.ts";
+import { runtimeNames, shufflingRuntimeNames } from "../runtimes/registry.ts";
+import { scheduleText } from "../runtimes/schedule.ts";
+import type { Schedule } from "../runtimes/types.ts";
 import { errorLine } from "./compare.ts";
 import { exitStatus, exitWithUsage, listOf, paint, shownPath, useColor } from "./cli.ts";
 import { LabFileError, printFailure } from "./lab.ts";
@@ -48,7 +52,9 @@ const usage = [
   "  list    the exercises, one a line",
   "  show    exercise N's statement, its starting file and how to check it",
   "  check   run FILE (its default export is a function*) under every runtime, in virtual",
-  "          time, and say what is right and what is not, with a hint",
+  "          time, and say what is right and what is not, with a hint; an exercise about",
+  "          the order of tasks woken together also runs it shuffled, from a few fixed seeds",
+  `          (--schedule shuffle:SEED, under ${listOf(shufflingRuntimeNames)})`,
   "",
   "Each run has its own thread and at most 10 s of real time (EXERCISE_BUDGET_S=seconds to",
   "change it): one still running then loops without letting virtual time move, and fails.",
@@ -77,19 +83,36 @@ export function listLines(): string[] {
   );
 }
 
-/** The checker's verdicts as text: a block per runtime, then a summary line. */
+/** A report's run as the checker names it: `nursery`, or `nursery --schedule shuffle:3`. */
+function runLabel(report: Report): string {
+  return report.schedule.order === "fifo"
+    ? report.runtime
+    : `${report.runtime} --schedule ${scheduleText(report.schedule)}`;
+}
+
+/** The checker's verdicts as text: a block per run, then a summary line. */
 export function reportLines(exercise: Exercise, file: string, reports: Report[], color: boolean) {
+  const seeds = exercise.shuffleSeeds ?? [];
   const lines = [
     `exercise ${exercise.number}: ${exercise.title}`,
-    `${file} under every runtime, in virtual time`,
+    `${file} under every runtime, in virtual time` +
+    (seeds.length === 0
+      ? ""
+      : `; under ${shufflingRuntimeNames.join(" and ")} also shuffled, seeds ${seeds.join(", ")}`),
   ];
-  for (const { runtime, run, verdicts } of reports) {
+  const width = Math.max(10, ...reports.map((report) => runLabel(report).length));
+  for (const report of reports) {
+    const { run, verdicts } = report;
     const failed = verdicts.filter((verdict) => verdict.fault);
-    const status = failed.length === 0
-      ? paint("pass", 32, color)
-      : paint(`FAIL (${failed.length} of ${verdicts.length} checks)`, 31, color);
+    const status = failed.length === 0 ? paint("pass", 32, color) : paint(
+      `FAIL (${failed.length} of ${verdicts.length} ${
+        verdicts.length === 1 ? "check" : "checks"
+      } failed)`,
+      31,
+      color,
+    );
     const ended = run.cutShort ? "cut short" : `ended at ${seconds(run.end)}`;
-    lines.push("", `${runtime.padEnd(10)} ${status}, ${ended}`);
+    lines.push("", `${runLabel(report).padEnd(width)} ${status}, ${ended}`);
     for (const { check, fault } of verdicts) {
       if (!fault) {
         lines.push(`  ok    ${check.what}`);
@@ -100,21 +123,29 @@ export function reportLines(exercise: Exercise, file: string, reports: Report[],
     if (failed.length > 0 && run.stderr.length > 0) {
       lines.push("  the runtime said on stderr:", ...run.stderr.slice(0, 5).map((l) => `    ${l}`));
     }
+    if (failed.length > 0 && report.schedule.order === "shuffle") {
+      lines.push(
+        `  replay this run: deno task lab ${file} --runtime ${report.runtime} --clock virtual ` +
+          `--schedule ${scheduleText(report.schedule)}`,
+      );
+    }
   }
   const passing = reports.filter((report) => report.verdicts.every((verdict) => !verdict.fault));
   lines.push(
     "",
     allPass(reports)
-      ? `every check passes under every runtime`
-      : `${passing.length} of ${reports.length} runtimes pass: not yet`,
+      ? `every check passes under every runtime${seeds.length === 0 ? "" : ", shuffled too"}`
+      : `${passing.length} of ${reports.length} ${seeds.length === 0 ? "runtimes" : "runs"} ` +
+        "pass: not yet",
   );
   return lines;
 }
 
-/** What the main thread tells a run's thread: the file to run, and under which runtime. */
+/** What the main thread tells a run's thread: the file to run, under which runtime and schedule. */
 export interface ToExerciseThread {
   file: string;
   runtime: string;
+  schedule: Schedule;
 }
 
 /** An error as it crosses from a run's thread: described, since it may not be cloneable. */
@@ -168,7 +199,12 @@ function budgetS(): number {
  * `budgetMs` of real time; `UsageError` or `LabFileError` when the file
  * cannot be loaded.
  */
-function runInThread(file: string, runtime: string, budgetMs: number): Promise<ExerciseRun> {
+function runInThread(
+  file: string,
+  runtime: string,
+  schedule: Schedule,
+  budgetMs: number,
+): Promise<ExerciseRun> {
   const worker = new Worker(new URL("./exercise_worker.ts", import.meta.url), {
     type: "module",
     name: `exercise ${runtime}`,
@@ -208,7 +244,7 @@ function runInThread(file: string, runtime: string, budgetMs: number): Promise<E
             ),
           budgetMs,
         );
-        worker.postMessage({ file, runtime } satisfies ToExerciseThread);
+        worker.postMessage({ file, runtime, schedule } satisfies ToExerciseThread);
       } else if (message.type === "exit") {
         settle(() =>
           resolve(cutShort(`the program called Deno.exit(${message.status}) instead of ending`))
@@ -245,9 +281,11 @@ function runInThread(file: string, runtime: string, budgetMs: number): Promise<E
 }
 
 /**
- * Check `file` against `exercise` under every runtime, each run in a
- * thread of its own with `budgetMs` of real time; the checks run here, on
- * what the run's thread posted back, out of the file's reach.
+ * Check `file` against `exercise` under every runtime (and the exercise's
+ * shuffles), each run in a thread of its own, so that no run sees what an
+ * earlier one left in the file's module, with `budgetMs` of real time; the
+ * checks run here, on what the run's thread posted back, out of the file's
+ * reach.
  */
 export async function checkFile(
   exercise: Exercise,
@@ -256,8 +294,10 @@ export async function checkFile(
 ): Promise<Report[]> {
   const reports: Report[] = [];
   for (const runtime of runtimeNames) {
-    const run = await runInThread(file, runtime, budgetMs);
-    reports.push({ runtime, run, verdicts: judge(exercise, run) });
+    for (const schedule of schedulesFor(exercise, runtime)) {
+      const run = await runInThread(file, runtime, schedule, budgetMs);
+      reports.push({ runtime, schedule, run, verdicts: judge(exercise, run) });
+    }
   }
   return reports;
 }

@@ -56,7 +56,7 @@ function posted(error: unknown): PostedError {
 }
 
 workerScope.onmessage = async (event) => {
-  const { file, runtime } = event.data;
+  const { file, runtime, schedule } = event.data;
   let main: () => Operation<unknown>;
   try {
     const lab = await loadLab(file);
@@ -70,7 +70,7 @@ workerScope.onmessage = async (event) => {
     });
     return;
   }
-  const run = await runExercise(runtime, main);
+  const run = await runExercise(runtime, main, schedule);
   post({
     type: "run",
     run: {

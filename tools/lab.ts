@@ -2,8 +2,8 @@
  * The lab runner: `deno task lab <name or file.ts> [options]`, and the
  * `lab:<name>` tasks that call it.
  *
- * It adds the options every lab shares (`--runtime`, `--clock`, `--trace`,
- * `--help`) to the lab's own, runs the lab under the chosen runtime, and
+ * It adds the options every lab shares (`--runtime`, `--clock`, `--schedule`,
+ * `--trace`, `--help`) to the lab's own, runs the lab under the chosen runtime, and
  * turns the outcome into an exit status: 0 success, 1 the lab's work failed,
  * 2 usage error, 130 after Ctrl-C (the run is halted first, so its cleanup
  * runs). The lab runs in a thread of its own (`lab_thread.ts`), so that
@@ -36,7 +36,7 @@ import { realClock, virtualClock } from "../runtimes/clock.ts";
 import { describeError, errorMessage, hasText, isInstance } from "../runtimes/errors.ts";
 import { runtimeNames, runtimes } from "../runtimes/registry.ts";
 import { textTracer } from "../runtimes/trace_text.ts";
-import type { Clock, Operation, Runtime, TraceEvent, Tracer } from "../runtimes/types.ts";
+import type { Clock, Operation, Runtime, Schedule, TraceEvent, Tracer } from "../runtimes/types.ts";
 import { log } from "../runtimes/verbs.ts";
 import {
   callerPath,
@@ -55,12 +55,21 @@ import {
 import { errorLine } from "./compare.ts";
 import type { RecordedRun } from "./lab_record.ts";
 import { runInLabThread } from "./lab_thread.ts";
+import { checkedLabArgs } from "./lab_check.ts";
+import {
+  announceSeed,
+  parseSchedule,
+  refuseShuffleFor,
+  type ScheduleChoice,
+  scheduleOption,
+} from "./schedule_option.ts";
+import { fullStackWanted, inspectedWithoutKitFrames } from "./stack_frames.ts";
 import { writeFileAtomically } from "./write_file.ts";
 
 /** The runtime used when `--runtime` is not given. */
 export const defaultRuntime = "generator";
 
-/** The options every lab shares: `--runtime`, `--clock`, `--trace`, `--help`. */
+/** The options every lab shares: `--runtime`, `--clock`, `--schedule`, `--trace`, `--help`. */
 export const sharedOptions: Record<string, LabOption> = {
   runtime: {
     type: "string",
@@ -75,6 +84,7 @@ export const sharedOptions: Record<string, LabOption> = {
     placeholder: "KIND",
     help: "real time, or virtual time that jumps to the next deadline",
   },
+  schedule: scheduleOption,
   trace: { type: "boolean", help: "print every task's lifecycle events on stderr" },
   timeline: {
     type: "string",
@@ -109,7 +119,8 @@ function generalUsage(): string {
     "",
     "Labs:",
     ...names,
-    "  FILE.ts      your own lab: its default export is a function* (the operation to run)",
+    "  FILE.ts      your own lab: its default export is a function* (the operation to run),",
+    "               type-checked and linted before it runs (--no-check runs it unchecked)",
     "",
     "Runtimes: " + listOf(runtimeNames),
     "Run a lab with --help for its options.",
@@ -364,9 +375,10 @@ export function parseOptions(
  * value can have been thrown: one the console cannot show (a revoked Proxy)
  * is printed as `describeError` describes it, and one that has no text (a
  * Proxy whose traps throw, which the console shows as `{}`) is described
- * after what the console shows.
+ * after what the console shows. The kit's own stack frames are left out,
+ * unless `fullStack` (`--trace`, `KIT_FULL_STACK=1`).
  */
-export function printFailure(what: string, error: unknown): void {
+export function printFailure(what: string, error: unknown, fullStack = fullStackWanted()): void {
   const heading = `${paint("error:", 31, useColor(Deno.stderr))} ${what}:`;
   // A deadlock's message names every waiting task: the runtime's stack adds nothing.
   if (isInstance(error, ExpectedFailure) || isInstance(error, DeadlockError)) {
@@ -375,7 +387,9 @@ export function printFailure(what: string, error: unknown): void {
   }
   console.error(heading);
   try {
-    console.error(error);
+    console.error(
+      fullStack || typeof error !== "object" ? error : inspectedWithoutKitFrames(error),
+    );
   } catch {
     console.error(describeError(error));
     return;
@@ -458,7 +472,7 @@ async function runOnce(
   target: string,
   options: Values,
   clock: Clock,
-  record: { trace: boolean; events?: TraceEvent[]; signal: AbortSignal },
+  record: { trace: boolean; events?: TraceEvent[]; signal: AbortSignal; schedule?: Schedule },
 ): Promise<RunEnd> {
   const text = record.trace ? textTracer((line) => console.error(line)) : undefined;
   const events = record.events;
@@ -471,9 +485,9 @@ async function runOnce(
     return yield* main(options);
   };
   Object.defineProperty(root, "name", { value: lab.name });
-  const { signal } = record;
+  const { signal, schedule } = record;
   try {
-    const status = await runtime.run(root, { clock, tracer, signal });
+    const status = await runtime.run(root, { clock, tracer, signal, schedule });
     // A Ctrl-C pressed while the last step blocked the thread is delivered
     // only once the thread is free again: give it a moment, and it counts.
     await signalGrace(signal);
@@ -483,7 +497,8 @@ async function runOnce(
     if (signal.aborted) return { status: exitStatus.interrupted, outcome: "interrupted" };
     // A lab file's default export that returned no operation.
     if (isInstance(error, UsageError)) exitWithUsage(error.message, labUsage(lab, target));
-    printFailure(`${lab.name} failed under ${runtime.name}`, error);
+    const fullStack = record.trace || fullStackWanted();
+    printFailure(`${lab.name} failed under ${runtime.name}`, error, fullStack);
     return { status: exitStatus.failed, outcome: `failed: ${errorLine(error)}` };
   }
 }
@@ -547,6 +562,7 @@ export async function runLabCommand(
   let values: Values;
   let positionals: string[];
   let options: Values;
+  let schedule: ScheduleChoice;
   let files: RecordingFiles;
   try {
     lab = await loadLab(target);
@@ -557,6 +573,10 @@ export async function runLabCommand(
     }
     options = lab.parse(values, positionals);
     files = recordingFiles(values);
+    schedule = parseSchedule(values.schedule as string | undefined);
+    const runtimeName = (values.runtime as string | undefined) ?? defaultRuntime;
+    // Under --runtime all, a shuffle applies to the runtimes that can shuffle, as in compare.
+    if (runtimeName !== "all") refuseShuffleFor(runtimeName, schedule.schedule);
   } catch (error) {
     if (isInstance(error, LabFileError)) {
       printFailure(error.message, error.cause);
@@ -576,6 +596,7 @@ export async function runLabCommand(
   const interrupt = ctrlC();
   const recorded: RecordedRun[] = [];
   let status: number = exitStatus.ok;
+  announceSeed(schedule);
   try {
     for (const name of names) {
       if (names.length > 1) console.log(`${recorded.length > 0 ? "\n" : ""}== ${name} ==`);
@@ -585,9 +606,18 @@ export async function runLabCommand(
         trace: values.trace === true,
         events: recording ? events : undefined,
         signal: interrupt.signal,
+        schedule: runtimes[name].shuffles ? schedule.schedule : undefined,
       });
       const { outcome } = end;
-      recorded.push({ runtime: name, clock: clockKind, events, endTime: clock.now(), outcome });
+      const shuffled = runtimes[name].shuffles && schedule.schedule.order === "shuffle";
+      recorded.push({
+        runtime: name,
+        clock: clockKind,
+        events,
+        endTime: clock.now(),
+        outcome,
+        schedule: shuffled ? schedule.schedule : undefined,
+      });
       // The first status that is not success is the command's.
       if (status === exitStatus.ok) status = end.status;
       if (end.status === exitStatus.interrupted) status = end.status;
@@ -607,6 +637,9 @@ export async function runLabCommand(
 }
 
 if (import.meta.main) {
+  // A lab file is type-checked and linted first; its problems are a usage error.
+  const args = await checkedLabArgs(Deno.args);
+  if (args === undefined) Deno.exit(exitStatus.usage);
   // In a thread of its own, so that Ctrl-C ends even a lab that never yields.
-  Deno.exit(await runInLabThread(new URL(import.meta.url), "runLabCommand", Deno.args));
+  Deno.exit(await runInLabThread(new URL(import.meta.url), "runLabCommand", args));
 }

@@ -20,7 +20,7 @@
  * @module
  */
 
-import type { TraceEvent } from "../runtimes/types.ts";
+import type { Schedule, TraceEvent } from "../runtimes/types.ts";
 import { countTasks } from "./compare.ts";
 import { legend, renderScene, type RuntimeRun } from "./report.ts";
 import { buildTimeline, escapeHtml, timelineDefs } from "./report_timeline.ts";
@@ -35,6 +35,8 @@ export interface RecordedRun {
   endTime: number;
   /** `exit 0`, `failed: Error: ...`, `interrupted`. */
   outcome: string;
+  /** The shuffle it ran with (`--schedule shuffle:SEED`), if it was shuffled. */
+  schedule?: Schedule;
 }
 
 // ---------------------------------------------------------------------------
@@ -186,7 +188,13 @@ ${css}</style>
 <main id="main">
 ${timelineDefs()}
 ${legend()}
-${renderScene({ scene, runs: runs.map(sceneRun) }, 0)}
+${
+    renderScene({
+      scene,
+      runs: runs.map(sceneRun),
+      schedule: runs.find((run) => run.schedule)?.schedule,
+    }, 0)
+  }
 </main>
 <script>
 ${script}</script>

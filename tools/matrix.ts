@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { countingClock } from "../runtimes/clock.ts";
 import { runtimes } from "../runtimes/registry.ts";
-import type { ClockTimer, Runtime } from "../runtimes/types.ts";
+import type { ClockTimer, Runtime, Schedule } from "../runtimes/types.ts";
 import { describeParseError, exitStatus, exitWithUsage, listOf, paint, useColor } from "./cli.ts";
 import { captureRun, countTasks, errorLine } from "./compare.ts";
 import { widthRange } from "./diff.ts";
@@ -41,8 +41,12 @@ export const matrixMarkers = { start: "<!-- matrix:start -->", end: "<!-- matrix
 /** The README whose matrix `--write` rewrites and `--check` checks. */
 export const readmePath: string = fileURLToPath(new URL("../README.md", import.meta.url));
 
-/** Run one probe under one runtime on a fresh virtual clock. */
-export async function runProbe(runtime: Runtime, probe: Probe): Promise<ProbeRun> {
+/** Run one probe under one runtime on a fresh virtual clock, with `schedule` if given. */
+export async function runProbe(
+  runtime: Runtime,
+  probe: Probe,
+  schedule?: Schedule,
+): Promise<ProbeRun> {
   const { clock, mostArmed } = countingClock();
   const notes: string[] = [];
   const interrupt = new AbortController();
@@ -59,7 +63,7 @@ export async function runProbe(runtime: Runtime, probe: Probe): Promise<ProbeRun
   };
   const program = () => probe.program(context);
   Object.defineProperty(program, "name", { value: "probe" });
-  const run = await captureRun(runtime, program, { clock, signal: interrupt.signal });
+  const run = await captureRun(runtime, program, { clock, signal: interrupt.signal, schedule });
   if (interruptTimer) clock.clearTimer(interruptTimer);
   return {
     notes,

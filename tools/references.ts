@@ -41,6 +41,14 @@ export interface OracleResults {
 /** The committed results. */
 export const oracleResults: OracleResults = results;
 
+/**
+ * The Python (major.minor) the committed results were made with: the
+ * asyncio column is that version's behaviour (3.12 made tasks eager on
+ * request, changed messages and the order of some callbacks), so `deno task
+ * oracle` refuses another, and the suite's fresh run is ignored under one.
+ */
+export const oraclePython = "3.11";
+
 /** A reference column: a library, and the runtime that claims its model. */
 export interface Reference {
   /** Its key in the results: `trio`, `asyncio`. */

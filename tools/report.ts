@@ -28,7 +28,9 @@ import { UsageError } from "../labs/lab.ts";
 import { labs } from "../labs/mod.ts";
 import { virtualClock } from "../runtimes/clock.ts";
 import { isInstance } from "../runtimes/errors.ts";
-import { runtimes } from "../runtimes/registry.ts";
+import { runtimes, shufflingRuntimeNames } from "../runtimes/registry.ts";
+import { scheduleText } from "../runtimes/schedule.ts";
+import type { Schedule } from "../runtimes/types.ts";
 import {
   callerPath,
   describeParseError,
@@ -47,6 +49,7 @@ import {
   printFailure,
   type Values,
 } from "./lab.ts";
+import { announceSeed, parseSchedule, type ScheduleChoice } from "./schedule_option.ts";
 import { buildMatrix, type Matrix } from "./matrix.ts";
 import { folderMarkers, OutputRefused, refuseForeignFolder } from "./output_folder.ts";
 import { showProgress } from "./progress.ts";
@@ -192,6 +195,8 @@ export interface RuntimeRun {
 export interface SceneRuns {
   scene: Scene;
   runs: RuntimeRun[];
+  /** The shuffle the runtimes that can shuffle ran with; none for first in, first out. */
+  schedule?: Schedule;
 }
 
 /**
@@ -208,16 +213,22 @@ export async function sceneLab(scene: Scene): Promise<{ lab: Lab<Values>; option
   return { lab, options: lab.parse(values, positionals) };
 }
 
-/** Run `scene` under every runtime in the registry. */
-export async function runScene(scene: Scene): Promise<SceneRuns> {
+/**
+ * Run `scene` under every runtime in the registry; a shuffled `schedule`
+ * applies to the runtimes that can shuffle.
+ */
+export async function runScene(scene: Scene, schedule?: Schedule): Promise<SceneRuns> {
   const { lab, options } = await sceneLab(scene);
   const runs: RuntimeRun[] = [];
   for (const runtime of Object.values(runtimes)) {
     const clock = virtualClock();
-    const run = await captureLab(runtime, lab, options, { clock });
+    const run = await captureLab(runtime, lab, options, {
+      clock,
+      schedule: runtime.shuffles ? schedule : undefined,
+    });
     runs.push(runtimeRun(runtime.name, run, clock.now()));
   }
-  return { scene, runs };
+  return { scene, runs, schedule: schedule?.order === "shuffle" ? schedule : undefined };
 }
 
 /** One run as a scene shows it: its outcome, counts and timeline. */
@@ -261,9 +272,13 @@ function sceneId(scene: Scene, index: number): string {
   return `scene-${index + 1}-${scene.lab}`;
 }
 
-function sceneCommand(scene: Scene, runtime: string): string {
+function sceneCommand(scene: Scene, runtime: string, schedule?: Schedule): string {
+  const shuffled = schedule && runtimes[runtime]?.shuffles
+    ? [`--schedule ${scheduleText(schedule)}`]
+    : [];
   return [
     `deno task lab ${scene.lab} --runtime ${runtime} --clock ${scene.clock ?? "virtual"}`,
+    ...shuffled,
     ...scene.args,
   ].join(" ");
 }
@@ -302,7 +317,7 @@ function taskTable(timeline: Timeline): string {
 
 /** A scene: its lesson, then each runtime's run, with its timeline, tasks and output. */
 export function renderScene(sceneRuns: SceneRuns, index: number): string {
-  const { scene, runs } = sceneRuns;
+  const { scene, runs, schedule } = sceneRuns;
   const id = sceneId(scene, index);
   const scaleEnd = Math.max(...runs.map((run) => run.timeline.endTime));
   const outputs = new Map<string, string[]>();
@@ -332,7 +347,7 @@ export function renderScene(sceneRuns: SceneRuns, index: number): string {
       }</pre></details>`;
     return `<div class="run" data-runtime="${run.runtime}">
 <h4>${escapeHtml(run.runtime)}</h4>
-<p class="command"><code>${escapeHtml(sceneCommand(scene, run.runtime))}</code></p>
+<p class="command"><code>${escapeHtml(sceneCommand(scene, run.runtime, schedule))}</code></p>
 <p class="summary">${escapeHtml(run.outcome)} after ${formatTime(run.elapsed)}; ${
       plural(counts.spawned, "task")
     }, ${counts.cancelled} cancelled, ${plural(counts.errors, "error")}, ${
@@ -471,6 +486,15 @@ export interface ReportData {
   adapters: Adapter[];
   /** When the report was made. */
   date: string;
+  /** The shuffle the scenes ran with, if they were shuffled. */
+  schedule?: Schedule;
+}
+
+/** What the page says of a shuffled report: which runtimes shuffled, and how to replay it. */
+function shuffleSentence(schedule: Schedule): string {
+  return `Under ${shufflingRuntimeNames.join(" and ")}, tasks woken together ran in a shuffled ` +
+    `order (--schedule ${scheduleText(schedule)}, which replays it); the other runtimes ran in ` +
+    `their own order.`;
 }
 
 function renderIndex(data: ReportData): string {
@@ -489,7 +513,9 @@ function renderIndex(data: ReportData): string {
 <h1>Concurrency models, side by side</h1>
 <p>The same labs under every runtime (${
     escapeHtml(data.adapters.map((adapter) => adapter.runtime).join(", "))
-  }), in virtual time. Made ${escapeHtml(data.date)} by <code>deno task report</code>.</p>
+  }), in virtual time. Made ${escapeHtml(data.date)} by <code>deno task report</code>.${
+    data.schedule ? ` ${escapeHtml(shuffleSentence(data.schedule))}` : ""
+  }</p>
 <nav aria-label="Report"><ul>
 <li><a href="#timelines">Timelines</a></li>
 <li><a href="#matrix">Semantics matrix</a></li>
@@ -617,7 +643,7 @@ export const defaultOutPath = fileURLToPath(new URL("../report", import.meta.url
 
 function usage(): string {
   return [
-    "Usage: deno task report [--out DIR] [--labs LABS] [--bench FILE]",
+    "Usage: deno task report [--out DIR] [--labs LABS] [--bench FILE] [--schedule ORDER]",
     "",
     "Runs the labs that can run in virtual time under every runtime, traced, and writes",
     "a static site: task timelines, the semantics matrix, the benchmark ratios and the",
@@ -629,6 +655,11 @@ function usage(): string {
     `      --labs LABS    comma-separated labs (default all: ${listOf(virtualLabs())}), each a`,
     '                     name or a lab file, with its options if any: "mylab.ts --n 3,countdown"',
     "      --bench FILE   benchmark results to chart (default bench/results/latest.json)",
+    "      --schedule fifo|shuffle[:SEED]",
+    `                     the order of tasks woken together (default fifo); shuffled from SEED`,
+    `                     under ${
+      shufflingRuntimeNames.join(" and ")
+    }, a seed picked and printed if none`,
     "  -h, --help         show this help",
   ].join("\n");
 }
@@ -650,12 +681,13 @@ export async function gatherReport(
   benchPath: string,
   progress: (line: string) => void = () => {},
   signal?: AbortSignal,
+  schedule?: Schedule,
 ): Promise<ReportData> {
   const sceneRuns = [];
   for (const scene of scenesFor(names)) {
     signal?.throwIfAborted();
     progress(`running ${[scene.lab, ...scene.args].join(" ")} under every runtime`);
-    sceneRuns.push(await runScene(scene));
+    sceneRuns.push(await runScene(scene, schedule));
   }
   signal?.throwIfAborted();
   progress("running the semantics probes");
@@ -666,6 +698,7 @@ export async function gatherReport(
     bench: await readBenchResults(benchPath),
     adapters: await readAdapters(),
     date: new Date().toISOString(),
+    schedule: schedule?.order === "shuffle" ? schedule : undefined,
   };
 }
 
@@ -675,14 +708,20 @@ export async function runReportCommand(args: string[]): Promise<number> {
     out: { type: "string" },
     labs: { type: "string" },
     bench: { type: "string" },
+    schedule: { type: "string" },
     help: { type: "boolean", short: "h" },
   } as const;
-  let values: { out?: string; labs?: string; bench?: string; help?: boolean };
+  let values: { out?: string; labs?: string; bench?: string; schedule?: string; help?: boolean };
   try {
     ({ values } = parseArgs({ args, options, strict: true, allowPositionals: false }));
   } catch (error) {
     exitWithUsage(
-      describeParseError(error, ["--out", "--labs", "--bench", "--help"], undefined, args),
+      describeParseError(
+        error,
+        ["--out", "--labs", "--bench", "--schedule", "--help"],
+        undefined,
+        args,
+      ),
       usage(),
     );
   }
@@ -707,6 +746,13 @@ export async function runReportCommand(args: string[]): Promise<number> {
         : `unknown lab '${name}'; allowed: ${allowedHere}`,
       usage(),
     );
+  }
+  let schedule: ScheduleChoice;
+  try {
+    schedule = parseSchedule(values.schedule);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    exitWithUsage(error.message, usage());
   }
   // Every lab file is loaded, and every lab's options parsed, before the
   // work: a mistake in the last one is said at once.
@@ -745,10 +791,17 @@ export async function runReportCommand(args: string[]): Promise<number> {
   // Later Ctrl-Cs change nothing: stopping is already under way, and quick.
   const interrupt = onCtrlC(() => {});
   // Each scene, the probes, then the site.
+  announceSeed(schedule);
   const progress = showProgress("report", scenesFor(names).length + 2);
   let data: ReportData;
   try {
-    data = await gatherReport(names, benchPath, (line) => progress.step(line), interrupt.signal);
+    data = await gatherReport(
+      names,
+      benchPath,
+      (line) => progress.step(line),
+      interrupt.signal,
+      schedule.schedule,
+    );
     progress.step("writing the site");
     await writeSite(out, await renderSite(data), interrupt.signal);
     progress.done();

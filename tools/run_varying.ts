@@ -129,10 +129,15 @@ export function maskPortsAndPaths(line: string, mask?: string): string {
   return masked;
 }
 
-/** `line` with everything that varies from run to run on the real clock written as `…`. */
-export function maskEveryRunVarying(line: string): string {
+/**
+ * `line` with everything that varies from run to run on the real clock
+ * written as `…`, but for a measurement whose number is one of `given` (a
+ * setting from the command line, `delay 200 ms`, not a measurement).
+ */
+export function maskEveryRunVarying(line: string, given: readonly string[] = []): string {
   return maskPortsAndPaths(line, "…").replace(measurementPattern, (...args) => {
     const parts = args.slice(0, 7) as Parts;
+    if (given.includes(parts[1] ?? parts[3] ?? parts[5]!)) return parts[0];
     const { kind, after } = measurementOf(parts);
     return `…${parts[0].includes(" ") && kind === "duration" ? " " : ""}${after}`;
   });

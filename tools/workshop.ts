@@ -18,8 +18,11 @@
  * in `.workshop-progress.json` in the folder the command was run from,
  * written under a temporary name and renamed into place. Plain prompts on
  * stdin; with `--answers FILE`, each prompt takes the file's next line
- * (and the run stops, progress kept, when the file runs out). Exit status:
- * 0 done (or stopped), 2 usage error, 130 after Ctrl-C.
+ * (and the run stops, progress kept, when the file runs out). What a lab
+ * saves goes into that folder too (`downloads/`), not the kit's. Ctrl-C at
+ * a prompt stops the walk; during a run it halts the lab (its cleanup runs)
+ * and stops the walk there, the step not done. Exit status: 0 done (or
+ * stopped), 2 usage error, 130 after Ctrl-C.
  *
  * @module
  */
@@ -36,9 +39,11 @@ import {
   paint,
   parseOptionsOrExit,
   shownPath,
+  signalGrace,
   useColor,
 } from "./cli.ts";
 import { errorLine } from "./compare.ts";
+import { showProgress } from "./progress.ts";
 import { listLines } from "./exercise.ts";
 import { writeHandout } from "./workshop_handout.ts";
 import { notesOf, runLab, sourceLines } from "./workshop_run.ts";
@@ -289,6 +294,8 @@ interface Session {
   answers: Answers;
   color: boolean;
   signal: AbortSignal;
+  /** The learner's folder: the progress file, and what the labs save (`downloads/`). */
+  folder: string;
 }
 
 /** Ctrl-C at a prompt: the walk stops there, progress kept. */
@@ -342,17 +349,35 @@ async function readPrediction(session: Session): Promise<string[]> {
   return lines;
 }
 
-/** Run `run`, printing its lines (indented) and, for a failure, why; answers its lines. */
+/**
+ * Run `run` (its files saved in the learner's folder), printing its lines
+ * (indented) and, for a failure, why; answers its lines. A Ctrl-C during
+ * the run halts it, its cleanup run, and the walk stops there: an
+ * {@link Interrupted}, the step not done.
+ */
 async function showRun(session: Session, run: StepRun, print = true): Promise<string[]> {
   console.log(paint(`$ ${commandOf(run)}`, 1, session.color));
   const output = await runLab(run, {
     print: print ? (line) => console.log(`  ${line}`) : undefined,
     signal: session.signal,
+    folder: session.folder,
   });
+  await stopIfInterrupted(session, "the lab was halted, its cleanup done");
   for (const line of output.stderr) console.log(`  ${paint("stderr:", 2, session.color)} ${line}`);
   if (output.failure) console.log(`  ${output.failure}`);
   if (output.status !== 0) console.log(`  (exit status ${output.status})`);
   return output.lines;
+}
+
+/**
+ * After a run: if Ctrl-C was pressed (one pressed while the run held the
+ * thread arrives a moment later, hence the grace), say so and stop the walk.
+ */
+async function stopIfInterrupted(session: Session, what: string): Promise<void> {
+  await signalGrace(session.signal);
+  if (!session.signal.aborted) return;
+  console.log(`  (Ctrl-C: ${what})`);
+  throw new Interrupted();
 }
 
 /** `run` it? Enter or y runs, n skips, q quits. */
@@ -410,7 +435,12 @@ async function takeStep(session: Session, step: Step, number: number): Promise<v
   console.log(paint("What to notice:", 1, session.color));
   for (const line of step.notice) console.log(`  ${line}`);
   if (step.explain) {
-    const notes = notesOf((await runLab(step.explain, { signal: session.signal })).lines);
+    const explained = await runLab(step.explain, {
+      signal: session.signal,
+      folder: session.folder,
+    });
+    await stopIfInterrupted(session, "the commentary's run was halted");
+    const notes = notesOf(explained.lines);
     console.log(`  and, from \`${commandOf(step.explain)}\`:`);
     for (const note of notes) console.log(`    ${note}`);
   }
@@ -467,11 +497,26 @@ export async function runWorkshopCommand(args: string[]): Promise<number> {
   }
   if (values.handout !== undefined) {
     const folder = callerPath(values.handout as string);
+    // Ctrl-C halts the lab running and stops the build: nothing is written, the
+    // temporary downloads are removed. Later presses change nothing: stopping is quick.
+    const interrupt = onCtrlC(() => {});
+    const progress = showProgress("handout", steps.length + 1);
     try {
-      await writeHandout(folder, values.handout as string);
+      await writeHandout(folder, values.handout as string, {
+        signal: interrupt.signal,
+        progress: (what) => progress.step(what),
+      });
+      progress.done();
     } catch (error) {
+      progress.done();
+      if (interrupt.signal.aborted) {
+        console.error("interrupted: the handout was not written");
+        return exitStatus.interrupted;
+      }
       if (error instanceof UsageError) exitWithUsage(error.message, usage);
       throw error;
+    } finally {
+      interrupt.stop();
     }
     console.log(`wrote ${shownPath(join(folder, "index.html"))}`);
     return exitStatus.ok;
@@ -521,15 +566,14 @@ export async function runWorkshopCommand(args: string[]): Promise<number> {
     }
   };
   const interrupt = onCtrlC();
-  const session: Session = { answers, color, signal: interrupt.signal };
+  const session: Session = { answers, color, signal: interrupt.signal, folder };
   try {
     for (let number = first; number <= steps.length; number++) {
       await save(number);
+      // A Ctrl-C during one of its runs stops the step (an Interrupted): it is not done.
       await takeStep(session, steps[number - 1], number);
       if (!progress.done.includes(number)) progress.done.push(number);
       await save(number + 1);
-      // A Ctrl-C during a run halted the run; the walk stops here.
-      if (interrupt.signal.aborted) throw new Interrupted();
       if (number < steps.length) {
         const answer = await ask(session, "\n[Enter] next step, q to stop here:");
         if (answer.trim().toLowerCase() === "q") throw new Quit();

@@ -19,7 +19,9 @@ import { exercises } from "../exercises/mod.ts";
 import { escapeHtml } from "./report_timeline.ts";
 import { folderMarkers, OutputRefused, refuseForeignFolder } from "./output_folder.ts";
 import { exerciseFolder } from "./exercise.ts";
-import { notesOf, runLab, sourceLines } from "./workshop_run.ts";
+import { maskEveryRunVarying } from "./run_varying.ts";
+import { workshopTable } from "../labs/latency.ts";
+import { type LabOutput, notesOf, runLab, sourceLines } from "./workshop_run.ts";
 import { commandOf, type Step, type StepRun, steps } from "./workshop_steps.ts";
 
 const css = `
@@ -54,26 +56,86 @@ nav ol { columns: 2; }
 }
 `;
 
-/** One run's command and the output it printed when the handout was built. */
-async function runBlock(run: StepRun, skip = 0): Promise<string> {
-  const output = await runLab(run);
+/** What building the handout goes by: where the labs save files, and Ctrl-C. */
+interface Build {
+  folder: string;
+  signal?: AbortSignal;
+}
+
+/** Run `run` for the handout: halted by Ctrl-C, which then stops the build (an `AbortError`). */
+async function runLabFor(build: Build, run: StepRun): Promise<LabOutput> {
+  build.signal?.throwIfAborted();
+  const output = await runLab(run, { folder: build.folder, signal: build.signal });
+  build.signal?.throwIfAborted();
+  return output;
+}
+
+/**
+ * What a real-clock run printed, as the handout shows it: whatever varies
+ * from run to run (ports, temporary paths, durations, rates, counts of
+ * requests) written `…`, but for a figure given in the command (`--delay
+ * 200`: `delay 200 ms`), and the lines that come in the order the work
+ * ended (`run.unordered`) sorted, in their places: so two builds of the
+ * handout give the same bytes.
+ */
+export function reproducible(run: StepRun, lines: readonly string[]): string[] {
+  const masked = lines.map((line) => maskEveryRunVarying(line, run.args));
+  const unordered = run.unordered;
+  if (!unordered) return masked;
+  const sorted = masked.filter((line) => unordered.test(line)).sort();
+  return masked.map((line) => unordered.test(line) ? sorted.shift()! : line);
+}
+
+/** The workshop's own column, which the latency lab sets its figures beside. */
+function workshopColumn(): string {
+  const width = Math.max(...workshopTable.map((row) => row.kind.length));
+  return workshopTable.map((row) =>
+    `${row.kind.padEnd(width)}  ${
+      row.cycles.toLocaleString("en-US").padStart(11)
+    } cycles  ${row.human}`
+  ).join("\n");
+}
+
+/**
+ * One run's command and the output it printed when the handout was built
+ * (lab files saved in `folder`): in virtual time as printed; on the real
+ * clock with what varies masked ({@link reproducible}); for a lab that
+ * measures the machine, no output, which would be this machine's alone.
+ */
+async function runBlock(run: StepRun, build: Build, skip = 0): Promise<string> {
+  const output = await runLabFor(build, run);
+  const command = `<pre class="command">${escapeHtml(commandOf(run))}</pre>`;
+  if (output.measuresHost !== undefined) {
+    return [
+      command,
+      `<p class="label">measures the machine it runs on: its figures are that machine's and ` +
+      `that moment's, so none are shown here; it sets them beside the workshop's column:</p>`,
+      `<pre class="output">${escapeHtml(workshopColumn())}</pre>`,
+    ].join("\n");
+  }
   const real = output.clock === "real";
-  const printed = output.lines.slice(skip).map(escapeHtml);
-  const stderr = output.stderr.map((line) => `<span class="stderr">${escapeHtml(line)}</span>`);
+  const shown = (lines: readonly string[]) => real ? reproducible(run, lines) : [...lines];
+  const printed = shown(output.lines.slice(skip)).map(escapeHtml);
+  const stderr = shown(output.stderr).map((line) =>
+    `<span class="stderr">${escapeHtml(line)}</span>`
+  );
   const failure = output.failure
-    ? [`<span class="stderr">${escapeHtml(output.failure)}</span>`]
+    ? [`<span class="stderr">${escapeHtml(shown([output.failure])[0])}</span>`]
     : [];
   const label = real
-    ? "prints (real time: measured when this handout was built; figures vary)"
+    ? "prints (real time: ports and measurements, which vary from run to run, written …" +
+      `${
+        run.unordered ? "; the lines of each code sorted, as they come in the order answered" : ""
+      })`
     : "prints (virtual time: the same on every run)";
   return [
-    `<pre class="command">${escapeHtml(commandOf(run))}</pre>`,
+    command,
     `<p class="label">${label}${skip > 0 ? ", after its title line" : ""}</p>`,
     `<pre class="output">${[...printed, ...stderr, ...failure].join("\n")}</pre>`,
   ].join("\n");
 }
 
-async function stepSection(step: Step, number: number): Promise<string> {
+async function stepSection(step: Step, number: number, build: Build): Promise<string> {
   const parts = [
     `<section class="step" id="step-${number}">`,
     `<h2>Step ${number}: ${escapeHtml(step.title)}</h2>`,
@@ -96,13 +158,13 @@ async function stepSection(step: Step, number: number): Promise<string> {
       `<p class="predict"><strong>Predict</strong> ${
         escapeHtml(prediction.what)
       }, before running:</p>`,
-      await runBlock(prediction.run, prediction.skip),
+      await runBlock(prediction.run, build, prediction.skip),
     );
   }
-  for (const run of step.runs) parts.push(await runBlock(run));
+  for (const run of step.runs) parts.push(await runBlock(run, build));
   const notice = [escapeHtml(step.notice.join(" "))];
   if (step.explain) {
-    const notes = notesOf((await runLab(step.explain)).lines);
+    const notes = notesOf((await runLabFor(build, step.explain)).lines);
     notice.push(
       `From <code>${escapeHtml(commandOf(step.explain))}</code>: ${escapeHtml(notes.join(" "))}`,
     );
@@ -199,10 +261,25 @@ async function exerciseSection(): Promise<string> {
   return parts.join("\n");
 }
 
-/** The handout as one HTML page. */
-export async function buildHandout(): Promise<string> {
+/**
+ * The handout as one HTML page. The labs' files (the flags) are saved in a
+ * temporary folder, removed after, however the build ends. `progress` hears
+ * of each step as it starts; once `signal` aborts (Ctrl-C), the lab running
+ * is halted and the build stops with its reason.
+ */
+export async function buildHandout(
+  options: { signal?: AbortSignal; progress?: (what: string) => void } = {},
+): Promise<string> {
   const sections: string[] = [];
-  for (const [index, step] of steps.entries()) sections.push(await stepSection(step, index + 1));
+  const folder = await Deno.makeTempDir({ prefix: "kit-handout-" });
+  try {
+    for (const [index, step] of steps.entries()) {
+      options.progress?.(`step ${index + 1}: ${step.title}`);
+      sections.push(await stepSection(step, index + 1, { folder, signal: options.signal }));
+    }
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
   const toc = steps.map((step, index) =>
     `<li><a href="#step-${index + 1}">${escapeHtml(step.title)}</a></li>`
   ).join("\n");
@@ -219,7 +296,8 @@ export async function buildHandout(): Promise<string> {
 <h1>Concurrency models, side by side: the workshop</h1>
 <p>The steps of <code>deno task workshop</code>, for the teacher: what to read, what to predict,
 what to run and what it prints, and what to notice; then the exercises. Every output below was
-printed by the command above it when this page was built. Paths start from the kit's folder.</p>
+printed by the command above it when this page was built; where a lab runs in real time, what varies
+from run to run is written as …. Paths start from the kit's folder.</p>
 </header>
 <nav><h2>Steps</h2><ol>
 ${toc}
@@ -270,10 +348,16 @@ export async function writeHandoutFiles(folder: string, html: string, shown = fo
  * it). A folder it may not write into is refused before the labs run, and
  * again before writing, should it have changed meanwhile: a `UsageError`.
  */
-export async function writeHandout(folder: string, shown = folder): Promise<void> {
+export async function writeHandout(
+  folder: string,
+  shown = folder,
+  options: { signal?: AbortSignal; progress?: (what: string) => void } = {},
+): Promise<void> {
   try {
     await refuseForeignFolder(folder, "handout", shown);
-    await writeHandoutFiles(folder, await buildHandout(), shown);
+    const html = await buildHandout(options);
+    options.progress?.("writing the page");
+    await writeHandoutFiles(folder, html, shown);
   } catch (error) {
     if (error instanceof OutputRefused) throw new UsageError(error.message);
     throw error;

@@ -13,6 +13,7 @@ import { runtimes } from "../runtimes/registry.ts";
 import { exitStatus } from "./cli.ts";
 import { captureRun, errorLine } from "./compare.ts";
 import { defaultRuntime, loadLab, parseOptions } from "./lab.ts";
+import { parseSchedule, refuseShuffleFor } from "./schedule_option.ts";
 import { sourcePart, type Step, type StepRun } from "./workshop_steps.ts";
 
 /** The kit's folder, where the paths a step names start. */
@@ -28,21 +29,42 @@ export interface LabOutput {
   failure?: string;
   /** The clock it ran on. */
   clock: "real" | "virtual";
+  /** Why the lab's figures are this machine's (it measures the host), if they are. */
+  measuresHost?: string;
+}
+
+/**
+ * The arguments `run` is run with: its own, and for a lab that saves files
+ * (the flags lab's `--dest`), unless the step names the folder, `downloads`
+ * in `folder`: the learner's folder, not the kit's, where `deno task`
+ * would otherwise start a relative path.
+ */
+export function argumentsOf(run: StepRun, options: Record<string, unknown>, folder: string) {
+  const named = run.args.some((arg) => arg === "--dest" || arg.startsWith("--dest="));
+  return "dest" in options && !named
+    ? [...run.args, "--dest", join(folder, "downloads")]
+    : run.args;
 }
 
 /**
  * Run `run` in-process as the lab runner would: its arguments parsed by the
  * runner's own rules, on the clock they choose (the lab's default
- * otherwise). `print` sees each line as it comes.
+ * otherwise), files it saves under `folder` ({@link argumentsOf}). `print`
+ * sees each line as it comes.
  */
 export async function runLab(
   run: StepRun,
-  options: { print?: (line: string) => void; signal?: AbortSignal } = {},
+  options: { print?: (line: string) => void; signal?: AbortSignal; folder: string },
 ): Promise<LabOutput> {
   const lab = await loadLab(run.lab);
-  const { values, positionals } = parseOptions(lab, run.args);
+  const { values, positionals } = parseOptions(
+    lab,
+    argumentsOf(run, lab.options, options.folder),
+  );
   const parsed = lab.parse(values, positionals);
   const runtime = runtimes[(values.runtime as string | undefined) ?? defaultRuntime];
+  const { schedule } = parseSchedule(values.schedule as string | undefined);
+  refuseShuffleFor(runtime.name, schedule);
   const clockKind = (values.clock as "real" | "virtual" | undefined) ?? lab.defaultClock;
   const root = function* () {
     return yield* lab.main(parsed);
@@ -52,6 +74,7 @@ export async function runLab(
     clock: clockKind === "virtual" ? virtualClock() : realClock(),
     signal: options.signal,
     output: options.print,
+    schedule,
   });
   if (captured.outcome === "error") {
     return {
@@ -60,10 +83,17 @@ export async function runLab(
       status: exitStatus.failed,
       failure: `${lab.name} failed under ${runtime.name}: ${errorLine(captured.error)}`,
       clock: clockKind,
+      measuresHost: lab.notComparable,
     };
   }
   const status = typeof captured.value === "number" ? captured.value : exitStatus.ok;
-  return { lines: captured.output, stderr: captured.stderr, status, clock: clockKind };
+  return {
+    lines: captured.output,
+    stderr: captured.stderr,
+    status,
+    clock: clockKind,
+    measuresHost: lab.notComparable,
+  };
 }
 
 /** The `why:` notes a run of the coros lab with `--explain` printed, without the heading. */

@@ -17,6 +17,11 @@
 export interface StepRun {
   lab: string;
   args: string[];
+  /**
+   * The lines that come in the order the run's concurrent work ended, which
+   * varies from run to run (the flags' per-code lines): the handout sorts them.
+   */
+  unordered?: RegExp;
 }
 
 /** A part of a source file to show: from the line that starts with `from` to the next `}` alone. */
@@ -65,6 +70,9 @@ export function commandOf(run: StepRun): string {
 
 const coros = (demo: string): StepRun => ({ lab: "coros", args: ["--demo", demo] });
 
+/** The flags lab's line for one code under `-v`: `BR OK`, `ZZ not found`, `CN error: ...`. */
+const perCode = /^[A-Z]{2} (OK|not found|error: .*)$/;
+
 /** Every step, in order; `deno task workshop --step N` starts at `steps[N - 1]`. */
 export const steps: readonly Step[] = [
   {
@@ -83,8 +91,12 @@ export const steps: readonly Step[] = [
     },
     runs: [
       { lab: "flags", args: ["--delay", "200", "-l", "10", "-m", "1", "-v"] },
-      { lab: "flags", args: ["--delay", "200", "-l", "10", "-m", "10", "-v"] },
-      { lab: "flags", args: ["--delay", "200", "-l", "10", "--pool", "10", "-v"] },
+      { lab: "flags", args: ["--delay", "200", "-l", "10", "-m", "10", "-v"], unordered: perCode },
+      {
+        lab: "flags",
+        args: ["--delay", "200", "-l", "10", "--pool", "10", "-v"],
+        unordered: perCode,
+      },
     ],
     notice: [
       "One at a time, the time is the sum of the waits: the program spends it doing nothing.",
@@ -139,7 +151,14 @@ export const steps: readonly Step[] = [
     notice: [
       "The lines come out in time order, the columns interleaved: every task sleeps without",
       "blocking the others, so the run takes as long as the slowest countdown (B, 3 x 2 s),",
-      "not the sum. At 2.000s B and D are due together: the timer armed first fires first.",
+      "not the sum. At 2.000s B and D are due together: the timer armed first fires first,",
+      "the kit's choice for output that is the same every run. trio runs tasks woken together",
+      "in a random order; --schedule shuffle does too, from a seed it prints, so that the tie",
+      "comes out either way and any run can be replayed.",
+    ],
+    more: [
+      "deno task lab:countdown --clock virtual --runtime nursery --schedule shuffle",
+      "deno task lab:countdown --clock virtual --runtime nursery --schedule shuffle:0  # D first",
     ],
   },
   {
@@ -323,8 +342,9 @@ export const steps: readonly Step[] = [
     title: "Exercises",
     read: ["exercises/"],
     intro: [
-      "Eight exercises drawn from the labs; each is a statement, a starting file and a checker",
-      "that runs your file under every runtime, in virtual time, and says what is right.",
+      "Nine exercises drawn from the labs; each is a statement, a starting file and a checker",
+      "that runs your file under every runtime, in virtual time, and says what is right (the",
+      "ninth, a bug that hides in the order of tasks woken together, also shuffled).",
     ],
     runs: [],
     notice: [
@@ -335,6 +355,7 @@ export const steps: readonly Step[] = [
       "deno task exercise list                # the exercises",
       "deno task exercise show 1              # a statement, and how to start",
       "deno task exercise check 1 FILE        # your attempt, under every runtime, with hints",
+      "deno task exercise show 9              # find the bug that only a shuffled order shows",
     ],
   },
 ];

@@ -1,0 +1,377 @@
+/**
+ * The kit's `deno lint` plugin: the mistakes that make an operation silently
+ * do nothing, or do something else than meant, each reported with its fix.
+ *
+ * - `kit/discarded-operation`: `sleep(1000);` or `const t = spawn(worker);`
+ *   (never used) makes an operation and drops it, so nothing runs: Python's
+ *   "coroutine was never awaited".
+ * - `kit/bare-yield`: `yield sleep(1000)` hands the operation to the runtime
+ *   without running it (the runtimes refuse it).
+ * - `kit/await-in-operation`: `await` inside a `function*`; an operation
+ *   waits with `yield*`, and on a promise with `yield* call(...)`.
+ * - `kit/spawn-call`: `spawn(worker())`, the habit of asyncio's
+ *   `create_task(coro)`, where `spawn(worker)` was meant (also `scope` and
+ *   `ensure`, which take a function too).
+ * - `kit/uncalled-verb`: `yield* sleep;` or `yield* worker;`, a verb or
+ *   `function*` used without being called.
+ * - `kit/duration-number`: `sleep("100")`, a duration given as a string.
+ *
+ * An operation is recognised without types: a call of a verb imported from
+ * the kit (`mod.ts`, `@kit/concurrency`, `runtimes/verbs.ts`), directly or
+ * through a namespace import, of a `function*` declared in the same file, or
+ * of `.halt()`. In a project's `deno.json`:
+ *
+ * ```json
+ * { "lint": { "plugins": ["../concurrency-kit/lint/kit.ts"] } }
+ * ```
+ *
+ * @module
+ */
+
+type Node = Deno.lint.Node;
+type CallExpression = Deno.lint.CallExpression;
+
+/** The verbs whose call makes an operation, by the name the kit exports. */
+export const operationVerbs: ReadonlySet<string> = new Set([
+  "sleep",
+  "spawn",
+  "scope",
+  "ensure",
+  "all",
+  "race",
+  "timeout",
+  "moveOnAfter",
+  "call",
+  "now",
+  "suspend",
+  "log",
+  "block",
+  "each",
+  "resource",
+]);
+
+/** The verbs that take a function, which a call in their place is a mistake for. */
+const functionTakers: ReadonlySet<string> = new Set(["spawn", "scope", "ensure"]);
+
+/** Whether an import's specifier is the kit: its `mod.ts`, its package name, or its verbs module. */
+function isKitModule(specifier: string): boolean {
+  return specifier === "@kit/concurrency" || /(^|\/)mod\.ts$/.test(specifier) ||
+    /(^|\/)runtimes\/verbs\.ts$/.test(specifier);
+}
+
+/** What one file tells about its operations: the kit's verbs by local name, its own `function*`s. */
+interface Facts {
+  /** A local name of an imported kit verb, to the verb's exported name. */
+  verbs: Map<string, string>;
+  /** Local names of namespace imports of the kit (`import * as kit`). */
+  namespaces: Set<string>;
+  /**
+   * Names bound to a `function*` in this file, and to nothing else (a name
+   * bound also to a variable or a parameter may hold anything there).
+   */
+  generators: Set<string>;
+  /** Names bound to something other than a `function*`. */
+  others: Set<string>;
+  /** How often each name occurs as an identifier (declarations included). */
+  uses: Map<string, number>;
+}
+
+/**
+ * Visitors that gather a file's facts, and a hook that hands them to
+ * `decide` once the whole file has been seen (a `function*` may be declared
+ * after its use).
+ */
+function gathering(
+  visitors: (facts: Facts) => Deno.lint.LintVisitor,
+  decide: (facts: Facts) => void,
+): Deno.lint.LintVisitor {
+  const facts: Facts = {
+    verbs: new Map(),
+    namespaces: new Set(),
+    generators: new Set(),
+    others: new Set(),
+    uses: new Map(),
+  };
+  const parameters = (node: { params: Deno.lint.Parameter[] }) => {
+    for (const param of node.params) if (param.type === "Identifier") facts.others.add(param.name);
+  };
+  const own = visitors(facts);
+  return {
+    ...own,
+    ImportDeclaration(node) {
+      if (node.importKind === "type" || !isKitModule(node.source.value)) return;
+      for (const specifier of node.specifiers) {
+        if (specifier.type === "ImportNamespaceSpecifier") {
+          facts.namespaces.add(specifier.local.name);
+        } else if (specifier.type === "ImportSpecifier") {
+          const imported = specifier.imported.type === "Identifier"
+            ? specifier.imported.name
+            : specifier.imported.value;
+          if (operationVerbs.has(imported)) facts.verbs.set(specifier.local.name, imported);
+        }
+      }
+    },
+    FunctionDeclaration(node) {
+      parameters(node);
+      if (!node.id) return;
+      if (node.generator && !node.async) facts.generators.add(node.id.name);
+      else facts.others.add(node.id.name);
+    },
+    FunctionExpression: parameters,
+    ArrowFunctionExpression: parameters,
+    VariableDeclarator(node) {
+      own.VariableDeclarator?.(node);
+      if (node.id.type !== "Identifier") return;
+      if (node.init?.type === "FunctionExpression" && node.init.generator && !node.init.async) {
+        facts.generators.add(node.id.name);
+      } else facts.others.add(node.id.name);
+    },
+    Identifier(node) {
+      facts.uses.set(node.name, (facts.uses.get(node.name) ?? 0) + 1);
+    },
+    "Program:exit"() {
+      for (const name of facts.others) facts.generators.delete(name);
+      decide(facts);
+    },
+  };
+}
+
+/**
+ * What an operation-making call is called, for a message (`sleep`,
+ * `kit.sleep`, `worker`, `task.halt`), or `undefined` when `node` makes no
+ * operation that the plugin can tell.
+ */
+function operationCallee(node: Node, facts: Facts): string | undefined {
+  if (node.type !== "CallExpression") return undefined;
+  const callee = node.callee;
+  if (callee.type === "Identifier") {
+    if (facts.verbs.has(callee.name) || facts.generators.has(callee.name)) return callee.name;
+    return undefined;
+  }
+  if (callee.type === "MemberExpression" && !callee.computed) {
+    const property = callee.property.type === "Identifier" ? callee.property.name : undefined;
+    if (property === undefined) return undefined;
+    if (
+      callee.object.type === "Identifier" && facts.namespaces.has(callee.object.name) &&
+      operationVerbs.has(property)
+    ) return `${callee.object.name}.${property}`;
+    if (property === "halt" && node.arguments.length === 0) return "task.halt";
+  }
+  return undefined;
+}
+
+/** The verb a call is of (`spawn`), by its exported name, through a plain or a namespace import. */
+function verbOf(node: CallExpression, facts: Facts): string | undefined {
+  const callee = node.callee;
+  if (callee.type === "Identifier") return facts.verbs.get(callee.name);
+  if (
+    callee.type === "MemberExpression" && !callee.computed &&
+    callee.object.type === "Identifier" && facts.namespaces.has(callee.object.name) &&
+    callee.property.type === "Identifier" && operationVerbs.has(callee.property.name)
+  ) return callee.property.name;
+  return undefined;
+}
+
+/** A node's source, shortened for a message. */
+function textOf(ctx: Deno.lint.RuleContext, node: Node): string {
+  const text = ctx.sourceCode.getText(node).replace(/\s+/g, " ");
+  return text.length <= 40 ? text : `${text.slice(0, 37)}...`;
+}
+
+/** The innermost function around `node`, if any. */
+function enclosingFunction(ctx: Deno.lint.RuleContext, node: Node): Node | undefined {
+  const ancestors = ctx.sourceCode.getAncestors(node);
+  for (let index = ancestors.length - 1; index >= 0; index--) {
+    const ancestor = ancestors[index];
+    if (
+      ancestor.type === "FunctionDeclaration" || ancestor.type === "FunctionExpression" ||
+      ancestor.type === "ArrowFunctionExpression"
+    ) return ancestor;
+  }
+  return undefined;
+}
+
+const discardedOperation: Deno.lint.Rule = {
+  create(ctx) {
+    const statements: Deno.lint.ExpressionStatement[] = [];
+    const constants: Deno.lint.VariableDeclarator[] = [];
+    return gathering(() => ({
+      ExpressionStatement(node) {
+        statements.push(node);
+      },
+      VariableDeclarator(node) {
+        if (node.id.type === "Identifier" && node.init) constants.push(node);
+      },
+    }), (facts) => {
+      for (const statement of statements) {
+        if (operationCallee(statement.expression, facts) === undefined) continue;
+        const call = textOf(ctx, statement.expression);
+        ctx.report({
+          node: statement,
+          message: `${call} makes an operation and drops it, so nothing runs ` +
+            `(Python's "coroutine was never awaited"): write yield* ${call}`,
+          hint: `Run it with yield*: yield* ${call};`,
+        });
+      }
+      for (const declarator of constants) {
+        const name = (declarator.id as Deno.lint.Identifier).name;
+        if (operationCallee(declarator.init!, facts) === undefined) continue;
+        if ((facts.uses.get(name) ?? 0) > 1) continue;
+        const call = textOf(ctx, declarator.init!);
+        ctx.report({
+          node: declarator,
+          message: `${name} holds the operation ${call}, which never runs: ` +
+            `write const ${name} = yield* ${call}`,
+          hint: "An operation runs only under yield*.",
+        });
+      }
+    });
+  },
+};
+
+const bareYield: Deno.lint.Rule = {
+  create(ctx) {
+    const yields: Deno.lint.YieldExpression[] = [];
+    return gathering(() => ({
+      YieldExpression(node) {
+        if (!node.delegate && node.argument) yields.push(node);
+      },
+    }), (facts) => {
+      for (const node of yields) {
+        if (operationCallee(node.argument!, facts) === undefined) continue;
+        const call = textOf(ctx, node.argument!);
+        ctx.report({
+          node,
+          message: `a bare yield hands ${call} to the runtime without running it: ` +
+            `write yield* ${call}`,
+          hint: "Operations are run with yield*, not yield.",
+        });
+      }
+    });
+  },
+};
+
+const awaitInOperation: Deno.lint.Rule = {
+  create(ctx) {
+    return {
+      AwaitExpression(node) {
+        const fn = enclosingFunction(ctx, node);
+        if (!fn || !("generator" in fn) || !fn.generator || fn.async) return;
+        ctx.report({
+          node,
+          message: "await inside a function* operation: an operation waits with yield*; " +
+            "for a promise write yield* call(() => promise)",
+          hint: "yield* call(async (signal) => await work(signal)) runs promise code in a task.",
+        });
+      },
+    };
+  },
+};
+
+const spawnCall: Deno.lint.Rule = {
+  create(ctx) {
+    const calls: CallExpression[] = [];
+    return gathering(() => ({
+      CallExpression(node) {
+        if (node.arguments[0]?.type === "CallExpression") calls.push(node);
+      },
+    }), (facts) => {
+      for (const node of calls) {
+        const verb = verbOf(node, facts);
+        if (verb === undefined || !functionTakers.has(verb)) continue;
+        const argument = node.arguments[0] as CallExpression;
+        // `spawn(work.bind(this))` passes a function.
+        if (
+          argument.callee.type === "MemberExpression" &&
+          argument.callee.property.type === "Identifier" &&
+          argument.callee.property.name === "bind"
+        ) continue;
+        const inner = textOf(ctx, argument);
+        const callee = textOf(ctx, argument.callee);
+        ctx.report({
+          node: argument,
+          message: `${verb}(${inner}) passes an operation where ${verb} takes the function` +
+            (verb === "spawn" ? " (the habit of asyncio's create_task(coro))" : "") +
+            `: write ${verb}(${callee}) or ${verb}(() => ${inner})`,
+          hint: `${verb} calls the function itself, in the new task.`,
+        });
+      }
+    });
+  },
+};
+
+const uncalledVerb: Deno.lint.Rule = {
+  create(ctx) {
+    const yields: Deno.lint.YieldExpression[] = [];
+    return gathering(() => ({
+      YieldExpression(node) {
+        if (node.delegate && node.argument) yields.push(node);
+      },
+    }), (facts) => {
+      for (const node of yields) {
+        const argument = node.argument!;
+        let name: string | undefined;
+        if (
+          argument.type === "Identifier" &&
+          (facts.verbs.has(argument.name) || facts.generators.has(argument.name))
+        ) name = argument.name;
+        if (
+          argument.type === "MemberExpression" && !argument.computed &&
+          argument.property.type === "Identifier" &&
+          (argument.property.name === "halt" ||
+            (argument.object.type === "Identifier" && facts.namespaces.has(argument.object.name) &&
+              operationVerbs.has(argument.property.name)))
+        ) name = textOf(ctx, argument);
+        if (name === undefined) continue;
+        ctx.report({
+          node,
+          message: `yield* ${name} uses it without calling it: write yield* ${name}(...)`,
+          hint: "A verb makes an operation when it is called.",
+        });
+      }
+    });
+  },
+};
+
+/** The verbs whose first argument is a duration in milliseconds. */
+const durationTakers: ReadonlySet<string> = new Set(["sleep", "block", "timeout", "moveOnAfter"]);
+
+const durationNumber: Deno.lint.Rule = {
+  create(ctx) {
+    const calls: CallExpression[] = [];
+    return gathering(() => ({
+      CallExpression(node) {
+        const first = node.arguments[0];
+        if (first?.type === "Literal" && typeof first.value === "string") calls.push(node);
+      },
+    }), (facts) => {
+      for (const node of calls) {
+        const verb = verbOf(node, facts);
+        if (verb === undefined || !durationTakers.has(verb)) continue;
+        const given = (node.arguments[0] as Deno.lint.StringLiteral).value;
+        const number = /^\s*\d+(\.\d+)?\s*$/.test(given) ? String(Number(given)) : "ms";
+        ctx.report({
+          node: node.arguments[0],
+          message: `${verb} takes milliseconds as a number, not a string: write ${verb}(${number}` +
+            `${node.arguments.length > 1 ? ", ..." : ""})`,
+          hint: "Durations are numbers of milliseconds (asyncio.sleep takes seconds).",
+        });
+      }
+    });
+  },
+};
+
+/** The plugin, as `deno lint` loads it. */
+const plugin: Deno.lint.Plugin = {
+  name: "kit",
+  rules: {
+    "discarded-operation": discardedOperation,
+    "bare-yield": bareYield,
+    "await-in-operation": awaitInOperation,
+    "spawn-call": spawnCall,
+    "uncalled-verb": uncalledVerb,
+    "duration-number": durationNumber,
+  },
+};
+
+export default plugin;

@@ -1,0 +1,224 @@
+// The kit's lint plugin (lint/kit.ts): each rule on the mistake it is for,
+// with the fix in its message, and silent on the correct spellings next to
+// it.
+
+import { deepEqual, ok } from "node:assert/strict";
+import plugin from "../lint/kit.ts";
+
+const header = `import { all, ensure, log, scope, sleep, spawn, timeout } from "./mod.ts";
+import * as kit from "@kit/concurrency";
+`;
+
+/** `rule at line: message` for each problem found in `body` (after the imports). */
+function lint(body: string): string[] {
+  return Deno.lint.runPlugin(plugin, "lab.ts", header + body).map((diagnostic) => {
+    const line = (header + body).slice(0, diagnostic.range[0]).split("\n").length - 2;
+    return `${diagnostic.id} at ${line}: ${diagnostic.message}`;
+  });
+}
+
+function ids(body: string): string[] {
+  return lint(body).map((problem) => problem.split(":")[0]);
+}
+
+Deno.test("lint: a verb's operation as a statement is discarded, and the fix is yield*", () => {
+  const problems = lint(`export default function* () {
+  sleep(1000);
+  kit.log("x");
+}`);
+  deepEqual(problems.map((problem) => problem.split(":")[0]), [
+    "kit/discarded-operation at 2",
+    "kit/discarded-operation at 3",
+  ]);
+  ok(problems[0].includes("write yield* sleep(1000)"), problems[0]);
+  ok(problems[0].includes("coroutine was never awaited"), problems[0]);
+  ok(problems[1].includes('write yield* kit.log("x")'), problems[1]);
+});
+
+Deno.test("lint: a function* of the file, called as a statement, is discarded", () => {
+  const problems = lint(`export default function* () {
+  worker();
+}
+function* worker() {
+  yield* sleep(1);
+}`);
+  deepEqual(
+    ids(`export default function* () {
+  worker();
+}
+function* worker() {
+  yield* sleep(1);
+}`),
+    ["kit/discarded-operation at 2"],
+  );
+  ok(problems[0].includes("write yield* worker()"), problems[0]);
+});
+
+Deno.test("lint: task.halt() as a statement is discarded", () => {
+  deepEqual(
+    ids(`export default function* () {
+  const task = yield* spawn(function* () {});
+  task.halt();
+}`),
+    ["kit/discarded-operation at 3"],
+  );
+});
+
+Deno.test("lint: an operation kept in a const that is never used never runs", () => {
+  const problems = lint(`export default function* () {
+  const task = spawn(function* () {});
+}`);
+  deepEqual(problems.map((problem) => problem.split(":")[0]), ["kit/discarded-operation at 2"]);
+  ok(problems[0].includes("write const task = yield* spawn("), problems[0]);
+});
+
+Deno.test("lint: an operation kept to be used, or run at once, is no mistake", () => {
+  deepEqual(
+    ids(`export default function* () {
+  const nap = sleep(5);
+  yield* timeout(10, nap);
+  const task = yield* spawn(function* () {});
+  yield* task;
+  yield* all([sleep(1), sleep(2)]);
+  yield* log("done");
+  const op = kit.sleep(1);
+  return op;
+}`),
+    [],
+  );
+});
+
+Deno.test("lint: a bare yield of an operation, and the fix is yield*", () => {
+  const problems = lint(`export default function* () {
+  yield sleep(10);
+  const task = yield* spawn(worker);
+  yield task.halt();
+  yield worker();
+}
+function* worker() {}`);
+  deepEqual(problems.map((problem) => problem.split(":")[0]), [
+    "kit/bare-yield at 2",
+    "kit/bare-yield at 4",
+    "kit/bare-yield at 5",
+  ]);
+  ok(problems[0].includes("write yield* sleep(10)"), problems[0]);
+});
+
+Deno.test("lint: a generator that yields values, not operations, is left alone", () => {
+  deepEqual(
+    ids(`export function* counter() {
+  let received = yield 1;
+  yield received * 10;
+  yield* [1, 2];
+}`),
+    [],
+  );
+});
+
+Deno.test("lint: await inside a function*, and the fix is yield* call(...)", () => {
+  const problems = lint(`export default function* () {
+  const text = await fetch("http://127.0.0.1/").then((r) => r.text());
+  yield* log(text);
+}`);
+  deepEqual(problems.map((problem) => problem.split(":")[0]), ["kit/await-in-operation at 2"]);
+  ok(problems[0].includes("yield* call(() => promise)"), problems[0]);
+});
+
+Deno.test("lint: await in an async function, even inside a function*, is no mistake", () => {
+  deepEqual(
+    ids(`import { call } from "./mod.ts";
+export default function* () {
+  yield* call(async () => await Promise.resolve(1));
+}
+export async function main() {
+  await Promise.resolve(1);
+}`),
+    [],
+  );
+});
+
+Deno.test("lint: spawn(f()) where spawn(f) was meant, and the same for scope and ensure", () => {
+  const problems = lint(`export default function* () {
+  yield* spawn(worker());
+  yield* scope(worker());
+  yield* ensure(close());
+  yield* kit.spawn(worker());
+}
+function* worker() {}
+function close() {}`);
+  deepEqual(problems.map((problem) => problem.split(":")[0]), [
+    "kit/spawn-call at 2",
+    "kit/spawn-call at 3",
+    "kit/spawn-call at 4",
+    "kit/spawn-call at 5",
+  ]);
+  ok(problems[0].includes("write spawn(worker) or spawn(() => worker())"), problems[0]);
+  ok(problems[0].includes("create_task(coro)"), problems[0]);
+  ok(problems[2].includes("write ensure(close) or ensure(() => close())"), problems[2]);
+});
+
+Deno.test("lint: spawn of a function, an arrow or a bound function is no mistake", () => {
+  deepEqual(
+    ids(`export default function* () {
+  yield* spawn(worker);
+  yield* spawn(() => worker());
+  yield* spawn(worker.bind(null));
+  yield* ensure(() => close());
+}
+function* worker() {}
+function close() {}`),
+    [],
+  );
+});
+
+Deno.test("lint: names that are not the kit's verbs are not operations", () => {
+  const source = `import { sleep } from "./my_helpers.ts";
+function spawn(f: unknown) { return f; }
+export default function main() {
+  sleep(10);
+  spawn(main());
+}`;
+  deepEqual(Deno.lint.runPlugin(plugin, "lab.ts", source), []);
+});
+
+Deno.test("lint: a verb or function* used under yield* without its call", () => {
+  const problems = lint(`export default function* () {
+  yield* sleep;
+  yield* worker;
+  yield* kit.suspend;
+  const task = yield* spawn(worker);
+  yield* task.halt;
+}
+function* worker() {}`);
+  deepEqual(problems.map((problem) => problem.split(":")[0]), [
+    "kit/uncalled-verb at 2",
+    "kit/uncalled-verb at 3",
+    "kit/uncalled-verb at 4",
+    "kit/uncalled-verb at 6",
+  ]);
+  ok(problems[0].includes("write yield* sleep(...)"), problems[0]);
+});
+
+Deno.test("lint: a task that shares a function*'s name is joined with yield*, no mistake", () => {
+  deepEqual(
+    ids(`function* worker() {}
+export default function* (workers: Iterable<unknown>) {
+  for (const worker of workers) yield* worker as never;
+}`),
+    [],
+  );
+});
+
+Deno.test("lint: a duration given as a string, and the number to write", () => {
+  const problems = lint(`export default function* () {
+  yield* sleep("100");
+  yield* timeout("1.5", sleep(1));
+  yield* sleep(100);
+}`);
+  deepEqual(problems.map((problem) => problem.split(":")[0]), [
+    "kit/duration-number at 2",
+    "kit/duration-number at 3",
+  ]);
+  ok(problems[0].includes("write sleep(100)"), problems[0]);
+  ok(problems[1].includes("write timeout(1.5, ...)"), problems[1]);
+});

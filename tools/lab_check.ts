@@ -1,0 +1,213 @@
+/**
+ * The check `deno task lab my_lab.ts` makes before it runs a lab file: the
+ * type checker (`deno check`) and the kit's lint plugin (`lint/kit.ts`), so
+ * that a forgotten `yield*`, `spawn(worker())` or `sleep("100")` is said
+ * before the run, one line a problem with the file and line, exit 2.
+ * `--no-check` skips it.
+ *
+ * It runs `deno` as a subprocess: the running binary when the process may
+ * (`--allow-run` naming it), else `deno` from the PATH (`--allow-run=deno`,
+ * which the lab task grants). Without either permission the file is run
+ * unchecked, as before; with one but no `deno` to run, unchecked with a
+ * warning.
+ *
+ * @module
+ */
+
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { errorMessage } from "../runtimes/errors.ts";
+import { callerPath, shownPath } from "./cli.ts";
+
+/** The option that runs a lab file without the check. */
+export const noCheckOption = "--no-check";
+
+const kitRoot = fileURLToPath(new URL("../", import.meta.url));
+
+/** The configuration the check lints with: the kit's plugin alone, no style rules. */
+const checkConfig = join(kitRoot, "lint", "lab_check.json");
+
+/** One problem found, where it is and what it says. */
+export interface Problem {
+  /** The file, as the user knows it. */
+  file: string;
+  line: number;
+  column: number;
+  /** `kit/bare-yield`, `TS2345`. */
+  code: string;
+  message: string;
+}
+
+/** `my_lab.ts:3:9: <message> (TS2345)`: one line, what an editor can jump to. */
+export function formatProblem(problem: Problem): string {
+  return `${problem.file}:${problem.line}:${problem.column}: ${problem.message} (${problem.code})`;
+}
+
+/** The `deno` to run, or `undefined` when this process may run none. */
+function denoBinary(): string | undefined {
+  for (const command of [Deno.execPath(), "deno"]) {
+    try {
+      if (Deno.permissions.querySync({ name: "run", command }).state === "granted") return command;
+    } catch {
+      // A permission that cannot be queried is one not granted.
+    }
+  }
+  return undefined;
+}
+
+/** The nearest `deno.json` or `deno.jsonc` at or above `folder`, if any. */
+function nearestConfig(folder: string): string | undefined {
+  for (let at = folder;; at = dirname(at)) {
+    for (const name of ["deno.json", "deno.jsonc"]) {
+      try {
+        if (Deno.statSync(join(at, name)).isFile) return join(at, name);
+      } catch {
+        // Not here.
+      }
+    }
+    if (dirname(at) === at) return undefined;
+  }
+}
+
+async function run(
+  deno: string,
+  args: string[],
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(deno, {
+    args,
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
+
+/** A location the tools print (`file:///a/b.ts`), as the user knows the file. */
+function shownFile(location: string): string {
+  return shownPath(location.startsWith("file://") ? fileURLToPath(location) : location);
+}
+
+/**
+ * The type checker's errors, from its text output: `TS2345 [ERROR]: message`
+ * then the source and `at file:///...:line:column`. Related information (an
+ * indented message: TS1356's "Did you mean to mark this function as
+ * 'async'?", wrong advice for an operation) is left out.
+ */
+export function typeProblems(output: string): Problem[] {
+  const problems: Problem[] = [];
+  let pending: { code: string; message: string } | undefined;
+  for (const line of output.split("\n")) {
+    const start = /^(TS\d+) \[ERROR\]: (.*)$/.exec(line);
+    if (start) {
+      pending = /^\s/.test(start[2]) ? undefined : { code: start[1], message: start[2] };
+      continue;
+    }
+    const at = /^\s+at (\S+):(\d+):(\d+)$/.exec(line);
+    if (at && pending) {
+      problems.push({
+        file: shownFile(at[1]),
+        line: Number(at[2]),
+        column: Number(at[3]),
+        ...pending,
+      });
+      pending = undefined;
+    }
+  }
+  return problems;
+}
+
+/** The lint plugin's problems, from `deno lint --json`. */
+export function lintProblems(json: string): Problem[] {
+  let report: {
+    diagnostics?: {
+      filename: string;
+      range: { start: { line: number; col: number } };
+      code: string;
+      message: string;
+    }[];
+  };
+  try {
+    report = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  return (report.diagnostics ?? []).map((diagnostic) => ({
+    file: shownFile(diagnostic.filename),
+    line: diagnostic.range.start.line,
+    column: diagnostic.range.start.col + 1,
+    code: diagnostic.code,
+    message: diagnostic.message,
+  }));
+}
+
+/**
+ * Type-check and lint the lab file at `path`: every problem, the kit's own
+ * first. A type error on a line the kit's plugin explains is left out (the
+ * plugin names the fix; the type checker, at best, the symptom). `undefined`
+ * when the check cannot run.
+ */
+export async function checkLabFile(path: string): Promise<Problem[] | undefined> {
+  const deno = denoBinary();
+  if (deno === undefined) return undefined;
+  const folder = dirname(path);
+  // The lab file's own project decides how its imports resolve; inside the
+  // kit (or in no project), the check's own configuration does, since the
+  // kit's excludes its test fixtures.
+  const config = nearestConfig(folder);
+  const ownProject = config !== undefined && dirname(config) !== resolve(kitRoot);
+  const checkArgs = ownProject
+    ? ["check", "--quiet", path]
+    : ["check", "--quiet", "--config", checkConfig, path];
+  let checked, linted;
+  try {
+    [checked, linted] = await Promise.all([
+      run(deno, checkArgs, folder),
+      run(deno, ["lint", "--json", "--config", checkConfig, path], folder),
+    ]);
+  } catch (error) {
+    console.error(
+      `warning: ${shownPath(path)} runs unchecked: cannot run ${deno} (${errorMessage(error)})`,
+    );
+    return undefined;
+  }
+  const kit = lintProblems(linted.stdout);
+  const explained = new Set(kit.map((problem) => `${problem.file}:${problem.line}`));
+  const types = typeProblems(checked.stderr + checked.stdout)
+    .filter((problem) => !explained.has(`${problem.file}:${problem.line}`));
+  return [...kit, ...types];
+}
+
+/**
+ * The lab runner's arguments after the check: `args` without `--no-check`,
+ * or `undefined` after printing the problems (the caller exits 2). Only a
+ * lab file is checked, and not for `--help`.
+ */
+export async function checkedLabArgs(args: string[]): Promise<string[] | undefined> {
+  const rest = args.filter((arg) => arg !== noCheckOption);
+  const target = args[0];
+  if (
+    rest.length !== args.length || target === undefined ||
+    !/\.(ts|js|mjs|mts)$/.test(target) || args.includes("--help") || args.includes("-h")
+  ) return rest;
+  const path = callerPath(target);
+  try {
+    if (!Deno.statSync(path).isFile) return rest;
+  } catch {
+    return rest; // The runner says what is wrong with the path.
+  }
+  const problems = await checkLabFile(path);
+  if (problems === undefined || problems.length === 0) return rest;
+  for (const problem of problems) console.error(formatProblem(problem));
+  const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
+  console.error(
+    `${target}: ${count} found before running it (${noCheckOption} runs it anyway)`,
+  );
+  return undefined;
+}
