@@ -14,6 +14,12 @@ export interface LabOption {
   short?: string;
   /** For string options: the values allowed, checked by the runner. */
   choices?: readonly string[];
+  /**
+   * For a string option whose values are open (a seed, say), the forms a
+   * missing value's message names, `shuffle:SEED`; the option checks its
+   * value itself.
+   */
+  forms?: readonly string[];
   /** The placeholder in the usage line: `N`, `MODE`... */
   placeholder?: string;
   help: string;

@@ -16,6 +16,7 @@
  */
 
 import { describeError, QueueClosedError } from "./errors.ts";
+import { refuseUncalled } from "./instructions.ts";
 import { FifoQueue } from "./queue.ts";
 import type { Operation, Queue } from "./types.ts";
 
@@ -201,6 +202,10 @@ class BoundedChannel<T> implements Channel<T> {
 export function shown(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : describeError(value);
 }
+
+// `yield* channel.send;` (the method not called) says what to write.
+refuseUncalled(BoundedChannel.prototype.send, "channel.send", "channel.send(value)");
+refuseUncalled(BoundedChannel.prototype.receive, "channel.receive", "channel.receive()");
 
 function remove<T>(list: T[], item: T): void {
   const index = list.indexOf(item);

@@ -17,6 +17,7 @@
  */
 
 import { shown } from "./channel.ts";
+import { refuseUncalled } from "./instructions.ts";
 import { FifoQueue } from "./queue.ts";
 import type { Operation } from "./types.ts";
 import { ensure } from "./verbs.ts";
@@ -86,6 +87,10 @@ class TokenSemaphore implements Semaphore, Lock {
     }
   }
 }
+
+// `yield* lock.acquire;` (the method not called) says what to write.
+refuseUncalled(TokenSemaphore.prototype.acquire, "lock.acquire", "lock.acquire()");
+refuseUncalled(TokenSemaphore.prototype.hold, "lock.hold", "lock.hold(function* () { ... })");
 
 /**
  * Make a free lock, served first come, first served (asyncio's and trio's
@@ -249,6 +254,8 @@ export function* resource<T>(
   yield* ensure(() => release(value));
   return value;
 }
+
+refuseUncalled(resource, "resource", "resource(acquire, release)");
 
 function isOperation(value: unknown): value is Operation<unknown> {
   return value !== null && (typeof value === "object" || typeof value === "function") &&

@@ -305,7 +305,7 @@ Deno.test("compare: on the real clock, durations are masked too", async () => {
   deepEqual(rows.map((row) => row.match), rows.map(() => "same"));
 });
 
-Deno.test("compare: on the real clock, rates and request counts within 3x and durations within 3x plus 250 ms are the same; the footer lists them", async () => {
+Deno.test("compare: on the real clock, rates and counts of requests and frames within 3x and durations within 3x plus 250 ms are the same; the footer lists them", async () => {
   // Echo's summary as four runs gave it: counts, times and rates that vary run to run.
   const said = [
     "  2,850 requests in 0.50 s: 5,676 requests/s, 5.5 MiB/s",
@@ -313,12 +313,23 @@ Deno.test("compare: on the real clock, rates and request counts within 3x and du
     "  2,170 requests in 0.51 s: 4,286 requests/s, 4.2 MiB/s",
     "  2,610 requests in 0.50 s: 5,178 requests/s, 5.1 MiB/s",
   ];
-  const rows = await compareLab(varyingLab((run) => said[run - 1]), {}, "real");
+  // And the spinner's frames, which come as often as real time allows.
+  const frames = [29, 32, 34, 31];
+  const lab = {
+    ...varyingLab((run) => said[run - 1]),
+    *main() {
+      runs++;
+      yield* log(said[runs - 1]);
+      yield* log(`slow() took 3.${runs}05 s; the spinner drew ${frames[runs - 1]} frames`);
+    },
+  };
+  let runs = 0;
+  const rows = await compareLab(lab, {}, "real");
   deepEqual(rows.map((row) => row.match), rows.map(() => "same"));
   const text = formatComparison("varying", "real", rows);
   match(
     text,
-    /^Tolerated, as measurements on the real clock vary from run to run: durations within 3x plus 250 ms \(line 1\); rates within 3x \(line 1\); request counts within 3x \(line 1\)\.$/m,
+    /^Tolerated, as measurements on the real clock vary from run to run: durations within 3x plus 250 ms \(lines 1, 2\); rates within 3x \(line 1\); counts of requests and frames within 3x \(lines 1, 2\)\.$/m,
   );
 });
 
@@ -327,6 +338,7 @@ Deno.test("compare: on the real clock, measurements beyond their tolerance still
     ["durations beyond 3x plus 250 ms", (run) => `took ${[0.1, 1, 4, 13][run - 1]}s`],
     ["rates beyond 3x", (run) => `${[100, 400, 1600, 6400][run - 1]} requests/s`],
     ["request counts beyond 3x", (run) => `${[10, 40, 160, 640][run - 1]} requests`],
+    ["frame counts beyond 3x", (run) => `drew ${[10, 40, 160, 640][run - 1]} frames`],
     ["the words around the same duration", (run) => `step ${run} took 1.00 s`],
   ];
   for (const [what, say] of cases) {

@@ -5,6 +5,7 @@
 // programs of our own;
 // and the `exercise` command line (list, show, check, usage errors).
 
+import { join } from "node:path";
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import {
@@ -426,7 +427,11 @@ Deno.test("cli: exercise usage errors name the problem and the allowed values, e
   match(unknown.stderr, /^error: unknown exercise '99'; allowed: 1, 2, .* or 9$/m);
   const missing = await exercise(["check", "1", "nowhere.ts"]);
   equal(missing.code, 2);
-  match(missing.stderr, /^error: cannot read lab file nowhere\.ts/m);
+  // A file not there yet: most likely the starting file was not copied; the message says how.
+  match(
+    missing.stderr,
+    /^error: nowhere\.ts does not exist; start from a copy of the starting file: cp \S*exercises\/01-countdown-deadline\/start\.ts nowhere\.ts \(deno task exercise show 1 says more\)$/m,
+  );
   const command = await exercise(["run"]);
   equal(command.code, 2);
   match(command.stderr, /^error: unknown command 'run'; allowed: list, show or check$/m);
@@ -464,6 +469,26 @@ async function checkSource(source: string, budgetS = "1") {
     await Deno.remove(folder, { recursive: true });
   }
 }
+
+Deno.test("cli: a starting file copied out of its exercise's folder fails to load, with a hint to copy it beside start.ts", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    await Deno.copyFile(
+      new URL("../exercises/03-race-loser/start.ts", import.meta.url),
+      join(folder, "mine.ts"),
+    );
+    const { code, stderr } = await exercise(["check", "3", "mine.ts"], { INIT_CWD: folder });
+    equal(code, 1);
+    match(stderr, /^error: cannot load lab file mine\.ts:\nTypeError: Module not found/);
+    ok(!stderr.includes("PostedFailure"), stderr);
+    match(
+      stderr,
+      /^hint: mine\.ts is not in .*exercises\/03-race-loser\/?, and its imports are relative to that folder: copy it there \(cp mine\.ts .*exercises\/03-race-loser\/mine\.ts\)/m,
+    );
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
 
 Deno.test("cli: exercise check of a file that calls Deno.exit(0) fails, exit 1, saying so", async () => {
   const { code, stdout } = await checkSource(

@@ -222,3 +222,28 @@ Deno.test("lint: a duration given as a string, and the number to write", () => {
   ok(problems[0].includes("write sleep(100)"), problems[0]);
   ok(problems[1].includes("write timeout(1.5, ...)"), problems[1]);
 });
+
+Deno.test("lint: the operations of what the kit's factories make, dropped or bare", () => {
+  const source = `import { createChannel, createLock, createQueue } from "./mod.ts";
+export default function* () {
+  const lock = createLock();
+  const channel = createChannel<number>({ capacity: 1 });
+  const queue = createQueue<number>();
+  lock.acquire();
+  channel.send(1);
+  yield channel.receive();
+  yield* queue.get;
+  lock.release();
+  queue.put(1);
+  yield* lock.hold(function* () {});
+}`;
+  const problems = Deno.lint.runPlugin(plugin, "lab.ts", source).map((diagnostic) =>
+    `${diagnostic.id} at ${source.slice(0, diagnostic.range[0]).split("\n").length}`
+  );
+  deepEqual(problems, [
+    "kit/discarded-operation at 6",
+    "kit/discarded-operation at 7",
+    "kit/bare-yield at 8",
+    "kit/uncalled-verb at 9",
+  ]);
+});

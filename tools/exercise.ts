@@ -22,7 +22,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { UsageError } from "../labs/lab.ts";
 import {
   allPass,
@@ -38,7 +38,15 @@ import { runtimeNames, shufflingRuntimeNames } from "../runtimes/registry.ts";
 import { scheduleText } from "../runtimes/schedule.ts";
 import type { Schedule } from "../runtimes/types.ts";
 import { errorLine } from "./compare.ts";
-import { exitStatus, exitWithUsage, listOf, paint, shownPath, useColor } from "./cli.ts";
+import {
+  callerPath,
+  exitStatus,
+  exitWithUsage,
+  listOf,
+  paint,
+  shownPath,
+  useColor,
+} from "./cli.ts";
 import { LabFileError, printFailure } from "./lab.ts";
 
 /** Real seconds a run may take before the checker stops it, unless `EXERCISE_BUDGET_S` says. */
@@ -302,6 +310,43 @@ export async function checkFile(
   return reports;
 }
 
+/**
+ * When a file to check could not load a module it imports and lies outside
+ * its exercise's folder: the likely cause, a copy whose relative imports
+ * (`../../mod.ts`, `./given.ts`) lead nowhere from where it was put, and
+ * what to do instead.
+ */
+function importHint(number: string, file: string, error: LabFileError): string | undefined {
+  const cause = error.cause instanceof Error ? `${error.cause.message}\n${error.cause.stack}` : "";
+  if (!/Module not found/.test(cause)) return undefined;
+  const exercise = exercises.find((each) => String(each.number) === String(Number(number)));
+  if (!exercise) return undefined;
+  const folder = exerciseFolder(exercise);
+  if (dirname(callerPath(file)) === resolve(folder)) return undefined;
+  const mine = shownPath(join(folder, "mine.ts"));
+  return `hint: ${file} is not in ${shownPath(folder)}, and its imports are relative to that ` +
+    `folder: copy it there (cp ${file} ${mine}) and check that copy: ` +
+    `deno task exercise check ${exercise.number} ${mine}`;
+}
+
+/**
+ * A `UsageError` when `file` does not exist: most likely the starting file
+ * was not copied yet, so the message says how.
+ */
+async function refuseMissing(exercise: Exercise, file: string): Promise<void> {
+  try {
+    await Deno.stat(callerPath(file));
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) return; // said when the file is loaded
+    const folder = exerciseFolder(exercise);
+    const start = shownPath(join(folder, "start.ts"));
+    throw new UsageError(
+      `${file} does not exist; start from a copy of the starting file: cp ${start} ${file} ` +
+        `(deno task exercise show ${exercise.number} says more)`,
+    );
+  }
+}
+
 /** Run `exercise` on `args`; answers the exit status. */
 export async function runExerciseCommand(args: string[]): Promise<number> {
   const given = args[0] === "--" ? args.slice(1) : args;
@@ -337,6 +382,7 @@ export async function runExerciseCommand(args: string[]): Promise<number> {
       const exercise = findExercise(number);
       if (file === undefined) throw new UsageError("check needs the file to check: check N FILE");
       if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
+      await refuseMissing(exercise, file);
       const reports = await checkFile(exercise, file, budgetS() * 1000);
       const usageError = reports.find((report) => report.run.error instanceof UsageError);
       if (usageError) throw usageError.run.error;
@@ -350,7 +396,11 @@ export async function runExerciseCommand(args: string[]): Promise<number> {
     );
   } catch (error) {
     if (error instanceof LabFileError) {
-      printFailure(error.message, error.cause);
+      // What the run's thread said, as it said it (its own description, stack included).
+      const cause = error.cause instanceof PostedFailure ? error.cause.stack : error.cause;
+      printFailure(error.message, cause);
+      const hint = command === "check" ? importHint(number, file, error) : undefined;
+      if (hint) console.error(hint);
       return exitStatus.failed;
     }
     if (error instanceof UsageError) exitWithUsage(error.message, usage);

@@ -1,7 +1,8 @@
 /**
  * What a lab's output says that differs from one run to the next although
  * nothing else did: a port a server was given, a temporary path, and, on
- * the real clock, its measurements (durations, rates, request counts).
+ * the real clock, its measurements (durations, rates, counts of requests
+ * and frames).
  * `compare` masks the first two and compares measurements within a
  * tolerance; the workshop's handout masks them all with `…`, so that two
  * builds of it give the same bytes.
@@ -30,19 +31,20 @@ export const tolerances: Record<MeasurementKind, string> = {
 export const measurementNames: Record<MeasurementKind, string> = {
   duration: "durations",
   rate: "rates",
-  count: "request counts",
+  count: "counts of requests and frames",
 };
 
 const number = String.raw`\d[\d,]*(?:\.\d+)?`;
 
 /**
  * A rate (`5,676 requests/s`, `5.5 MiB/s`), a duration (`0.52 s`, `2.08s`,
- * `0.249 ms`), or a count of requests (`2,850 requests`), in that order of
+ * `0.249 ms`), or a count of what a run does as fast as it can or as often
+ * as real time allows (`2,850 requests`, `drew 32 frames`), in that order of
  * preference at each place.
  */
 const measurementPattern = new RegExp(
   String
-    .raw`\b(${number}) ([A-Za-z]+/s)\b|\b(${number}) ?(ns|µs|ms|s)\b(?!/)|\b(${number}) (requests?)\b`,
+    .raw`\b(${number}) ([A-Za-z]+/s)\b|\b(${number}) ?(ns|µs|ms|s)\b(?!/)|\b(${number}) (requests?|frames?)\b`,
   "g",
 );
 
