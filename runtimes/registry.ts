@@ -27,9 +27,25 @@ const effection: Runtime = {
 };
 
 /**
+ * `effect`, with its adapter (and so the Effect package) loaded on the first
+ * `run`, as `effection`'s is; tests/outside_test.ts checks that its name and
+ * description match the adapter's own.
+ */
+const effect: Runtime = {
+  name: "effect",
+  description:
+    "the real Effect 4.1.5 as a reference: fibers halted by interruption, a child's failure reaching only its joiner, uncancellable cleanup",
+  async run<T>(fn: OperationFn<T>, options?: RunOptions): Promise<T> {
+    const adapter = await import("./effect.ts");
+    return await adapter.effect.run(fn, options);
+  },
+};
+
+/**
  * The runtimes, by name: `native` (Deno's promise loop), `nursery`
  * (trio-style, own scheduler), `generator` (Effection-style, own scheduler)
- * and `effection` (the real Effection library, the reference for generator).
+ * `effection` (the real Effection library, the reference for generator) and
+ * `effect` (the real Effect library, the most used one in TypeScript).
  *
  * @example
  * ```ts
@@ -45,6 +61,7 @@ export const runtimes: Readonly<Record<string, Runtime>> = Object.freeze({
   nursery,
   generator,
   effection,
+  effect,
 });
 
 /** The names `--runtime` accepts. */

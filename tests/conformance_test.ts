@@ -31,6 +31,7 @@ export const scenarios: Scenario[] = [
 function expectationFor(scenario: Scenario, runtime: string): Expectation {
   const expect = scenario.expect as Record<string, Expectation>;
   if (runtime === "effection") return expect.effection ?? expect.all ?? expect.generator;
+  if (runtime === "effect") return expect.effect ?? expect.all ?? expect.generator;
   return expect.all ?? expect[runtime];
 }
 

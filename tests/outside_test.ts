@@ -2,12 +2,13 @@
 // imports mod.ts (by path with no deno.json at all, or by the name
 // `@kit/concurrency` mapped in its own deno.json) and runs an operation
 // under every runtime: the README's "Use from another project" recipe, run.
-// Each program runs in a subprocess with `--cached-only`: the Effection
-// package is already in the shared Deno cache, and no test touches the
+// Each program runs in a subprocess with `--cached-only`: the Effection and
+// Effect packages are already in the shared Deno cache, and no test touches the
 // network.
 
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { runDeno } from "./harness.ts";
+import { effect } from "../runtimes/effect.ts";
 import { effection } from "../runtimes/effection.ts";
 import { runtimes } from "../runtimes/registry.ts";
 
@@ -27,7 +28,7 @@ function recipe(specifier: string): string {
   return program.replace('"../concurrency-kit/mod.ts"', JSON.stringify(specifier));
 }
 
-const recipeLines = ["native", "nursery", "generator", "effection"].map((name) =>
+const recipeLines = ["native", "nursery", "generator", "effection", "effect"].map((name) =>
   `${name}: worker done at 300 ms`
 );
 
@@ -68,8 +69,8 @@ Deno.test("outside the kit: `@kit/concurrency` mapped in the project's deno.json
   deepEqual(run.stdout.trimEnd().split("\n"), recipeLines);
 });
 
-Deno.test("outside the kit: mod.ts loads no npm package until the effection runtime runs", async () => {
-  // An empty Deno cache with --cached-only: loading the Effection package
+Deno.test("outside the kit: mod.ts loads no npm package until the effection or effect runtime runs", async () => {
+  // An empty Deno cache with --cached-only: loading the Effection or Effect package
   // (or even resolving its name) would fail, so this run shows that
   // importing mod.ts and listing the runtimes need no package at all.
   const denoDir = await Deno.makeTempDir({ prefix: "kit-outside-cache-" });
@@ -88,7 +89,7 @@ for (const name of ["native", "nursery", "generator"]) {
     }, { DENO_DIR: denoDir });
     deepEqual({ code: run.code, stderr: run.stderr }, { code: 0, stderr: "" });
     deepEqual(run.stdout.trimEnd().split("\n"), [
-      "native nursery generator effection",
+      "native nursery generator effection effect",
       "native ok",
       "nursery ok",
       "generator ok",
@@ -103,11 +104,21 @@ Deno.test("the registry's effection entry, which loads its adapter on first use,
   equal(runtimes.effection.description, effection.description);
 });
 
-Deno.test("the effection adapter names the same Effection package as deno.json's import map", async () => {
-  // The adapter cannot use the bare name (outside the kit there is no map),
-  // so the version is written twice; this keeps the two from drifting.
-  const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
-  const adapter = await Deno.readTextFile(new URL("../runtimes/effection.ts", import.meta.url));
-  const imported = [...adapter.matchAll(/from "(npm:effection[^"]*)"/g)].map((match) => match[1]);
-  deepEqual(imported, [config.imports.effection]);
+Deno.test("the registry's effect entry, which loads its adapter on first use, names and describes it as the adapter does", () => {
+  equal(runtimes.effect.name, effect.name);
+  equal(runtimes.effect.description, effect.description);
 });
+
+for (const packageName of ["effection", "effect"]) {
+  Deno.test(`the ${packageName} adapter names the same npm package as deno.json's import map`, async () => {
+    // The adapter cannot use the bare name (outside the kit there is no map),
+    // so the version is written twice; this keeps the two from drifting.
+    const config = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)));
+    const adapter = await Deno.readTextFile(
+      new URL(`../runtimes/${packageName}.ts`, import.meta.url),
+    );
+    const imported = [...adapter.matchAll(new RegExp(`from "(npm:${packageName}@[^"]*)"`, "g"))]
+      .map((match) => match[1]);
+    deepEqual(imported, [config.imports[packageName]]);
+  });
+}

@@ -67,6 +67,11 @@ export const cleanupScenarios: Scenario[] = [
         notes: ["1 younger child cleanup", "1 older child cleanup", "1 parent's ensure"],
         outcome: "ok undefined",
       },
+      // Effect: a fiber's finalizers run first, then its children are interrupted, oldest first.
+      effect: {
+        notes: ["1 parent's ensure", "1 older child cleanup", "1 younger child cleanup"],
+        outcome: "ok undefined",
+      },
     },
   },
   {
@@ -95,6 +100,8 @@ export const cleanupScenarios: Scenario[] = [
       generator: { notes: ["5 join: Error: ensure failed"], outcome: "error Error: ensure failed" },
       // Effection 4.1.1 fails the parent before its join resumes.
       effection: { notes: [], outcome: "error Error: ensure failed" },
+      // Effect: the failure reaches the joiner only.
+      effect: { notes: ["5 join: Error: ensure failed"], outcome: "ok undefined" },
     },
   },
   {
@@ -123,6 +130,8 @@ export const cleanupScenarios: Scenario[] = [
       generator: { notes: ["5 join: Error: body failed"], outcome: "error Error: body failed" },
       // Effection 4.1.1 keeps the later cleanup error, and fails the parent before its join.
       effection: { notes: [], outcome: "error Error: cleanup failed too" },
+      // Effect: the failure reaches the joiner only.
+      effect: { notes: ["5 join: Error: body failed"], outcome: "ok undefined" },
     },
   },
   {

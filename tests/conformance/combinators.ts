@@ -129,6 +129,11 @@ export const combinatorScenarios: Scenario[] = [
         notes: ["5 b cleaned up", "5 a cleaned up", "5 racer halted"],
         outcome: "ok undefined",
       },
+      // Effect interrupts the contenders in order, each cleaned up at once.
+      effect: {
+        notes: ["5 a cleaned up", "5 b cleaned up", "5 racer halted"],
+        outcome: "ok undefined",
+      },
     },
   },
   {
@@ -211,6 +216,11 @@ export const combinatorScenarios: Scenario[] = [
         notes: ["10 c cleaned up", "10 a cleaned up", "10 Error: b failed"],
         outcome: "ok undefined",
       },
+      // Effect interrupts the other members in order.
+      effect: {
+        notes: ["10 a cleaned up", "10 c cleaned up", "10 Error: b failed"],
+        outcome: "ok undefined",
+      },
     },
   },
   {
@@ -253,6 +263,11 @@ export const combinatorScenarios: Scenario[] = [
       },
       generator: {
         notes: ["5 b cleaned up", "5 a cleaned up", "5 gatherer halted"],
+        outcome: "ok undefined",
+      },
+      // Effect interrupts the members in order.
+      effect: {
+        notes: ["5 a cleaned up", "5 b cleaned up", "5 gatherer halted"],
         outcome: "ok undefined",
       },
     },

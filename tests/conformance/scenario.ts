@@ -30,12 +30,13 @@ export interface Scenario {
    * `generator`'s (or `all`) unless it is given its own.
    */
   expect:
-    | { all: Expectation; effection?: Expectation }
+    | { all: Expectation; effection?: Expectation; effect?: Expectation }
     | {
       native: Expectation;
       nursery: Expectation;
       generator: Expectation;
       effection?: Expectation;
+      effect?: Expectation;
     };
 }
 

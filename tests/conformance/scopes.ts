@@ -175,6 +175,8 @@ export const scopeScenarios: Scenario[] = [
         outcome: "ok undefined",
       },
       generator: { notes: ["5 scope threw Error: child failed"], outcome: "ok undefined" },
+      // Effect: a failed child of a scope fails nothing; the body runs to its end.
+      effect: { notes: ["20 scope answered body finished"], outcome: "ok undefined" },
     },
   },
   {
@@ -200,6 +202,8 @@ export const scopeScenarios: Scenario[] = [
       native: { notes: [], outcome: "ok undefined" },
       nursery: { notes: ["5 scope threw AggregateError[Error,Error]"], outcome: "ok undefined" },
       generator: { notes: ["5 scope threw Error"], outcome: "ok undefined" },
+      // Effect: failed children of a scope fail nothing.
+      effect: { notes: [], outcome: "ok undefined" },
     },
   },
   {

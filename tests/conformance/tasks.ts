@@ -79,6 +79,8 @@ export const taskScenarios: Scenario[] = [
         outcome: "error AggregateError [Error: child failed]",
       },
       generator: { notes: ["5 parent finally"], outcome: "error Error: child failed" },
+      // Effect: a forked child's failure reaches only a joiner; the parent sleeps on.
+      effect: { notes: ["20 parent slept on", "20 parent finally"], outcome: "ok undefined" },
     },
   },
   {
@@ -267,6 +269,11 @@ export const taskScenarios: Scenario[] = [
       },
       // Effection 4.1.1: halt() throws the teardown's error, so the parent fails at the halt.
       effection: { notes: [], outcome: "error Error: cleanup failed" },
+      // Effect: the cleanup's error reaches the halter's join only; the parent goes on.
+      effect: {
+        notes: ["5 halt returned, failed", "5 join: Error: cleanup failed", "10 parent went on"],
+        outcome: "ok undefined",
+      },
     },
   },
   {

@@ -1,0 +1,939 @@
+/**
+ * The `effect` runtime: the kit's operations driven by the real library,
+ * `effect@4.1.5` from npm, the most used structured-concurrency runtime in
+ * TypeScript, as a reference column beside `effection`.
+ *
+ * - Every kit task is an Effect fiber: `spawn` is `Effect.forkChild` (Effect
+ *   supervises the child: it is interrupted once its parent's fiber ends),
+ *   or `Effect.forkIn` the Effect `Scope` of a kit `scope`. A kit generator
+ *   is driven by an Effect program (`drive`) that performs, for each
+ *   instruction the kit yields, the Effect equivalent.
+ * - Halting is Effect's interruption: `halt` is `Fiber.interrupt`, `join` is
+ *   `Fiber.await`. An interrupted kit generator is returned (`return()`)
+ *   and what its `finally` blocks yield is driven uninterruptibly, as Effect
+ *   runs every finalizer: a cleanup cannot be cancelled.
+ * - `ensure` is `Effect.ensuring` around the body that registered it, so it
+ *   runs when the body ends, before Effect interrupts the fiber's children.
+ * - `scope` is `Effect.scoped`: its body runs as a fiber forked into the
+ *   scope (so that `cancel()` can interrupt it alone), children spawned in it
+ *   are forked into the same scope and interrupted when it closes. A
+ *   shielded scope is waited for `Effect.uninterruptible`.
+ * - `all`, `race`, `timeout` and `moveOnAfter` are Effect's own
+ *   (`Effect.all` with unbounded concurrency, `Effect.raceAllFirst`,
+ *   `Effect.timeoutOption`), not the kit's neutral combinators: the point of
+ *   this column is how Effect itself decides (its `timeoutOption` races the
+ *   operation against the sleep, and an operation that finishes at the
+ *   deadline's instant wins), and its combinators' contenders are fibers,
+ *   not kit tasks, so a trace shows no task for them.
+ * - A child's failure is Effect's: it reaches only a joiner. A task that
+ *   failed and that nobody joined is reported when the run ends.
+ * - Time: the kit's clock is Effect's `Clock` service, and a scheduler of
+ *   this run's own is Effect's `Scheduler`: once its queue is empty, nothing
+ *   can run until a timer or a promise, so the virtual clock may fire or
+ *   jump then.
+ *
+ * The sections below (instructions, tasks, scopes, timers, errors, run) come
+ * in the same order in every adapter, so that any two diff side by side.
+ *
+ * @module
+ */
+
+import {
+  Cause,
+  Clock as EffectClock,
+  Duration,
+  Effect,
+  Exit,
+  Fiber,
+  Hash,
+  Option,
+  type Scheduler,
+  type Scope as EffectScope,
+  // The full npm specifier, not the bare "effect" of the kit's import map: a
+  // project outside the kit's folder imports mod.ts without that map, and
+  // must still be able to run this runtime (the registry loads this file on
+  // first use). Keep the version equal to deno.json's "effect" entry.
+  // deno-lint-ignore no-import-prefix
+} from "npm:effect@4.1.5";
+import { otherRun, type RootOutcome, RunBase, type TraceExtra } from "./core/run.ts";
+import { reportUndelivered } from "./combinators.ts";
+import {
+  type DeadlockError,
+  deadlockName,
+  type DeadlockWait,
+  describeError,
+  HaltedError,
+  idleDeadlock,
+  isHaltEcho,
+  isInstance,
+  joinDeadlock,
+  QueueClosedError,
+  reportError,
+  TimeoutError,
+} from "./errors.ts";
+import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
+import { fifoOf } from "./queue.ts";
+import { invoke } from "./waits.ts";
+import type {
+  Clock,
+  Operation,
+  OperationFn,
+  Queue,
+  RunOptions,
+  Runtime,
+  ScopeHandle,
+  SpawnOptions,
+  Task,
+  TaskState,
+  TraceEventType,
+} from "./types.ts";
+
+/** An Effect program as this adapter builds them: any value may fail it. */
+type Program<A = unknown> = Effect.Effect<A, unknown>;
+
+// ---------------------------------------------------------------------------
+// Instructions: what each runtime-neutral instruction means here, as an
+// Effect program. Its success is the instruction's answer; its failure is
+// the error thrown into the kit code.
+// ---------------------------------------------------------------------------
+
+function perform(driver: Driver, instruction: AnyInstruction): Program {
+  const task = driver.task;
+  const run = task.run;
+  switch (instruction.kind) {
+    case "sleep":
+      return waitOn(task, instruction.describe(), Effect.sleep(Duration.millis(instruction.ms)));
+    case "spawn":
+      return spawnFrom(driver, instruction.fn, taskName(instruction.fn, instruction.name));
+    case "scope":
+      return enterScope(task, instruction.body, instruction.shield);
+    case "all":
+      return waitOn(
+        task,
+        "all",
+        Effect.all(
+          instruction.operations.map((operation, index) =>
+            nested(task, "all", `operation ${index}`, operation)
+          ),
+          {
+            concurrency: "unbounded",
+          },
+        ),
+      );
+    case "race":
+      return waitOn(
+        task,
+        "race",
+        instruction.operations.length === 0
+          // Effect.raceAllFirst of nothing fails at once; the kit's race of nothing waits for ever.
+          ? Effect.never
+          : Effect.raceAllFirst(
+            instruction.operations.map((operation, index) =>
+              nested(task, "race", `operation ${index}`, operation)
+            ),
+          ),
+      );
+    case "deadline": {
+      const { ms, operation, fail } = instruction;
+      return waitOn(
+        task,
+        instruction.describe(),
+        Effect.flatMap(
+          Effect.timeoutOption(
+            nested(task, fail ? "timeout" : "moveOnAfter", "its operation", operation),
+            Duration.millis(ms),
+          ),
+          (value) =>
+            Option.isSome(value)
+              ? Effect.succeed(value.value)
+              : fail
+              ? Effect.fail(new TimeoutError(ms))
+              : Effect.succeed(undefined),
+        ),
+      );
+    }
+    case "ensure":
+      driver.ensures.push(instruction.fn);
+      return Effect.void;
+    case "call":
+      return callOn(task, instruction.fn);
+    case "now":
+      return Effect.sync(() => run.clock.now());
+    case "suspend":
+      return waitOn(task, "suspend", Effect.never);
+    case "take":
+      return takeOn(task, instruction.queue);
+    case "join":
+      return join(task, run.recordOf(instruction.task), instruction.describe());
+    case "halt": {
+      const target = run.recordOf(instruction.task);
+      return Effect.suspend(() => {
+        if (target.settled) return Effect.void;
+        requestHalt(target);
+        return waitOn(task, instruction.describe(), Fiber.interrupt(target.fiber!));
+      });
+    }
+    case "log":
+      return Effect.sync(() => {
+        run.output(instruction.text);
+        if (run.tracer) run.trace(task, "log", { text: instruction.text });
+      });
+    case "block":
+      return Effect.sync(() => run.clock.block(instruction.ms));
+  }
+}
+
+/**
+ * `program`, traced as the task's wait on `reason`, and named in a
+ * deadlock's list (by `now()` when given: a join's target has moved on).
+ */
+function waitOn<A>(
+  task: EffectKitTask,
+  reason: string,
+  program: Program<A>,
+  now?: () => string,
+): Program<A> {
+  return Effect.suspend(() => {
+    task.waitingOn = now ?? reason;
+    if (task.run.tracer) task.run.trace(task, "suspend", { reason });
+    return Effect.ensuring(
+      program,
+      Effect.sync(() => {
+        task.waitingOn = undefined;
+        if (task.run.tracer) task.run.trace(task, "wake");
+      }),
+    );
+  });
+}
+
+/** A promise API in flight: its signal aborts when the fiber is interrupted. */
+function callOn(task: EffectKitTask, fn: (signal: AbortSignal) => unknown): Program {
+  const run = task.run;
+  return Effect.suspend(() => {
+    const controller = new AbortController();
+    const invoked = invoke(fn, controller.signal);
+    if ("error" in invoked) return thrown(run, invoked.error);
+    if ("value" in invoked) return Effect.succeed(invoked.value);
+    return waitOn(
+      task,
+      "call",
+      Effect.callback<unknown, unknown>((resume) => {
+        let pending = true;
+        run.inFlight++;
+        const settle = (ok: boolean, value: unknown) => {
+          if (!pending) return;
+          pending = false;
+          run.inFlight--;
+          run.guard(() => resume(ok ? Effect.succeed(value) : thrown(run, value)));
+          run.wake(); // a promise callback: the virtual clock may move on
+        };
+        invoked.promise.then((value) => settle(true, value), (error) => settle(false, error));
+        return Effect.sync(() => {
+          if (!pending) return;
+          pending = false;
+          run.inFlight--;
+          controller.abort();
+        });
+      }),
+    );
+  });
+}
+
+/** A `get`: a buffered value at once, else a waiter that an interruption removes. */
+function takeOn(task: EffectKitTask, queue: Queue<unknown>): Program {
+  const fifo = fifoOf(queue);
+  return Effect.suspend(() => {
+    const got = fifo.tryTake();
+    if (got) return Effect.succeed(got.value);
+    if (fifo.isClosed) return Effect.fail(new QueueClosedError());
+    return waitOn(
+      task,
+      "take",
+      Effect.callback<unknown, unknown>((resume) => {
+        let waiting = true;
+        const waiter = {
+          deliver(value: unknown) {
+            waiting = false;
+            resume(Effect.succeed(value));
+          },
+          closed() {
+            waiting = false;
+            resume(Effect.fail(new QueueClosedError()));
+          },
+        };
+        fifo.wait(waiter);
+        return Effect.sync(() => {
+          if (waiting) fifo.unwait(waiter);
+        });
+      }),
+    );
+  });
+}
+
+/**
+ * `Fiber.await` of a kit task: its value, its error, or `HaltedError` if it
+ * was interrupted. Only a join hears a child's failure under Effect.
+ */
+function join(task: EffectKitTask, target: EffectKitTask, reason: string): Program {
+  return Effect.suspend(() => {
+    target.joined = true;
+    if (!target.settled) {
+      const deadlock = joinsOwnEnd(task, target);
+      if (deadlock) return Effect.fail(deadlock);
+    }
+    const outcome = () => {
+      if (target.state === "completed") return Effect.succeed(target.result);
+      if (target.state === "halted") return Effect.fail(new HaltedError(target.toString()));
+      return fail(target.result);
+    };
+    if (target.settled) return outcome();
+    return Effect.flatMap(
+      waitOn(task, reason, Fiber.await(target.fiber!), () => `join ${target}`),
+      () => Effect.suspend(outcome),
+    );
+  });
+}
+
+/**
+ * A join that waits for its own end, thrown where it was written: on the
+ * joining task itself, or on an ancestor, which ends only once its children
+ * (this one among them) have been interrupted (Effect interrupts a fiber's
+ * children before its exit is set, and a scope closes before the task that
+ * opened it ends), so that only an interruption could ever end the wait.
+ */
+function joinsOwnEnd(task: EffectKitTask, target: EffectKitTask): DeadlockError | undefined {
+  if (target === task) return joinDeadlock(task, target);
+  for (let at = task.parent; at !== undefined && at.id >= target.id; at = at.parent) {
+    if (at === target) {
+      return joinDeadlock(
+        task,
+        target,
+        "under effect a fiber ends only once its children are interrupted",
+      );
+    }
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------
+// Tasks: a kit task is a record beside its Effect fiber; `drive` runs a kit
+// generator as an Effect program. An interruption reaches the kit code as
+// `return()`, never as an error a `catch` could see.
+// ---------------------------------------------------------------------------
+
+class EffectKitTask extends TaskBase<unknown> {
+  state: TaskState = "pending";
+  /** The Effect fiber; set as soon as it is forked. */
+  fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined;
+  /** The value, or the error it failed with. */
+  result: unknown = undefined;
+  /** Someone joined it: its failure was heard. */
+  joined = false;
+  cancelTraced = false;
+  /** What it waits on, as its trace names it, while it waits. */
+  waitingOn: string | (() => string) | undefined = undefined;
+
+  constructor(
+    readonly run: EffectRun,
+    readonly id: number,
+    readonly name: string,
+    readonly parent: EffectKitTask | undefined,
+  ) {
+    super();
+  }
+
+  get settled(): boolean {
+    return this.state === "completed" || this.state === "failed" || this.state === "halted";
+  }
+}
+
+/**
+ * One driven kit generator (a task's body, a scope body, a combinator's
+ * operation, a cleanup): the task it runs for, the scope its spawns go to
+ * (else the current fiber), and the cleanups its `ensure`s registered.
+ */
+class Driver {
+  readonly ensures: (() => Operation<void> | void)[] = [];
+  constructor(readonly task: EffectKitTask, readonly scope?: EffectScope.Scope) {}
+}
+
+/** The kit task for `fn`, and its program: traced, settled when its fiber ends. */
+function newTask(
+  run: EffectRun,
+  parent: EffectKitTask | undefined,
+  fn: OperationFn<unknown>,
+  name: string,
+): { task: EffectKitTask; program: Program } {
+  const task = new EffectKitTask(run, run.nextId++, name, parent);
+  run.live.add(task);
+  if (run.tracer) run.trace(task, "spawn");
+  const program = Effect.suspend(() => {
+    if (task.state === "pending") task.state = "running";
+    if (run.tracer) run.trace(task, "start");
+    return drive(new Driver(task), fn()[Symbol.iterator]());
+  });
+  return { task, program };
+}
+
+/** Learn a task's outcome the moment its fiber ends. */
+function observe(task: EffectKitTask): void {
+  task.fiber!.addObserver((exit) => settleTask(task, exit));
+}
+
+function spawnFrom(driver: Driver, fn: OperationFn<unknown>, name: string): Program<Task<unknown>> {
+  return Effect.suspend(() => {
+    const { task, program } = newTask(driver.task.run, driver.task, fn, name);
+    const fork = driver.scope ? Effect.forkIn(program, driver.scope) : Effect.forkChild(program);
+    return Effect.map(fork, (fiber) => {
+      task.fiber = fiber;
+      observe(task);
+      return task;
+    });
+  });
+}
+
+/**
+ * Drive a kit generator: each instruction it yields is performed in Effect.
+ * Its `ensure`s run when it ends, however it ends (`Effect.ensuring`).
+ */
+function drive(driver: Driver, iterator: Iterator<unknown, unknown, unknown>): Program {
+  const loop = Effect.gen(function* () {
+    let answer: unknown = undefined;
+    let throwing = false;
+    for (;;) {
+      let result: IteratorResult<unknown, unknown>;
+      try {
+        result = throwing ? throwInto(iterator, answer) : iterator.next(answer);
+      } catch (error) {
+        return yield* thrown(driver.task.run, error);
+      }
+      if (result.done) return result.value;
+      let instruction: AnyInstruction;
+      try {
+        instruction = asInstruction(result.value);
+      } catch (error) {
+        answer = error;
+        throwing = true;
+        continue;
+      }
+      // An interruption is no error the kit code could catch: `Effect.exit`
+      // does not stop it, and on its way out its finalizer returns the
+      // generator (uninterruptibly, as Effect runs every finalizer).
+      const exit = yield* Effect.exit(
+        Effect.onInterrupt(
+          // Suspended: a refused instruction (a task of another run) throws
+          // into the kit code where it was used.
+          Effect.suspend(() => perform(driver, instruction)),
+          () => Effect.orDie(unwind(driver, iterator)),
+        ),
+      );
+      if (Exit.isSuccess(exit)) {
+        answer = exit.value;
+        throwing = false;
+      } else {
+        answer = errorOf(exit.cause, driver.task);
+        throwing = true;
+      }
+    }
+  });
+  // A cleanup that fails fails the fiber: a defect, as Effect makes of a failing finalizer.
+  return Effect.ensuring(loop, Effect.orDie(Effect.suspend(() => runEnsures(driver))));
+}
+
+/**
+ * The fiber was interrupted: return the kit generator, and drive what its
+ * `finally` blocks yield; an error they throw fails the fiber (a defect).
+ */
+function unwind(driver: Driver, iterator: Iterator<unknown, unknown, unknown>): Program<void> {
+  return Effect.gen(function* () {
+    requestHalt(driver.task);
+    let result: IteratorResult<unknown, unknown>;
+    try {
+      result = iterator.return ? iterator.return(undefined) : { done: true, value: undefined };
+    } catch (error) {
+      return yield* thrown(driver.task.run, error);
+    }
+    while (!result.done) {
+      const exit = yield* Effect.exit(
+        Effect.suspend(() => perform(driver, asInstruction(result.value))),
+      );
+      try {
+        result = Exit.isSuccess(exit)
+          ? iterator.next(exit.value)
+          : throwInto(iterator, errorOf(exit.cause, driver.task));
+      } catch (error) {
+        return yield* thrown(driver.task.run, error);
+      }
+    }
+  });
+}
+
+/** The driver's cleanups, last registered first, each driven to its end. */
+function runEnsures(driver: Driver): Program<void> {
+  const fns = driver.ensures.splice(0).reverse();
+  if (fns.length === 0) return Effect.void;
+  return Effect.forEach(fns, (fn) =>
+    Effect.suspend(() => {
+      let operation: Operation<void> | void;
+      try {
+        operation = fn();
+      } catch (error) {
+        return thrown(driver.task.run, error);
+      }
+      if (!operation) return Effect.void;
+      return drive(new Driver(driver.task, driver.scope), operation[Symbol.iterator]());
+    }), { discard: true });
+}
+
+function throwInto(
+  iterator: Iterator<unknown, unknown, unknown>,
+  error: unknown,
+): IteratorResult<unknown, unknown> {
+  if (!iterator.throw) throw error;
+  return iterator.throw(error);
+}
+
+/** A halt was asked for, or reached the code: trace it once. */
+function requestHalt(task: EffectKitTask): void {
+  if (task.settled) return;
+  if (task.state === "running" || task.state === "pending") task.state = "halting";
+  if (!task.cancelTraced) {
+    task.cancelTraced = true;
+    if (task.run.tracer) task.run.trace(task, "cancel");
+  }
+}
+
+function settleTask(task: EffectKitTask, exit: Exit.Exit<unknown, unknown>): void {
+  if (task.settled) return;
+  const run = task.run;
+  run.live.delete(task);
+  let type: TraceEventType;
+  if (Exit.isSuccess(exit)) {
+    task.state = "completed";
+    task.result = exit.value;
+    type = "return";
+  } else if (Cause.hasInterruptsOnly(exit.cause)) {
+    task.state = "halted";
+    type = "halt";
+  } else {
+    task.state = "failed";
+    task.result = errorOf(exit.cause, task);
+    type = "throw";
+    if (task !== run.root) run.failed.push(task);
+  }
+  if (run.tracer) run.trace(task, type, type === "throw" ? { error: task.result } : undefined);
+  if (task === run.root) run.finish();
+}
+
+// ---------------------------------------------------------------------------
+// Scopes: a kit scope is `Effect.scoped`; its body is a fiber forked into
+// the Effect scope, as are the children spawned in it, so that closing the
+// scope interrupts them. Combinator operations are driven on behalf of the
+// calling task, each as the fiber Effect's combinator forks for it.
+// ---------------------------------------------------------------------------
+
+/**
+ * One operation of a combinator, driven for `task`. Interrupted (a loser, or
+ * a member halted by another's failure), its cleanup's failure is dropped by
+ * Effect's combinators: it is reported here instead, as the kit's own
+ * combinators report an error they do not deliver.
+ */
+function nested(
+  task: EffectKitTask,
+  combinator: string,
+  name: string,
+  operation: Operation<unknown>,
+): Program {
+  return Effect.onExit(
+    Effect.suspend(() => drive(new Driver(task), operation[Symbol.iterator]())),
+    (exit) =>
+      Effect.sync(() => {
+        if (Exit.isSuccess(exit) || !Cause.hasInterrupts(exit.cause)) return;
+        for (const reason of exit.cause.reasons) {
+          if (reason._tag === "Interrupt") continue;
+          const error = uncarried(reason._tag === "Fail" ? reason.error : reason.defect);
+          task.run.undelivered.delete(error);
+          task.run.reported.add(error);
+          reportUndelivered(combinator, name, error);
+        }
+      }),
+  );
+}
+
+class EffectScopeHandle implements ScopeHandle {
+  body: Fiber.Fiber<unknown, unknown> | undefined = undefined;
+  cancelled = false;
+  ended = false;
+
+  constructor(readonly task: EffectKitTask, readonly scope: EffectScope.Scope) {}
+
+  spawn<T>(fn: OperationFn<T>, options?: SpawnOptions): Task<T> {
+    const name = taskName(fn, options?.name);
+    if (this.ended) {
+      throw new Error(
+        `cannot spawn ${name}: its scope has ended; spawn into a scope only while its body runs`,
+      );
+    }
+    const run = this.task.run;
+    const { task, program } = newTask(run, this.task, fn, name);
+    // From outside any fiber: a fiber of the run's own, handed to the scope.
+    task.fiber = Fiber.runIn(run.fork(program), this.scope);
+    observe(task);
+    run.wake();
+    return task as Task<T>;
+  }
+
+  cancel(): void {
+    if (this.cancelled || this.ended) return;
+    this.cancelled = true;
+    this.body?.interruptUnsafe();
+    this.task.run.wake();
+  }
+}
+
+function enterScope(
+  task: EffectKitTask,
+  body: (handle: ScopeHandle) => Operation<unknown>,
+  shield: boolean,
+): Program {
+  const scoped = Effect.scoped(Effect.gen(function* () {
+    const scope = yield* Effect.scope;
+    const handle = new EffectScopeHandle(task, scope);
+    const driver = new Driver(task, scope);
+    handle.body = yield* Effect.forkIn(
+      Effect.suspend(() => drive(driver, body(handle)[Symbol.iterator]())),
+      scope,
+    );
+    const exit = yield* Fiber.await(handle.body);
+    handle.ended = true;
+    if (Exit.isSuccess(exit)) return exit.value;
+    // A cancelled body makes the scope answer `undefined`.
+    if (handle.cancelled && Cause.hasInterruptsOnly(exit.cause)) return undefined;
+    return yield* Effect.failCause(exit.cause);
+  }));
+  return waitOn(task, "scope", shield ? Effect.uninterruptible(scoped) : scoped);
+}
+
+// ---------------------------------------------------------------------------
+// Timers: Effect's `Clock` service is the kit's clock; `Effect.sleep` arms
+// its timer, and an interruption clears it, so a halted sleeper leaves
+// nothing armed.
+// ---------------------------------------------------------------------------
+
+function clockService(clock: Clock, guard: (fire: () => void) => void): EffectClock.Clock {
+  const millis = () => clock.now();
+  const nanos = () => BigInt(Math.round(clock.now() * 1e6));
+  return {
+    currentTimeMillisUnsafe: millis,
+    currentTimeMillis: Effect.sync(millis),
+    currentTimeNanosUnsafe: nanos,
+    currentTimeNanos: Effect.sync(nanos),
+    monotonicTimeNanosUnsafe: nanos,
+    monotonicTimeNanos: Effect.sync(nanos),
+    sleep: (duration) =>
+      Effect.callback<void>((resume) => {
+        const timer = clock.setTimer(
+          Duration.toMillis(duration),
+          () => guard(() => resume(Effect.void)),
+        );
+        return Effect.sync(() => clock.clearTimer(timer));
+      }),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Errors: Effect's own rules. A kit error is an Effect failure (`fail`),
+// whatever its value; a defect (`die`) is an error too. A child's failure
+// reaches only its joiner; one nobody joined is reported at the end.
+// ---------------------------------------------------------------------------
+
+/**
+ * A thrown value that Effect 4.1.5 cannot hold as it is, carried through it
+ * inside an `Error`. Effect hashes the errors of a cause when it combines
+ * two (`Hash.hash`, to drop duplicates): for a value on which that throws (a
+ * Proxy whose traps throw) the trap's error replaces the value, lost.
+ */
+class CarriedError extends Error {
+  override name = "CarriedError";
+  constructor(value: unknown) {
+    super("a thrown value that Effect cannot hash, carried through it");
+    carriedValues.set(this, value);
+  }
+}
+
+/**
+ * What each {@link CarriedError} carries, kept out of the error itself:
+ * Effect's structural hash reads an error's properties, getters included.
+ */
+const carriedValues = new WeakMap<CarriedError, unknown>();
+
+/** A failure of `error`, carried where Effect could not hold it as it is. */
+function fail(error: unknown): Effect.Effect<never, unknown> {
+  try {
+    Hash.hash(error);
+    return Effect.fail(error);
+  } catch {
+    return Effect.fail(new CarriedError(error));
+  }
+}
+
+/**
+ * A failure of `error`, which the kit code (or a promise it called) threw:
+ * kept in the run's `undelivered` until it reaches kit code, a task's
+ * outcome or a report (see `EffectRun.finish`).
+ */
+function thrown(run: EffectRun, error: unknown): Effect.Effect<never, unknown> {
+  run.undelivered.add(error);
+  return fail(error);
+}
+
+/** The value the kit code threw, out of its {@link CarriedError}. */
+function uncarried(error: unknown): unknown {
+  return isInstance(error, CarriedError) ? carriedValues.get(error) : error;
+}
+
+/**
+ * The one error the kit code receives for a failed cause: its first failure,
+ * else its first defect (`Cause.squash`). A cause may hold more (a body's
+ * failure and its cleanup's, failures of concurrent fibers): each other one
+ * is reported for `task`, since the kit's single error cannot carry it.
+ */
+function errorOf(cause: Cause.Cause<unknown>, task: EffectKitTask): unknown {
+  const error = uncarried(Cause.squash(cause));
+  const run = task.run;
+  run.undelivered.delete(error);
+  for (const reason of cause.reasons) {
+    const other = uncarried(
+      reason._tag === "Fail" ? reason.error : reason._tag === "Die" ? reason.defect : error,
+    );
+    if (other === error || run.reported.has(other)) continue;
+    run.undelivered.delete(other);
+    reportError(
+      `effect: ${task} received ${
+        describeError(error)
+      }; Effect's cause also holds another error, which one thrown value cannot carry:`,
+      other,
+    );
+  }
+  return error;
+}
+
+// ---------------------------------------------------------------------------
+// Run: the root fiber, the run's scheduler and clock, the run's promise, the
+// abort signal, and the pump that lets a virtual clock fire or jump once no
+// fiber can run.
+// ---------------------------------------------------------------------------
+
+class EffectRun extends RunBase {
+  protected readonly runtimeName = "effect";
+  root: EffectKitTask | undefined = undefined;
+  /** Tasks not yet settled: those a deadlock may name. */
+  readonly live = new Set<EffectKitTask>();
+  /** Errors already reported as not delivered by a combinator. */
+  readonly reported = new Set<unknown>();
+  /** Errors thrown in this run that have reached no kit code, outcome or report yet. */
+  readonly undelivered = new Set<unknown>();
+  /** Tasks that failed, in order: reported at the end if nobody joined them. */
+  readonly failed: EffectKitTask[] = [];
+  /** Effect's `Scheduler` for this run: its tasks wait in `#tasks` until the pump runs them. */
+  readonly scheduler: Scheduler.Scheduler;
+  readonly clockService: EffectClock.Clock;
+  #tasks: (() => void)[] = [];
+  #pumping = false;
+  #woken = false;
+
+  constructor(options: RunOptions) {
+    super(options);
+    this.clockService = clockService(this.clock, (fire) => this.guard(fire));
+    const dispatcher: Scheduler.SchedulerDispatcher = {
+      scheduleTask: (task) => {
+        this.#tasks.push(task);
+        this.wake();
+      },
+      flush: () => this.#runTasks(),
+    };
+    this.scheduler = {
+      executionMode: "async",
+      shouldYield: (fiber) => fiber.currentOpCount >= fiber.cache.maxOpsBeforeYield,
+      makeDispatcher: () => dispatcher,
+    };
+  }
+
+  /** A root fiber of this run: its scheduler, its clock. */
+  fork(program: Program): Fiber.Fiber<unknown, unknown> {
+    return Effect.runFork(
+      Effect.provideService(program, EffectClock.Clock, this.clockService),
+      { scheduler: this.scheduler },
+    );
+  }
+
+  start(fn: OperationFn<unknown>): void {
+    const { task, program } = newTask(this, undefined, fn, taskName(fn, fn.name || "main"));
+    this.root = task;
+    task.fiber = this.fork(program);
+    observe(task);
+    if (!this.over) {
+      const halt = () => {
+        requestHalt(task);
+        task.fiber!.interruptUnsafe();
+        this.wake();
+      };
+      if (this.listenForAbort(halt)) halt();
+    }
+    this.wake();
+  }
+
+  recordOf(task: Task<unknown>): EffectKitTask {
+    if (task instanceof EffectKitTask && task.run === this) return task;
+    throw otherRun(task);
+  }
+
+  /** Something may run: pump on a microtask, once, out of every fiber's stack. */
+  wake(): void {
+    if (this.#woken || this.#pumping || this.over) return;
+    this.#woken = true;
+    queueMicrotask(() => {
+      this.#woken = false;
+      this.pump();
+    });
+  }
+
+  #runTasks(): void {
+    while (this.#tasks.length > 0) {
+      const tasks = this.#tasks;
+      this.#tasks = [];
+      for (const task of tasks) task();
+    }
+  }
+
+  /**
+   * Run the scheduled fibers; then let a virtual clock fire due timers, or
+   * jump when no `call()` is in flight, until the root settles or nothing
+   * is left. With nothing scheduled, no call in flight and no timer left,
+   * nothing ever will run: a deadlock.
+   */
+  pump(): void {
+    if (this.#pumping || this.over) return;
+    this.#pumping = true;
+    try {
+      for (;;) {
+        this.guard(() => this.#runTasks());
+        if (this.over) break;
+        if (this.clock.idle(this.inFlight === 0)) continue;
+        if (this.#tasks.length > 0) continue;
+        if (this.inFlight > 0 || this.clock.kind !== "virtual") break;
+        if (!this.#deadlocked()) break;
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /**
+   * Whatever still waits waits for ever. The first time, the root is
+   * interrupted as Ctrl-C would interrupt it (every cleanup runs), and the
+   * pump goes on (true); the run then rejects with the deadlock. Found again
+   * (a cleanup that waits for ever), the run ends at once.
+   */
+  #deadlocked(): boolean {
+    const waits: DeadlockWait[] = [];
+    for (const task of [...this.live].sort((a, b) => a.id - b.id)) {
+      const on = task.waitingOn;
+      if (on !== undefined) {
+        waits.push({ task: deadlockName(task), on: typeof on === "string" ? on : on() });
+      }
+    }
+    if (!this.noteDeadlock(idleDeadlock(this.clock.now(), waits))) return false;
+    const root = this.root!;
+    requestHalt(root);
+    root.fiber!.interruptUnsafe();
+    return true;
+  }
+
+  /**
+   * Run `fire`, which resumes fibers. What it throws escaped Effect's own
+   * fiber loop, which catches every error of the code it runs: Effect 4.1.5
+   * overflows the stack once about 2,000 nested fibers end one inside
+   * another's observer. The run then cannot go on, and rejects with it,
+   * rather than crash the process as the bare library would.
+   */
+  guard(fire: () => void): void {
+    try {
+      fire();
+    } catch (error) {
+      if (this.over) return;
+      reportError("effect: Effect's fiber loop threw, and the run cannot go on:", error);
+      this.deadlock = undefined;
+      this.end("failed", error, this.root!.toString());
+    }
+  }
+
+  finish(): void {
+    for (const task of this.failed) {
+      if (!task.joined) {
+        reportError(
+          `effect: ${task} failed and nobody joined it; under Effect its error reaches no other task:`,
+          task.result,
+        );
+      }
+    }
+    const root = this.root!;
+    if (root.state === "failed") this.undelivered.delete(root.result);
+    for (const error of this.undelivered) {
+      reportError(
+        "effect: an error thrown in this run reached no code, outcome or report: Effect dropped it:",
+        error,
+      );
+    }
+    this.undelivered.clear();
+    // Interrupted from outside, the root may end by a joiner hearing of a
+    // halted child first: still the abort.
+    const outcome = root.state === "failed" && this.aborted && isHaltEcho(root.result)
+      ? "halted"
+      : root.state;
+    this.end(outcome as RootOutcome, root.result, root.toString());
+  }
+
+  protected override release(): void {
+    this.live.clear();
+  }
+
+  trace(task: EffectKitTask, type: TraceEventType, extra?: TraceExtra): void {
+    this.traceTask(task, task.parent?.id, type, extra);
+  }
+}
+
+/**
+ * The `effect` runtime: the real library (`effect@4.1.5`) driving the kit's
+ * operations: fibers, interruption, scopes and finalizers.
+ *
+ * @example
+ * ```ts
+ * import { effect } from "./effect.ts";
+ * import { sleep, spawn } from "./verbs.ts";
+ * import { virtualClock } from "./clock.ts";
+ *
+ * const seen: string[] = [];
+ * await effect.run(function* () {
+ *   yield* spawn(function* child() {
+ *     try {
+ *       yield* sleep(1000);
+ *     } finally {
+ *       seen.push("child interrupted when its parent returned");
+ *     }
+ *   });
+ *   yield* sleep(10);
+ * }, { clock: virtualClock() });
+ * if (seen.length !== 1) throw new Error("the child should have been interrupted");
+ * ```
+ */
+export const effect: Runtime = {
+  name: "effect",
+  description:
+    "the real Effect 4.1.5 as a reference: fibers halted by interruption, a child's failure reaching only its joiner, uncancellable cleanup",
+  run<T>(fn: OperationFn<T>, options: RunOptions = {}): Promise<T> {
+    const run = new EffectRun(options);
+    run.start(fn);
+    return run.promise as Promise<T>;
+  },
+};
