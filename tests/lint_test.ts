@@ -2,7 +2,8 @@
 // with the fix in its message, and silent on the correct spellings next to
 // it.
 
-import { deepEqual, ok } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { denoCommand, outputOf } from "./harness.ts";
 import plugin from "../lint/kit.ts";
 
 const header = `import { all, ensure, log, scope, sleep, spawn, timeout } from "./mod.ts";
@@ -246,4 +247,32 @@ export default function* () {
     "kit/bare-yield at 8",
     "kit/uncalled-verb at 9",
   ]);
+});
+
+Deno.test("lint: a project of its own uses the plugin from its deno.json, as the README shows", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    const kit = new URL("../", import.meta.url);
+    await Deno.writeTextFile(
+      `${folder}/deno.json`,
+      JSON.stringify({ lint: { plugins: [new URL("lint/kit.ts", kit).href] } }),
+    );
+    await Deno.writeTextFile(
+      `${folder}/main.ts`,
+      `import { sleep } from "${new URL("mod.ts", kit).href}";
+export default function* () {
+  sleep(5);
+  yield* sleep(1);
+}
+`,
+    );
+    const { code, stdout } = await outputOf(
+      denoCommand(["lint", "--json", "main.ts"], { cwd: folder, env: { NO_COLOR: "1" } }),
+    );
+    equal(code, 1);
+    const codes = JSON.parse(stdout).diagnostics.map((d: { code: string }) => d.code);
+    deepEqual(codes, ["kit/discarded-operation"]);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
 });
