@@ -4,7 +4,11 @@
  * cancellation, error propagation, cleanup, speed) can be seen side by side.
  *
  * A lab is an operation: a `function*` that uses `yield*` wherever an async
- * function would use `await`, written with the verbs exported here.
+ * function would use `await`, written with the verbs exported here. Beside
+ * them: an unbounded queue and a bounded channel (`createQueue`,
+ * `createChannel`, read to the end with `each`), a lock, a semaphore, an
+ * event, and `resource`, a value released when its scope ends; all written
+ * once over the verbs, so they work under every runtime.
  *
  * @example Run one operation under one runtime, in virtual time
  * ```ts

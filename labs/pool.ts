@@ -156,7 +156,7 @@ function* serve(db: Database, rows: readonly Row[], channel: Channel<Row>): Oper
  * runs on the server, stopped (and its channel closed) when the caller's
  * scope ends.
  */
-function* cursor(db: Database): Operation<Cursor> {
+function* cursor(db: Database, client: number): Operation<Cursor> {
   const rows = createChannel<Row>({ capacity: db.options.buffer });
   let query: Task<void> | undefined;
   return yield* resource<Cursor>(
@@ -165,7 +165,10 @@ function* cursor(db: Database): Operation<Cursor> {
         rows,
         *execute(text: string) {
           const answer = rowsOf(text);
-          query = db.server.spawn(() => serve(db, answer, rows), { name: `query: ${text}` });
+          // Named for whom it serves, as a timeline shows it.
+          query = db.server.spawn(() => serve(db, answer, rows), {
+            name: `rows for client ${client}`,
+          });
         },
       };
     },
@@ -201,7 +204,7 @@ function* client(db: Database, number: number): Operation<void> {
       );
     });
     yield* scope(function* () {
-      const cur = yield* cursor(db);
+      const cur = yield* cursor(db, number);
       yield* cur.execute(`SELECT n FROM generate_series(1, ${options.rows})`);
       const received = each(cur.rows);
       while (yield* received.next()) {

@@ -18,8 +18,9 @@
  *
  * An operation is recognised without types: a call of a verb imported from
  * the kit (`mod.ts`, `@kit/concurrency`, `runtimes/verbs.ts`), directly or
- * through a namespace import, of a `function*` declared in the same file, or
- * of `.halt()`. In a project's `deno.json`:
+ * through a namespace import, of a `function*` declared in the same file, of
+ * `.halt()`, or of an operation method of what a kit factory made in the
+ * same file (`lock.acquire()` after `const lock = createLock()`). In a project's `deno.json`:
  *
  * ```json
  * { "lint": { "plugins": ["../concurrency-kit/lint/kit.ts"] } }
@@ -46,8 +47,16 @@ export const operationVerbs: ReadonlySet<string> = new Set([
   "suspend",
   "log",
   "block",
-  "each",
   "resource",
+]);
+
+/** The kit's factories, and the methods of what they make that make an operation. */
+const factoryMethods: ReadonlyMap<string, readonly string[]> = new Map([
+  ["createQueue", ["get"]],
+  ["createChannel", ["send", "receive"]],
+  ["createLock", ["acquire", "hold"]],
+  ["createSemaphore", ["acquire", "hold"]],
+  ["createEvent", ["wait"]],
 ]);
 
 /** The verbs that take a function, which a call in their place is a mistake for. */
@@ -65,6 +74,10 @@ interface Facts {
   verbs: Map<string, string>;
   /** Local names of namespace imports of the kit (`import * as kit`). */
   namespaces: Set<string>;
+  /** A local name of an imported kit factory (`createLock`), to its exported name. */
+  factories: Map<string, string>;
+  /** A name bound to what a kit factory made (`const lock = createLock()`), to its operation methods. */
+  objects: Map<string, readonly string[]>;
   /**
    * Names bound to a `function*` in this file, and to nothing else (a name
    * bound also to a variable or a parameter may hold anything there).
@@ -88,6 +101,8 @@ function gathering(
   const facts: Facts = {
     verbs: new Map(),
     namespaces: new Set(),
+    factories: new Map(),
+    objects: new Map(),
     generators: new Set(),
     others: new Set(),
     uses: new Map(),
@@ -108,6 +123,7 @@ function gathering(
             ? specifier.imported.name
             : specifier.imported.value;
           if (operationVerbs.has(imported)) facts.verbs.set(specifier.local.name, imported);
+          if (factoryMethods.has(imported)) facts.factories.set(specifier.local.name, imported);
         }
       }
     },
@@ -125,6 +141,8 @@ function gathering(
       if (node.init?.type === "FunctionExpression" && node.init.generator && !node.init.async) {
         facts.generators.add(node.id.name);
       } else facts.others.add(node.id.name);
+      const methods = node.init ? madeBy(node.init, facts) : undefined;
+      if (methods) facts.objects.set(node.id.name, methods);
     },
     Identifier(node) {
       facts.uses.set(node.name, (facts.uses.get(node.name) ?? 0) + 1);
@@ -134,6 +152,26 @@ function gathering(
       decide(facts);
     },
   };
+}
+
+/** The operation methods of what `node` makes, when it is a call of a kit factory. */
+function madeBy(node: Node, facts: Facts): readonly string[] | undefined {
+  if (node.type !== "CallExpression") return undefined;
+  const callee = node.callee;
+  let factory: string | undefined;
+  if (callee.type === "Identifier") factory = facts.factories.get(callee.name);
+  else if (
+    callee.type === "MemberExpression" && !callee.computed &&
+    callee.object.type === "Identifier" && facts.namespaces.has(callee.object.name) &&
+    callee.property.type === "Identifier"
+  ) factory = callee.property.name;
+  return factory === undefined ? undefined : factoryMethods.get(factory);
+}
+
+/** Whether `object.property` is an operation method of what a kit factory made. */
+function isObjectOperation(object: Node, property: string, facts: Facts): boolean {
+  return object.type === "Identifier" &&
+    (facts.objects.get(object.name)?.includes(property) ?? false);
 }
 
 /**
@@ -156,6 +194,9 @@ function operationCallee(node: Node, facts: Facts): string | undefined {
       operationVerbs.has(property)
     ) return `${callee.object.name}.${property}`;
     if (property === "halt" && node.arguments.length === 0) return "task.halt";
+    if (isObjectOperation(callee.object, property, facts)) {
+      return `${(callee.object as Deno.lint.Identifier).name}.${property}`;
+    }
   }
   return undefined;
 }
@@ -319,6 +360,7 @@ const uncalledVerb: Deno.lint.Rule = {
           argument.type === "MemberExpression" && !argument.computed &&
           argument.property.type === "Identifier" &&
           (argument.property.name === "halt" ||
+            isObjectOperation(argument.object, argument.property.name, facts) ||
             (argument.object.type === "Identifier" && facts.namespaces.has(argument.object.name) &&
               operationVerbs.has(argument.property.name)))
         ) name = textOf(ctx, argument);

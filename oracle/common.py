@@ -51,7 +51,6 @@ class Run:
     def __init__(self, now, interrupt_at, block):
         self.notes: list[str] = []
         self.reported: list[str] = []
-        self.timers_at_once = 0
         self._now = now
         self.interrupt_at = interrupt_at
         """`interrupt_at(seconds)`: Ctrl-C at that virtual time."""
@@ -72,24 +71,10 @@ class Run:
             # trio's run waits for every task, and asyncio.run cancels the
             # ones left: neither ends with a task unfinished.
             "orphans": 0,
-            "timersAtOnce": self.timers_at_once,
         }
 
 
 # ---- trio
-
-
-class DeadlineCounter(trio.abc.Instrument):
-    """Counts the deadlines pending whenever trio's run loop is about to
-    wait (a sleep is a deadline in trio's table, not a timer of its own)."""
-
-    def __init__(self, run: "Run"):
-        self.run = run
-
-    def before_io_wait(self, timeout: float) -> None:
-        # Private, pinned by trio==0.34.0: the runner's table of deadlines.
-        active = trio_run_internals.GLOBAL_RUN_CONTEXT.runner.deadlines._active
-        self.run.timers_at_once = max(self.run.timers_at_once, active)
 
 
 @trio.lowlevel.enable_ki_protection
@@ -140,7 +125,7 @@ def run_trio(program, choices: list[bool]) -> tuple[dict, list[bool]]:
     run = Run(clock.current_time, interrupt_at, clock.jump)
     error = None
     try:
-        trio.run(program, run, clock=clock, instruments=[DeadlineCounter(run)])
+        trio.run(program, run, clock=clock)
     except BaseException as caught:  # noqa: BLE001 - every outcome is recorded
         error = caught
     return run.record(error), schedule.taken
@@ -170,8 +155,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
     """An event loop on a virtual clock: when no callback is ready, the loop
     asks its selector to wait until the next timer, and the selector moves
     the clock there instead of sleeping (I/O is still polled, without
-    waiting). It counts the timers pending at each wait, and keeps what the
-    loop would report on stderr."""
+    waiting). It keeps what the loop would report on stderr."""
 
     def __init__(self):
         self.virtual_now = 0.0
@@ -195,10 +179,6 @@ class _JumpingSelector(selectors.DefaultSelector):
 
     def select(self, timeout=None):
         if timeout is not None and timeout > 0:
-            # Private, pinned by CPython 3.11: the loop's heap of timers.
-            pending = sum(1 for handle in self.loop._scheduled if not handle.cancelled())
-            run = self.loop.run
-            run.timers_at_once = max(run.timers_at_once, pending)
             self.loop.virtual_now += timeout
         return super().select(0 if timeout is not None else None)
 

@@ -15,7 +15,8 @@
  * @module
  */
 
-import { QueueClosedError } from "./errors.ts";
+import { describeError, QueueClosedError } from "./errors.ts";
+import { refuseUncalled } from "./instructions.ts";
 import { FifoQueue } from "./queue.ts";
 import type { Operation, Queue } from "./types.ts";
 
@@ -197,6 +198,15 @@ class BoundedChannel<T> implements Channel<T> {
   }
 }
 
+/** A value as a message shows it: a string quoted, anything else described. */
+export function shown(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : describeError(value);
+}
+
+// `yield* channel.send;` (the method not called) says what to write.
+refuseUncalled(BoundedChannel.prototype.send, "channel.send", "channel.send(value)");
+refuseUncalled(BoundedChannel.prototype.receive, "channel.receive", "channel.receive()");
+
 function remove<T>(list: T[], item: T): void {
   const index = list.indexOf(item);
   if (index >= 0) list.splice(index, 1);
@@ -232,9 +242,8 @@ export function createChannel<T>(options: ChannelOptions = {}): Channel<T> {
   const capacity = options.capacity ?? 0;
   if (!Number.isInteger(capacity) || capacity < 0) {
     throw new RangeError(
-      `createChannel({ capacity: ${
-        String(capacity)
-      } }): the capacity must be a whole number, 0 or more`,
+      `createChannel({ capacity: ${shown(capacity)} }): ` +
+        "the capacity must be a whole number, 0 or more",
     );
   }
   return new BoundedChannel<T>(capacity);

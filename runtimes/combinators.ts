@@ -149,28 +149,39 @@ function* contend(
 ): Generator<unknown, void> {
   let settlement: Settlement;
   try {
-    const value = yield* scope(function* (handle) {
-      // Decided before this contender's first turn (under a runtime that
-      // queues new tasks): it has lost without starting.
-      if (contest.decided) return undefined;
-      contest.scopes[index] = handle;
-      let value: unknown;
-      try {
-        value = yield* operation;
-      } catch (error) {
-        // Its own cancellation decides nothing: the contest, or whoever
-        // cancels the combinator, caused it.
-        if (!isCancellation(error)) contest.decide(index, false);
-        throw error;
-      }
-      contest.decide(index, true);
-      return value;
-    });
+    // An arrow to a generator function written once: a `function*` written
+    // here would be a new generator function, with a prototype of its own,
+    // on every call.
+    const value = yield* scope((handle) => contendInScope(handle, operation, index, contest));
     settlement = { index, ok: true, value };
   } catch (error) {
     settlement = { index, ok: false, error };
   }
   contest.settle(settlement);
+}
+
+/** A contender's scope body: the operation, and what its ending decides. */
+function* contendInScope(
+  handle: ScopeHandle,
+  operation: Operation<unknown>,
+  index: number,
+  contest: Contest,
+): Generator<unknown, unknown> {
+  // Decided before this contender's first turn (under a runtime that
+  // queues new tasks): it has lost without starting.
+  if (contest.decided) return undefined;
+  contest.scopes[index] = handle;
+  let value: unknown;
+  try {
+    value = yield* operation;
+  } catch (error) {
+    // Its own cancellation decides nothing: the contest, or whoever
+    // cancels the combinator, caused it.
+    if (!isCancellation(error)) contest.decide(index, false);
+    throw error;
+  }
+  contest.decide(index, true);
+  return value;
 }
 
 function* startContenders(

@@ -3,7 +3,7 @@
  *
  * - One FIFO run queue of resumptions, drained in a loop: no Promise per
  *   step, no host turn between steps.
- * - Its own timer heap, with at most one host timer armed at a time.
+ * - The core's timer heap (`core/timers.ts`), with at most one host timer armed at a time.
  * - Halting is `iterator.return()`: `catch` never sees it; `finally` blocks
  *   and `ensure` cleanups run.
  * - Structured lifetimes: when a body ends, however it ends, its children
@@ -29,10 +29,8 @@ import {
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
 import { fifoOf } from "./queue.ts";
 import { SchedulerRun } from "./scheduler.ts";
-import { TimerHeap } from "./timer_heap.ts";
-import { callFrom, CallWaiter, JoinWaiter, NEXT, takeFrom, TakeWaiter, THROW } from "./waits.ts";
+import { callFrom, JoinWaiter, NEXT, SUSPENDED, takeFrom, THROW, Wait } from "./waits.ts";
 import type {
-  ClockTimer,
   Operation,
   OperationFn,
   RunOptions,
@@ -62,7 +60,7 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
     case "sleep":
       // Even sleep(0) goes through the timers, so that a task yielding in a
       // loop cannot keep due timers from firing.
-      frame.waiting = run.sleep(frame, instruction.ms);
+      frame.waiting = run.timers.sleep(frame, frame.epoch, instruction.ms);
       return false;
     case "spawn":
       return run.answer(
@@ -109,8 +107,6 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
       return run.answer(NEXT, undefined);
   }
 }
-
-const SUSPENDED = { toString: () => "suspend" };
 
 /** True when `frame` is `outer` or lives inside it: a nested frame of it, or a task spawned in it. */
 function within(frame: Frame, outer: Frame): boolean {
@@ -161,13 +157,7 @@ function joinsOwnEnd(task: Frame, target: Frame): DeadlockError | undefined {
 /** What a waiting frame waits on, as a trace names it; `undefined` for a frame inside it. */
 function describeWait(frame: Frame): string | undefined {
   const waiting = frame.waiting;
-  if (waiting instanceof JoinWaiter) {
-    return `${waiting.forHalt ? "halt" : "join"} ${waiting.target}`;
-  }
-  if (waiting instanceof TakeWaiter) return "take";
-  if (waiting instanceof CallWaiter) return "call";
-  if (waiting instanceof SleepTimer) return "sleep";
-  if (waiting === SUSPENDED) return "suspend";
+  if (waiting instanceof Wait) return waiting.describe();
   if (waiting instanceof Frame && frame.ending && waiting.kind === TASK) return `halt ${waiting}`;
   return undefined;
 }
@@ -177,10 +167,7 @@ function undoWaiting(frame: Frame): void {
   const waiting = frame.waiting;
   frame.waiting = undefined;
   frame.epoch++;
-  if (waiting instanceof SleepTimer) waiting.armed = false;
-  else if (
-    waiting instanceof TakeWaiter || waiting instanceof CallWaiter || waiting instanceof JoinWaiter
-  ) waiting.cancel();
+  if (waiting instanceof Wait) waiting.cancel();
 }
 
 // ---------------------------------------------------------------------------
@@ -661,67 +648,9 @@ function outcomeValue(frame: Frame): unknown {
 }
 
 // ---------------------------------------------------------------------------
-// Timers: one heap of sleeping frames and a single host timer, armed for
-// the earliest deadline. A halted sleeper is disarmed in place and skipped.
+// Timers: a sleep is an entry in the core's timer heap (`core/timers.ts`),
+// one per run behind one host timer; halting a sleeper cancels its entry.
 // ---------------------------------------------------------------------------
-
-class SleepTimer {
-  armed = true;
-  constructor(
-    readonly deadline: number,
-    readonly order: number,
-    readonly frame: Frame,
-    readonly epoch: number,
-  ) {}
-}
-
-class Timers {
-  #heap = new TimerHeap<SleepTimer>();
-  #armedCount = 0;
-  #host: ClockTimer | undefined = undefined;
-  /** `#fire` bound once, so that arming the host timer allocates no closure. */
-  #fireLater = () => this.#fire();
-
-  constructor(readonly run: Run) {}
-
-  add(frame: Frame, ms: number): SleepTimer {
-    const clock = this.run.clock;
-    const timer = new SleepTimer(clock.now() + ms, this.#armedCount++, frame, frame.epoch);
-    this.#heap.push(timer);
-    if (this.#host === undefined || timer.deadline < this.#host.deadline) this.#arm();
-    return timer;
-  }
-
-  stop(): void {
-    if (this.#host) this.run.clock.clearTimer(this.#host);
-    this.#host = undefined;
-  }
-
-  #arm(): void {
-    const clock = this.run.clock;
-    if (this.#host) clock.clearTimer(this.#host);
-    this.#host = undefined;
-    const heap = this.#heap;
-    while (heap.size > 0 && !heap.peek()!.armed) heap.pop();
-    const next = heap.peek();
-    if (next === undefined) return;
-    this.#host = clock.setTimer(Math.max(0, next.deadline - clock.now()), this.#fireLater);
-  }
-
-  #fire(): void {
-    this.#host = undefined;
-    const heap = this.#heap;
-    const now = this.run.clock.now();
-    while (heap.size > 0 && heap.peek()!.deadline <= now) {
-      const timer = heap.pop()!;
-      if (!timer.armed) continue;
-      timer.armed = false;
-      this.run.enqueue(timer.frame, timer.epoch, NEXT, undefined);
-    }
-    this.#arm();
-    this.run.wake();
-  }
-}
 
 // ---------------------------------------------------------------------------
 // Errors: a failing child halts its siblings and fails its parent with its
@@ -757,7 +686,6 @@ function childFailed(parent: Frame, error: unknown): void {
 // ---------------------------------------------------------------------------
 
 class Run extends SchedulerRun<Frame> {
-  readonly timers = new Timers(this);
   protected readonly runtimeName = "generator";
 
   start(fn: OperationFn<unknown>): void {
@@ -789,10 +717,6 @@ class Run extends SchedulerRun<Frame> {
     return waits.sort((a, b) => a.id - b.id).map(({ wait }) => wait);
   }
 
-  sleep(frame: Frame, ms: number): SleepTimer {
-    return this.timers.add(frame, ms);
-  }
-
   protected runNext(frame: Frame, epoch: number, mode: number, value: unknown): void {
     if (mode === HALT) return haltFrame(frame);
     if (mode === CONTINUE_ENDING) return continueEnding(frame);
@@ -806,7 +730,6 @@ class Run extends SchedulerRun<Frame> {
   }
 
   finish(root: Frame): void {
-    this.timers.stop();
     this.end(root.outcome!, root.result, root.toString());
   }
 }

@@ -31,8 +31,8 @@ import {
   reportError,
 } from "./errors.ts";
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
-import { fifoOf, type FifoQueue, type QueueWaiter } from "./queue.ts";
-import { invoke } from "./waits.ts";
+import { fifoOf, type FifoQueue } from "./queue.ts";
+import { JoinWaiter, startCall, SUSPENDED, TakeWaiter, Wait } from "./waits.ts";
 import type {
   ClockTimer,
   Operation,
@@ -77,7 +77,7 @@ function dispatch(frame: Frame, instruction: AnyInstruction): Promise<void> | un
       (extrasOf(frame).cleanups ??= []).push(instruction.fn);
       return run.answer(NEXT, undefined);
     case "call":
-      return startCall(frame, instruction.fn);
+      return call(frame, instruction.fn);
     case "now":
       return run.answer(NEXT, run.clock.now());
     case "suspend":
@@ -102,8 +102,6 @@ function dispatch(frame: Frame, instruction: AnyInstruction): Promise<void> | un
       return run.answer(NEXT, undefined);
   }
 }
-
-const SUSPENDED = { toString: () => "suspend" };
 
 // `new Promise(captureResume)` hands its resolve function over without a
 // closure per suspension.
@@ -145,83 +143,26 @@ function resumeDriver(frame: Frame): void {
   resume();
 }
 
-/** A `get` waiting on a queue. */
-class TakeWaiter<T> implements QueueWaiter<T> {
-  /** The value put for this getter, until its driver resumes with it. */
-  delivered: { value: T } | undefined = undefined;
-
-  constructor(readonly frame: Frame, readonly queue: FifoQueue<T>) {}
-  /**
-   * Wake the getter with `value`, staying its wait until the driver
-   * resumes: a cancellation landing in between throws at the `get`, as
-   * asyncio's does, and the value goes back to the queue (`undoWaiting`).
-   */
-  deliver(value: T): void {
-    this.delivered = { value };
-    this.frame.woken = value;
-    resumeDriver(this.frame);
-  }
-  closed(): void {
-    wake(this.frame, THROW, new QueueClosedError());
-  }
-}
-
 function take<T>(frame: Frame, queue: FifoQueue<T>): Promise<void> | undefined {
   const got = queue.tryTake();
   if (got) return frame.run.answer(NEXT, got.value);
   if (queue.isClosed) return frame.run.answer(THROW, new QueueClosedError());
-  const waiter = new TakeWaiter(frame, queue);
+  const waiter = new TakeWaiter(frame.run, frame, 0, queue);
   frame.run.blocked.add(frame);
   const awaited = waitOn(frame, waiter);
   queue.wait(waiter);
   return awaited;
 }
 
-/** A promise API in flight; the frame's signal aborts when the frame is cancelled. */
-class CallWaiter {
-  done = false;
-  constructor(readonly frame: Frame) {}
-  settle(mode: number, value: unknown): void {
-    if (this.done) return;
-    this.done = true;
-    this.frame.run.callEnded();
-    wake(this.frame, mode, value);
-  }
-  cancel(): void {
-    if (this.done) return;
-    this.done = true;
-    this.frame.run.callEnded();
-  }
-}
-
-function startCall(
-  frame: Frame,
-  fn: (signal: AbortSignal) => unknown,
-): Promise<void> | undefined {
+function call(frame: Frame, fn: (signal: AbortSignal) => unknown): Promise<void> | undefined {
   const run = frame.run;
   // Made on the frame's first call; a cancellation aborts and drops it, so a
   // call made after one gets a fresh signal.
-  const signal = (frame.controller ??= new AbortController()).signal;
-  const invoked = invoke(fn, signal);
-  if ("value" in invoked) return run.answer(NEXT, invoked.value);
-  if ("error" in invoked) return run.answer(THROW, invoked.error);
-  const waiter = new CallWaiter(frame);
-  run.inFlight++;
-  const awaited = waitOn(frame, waiter);
-  invoked.promise.then(
-    (value) => waiter.settle(NEXT, value),
-    (error) => waiter.settle(THROW, error),
-  );
-  return awaited;
-}
-
-/** Waiting for a task to settle: a join, or the end of a halt. */
-class JoinWaiter {
-  constructor(
-    readonly frame: Frame,
-    readonly target: Frame,
-    readonly forHalt: boolean,
-  ) {}
+  const controller = frame.controller ??= new AbortController();
+  const started = startCall(run, frame, 0, fn, controller);
+  if ("value" in started) return run.answer(NEXT, started.value);
+  if ("error" in started) return run.answer(THROW, started.error);
+  return waitOn(frame, started);
 }
 
 function join(frame: Frame, target: Frame, forHalt: boolean): Promise<void> | undefined {
@@ -235,7 +176,7 @@ function join(frame: Frame, target: Frame, forHalt: boolean): Promise<void> | un
   // ancestors are another matter here: a parent neither waits for nor halts
   // its children, so it may well end first, and the join then answers.
   if (!forHalt && target === frame.task) throw joinDeadlock(target, target);
-  const waiter = new JoinWaiter(frame, target, forHalt);
+  const waiter = new JoinWaiter(frame, 0, target, forHalt);
   (target.joiners ??= []).push(waiter);
   run.blocked.add(frame);
   return waitOn(frame, waiter);
@@ -244,30 +185,15 @@ function join(frame: Frame, target: Frame, forHalt: boolean): Promise<void> | un
 /** What a frame in `Run.blocked` waits on, as a trace names it; `undefined` once it waits no more. */
 function describeBlocked(frame: Frame): string | undefined {
   const waiting = frame.waiting;
-  if (frame.settled) return undefined;
-  if (waiting instanceof JoinWaiter) {
-    return `${waiting.forHalt ? "halt" : "join"} ${waiting.target}`;
-  }
-  if (waiting instanceof TakeWaiter) return "take";
-  if (waiting === SUSPENDED) return "suspend";
-  return undefined;
+  if (frame.settled || !(waiting instanceof Wait)) return undefined;
+  return waiting.describe();
 }
 
 /** Stop waiting for whatever the frame waits on (it is being cancelled). */
 function undoWaiting(frame: Frame): void {
   const waiting = frame.waiting;
   frame.waiting = undefined;
-  if (waiting instanceof TakeWaiter) {
-    if (waiting.delivered) waiting.queue.giveBack(waiting.delivered.value);
-    else waiting.queue.unwait(waiting);
-  } else if (waiting instanceof CallWaiter) waiting.cancel();
-  else if (waiting instanceof JoinWaiter) {
-    const joiners = waiting.target.joiners;
-    const index = joiners ? joiners.indexOf(waiting) : -1;
-    if (index >= 0) joiners!.splice(index, 1);
-  } else if (waiting !== SUSPENDED) {
-    disarmSleep(frame, waiting as ClockTimer);
-  }
+  if (waiting instanceof Wait) waiting.cancel();
 }
 
 // ---------------------------------------------------------------------------
@@ -302,7 +228,7 @@ class FrameExtras {
   /** Made on the first `call`; aborted and dropped by a cancellation. */
   controller: AbortController | undefined = undefined;
   cleanups: (() => Operation<void> | void)[] | undefined = undefined;
-  joiners: JoinWaiter[] | undefined = undefined;
+  joiners: JoinWaiter<Frame>[] | undefined = undefined;
 }
 
 class Frame extends TaskBase<unknown> {
@@ -348,10 +274,10 @@ class Frame extends TaskBase<unknown> {
     if (controller !== undefined || this.extras) extrasOf(this).controller = controller;
   }
 
-  get joiners(): JoinWaiter[] | undefined {
+  get joiners(): JoinWaiter<Frame>[] | undefined {
     return this.extras?.joiners;
   }
-  set joiners(joiners: JoinWaiter[] | undefined) {
+  set joiners(joiners: JoinWaiter<Frame>[] | undefined) {
     if (joiners !== undefined || this.extras) extrasOf(this).joiners = joiners;
   }
 
@@ -505,8 +431,10 @@ function step(frame: Frame, mode: number, value: unknown): Promise<void> | undef
       continue;
     }
     if (frame.cancelPending !== undefined && !(frame.waiting instanceof NestedFrame)) {
-      // Cancelled while it ran: the cancellation is thrown at this suspension instead.
+      // Cancelled while it ran: the cancellation is thrown at this suspension
+      // instead. A call made since has aborted its signal: the next one gets a fresh one.
       undoWaiting(frame);
+      frame.controller = undefined;
       mode = THROW;
       value = takeCancellation(frame);
       continue;
@@ -709,10 +637,10 @@ function settle(frame: Frame): void {
     frame.joiners = undefined;
     const mode = outcomeMode(frame);
     for (const waiter of joiners) {
-      if (waiter.forHalt) wake(waiter.frame, NEXT, undefined);
+      if (waiter.forHalt) run.wakeWith(waiter.frame, 0, NEXT, undefined);
       else {
         joined = true;
-        wake(waiter.frame, mode, frame.result);
+        run.wakeWith(waiter.frame, 0, mode, frame.result);
       }
     }
   }
@@ -745,19 +673,29 @@ function outcomeMode(frame: Frame): number {
 // one run to the next, and virtual-time output was not reproducible.)
 // ---------------------------------------------------------------------------
 
+/** A sleep: its own clock timer, which resumes the frame directly. */
+class SleepWait extends Wait {
+  readonly timer: ClockTimer;
+  constructor(readonly frame: Frame, ms: number) {
+    super();
+    this.timer = frame.run.clock.setTimer(ms, () => resumeDriver(frame));
+  }
+  cancel(): void {
+    this.frame.run.clock.clearTimer(this.timer);
+    this.frame.run.sleepers.delete(this.frame);
+  }
+  describe(): string {
+    return "sleep";
+  }
+}
+
 function sleep(frame: Frame, ms: number): Promise<void> {
   const run = frame.run;
   // The run is over: time has stopped for the orphans still going.
   if (run.over) return waitOn(frame, SUSPENDED);
-  const awaited = waitOn(frame, undefined);
-  frame.waiting = run.clock.setTimer(ms, () => resumeDriver(frame));
+  const awaited = waitOn(frame, new SleepWait(frame, ms));
   run.sleepers.add(frame);
   return awaited;
-}
-
-function disarmSleep(frame: Frame, timer: ClockTimer): void {
-  frame.run.clock.clearTimer(timer);
-  frame.run.sleepers.delete(frame);
 }
 
 // ---------------------------------------------------------------------------
@@ -912,8 +850,10 @@ class Run extends RunBase {
     throw otherRun(task);
   }
 
-  callEnded(): void {
-    this.inFlight--;
+  /** A wait's wake-up: the driver goes on with `mode` and `value`; the wait stays the frame's till then. */
+  wakeWith(frame: Frame, _epoch: number, mode: number, value: unknown): void {
+    frame.woken = mode === THROW ? new Thrown(value) : value;
+    resumeDriver(frame);
   }
 
   /**
@@ -932,7 +872,7 @@ class Run extends RunBase {
 
   /** Disarm the sleepers' timers: no host timer outlives the run. */
   protected override release(): void {
-    for (const frame of this.sleepers) this.clock.clearTimer(frame.waiting as ClockTimer);
+    for (const frame of this.sleepers) this.clock.clearTimer((frame.waiting as SleepWait).timer);
     this.sleepers.clear();
     this.blocked.clear();
   }

@@ -3,7 +3,7 @@
  * own.
  *
  * - One FIFO run queue of resumptions, drained in a loop, as in `generator`.
- * - One host timer per sleep or deadline.
+ * - The core's timer heap (`core/timers.ts`), as in `generator`.
  * - Every task and every scope is a nursery with a cancel scope: a body that
  *   returns waits for its children; a failing child cancels its siblings,
  *   and the parent fails with an `AggregateError` of every error (even one).
@@ -37,9 +37,9 @@ import {
 import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
 import { fifoOf } from "./queue.ts";
 import { SchedulerRun } from "./scheduler.ts";
-import { callFrom, CallWaiter, JoinWaiter, NEXT, takeFrom, TakeWaiter, THROW } from "./waits.ts";
+import type { CallbackTimer } from "./core/timers.ts";
+import { callFrom, JoinWaiter, NEXT, SUSPENDED, takeFrom, THROW, Wait } from "./waits.ts";
 import type {
-  ClockTimer,
   Operation,
   OperationFn,
   RunOptions,
@@ -69,7 +69,7 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
       if (checkpoint(frame)) return true;
       // Even sleep(0) goes through the timers, so that a task yielding in a
       // loop cannot keep due timers from firing.
-      frame.waiting = new SleepWait(frame, instruction.ms);
+      frame.waiting = run.timers.sleep(frame, frame.epoch, instruction.ms);
       return false;
     case "spawn":
       return run.answer(
@@ -127,8 +127,6 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
   }
 }
 
-const SUSPENDED = { toString: () => "suspend" };
-
 /** True when `frame` is `outer` or lives inside it: a nested frame of it, or a task spawned in it. */
 function within(frame: Frame, outer: Frame): boolean {
   for (let at: Frame | undefined = frame; at; at = at.parent) {
@@ -181,13 +179,7 @@ function joinsOwnEnd(task: Frame, target: Frame): DeadlockError | undefined {
 /** What a waiting frame waits on, as a trace names it; `undefined` for a frame inside it. */
 function describeWait(frame: Frame): string | undefined {
   const waiting = frame.waiting;
-  if (waiting instanceof JoinWaiter) {
-    return `${waiting.forHalt ? "halt" : "join"} ${waiting.target}`;
-  }
-  if (waiting instanceof TakeWaiter) return "take";
-  if (waiting instanceof CallWaiter) return "call";
-  if (waiting instanceof SleepWait) return "sleep";
-  if (waiting === SUSPENDED) return "suspend";
+  if (waiting instanceof Wait) return waiting.describe();
   if (waiting === undefined && frame.ending && frame.liveChildren > 0) {
     return `children (${frame.liveChildren} running)`;
   }
@@ -199,10 +191,7 @@ function undoWaiting(frame: Frame): void {
   const waiting = frame.waiting;
   frame.waiting = undefined;
   frame.epoch++;
-  if (
-    waiting instanceof SleepWait || waiting instanceof TakeWaiter ||
-    waiting instanceof CallWaiter || waiting instanceof JoinWaiter
-  ) waiting.cancel();
+  if (waiting instanceof Wait) waiting.cancel();
 }
 
 // ---------------------------------------------------------------------------
@@ -255,7 +244,7 @@ class FrameExtras {
   errors: unknown[] | undefined = undefined;
   /** For a DEADLINE frame: its `timeout`/`moveOnAfter`, and its armed timer. */
   deadline: { ms: number; fail: boolean } | undefined = undefined;
-  deadlineTimer: ClockTimer | undefined = undefined;
+  deadlineTimer: CallbackTimer | undefined = undefined;
   /** How many errors the frame had when its deadline expired. */
   errorsAtExpiry = 0;
 }
@@ -651,8 +640,7 @@ function settle(frame: Frame): void {
   decideOutcome(frame);
   frame.settled = true;
   frame.ending = false;
-  const deadlineTimer = frame.extras?.deadlineTimer;
-  if (deadlineTimer) run.clock.clearTimer(deadlineTimer);
+  frame.extras?.deadlineTimer?.cancel();
   if (run.tracer && frame.kind === TASK) {
     const type: TraceEventType = frame.outcome === "completed"
       ? "return"
@@ -785,32 +773,18 @@ function outcomeValue(frame: Frame): unknown {
 }
 
 // ---------------------------------------------------------------------------
-// Timers: one host timer per sleep, and one per deadline.
+// Timers: a sleep is an entry in the core's timer heap (`core/timers.ts`),
+// as in `generator`; a deadline is one too, whose expiry cancels its scope.
 // ---------------------------------------------------------------------------
-
-class SleepWait {
-  readonly timer: ClockTimer;
-  constructor(readonly frame: Frame, ms: number) {
-    const epoch = frame.epoch;
-    this.timer = frame.run.clock.setTimer(
-      ms,
-      () => frame.run.wakeWith(frame, epoch, NEXT, undefined),
-    );
-  }
-  cancel(): void {
-    this.frame.run.clock.clearTimer(this.timer);
-  }
-}
 
 function armDeadline(frame: Frame): void {
   const run = frame.run;
   const extras = frame.extras!;
-  extras.deadlineTimer = run.clock.setTimer(extras.deadline!.ms, () => {
+  extras.deadlineTimer = run.timers.after(extras.deadline!.ms, () => {
     extras.deadlineTimer = undefined;
     extras.errorsAtExpiry = extras.errors?.length ?? 0;
     frame.expired = true;
     cancelScope(frame);
-    run.wake();
   });
 }
 
@@ -889,14 +863,9 @@ class Run extends SchedulerRun<Frame> {
    * cancellation arriving before it runs waits for its next checkpoint, as
    * in trio, so the value it was woken with is never lost.
    */
-  resume(frame: Frame, epoch: number, mode: number, value: unknown): void {
+  override resume(frame: Frame, epoch: number, mode: number, value: unknown): void {
     if (frame.epoch === epoch) frame.waiting = undefined;
     this.enqueue(frame, epoch, mode, value);
-  }
-
-  override wakeWith(frame: Frame, epoch: number, mode: number, value: unknown): void {
-    this.resume(frame, epoch, mode, value);
-    this.wake();
   }
 
   protected runNext(frame: Frame, epoch: number, mode: number, value: unknown): void {

@@ -3,8 +3,8 @@
  * on top of what every run shares (`core/run.ts`): the FIFO run queue and
  * its drain loop (which lets a virtual clock jump when nothing can run,
  * and, under `schedule: shuffle`, runs each batch of woken tasks in a
- * seeded random order), wake-ups from outside the loop, and the deadlock
- * found when nothing can.
+ * seeded random order), the timers (`core/timers.ts`), wake-ups from
+ * outside the loop, and the deadlock found when nothing can.
  * What a frame is and what its resumptions mean stays in each runtime.
  *
  * @module
@@ -13,6 +13,7 @@
 import { type DeadlockWait, idleDeadlock } from "./errors.ts";
 import { otherRun, RunBase, type TraceExtra } from "./core/run.ts";
 import { RunQueue } from "./run_queue.ts";
+import { Timers } from "./core/timers.ts";
 import { seededRandom, shuffleIndexes } from "./schedule.ts";
 import type { RunOptions, Task, TraceEventType } from "./types.ts";
 import { NEXT, type Waker } from "./waits.ts";
@@ -65,6 +66,8 @@ export abstract class SchedulerRun<F extends ScheduledFrame> extends RunBase imp
   #cancelRoot: ((root: F) => void) | undefined = undefined;
   /** `flush` bound once, so that a wake-up allocates no closure. */
   #flushLater = () => this.flush();
+  /** Every sleep and deadline of the run, behind one host timer. */
+  readonly timers: Timers<F> = new Timers<F>(this);
   /** Under `schedule: shuffle`, the seeded random source that orders each batch. */
   #random: (() => number) | undefined;
   /** The batch being shuffled, four slots an entry as in the queue, and the order to run it in. */
@@ -106,6 +109,11 @@ export abstract class SchedulerRun<F extends ScheduledFrame> extends RunBase imp
     this.flush();
   }
 
+  /** The run is over: no host timer outlives it. */
+  protected override release(): void {
+    this.timers.stop();
+  }
+
   /** Leave an answer for the step loop; always `true`, for `return run.answer(...)`. */
   answer(mode: number, value: unknown): true {
     this.answerMode = mode;
@@ -117,9 +125,14 @@ export abstract class SchedulerRun<F extends ScheduledFrame> extends RunBase imp
     this.#queue.push(frame, epoch, mode, value);
   }
 
+  /** A wait's wake-up: queue the frame's resumption (a model may also end the wait here). */
+  resume(frame: F, epoch: number, mode: number, value: unknown): void {
+    this.enqueue(frame, epoch, mode, value);
+  }
+
   /** A wake-up from outside the drain loop (a timer, a promise, a queue). */
   wakeWith(frame: F, epoch: number, mode: number, value: unknown): void {
-    this.enqueue(frame, epoch, mode, value);
+    this.resume(frame, epoch, mode, value);
     this.wake();
   }
 

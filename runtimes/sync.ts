@@ -16,6 +16,8 @@
  * @module
  */
 
+import { shown } from "./channel.ts";
+import { refuseUncalled } from "./instructions.ts";
 import { FifoQueue } from "./queue.ts";
 import type { Operation } from "./types.ts";
 import { ensure } from "./verbs.ts";
@@ -86,6 +88,10 @@ class TokenSemaphore implements Semaphore, Lock {
   }
 }
 
+// `yield* lock.acquire;` (the method not called) says what to write.
+refuseUncalled(TokenSemaphore.prototype.acquire, "lock.acquire", "lock.acquire()");
+refuseUncalled(TokenSemaphore.prototype.hold, "lock.hold", "lock.hold(function* () { ... })");
+
 /**
  * Make a free lock, served first come, first served (asyncio's and trio's
  * `Lock`; any task may release it, as in asyncio).
@@ -137,7 +143,7 @@ export function createLock(): Lock {
 export function createSemaphore(count: number): Semaphore {
   if (!Number.isInteger(count) || count < 1) {
     throw new RangeError(
-      `createSemaphore(${String(count)}): the count must be a whole number, 1 or more`,
+      `createSemaphore(${shown(count)}): the count must be a whole number, 1 or more`,
     );
   }
   return new TokenSemaphore(count, "a semaphore");
@@ -232,7 +238,26 @@ export function* resource<T>(
   acquire: Operation<T> | (() => Operation<T>),
   release: (value: T) => Operation<void> | void,
 ): Operation<T> {
-  const value = yield* (typeof acquire === "function" ? acquire() : acquire);
+  const operation = typeof acquire === "function" ? acquire() : acquire;
+  if (!isOperation(operation)) {
+    throw new TypeError(
+      "resource(acquire, release): acquire must be an operation or a function that returns one, " +
+        `not ${shown(operation)}`,
+    );
+  }
+  if (typeof release !== "function") {
+    throw new TypeError(
+      `resource(acquire, release): release must be a function of the value, not ${shown(release)}`,
+    );
+  }
+  const value = yield* operation;
   yield* ensure(() => release(value));
   return value;
+}
+
+refuseUncalled(resource, "resource", "resource(acquire, release)");
+
+function isOperation(value: unknown): value is Operation<unknown> {
+  return value !== null && (typeof value === "object" || typeof value === "function") &&
+    typeof (value as Operation<unknown>)[Symbol.iterator] === "function";
 }

@@ -1,7 +1,7 @@
 /**
  * A binary min-heap of timers ordered by deadline, then by the order they
  * were armed, so that timers due at the same instant fire first-armed first.
- * The virtual clock and the generator runtime's own timers both use it.
+ * The virtual clock and the own schedulers' timers (`core/timers.ts`) both use it.
  *
  * @module
  */
@@ -40,6 +40,11 @@ export class TimerHeap<T extends HeapTimer> {
       index = parent;
     }
     items[index] = timer;
+  }
+
+  /** Remove every timer. */
+  clear(): void {
+    this.#items.length = 0;
   }
 
   /** Remove and return the earliest timer. */

@@ -1,10 +1,15 @@
 /**
- * How a frame of the kit's own schedulers (`generator`, `nursery`) waits:
- * on a queue, on a promise API, on another task. Each wait records the
- * frame's epoch, and wakes it through its run's `wakeWith`; cancelling a
- * wait undoes it so that nothing is lost (a queue value goes to the next
- * getter) and nothing stays armed. `invoke`, how a `call`'s function is
- * called and its result read, serves every runtime.
+ * How a task waits, under every runtime that drives generators itself
+ * (`generator`, `nursery`, `native`): on a queue, on a promise API, on
+ * another task, on nothing (`suspend`), on a timer. Every wait is a `Wait`
+ * with one way out besides its wake-up, `cancel()`, through which every
+ * cancellation goes: it undoes the wait so that nothing is lost (a queue
+ * value goes to the next getter) and nothing stays armed (a timer, a call's
+ * signal). `describe()` names it, for a deadlock's list and a trace.
+ *
+ * A wait records the frame's epoch and wakes it through its `Waker`: the
+ * run's `wakeWith`. `invoke`, how a `call`'s function is called and its
+ * result read, serves every runtime.
  *
  * @module
  */
@@ -25,8 +30,31 @@ export interface Waker<F> {
   inFlight: number;
 }
 
+/**
+ * One way of waiting. A wait stays its frame's until the frame resumes, so
+ * a cancellation that lands after the wake-up but before the resumption
+ * still goes through `cancel()`.
+ */
+export abstract class Wait {
+  /** Stop waiting: undo the wait, losing nothing and leaving nothing armed. */
+  abstract cancel(): void;
+  /** What the frame waits on, as a deadlock's list and a trace name it. */
+  abstract describe(): string;
+}
+
+/** `suspend()`: waiting for nothing, until a cancellation. */
+class Suspended extends Wait {
+  cancel(): void {}
+  describe(): string {
+    return "suspend";
+  }
+}
+
+/** The one wait of every `suspend()`: there is nothing to undo. */
+export const SUSPENDED: Wait = new Suspended();
+
 /** A `get` waiting on a queue. */
-export class TakeWaiter<F, T> implements QueueWaiter<T> {
+export class TakeWaiter<F, T> extends Wait implements QueueWaiter<T> {
   #delivered: { value: T } | undefined = undefined;
 
   constructor(
@@ -34,7 +62,9 @@ export class TakeWaiter<F, T> implements QueueWaiter<T> {
     readonly frame: F,
     readonly epoch: number,
     readonly queue: FifoQueue<T>,
-  ) {}
+  ) {
+    super();
+  }
   deliver(value: T): void {
     this.#delivered = { value };
     this.waker.wakeWith(this.frame, this.epoch, NEXT, value);
@@ -47,10 +77,13 @@ export class TakeWaiter<F, T> implements QueueWaiter<T> {
     if (this.#delivered) this.queue.giveBack(this.#delivered.value);
     else this.queue.unwait(this);
   }
+  describe(): string {
+    return "take";
+  }
 }
 
 /** A promise API in flight; its signal aborts when the caller is cancelled. */
-export class CallWaiter<F> {
+export class CallWaiter<F> extends Wait {
   done = false;
   constructor(
     readonly waker: Waker<F>,
@@ -58,6 +91,7 @@ export class CallWaiter<F> {
     readonly epoch: number,
     readonly controller: AbortController,
   ) {
+    super();
     waker.inFlight++;
   }
   settle(mode: number, value: unknown): void {
@@ -66,11 +100,15 @@ export class CallWaiter<F> {
     this.waker.inFlight--;
     this.waker.wakeWith(this.frame, this.epoch, mode, value);
   }
+  /** Abort the call's signal (unless it settled); its settlement is then ignored. */
   cancel(): void {
     if (this.done) return;
     this.done = true;
     this.waker.inFlight--;
     this.controller.abort();
+  }
+  describe(): string {
+    return "call";
   }
 }
 
@@ -98,17 +136,18 @@ export function invoke(fn: (signal: AbortSignal) => unknown, signal: AbortSignal
 }
 
 /**
- * Start `fn(signal)`. Answers `{ value }` or `{ error }` when it settled at
- * once (it returned a plain value or threw), else the waiter that wakes the
- * frame when its promise settles.
+ * Start `fn(signal)`, with the signal of `controller` (a fresh one unless
+ * given). Answers `{ value }` or `{ error }` when it settled at once (it
+ * returned a plain value or threw), else the waiter that wakes the frame
+ * when its promise settles.
  */
 export function startCall<F>(
   waker: Waker<F>,
   frame: F,
   epoch: number,
   fn: (signal: AbortSignal) => unknown,
+  controller: AbortController = new AbortController(),
 ): { value: unknown } | { error: unknown } | CallWaiter<F> {
-  const controller = new AbortController();
   const invoked = invoke(fn, controller.signal);
   if (!("promise" in invoked)) return invoked;
   const waiter = new CallWaiter(waker, frame, epoch, controller);
@@ -126,17 +165,22 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 }
 
 /** Waiting for another frame to settle: a join, or the end of a halt. */
-export class JoinWaiter<F extends { joiners: JoinWaiter<F>[] | undefined }> {
+export class JoinWaiter<F extends { joiners: JoinWaiter<F>[] | undefined }> extends Wait {
   constructor(
     readonly frame: F,
     readonly epoch: number,
     readonly target: F,
     readonly forHalt: boolean,
-  ) {}
+  ) {
+    super();
+  }
   cancel(): void {
     const joiners = this.target.joiners;
     const index = joiners ? joiners.indexOf(this) : -1;
     if (index >= 0) joiners!.splice(index, 1);
+  }
+  describe(): string {
+    return `${this.forHalt ? "halt" : "join"} ${this.target}`;
   }
 }
 

@@ -22,7 +22,17 @@ const benchmarks: [string, string, string][] = [
     "--hold, --chain, --depth or --help",
   ],
   ["bench:flags", "Usage: deno task bench:flags [-- options]", "--help"],
+  ["bench:alloc", "Usage: deno task bench:alloc [-- options]", "--tasks or --help"],
 ];
+
+Deno.test("bench cli: deno task bench:alloc refuses a task count out of range, exit 2", async () => {
+  for (const count of ["0", "x", "100001"]) {
+    const { code, stdout, stderr } = await task(["bench:alloc", "--tasks", count]);
+    equal(code, 2, count);
+    equal(stdout, "", "nothing measured");
+    match(stderr, new RegExp(`--tasks takes a whole number from 1 to 100000, not '${count}'`));
+  }
+});
 
 for (const [name, usageLine, allowed] of benchmarks) {
   for (const help of [["--help"], ["--", "-h"]]) {

@@ -87,6 +87,24 @@ Deno.test("diff: the side-by-side text fits the width, with numbers and marks, n
   deepEqual(added.split(/\s+/), ["", ">", "8", "trace(task);"]);
 });
 
+Deno.test("diff: --changed folds each run of identical lines into one line saying how many", () => {
+  const lines = renderSideBySide(alignSections(left, right), {
+    width: 100,
+    color: false,
+    names: ["left.ts", "right.ts"],
+    changedOnly: true,
+  });
+  const start = lines.findIndex((line) => line.startsWith("== Tasks"));
+  deepEqual(lines.slice(start + 1, start + 6).map((line) => line.trim().split(/\s+/).join(" ")), [
+    "… 4 same lines",
+    "7 queue.push(task); | 7 heap.push(task);",
+    "> 8 trace(task);",
+    "… 2 same lines",
+    "",
+  ]);
+  ok(!lines.some((line) => line.includes("return task")), "an identical line is hidden");
+});
+
 // The environment as given (no NO_COLOR unless asked): piping alone must turn colour off.
 const diff = (args: string[], env: Record<string, string> = {}) =>
   outputOf(denoCommand(["run", "--allow-read", "--allow-env", diffScript, ...args], { env }));
@@ -147,7 +165,7 @@ Deno.test("diff: one runtime only, or a bad width, is a usage error, exit 2", as
     ],
     [["--width=-5"], "--width needs a whole number of columns from 40 to 400 (got '-5')"],
     [["--help=yes"], "--help takes no value: give it alone, as --help"],
-    [["--wide"], "unknown option --wide; allowed: --width or --help"],
+    [["--wide"], "unknown option --wide; allowed: --width, --changed or --help"],
   ];
   for (const [args, message] of cases) {
     const { code, stdout, stderr } = await diff(["nursery", "generator", ...args], {

@@ -8,6 +8,8 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import { runtimes } from "../runtimes/registry.ts";
 import { virtualClock } from "../runtimes/clock.ts";
 import { createQueue } from "../runtimes/queue.ts";
+import { createChannel } from "../runtimes/channel.ts";
+import { createLock, resource } from "../runtimes/sync.ts";
 import {
   all,
   call,
@@ -94,6 +96,27 @@ const mistakes: { name: string; program: () => Operation<unknown>; says: string[
       yield* loose(createQueue<number>().get);
     },
     says: ["yield* queue.get is missing its call", "write yield* queue.get()"],
+  },
+  {
+    name: "yield* of lock.acquire not called",
+    *program() {
+      yield* loose(createLock().acquire);
+    },
+    says: ["yield* lock.acquire is missing its call", "write yield* lock.acquire()"],
+  },
+  {
+    name: "yield* of channel.send not called",
+    *program() {
+      yield* loose(createChannel<number>().send);
+    },
+    says: ["yield* channel.send is missing its call", "write yield* channel.send(value)"],
+  },
+  {
+    name: "yield* of resource not called",
+    *program() {
+      yield* loose(resource);
+    },
+    says: ["yield* resource is missing its call", "write yield* resource(acquire, release)"],
   },
   {
     name: "spawn given an operation (asyncio's create_task(coro))",

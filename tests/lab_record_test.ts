@@ -65,6 +65,9 @@ export default function* workers(values: { n?: string; loud?: boolean }) {
 Deno.test("lab record: a lab file's options, --runtime all, and both files written", async () => {
   await withFolder(async (folder) => {
     await Deno.writeTextFile(join(folder, "workers.ts"), workersLab);
+    const general = await outputOf(lab(folder, ["--help"]));
+    match(general.stdout, /its options, if any, in export const options/);
+    match(general.stdout, /--runtime all runs the lab under each in turn/);
     const help = await outputOf(lab(folder, ["workers.ts", "--help"]));
     equal(help.code, 0);
     match(help.stdout, /^ {2}-l, --loud +say hello first$/m);
@@ -157,6 +160,39 @@ Deno.test("lab record: bad files are usage errors before the run, nothing writte
       match(stderr, /Usage: deno task lab workers\.ts/);
     }
     deepEqual(namesIn(folder), ["a-folder", "workers.ts"]);
+  });
+});
+
+Deno.test("lab record: a file the command may not write is a usage error before the run", async () => {
+  await withFolder(async (folder) => {
+    await Deno.writeTextFile(join(folder, "workers.ts"), workersLab);
+    await Deno.mkdir(join(folder, "allowed"));
+    // As lab:latency runs, allowed to write one folder only.
+    const { code, stdout, stderr } = await outputOf(denoCommand([
+      "run",
+      "--allow-read",
+      "--allow-env",
+      `--allow-write=${folder}/allowed`,
+      labScript,
+      ...["workers.ts", "--clock", "virtual", "--timeline", "t.html"],
+    ], { env: { NO_COLOR: "1", INIT_CWD: folder } }));
+    equal(code, 2);
+    equal(stdout, "", "the lab did not run");
+    equal(
+      stderr.split("\n")[0],
+      "error: --timeline t.html: no permission to write there; deno task lab may write anywhere",
+    );
+    const allowed = await outputOf(denoCommand([
+      "run",
+      "--allow-read",
+      "--allow-env",
+      `--allow-write=${folder}/allowed`,
+      labScript,
+      ...["workers.ts", "--clock", "virtual", "--timeline", "allowed/t.html"],
+    ], { env: { NO_COLOR: "1", INIT_CWD: folder } }));
+    equal(allowed.code, 0, allowed.stderr);
+    deepEqual(namesIn(join(folder, "allowed")), ["t.html"]);
+    deepEqual(namesIn(folder), ["allowed", "workers.ts"]);
   });
 });
 

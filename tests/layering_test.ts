@@ -114,6 +114,13 @@ Deno.test("layering: no lab imports from tools/", async () => {
 Deno.test("layering: flags_server.ts loads nothing from labs/, directly or not", async () => {
   const graph = await staticGraph("flags_server.ts");
   deepEqual([...graph].filter((name) => name.startsWith("labs/")), []);
+  // The graph was read through: the catalogue, and what tools/cli.ts imports in turn.
+  deepEqual(
+    ["shared/flags_catalog.ts", "tools/cli.ts", "shared/terminal.ts"].map((name) =>
+      graph.has(name)
+    ),
+    [true, true, true],
+  );
 });
 
 Deno.test("layering: shared/ loads nothing from labs/ or tools/", async () => {

@@ -2,7 +2,8 @@
 // with the fix in its message, and silent on the correct spellings next to
 // it.
 
-import { deepEqual, ok } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { denoCommand, outputOf } from "./harness.ts";
 import plugin from "../lint/kit.ts";
 
 const header = `import { all, ensure, log, scope, sleep, spawn, timeout } from "./mod.ts";
@@ -221,4 +222,57 @@ Deno.test("lint: a duration given as a string, and the number to write", () => {
   ]);
   ok(problems[0].includes("write sleep(100)"), problems[0]);
   ok(problems[1].includes("write timeout(1.5, ...)"), problems[1]);
+});
+
+Deno.test("lint: the operations of what the kit's factories make, dropped or bare", () => {
+  const source = `import { createChannel, createLock, createQueue } from "./mod.ts";
+export default function* () {
+  const lock = createLock();
+  const channel = createChannel<number>({ capacity: 1 });
+  const queue = createQueue<number>();
+  lock.acquire();
+  channel.send(1);
+  yield channel.receive();
+  yield* queue.get;
+  lock.release();
+  queue.put(1);
+  yield* lock.hold(function* () {});
+}`;
+  const problems = Deno.lint.runPlugin(plugin, "lab.ts", source).map((diagnostic) =>
+    `${diagnostic.id} at ${source.slice(0, diagnostic.range[0]).split("\n").length}`
+  );
+  deepEqual(problems, [
+    "kit/discarded-operation at 6",
+    "kit/discarded-operation at 7",
+    "kit/bare-yield at 8",
+    "kit/uncalled-verb at 9",
+  ]);
+});
+
+Deno.test("lint: a project of its own uses the plugin from its deno.json, as the README shows", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    const kit = new URL("../", import.meta.url);
+    await Deno.writeTextFile(
+      `${folder}/deno.json`,
+      JSON.stringify({ lint: { plugins: [new URL("lint/kit.ts", kit).href] } }),
+    );
+    await Deno.writeTextFile(
+      `${folder}/main.ts`,
+      `import { sleep } from "${new URL("mod.ts", kit).href}";
+export default function* () {
+  sleep(5);
+  yield* sleep(1);
+}
+`,
+    );
+    const { code, stdout } = await outputOf(
+      denoCommand(["lint", "--json", "main.ts"], { cwd: folder, env: { NO_COLOR: "1" } }),
+    );
+    equal(code, 1);
+    const codes = JSON.parse(stdout).diagnostics.map((d: { code: string }) => d.code);
+    deepEqual(codes, ["kit/discarded-operation"]);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
 });

@@ -63,11 +63,6 @@ Deno.test("matrix: level- and edge-triggered cancellation, and #1190", async () 
   );
 });
 
-Deno.test("matrix: timers armed at once come from the clock, not a table", async () => {
-  equal(await cell("generator", "timers"), "1 clock timer armed at once");
-  equal(await cell("nursery", "timers"), "3 clock timers armed at once");
-});
-
 Deno.test("matrix: an unjoined child's error, and orphans at the end of a run", async () => {
   equal(
     await cell("native", "a child throws"),

@@ -80,6 +80,15 @@ for (const mistake of unchecked) {
   });
 }
 
+Deno.test("mistakes: an await in a function* with --no-check cannot load, and says the fix, exit 1", async () => {
+  const { code, stderr } = await lab("await_in_operation.ts", "--no-check");
+  equal(code, 1, stderr);
+  match(
+    stderr,
+    /cannot load lab file tests\/mistakes\/await_in_operation\.ts: an await inside a function\* operation.*write yield\* call\(\(\) => promise\)/,
+  );
+});
+
 Deno.test("mistakes: --trace shows the kit's frames after all", async () => {
   const { code, stderr } = await lab("spawn_call.ts", "--no-check", "--trace");
   equal(code, 1, stderr);

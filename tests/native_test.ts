@@ -759,3 +759,26 @@ Deno.test("native: without a tracer, tracing costs nothing (the clock is never r
   await native.run(program, { clock: traced.clock, output: () => {}, tracer: () => {} });
   assert.ok(traced.reads() > 0);
 });
+
+Deno.test("native: a call that settled, cancelled before its task resumed, throws the cancellation there", async () => {
+  // As asyncio's `await` of a future that is done when the task is cancelled:
+  // the cancellation, not the answer, is what the task sees at the call.
+  const controller = new AbortController();
+  let answer!: (value: string) => void;
+  const settled = new Promise<string>((resolve) => answer = resolve);
+  const seen: string[] = [];
+  const run = native.run(function* () {
+    try {
+      seen.push(`answered ${yield* call(() => settled)}`);
+    } catch (error) {
+      seen.push(`threw ${errorName(error)}`);
+      throw error;
+    }
+  }, { clock: virtualClock(), signal: controller.signal });
+  // Registered after the call's own reaction, so it runs once the call has
+  // settled and woken the task, before the task's driver resumes.
+  settled.then(() => controller.abort(new Error("stop")));
+  answer("42");
+  await assert.rejects(run, /stop/);
+  assert.deepEqual(seen, ["threw AbortError"]);
+});

@@ -229,16 +229,19 @@ Deno.test("nursery: ensure cleanups run newest first, shielded, after the childr
   ]);
 });
 
-Deno.test("nursery: one host timer per sleep", async () => {
+Deno.test("nursery: the core's timer heap keeps at most one host timer armed", async () => {
   const { clock, mostArmed } = countingClock();
+  const woke: number[] = [];
   await nursery.run(function* () {
     for (let i = 1; i <= 100; i++) {
       yield* spawn(function* () {
-        yield* sleep(i);
+        yield* sleep(101 - i);
+        woke.push(yield* now());
       });
     }
   }, { clock });
-  equal(mostArmed(), 100);
+  deepEqual(woke, Array.from({ length: 100 }, (_, i) => i + 1));
+  equal(mostArmed(), 1);
 });
 
 Deno.test("nursery: scheduling is a FIFO run queue; a CPU-bound step blocks every task", async () => {

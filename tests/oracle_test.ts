@@ -99,7 +99,6 @@ Deno.test("oracle: fresh results are judged by what happened, not by the wording
     endedAt: 5,
     stderr: ["Task exception was never retrieved: <Task finished name='Task-2' at 0x7f3a>"],
     orphans: 0,
-    timersAtOnce: 1,
   };
   const same = (change: Partial<OracleRecord>) =>
     sameResults(resultsOf({ ...base, ...change }), resultsOf(base));
@@ -119,7 +118,6 @@ Deno.test("oracle: fresh results are judged by what happened, not by the wording
   ok(!same({ outcome: "error ValueError: bust" }));
   ok(!same({ endedAt: 6 }));
   ok(!same({ orphans: 1 }));
-  ok(!same({ timersAtOnce: 2 }));
   ok(!same({ stderr: [] }));
   // Each drift named by program and library.
   deepEqual(resultsDrift(resultsOf({ ...base, endedAt: 6 }), resultsOf(base)), [
@@ -230,7 +228,6 @@ function kitRun(notes: string[], failure = "none"): ProbeRun {
     events: [],
     stderr: [],
     counts: { spawned: 3, cancelled: 0, errors: 0, orphans: 0 },
-    timersAtOnce: 0,
   };
 }
 
@@ -242,7 +239,6 @@ function record(notes: string[], failure = "none"): OracleRecord {
     endedAt: 0,
     stderr: [],
     orphans: 0,
-    timersAtOnce: 0,
   };
 }
 

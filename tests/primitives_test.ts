@@ -184,6 +184,43 @@ for (const runtime of Object.values(runtimes)) {
     deepEqual(story.notes, ["6 got y", "6 end"]);
   });
 
+  Deno.test(`${name}: a channel's waiting senders and receivers are served first come, first served`, async () => {
+    const story = await tell(runtime, function* (note) {
+      const channel = createChannel<string>();
+      const tasks = [];
+      for (const who of ["a", "b", "c"]) {
+        tasks.push(
+          yield* spawn(function* () {
+            yield* sleep(who.charCodeAt(0) - 96); // waits from 1, 2, 3 ms
+            yield* channel.send(who);
+          }, { name: `send ${who}` }),
+        );
+      }
+      yield* sleep(5);
+      for (let n = 0; n < 3; n++) note(`received ${yield* channel.receive()}`);
+      for (const who of ["x", "y", "z"]) {
+        tasks.push(
+          yield* spawn(function* () {
+            yield* sleep(who.charCodeAt(0) - 119); // waits from 1, 2, 3 ms later
+            note(`${who} received ${yield* channel.receive()}`);
+          }, { name: `receive ${who}` }),
+        );
+      }
+      yield* sleep(5);
+      for (const value of ["1", "2", "3"]) yield* channel.send(value);
+      for (const task of tasks) yield* task;
+    });
+    equal(story.outcome, "ok undefined");
+    deepEqual(story.notes, [
+      "5 received a",
+      "5 received b",
+      "5 received c",
+      "10 x received 1",
+      "10 y received 2",
+      "10 z received 3",
+    ]);
+  });
+
   Deno.test(`${name}: a sender halted while the channel is full: its value is withdrawn, its cleanup runs`, async () => {
     const story = await tell(runtime, function* (note) {
       const channel = createChannel<string>({ capacity: 1 });
@@ -594,9 +631,30 @@ for (const runtime of Object.values(runtimes)) {
 Deno.test("primitives: bad arguments are refused with the allowed values", () => {
   throws(() => createChannel({ capacity: -1 }), /capacity must be a whole number, 0 or more/);
   throws(() => createChannel({ capacity: 1.5 }), /capacity must be a whole number, 0 or more/);
+  throws(() => createChannel({ capacity: "2" as unknown as number }), /capacity: "2" \}\)/);
   throws(() => createSemaphore(0), /count must be a whole number, 1 or more/);
+  throws(() => createSemaphore(Symbol("n") as unknown as number), /createSemaphore\(Symbol\(n\)\)/);
   throws(() => createLock().release(), /release\(\) of a lock that nobody holds/);
   throws(() => createSemaphore(2).release(), /release\(\) of a semaphore that nobody holds/);
   match(new ChannelClosedError().message, /closed/);
   ok(!(new ChannelClosedError() instanceof QueueClosedError));
 });
+
+for (const runtime of Object.values(runtimes)) {
+  Deno.test(`${runtime.name}: resource refuses what is not an operation, or a release that is not a function`, async () => {
+    const refused = async (scenario: () => Operation<unknown>) =>
+      (await tell(runtime, scenario)).outcome;
+    match(
+      await refused(() => resource(42 as unknown as Operation<number>, () => {})),
+      /^error TypeError: resource\(acquire, release\): acquire must be an operation or a function that returns one, not 42$/,
+    );
+    match(
+      await refused(() => resource(() => "x" as unknown as Operation<string>, () => {})),
+      /acquire must be an operation .* not "x"$/,
+    );
+    match(
+      await refused(() => resource(sleep(1), "close" as unknown as () => void)),
+      /release must be a function of the value, not "close"$/,
+    );
+  });
+}

@@ -6,9 +6,9 @@
 import fc from "fast-check";
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { virtualClock } from "../runtimes/clock.ts";
-import { runtimes } from "../runtimes/registry.ts";
+import { runtimes, shufflingRuntimeNames } from "../runtimes/registry.ts";
 import { formatTraceEvent } from "../runtimes/trace_text.ts";
-import type { Runtime, TraceEvent } from "../runtimes/types.ts";
+import type { Runtime, Schedule, TraceEvent } from "../runtimes/types.ts";
 import { programs, Recording, type Step, taskBody } from "./property/program.ts";
 
 const seed = Number(Deno.env.get("PROPERTY_SEED") ?? 20261128);
@@ -28,7 +28,7 @@ interface Run {
   reported: string;
 }
 
-async function runProgram(runtime: Runtime, program: Step[]): Promise<Run> {
+async function runProgram(runtime: Runtime, program: Step[], schedule?: Schedule): Promise<Run> {
   const clock = virtualClock();
   const recording = new Recording(() => clock.now(), program);
   const events: TraceEvent[] = [];
@@ -54,6 +54,7 @@ async function runProgram(runtime: Runtime, program: Step[]): Promise<Run> {
         clock,
         tracer: (event) => void events.push(event),
         output: (line) => void recording.output.push(`${clock.now()} ${line}`),
+        schedule,
       }).finally(snapshot),
     ]);
     const endTime = clock.now();
@@ -215,4 +216,42 @@ Deno.test(`property: random programs keep every runtime's rules (${numRuns} prog
 
 Deno.test(`property: calm programs mean the same under every runtime (${numRuns} programs, seed ${seed})`, async () => {
   await assertOver(programs({ calm: true }), numRuns);
+});
+
+/**
+ * Under a shuffled schedule, nursery and generator keep their rules
+ * whatever the order of each batch, and the same seed replays the same
+ * trace; a program where nothing fails or is halted and every spawned task
+ * is joined answers the same value at the same time as in FIFO order.
+ */
+async function checkShuffled(program: Step[], scheduleSeed: number): Promise<void> {
+  const schedule: Schedule = { order: "shuffle", seed: scheduleSeed };
+  for (const name of shufflingRuntimeNames) {
+    const runtime = runtimes[name];
+    const run = await runProgram(runtime, program, schedule);
+    const again = await runProgram(runtime, program, schedule);
+    deepEqual(again.trace, run.trace, `${name}: seed ${scheduleSeed} gave another trace`);
+    checkCleanups(name, run);
+    checkNoEventAfterParentEnded(run);
+    checkNoErrorLost(name, run);
+    if (everySpawnJoined(program) && nothingFailedOrHalted(run)) {
+      const inOrder = await runProgram(runtime, program);
+      deepEqual(
+        (run.settled as PromiseFulfilledResult<unknown>).value,
+        (inOrder.settled as PromiseFulfilledResult<unknown>).value,
+      );
+      equal(run.endTime, inOrder.endTime);
+    }
+  }
+}
+
+const shuffledRuns = Math.ceil(numRuns / 4);
+Deno.test(`property: shuffled schedules keep nursery's and generator's rules (${shuffledRuns} programs, seed ${seed})`, async () => {
+  await fc.assert(
+    fc.asyncProperty(programs(), fc.nat({ max: 2 ** 32 - 1 }), checkShuffled),
+    { seed, numRuns: shuffledRuns },
+  ).catch((error) => {
+    const cause = (error as Error).cause;
+    throw new Error(`${(error as Error).message}\nWhat failed: ${cause}\nPROPERTY_SEED=${seed}`);
+  });
 });

@@ -14,6 +14,7 @@ import {
   adapterPairs,
   gatherReport,
   OutputRefused,
+  renderScene,
   renderSite,
   runScene,
   scenes,
@@ -195,6 +196,24 @@ Deno.test("report scenes: a user's lab file runs under every runtime with its op
         outcome: "exit 0",
       });
     }
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("report scenes: a lab file's path is escaped in the page, and its ids are safe", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    const path = await writeUserLab(folder, `we"ird <&>.ts`);
+    const html = renderScene(await runScene({ lab: path, args: [], lesson: "mine" }), 0);
+    const section = html.slice(0, html.indexOf(">") + 1);
+    equal(
+      section,
+      `<section class="scene" id="scene-1-${path.replace(/[^A-Za-z0-9_-]+/g, "-")}" data-lab="${
+        path.replace('"ird <&>', "&quot;ird &lt;&amp;&gt;")
+      }" aria-labelledby="scene-1-${path.replace(/[^A-Za-z0-9_-]+/g, "-")}-heading">`,
+    );
+    ok(!/id="[^"]*[<>&\s]/.test(html), "no id holds a character an id or a URL would trip on");
   } finally {
     await Deno.remove(folder, { recursive: true });
   }

@@ -7,7 +7,8 @@ import { virtualClock } from "../runtimes/clock.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import type { TraceEvent } from "../runtimes/types.ts";
 import { log, sleep, spawn } from "../runtimes/verbs.ts";
-import { chromeTrace, type RecordedRun } from "../tools/lab_record.ts";
+import type { RecordedRun } from "../tools/lab_record.ts";
+import { chromeTrace } from "../tools/trace_chrome.ts";
 
 /**
  * Every problem with `trace` as a Chrome trace in its object form: each
@@ -146,4 +147,12 @@ Deno.test("trace json: a process per runtime, a thread per task, spans and print
     runtimes: runs.map((run) => run.runtime).join(", "),
     clock: "virtual",
   });
+});
+
+Deno.test("trace json: a shuffled run names its schedule, so that it can be replayed", async () => {
+  const runs = await recordEveryRuntime();
+  runs[1].schedule = { order: "shuffle", seed: 42 };
+  runs[2].schedule = { order: "shuffle", seed: 42 };
+  const { otherData } = chromeTrace("mine.ts", runs);
+  equal(otherData.schedule, `shuffle:42 under ${runs[1].runtime}, ${runs[2].runtime}`);
 });

@@ -3,6 +3,7 @@
  * section by section, so that reading them is the lesson.
  *
  *     $ deno task diff nursery generator
+ *     $ deno task diff nursery generator --changed
  *     $ deno task diff runtimes/nursery.ts my_runtime.ts --width 200
  *
  * Each file is split at its `// ----` banners (Instructions, Tasks, Scopes,
@@ -10,6 +11,8 @@
  * lines within a pair of sections are aligned by a longest-common-subsequence
  * diff (the `diff` package). Every line keeps its line number; `|` marks a
  * line that differs, `<` one only on the left, `>` one only on the right.
+ * `--changed` shows only those, each run of identical lines folded into one
+ * line that says how many.
  * The layout fits the terminal's width (160 columns when stdout is not a
  * terminal; `--width` from 40 to 400), and is plain text, without colour,
  * unless stdout is a terminal and `NO_COLOR` is unset. A relative path
@@ -141,6 +144,8 @@ export interface RenderOptions {
   color: boolean;
   /** The two file names, for the header. */
   names: [string, string];
+  /** Show only what differs: each run of identical lines becomes one line saying how many. */
+  changedOnly?: boolean;
 }
 
 /** Expand tabs and cut `text` to `width` columns (an ellipsis marks a cut). */
@@ -188,10 +193,23 @@ export function renderSideBySide(
       ? title.slice(0, options.width - 1) + "…"
       : title.padEnd(options.width, "=");
     out.push("", paint(banner, 1, options.color));
+    let same = 0;
+    const sayHidden = () => {
+      if (same > 0) {
+        out.push(`${" ".repeat(numberWidth)} … ${same} same line${same === 1 ? "" : "s"}`);
+      }
+      same = 0;
+    };
     for (const row of section.rows) {
+      if (options.changedOnly && row.mark === " ") {
+        same++;
+        continue;
+      }
+      sayHidden();
       const mark = row.mark === " " ? " " : paint(row.mark, colors[row.mark], options.color);
       out.push(`${side(row.left)} ${mark} ${side(row.right)}`.trimEnd());
     }
+    sayHidden();
   }
   return out;
 }
@@ -200,7 +218,7 @@ export function renderSideBySide(
 export const widthRange = { min: 40, max: 400 } as const;
 
 const usage = [
-  "Usage: deno task diff <runtimeA> <runtimeB> [--width N]",
+  "Usage: deno task diff <runtimeA> <runtimeB> [--changed] [--width N]",
   "",
   "Shows two adapters, runtimes/<runtimeA>.ts and runtimes/<runtimeB>.ts, side by side,",
   "aligned section by section. Either may also be a path to a .ts file.",
@@ -208,6 +226,8 @@ const usage = [
   "Runtimes: " + listOf(Object.keys(runtimes)),
   "",
   "Options:",
+  "      --changed  show only the lines that differ; each run of identical lines is one line",
+  "                 saying how many",
   `      --width N  columns to fit, ${widthRange.min} to ${widthRange.max} ` +
   "(default: the terminal's width, or 160)",
   "  -h, --help     show this help",
@@ -222,17 +242,24 @@ export function adapterPath(target: string): string | undefined {
 
 /** Run `diff` on `args`; answers the exit status. */
 export async function runDiffCommand(args: string[]): Promise<number> {
-  let values: { width?: string; help?: boolean };
+  let values: { width?: string; changed?: boolean; help?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args,
-      options: { width: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        width: { type: "string" },
+        changed: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
       strict: true,
       allowPositionals: true,
     }));
   } catch (error) {
-    exitWithUsage(describeParseError(error, ["--width", "--help"], undefined, args), usage);
+    exitWithUsage(
+      describeParseError(error, ["--width", "--changed", "--help"], undefined, args),
+      usage,
+    );
   }
   if (values.help) {
     console.log(usage);
@@ -281,6 +308,7 @@ export async function runDiffCommand(args: string[]): Promise<number> {
     width,
     color: useColor(Deno.stdout),
     names: [basename(paths[0]), basename(paths[1])],
+    changedOnly: values.changed === true,
   });
   const encoder = new TextEncoder();
   try {

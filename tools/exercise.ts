@@ -329,6 +329,24 @@ function importHint(number: string, file: string, error: LabFileError): string |
     `deno task exercise check ${exercise.number} ${mine}`;
 }
 
+/**
+ * A `UsageError` when `file` does not exist: most likely the starting file
+ * was not copied yet, so the message says how.
+ */
+async function refuseMissing(exercise: Exercise, file: string): Promise<void> {
+  try {
+    await Deno.stat(callerPath(file));
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) return; // said when the file is loaded
+    const folder = exerciseFolder(exercise);
+    const start = shownPath(join(folder, "start.ts"));
+    throw new UsageError(
+      `${file} does not exist; start from a copy of the starting file: cp ${start} ${file} ` +
+        `(deno task exercise show ${exercise.number} says more)`,
+    );
+  }
+}
+
 /** Run `exercise` on `args`; answers the exit status. */
 export async function runExerciseCommand(args: string[]): Promise<number> {
   const given = args[0] === "--" ? args.slice(1) : args;
@@ -364,6 +382,7 @@ export async function runExerciseCommand(args: string[]): Promise<number> {
       const exercise = findExercise(number);
       if (file === undefined) throw new UsageError("check needs the file to check: check N FILE");
       if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
+      await refuseMissing(exercise, file);
       const reports = await checkFile(exercise, file, budgetS() * 1000);
       const usageError = reports.find((report) => report.run.error instanceof UsageError);
       if (usageError) throw usageError.run.error;

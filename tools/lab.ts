@@ -27,7 +27,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { basename, dirname } from "node:path";
+import { basename } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Lab, type LabOption, UsageError } from "../labs/lab.ts";
 import { labs } from "../labs/mod.ts";
@@ -48,14 +48,19 @@ import {
   listOf,
   onCtrlC,
   paint,
-  shownPath,
   signalGrace,
   useColor,
 } from "./cli.ts";
 import { errorLine } from "./compare.ts";
-import type { RecordedRun } from "./lab_record.ts";
+import {
+  labArguments,
+  type RecordedRun,
+  type RecordingFiles,
+  recordingFiles,
+  writeRecordings,
+} from "./lab_record.ts";
 import { runInLabThread } from "./lab_thread.ts";
-import { checkedLabArgs } from "./lab_check.ts";
+import { awaitHint, checkedLabArgs } from "./lab_check.ts";
 import {
   announceSeed,
   parseSchedule,
@@ -64,7 +69,7 @@ import {
   scheduleOption,
 } from "./schedule_option.ts";
 import { fullStackWanted, inspectedWithoutKitFrames } from "./stack_frames.ts";
-import { writeFileAtomically } from "./write_file.ts";
+import { localFiles, type UserFiles } from "./write_file.ts";
 
 /** The runtime used when `--runtime` is not given. */
 export const defaultRuntime = "generator";
@@ -120,9 +125,10 @@ function generalUsage(): string {
     "Labs:",
     ...names,
     "  FILE.ts      your own lab: its default export is a function* (the operation to run),",
-    "               type-checked and linted before it runs (--no-check runs it unchecked)",
+    "               type-checked and linted before it runs (--no-check runs it unchecked);",
+    "               its options, if any, in export const options (as FILE.ts --help shows)",
     "",
-    "Runtimes: " + listOf(runtimeNames),
+    `Runtimes: ${listOf(runtimeNames)}; --runtime all runs the lab under each in turn`,
     "Run a lab with --help for its options.",
   ].join("\n");
 }
@@ -196,7 +202,7 @@ export async function loadLab(target: string): Promise<Lab<Values>> {
   try {
     module = await import(pathToFileURL(path).href);
   } catch (error) {
-    throw new LabFileError(`cannot load lab file ${target}`, { cause: error });
+    throw new LabFileError(`cannot load lab file ${target}${awaitHint(error)}`, { cause: error });
   }
   const main = module.default;
   if (typeof main !== "function") {
@@ -397,64 +403,6 @@ export function printFailure(what: string, error: unknown, fullStack = fullStack
   if (!hasText(error)) console.error(`(${describeError(error)})`);
 }
 
-/** Writes a file whole or not at all: `writeFileAtomically`, or the main thread's. */
-export type FileWriter = (path: string, text: string) => Promise<void>;
-
-/** The files `--timeline` and `--trace-json` name, checked and made absolute. */
-interface RecordingFiles {
-  timeline?: string;
-  traceJson?: string;
-}
-
-/**
- * The files to record the runs in, checked before the run so that a long
- * run does not end in a usage error: each must name a file (not a folder)
- * in a folder that exists, and not both the same one.
- */
-function recordingFiles(values: Values): RecordingFiles {
-  const files: RecordingFiles = {};
-  for (const [option, key] of [["timeline", "timeline"], ["trace-json", "traceJson"]] as const) {
-    const given = values[option];
-    if (typeof given !== "string") continue;
-    if (given === "") throw new UsageError(`--${option} is empty; name the file to write`);
-    const path = callerPath(given);
-    let info: Deno.FileInfo | undefined;
-    try {
-      info = Deno.statSync(path);
-    } catch {
-      // A new file: its folder must exist.
-    }
-    if (info?.isDirectory) throw new UsageError(`--${option} ${given} is a folder; name a file`);
-    if (!info && !isFolder(dirname(path))) {
-      throw new UsageError(`--${option} ${given}: the folder ${dirname(given)} does not exist`);
-    }
-    files[key] = path;
-  }
-  if (files.timeline !== undefined && files.timeline === files.traceJson) {
-    throw new UsageError("--timeline and --trace-json name the same file; name two");
-  }
-  return files;
-}
-
-function isFolder(path: string): boolean {
-  try {
-    return Deno.statSync(path).isDirectory;
-  } catch {
-    return false;
-  }
-}
-
-/** The lab's own options and arguments as given, for the command shown on the timelines page. */
-function labArguments(lab: Lab, values: Values, positionals: string[]): string[] {
-  const args: string[] = [];
-  for (const name of Object.keys(lab.options)) {
-    const value = values[name];
-    if (value === true) args.push(`--${name}`);
-    else if (typeof value === "string") args.push(`--${name}`, value);
-  }
-  return [...args, ...positionals];
-}
-
 /** How one run ended: its exit status, and the outcome the timelines page shows. */
 interface RunEnd {
   status: number;
@@ -504,53 +452,15 @@ async function runOnce(
 }
 
 /**
- * Write the recorded runs to the files named; answers whether all were
- * written. Each is said on stderr, written or not.
- */
-async function writeRecordings(
-  files: RecordingFiles,
-  lab: string,
-  args: string[],
-  runs: RecordedRun[],
-  writeFile: FileWriter,
-): Promise<boolean> {
-  const { chromeTrace, timelinePage } = await import("./lab_record.ts");
-  const outputs: [string, string | undefined, () => Promise<string>][] = [
-    ["--timeline", files.timeline, () => timelinePage(lab, args, runs)],
-    [
-      "--trace-json",
-      files.traceJson,
-      () => Promise.resolve(JSON.stringify(chromeTrace([lab, ...args].join(" "), runs))),
-    ],
-  ];
-  let written = true;
-  for (const [option, path, render] of outputs) {
-    if (path === undefined) continue;
-    try {
-      await writeFile(path, await render());
-      console.error(`${option}: wrote ${shownPath(path)}`);
-    } catch (error) {
-      console.error(
-        `${paint("error:", 31, useColor(Deno.stderr))} ${option}: cannot write ${
-          shownPath(path)
-        }: ${errorMessage(error)}`,
-      );
-      written = false;
-    }
-  }
-  return written;
-}
-
-/**
  * Run the lab runner on `args`; answers the exit status. Ctrl-C is heard
  * through `ctrlC` (in the lab's thread, the main thread passes it on), and
- * the files `--timeline` and `--trace-json` name are written by
- * `writeFile` (in the lab's thread, the main thread writes them).
+ * the files `--timeline` and `--trace-json` name are written through
+ * `userFiles` (in the lab's thread, the main thread writes them).
  */
 export async function runLabCommand(
   args: string[],
   ctrlC: () => CtrlC = onCtrlC,
-  writeFile: FileWriter = writeFileAtomically,
+  userFiles: UserFiles = localFiles,
 ): Promise<number> {
   if (args.length === 0 || args[0] === "--help" || args[0] === "-h") {
     if (args.length === 0) exitWithUsage("name a lab to run", generalUsage());
@@ -572,7 +482,7 @@ export async function runLabCommand(
       return exitStatus.ok;
     }
     options = lab.parse(values, positionals);
-    files = recordingFiles(values);
+    files = await recordingFiles(values, userFiles);
     schedule = parseSchedule(values.schedule as string | undefined);
     const runtimeName = (values.runtime as string | undefined) ?? defaultRuntime;
     // Under --runtime all, a shuffle applies to the runtimes that can shuffle, as in compare.
@@ -627,7 +537,7 @@ export async function runLabCommand(
     // file is whole, or not written.
     if (recording) {
       const args = labArguments(lab, values, positionals);
-      const written = await writeRecordings(files, target, args, recorded, writeFile);
+      const written = await writeRecordings(files, target, args, recorded, userFiles);
       if (!written && status === exitStatus.ok) status = exitStatus.failed;
     }
     return status;

@@ -16,7 +16,7 @@
 
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { errorMessage } from "../runtimes/errors.ts";
+import { errorMessage, isInstance } from "../runtimes/errors.ts";
 import { callerPath, shownPath } from "./cli.ts";
 
 /** The option that runs a lab file without the check. */
@@ -210,4 +210,23 @@ export async function checkedLabArgs(args: string[]): Promise<string[] | undefin
     `${target}: ${count} found before running it (${noCheckOption} runs it anyway)`,
   );
   return undefined;
+}
+
+/**
+ * For a lab file that cannot be loaded because an `await` sits in a
+ * `function*` (the engine says only "Unexpected reserved word"), what to
+ * write instead, as a clause to add to the message; else "".
+ */
+export function awaitHint(error: unknown): string {
+  if (!isInstance(error, SyntaxError)) return "";
+  const at = /Unexpected reserved word at (file:\/\/\S+):(\d+):(\d+)$/.exec(errorMessage(error));
+  if (!at) return "";
+  try {
+    const line = Deno.readTextFileSync(fileURLToPath(at[1])).split("\n")[Number(at[2]) - 1];
+    if (!line?.slice(Number(at[3]) - 1).startsWith("await")) return "";
+  } catch {
+    return "";
+  }
+  return ": an await inside a function* operation; an operation waits with yield*, " +
+    "and for a promise write yield* call(() => promise)";
 }

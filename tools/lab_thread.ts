@@ -36,17 +36,17 @@
 import { escapes } from "../labs/spinner_screen.ts";
 import { errorMessage } from "../runtimes/errors.ts";
 import { type CtrlC, exitStatus, onCtrlC, sameKeypressMs } from "./cli.ts";
-import { writeFileAtomically } from "./write_file.ts";
+import { localFiles, type UserFiles } from "./write_file.ts";
 
 /**
  * A command that runs in the lab's thread: `runLabCommand`,
  * `runCompareCommand`. The files it writes for the user (`--timeline`), it
- * writes through `writeFile`, which the main thread carries out.
+ * writes through `userFiles`, which the main thread carries out.
  */
 export type ThreadCommand = (
   args: string[],
   ctrlC: () => CtrlC,
-  writeFile: (path: string, text: string) => Promise<void>,
+  userFiles: UserFiles,
 ) => Promise<number>;
 
 /** What the main thread tells the lab's thread. */
@@ -54,7 +54,9 @@ export type ToLabThread =
   | { type: "start"; module: string; command: string; args: string[] }
   | { type: "interrupt" }
   /** A file the thread asked for is written (`error` unset) or not (why). */
-  | { type: "written"; id: number; error?: string };
+  | { type: "written"; id: number; error?: string }
+  /** Whether the process may write the path the thread asked about. */
+  | { type: "may-write"; id: number; granted: boolean };
 
 /** What the lab's thread tells the main thread. */
 export type FromLabThread =
@@ -66,6 +68,8 @@ export type FromLabThread =
   | { type: "alive" }
   /** Write `text` to `path`, whole or not at all, and say so with `written`. */
   | { type: "write"; id: number; path: string; text: string }
+  /** May the process write `path`? Answered with `may-write`. */
+  | { type: "may-write"; id: number; path: string }
   /** The command is over (its `unload` handlers have run): exit with `status`. */
   | { type: "exit"; status: number };
 
@@ -266,9 +270,16 @@ export function runInLabThread(module: URL, command: string, args: string[]): Pr
         if (answered) heard();
         return;
       }
+      if (message.type === "may-write") {
+        const { id } = message;
+        localFiles.mayWrite(message.path).then((granted) =>
+          send({ type: "may-write", id, granted })
+        );
+        return;
+      }
       if (message.type === "write") {
         const { id } = message;
-        writeFileAtomically(message.path, message.text).then(
+        localFiles.write(message.path, message.text).then(
           () => send({ type: "written", id }),
           (error) => send({ type: "written", id, error: errorMessage(error) }),
         );

@@ -7,6 +7,7 @@
  */
 
 import type { CtrlC } from "./cli.ts";
+import type { UserFiles } from "./write_file.ts";
 import {
   aliveEveryMs,
   type FromLabThread,
@@ -52,24 +53,32 @@ Object.defineProperty(globalThis, "close", {
 });
 
 // The files the command writes for the user are written by the main
-// thread, which may write where this one may not.
-const writes = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
-let lastWrite = 0;
-function writeFile(path: string, text: string): Promise<void> {
-  const id = ++lastWrite;
-  return new Promise((resolve, reject) => {
-    writes.set(id, { resolve, reject });
-    workerScope.postMessage({ type: "write", id, path, text });
+// thread, which may write where this one may not, and asked about there.
+const requests = new Map<number, (answer: ToLabThread) => void>();
+let lastRequest = 0;
+function ask(request: (id: number) => FromLabThread): Promise<ToLabThread> {
+  const id = ++lastRequest;
+  return new Promise((resolve) => {
+    requests.set(id, resolve);
+    workerScope.postMessage(request(id));
   });
 }
+const userFiles: UserFiles = {
+  async mayWrite(path) {
+    const answer = await ask((id) => ({ type: "may-write", id, path }));
+    return answer.type === "may-write" && answer.granted;
+  },
+  async write(path, text) {
+    const answer = await ask((id) => ({ type: "write", id, path, text }));
+    if (answer.type === "written" && answer.error !== undefined) throw new Error(answer.error);
+  },
+};
 
 workerScope.onmessage = async (event) => {
   const message = event.data;
-  if (message.type === "written") {
-    const pending = writes.get(message.id);
-    writes.delete(message.id);
-    if (message.error === undefined) pending?.resolve();
-    else pending?.reject(new Error(message.error));
+  if (message.type === "written" || message.type === "may-write") {
+    requests.get(message.id)?.(message);
+    requests.delete(message.id);
     return;
   }
   if (message.type === "interrupt") {
@@ -82,5 +91,5 @@ workerScope.onmessage = async (event) => {
   }
   const module: Record<string, ThreadCommand> = await import(message.module);
   workerScope.postMessage({ type: "started" });
-  Deno.exit(await module[message.command](message.args, () => ctrlC, writeFile));
+  Deno.exit(await module[message.command](message.args, () => ctrlC, userFiles));
 };

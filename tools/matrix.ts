@@ -17,7 +17,7 @@
 
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { countingClock } from "../runtimes/clock.ts";
+import { virtualClock } from "../runtimes/clock.ts";
 import { runtimes } from "../runtimes/registry.ts";
 import type { ClockTimer, Runtime, Schedule } from "../runtimes/types.ts";
 import { describeParseError, exitStatus, exitWithUsage, listOf, paint, useColor } from "./cli.ts";
@@ -47,7 +47,7 @@ export async function runProbe(
   probe: Probe,
   schedule?: Schedule,
 ): Promise<ProbeRun> {
-  const { clock, mostArmed } = countingClock();
+  const clock = virtualClock();
   const notes: string[] = [];
   const interrupt = new AbortController();
   let interruptTimer: ClockTimer | undefined;
@@ -73,7 +73,6 @@ export async function runProbe(
     events: run.events,
     stderr: run.stderr,
     counts: countTasks(run.events),
-    timersAtOnce: mostArmed(),
   };
 }
 

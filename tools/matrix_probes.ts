@@ -37,8 +37,6 @@ export interface ProbeRun {
   events: TraceEvent[];
   stderr: string[];
   counts: TaskCounts;
-  /** The most clock timers armed at once. */
-  timersAtOnce: number;
 }
 
 /** One question asked of every runtime. */
@@ -47,11 +45,6 @@ export interface Probe {
   id: string;
   /** The matrix row: the behaviour probed. */
   behaviour: string;
-  /**
-   * What the probe measures beyond the notes, the failure, the end time, the
-   * orphans and whether anything was reported: compared with the references.
-   */
-  observes?: "timersAtOnce";
   program(context: ProbeContext): Operation<unknown>;
   /** The cell: a short phrase computed from the run. */
   classify(run: ProbeRun): string;
@@ -341,18 +334,6 @@ export const probes: Probe[] = [
         ? "the cleanup runs to the end; the halt waits for it"
         : "the cleanup runs after the halt returned";
     },
-  },
-  {
-    id: "timers",
-    behaviour: "timers: three tasks sleeping at once",
-    observes: "timersAtOnce",
-    *program() {
-      const tasks = [];
-      for (const ms of [10, 20, 30]) tasks.push(yield* spawn(() => sleep(ms)));
-      for (const task of tasks) yield* task;
-    },
-    classify: (run) =>
-      `${run.timersAtOnce} clock timer${run.timersAtOnce === 1 ? "" : "s"} armed at once`,
   },
   {
     id: "race_losers",

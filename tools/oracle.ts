@@ -187,8 +187,7 @@ function maskIdentities(text: string): string {
 /**
  * What a record says happened, as one comparable string: its notes (their
  * virtual times and words), how it ended and with what, when, what it left
- * unfinished, how many timers it had at once, and whether it reported
- * anything, not what (the wording of a report, a traceback, varies with
+ * unfinished, and whether it reported anything, not what (the wording of a report, a traceback, varies with
  * the patch level). Identities masked.
  */
 export function judgedOutcome(record: Partial<OracleRecord>): string {
@@ -198,7 +197,6 @@ export function judgedOutcome(record: Partial<OracleRecord>): string {
     failure: record.failure,
     endedAt: record.endedAt,
     orphans: record.orphans,
-    timersAtOnce: record.timersAtOnce,
     reported: record.stderr === undefined ? undefined : record.stderr.length > 0,
   }));
 }

@@ -7,8 +7,7 @@
  *
  * Agreement is computed on observations, not on the cells' phrases: a run's
  * notes (virtual time and text), the names of what it failed with, when it
- * ended, its orphans, whether it reported anything on stderr, and what a
- * probe measures besides (`Probe.observes`). Error names are first put in the
+ * ended, its orphans, and whether it reported anything on stderr. Error names are first put in the
  * kit's words through each library's vocabulary (asyncio's `CancelledError`
  * is `native`'s `AbortError`). Where trio gives several outcomes (it orders
  * each batch of woken tasks at random), a runtime agrees only if it can give
@@ -28,7 +27,6 @@ export interface OracleRecord {
   endedAt: number;
   stderr: string[];
   orphans: number;
-  timersAtOnce: number;
 }
 
 /** What `oracle/results.json` holds. */
@@ -198,20 +196,17 @@ export interface Observation {
   endedAt: number;
   orphans: number;
   reported: boolean;
-  timersAtOnce?: number;
 }
 
-/** The observation of a kit's run of `probe`. */
-export function observe(probe: Probe, run: ProbeRun): Observation {
-  const observation: Observation = {
+/** The observation of a kit's run of a probe. */
+export function observe(run: ProbeRun): Observation {
+  return {
     notes: run.notes,
     failure: run.failure,
     endedAt: run.endedAt,
     orphans: run.counts.orphans,
     reported: run.stderr.length > 0,
   };
-  if (probe.observes === "timersAtOnce") observation.timersAtOnce = run.timersAtOnce;
-  return observation;
 }
 
 /** An oracle record as a `ProbeRun`, so that a probe's classifier can phrase it. */
@@ -224,17 +219,12 @@ export function asProbeRun(record: OracleRecord): ProbeRun {
     events: [],
     stderr: record.stderr,
     counts: { spawned: 0, cancelled: 0, errors: 0, orphans: record.orphans },
-    timersAtOnce: record.timersAtOnce,
   };
 }
 
 /** The observation of an oracle record, in the kit's words. */
-export function observeRecord(
-  probe: Probe,
-  record: OracleRecord,
-  reference: Reference,
-): Observation {
-  const observation = observe(probe, asProbeRun(record));
+export function observeRecord(record: OracleRecord, reference: Reference): Observation {
+  const observation = observe(asProbeRun(record));
   return {
     ...observation,
     notes: observation.notes.map((line) => translate(line, reference.vocabulary)),
@@ -261,8 +251,8 @@ export function compare(
   records: OracleRecord[] | undefined,
 ): Agreement {
   if (records === undefined || records.length === 0) return { kind: "missing" };
-  const kit = observe(probe, run);
-  const theirs = records.map((record) => observeRecord(probe, record, reference));
+  const kit = observe(run);
+  const theirs = records.map((record) => observeRecord(record, reference));
   const key = (observation: Observation) => JSON.stringify(observation);
   const same = new Set(theirs.map(key)).size === 1 && key(theirs[0]) === key(kit);
   if (same) return { kind: "agrees" };

@@ -273,8 +273,9 @@ ${body}
 `;
 }
 
+/** A scene's element id: its lab's name, or a lab file's path, made safe for an id and a URL. */
 function sceneId(scene: Scene, index: number): string {
-  return `scene-${index + 1}-${scene.lab}`;
+  return `scene-${index + 1}-${scene.lab.replace(/[^A-Za-z0-9_-]+/g, "-")}`;
 }
 
 function sceneCommand(scene: Scene, runtime: string, schedule?: Schedule): string {
@@ -375,7 +376,9 @@ export function renderScene(sceneRuns: SceneRuns, index: number): string {
     }</pre></details>${stderr}
 </div>`;
   }).join("\n");
-  return `<section class="scene" id="${id}" data-lab="${scene.lab}" aria-labelledby="${id}-heading">
+  return `<section class="scene" id="${id}" data-lab="${
+    escapeHtml(scene.lab)
+  }" aria-labelledby="${id}-heading">
 <h3 id="${id}-heading">${escapeHtml([scene.lab, ...scene.args].join(" "))}</h3>
 <p>${escapeHtml(scene.lesson)}</p>
 ${blocks}
@@ -393,7 +396,9 @@ function plural(count: number, noun: string): string {
  */
 function renderOutputOnce({ scene, runs }: SceneRuns, id: string): string {
   const output = runs[0].output;
-  return `<section class="scene" id="${id}" data-lab="${scene.lab}" aria-labelledby="${id}-heading">
+  return `<section class="scene" id="${id}" data-lab="${
+    escapeHtml(scene.lab)
+  }" aria-labelledby="${id}-heading">
 <h3 id="${id}-heading">${escapeHtml([scene.lab, ...scene.args].join(" "))}</h3>
 <p>${escapeHtml(scene.lesson)}</p>
 <p>${escapeHtml(scene.withoutRuntime!)}</p>

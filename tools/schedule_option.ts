@@ -23,7 +23,7 @@ export const scheduleOption: LabOption = {
 };
 
 /** What `--schedule` allows, for the messages that refuse a value. */
-export const scheduleValues =
+const scheduleValues =
   `fifo, shuffle or shuffle:SEED (SEED a whole number from 0 to ${largestSeed})`;
 
 /** A parsed `--schedule`, and whether its seed was picked here rather than given. */
@@ -59,7 +59,7 @@ export function refuseShuffleFor(runtime: string, schedule: Schedule): void {
 }
 
 /** The line that says a picked seed, so that the run can be replayed. */
-export function seedLine(schedule: Schedule): string {
+function seedLine(schedule: Schedule): string {
   const text = scheduleText(schedule);
   return `schedule: ${text} (the same seed replays this run: --schedule ${text})`;
 }
