@@ -13,6 +13,8 @@
  * @module
  */
 
+import { runtimeNames } from "../runtimes/registry.ts";
+
 /** One lab run: `deno task lab:<lab> <args...>`. */
 export interface StepRun {
   lab: string;
@@ -320,17 +322,17 @@ export const steps: readonly Step[] = [
     prediction: {
       kind: "question",
       question:
-        "Under native (promises), nursery (trio) and generator: what becomes of the spinner?",
+        "Under native (promises), nursery (trio), generator and the libraries: what becomes of the spinner?",
     },
-    runs: ["native", "nursery", "generator", "effection"].map((runtime) => ({
+    runs: runtimeNames.map((runtime) => ({
       lab: "spinner",
       args: ["--clock", "virtual", "--forget", "--runtime", runtime],
     })),
     notice: [
       "native leaves an orphan, stopped at the end of the run without its cleanup (and says so);",
       "nursery waits for it, as a trio nursery would, until the lab's watchdog gives up; generator",
-      "and effection halt it when the main task returns, its cleanup run. Structured concurrency",
-      "means that no task outlives its parent unnoticed.",
+      "and the real libraries (effection, effect) halt it when the main task returns, its cleanup",
+      "run. Structured concurrency means that no task outlives its parent unnoticed.",
     ],
     more: [
       "deno task compare countdown            # one lab under every runtime, one table",
