@@ -1,0 +1,448 @@
+/**
+ * The frame record shared by the kit's own schedulers (`generator`,
+ * `nursery`): what a frame is, the bookkeeping every model does the same
+ * way, and the run that owns the frames. What a model decides (what a
+ * checkpoint does, how cancellation is delivered, what a body's end waits
+ * for, what a child's failure does) stays in its own file.
+ *
+ * One vocabulary: a frame is *cancelled* (one verb, whatever the model then
+ * does about it), *resumed* from the run queue, and *settles* once, with an
+ * outcome. Children are listed oldest first, everywhere.
+ *
+ * @module
+ */
+
+import {
+  type DeadlockError,
+  deadlockName,
+  type DeadlockWait,
+  HaltedError,
+  joinDeadlock,
+} from "../errors.ts";
+import { TaskBase } from "../instructions.ts";
+import { SchedulerRun } from "../scheduler.ts";
+import type { Operation, OperationFn, Task, TaskState, TraceEventType } from "../types.ts";
+import { JoinWaiter, NEXT, THROW, Wait } from "../waits.ts";
+import type { CallbackTimer } from "./timers.ts";
+
+// How a frame is resumed from the run queue, beyond NEXT and THROW (waits.ts).
+/** Resume with `iterator.return()`: the generator model's halt. */
+export const RETURN = 2;
+/** The frame's first step. */
+export const START = 3;
+/** A child or a cleanup the ending frame waited for has settled: go on ending. */
+export const CONTINUE_ENDING = 4;
+/** A cancellation queued for the frame (a child failed while it ran). */
+export const CANCEL = 5;
+
+/** What a frame is: a task, or a frame inside one. */
+export const TASK = 0;
+/** A `scope` or a combinator. */
+export const SCOPE = 1;
+/** An `ensure` cleanup that returned an operation. */
+export const CLEANUP = 2;
+/** A `timeout` or `moveOnAfter` with a deadline of its own (nursery). */
+export const DEADLINE = 3;
+export type NestedKind = typeof SCOPE | typeof CLEANUP | typeof DEADLINE;
+
+export type Outcome = "completed" | "failed" | "halted";
+
+// A frame's kind, booleans and outcome, packed into one small integer: a
+// field each would cost 8 bytes per task, and tasks are many. The bits are
+// numbered here only; a model names the four model bits it uses.
+const KIND_MASK = 3; // the low two bits: TASK, SCOPE, CLEANUP or DEADLINE
+const STARTED = 4; // its body has begun
+const CANCELLED = 8; // a cancellation reached this frame itself
+const HALTING = 16; // a task cancelled after it started: its state reads "halting"
+const ENDING = 32; // its body is over: children, then cleanups, then it settles
+const SETTLED = 64;
+const SHIELD = 128;
+/** Bits a model may use for booleans of its own (`hasFlag`, `setFlag`). */
+export const MODEL_BIT_A = 256;
+export const MODEL_BIT_B = 512;
+export const MODEL_BIT_C = 1024;
+const OUTCOME_SHIFT = 11; // two bits: 0 none, then the index in `outcomes`
+const outcomes = [undefined, "completed", "failed", "halted"] as const;
+
+/**
+ * What only some frames need, made on first use (`extrasOf`): a frame that
+ * spawns no child, registers no cleanup and is never waited for pays one
+ * field for all of it. The last fields serve one model each.
+ */
+export class FrameExtras {
+  /**
+   * Its children, oldest first, linked through `youngerSibling` (no array
+   * to grow and copy as a parent spawns thousands). A settled child stays
+   * linked until the next sweep (`childSettled`).
+   */
+  oldestChild: Frame | undefined = undefined;
+  youngestChild: Frame | undefined = undefined;
+  linkedChildren = 0;
+  liveChildren = 0;
+  cleanups: (() => Operation<void> | void)[] | undefined = undefined;
+  joiners: JoinWaiter<Frame>[] | undefined = undefined;
+  /** generator: the live children left to halt as the body ends, youngest last. */
+  toHalt: Frame[] | undefined = undefined;
+  /** generator: an error its nested scope failed with, queued but not yet thrown into it. */
+  undelivered: { error: unknown } | undefined = undefined;
+  /**
+   * nursery: the innermost cancelled scope around the frame, itself
+   * included, up to the first shield: what every checkpoint asks. Kept up
+   * to date rather than found by walking up the parents, since tasks and
+   * scopes nest 100,000 deep.
+   */
+  cancelledBy: Frame | undefined = undefined;
+  /** nursery: the errors the frame will fail with: its body's, then its children's. */
+  errors: unknown[] | undefined = undefined;
+  /** nursery: for a DEADLINE frame, its `timeout`/`moveOnAfter`, and its armed timer. */
+  deadline: { ms: number; fail: boolean } | undefined = undefined;
+  deadlineTimer: CallbackTimer | undefined = undefined;
+  /** nursery: how many errors the frame had when its deadline expired. */
+  errorsAtExpiry = 0;
+}
+
+/** One driven generator: a task (kind TASK), or a scope, combinator, deadline or cleanup in one. */
+export class Frame extends TaskBase<unknown> {
+  flags: number;
+  /** Bumped whenever the frame leaves a wait: older wake-ups are stale. */
+  epoch = 0;
+  /** The body's value, or the error the frame failed with. */
+  result: unknown = undefined;
+  /** Until the frame starts, what starts it; then its generator. */
+  body: ((frame: Frame) => Operation<unknown>) | Iterator<unknown, unknown, unknown> | undefined;
+  /** A `Wait`, or the nested frame or child it waits for; `undefined` while it runs. */
+  waiting: unknown = undefined;
+  extras: FrameExtras | undefined = undefined;
+  /** The next younger child of the same parent (see `FrameExtras.oldestChild`). */
+  youngerSibling: Frame | undefined = undefined;
+
+  constructor(
+    readonly run: FrameRun,
+    kind: number,
+    /** Where it lives: the frame it was spawned into, or entered from. */
+    readonly parent: Frame | undefined,
+    start: (frame: Frame) => Operation<unknown>,
+    readonly id: number,
+    readonly name: string,
+    shield: boolean,
+  ) {
+    super();
+    this.body = start;
+    this.flags = shield ? kind | SHIELD : kind;
+  }
+
+  /** The task this frame belongs to: itself, for a task. */
+  get task(): Frame {
+    return this;
+  }
+  get kind(): number {
+    return this.flags & KIND_MASK;
+  }
+  get shield(): boolean {
+    return (this.flags & SHIELD) !== 0;
+  }
+  get started(): boolean {
+    return (this.flags & STARTED) !== 0;
+  }
+  get cancelled(): boolean {
+    return (this.flags & CANCELLED) !== 0;
+  }
+  get ending(): boolean {
+    return (this.flags & ENDING) !== 0;
+  }
+  get settled(): boolean {
+    return (this.flags & SETTLED) !== 0;
+  }
+  hasFlag(bit: number): boolean {
+    return (this.flags & bit) !== 0;
+  }
+  setFlag(bit: number, on: boolean): void {
+    this.flags = on ? this.flags | bit : this.flags & ~bit;
+  }
+  get outcome(): Outcome | undefined {
+    return outcomes[this.flags >> OUTCOME_SHIFT];
+  }
+  set outcome(outcome: Outcome) {
+    this.flags = (this.flags & ((1 << OUTCOME_SHIFT) - 1)) |
+      (outcomes.indexOf(outcome) << OUTCOME_SHIFT);
+  }
+  get state(): TaskState {
+    if (this.settled) return this.outcome!;
+    return !this.started ? "pending" : (this.flags & HALTING) !== 0 ? "halting" : "running";
+  }
+  get iterator(): Iterator<unknown, unknown, unknown> {
+    return this.body as Iterator<unknown, unknown, unknown>;
+  }
+  /** Whoever waits for this frame to settle (for `JoinWaiter`). */
+  get joiners(): JoinWaiter<Frame>[] | undefined {
+    return this.extras?.joiners;
+  }
+  get liveChildren(): number {
+    return this.extras?.liveChildren ?? 0;
+  }
+}
+
+/** A scope, a combinator, a deadline or a cleanup: a frame inside a task. */
+export class NestedFrame extends Frame {
+  /** Kept, not looked up through the owners: scopes may nest thousands deep. */
+  readonly #task: Frame;
+
+  constructor(
+    owner: Frame,
+    kind: NestedKind,
+    start: (frame: Frame) => Operation<unknown>,
+    shield: boolean,
+  ) {
+    const task = owner.task;
+    super(owner.run, kind, owner, start, task.id, task.name, shield);
+    this.#task = task;
+  }
+
+  override get task(): Frame {
+    return this.#task;
+  }
+}
+
+export function extrasOf(frame: Frame): FrameExtras {
+  return frame.extras ??= new FrameExtras();
+}
+
+/**
+ * Mark a frame cancelled; false when it had settled or was cancelled
+ * already (a cancellation is delivered once). A started task is halting
+ * from here on.
+ */
+export function markCancelled(frame: Frame): boolean {
+  if ((frame.flags & (SETTLED | CANCELLED)) !== 0) return false;
+  frame.flags |= frame.started && frame.kind === TASK ? CANCELLED | HALTING : CANCELLED;
+  if (frame.run.tracer && frame.kind === TASK) frame.run.trace(frame, "cancel");
+  return true;
+}
+
+/** Its body has begun; traced for a task. */
+export function markStarted(frame: Frame): void {
+  frame.flags |= STARTED;
+  if (frame.run.tracer && frame.kind === TASK) frame.run.trace(frame, "start");
+}
+
+/** Its body is over: no generator, no wait; children and cleanups come next. */
+export function markEnding(frame: Frame): void {
+  frame.flags |= ENDING;
+  frame.body = undefined;
+  frame.waiting = undefined;
+}
+
+/** True when `frame` is `outer` or lives inside it: a nested frame of it, or a task spawned in it. */
+export function within(frame: Frame, outer: Frame): boolean {
+  for (let at: Frame | undefined = frame; at; at = at.parent) {
+    if (at === outer) return true;
+  }
+  return false;
+}
+
+/** Stop waiting for whatever the frame waits on (it is being cancelled). */
+export function undoWaiting(frame: Frame): void {
+  const waiting = frame.waiting;
+  frame.waiting = undefined;
+  frame.epoch++;
+  if (waiting instanceof Wait) waiting.cancel();
+}
+
+/** Make a child task of `parent`, youngest of its children, and queue its start. */
+export function spawnChild(parent: Frame, fn: OperationFn<unknown>, name: string): Frame {
+  const run = parent.run;
+  const child = new Frame(run, TASK, parent, fn, run.nextId++, name, false);
+  const extras = extrasOf(parent);
+  if (extras.youngestChild) extras.youngestChild.youngerSibling = child;
+  else extras.oldestChild = child;
+  extras.youngestChild = child;
+  extras.linkedChildren++;
+  extras.liveChildren++;
+  if (run.tracer) run.trace(child, "spawn");
+  run.enqueue(child, 0, START, undefined);
+  return child;
+}
+
+/** Make a nested frame the owner waits for, and queue its start. */
+export function enterNested(
+  owner: Frame,
+  kind: NestedKind,
+  start: (frame: Frame) => Operation<unknown>,
+  shield: boolean,
+): NestedFrame {
+  const nested = new NestedFrame(owner, kind, start, shield);
+  owner.waiting = nested;
+  owner.run.enqueue(nested, 0, START, undefined);
+  return nested;
+}
+
+/**
+ * One fewer live child. Once more than half of many linked children have
+ * settled, they are unlinked, so that a long-lived parent spawning many
+ * short tasks does not keep them alive.
+ */
+export function countChildSettled(parent: Frame): void {
+  const extras = parent.extras!;
+  extras.liveChildren--;
+  if (extras.linkedChildren > 32 && extras.liveChildren * 2 < extras.linkedChildren) {
+    sweepSettledChildren(extras);
+  }
+}
+
+/**
+ * Unlink every settled child. An unlinked child forgets its younger
+ * sibling, so that a task kept by user code keeps no others alive.
+ */
+function sweepSettledChildren(extras: FrameExtras): void {
+  let older: Frame | undefined = undefined;
+  let child = extras.oldestChild;
+  while (child) {
+    const younger: Frame | undefined = child.youngerSibling;
+    if (child.settled) {
+      if (older) older.youngerSibling = younger;
+      else extras.oldestChild = younger;
+      child.youngerSibling = undefined;
+      extras.linkedChildren--;
+    } else older = child;
+    child = younger;
+  }
+  extras.youngestChild = older;
+}
+
+/**
+ * Run the frame's `ensure` cleanups, newest first, until one returns an
+ * operation: that one runs in a shielded CLEANUP frame the ending frame
+ * waits for (true). An error a cleanup throws goes to `failed`.
+ */
+export function runCleanups(frame: Frame, failed: (frame: Frame, error: unknown) => void): boolean {
+  const cleanups = frame.extras?.cleanups;
+  while (cleanups && cleanups.length > 0) {
+    const cleanup = cleanups.pop()!;
+    let operation: Operation<void> | void;
+    try {
+      operation = cleanup();
+    } catch (error) {
+      failed(frame, error);
+      continue;
+    }
+    if (operation) {
+      enterNested(frame, CLEANUP, () => operation, true);
+      return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The frame settles with the outcome it has: traced for a task, and its
+ * joiners resumed. Telling the parent is the caller's.
+ */
+export function markSettled(frame: Frame): void {
+  const run = frame.run;
+  frame.flags = (frame.flags | SETTLED) & ~ENDING;
+  if (run.tracer && frame.kind === TASK) {
+    const type: TraceEventType = frame.outcome === "completed"
+      ? "return"
+      : frame.outcome === "failed"
+      ? "throw"
+      : "halt";
+    run.trace(frame, type, type === "throw" ? { error: frame.result } : undefined);
+  }
+  const joiners = frame.joiners;
+  if (joiners) {
+    frame.extras!.joiners = undefined;
+    const mode = outcomeMode(frame);
+    const value = outcomeValue(frame);
+    for (const waiter of joiners) {
+      if (waiter.forHalt) run.resume(waiter.frame, waiter.epoch, NEXT, undefined);
+      else run.resume(waiter.frame, waiter.epoch, mode, value);
+    }
+  }
+}
+
+/**
+ * Wait for `target` to settle: a join (answered with its outcome), or the
+ * end of a halt (answered with nothing). A join that waits for its own end
+ * is thrown where it was written (`why`: why an ancestor waits for it).
+ */
+export function join(frame: Frame, target: Frame, forHalt: boolean, why: string): boolean {
+  const run = frame.run;
+  if (target.settled) {
+    if (forHalt) return run.answer(NEXT, undefined);
+    return run.answer(outcomeMode(target), outcomeValue(target));
+  }
+  if (!forHalt) {
+    const deadlock = joinsOwnEnd(frame.task, target, why);
+    if (deadlock) throw deadlock;
+  }
+  const waiter = new JoinWaiter(frame, frame.epoch, target, forHalt);
+  (extrasOf(target).joiners ??= []).push(waiter);
+  frame.waiting = waiter;
+  return false;
+}
+
+/**
+ * A join that waits for its own end: on the joining task itself, or on an
+ * ancestor, which ends only once this task has. An ancestor's id is smaller
+ * than its descendants': the walk up stops below the target's (and a join
+ * of a younger task, a child's, walks nothing).
+ */
+function joinsOwnEnd(task: Frame, target: Frame, why: string): DeadlockError | undefined {
+  if (target === task) return joinDeadlock(task, target);
+  for (let at = task.parent; at !== undefined && at.task.id >= target.id; at = at.parent) {
+    if (at.task === target) return joinDeadlock(task, target, why);
+  }
+  return undefined;
+}
+
+/** How a joiner of the frame resumes: with its value, or with its error. */
+export function outcomeMode(frame: Frame): number {
+  return frame.outcome === "completed" ? NEXT : THROW;
+}
+
+export function outcomeValue(frame: Frame): unknown {
+  return frame.outcome === "halted" ? new HaltedError(frame.toString()) : frame.result;
+}
+
+/** A run of frames: `generator`'s and `nursery`'s, each adding its model. */
+export abstract class FrameRun extends SchedulerRun<Frame> {
+  /** What a waiting frame waits on, as a deadlock's list names it; `undefined` for none. */
+  protected abstract describeWait(frame: Frame): string | undefined;
+
+  /** Cancel a frame, as the model does (the signal and a deadlock cancel the root). */
+  abstract cancel(frame: Frame): void;
+
+  /** Make the root task and drain the queue. */
+  start(fn: OperationFn<unknown>, name: string): void {
+    const root = new Frame(this, TASK, undefined, fn, this.nextId++, name, false);
+    this.begin(root, START, (frame) => this.cancel(frame));
+  }
+
+  protected owns(task: Task<unknown>): task is Frame {
+    return task instanceof Frame && task.run === this;
+  }
+
+  /** Down from the root: each frame's wait, through nested frames and children. */
+  protected waitsOf(root: Frame): DeadlockWait[] {
+    const waits: { id: number; wait: DeadlockWait }[] = [];
+    const frames = [root];
+    while (frames.length > 0) {
+      const frame = frames.pop()!;
+      if (frame.settled) continue;
+      const on = this.describeWait(frame);
+      if (on !== undefined) {
+        waits.push({ id: frame.task.id, wait: { task: deadlockName(frame.task), on } });
+      }
+      if (frame.waiting instanceof Frame) frames.push(frame.waiting);
+      for (let child = frame.extras?.oldestChild; child; child = child.youngerSibling) {
+        if (child !== frame.waiting) frames.push(child);
+      }
+    }
+    return waits.sort((a, b) => a.id - b.id).map(({ wait }) => wait);
+  }
+
+  /** The root has settled: so does the run. */
+  finish(root: Frame): void {
+    this.end(root.outcome!, root.result, root.toString());
+  }
+}
