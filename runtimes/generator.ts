@@ -1,14 +1,19 @@
 /**
- * The `generator` runtime: Effection's model on a scheduler of its own.
+ * The `generator` runtime: Effection's model on the kit's own scheduler.
  *
- * - One FIFO run queue of resumptions, drained in a loop: no Promise per
- *   step, no host turn between steps.
- * - The core's timer heap (`core/timers.ts`), with at most one host timer armed at a time.
- * - Halting is `iterator.return()`: `catch` never sees it; `finally` blocks
- *   and `ensure` cleanups run.
- * - Structured lifetimes: when a body ends, however it ends, its children
- *   are halted (newest first), then its cleanups run (newest first).
- * - The first error halts the siblings and fails the parent with that error.
+ * The step loop, the instructions and the frame record are the core's
+ * (`core/loop.ts`, `core/frame.ts`), shared with `nursery`; this file is
+ * the model, the hooks of its run:
+ *
+ * - A checkpoint does nothing: a halt does not wait for one.
+ * - Cancelling is halting, by `iterator.return()`, at once: `catch` never
+ *   sees it; `finally` blocks and `ensure` cleanups run.
+ * - When a body ends, however it ends, its children are halted (youngest
+ *   first, one at a time), then its cleanups run (newest first).
+ * - The first error halts the siblings and fails the parent with that
+ *   error.
+ * - `timeout` and `moveOnAfter` are the shared combinators: a race against
+ *   a sleep.
  *
  * The sections below (instructions, tasks, scopes, timers, errors, run) come
  * in the same order in every adapter, so that any two diff side by side.
@@ -16,191 +21,65 @@
  * @module
  */
 
-import { combinatorBody } from "./combinators.ts";
 import {
   CANCEL,
   CONTINUE_ENDING,
-  countChildSettled,
-  enterNested,
   extrasOf,
   Frame,
-  FrameRun,
-  join,
   markCancelled,
-  markEnding,
-  markSettled,
-  markStarted,
-  MODEL_BIT_A,
   outcomeMode,
   RETURN,
+  RETURN_DUE,
   runCleanups,
-  SCOPE,
-  spawnChild,
-  START,
   TASK,
   undoWaiting,
-  within,
 } from "./core/frame.ts";
+import { enterCombinator, FrameRun, type Model, settle } from "./core/loop.ts";
 import { describeError, reportError } from "./errors.ts";
-import { type AnyInstruction, asInstruction, taskName } from "./instructions.ts";
-import { fifoOf } from "./queue.ts";
-import { callFrom, NEXT, SUSPENDED, takeFrom, THROW, Wait } from "./waits.ts";
-import type {
-  Operation,
-  OperationFn,
-  RunOptions,
-  Runtime,
-  ScopeHandle,
-  SpawnOptions,
-  Task,
-} from "./types.ts";
+import { NEXT, THROW, Wait } from "./waits.ts";
+import type { OperationFn, RunOptions, Runtime } from "./types.ts";
 
-/** `iterator.return()` was called: its `finally` blocks run. */
-const RETURNING = MODEL_BIT_A;
-
-// ---------------------------------------------------------------------------
-// Instructions: what each runtime-neutral instruction means here. `dispatch`
-// either answers at once (the step loop goes on without a queue turn) or
-// leaves the frame waiting and returns false.
-// ---------------------------------------------------------------------------
-
-function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
-  const run = frame.run;
-  switch (instruction.kind) {
-    case "sleep":
-      // Even sleep(0) goes through the timers, so that a task yielding in a
-      // loop cannot keep due timers from firing.
-      frame.waiting = run.timers.sleep(frame, frame.epoch, instruction.ms);
-      return false;
-    case "spawn":
-      return run.answer(
-        NEXT,
-        spawnChild(frame, instruction.fn, taskName(instruction.fn, instruction.name)),
-      );
-    case "scope":
-      enterNested(frame, SCOPE, scopeBody(instruction.body), instruction.shield);
-      return false;
-    case "all":
-    case "race":
-    case "deadline":
-      enterNested(frame, SCOPE, combinatorBody(instruction), false);
-      return false;
-    case "ensure":
-      (extrasOf(frame).cleanups ??= []).push(instruction.fn);
-      return run.answer(NEXT, undefined);
-    case "call":
-      return callFrom(frame, instruction.fn);
-    case "now":
-      return run.answer(NEXT, run.clock.now());
-    case "suspend":
-      frame.waiting = SUSPENDED;
-      return false;
-    case "take":
-      return takeFrom(frame, fifoOf(instruction.queue));
-    case "join":
-      return join(frame, run.frameOf(instruction.task), false, joinWhy);
-    case "halt": {
-      // Halting its own task (or an ancestor) leaves this frame cancelled too:
-      // the step loop then returns it instead of letting it wait.
-      const target = run.frameOf(instruction.task);
-      cancel(target);
-      // From inside a task whose body is over (its cleanup, or a child it
-      // is halting), its end waits for this very frame: the halt is under
-      // way, and waiting for it would wait for ever.
-      if (target.ending && within(frame, target)) return run.answer(NEXT, undefined);
-      return join(frame, target, true, joinWhy);
-    }
-    case "log":
-      run.output(instruction.text);
-      if (run.tracer) run.trace(frame, "log", { text: instruction.text });
-      return run.answer(NEXT, undefined);
-    case "block":
-      run.clock.block(instruction.ms);
-      return run.answer(NEXT, undefined);
-  }
+/** What only this model keeps of a frame (`FrameExtras.model`), made on first use. */
+class HaltExtras {
+  /** The live children left to halt as the body ends, the youngest last. */
+  toHalt: Frame[] | undefined = undefined;
+  /** An error its nested scope failed with, queued for the frame at `epoch`. */
+  undelivered: { error: unknown; epoch: number } | undefined = undefined;
 }
+
+function extrasOfModel(frame: Frame): HaltExtras | undefined {
+  return frame.extras?.model as HaltExtras | undefined;
+}
+
+function ownExtras(frame: Frame): HaltExtras {
+  return (extrasOf(frame).model ??= new HaltExtras()) as HaltExtras;
+}
+
+// ---------------------------------------------------------------------------
+// Instructions: each means what `core/loop.ts` says. No wait is a
+// checkpoint here (a halt does not wait for one), and a `timeout` is the
+// shared combinator.
+// ---------------------------------------------------------------------------
 
 /** Why a task that joins its ancestor waits for ever. */
-const joinWhy = "under generator a task ends only once its children are halted";
+const joinsOwnEnd = "under generator a task ends only once its children are halted";
 
 // ---------------------------------------------------------------------------
-// Tasks: a frame is one driven generator (its record is `core/frame.ts`).
-// Here: starting one and stepping it; `iterator.return()` is this model's halt.
+// Tasks: a task's body may not spawn into its scope once it has ended
+// (its children are being halted).
 // ---------------------------------------------------------------------------
 
-function startFrame(frame: Frame): void {
-  markStarted(frame);
-  const start = frame.body as (frame: Frame) => Operation<unknown>;
-  frame.body = undefined;
-  try {
-    frame.body = start(frame)[Symbol.iterator]();
-  } catch (error) {
-    endBody(frame, THROW, error);
-    return;
-  }
-  step(frame, NEXT, undefined);
+function refuseSpawn(frame: Frame): string | undefined {
+  if (!frame.settled && !frame.ending) return undefined;
+  return "its scope has ended; spawn into a scope only while its body runs";
 }
 
-/** Drive a frame's generator until it waits or ends. */
-function step(frame: Frame, mode: number, value: unknown): void {
-  const run = frame.run;
-  const outer = run.current;
-  run.current = frame;
-  try {
-    for (;;) {
-      const iterator = frame.iterator;
-      let result: IteratorResult<unknown, unknown>;
-      try {
-        if (mode === NEXT) result = iterator.next(value);
-        else if (mode === THROW) {
-          if (!iterator.throw) throw value;
-          result = iterator.throw(value);
-        } else {
-          frame.setFlag(RETURNING, true);
-          result = iterator.return ? iterator.return(undefined) : { done: true, value: undefined };
-        }
-      } catch (error) {
-        endBody(frame, THROW, error);
-        return;
-      }
-      if (result.done) {
-        endBody(frame, frame.hasFlag(RETURNING) ? RETURN : NEXT, result.value);
-        return;
-      }
-      if (frame.cancelled && !frame.hasFlag(RETURNING)) {
-        mode = RETURN;
-        continue;
-      }
-      // A refused instruction (a task of another run, a bad argument) is
-      // thrown where the operation was used, as any error there would be.
-      let instruction: AnyInstruction;
-      let answered: boolean;
-      try {
-        instruction = asInstruction(result.value);
-        answered = dispatch(frame, instruction);
-      } catch (error) {
-        mode = THROW;
-        value = error;
-        continue;
-      }
-      if (answered) {
-        mode = run.answerMode;
-        value = run.answerValue;
-        run.answerValue = undefined;
-        continue;
-      }
-      if (frame.cancelled && !frame.hasFlag(RETURNING)) {
-        // Cancelled while it ran (it cancelled its own scope, say).
-        undoWaiting(frame);
-        mode = RETURN;
-        continue;
-      }
-      if (run.tracer) run.trace(frame, "suspend", { reason: instruction.describe() });
-      return;
-    }
-  } finally {
-    run.current = outer;
-  }
+/** What a waiting frame waits on, as a trace names it; `undefined` for a frame inside it. */
+function describeWait(frame: Frame): string | undefined {
+  const waiting = frame.waiting;
+  if (waiting instanceof Wait) return waiting.describe();
+  if (waiting instanceof Frame && frame.ending && waiting.kind === TASK) return `halt ${waiting}`;
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------
@@ -208,35 +87,6 @@ function step(frame: Frame, mode: number, value: unknown): void {
 // however it ends: its children are halted youngest first, one at a time;
 // then its `ensure` cleanups run newest first; then it settles.
 // ---------------------------------------------------------------------------
-
-function scopeBody(
-  body: (handle: ScopeHandle) => Operation<unknown>,
-): (frame: Frame) => Operation<unknown> {
-  return (frame) => body(new GeneratorScopeHandle(frame));
-}
-
-class GeneratorScopeHandle implements ScopeHandle {
-  constructor(readonly frame: Frame) {}
-
-  spawn<T>(fn: OperationFn<T>, options?: SpawnOptions): Task<T> {
-    const frame = this.frame;
-    if (frame.settled || frame.ending) {
-      throw new Error(
-        `cannot spawn ${
-          taskName(fn, options?.name)
-        }: its scope has ended; spawn into a scope only while its body runs`,
-      );
-    }
-    const child = spawnChild(frame, fn, taskName(fn, options?.name));
-    frame.run.wake();
-    return child as Task<T>;
-  }
-
-  cancel(): void {
-    cancel(this.frame);
-    this.frame.run.wake();
-  }
-}
 
 /**
  * Cancel a frame: halt it, by `iterator.return()` at once (or, for a frame
@@ -252,12 +102,14 @@ function cancel(frame: Frame): void {
     settle(frame);
     return;
   }
-  if (frame.ending || run.current === frame) return;
-  const undelivered = frame.extras?.undelivered;
-  if (undelivered) {
+  if (frame.ending) return;
+  // Returned at its next step; one that is running now returns as it yields.
+  frame.flags |= RETURN_DUE;
+  if (run.current === frame) return;
+  const undelivered = extrasOfModel(frame)?.undelivered;
+  if (undelivered && undelivered.epoch === frame.epoch) {
     // Halted before it could receive its nested scope's error: not lost, failed.
     recordFailure(frame, undelivered.error);
-    frame.extras!.undelivered = undefined;
   }
   const waiting = frame.waiting;
   if (waiting instanceof Frame) {
@@ -269,8 +121,7 @@ function cancel(frame: Frame): void {
   run.enqueue(frame, frame.epoch, RETURN, undefined);
 }
 
-function endBody(frame: Frame, how: number, value: unknown): void {
-  markEnding(frame);
+function bodyEnded(frame: Frame, how: number, value: unknown): void {
   if (how === THROW) recordFailure(frame, value);
   else if (frame.outcome === undefined) {
     frame.outcome = how === RETURN ? "halted" : "completed";
@@ -283,7 +134,7 @@ function endBody(frame: Frame, how: number, value: unknown): void {
     for (let child = frame.extras!.oldestChild; child; child = child.youngerSibling) {
       if (!child.settled) toHalt.push(child);
     }
-    frame.extras!.toHalt = toHalt;
+    ownExtras(frame).toHalt = toHalt;
     if (frame.run.tracer && frame.kind === TASK) {
       frame.run.trace(frame, "suspend", { reason: `halt children (${live} running)` });
     }
@@ -292,7 +143,7 @@ function endBody(frame: Frame, how: number, value: unknown): void {
 }
 
 function continueEnding(frame: Frame): void {
-  const toHalt = frame.extras?.toHalt;
+  const toHalt = extrasOfModel(frame)?.toHalt;
   while (toHalt && toHalt.length > 0) {
     const child = toHalt.pop()!;
     if (child.settled) continue;
@@ -302,39 +153,23 @@ function continueEnding(frame: Frame): void {
       return;
     }
   }
-  if (toHalt) frame.extras!.toHalt = undefined;
-  if (runCleanups(frame, recordFailure)) return; // goes on when the cleanup settles
+  if (toHalt) ownExtras(frame).toHalt = undefined;
+  if (runCleanups(frame)) return; // goes on when the cleanup settles
   settle(frame);
 }
 
-/** What an ending frame waited for has settled: it goes on ending. */
-function goOnEnding(frame: Frame, settled: Frame): void {
-  if (!frame.ending || frame.waiting !== settled) return;
-  frame.waiting = undefined;
-  frame.run.enqueue(frame, 0, CONTINUE_ENDING, undefined);
-}
-
-function settle(frame: Frame): void {
-  markSettled(frame);
-  const parent = frame.parent;
-  if (parent === undefined) {
-    frame.run.finish(frame);
-  } else if (frame.kind === TASK) {
-    countChildSettled(parent);
-    if (frame.outcome === "failed") childFailed(parent, frame.result);
-    goOnEnding(parent, frame);
-  } else if (frame.kind === SCOPE) {
-    nestedSettled(parent, frame);
-  } else {
-    if (frame.outcome === "failed") recordFailure(parent, frame.result);
-    goOnEnding(parent, frame);
+function childSettled(parent: Frame, child: Frame): void {
+  if (child.outcome === "failed") childFailed(parent, child.result);
+  // An ending parent halting this very child goes on ending.
+  if (parent.ending && parent.waiting === child) {
+    parent.waiting = undefined;
+    parent.run.enqueue(parent, 0, CONTINUE_ENDING, undefined);
   }
 }
 
 function nestedSettled(owner: Frame, nested: Frame): void {
   const run = owner.run;
-  owner.waiting = undefined;
-  if (owner.cancelled && !owner.hasFlag(RETURNING)) {
+  if ((owner.flags & RETURN_DUE) !== 0) {
     // An error raised while the owner was being halted is not lost: it
     // becomes the owner's failure.
     if (nested.outcome === "failed") recordFailure(owner, nested.result);
@@ -342,7 +177,10 @@ function nestedSettled(owner: Frame, nested: Frame): void {
   } else if (nested.outcome === "halted") {
     run.enqueue(owner, owner.epoch, NEXT, undefined);
   } else {
-    if (nested.outcome === "failed") extrasOf(owner).undelivered = { error: nested.result };
+    if (nested.outcome === "failed") {
+      // Until the owner resumes (its epoch moves on), a halt must not lose this error.
+      ownExtras(owner).undelivered = { error: nested.result, epoch: owner.epoch };
+    }
     run.enqueue(owner, owner.epoch, outcomeMode(nested), nested.result);
   }
 }
@@ -350,6 +188,7 @@ function nestedSettled(owner: Frame, nested: Frame): void {
 // ---------------------------------------------------------------------------
 // Timers: a sleep is an entry in the core's timer heap (`core/timers.ts`),
 // one per run behind one host timer; halting a sleeper cancels its entry.
+// A deadline is the shared combinator's sleep.
 // ---------------------------------------------------------------------------
 
 // ---------------------------------------------------------------------------
@@ -381,38 +220,26 @@ function childFailed(parent: Frame, error: unknown): void {
 }
 
 // ---------------------------------------------------------------------------
-// Run: the core's run of frames, resuming them as this model does.
+// Run: the core's run of frames (`core/loop.ts`), with this model's hooks.
 // ---------------------------------------------------------------------------
 
-class Run extends FrameRun {
-  protected readonly runtimeName = "generator";
-
-  cancel(frame: Frame): void {
-    cancel(frame);
-  }
-
-  /** What a waiting frame waits on, as a trace names it; `undefined` for a frame inside it. */
-  protected describeWait(frame: Frame): string | undefined {
-    const waiting = frame.waiting;
-    if (waiting instanceof Wait) return waiting.describe();
-    if (waiting instanceof Frame && frame.ending && waiting.kind === TASK) {
-      return `halt ${waiting}`;
-    }
-    return undefined;
-  }
-
-  protected runNext(frame: Frame, epoch: number, mode: number, value: unknown): void {
-    if (mode === CANCEL) return cancel(frame);
-    if (mode === CONTINUE_ENDING) return continueEnding(frame);
-    if (frame.epoch !== epoch || frame.settled) return; // a stale wake-up
-    frame.epoch++;
-    if (mode === START) return startFrame(frame);
-    frame.waiting = undefined;
-    if (frame.extras) frame.extras.undelivered = undefined;
-    if (this.tracer && mode !== RETURN) this.trace(frame, "wake");
-    step(frame, mode, value);
-  }
-}
+const model: Model = {
+  name: "generator",
+  joinsOwnEnd,
+  resumeEndsWait: false,
+  cancel,
+  checkpoint: () => false, // never asked: no frame is in a cancelled scope
+  bodyEnded,
+  continueEnding,
+  settling: () => {}, // the outcome was decided as the body ended
+  childSettled,
+  nestedSettled,
+  addFailure: recordFailure,
+  refuseSpawn,
+  enterDeadline: enterCombinator,
+  armDeadline: () => {}, // no DEADLINE frames
+  describeWait,
+};
 
 /**
  * The `generator` runtime: Effection's semantics on a scheduler of its own.
@@ -441,8 +268,8 @@ export const generator: Runtime = {
     "Effection-style structured concurrency on its own scheduler: halting by return(), children halted when their parent ends",
   shuffles: true,
   run<T>(fn: OperationFn<T>, options: RunOptions = {}): Promise<T> {
-    const run = new Run(options);
-    run.start(fn, taskName(fn, fn.name || "main"));
+    const run = new FrameRun(options, model);
+    run.start(fn);
     return run.promise as Promise<T>;
   },
 };

@@ -1,7 +1,7 @@
 /**
  * The frame record shared by the kit's own schedulers (`generator`,
- * `nursery`): what a frame is, the bookkeeping every model does the same
- * way, and the run that owns the frames. What a model decides (what a
+ * `nursery`): what a frame is, and the bookkeeping every model does the
+ * same way (the step loop is `loop.ts`). What a model decides (what a
  * checkpoint does, how cancellation is delivered, what a body's end waits
  * for, what a child's failure does) stays in its own file.
  *
@@ -12,18 +12,11 @@
  * @module
  */
 
-import {
-  type DeadlockError,
-  deadlockName,
-  type DeadlockWait,
-  HaltedError,
-  joinDeadlock,
-} from "../errors.ts";
+import { type DeadlockError, HaltedError, joinDeadlock } from "../errors.ts";
 import { TaskBase } from "../instructions.ts";
-import { SchedulerRun } from "../scheduler.ts";
-import type { Operation, OperationFn, Task, TaskState, TraceEventType } from "../types.ts";
+import type { Operation, OperationFn, TaskState, TraceEventType } from "../types.ts";
 import { JoinWaiter, NEXT, THROW, Wait } from "../waits.ts";
-import type { CallbackTimer } from "./timers.ts";
+import type { FrameRun } from "./loop.ts";
 
 // How a frame is resumed from the run queue, beyond NEXT and THROW (waits.ts).
 /** Resume with `iterator.return()`: the generator model's halt. */
@@ -57,17 +50,21 @@ const HALTING = 16; // a task cancelled after it started: its state reads "halti
 const ENDING = 32; // its body is over: children, then cleanups, then it settles
 const SETTLED = 64;
 const SHIELD = 128;
+/** Its model wants it returned (`iterator.return()`) at its next step. */
+export const RETURN_DUE = 256;
+/** `iterator.return()` was called: its `finally` blocks run. */
+export const RETURNING = 512;
 /** Bits a model may use for booleans of its own (`hasFlag`, `setFlag`). */
-export const MODEL_BIT_A = 256;
-export const MODEL_BIT_B = 512;
-export const MODEL_BIT_C = 1024;
-const OUTCOME_SHIFT = 11; // two bits: 0 none, then the index in `outcomes`
+export const MODEL_BIT_A = 1024;
+export const MODEL_BIT_B = 2048;
+export const MODEL_BIT_C = 4096;
+const OUTCOME_SHIFT = 13; // two bits: 0 none, then the index in `outcomes`
 const outcomes = [undefined, "completed", "failed", "halted"] as const;
 
 /**
  * What only some frames need, made on first use (`extrasOf`): a frame that
  * spawns no child, registers no cleanup and is never waited for pays one
- * field for all of it. The last fields serve one model each.
+ * field for all of it.
  */
 export class FrameExtras {
   /**
@@ -81,24 +78,16 @@ export class FrameExtras {
   liveChildren = 0;
   cleanups: (() => Operation<void> | void)[] | undefined = undefined;
   joiners: JoinWaiter<Frame>[] | undefined = undefined;
-  /** generator: the live children left to halt as the body ends, youngest last. */
-  toHalt: Frame[] | undefined = undefined;
-  /** generator: an error its nested scope failed with, queued but not yet thrown into it. */
-  undelivered: { error: unknown } | undefined = undefined;
   /**
-   * nursery: the innermost cancelled scope around the frame, itself
-   * included, up to the first shield: what every checkpoint asks. Kept up
-   * to date rather than found by walking up the parents, since tasks and
+   * The innermost cancelled scope around the frame, itself included, up to
+   * the first shield: what every checkpoint asks (set by a model that
+   * cancels at checkpoints, nursery; inherited by a new frame). Kept up to
+   * date rather than found by walking up the parents, since tasks and
    * scopes nest 100,000 deep.
    */
   cancelledBy: Frame | undefined = undefined;
-  /** nursery: the errors the frame will fail with: its body's, then its children's. */
-  errors: unknown[] | undefined = undefined;
-  /** nursery: for a DEADLINE frame, its `timeout`/`moveOnAfter`, and its armed timer. */
-  deadline: { ms: number; fail: boolean } | undefined = undefined;
-  deadlineTimer: CallbackTimer | undefined = undefined;
-  /** nursery: how many errors the frame had when its deadline expired. */
-  errorsAtExpiry = 0;
+  /** What only its model keeps, made by the model on first use. */
+  model: object | undefined = undefined;
 }
 
 /** One driven generator: a task (kind TASK), or a scope, combinator, deadline or cleanup in one. */
@@ -259,6 +248,7 @@ export function spawnChild(parent: Frame, fn: OperationFn<unknown>, name: string
   extras.linkedChildren++;
   extras.liveChildren++;
   if (run.tracer) run.trace(child, "spawn");
+  inheritCancel(child);
   run.enqueue(child, 0, START, undefined);
   return child;
 }
@@ -271,9 +261,16 @@ export function enterNested(
   shield: boolean,
 ): NestedFrame {
   const nested = new NestedFrame(owner, kind, start, shield);
+  inheritCancel(nested);
   owner.waiting = nested;
   owner.run.enqueue(nested, 0, START, undefined);
   return nested;
+}
+
+/** A new frame is in whatever cancelled scope its parent is in, unless it is shielded. */
+function inheritCancel(frame: Frame): void {
+  const outer = frame.shield ? undefined : frame.parent!.extras?.cancelledBy;
+  if (outer !== undefined) extrasOf(frame).cancelledBy = outer;
 }
 
 /**
@@ -312,9 +309,9 @@ function sweepSettledChildren(extras: FrameExtras): void {
 /**
  * Run the frame's `ensure` cleanups, newest first, until one returns an
  * operation: that one runs in a shielded CLEANUP frame the ending frame
- * waits for (true). An error a cleanup throws goes to `failed`.
+ * waits for (true). An error a cleanup throws goes to the model's `addFailure`.
  */
-export function runCleanups(frame: Frame, failed: (frame: Frame, error: unknown) => void): boolean {
+export function runCleanups(frame: Frame): boolean {
   const cleanups = frame.extras?.cleanups;
   while (cleanups && cleanups.length > 0) {
     const cleanup = cleanups.pop()!;
@@ -322,7 +319,7 @@ export function runCleanups(frame: Frame, failed: (frame: Frame, error: unknown)
     try {
       operation = cleanup();
     } catch (error) {
-      failed(frame, error);
+      frame.run.model.addFailure(frame, error);
       continue;
     }
     if (operation) {
@@ -402,47 +399,4 @@ export function outcomeMode(frame: Frame): number {
 
 export function outcomeValue(frame: Frame): unknown {
   return frame.outcome === "halted" ? new HaltedError(frame.toString()) : frame.result;
-}
-
-/** A run of frames: `generator`'s and `nursery`'s, each adding its model. */
-export abstract class FrameRun extends SchedulerRun<Frame> {
-  /** What a waiting frame waits on, as a deadlock's list names it; `undefined` for none. */
-  protected abstract describeWait(frame: Frame): string | undefined;
-
-  /** Cancel a frame, as the model does (the signal and a deadlock cancel the root). */
-  abstract cancel(frame: Frame): void;
-
-  /** Make the root task and drain the queue. */
-  start(fn: OperationFn<unknown>, name: string): void {
-    const root = new Frame(this, TASK, undefined, fn, this.nextId++, name, false);
-    this.begin(root, START, (frame) => this.cancel(frame));
-  }
-
-  protected owns(task: Task<unknown>): task is Frame {
-    return task instanceof Frame && task.run === this;
-  }
-
-  /** Down from the root: each frame's wait, through nested frames and children. */
-  protected waitsOf(root: Frame): DeadlockWait[] {
-    const waits: { id: number; wait: DeadlockWait }[] = [];
-    const frames = [root];
-    while (frames.length > 0) {
-      const frame = frames.pop()!;
-      if (frame.settled) continue;
-      const on = this.describeWait(frame);
-      if (on !== undefined) {
-        waits.push({ id: frame.task.id, wait: { task: deadlockName(frame.task), on } });
-      }
-      if (frame.waiting instanceof Frame) frames.push(frame.waiting);
-      for (let child = frame.extras?.oldestChild; child; child = child.youngerSibling) {
-        if (child !== frame.waiting) frames.push(child);
-      }
-    }
-    return waits.sort((a, b) => a.id - b.id).map(({ wait }) => wait);
-  }
-
-  /** The root has settled: so does the run. */
-  finish(root: Frame): void {
-    this.end(root.outcome!, root.result, root.toString());
-  }
 }

@@ -1,0 +1,373 @@
+/**
+ * The step loop shared by the kit's own schedulers (`generator`,
+ * `nursery`): driving a frame's generator, the model-neutral instructions
+ * (spawn, scope, combinators, ensure, call, now, suspend, take, join, halt,
+ * log, block), settling a frame, and the run that owns the frames.
+ *
+ * A model is a `Model`, a record of hooks: they answer what a model answers
+ * (how cancellation is delivered, what happens when a body ends, what a
+ * child's failure does, how a deadline works), and each runs once per
+ * lifecycle event, never once per step, so the loop stays the same for
+ * every model. A checkpoint costs the loop one field read: only a frame in
+ * a cancelled scope (`FrameExtras.cancelledBy`) calls its model.
+ *
+ * @module
+ */
+
+import { combinatorBody } from "../combinators.ts";
+import { deadlockName, type DeadlockWait } from "../errors.ts";
+import { type AnyInstruction, asInstruction, type Deadline, taskName } from "../instructions.ts";
+import { fifoOf } from "../queue.ts";
+import { SchedulerRun } from "../scheduler.ts";
+import type {
+  Operation,
+  OperationFn,
+  RunOptions,
+  ScopeHandle,
+  SpawnOptions,
+  Task,
+} from "../types.ts";
+import { callFrom, NEXT, SUSPENDED, takeFrom, THROW } from "../waits.ts";
+import {
+  CANCEL,
+  CLEANUP,
+  CONTINUE_ENDING,
+  countChildSettled,
+  DEADLINE,
+  enterNested,
+  extrasOf,
+  Frame,
+  join,
+  markEnding,
+  markSettled,
+  markStarted,
+  RETURN,
+  RETURN_DUE,
+  RETURNING,
+  SCOPE,
+  spawnChild,
+  START,
+  TASK,
+  undoWaiting,
+  within,
+} from "./frame.ts";
+
+/**
+ * What each runtime-neutral instruction means. `dispatch` either answers at
+ * once (the step loop goes on without a queue turn) or leaves the frame
+ * waiting and returns false. Every instruction that waits is a checkpoint.
+ */
+function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
+  const run = frame.run;
+  switch (instruction.kind) {
+    case "sleep":
+      if (checkpoint(frame)) return true;
+      // Even sleep(0) goes through the timers, so that a task yielding in a
+      // loop cannot keep due timers from firing.
+      frame.waiting = run.timers.sleep(frame, frame.epoch, instruction.ms);
+      return false;
+    case "spawn":
+      return run.answer(
+        NEXT,
+        spawnChild(frame, instruction.fn, taskName(instruction.fn, instruction.name)),
+      );
+    case "scope":
+      enterNested(frame, SCOPE, scopeBody(instruction.body), instruction.shield);
+      return false;
+    case "all":
+    case "race":
+      enterNested(frame, SCOPE, combinatorBody(instruction), false);
+      return false;
+    case "deadline":
+      run.model.enterDeadline(frame, instruction);
+      return false;
+    case "ensure":
+      (extrasOf(frame).cleanups ??= []).push(instruction.fn);
+      return run.answer(NEXT, undefined);
+    case "call":
+      if (checkpoint(frame)) return true;
+      return callFrom(frame, instruction.fn);
+    case "now":
+      return run.answer(NEXT, run.clock.now());
+    case "suspend":
+      if (checkpoint(frame)) return true;
+      frame.waiting = SUSPENDED;
+      return false;
+    case "take":
+      if (checkpoint(frame)) return true;
+      return takeFrom(frame, fifoOf(instruction.queue));
+    case "join":
+      if (checkpoint(frame)) return true;
+      return join(frame, run.frameOf(instruction.task), false, run.model.joinsOwnEnd);
+    case "halt": {
+      // The target is cancelled whatever happens next; waiting for it is a
+      // checkpoint.
+      const target = run.frameOf(instruction.task);
+      run.model.cancel(target);
+      if (checkpoint(frame)) return true;
+      // From inside a task whose body is over (its cleanup, or a child it
+      // waits for or halts), its end waits for this very frame: waiting
+      // for it would wait for ever.
+      if (target.ending && within(frame, target)) return run.answer(NEXT, undefined);
+      return join(frame, target, true, run.model.joinsOwnEnd);
+    }
+    case "log":
+      run.output(instruction.text);
+      if (run.tracer) run.trace(frame, "log", { text: instruction.text });
+      return run.answer(NEXT, undefined);
+    case "block":
+      run.clock.block(instruction.ms);
+      return run.answer(NEXT, undefined);
+  }
+}
+
+/** In a cancelled scope, the model answers instead of the wait (and this returns true). */
+function checkpoint(frame: Frame): boolean {
+  const cancelledBy = frame.extras?.cancelledBy;
+  return cancelledBy !== undefined && frame.run.model.checkpoint(frame, cancelledBy);
+}
+
+function startFrame(frame: Frame): void {
+  markStarted(frame);
+  if (frame.kind === DEADLINE) frame.run.model.armDeadline(frame);
+  const start = frame.body as (frame: Frame) => Operation<unknown>;
+  frame.body = undefined;
+  try {
+    frame.body = start(frame)[Symbol.iterator]();
+  } catch (error) {
+    endBody(frame, THROW, error);
+    return;
+  }
+  step(frame, NEXT, undefined);
+}
+
+/**
+ * Drive a frame's generator until it waits or ends. A frame its model
+ * wants returned (`RETURN_DUE`) is returned at its next step, and only
+ * once: its `finally` blocks may wait.
+ */
+function step(frame: Frame, mode: number, value: unknown): void {
+  const run = frame.run;
+  const outer = run.current;
+  run.current = frame;
+  try {
+    for (;;) {
+      const iterator = frame.iterator;
+      let result: IteratorResult<unknown, unknown>;
+      try {
+        if (mode === NEXT) result = iterator.next(value);
+        else if (mode === THROW) {
+          if (!iterator.throw) throw value;
+          result = iterator.throw(value);
+        } else {
+          frame.flags = (frame.flags | RETURNING) & ~RETURN_DUE;
+          result = iterator.return ? iterator.return(undefined) : { done: true, value: undefined };
+        }
+      } catch (error) {
+        endBody(frame, THROW, error);
+        return;
+      }
+      if (result.done) {
+        endBody(frame, (frame.flags & RETURNING) !== 0 ? RETURN : NEXT, result.value);
+        return;
+      }
+      if ((frame.flags & RETURN_DUE) !== 0) {
+        mode = RETURN;
+        continue;
+      }
+      // A refused instruction (a task of another run, a bad argument) is
+      // thrown where the operation was used, as any error there would be.
+      let instruction: AnyInstruction;
+      let answered: boolean;
+      try {
+        instruction = asInstruction(result.value);
+        answered = dispatch(frame, instruction);
+      } catch (error) {
+        mode = THROW;
+        value = error;
+        continue;
+      }
+      if (answered) {
+        mode = run.answerMode;
+        value = run.answerValue;
+        run.answerValue = undefined;
+        continue;
+      }
+      if ((frame.flags & RETURN_DUE) !== 0) {
+        // Cancelled while it ran (it cancelled its own scope, say).
+        undoWaiting(frame);
+        mode = RETURN;
+        continue;
+      }
+      if (run.tracer) run.trace(frame, "suspend", { reason: instruction.describe() });
+      return;
+    }
+  } finally {
+    run.current = outer;
+  }
+}
+
+/** The body is over (`how`: NEXT returned, THROW threw, RETURN was returned): the model ends it. */
+function endBody(frame: Frame, how: number, value: unknown): void {
+  markEnding(frame);
+  frame.run.model.bodyEnded(frame, how, value);
+}
+
+/**
+ * The frame settles with the outcome its model decides; then its parent
+ * hears of it: a task's parent through the model, a cleanup's owner goes
+ * on ending, a scope's owner resumes as the model says.
+ */
+export function settle(frame: Frame): void {
+  const run = frame.run;
+  run.model.settling(frame);
+  markSettled(frame);
+  const parent = frame.parent;
+  if (parent === undefined) {
+    run.finish(frame);
+  } else if (frame.kind === TASK) {
+    countChildSettled(parent);
+    run.model.childSettled(parent, frame);
+  } else if (frame.kind === CLEANUP) {
+    if (frame.outcome === "failed") run.model.addFailure(parent, frame.result);
+    parent.waiting = undefined;
+    run.enqueue(parent, 0, CONTINUE_ENDING, undefined);
+  } else {
+    parent.waiting = undefined;
+    run.model.nestedSettled(parent, frame);
+  }
+}
+
+function scopeBody(
+  body: (handle: ScopeHandle) => Operation<unknown>,
+): (frame: Frame) => Operation<unknown> {
+  return (frame) => body(new FrameScopeHandle(frame));
+}
+
+/** What a `scope` body is given: spawn into the scope, or cancel it. */
+class FrameScopeHandle implements ScopeHandle {
+  constructor(readonly frame: Frame) {}
+
+  spawn<T>(fn: OperationFn<T>, options?: SpawnOptions): Task<T> {
+    const frame = this.frame;
+    const name = taskName(fn, options?.name);
+    const refused = frame.run.model.refuseSpawn(frame);
+    if (refused !== undefined) throw new Error(`cannot spawn ${name}: ${refused}`);
+    const child = spawnChild(frame, fn, name);
+    frame.run.wake();
+    return child as Task<T>;
+  }
+
+  cancel(): void {
+    this.frame.run.model.cancel(this.frame);
+    this.frame.run.wake();
+  }
+}
+
+/**
+ * A model: what `generator` and `nursery` each answer. Each hook runs once
+ * per lifecycle event of a frame (never once per step).
+ */
+export interface Model {
+  /** The runtime's name, for what it says on stderr. */
+  readonly name: string;
+  /** Why a task that joins its ancestor would wait for ever, under this model. */
+  readonly joinsOwnEnd: string;
+  /** A resumption ends the wait at once (a cancellation then waits for the next checkpoint). */
+  readonly resumeEndsWait: boolean;
+  /** Cancel a frame (the signal and a deadlock cancel the root this way too). */
+  cancel(frame: Frame): void;
+  /** A checkpoint in a cancelled scope: answer (`run.answer`) and return true, or let the wait go on. */
+  checkpoint(frame: Frame, cancelledBy: Frame): boolean;
+  /** The body is over (`how`: NEXT, THROW or RETURN): record how, then end the frame. */
+  bodyEnded(frame: Frame, how: number, value: unknown): void;
+  /** What the ending frame waited for (a child, a cleanup) has settled: go on ending. */
+  continueEnding(frame: Frame): void;
+  /** The frame is about to settle: decide its outcome if its body's end did not, disarm what it armed. */
+  settling(frame: Frame): void;
+  /** A child task has settled (and is counted out of the parent's live children). */
+  childSettled(parent: Frame, child: Frame): void;
+  /** A nested scope, combinator or deadline has settled: resume its owner. */
+  nestedSettled(owner: Frame, nested: Frame): void;
+  /** An error a cleanup raised: the frame fails with it, or reports it. */
+  addFailure(frame: Frame, error: unknown): void;
+  /** Why a scope handle may not spawn into the frame now, or `undefined`. */
+  refuseSpawn(frame: Frame): string | undefined;
+  /** A `timeout` or `moveOnAfter` (`enterCombinator` runs the shared combinator). */
+  enterDeadline(frame: Frame, instruction: Deadline<unknown>): void;
+  /** A DEADLINE frame starts: arm its deadline. */
+  armDeadline(frame: Frame): void;
+  /** What a waiting frame waits on, as a deadlock's list names it; `undefined` for none. */
+  describeWait(frame: Frame): string | undefined;
+}
+
+/** A `timeout` or `moveOnAfter` as the shared combinator, in a nested scope. */
+export function enterCombinator(frame: Frame, instruction: Deadline<unknown>): void {
+  enterNested(frame, SCOPE, combinatorBody(instruction), false);
+}
+
+/** A run of frames under one model. */
+export class FrameRun extends SchedulerRun<Frame> {
+  protected readonly runtimeName: string;
+
+  constructor(options: RunOptions, readonly model: Model) {
+    super(options);
+    this.runtimeName = model.name;
+  }
+
+  /** Make the root task and drain the queue. */
+  start(fn: OperationFn<unknown>): void {
+    const name = taskName(fn, fn.name || "main");
+    const root = new Frame(this, TASK, undefined, fn, this.nextId++, name, false);
+    this.begin(root, START, this.model.cancel);
+  }
+
+  protected owns(task: Task<unknown>): task is Frame {
+    return task instanceof Frame && task.run === this;
+  }
+
+  /** Down from the root: each frame's wait, through nested frames and children. */
+  protected waitsOf(root: Frame): DeadlockWait[] {
+    const waits: { id: number; wait: DeadlockWait }[] = [];
+    const frames = [root];
+    while (frames.length > 0) {
+      const frame = frames.pop()!;
+      if (frame.settled) continue;
+      const on = this.model.describeWait(frame);
+      if (on !== undefined) {
+        waits.push({ id: frame.task.id, wait: { task: deadlockName(frame.task), on } });
+      }
+      if (frame.waiting instanceof Frame) frames.push(frame.waiting);
+      for (let child = frame.extras?.oldestChild; child; child = child.youngerSibling) {
+        if (child !== frame.waiting) frames.push(child);
+      }
+    }
+    return waits.sort((a, b) => a.id - b.id).map(({ wait }) => wait);
+  }
+
+  /** The root has settled: so does the run. */
+  finish(root: Frame): void {
+    this.end(root.outcome!, root.result, root.toString());
+  }
+
+  /**
+   * Reschedule a waiting frame. Under a model whose resumption ends the
+   * wait (nursery, as trio), a cancellation arriving before it runs waits
+   * for its next checkpoint, so the value it was woken with is never lost.
+   */
+  override resume(frame: Frame, epoch: number, mode: number, value: unknown): void {
+    if (this.model.resumeEndsWait && frame.epoch === epoch) frame.waiting = undefined;
+    this.enqueue(frame, epoch, mode, value);
+  }
+
+  protected runNext(frame: Frame, epoch: number, mode: number, value: unknown): void {
+    if (mode === CANCEL) return this.model.cancel(frame);
+    if (mode === CONTINUE_ENDING) return this.model.continueEnding(frame);
+    if (frame.epoch !== epoch || frame.settled) return; // a stale wake-up
+    frame.epoch++;
+    if (mode === START) return startFrame(frame);
+    frame.waiting = undefined;
+    if (this.tracer && mode !== RETURN) this.trace(frame, "wake");
+    step(frame, mode, value);
+  }
+}
