@@ -11,8 +11,9 @@
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { countdownMain } from "../labs/countdown.ts";
-import { virtualClock } from "../runtimes/clock.ts";
+import { realClock, virtualClock } from "../runtimes/clock.ts";
 import { effect } from "../runtimes/effect.ts";
+import { loadedOnFirstRun, runtimes } from "../runtimes/registry.ts";
 import { generator } from "../runtimes/generator.ts";
 import { createQueue } from "../runtimes/queue.ts";
 import type { Operation, Runtime, Task } from "../runtimes/types.ts";
@@ -20,6 +21,7 @@ import {
   all,
   ensure,
   moveOnAfter,
+  now,
   race,
   scope,
   sleep,
@@ -455,4 +457,51 @@ Deno.test("effect: halting a task from its own cleanup waits for ever, as under 
   // `Fiber.interrupt` waits for that fiber's end, which waits for the cleanup.
   deepEqual(story.notes, ["5 Task#1 worker (halting)"]);
   match(story.outcome, /^error DeadlockError: .*Task#1 worker waits on halt Task#1 worker/);
+});
+
+// Time 0 on the real clock. The registry loads Effect on the first run (some
+// 100 to 400 ms); the real clock the lab made before that must not count it.
+// Each bound below holds whatever the machine's load: it compares the clock
+// with performance.now() read around it, never with a fixed duration.
+
+/** Block the thread for `ms`: a slow load, or work done before the run. */
+const blockFor = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/** `clock.now()` as the body starts, and performance.now() just after it. */
+function* timeAtStart(): Operation<{ at: number; after: number }> {
+  const at = yield* now();
+  return { at, after: performance.now() };
+}
+
+Deno.test("a runtime loaded on its first run: the real clock starts once it is loaded, not before", async () => {
+  let loaded = 0;
+  const slow = loadedOnFirstRun("slow", "effect behind a slow load", () => {
+    blockFor(50);
+    loaded = performance.now();
+    return Promise.resolve(effect);
+  });
+  const clock = realClock();
+  const { at, after } = await slow.run(timeAtStart, { clock });
+  // Had time 0 stayed where the clock was made, `at` would exceed this by the load's 50 ms.
+  ok(at <= after - loaded, `${at} ms at the start, ${after - loaded} ms since the load ended`);
+});
+
+for (const name of ["effect", "effection"]) {
+  Deno.test(`${name}: on the real clock, time 0 is when the run starts, whatever came before it`, async () => {
+    const clock = realClock();
+    blockFor(100);
+    const called = performance.now();
+    const { at, after } = await runtimes[name].run(timeAtStart, { clock });
+    ok(at <= after - called, `${at} ms at the start, ${after - called} ms since run() was called`);
+  });
+}
+
+Deno.test("a real clock already read keeps its time 0: a late load never turns time back", async () => {
+  const clock = realClock();
+  const made = performance.now();
+  clock.now();
+  blockFor(20);
+  const { at } = await runtimes.effect.run(timeAtStart, { clock });
+  const since = performance.now() - made;
+  ok(at >= 20 && at <= since, `${at} ms at the start, ${since} ms since the clock was made`);
 });
