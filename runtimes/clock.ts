@@ -24,10 +24,18 @@ export const longestHostDelay = 2 ** 31 - 1;
 
 class RealClock implements Clock {
   readonly kind = "real";
-  readonly #origin = performance.now();
+  #origin = performance.now();
+  /** Read, armed or blocked on: its time 0 may no longer move. */
+  used = false;
 
   now(): number {
+    this.used = true;
     return performance.now() - this.#origin;
+  }
+
+  /** Time 0 is now, if nothing has used the clock yet. */
+  restartUnused(): void {
+    if (!this.used) this.#origin = performance.now();
   }
 
   setTimer(ms: number, fire: () => void): ClockTimer {
@@ -53,6 +61,7 @@ class RealClock implements Clock {
   }
 
   block(ms: number): void {
+    this.used = true;
     // Atomics.wait puts the thread to sleep for real, like Python's time.sleep.
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
   }
@@ -130,6 +139,27 @@ class VirtualClock implements Clock {
  */
 export function realClock(): Clock {
   return new RealClock();
+}
+
+/**
+ * Move a real clock's time 0 to this moment if nothing has read it, armed a
+ * timer on it or blocked on it yet; any other clock is left as it is. A
+ * runtime whose library is loaded on its first run (`effection`, `effect`)
+ * calls it once loaded, so that the load's time is not counted in the run's
+ * and a run's time 0 is when its body starts, as under every runtime.
+ *
+ * @example
+ * ```ts
+ * import { realClock, restartUnusedClock } from "./clock.ts";
+ *
+ * const clock = realClock();
+ * const loaded = performance.now();
+ * restartUnusedClock(clock);
+ * if (clock.now() > performance.now() - loaded) throw new Error("time 0 moved to the restart");
+ * ```
+ */
+export function restartUnusedClock(clock: Clock): void {
+  if (clock instanceof RealClock) clock.restartUnused();
 }
 
 /**

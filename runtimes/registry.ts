@@ -7,39 +7,47 @@
 import { generator } from "./generator.ts";
 import { native } from "./native.ts";
 import { nursery } from "./nursery.ts";
+import { restartUnusedClock } from "./clock.ts";
 import type { OperationFn, RunOptions, Runtime } from "./types.ts";
 
 /**
- * `effection`, with its adapter (and so the Effection package) loaded on the
- * first `run`, not when `mod.ts` is imported: a project that never uses this
- * runtime loads no npm package at all. Its name and description are here so
- * that listing the runtimes loads nothing; tests/outside_test.ts checks that
- * they match the adapter's own.
+ * A runtime whose adapter (and so its npm package) is loaded by `load` on
+ * its first `run`, not when `mod.ts` is imported: a project that never uses
+ * it loads no npm package at all. Its name and description are given here
+ * so that listing the runtimes loads nothing; tests/outside_test.ts checks
+ * that they match the adapter's own. The load's time is not the run's: a
+ * real clock that nothing has used yet starts once the adapter is loaded,
+ * so that time 0 is when the body starts, as under every runtime.
  */
-const effection: Runtime = {
-  name: "effection",
-  description:
-    "the real Effection 4.1.1 as the reference: halting by return(), children halted when their parent ends, parent-first priority",
-  async run<T>(fn: OperationFn<T>, options?: RunOptions): Promise<T> {
-    const adapter = await import("./effection.ts");
-    return await adapter.effection.run(fn, options);
-  },
-};
+export function loadedOnFirstRun(
+  name: string,
+  description: string,
+  load: () => Promise<Runtime>,
+): Runtime {
+  return {
+    name,
+    description,
+    async run<T>(fn: OperationFn<T>, options?: RunOptions): Promise<T> {
+      const adapter = await load();
+      if (options?.clock) restartUnusedClock(options.clock);
+      return await adapter.run(fn, options);
+    },
+  };
+}
 
-/**
- * `effect`, with its adapter (and so the Effect package) loaded on the first
- * `run`, as `effection`'s is; tests/outside_test.ts checks that its name and
- * description match the adapter's own.
- */
-const effect: Runtime = {
-  name: "effect",
-  description:
-    "the real Effect 4.1.5 as a reference: fibers halted by interruption, a child's failure reaching only its joiner, uncancellable cleanup",
-  async run<T>(fn: OperationFn<T>, options?: RunOptions): Promise<T> {
-    const adapter = await import("./effect.ts");
-    return await adapter.effect.run(fn, options);
-  },
-};
+/** `effection`: the real Effection library. */
+const effection = loadedOnFirstRun(
+  "effection",
+  "the real Effection 4.1.1 as the reference: halting by return(), children halted when their parent ends, parent-first priority",
+  async () => (await import("./effection.ts")).effection,
+);
+
+/** `effect`: the real Effect library. */
+const effect = loadedOnFirstRun(
+  "effect",
+  "the real Effect 4.1.5 as a reference: fibers halted by interruption, a child's failure reaching only its joiner, uncancellable cleanup",
+  async () => (await import("./effect.ts")).effect,
+);
 
 /**
  * The runtimes, by name: `native` (Deno's promise loop), `nursery`

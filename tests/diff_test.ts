@@ -134,6 +134,15 @@ Deno.test("diff: nursery and generator share their six sections in order", async
   ok(stdout.split("\n").every((line) => line.length <= 120));
 });
 
+Deno.test("diff: effection and effect share the six sections in order too", async () => {
+  const { code, stdout } = await diff(["effection", "effect", "--changed", "--width", "120"]);
+  equal(code, 0);
+  const headings = stdout.split("\n").filter((line) => line.startsWith("== "))
+    .map((line) => line.split(" ")[1]);
+  deepEqual(headings, ["Preamble", "Instructions", "Tasks", "Scopes", "Timers", "Errors", "Run"]);
+  match(stdout, /^== Tasks \(effection\.ts \d+-\d+, effect\.ts \d+-\d+\): \d+ same/m);
+});
+
 Deno.test("diff: an unknown runtime is a usage error listing the allowed ones, exit 2", async () => {
   const { code, stdout, stderr } = await diff(["nursery", "threads"], { NO_COLOR: "1" });
   equal(code, 2);

@@ -308,6 +308,29 @@ Deno.test("latency: a run prints the table beside the workshop's, and removes it
   }
 });
 
+for (const runtime of ["effection", "effect"]) {
+  Deno.test(`latency: --runtime ${runtime} drives the same network rows as the others`, async () => {
+    const tempParent = Deno.makeTempDirSync({ prefix: "latency-test-" });
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    try {
+      const host = `127.0.0.1:${listener.addr.port}`;
+      const { code, stdout, stderr } = await latency(
+        [...small, "--ghz", "3", "--host", host, "--runtime", runtime],
+        tempParent,
+      );
+      equal(stderr, "");
+      equal(code, 0, stdout);
+      match(stdout, /^network: loopback +1 byte, TCP +[\d,.]+ /m);
+      match(stdout, new RegExp(`^network: ${host} +TCP connect +[\\d,.]+ `, "m"));
+      match(stdout, new RegExp(`^runtime: ${runtime} drives the network round trips`, "m"));
+      deepEqual([...Deno.readDirSync(tempParent)], []);
+    } finally {
+      listener.close();
+      Deno.removeSync(tempParent, { recursive: true });
+    }
+  });
+}
+
 Deno.test("latency: a host that refuses the connection is a row that says so, exit 1", async () => {
   const tempParent = Deno.makeTempDirSync({ prefix: "latency-test-" });
   // A port just freed: nothing listens there.

@@ -598,4 +598,6 @@ Deno.test("report scenes: a forgotten spinner's watchdog tasks are named for wha
     deepEqual(names(runtime).slice(3), ["moveOnAfter: its timer", "moveOnAfter: its operation"]);
   }
   deepEqual(names("nursery"), ["spinner", "supervisor", "spin"]);
+  // Effect's own timeoutOption: its operation is a task of the trace, its timer is Effect's sleep.
+  deepEqual(names("effect"), ["spinner", "supervisor", "moveOnAfter: its operation", "spin"]);
 });

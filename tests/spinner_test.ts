@@ -15,7 +15,9 @@ import { runtimes } from "../runtimes/registry.ts";
 import type { Clock, Runtime } from "../runtimes/types.ts";
 import { ChildOutput, denoCommand, outputOf } from "./harness.ts";
 
-const { native, nursery, generator } = runtimes;
+const { native, nursery, generator, effection, effect } = runtimes;
+/** Every runtime: each table of expected values below names each one. */
+const everyRuntime = Object.values(runtimes);
 
 async function spinnerLines(
   runtime: Runtime,
@@ -53,12 +55,12 @@ const frame = (glyph: string) => `\r${glyph} thinking!\x1b[K`;
 // --slow sleep: a frame every 100 ms while slow() sleeps 3 s. At 3.0 s the
 // spinner's next frame and slow()'s answer fall due together (slow() armed
 // its timer first, so the supervisor goes first and halts the spinner).
-// native and generator stop it there: 30 frames. nursery, like trio,
-// delivers the cancellation at the spinner's next checkpoint: a spinner
-// already woken draws its 31st frame first.
-const sleepFrames = { native: 30, nursery: 31, generator: 30 };
+// native, generator, effection and effect stop it there: 30 frames.
+// nursery, like trio, delivers the cancellation at the spinner's next
+// checkpoint: a spinner already woken draws its 31st frame first.
+const sleepFrames = { native: 30, nursery: 31, generator: 30, effection: 30, effect: 30 };
 
-for (const runtime of [native, nursery, generator]) {
+for (const runtime of everyRuntime) {
   const frames = sleepFrames[runtime.name as keyof typeof sleepFrames];
   Deno.test(`${runtime.name}: spinner --slow sleep draws ${frames} frames in 3 s`, async () => {
     const { status, lines } = await spinnerLines(runtime, {});
@@ -77,13 +79,15 @@ for (const runtime of [native, nursery, generator]) {
 }
 
 // --slow block: the thread blocks for 3 s and no task gets a turn. Under
-// generator the spinner never starts: 0 frames. Under native a spawned task
-// runs at once up to its first wait, so it drew one frame before the block
-// froze it. Under nursery a task cancelled before it started still runs up
-// to its first checkpoint, as in trio: one frame, after the block.
-const blockFrames = { native: 1, nursery: 1, generator: 0 };
+// generator, effection and effect the spinner never starts: 0 frames (a
+// halted Effect fiber that never ran is interrupted before its first
+// step). Under native a spawned task runs at once up to its first wait, so
+// it drew one frame before the block froze it. Under nursery a task
+// cancelled before it started still runs up to its first checkpoint, as in
+// trio: one frame, after the block.
+const blockFrames = { native: 1, nursery: 1, generator: 0, effection: 0, effect: 0 };
 
-for (const runtime of [native, nursery, generator]) {
+for (const runtime of everyRuntime) {
   const frames = blockFrames[runtime.name as keyof typeof blockFrames];
   Deno.test(`${runtime.name}: spinner --slow block draws ${frames} frame(s), the 3 s pass anyway`, async () => {
     const { status, lines } = await spinnerLines(runtime, { slow: "block" });
@@ -134,6 +138,23 @@ Deno.test("generator: spinner --forget halts the spinner when the supervisor ret
   ]);
 });
 
+for (const runtime of [effection, effect]) {
+  // Under effect the watchdog's moveOnAfter is Effect.timeoutOption, whose
+  // operation is a task of the trace of its own: the spinner is Task#3.
+  const spinner = runtime === effect ? "Task#3 spin" : "Task#2 spin";
+  Deno.test(`${runtime.name}: spinner --forget halts the spinner when the supervisor returns, as generator (exit 0)`, async () => {
+    const { status, lines } = await spinnerLines(runtime, { forget: true });
+    equal(status, 0);
+    deepEqual(lines, [
+      `spinner object: ${spinner} (pending)`,
+      "Answer: 42",
+      "slow() took 3.000 s (--slow sleep); the spinner drew 30 frames",
+      `--forget: ${spinner} (halted) drew no frame after the answer: it was halted when ` +
+      "its supervisor returned (exit 0)",
+    ]);
+  });
+}
+
 Deno.test("generator: the animated spinner hides the cursor, redraws one line, erases it and shows the cursor", async () => {
   const written = await spinnerScreen(generator, { seconds: 0.25 });
   equal(
@@ -180,7 +201,7 @@ Deno.test("generator: frames are cyan only when colour is on", async () => {
   ok(written.includes("\r\x1b[36m⠋\x1b[0m thinking!"));
 });
 
-for (const runtime of [native, nursery, generator]) {
+for (const runtime of everyRuntime) {
   Deno.test(`${runtime.name}: halting the run mid-spin (Ctrl-C) erases the line and shows the cursor`, async () => {
     // The abort comes from the fifth frame's write: in virtual time the
     // whole run passes without a host turn, so nothing outside could land.
@@ -226,9 +247,9 @@ Deno.test("the prime count is right and the same however it is sliced", () => {
   equal(limitFor(3), 12_100_000);
 });
 
-const cpuFrames = { native: 1, nursery: 1, generator: 0 };
+const cpuFrames = blockFrames;
 
-for (const runtime of [native, nursery, generator]) {
+for (const runtime of everyRuntime) {
   const limit = limitFor(tinySeconds);
   const primes = countPrimes(limit).primes.toLocaleString("en-US");
   const job = `the job: ${primes} primes below ${limit.toLocaleString("en-US")}, counted`;
@@ -325,13 +346,13 @@ const labCommand = (args: string[]) =>
   });
 const lab = (args: string[]) => outputOf(labCommand(args));
 
-const forgetStatus = { native: 0, nursery: 1, generator: 0 };
+const forgetStatus = { native: 0, nursery: 1, generator: 0, effection: 0, effect: 0 };
 
 for (const [name, status] of Object.entries(forgetStatus)) {
   Deno.test(`cli: spinner --forget --runtime ${name} --clock virtual exits ${status}, plain lines on a pipe`, async () => {
     const { code, stdout } = await lab(["--forget", "--runtime", name, "--clock", "virtual"]);
     equal(code, status);
-    match(stdout, /^spinner object: Task#2 spin /);
+    match(stdout, /^spinner object: Task#\d spin /);
     match(stdout, /\n--forget: .*\(exit \d\)\n$/);
     ok(!stdout.includes("\x1b["), "no escape codes when stdout is not a terminal");
   });
@@ -383,7 +404,7 @@ Deno.test("cli: spinner --help documents the options and the exit status of ever
   match(stdout, /watchdog \(exit 1\)/);
 });
 
-for (const runtime of ["native", "nursery", "generator"]) {
+for (const runtime of Object.keys(runtimes)) {
   Deno.test(`cli: Ctrl-C while the spinner spins under ${runtime} shows the cursor again, exit 130`, async () => {
     const child = labCommand(["--runtime", runtime, "--display", "animated"]).spawn();
     const stdout = new ChildOutput(child.stdout);
