@@ -60,13 +60,14 @@ import {
   writeRecordings,
 } from "./lab_record.ts";
 import { runInLabThread } from "./lab_thread.ts";
-import { awaitHint, checkedLabArgs } from "./lab_check.ts";
+import { awaitHint, checkedLabArgs, noCheckOption } from "./lab_check.ts";
 import {
   announceSeed,
   parseSchedule,
   refuseShuffleFor,
   type ScheduleChoice,
   scheduleOption,
+  sectionSchedule,
 } from "./schedule_option.ts";
 import { fullStackWanted, inspectedWithoutKitFrames } from "./stack_frames.ts";
 import { localFiles, type UserFiles } from "./write_file.ts";
@@ -103,6 +104,24 @@ export const sharedOptions: Record<string, LabOption> = {
   },
   help: { type: "boolean", short: "h", help: "show this help" },
 };
+
+/**
+ * The option a lab file takes besides the shared ones: `--no-check` runs it
+ * without the check `lab_check.ts` makes first (which the main thread does,
+ * and takes the option away, before the lab is loaded).
+ */
+export const fileOnlyOptions: Record<string, LabOption> = {
+  [noCheckOption.slice(2)]: {
+    type: "boolean",
+    help: "run the file without type-checking and linting it first",
+  },
+};
+
+/** The names a lab file's own options may not take: the runner's own options. */
+export const reservedOptionNames: readonly string[] = [
+  ...Object.keys(sharedOptions),
+  ...Object.keys(fileOnlyOptions),
+];
 
 /**
  * The shared options as `lab` takes them: a lab that refuses virtual time
@@ -161,7 +180,11 @@ function labUsage(lab: Lab, target: string): string {
       : `Clock: ${lab.defaultClock} by default`,
     "",
     "Options:",
-    ...optionLines({ ...sharedOptionsOf(lab), ...lab.options }),
+    ...optionLines({
+      ...sharedOptionsOf(lab),
+      ...(Object.hasOwn(labs, target) ? {} : fileOnlyOptions),
+      ...lab.options,
+    }),
   ].join("\n");
 }
 
@@ -258,11 +281,9 @@ function labFileOptions(target: string, declared: unknown): Record<string, LabOp
   const options: Record<string, LabOption> = {};
   for (const [name, option] of Object.entries(declared)) {
     const where = `${target}'s option '${name}'`;
-    if (Object.hasOwn(sharedOptions, name)) {
+    if (reservedOptionNames.includes(name)) {
       throw new UsageError(
-        `${where} is one every lab has; name it otherwise than ${
-          listOf(Object.keys(sharedOptions))
-        }`,
+        `${where} is one every lab has; name it otherwise than ${listOf(reservedOptionNames)}`,
       );
     }
     if (!/^[a-z][a-z0-9-]*$/.test(name)) {
@@ -509,7 +530,10 @@ export async function runLabCommand(
   announceSeed(schedule);
   try {
     for (const name of names) {
-      if (names.length > 1) console.log(`${recorded.length > 0 ? "\n" : ""}== ${name} ==`);
+      if (names.length > 1) {
+        const heading = `== ${name}${sectionSchedule(name, schedule.schedule)} ==`;
+        console.log(`${recorded.length > 0 ? "\n" : ""}${heading}`);
+      }
       const clock = clockKind === "virtual" ? virtualClock() : realClock();
       const events: TraceEvent[] = [];
       const end = await runOnce(runtimes[name], lab, target, options, clock, {
