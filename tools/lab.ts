@@ -28,7 +28,7 @@
 
 import { parseArgs } from "node:util";
 import { basename } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { type Lab, type LabOption, UsageError } from "../labs/lab.ts";
 import { labs } from "../labs/mod.ts";
 import { DeadlockError } from "../runtimes/errors.ts";
@@ -48,6 +48,7 @@ import {
   listOf,
   onCtrlC,
   paint,
+  shownPath,
   signalGrace,
   useColor,
 } from "./cli.ts";
@@ -69,7 +70,7 @@ import {
   scheduleOption,
   sectionSchedule,
 } from "./schedule_option.ts";
-import { fullStackWanted, inspectedWithoutKitFrames } from "./stack_frames.ts";
+import { fullStackWanted, inspectedWithoutKitFrames, withFoldedStderr } from "./stack_frames.ts";
 import { localFiles, type UserFiles } from "./write_file.ts";
 
 /** The runtime used when `--runtime` is not given. */
@@ -197,6 +198,45 @@ export class LabFileError extends Error {
   override name = "LabFileError";
 }
 
+// deno-lint-ignore no-control-regex
+const ansi = /\x1b\[[0-9;]*m/g;
+
+/**
+ * For an error that kept a module from loading at all (a syntax error, an
+ * import that leads nowhere or names no export), what it says, as one line
+ * that starts with where: `my_lab.ts:3:9: SyntaxError: Expression expected`.
+ * `undefined` for any other error, such as one the file's own top-level code
+ * threw, whose stack is the lab's own.
+ */
+export function loadErrorLine(error: unknown): string | undefined {
+  if (!isInstance(error, Error)) return undefined;
+  const { name, message } = error as Error & { code?: unknown };
+  const code = (error as { code?: unknown }).code;
+  if (name !== "SyntaxError" && code !== "ERR_MODULE_NOT_FOUND") return undefined;
+  const plain = String(message).replace(ansi, "");
+  const places = [...plain.matchAll(/(?:^|\s)(?:at )?(file:\/\/\S+?):(\d+):(\d+)\s*$/gm)];
+  const place = places.at(-1);
+  if (!place) return undefined;
+  const where = `${shownPath(fileURLToPath(place[1]))}:${place[2]}:${place[3]}`;
+  // The message without its place, and without the source excerpt Deno adds
+  // under a syntax error; a hint line is kept, after a semicolon.
+  const lines = plain.slice(0, place.index).split("\n").map((line) => line.trim())
+    .filter((line) => line !== "" && !/^\d*\s*\|/.test(line));
+  const what = lines.join("; ").replace(/\s+at$/, "");
+  const kind = name === "SyntaxError" ? "SyntaxError: " : "";
+  return `${where}: ${kind}${what}`;
+}
+
+/**
+ * Print why a lab file could not be loaded: one line when its message says
+ * it all (see `loadErrorLine`), else the error with its stack, as a failing
+ * run's is printed.
+ */
+export function printLabFileError(error: LabFileError): void {
+  if (loadErrorLine(error.cause) === undefined) printFailure(error.message, error.cause);
+  else console.error(`${paint("error:", 31, useColor(Deno.stderr))} ${error.message}`);
+}
+
 /** What a lab file's default export must be, for the messages that say it is not. */
 const labFileExport = "a generator function (function*) returning the lab's operation";
 
@@ -225,7 +265,11 @@ export async function loadLab(target: string): Promise<Lab<Values>> {
   try {
     module = await import(pathToFileURL(path).href);
   } catch (error) {
-    throw new LabFileError(`cannot load lab file ${target}${awaitHint(error)}`, { cause: error });
+    const line = loadErrorLine(error);
+    const what = line === undefined
+      ? `cannot load lab file ${target}`
+      : `cannot load lab file: ${line}`;
+    throw new LabFileError(`${what}${awaitHint(error)}`, { cause: error });
   }
   const main = module.default;
   if (typeof main !== "function") {
@@ -455,8 +499,13 @@ async function runOnce(
   };
   Object.defineProperty(root, "name", { value: lab.name });
   const { signal, schedule } = record;
+  const fullStack = record.trace || fullStackWanted();
   try {
-    const status = await runtime.run(root, { clock, tracer, signal, schedule });
+    // What a runtime reports on stderr (a failure nobody joined) is folded as a failure is.
+    const status = await withFoldedStderr(
+      fullStack,
+      () => runtime.run(root, { clock, tracer, signal, schedule }),
+    );
     // A Ctrl-C pressed while the last step blocked the thread is delivered
     // only once the thread is free again: give it a moment, and it counts.
     await signalGrace(signal);
@@ -466,7 +515,6 @@ async function runOnce(
     if (signal.aborted) return { status: exitStatus.interrupted, outcome: "interrupted" };
     // A lab file's default export that returned no operation.
     if (isInstance(error, UsageError)) exitWithUsage(error.message, labUsage(lab, target));
-    const fullStack = record.trace || fullStackWanted();
     printFailure(`${lab.name} failed under ${runtime.name}`, error, fullStack);
     return { status: exitStatus.failed, outcome: `failed: ${errorLine(error)}` };
   }
@@ -510,7 +558,7 @@ export async function runLabCommand(
     if (runtimeName !== "all") refuseShuffleFor(runtimeName, schedule.schedule);
   } catch (error) {
     if (isInstance(error, LabFileError)) {
-      printFailure(error.message, error.cause);
+      printLabFileError(error);
       return exitStatus.failed;
     }
     if (!isInstance(error, UsageError)) throw error;

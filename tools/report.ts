@@ -46,7 +46,7 @@ import {
   LabFileError,
   loadLab,
   parseOptions,
-  printFailure,
+  printLabFileError,
   type Values,
 } from "./lab.ts";
 import {
@@ -771,7 +771,7 @@ export async function runReportCommand(args: string[]): Promise<number> {
       await sceneLab(scene);
     } catch (error) {
       if (isInstance(error, LabFileError)) {
-        printFailure(error.message, error.cause);
+        printLabFileError(error);
         return exitStatus.failed;
       }
       if (!isInstance(error, UsageError)) throw error;
