@@ -4,7 +4,9 @@
  *
  * - `kit/discarded-operation`: `sleep(1000);` or `const t = spawn(worker);`
  *   (never used) makes an operation and drops it, so nothing runs: Python's
- *   "coroutine was never awaited".
+ *   "coroutine was never awaited"; so does an arrow that returns one to a
+ *   callback taker that ignores it (`setTimeout(() => sleep(5))`) or to a
+ *   `map` whose array is dropped.
  * - `kit/bare-yield`: `yield sleep(1000)` hands the operation to the runtime
  *   without running it (the runtimes refuse it).
  * - `kit/await-in-operation`: `await` inside a `function*`; an operation
@@ -85,6 +87,11 @@ interface Facts {
   generators: Set<string>;
   /** Names bound to something other than a `function*`. */
   others: Set<string>;
+  /**
+   * Names bound to a function that returns a function (`const worker = (ms)
+   * => function* () {...}`): what it makes is for `spawn`.
+   */
+  functionMakers: Set<string>;
   /** How often each name occurs as an identifier (declarations included). */
   uses: Map<string, number>;
 }
@@ -105,6 +112,7 @@ function gathering(
     objects: new Map(),
     generators: new Set(),
     others: new Set(),
+    functionMakers: new Set(),
     uses: new Map(),
   };
   const parameters = (node: { params: Deno.lint.Parameter[] }) => {
@@ -132,15 +140,20 @@ function gathering(
       if (!node.id) return;
       if (node.generator && !node.async) facts.generators.add(node.id.name);
       else facts.others.add(node.id.name);
+      if (returnsFunction(node)) facts.functionMakers.add(node.id.name);
     },
     FunctionExpression: parameters,
-    ArrowFunctionExpression: parameters,
+    ArrowFunctionExpression(node) {
+      own.ArrowFunctionExpression?.(node);
+      parameters(node);
+    },
     VariableDeclarator(node) {
       own.VariableDeclarator?.(node);
       if (node.id.type !== "Identifier") return;
       if (node.init?.type === "FunctionExpression" && node.init.generator && !node.init.async) {
         facts.generators.add(node.id.name);
       } else facts.others.add(node.id.name);
+      if (node.init && returnsFunction(node.init)) facts.functionMakers.add(node.id.name);
       const methods = node.init ? madeBy(node.init, facts) : undefined;
       if (methods) facts.objects.set(node.id.name, methods);
     },
@@ -152,6 +165,20 @@ function gathering(
       decide(facts);
     },
   };
+}
+
+/** Whether `node` is a plain function that returns a function (written as one, or as its last `return`). */
+function returnsFunction(node: Node): boolean {
+  const isFunction = (value: Node | null | undefined) =>
+    value?.type === "FunctionExpression" || value?.type === "ArrowFunctionExpression";
+  if (node.type === "ArrowFunctionExpression") {
+    if (node.body.type !== "BlockStatement") return isFunction(node.body);
+  } else if (node.type !== "FunctionDeclaration" && node.type !== "FunctionExpression") {
+    return false;
+  }
+  if (node.generator || node.body?.type !== "BlockStatement") return false;
+  const last = node.body.body.at(-1);
+  return last?.type === "ReturnStatement" && isFunction(last.argument);
 }
 
 /** The operation methods of what `node` makes, when it is a call of a kit factory. */
@@ -232,10 +259,50 @@ function enclosingFunction(ctx: Deno.lint.RuleContext, node: Node): Node | undef
   return undefined;
 }
 
+/** Host functions that call a callback and ignore what it returns. */
+const callbackIgnorers: ReadonlySet<string> = new Set([
+  "setTimeout",
+  "setInterval",
+  "queueMicrotask",
+]);
+
+/** Methods that call a callback and ignore what it returns. */
+const callbackIgnoringMethods: ReadonlySet<string> = new Set([
+  "forEach",
+  "addEventListener",
+  "addSignalListener",
+  "finally",
+]);
+
+/** Array methods that collect what a callback returns, an array dropped when the call is a statement. */
+const collectingMethods: ReadonlySet<string> = new Set(["map", "flatMap"]);
+
+/**
+ * For an arrow passed to a call, whether what it returns is dropped: the
+ * call is of a host function or method that ignores it (`setTimeout`,
+ * `forEach`), or of `map` whose array is itself dropped (a statement).
+ * What the arrow returns is then no one's to run.
+ */
+function droppedReturn(arrow: Node, ancestors: readonly Node[]): string | undefined {
+  const call = ancestors.at(-1);
+  if (call?.type !== "CallExpression" || !call.arguments.includes(arrow as never)) return undefined;
+  const callee = call.callee;
+  if (callee.type === "Identifier" && callbackIgnorers.has(callee.name)) return callee.name;
+  if (callee.type !== "MemberExpression" || callee.computed) return undefined;
+  if (callee.property.type !== "Identifier") return undefined;
+  const method = callee.property.name;
+  if (callbackIgnoringMethods.has(method)) return method;
+  if (collectingMethods.has(method) && ancestors.at(-2)?.type === "ExpressionStatement") {
+    return method;
+  }
+  return undefined;
+}
+
 const discardedOperation: Deno.lint.Rule = {
   create(ctx) {
     const statements: Deno.lint.ExpressionStatement[] = [];
     const constants: Deno.lint.VariableDeclarator[] = [];
+    const callbacks: { arrow: Deno.lint.ArrowFunctionExpression; taker: string; call: Node }[] = [];
     return gathering(() => ({
       ExpressionStatement(node) {
         statements.push(node);
@@ -243,7 +310,31 @@ const discardedOperation: Deno.lint.Rule = {
       VariableDeclarator(node) {
         if (node.id.type === "Identifier" && node.init) constants.push(node);
       },
+      ArrowFunctionExpression(node) {
+        if (node.body.type === "BlockStatement") return;
+        const ancestors = ctx.sourceCode.getAncestors(node);
+        const taker = droppedReturn(node, ancestors);
+        if (taker !== undefined) callbacks.push({ arrow: node, taker, call: ancestors.at(-1)! });
+      },
     }), (facts) => {
+      for (const { arrow, taker, call } of callbacks) {
+        const body = arrow.body as Node;
+        if (operationCallee(body, facts) === undefined) continue;
+        const made = textOf(ctx, body);
+        const [dropped, fix] = collectingMethods.has(taker)
+          ? [`${taker}, whose array is dropped`, `write yield* all(${textOf(ctx, call)})`]
+          : [
+            `${taker}, which drops it`,
+            `a callback cannot run an operation: write yield* ${made} in the operation, ` +
+            `or spawn it`,
+          ];
+        ctx.report({
+          node: body,
+          message: `${made} is returned to ${dropped}, so nothing runs ` +
+            `(Python's "coroutine was never awaited"): ${fix}`,
+          hint: "An operation runs only under yield*, in an operation.",
+        });
+      }
       for (const statement of statements) {
         if (operationCallee(statement.expression, facts) === undefined) continue;
         const call = textOf(ctx, statement.expression);
@@ -321,11 +412,15 @@ const spawnCall: Deno.lint.Rule = {
         const verb = verbOf(node, facts);
         if (verb === undefined || !functionTakers.has(verb)) continue;
         const argument = node.arguments[0] as CallExpression;
-        // `spawn(work.bind(this))` passes a function.
+        // `spawn(work.bind(this))` passes a function, and so does `spawn(worker(3))`
+        // when `worker` is a function of the file that returns one.
         if (
           argument.callee.type === "MemberExpression" &&
           argument.callee.property.type === "Identifier" &&
           argument.callee.property.name === "bind"
+        ) continue;
+        if (
+          argument.callee.type === "Identifier" && facts.functionMakers.has(argument.callee.name)
         ) continue;
         const inner = textOf(ctx, argument);
         const callee = textOf(ctx, argument.callee);

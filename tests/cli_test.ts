@@ -1,12 +1,13 @@
 // The lab runner as a user meets it: subprocesses, exit statuses, usage
 // errors, a user's own lab file, and Ctrl-C.
 
-import { equal, match, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { runtimeNames } from "../runtimes/registry.ts";
 import { describeParseError, listOf } from "../tools/cli.ts";
+import { reservedOptionNames } from "../tools/lab.ts";
 import {
   busyInCleanupNotice,
   busyNotice,
@@ -215,6 +216,22 @@ Deno.test("cli: a user's lab file's --help names the task as typed: deno task la
     const { code, stdout } = await lab([file, "--help"]);
     equal(code, 0);
     equal(stdout.split("\n")[0], `Usage: deno task lab ${file} [options]`);
+  });
+});
+
+Deno.test("cli: a lab file's --help lists its own options and every one of the runner's, --no-check too", async () => {
+  await withFolder(async (folder) => {
+    const file = join(folder, "my_lab.ts");
+    await Deno.writeTextFile(
+      file,
+      'export const options = { n: { type: "string", help: "how many" } };\n' +
+        "export default function* mine() {}\n",
+    );
+    const { code, stdout } = await lab([file, "--help"]);
+    equal(code, 0);
+    const listed = [...stdout.matchAll(/^ {2}(?:-\w, | {4})--([\w-]+)/gm)].map((match) => match[1]);
+    deepEqual(listed.sort(), [...reservedOptionNames, "n"].sort());
+    match(stdout, /--no-check\s+run the file without type-checking and linting it first/);
   });
 });
 

@@ -7,6 +7,7 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runtimeNames } from "../runtimes/registry.ts";
+import { reservedOptionNames } from "../tools/lab.ts";
 import { writeFileAtomically } from "../tools/write_file.ts";
 import { ChildOutput, denoCommand, outputOf } from "./harness.ts";
 
@@ -204,6 +205,12 @@ Deno.test("lab record: a lab file's options export is checked, with the fix", as
         `{ runtime: { type: "string", help: "x" } }`,
         "bad.ts's option 'runtime' is one every lab has",
       ],
+      // Every option of the runner's own, --no-check and --schedule included.
+      ...reservedOptionNames.map((name): [string, string] => [
+        `{ "${name}": { type: "boolean", help: "x" } }`,
+        `bad.ts's option '${name}' is one every lab has; name it otherwise than runtime, clock, ` +
+        "schedule, trace, timeline, trace-json, help or no-check",
+      ]),
       [
         `{ n: { type: "number", help: "x" } }`,
         "bad.ts's option 'n' has type number; allowed: string or boolean",

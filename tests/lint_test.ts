@@ -158,6 +158,56 @@ function close() {}`);
   ok(problems[2].includes("write ensure(close) or ensure(() => close())"), problems[2]);
 });
 
+Deno.test("lint: an operation returned to a callback that drops it, and the fix", () => {
+  const problems = lint(`export default function* () {
+  [1, 2].map(() => sleep(1));
+  setTimeout(() => sleep(5));
+  [1].forEach(() => kit.log("x"));
+  signal.addEventListener("abort", () => worker());
+}
+function* worker() {}`);
+  deepEqual(problems.map((problem) => problem.split(":")[0]), [
+    "kit/discarded-operation at 2",
+    "kit/discarded-operation at 3",
+    "kit/discarded-operation at 4",
+    "kit/discarded-operation at 5",
+  ]);
+  ok(problems[0].includes("write yield* all([1, 2].map(() => sleep(1)))"), problems[0]);
+  ok(problems[1].includes("returned to setTimeout, which drops it"), problems[1]);
+  ok(problems[1].includes("write yield* sleep(5) in the operation, or spawn it"), problems[1]);
+  ok(problems[3].includes("returned to addEventListener"), problems[3]);
+});
+
+Deno.test("lint: operations a callback returns to someone who runs them are no mistake", () => {
+  deepEqual(
+    ids(`export default function* () {
+  yield* all([1, 2].map(() => sleep(1)));
+  const ops = [1, 2].map((n) => sleep(n));
+  yield* all(ops);
+  yield* spawn(() => sleep(3));
+  yield* scope(() => worker());
+  setTimeout(() => console.log("not an operation"));
+  [1].forEach((n) => console.log(n));
+}
+function* worker() {}`),
+    [],
+  );
+});
+
+Deno.test("lint: spawn of what a function of the file makes, a function, is no mistake", () => {
+  deepEqual(
+    ids(`const maker = (ms: number) => function* () { yield* sleep(ms); };
+function otherMaker(ms: number) {
+  return function* () { yield* sleep(ms); };
+}
+export default function* () {
+  yield* spawn(maker(3));
+  yield* spawn(otherMaker(3));
+}`),
+    [],
+  );
+});
+
 Deno.test("lint: spawn of a function, an arrow or a bound function is no mistake", () => {
   deepEqual(
     ids(`export default function* () {

@@ -6,6 +6,7 @@
 // without the kit's stack frames, where a run can tell at all.
 
 import { equal, match, ok } from "node:assert/strict";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { denoCommand, type Finished, outputOf } from "./harness.ts";
 
@@ -83,10 +84,55 @@ for (const mistake of unchecked) {
 Deno.test("mistakes: an await in a function* with --no-check cannot load, and says the fix, exit 1", async () => {
   const { code, stderr } = await lab("await_in_operation.ts", "--no-check");
   equal(code, 1, stderr);
-  match(
+  // One line, where first, as an editor jumps to it: no stack, no folded frames.
+  equal(
     stderr,
-    /cannot load lab file tests\/mistakes\/await_in_operation\.ts: an await inside a function\* operation.*write yield\* call\(\(\) => promise\)/,
+    "error: cannot load lab file: tests/mistakes/await_in_operation.ts:5:18: SyntaxError: " +
+      "Unexpected reserved word: an await inside a function* operation; an operation waits " +
+      "with yield*, and for a promise write yield* call(() => promise)\n",
   );
+});
+
+Deno.test("mistakes: a syntax error with --no-check is one line naming the file, line and column, exit 1", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "mistakes_" });
+  try {
+    await Deno.writeTextFile(
+      join(folder, "syntax.ts"),
+      "export default function* main() {\n  const x = ;\n}\n",
+    );
+    const { code, stderr } = await outputOf(
+      denoCommand(["task", "-q", "lab", join(folder, "syntax.ts"), "--no-check"], {
+        cwd: repo,
+        env: { NO_COLOR: "1" },
+      }),
+    );
+    equal(code, 1, stderr);
+    equal(
+      stderr,
+      `error: cannot load lab file: ${join(folder, "syntax.ts")}:2:13: SyntaxError: ` +
+        "Expression expected\n",
+    );
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("mistakes: unchecked, no runtime shows a library's frames; the folded line names them", async () => {
+  const { code, stderr } = await lab("bare_yield.ts", "--no-check", "--runtime", "all");
+  equal(code, 1, stderr);
+  equal(stderr.match(/a bare yield of sleep\(\.\.\.\) does not run the operation/g)?.length, 5);
+  ok(!/registry\.npmjs\.org|node_modules|runtimes\/|tools\//.test(stderr), stderr);
+  match(stderr, /frames inside the kit and \d+ inside npm:effection not shown/);
+  match(stderr, /frames inside the kit and \d+ inside npm:effect not shown/);
+});
+
+Deno.test("mistakes: a failure nobody joined, as a runtime reports it, shows the lab's line and folds the rest", async () => {
+  const { code, stdout, stderr } = await lab("unjoined_failure.ts", "--runtime", "effect");
+  equal(code, 0, stderr);
+  equal(stdout, "parent done\n");
+  match(stderr, /Error: boom\n\s+at bad \(file:\/\/.*\/tests\/mistakes\/unjoined_failure\.ts:6:/);
+  ok(!/registry\.npmjs\.org|runtimes\//.test(stderr), stderr);
+  match(stderr, /inside npm:effect not shown: --trace or KIT_FULL_STACK=1 shows them/);
 });
 
 Deno.test("mistakes: --trace shows the kit's frames after all", async () => {

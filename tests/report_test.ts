@@ -238,6 +238,11 @@ Deno.test("report command: --labs takes a user's lab file with its options, from
       { env: { NO_COLOR: "1", INIT_CWD: folder } },
     ));
     equal(code, 0, stderr);
+    // This process may not run deno, so the file ran unchecked, and the report says so.
+    match(
+      stderr,
+      /^warning: mine\.ts was not type-checked or linted: this process may not run deno/m,
+    );
     const count = Object.keys(runtimes).length;
     ok(stdout.includes(`report: 1 scenes x ${count} runtimes`), stdout);
     const index = await Deno.readTextFile(join(folder, "site", "index.html"));
@@ -402,6 +407,40 @@ Deno.test("report writing: a new folder, a previous report replaced whole, a for
   }
 });
 
+Deno.test("report command: a lab file is checked as deno task lab checks it: its problems, one line each, exit 2", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    const mod = new URL("../mod.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      join(folder, "forgot.ts"),
+      `import { log, sleep } from "${mod}";\n` +
+        'export default function* forgot() {\n  sleep(1000);\n  yield* log("end");\n}\n',
+    );
+    const task = (...args: string[]) =>
+      outputOf(denoCommand(["task", "-q", "report", ...args], {
+        cwd: fileURLToPath(new URL("../", import.meta.url)),
+        env: { NO_COLOR: "1", INIT_CWD: folder },
+      }));
+    const refused = await task("--labs", "forgot.ts", "--out", "site");
+    equal(refused.code, 2, refused.stderr);
+    equal(
+      refused.stderr,
+      "forgot.ts:3:3: sleep(1000) makes an operation and drops it, so nothing runs (Python's " +
+        '"coroutine was never awaited"): write yield* sleep(1000) (kit/discarded-operation)\n' +
+        "forgot.ts: 1 problem found before running it (--no-check runs it anyway)\n",
+    );
+    equal(refused.stdout, "");
+    deepEqual([...Deno.readDirSync(folder)].map((entry) => entry.name), ["forgot.ts"]);
+    // --no-check skips the check: what is said next is the file's option, not its problem.
+    const unchecked = await task("--labs", "forgot.ts --m", "--no-check");
+    equal(unchecked.code, 2);
+    match(unchecked.stderr, /^error: --labs 'forgot\.ts --m': unknown option --m; allowed: /m);
+    ok(!unchecked.stderr.includes("kit/discarded-operation"), unchecked.stderr);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
 const report = (args: string[]) =>
   runDeno(["run", "--allow-read", "--allow-env", "--allow-write", reportScript, ...args]);
 
@@ -424,7 +463,7 @@ Deno.test("report command: usage errors name the problem and the allowed values,
     [["--labs", ","], /^error: --labs needs at least one lab; allowed: /m],
     [
       ["--colour"],
-      /^error: unknown option --colour; allowed: --out, --labs, --bench, --schedule or --help$/m,
+      /^error: unknown option --colour; allowed: --out, --labs, --bench, --schedule, --no-check or --help$/m,
     ],
     [["extra"], /^error: unexpected argument 'extra'/m],
   ];

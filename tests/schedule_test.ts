@@ -377,8 +377,19 @@ Deno.test("schedule: lab --runtime all --schedule shuffle:0 shuffles nursery and
       page,
     ]);
     equal(code, 0, stderr);
+    // Each section says whether it was shuffled.
+    deepEqual(
+      stdout.split("\n").filter((line) => line.startsWith("== ")),
+      Object.keys(runtimes).map((name) =>
+        `== ${name} (${
+          shufflingRuntimeNames.includes(name) ? "shuffle:0" : "its own order: it cannot shuffle"
+        }) ==`
+      ),
+    );
+    ok(stdout.includes("== native (its own order: it cannot shuffle) =="));
+    ok(stdout.includes("== nursery (shuffle:0) =="));
     const tieOf = (runtime: string) => {
-      const section = stdout.split(`== ${runtime} ==`)[1].split("==")[0];
+      const section = stdout.split(new RegExp(`== ${runtime}[ (].*==`))[1].split("==")[0];
       return section.split("\n").filter((line) => line.startsWith("2.000s")).map((line) =>
         line.trim().slice(-5)
       );

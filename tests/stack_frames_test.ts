@@ -1,7 +1,7 @@
 // A failing lab's stack without the kit's own frames (tools/stack_frames.ts).
 
 import { equal } from "node:assert/strict";
-import { withoutKitFrames } from "../tools/stack_frames.ts";
+import { npmPackageOf, withFoldedStderr, withoutKitFrames } from "../tools/stack_frames.ts";
 
 const kit = new URL("../", import.meta.url).href;
 
@@ -47,4 +47,78 @@ Deno.test("stack: a built-in lab's frames stay, and each stack of a cause is fol
 Deno.test("stack: text without kit frames is unchanged, coloured or not", () => {
   const inspected = "Error: boom\n    at \x1b[36mfile:///home/me/lab.ts\x1b[0m:3:9";
   equal(withoutKitFrames(inspected), inspected);
+});
+
+Deno.test("stack: a library's frames (npm packages) are folded too, and the line names it", () => {
+  const npm = "file:///root/.cache/deno/npm/registry.npmjs.org";
+  const inspected = [
+    "Error: boom",
+    "    at bad (file:///home/me/lab.ts:3:58)",
+    "    at bad.next (<anonymous>)",
+    `    at FiberImpl.runLoop (${npm}/effect/4.1.5/src/internal/effect.ts:711:43)`,
+    `    at step (${kit}runtimes/effect.ts:409:68)`,
+    `    at trap (file:///p/node_modules/@scope/lib/esm/trap.js:13:28)`,
+    `    at TaskGroup (${npm}/effect/4.1.5/src/internal/effect.ts:1:1)`,
+  ].join("\n");
+  equal(
+    withoutKitFrames(inspected),
+    [
+      "Error: boom",
+      "    at bad (file:///home/me/lab.ts:3:58)",
+      "    (2 frames inside the kit, 2 inside npm:effect and 1 inside npm:@scope/lib not shown: " +
+      "--trace or KIT_FULL_STACK=1 shows them)",
+    ].join("\n"),
+  );
+  equal(npmPackageOf(`${npm}/effection/4.1.1/esm/lib/trap.js`), "effection");
+  equal(npmPackageOf("file:///home/me/lab.ts"), undefined);
+});
+
+Deno.test("stack: a hidden last frame before an error's own properties keeps their brace", () => {
+  const inspected = [
+    "TypeError: Module not found",
+    "    at file:///home/me/lab.ts:1:8",
+    `    at async onmessage (${kit}tools/lab_thread_worker.ts:94:13) {`,
+    '  code: "ERR_MODULE_NOT_FOUND"',
+    "}",
+  ].join("\n");
+  equal(
+    withoutKitFrames(inspected),
+    [
+      "TypeError: Module not found",
+      "    at file:///home/me/lab.ts:1:8",
+      "    (1 frame inside the kit not shown: --trace or KIT_FULL_STACK=1 shows them) {",
+      '  code: "ERR_MODULE_NOT_FOUND"',
+      "}",
+    ].join("\n"),
+  );
+});
+
+Deno.test("stack: while folding stderr, an error given to console.error is shown without kit frames", async () => {
+  const lines: string[] = [];
+  const consoleError = console.error;
+  console.error = (...data: unknown[]) => void lines.push(data.map(String).join(" "));
+  const error = new Error("boom");
+  error.stack =
+    `Error: boom\n    at mine (file:///home/me/lab.ts:1:1)\n    at step (${kit}runtimes/native.ts:1:1)`;
+  try {
+    await withFoldedStderr(false, () => {
+      console.error("unjoined:", error);
+      return Promise.resolve();
+    });
+    await withFoldedStderr(true, () => {
+      console.error("full:", error);
+      return Promise.resolve();
+    });
+    console.error("after:", error);
+  } finally {
+    console.error = consoleError;
+  }
+  equal(lines.length, 3);
+  equal(
+    lines[0],
+    "unjoined: Error: boom\n    at mine (file:///home/me/lab.ts:1:1)\n" +
+      "    (1 frame inside the kit not shown: --trace or KIT_FULL_STACK=1 shows them)",
+  );
+  equal(lines[1], `full: ${error}`);
+  equal(lines[2], `after: ${error}`);
 });

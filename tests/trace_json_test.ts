@@ -5,10 +5,10 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { virtualClock } from "../runtimes/clock.ts";
 import { runtimes } from "../runtimes/registry.ts";
-import type { TraceEvent } from "../runtimes/types.ts";
+import type { Operation, TraceEvent } from "../runtimes/types.ts";
 import { log, sleep, spawn } from "../runtimes/verbs.ts";
 import type { RecordedRun } from "../tools/lab_record.ts";
-import { chromeTrace } from "../tools/trace_chrome.ts";
+import { chromeTrace, waitName } from "../tools/trace_chrome.ts";
 
 /**
  * Every problem with `trace` as a Chrome trace in its object form: each
@@ -60,19 +60,24 @@ function traceProblems(trace: unknown): string[] {
   return problems;
 }
 
-/** Run a small lab under every runtime on a virtual clock, recording it as `lab` does. */
-async function recordEveryRuntime(): Promise<RecordedRun[]> {
+/** The small lab most tests here record: a worker that sleeps 300 ms, joined. */
+function* oneWorker(): Operation<void> {
+  const worker = yield* spawn(function* worker() {
+    yield* sleep(300);
+    yield* log("worker woke");
+  });
+  yield* worker;
+}
+
+/** Run `lab` (a small one by default) under every runtime on a virtual clock, recording it as `lab` does. */
+async function recordEveryRuntime(
+  lab: () => Operation<unknown> = oneWorker,
+): Promise<RecordedRun[]> {
   const runs: RecordedRun[] = [];
   for (const runtime of Object.values(runtimes)) {
     const events: TraceEvent[] = [];
     const clock = virtualClock();
-    await runtime.run(function* main() {
-      const worker = yield* spawn(function* worker() {
-        yield* sleep(300);
-        yield* log("worker woke");
-      });
-      yield* worker;
-    }, { clock, tracer: (event) => void events.push(event), output: () => {} });
+    await runtime.run(lab, { clock, tracer: (event) => void events.push(event), output: () => {} });
     runs.push({
       runtime: runtime.name,
       clock: "virtual",
@@ -155,4 +160,55 @@ Deno.test("trace json: a shuffled run names its schedule, so that it can be repl
   runs[2].schedule = { order: "shuffle", seed: 42 };
   const { otherData } = chromeTrace("mine.ts", runs);
   equal(otherData.schedule, `shuffle:42 under ${runs[1].runtime}, ${runs[2].runtime}`);
+});
+
+Deno.test("trace json: a wait is named by what it waits on and whom, not by a task's momentary state", () => {
+  equal(waitName("join Task#2 worker (running)"), "join Task#2 worker");
+  equal(waitName("join Task#2 worker (pending)"), "join Task#2 worker");
+  equal(waitName("children (2 running)"), "children");
+  equal(waitName("halt children (1 running)"), "halt children");
+  equal(waitName("sleep 300"), "sleep 300");
+});
+
+function* sleeper(ms: number): Operation<void> {
+  yield* sleep(ms);
+  yield* log(`slept ${ms}`);
+}
+
+Deno.test("trace json: the same program gives the same event names under every runtime", async () => {
+  // Two children joined while they sleep: under one runtime a child not yet
+  // started is pending, under another already running; the names must not say.
+  const runs = await recordEveryRuntime(function* twoWorkers() {
+    const short = yield* spawn(() => sleeper(100));
+    const long = yield* spawn(() => sleeper(200));
+    yield* short;
+    yield* long;
+  });
+  const trace = chromeTrace("two.ts", runs);
+  const namesOf = (pid: number) => {
+    const events = trace.traceEvents.filter((event) => event.pid === pid);
+    const threads = new Map(
+      events.filter((event) => event.name === "thread_name").map((event) => [
+        event.tid,
+        String(event.args?.name),
+      ]),
+    );
+    return new Set(
+      events.filter((event) => event.ph !== "M").map((event) =>
+        `${threads.get(event.tid)}: ${event.name}`
+      ),
+    );
+  };
+  const first = [...namesOf(1)].sort();
+  ok(first.includes("#0 twoWorkers: join Task#1 task"), first.join("\n"));
+  ok(first.includes("#0 twoWorkers: join Task#2 task"), first.join("\n"));
+  for (let pid = 2; pid <= runs.length; pid++) {
+    deepEqual([...namesOf(pid)].sort(), first, `${runs[pid - 1].runtime} vs ${runs[0].runtime}`);
+  }
+  // What the runtime said, state and all, is still there.
+  ok(
+    trace.traceEvents.some((event) =>
+      /^join Task#1 task \(\w+\)$/.test(String(event.args?.detail))
+    ),
+  );
 });

@@ -58,7 +58,7 @@ import {
   loadLab,
   optionLines,
   parseOptions,
-  printFailure,
+  printLabFileError,
   type Values,
 } from "./lab.ts";
 import { runInLabThread } from "./lab_thread.ts";
@@ -76,6 +76,7 @@ import {
   type ScheduleChoice,
   scheduleOption,
 } from "./schedule_option.ts";
+import { fullStackWanted, withoutKitFrames } from "./stack_frames.ts";
 
 /** What one run did, captured. */
 export interface CapturedRun {
@@ -139,11 +140,16 @@ export async function captureRun(
   }
 }
 
-/** A value as `console.error` shows it, or, where it cannot (a revoked Proxy), as `describeError` describes it. */
+/**
+ * A value as `console.error` shows it, an error's stack without the kit's
+ * and the libraries' frames (unless `KIT_FULL_STACK=1`), or, where it cannot
+ * be shown (a revoked Proxy), as `describeError` describes it.
+ */
 function inspectSafely(value: unknown): string {
   if (typeof value === "string") return value;
   try {
-    return Deno.inspect(value);
+    const text = Deno.inspect(value);
+    return fullStackWanted() ? text : withoutKitFrames(text);
   } catch {
     return describeError(value);
   }
@@ -581,7 +587,7 @@ export async function runCompareCommand(
     schedule = parseSchedule(values.schedule as string | undefined);
   } catch (error) {
     if (isInstance(error, LabFileError)) {
-      printFailure(error.message, error.cause);
+      printLabFileError(error);
       return exitStatus.failed;
     }
     if (!isInstance(error, UsageError)) throw error;

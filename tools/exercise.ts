@@ -317,7 +317,9 @@ export async function checkFile(
  * what to do instead.
  */
 function importHint(number: string, file: string, error: LabFileError): string | undefined {
-  const cause = error.cause instanceof Error ? `${error.cause.message}\n${error.cause.stack}` : "";
+  const cause = error.cause instanceof Error
+    ? `${error.message}\n${error.cause.message}\n${error.cause.stack}`
+    : error.message;
   if (!/Module not found/.test(cause)) return undefined;
   const exercise = exercises.find((each) => String(each.number) === String(Number(number)));
   if (!exercise) return undefined;
@@ -398,7 +400,10 @@ export async function runExerciseCommand(args: string[]): Promise<number> {
     if (error instanceof LabFileError) {
       // What the run's thread said, as it said it (its own description, stack included).
       const cause = error.cause instanceof PostedFailure ? error.cause.stack : error.cause;
-      printFailure(error.message, cause);
+      // Without a cause, the message says it all, in one line (a syntax error, a missing import).
+      if (cause === undefined) {
+        console.error(`${paint("error:", 31, useColor(Deno.stderr))} ${error.message}`);
+      } else printFailure(error.message, cause);
       const hint = command === "check" ? importHint(number, file, error) : undefined;
       if (hint) console.error(hint);
       return exitStatus.failed;

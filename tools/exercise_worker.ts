@@ -13,7 +13,7 @@ import { describeError, errorMessage, isInstance } from "../runtimes/errors.ts";
 import type { Operation } from "../runtimes/types.ts";
 import { errorLine } from "./compare.ts";
 import type { FromExerciseThread, PostedError, ToExerciseThread } from "./exercise.ts";
-import { LabFileError, loadLab } from "./lab.ts";
+import { LabFileError, loadErrorLine, loadLab } from "./lab.ts";
 
 // Type-checked as part of the kit, this file sees the window's globals; in
 // the worker, `self` is the worker's own scope, with these members.
@@ -65,7 +65,10 @@ workerScope.onmessage = async (event) => {
     post({
       type: "load-error",
       message: errorMessage(error),
-      cause: isInstance(error, LabFileError) ? posted(error.cause) : undefined,
+      // A syntax error or a missing import is said in the message's one line.
+      cause: isInstance(error, LabFileError) && loadErrorLine(error.cause) === undefined
+        ? posted(error.cause)
+        : undefined,
       usage: isInstance(error, UsageError),
     });
     return;

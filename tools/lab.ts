@@ -28,7 +28,7 @@
 
 import { parseArgs } from "node:util";
 import { basename } from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { type Lab, type LabOption, UsageError } from "../labs/lab.ts";
 import { labs } from "../labs/mod.ts";
 import { DeadlockError } from "../runtimes/errors.ts";
@@ -48,6 +48,7 @@ import {
   listOf,
   onCtrlC,
   paint,
+  shownPath,
   signalGrace,
   useColor,
 } from "./cli.ts";
@@ -60,15 +61,16 @@ import {
   writeRecordings,
 } from "./lab_record.ts";
 import { runInLabThread } from "./lab_thread.ts";
-import { awaitHint, checkedLabArgs } from "./lab_check.ts";
+import { awaitHint, checkedLabArgs, noCheckOption } from "./lab_check.ts";
 import {
   announceSeed,
   parseSchedule,
   refuseShuffleFor,
   type ScheduleChoice,
   scheduleOption,
+  sectionSchedule,
 } from "./schedule_option.ts";
-import { fullStackWanted, inspectedWithoutKitFrames } from "./stack_frames.ts";
+import { fullStackWanted, inspectedWithoutKitFrames, withFoldedStderr } from "./stack_frames.ts";
 import { localFiles, type UserFiles } from "./write_file.ts";
 
 /** The runtime used when `--runtime` is not given. */
@@ -103,6 +105,24 @@ export const sharedOptions: Record<string, LabOption> = {
   },
   help: { type: "boolean", short: "h", help: "show this help" },
 };
+
+/**
+ * The option a lab file takes besides the shared ones: `--no-check` runs it
+ * without the check `lab_check.ts` makes first (which the main thread does,
+ * and takes the option away, before the lab is loaded).
+ */
+export const fileOnlyOptions: Record<string, LabOption> = {
+  [noCheckOption.slice(2)]: {
+    type: "boolean",
+    help: "run the file without type-checking and linting it first",
+  },
+};
+
+/** The names a lab file's own options may not take: the runner's own options. */
+export const reservedOptionNames: readonly string[] = [
+  ...Object.keys(sharedOptions),
+  ...Object.keys(fileOnlyOptions),
+];
 
 /**
  * The shared options as `lab` takes them: a lab that refuses virtual time
@@ -161,7 +181,11 @@ function labUsage(lab: Lab, target: string): string {
       : `Clock: ${lab.defaultClock} by default`,
     "",
     "Options:",
-    ...optionLines({ ...sharedOptionsOf(lab), ...lab.options }),
+    ...optionLines({
+      ...sharedOptionsOf(lab),
+      ...(Object.hasOwn(labs, target) ? {} : fileOnlyOptions),
+      ...lab.options,
+    }),
   ].join("\n");
 }
 
@@ -172,6 +196,45 @@ function labUsage(lab: Lab, target: string): string {
  */
 export class LabFileError extends Error {
   override name = "LabFileError";
+}
+
+// deno-lint-ignore no-control-regex
+const ansi = /\x1b\[[0-9;]*m/g;
+
+/**
+ * For an error that kept a module from loading at all (a syntax error, an
+ * import that leads nowhere or names no export), what it says, as one line
+ * that starts with where: `my_lab.ts:3:9: SyntaxError: Expression expected`.
+ * `undefined` for any other error, such as one the file's own top-level code
+ * threw, whose stack is the lab's own.
+ */
+export function loadErrorLine(error: unknown): string | undefined {
+  if (!isInstance(error, Error)) return undefined;
+  const { name, message } = error as Error & { code?: unknown };
+  const code = (error as { code?: unknown }).code;
+  if (name !== "SyntaxError" && code !== "ERR_MODULE_NOT_FOUND") return undefined;
+  const plain = String(message).replace(ansi, "");
+  const places = [...plain.matchAll(/(?:^|\s)(?:at )?(file:\/\/\S+?):(\d+):(\d+)\s*$/gm)];
+  const place = places.at(-1);
+  if (!place) return undefined;
+  const where = `${shownPath(fileURLToPath(place[1]))}:${place[2]}:${place[3]}`;
+  // The message without its place, and without the source excerpt Deno adds
+  // under a syntax error; a hint line is kept, after a semicolon.
+  const lines = plain.slice(0, place.index).split("\n").map((line) => line.trim())
+    .filter((line) => line !== "" && !/^\d*\s*\|/.test(line));
+  const what = lines.join("; ").replace(/\s+at$/, "");
+  const kind = name === "SyntaxError" ? "SyntaxError: " : "";
+  return `${where}: ${kind}${what}`;
+}
+
+/**
+ * Print why a lab file could not be loaded: one line when its message says
+ * it all (see `loadErrorLine`), else the error with its stack, as a failing
+ * run's is printed.
+ */
+export function printLabFileError(error: LabFileError): void {
+  if (loadErrorLine(error.cause) === undefined) printFailure(error.message, error.cause);
+  else console.error(`${paint("error:", 31, useColor(Deno.stderr))} ${error.message}`);
 }
 
 /** What a lab file's default export must be, for the messages that say it is not. */
@@ -202,7 +265,11 @@ export async function loadLab(target: string): Promise<Lab<Values>> {
   try {
     module = await import(pathToFileURL(path).href);
   } catch (error) {
-    throw new LabFileError(`cannot load lab file ${target}${awaitHint(error)}`, { cause: error });
+    const line = loadErrorLine(error);
+    const what = line === undefined
+      ? `cannot load lab file ${target}`
+      : `cannot load lab file: ${line}`;
+    throw new LabFileError(`${what}${awaitHint(error)}`, { cause: error });
   }
   const main = module.default;
   if (typeof main !== "function") {
@@ -258,11 +325,9 @@ function labFileOptions(target: string, declared: unknown): Record<string, LabOp
   const options: Record<string, LabOption> = {};
   for (const [name, option] of Object.entries(declared)) {
     const where = `${target}'s option '${name}'`;
-    if (Object.hasOwn(sharedOptions, name)) {
+    if (reservedOptionNames.includes(name)) {
       throw new UsageError(
-        `${where} is one every lab has; name it otherwise than ${
-          listOf(Object.keys(sharedOptions))
-        }`,
+        `${where} is one every lab has; name it otherwise than ${listOf(reservedOptionNames)}`,
       );
     }
     if (!/^[a-z][a-z0-9-]*$/.test(name)) {
@@ -434,8 +499,13 @@ async function runOnce(
   };
   Object.defineProperty(root, "name", { value: lab.name });
   const { signal, schedule } = record;
+  const fullStack = record.trace || fullStackWanted();
   try {
-    const status = await runtime.run(root, { clock, tracer, signal, schedule });
+    // What a runtime reports on stderr (a failure nobody joined) is folded as a failure is.
+    const status = await withFoldedStderr(
+      fullStack,
+      () => runtime.run(root, { clock, tracer, signal, schedule }),
+    );
     // A Ctrl-C pressed while the last step blocked the thread is delivered
     // only once the thread is free again: give it a moment, and it counts.
     await signalGrace(signal);
@@ -445,7 +515,6 @@ async function runOnce(
     if (signal.aborted) return { status: exitStatus.interrupted, outcome: "interrupted" };
     // A lab file's default export that returned no operation.
     if (isInstance(error, UsageError)) exitWithUsage(error.message, labUsage(lab, target));
-    const fullStack = record.trace || fullStackWanted();
     printFailure(`${lab.name} failed under ${runtime.name}`, error, fullStack);
     return { status: exitStatus.failed, outcome: `failed: ${errorLine(error)}` };
   }
@@ -489,7 +558,7 @@ export async function runLabCommand(
     if (runtimeName !== "all") refuseShuffleFor(runtimeName, schedule.schedule);
   } catch (error) {
     if (isInstance(error, LabFileError)) {
-      printFailure(error.message, error.cause);
+      printLabFileError(error);
       return exitStatus.failed;
     }
     if (!isInstance(error, UsageError)) throw error;
@@ -509,7 +578,10 @@ export async function runLabCommand(
   announceSeed(schedule);
   try {
     for (const name of names) {
-      if (names.length > 1) console.log(`${recorded.length > 0 ? "\n" : ""}== ${name} ==`);
+      if (names.length > 1) {
+        const heading = `== ${name}${sectionSchedule(name, schedule.schedule)} ==`;
+        console.log(`${recorded.length > 0 ? "\n" : ""}${heading}`);
+      }
       const clock = clockKind === "virtual" ? virtualClock() : realClock();
       const events: TraceEvent[] = [];
       const end = await runOnce(runtimes[name], lab, target, options, clock, {

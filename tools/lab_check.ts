@@ -204,12 +204,20 @@ export async function checkedLabArgs(args: string[]): Promise<string[] | undefin
   }
   const problems = await checkLabFile(path);
   if (problems === undefined || problems.length === 0) return rest;
+  printProblems(target, problems);
+  return undefined;
+}
+
+/**
+ * Print `problems` found in the lab file `target`, one line each, then a
+ * line that counts them and says how to run the file anyway.
+ */
+export function printProblems(target: string, problems: readonly Problem[]): void {
   for (const problem of problems) console.error(formatProblem(problem));
   const count = problems.length === 1 ? "1 problem" : `${problems.length} problems`;
   console.error(
     `${target}: ${count} found before running it (${noCheckOption} runs it anyway)`,
   );
-  return undefined;
 }
 
 /**

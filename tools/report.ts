@@ -23,6 +23,7 @@
 import { parseArgs } from "node:util";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkLabFile, printProblems } from "./lab_check.ts";
 import type { Lab } from "../labs/lab.ts";
 import { UsageError } from "../labs/lab.ts";
 import { labs } from "../labs/mod.ts";
@@ -46,7 +47,7 @@ import {
   LabFileError,
   loadLab,
   parseOptions,
-  printFailure,
+  printLabFileError,
   type Values,
 } from "./lab.ts";
 import {
@@ -654,6 +655,7 @@ export const defaultOutPath = fileURLToPath(new URL("../report", import.meta.url
 function usage(): string {
   return [
     "Usage: deno task report [--out DIR] [--labs LABS] [--bench FILE] [--schedule ORDER]",
+    "                        [--no-check]",
     "",
     "Runs the labs that can run in virtual time under every runtime, traced, and writes",
     "a static site: task timelines, the semantics matrix, the benchmark ratios and the",
@@ -670,6 +672,8 @@ function usage(): string {
     `                     under ${
       shufflingRuntimeNames.join(" and ")
     }, a seed picked and printed if none`,
+    "      --no-check     run lab files without type-checking and linting them first",
+    "                     (as deno task lab FILE checks them; a problem found is exit 2)",
     "  -h, --help         show this help",
   ].join("\n");
 }
@@ -712,6 +716,38 @@ export async function gatherReport(
   };
 }
 
+/**
+ * Type-check and lint each lab file among `entries` as `deno task lab` does
+ * (`lab_check.ts`): false after printing the problems of those that have
+ * some. A file that cannot be checked here (the process may not run
+ * `deno`) is said to be unchecked, and runs.
+ */
+async function labFilesPassCheck(entries: readonly string[]): Promise<boolean> {
+  const files = new Set(
+    entries.map((entry) => entry.trim().split(/\s+/)[0]).filter((name) => isLabFile(name)),
+  );
+  let pass = true;
+  for (const file of files) {
+    const path = callerPath(file);
+    try {
+      if (!(await Deno.stat(path)).isFile) continue;
+    } catch {
+      continue; // Loading it says what is wrong with the path.
+    }
+    const problems = await checkLabFile(path);
+    if (problems === undefined) {
+      console.error(
+        `warning: ${file} was not type-checked or linted: this process may not run deno ` +
+          "(--allow-run=deno, which the report task grants)",
+      );
+    } else if (problems.length > 0) {
+      printProblems(file, problems);
+      pass = false;
+    }
+  }
+  return pass;
+}
+
 /** Run `report` on `args`; answers the exit status. */
 export async function runReportCommand(args: string[]): Promise<number> {
   const options = {
@@ -719,16 +755,24 @@ export async function runReportCommand(args: string[]): Promise<number> {
     labs: { type: "string" },
     bench: { type: "string" },
     schedule: { type: "string" },
+    "no-check": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   } as const;
-  let values: { out?: string; labs?: string; bench?: string; schedule?: string; help?: boolean };
+  let values: {
+    out?: string;
+    labs?: string;
+    bench?: string;
+    schedule?: string;
+    "no-check"?: boolean;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({ args, options, strict: true, allowPositionals: false }));
   } catch (error) {
     exitWithUsage(
       describeParseError(
         error,
-        ["--out", "--labs", "--bench", "--schedule", "--help"],
+        ["--out", "--labs", "--bench", "--schedule", "--no-check", "--help"],
         (name) => name === "schedule" ? scheduleOption.forms : undefined,
         args,
       ),
@@ -764,6 +808,8 @@ export async function runReportCommand(args: string[]): Promise<number> {
     if (!(error instanceof UsageError)) throw error;
     exitWithUsage(error.message, usage());
   }
+  // Each lab file is checked as `deno task lab` checks it, before it is loaded.
+  if (!values["no-check"] && !(await labFilesPassCheck(names))) return exitStatus.usage;
   // Every lab file is loaded, and every lab's options parsed, before the
   // work: a mistake in the last one is said at once.
   for (const scene of scenesFor(names)) {
@@ -771,7 +817,7 @@ export async function runReportCommand(args: string[]): Promise<number> {
       await sceneLab(scene);
     } catch (error) {
       if (isInstance(error, LabFileError)) {
-        printFailure(error.message, error.cause);
+        printLabFileError(error);
         return exitStatus.failed;
       }
       if (!isInstance(error, UsageError)) throw error;

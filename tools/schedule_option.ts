@@ -68,3 +68,16 @@ function seedLine(schedule: Schedule): string {
 export function announceSeed(choice: ScheduleChoice): void {
   if (choice.picked) console.error(seedLine(choice.schedule));
 }
+
+/**
+ * What a section of `lab --runtime all` says of its schedule after the
+ * runtime's name: nothing under fifo; under a shuffle, the shuffle for a
+ * runtime that shuffles (`shuffle:7`) and, for one that cannot, that it ran
+ * in its own order, as `compare` and `report` say.
+ */
+export function sectionSchedule(runtime: string, schedule: Schedule): string {
+  if (schedule.order !== "shuffle") return "";
+  return shufflingRuntimeNames.includes(runtime)
+    ? ` (${scheduleText(schedule)})`
+    : " (its own order: it cannot shuffle)";
+}

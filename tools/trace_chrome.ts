@@ -6,7 +6,8 @@
  * Each runtime's run is a process (`pid`, named after the runtime and how
  * the run ended) and each task a thread (`tid`, its task id, named
  * `#id name`); what a task was doing is a complete event (`ph: "X"`, named
- * `running`, `ready`, or what it waited on: `sleep 300`, `join Task#2`),
+ * `running`, `ready`, or what it waited on: `sleep 300`, `join Task#2
+ * worker`, the same under every runtime: see `waitName`),
  * and what happened to it an instant event on its thread (`ph: "i"`:
  * `spawn`, `print`, `cancel`, `halt`, `error`, `return`, with the details
  * in `args`). Times are microseconds (`ts`, `dur`) on the run's clock.
@@ -51,6 +52,18 @@ function micros(ms: number): number {
   return Math.round(ms * 1_000_000) / 1000;
 }
 
+/**
+ * A wait named by what it waits on and whom, without the momentary state a
+ * runtime adds in parentheses: `join Task#2 worker (running)` is `join
+ * Task#2 worker`, `children (2 running)` is `children`. That state differs
+ * between runtimes for the same program (a task not yet started is
+ * `pending` under one, `running` under another), and a viewer groups
+ * events by name; the whole text stays in the event's `args.detail`.
+ */
+export function waitName(reason: string): string {
+  return reason.replace(/ \([^()]*\)$/, "");
+}
+
 /** The runs of `lab` (its command line, as the user typed it) as a Chrome trace. */
 export function chromeTrace(lab: string, runs: readonly RecordedRun[]): ChromeTrace {
   const traceEvents: ChromeTraceEvent[] = [];
@@ -66,14 +79,18 @@ export function chromeTrace(lab: string, runs: readonly RecordedRun[]): ChromeTr
       meta("thread_sort_index", tid, { sort_index: row.id });
       for (const span of row.spans) {
         const ts = micros(span.start);
+        const name = span.reason === undefined ? span.kind : waitName(span.reason);
         traceEvents.push({
-          name: span.reason ?? span.kind,
+          name,
           ph: "X",
           ts,
           dur: Math.max(0, micros(span.end) - ts),
           pid,
           tid,
           cat: span.kind,
+          ...(span.reason !== undefined && span.reason !== name
+            ? { args: { detail: span.reason } }
+            : {}),
         });
       }
       for (const marker of row.markers) {
