@@ -15,9 +15,9 @@
 
 import { isCancellation, reportError, TimeoutError } from "./errors.ts";
 import { FifoQueue } from "./queue.ts";
-import type { All, Deadline, Race } from "./instructions.ts";
+import { type All, type Deadline, type Race, Scope } from "./instructions.ts";
 import type { Operation, ScopeHandle, Task } from "./types.ts";
-import { scope, sleep, spawn } from "./verbs.ts";
+import { sleep, spawn } from "./verbs.ts";
 
 /**
  * Say on stderr that `combinator` will not deliver the error of `operation`
@@ -149,10 +149,16 @@ function* contend(
 ): Generator<unknown, void> {
   let settlement: Settlement;
   try {
-    // An arrow to a generator function written once: a `function*` written
+    // The kit's own scope, not a user's (`bare`): under `nursery` a
+    // contender's error comes out as it is, not grouped. Its body is an
+    // arrow to a generator function written once: a `function*` written
     // here would be a new generator function, with a prototype of its own,
     // on every call.
-    const value = yield* scope((handle) => contendInScope(handle, operation, index, contest));
+    const value = yield* new Scope(
+      (handle) => contendInScope(handle, operation, index, contest),
+      false,
+      true,
+    );
     settlement = { index, ok: true, value };
   } catch (error) {
     settlement = { index, ok: false, error };

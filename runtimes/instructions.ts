@@ -135,6 +135,8 @@ export class Scope<T> extends Instruction<T | undefined> {
   constructor(
     readonly body: (handle: ScopeHandle) => Operation<T>,
     readonly shield: boolean,
+    /** The kit's own scope (a combinator's contender), not a user's: see `BARE_SCOPE`. */
+    readonly bare = false,
   ) {
     super();
   }

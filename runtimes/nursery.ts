@@ -9,12 +9,18 @@
  * - Every task and every scope is a nursery with a cancel scope: a body that
  *   returns waits for its children; a failing child cancels its siblings,
  *   and the parent fails with an `AggregateError` of every error (even one).
+ *   A `scope` groups its body's own error too (trio's strict exception
+ *   groups); a task's own error comes out bare, for its joiner.
  * - Cancellation is `Cancelled`, thrown at a checkpoint (any operation that
  *   waits). It is level-triggered: every later checkpoint in a cancelled
  *   scope throws it again, unless a shielded scope stands in between. So
  *   `catch` sees it and must rethrow it, and async cleanup needs a shield.
- * - `timeout` and `moveOnAfter` are cancel scopes with deadlines; when two
- *   expire together, the outermost catches the `Cancelled`.
+ * - A `Cancelled` is caught by the outermost cancelled scope: when two
+ *   deadlines expire together, the outer one's; a sleep (a deadline of its
+ *   own, in trio) woken in the instant its scope is cancelled is cancelled.
+ * - A frame's `ensure` cleanups are its `finally`, around its body and its
+ *   children: an error a cleanup raises replaces the frame's failure, as
+ *   `finally` does in Python and JavaScript (what it replaced is reported).
  *
  * The sections below (instructions, tasks, scopes, timers, errors, run) come
  * in the same order in every adapter, so that any two diff side by side.
@@ -24,6 +30,7 @@
 
 import { reportUndelivered } from "./combinators.ts";
 import {
+  BARE_SCOPE,
   CONTINUE_ENDING,
   DEADLINE,
   enterNested,
@@ -35,18 +42,12 @@ import {
   MODEL_BIT_C,
   outcomeMode,
   runCleanups,
+  SCOPE,
   TASK,
   undoWaiting,
 } from "./core/frame.ts";
 import { FrameRun, type Model, settle } from "./core/loop.ts";
-import {
-  Cancelled,
-  describeError,
-  errorMessage,
-  isInstance,
-  reportError,
-  TimeoutError,
-} from "./errors.ts";
+import { Cancelled, errorMessage, isInstance, reportError, TimeoutError } from "./errors.ts";
 import type { Deadline } from "./instructions.ts";
 import type { CallbackTimer } from "./core/timers.ts";
 import { NEXT, THROW, Wait } from "./waits.ts";
@@ -63,6 +64,9 @@ const EXPIRED = MODEL_BIT_C;
 class ScopeExtras {
   /** The errors the frame will fail with: its body's, then its children's. */
   errors: unknown[] | undefined = undefined;
+  /** A cleanup raised an error (`cleanupError`, which may be any value): it replaces `errors`. */
+  cleanupFailed = false;
+  cleanupError: unknown = undefined;
   /** For a DEADLINE frame: its `timeout`/`moveOnAfter`, and its armed timer. */
   deadline: { ms: number; fail: boolean } | undefined = undefined;
   deadlineTimer: CallbackTimer | undefined = undefined;
@@ -253,6 +257,14 @@ function addError(frame: Frame, error: unknown): void {
   (ownExtras(frame).errors ??= []).push(error);
 }
 
+/** A cleanup raised `error`: it replaces the failure so far, as `finally` does; the replaced is reported. */
+function cleanupFailed(frame: Frame, error: unknown): void {
+  const extras = ownExtras(frame);
+  if (extras.cleanupFailed) reportReplaced(frame, extras.cleanupError);
+  extras.cleanupFailed = true;
+  extras.cleanupError = error;
+}
+
 function childFailed(parent: Frame, error: unknown): void {
   addError(parent, error);
   parent.setFlag(CHILD_FAILED, true);
@@ -260,7 +272,7 @@ function childFailed(parent: Frame, error: unknown): void {
 }
 
 /**
- * How a frame ended: failed with its errors; or cancelled, which this
+ * How a frame ended: failed (see `failure`); or cancelled, which this
  * frame's scope catches only when it was cancelled itself and no scope
  * around it was (so when two deadlines expire together, the outermost wins);
  * or completed. An expired deadline whose errors all came from the
@@ -277,22 +289,30 @@ function decideOutcome(frame: Frame): void {
     extras.errors = [...new Set(extras.errors)];
   }
   if (
-    extras?.errors && frame.hasFlag(EXPIRED) && extras.errorsAtExpiry === 0 &&
-    outer === undefined
+    (extras?.errors || extras?.cleanupFailed) && frame.hasFlag(EXPIRED) &&
+    extras.errorsAtExpiry === 0 && outer === undefined
   ) {
     // As with every runtime's combinators: errors raised only by the
-    // cancellation the expiry caused do not replace it; they are reported.
-    for (const error of extras.errors) {
-      reportUndelivered(extras.deadline!.fail ? "timeout" : "moveOnAfter", "its operation", error);
-    }
+    // cancellation the expiry caused (cleanups' too) do not replace it;
+    // they are reported.
+    const combinator = extras.deadline!.fail ? "timeout" : "moveOnAfter";
+    const errors = extras.cleanupFailed
+      ? [...extras.errors ?? [], extras.cleanupError]
+      : extras.errors!;
+    for (const error of errors) reportUndelivered(combinator, "its operation", error);
     extras.errors = undefined;
+    extras.cleanupFailed = false;
     frame.setFlag(ENDED_CANCELLED, true);
   }
-  if (extras?.errors) {
+  if (extras?.cleanupFailed) {
+    for (const error of extras.errors ?? []) reportReplaced(frame, error);
     frame.outcome = "failed";
-    frame.result = frame.hasFlag(CHILD_FAILED)
+    frame.result = extras.cleanupError;
+  } else if (extras?.errors) {
+    frame.outcome = "failed";
+    frame.result = frame.hasFlag(CHILD_FAILED) || isUsersScope(frame)
       ? new AggregateError(extras.errors, describeFailures(frame, extras.errors))
-      : firstError(frame, extras.errors);
+      : extras.errors[0];
   } else if (frame.hasFlag(ENDED_CANCELLED)) {
     const caught = frame.kind === TASK || (frame.cancelled && outer === undefined);
     frame.outcome = caught ? "halted" : "failed";
@@ -302,19 +322,19 @@ function decideOutcome(frame: Frame): void {
   }
 }
 
-/** A frame's first error, its outcome; later ones (from cleanups, say) are reported, not dropped. */
-function firstError(frame: Frame, errors: unknown[]): unknown {
-  const [first, ...later] = errors;
-  for (const error of later) {
-    if (error === first) continue;
-    reportError(
-      `nursery: ${describeScope(frame)} had already failed with ${
-        describeError(first)
-      }; this later error is not its outcome:`,
-      error,
-    );
-  }
-  return first;
+/** A user's `scope` is a nursery of its own: its body's error comes out grouped, as in trio. */
+function isUsersScope(frame: Frame): boolean {
+  return frame.kind === SCOPE && !frame.hasFlag(BARE_SCOPE);
+}
+
+/** An error a cleanup's error replaced: reported, not dropped (Python keeps it as `__context__`). */
+function reportReplaced(frame: Frame, error: unknown): void {
+  reportError(
+    `nursery: an error raised in a cleanup of ${
+      describeScope(frame)
+    } replaced this one, as \`finally\` does:`,
+    error,
+  );
 }
 
 function describeFailures(frame: Frame, errors: unknown[]): string {
@@ -337,7 +357,7 @@ const model: Model = {
   settling: decideOutcome,
   childSettled,
   nestedSettled,
-  addFailure: addError,
+  addFailure: cleanupFailed,
   refuseSpawn,
   enterDeadline,
   armDeadline,

@@ -73,17 +73,56 @@ Deno.test("nursery: a child's error cancels its siblings; the parent fails with 
   equal(story.outcome, "error AggregateError [Error: boom]");
 });
 
-Deno.test("nursery: several failing children are all in the AggregateError", async () => {
+Deno.test("nursery: children failing before their first checkpoint are all in the AggregateError", async () => {
   const story = await tell(nursery, function* () {
     for (const name of ["first", "second"]) {
       yield* spawn(function* () {
-        yield* sleep(10);
         throw new Error(`${name} failed`);
       });
     }
     yield* suspend();
   });
   equal(story.outcome, "error AggregateError [Error: first failed, Error: second failed]");
+});
+
+Deno.test("nursery: of two sleepers woken in one instant, the second meets the first's failure", async () => {
+  // As in trio, where a sleep is a deadline of its own: the second child's
+  // wake-up and its scope's cancellation come in the same instant, and the
+  // cancellation wins, so it never raises.
+  const story = await tell(nursery, function* (note) {
+    for (const name of ["first", "second"]) {
+      yield* spawn(function* () {
+        try {
+          yield* sleep(10);
+        } catch (error) {
+          note(`${name}: ${(error as Error).name}`);
+          throw error;
+        }
+        throw new Error(`${name} failed`);
+      });
+    }
+    yield* suspend();
+  });
+  deepEqual(story.notes, ["10 second: Cancelled"]);
+  equal(story.outcome, "error AggregateError [Error: first failed]");
+});
+
+Deno.test("nursery: a sleeper woken before its scope is cancelled in that instant is not cancelled", async () => {
+  // The other order: the failing child wakes first only if it slept less.
+  const story = await tell(nursery, function* (note) {
+    yield* spawn(function* () {
+      yield* sleep(10);
+      note("sleeper woke and went on");
+      yield* sleep(0);
+    });
+    yield* spawn(function* () {
+      yield* sleep(10);
+      throw new Error("failed");
+    });
+    yield* suspend();
+  });
+  deepEqual(story.notes, ["10 sleeper woke and went on"]);
+  equal(story.outcome, "error AggregateError [Error: failed]");
 });
 
 Deno.test("nursery: the joiner of a failed task receives the error, and the parent fails too", async () => {

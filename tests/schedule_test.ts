@@ -330,7 +330,7 @@ for (
   const name of [
     "an error thrown by cleanup during a halt",
     "an ensure cleanup that throws fails its task",
-    "the body's error wins over a later cleanup error",
+    "a cleanup error after the body failed",
   ]
 ) {
   const scenario = [...taskScenarios, ...cleanupScenarios].find((each) => each.name === name)!;

@@ -118,25 +118,7 @@ export const declaredDifferences: DeclaredDifference[] = [
     library: "trio",
     case: "ctrl_c_during_cleanup",
     reason:
-      "not yet faithful: trio (strict exception groups) raises the Ctrl-C as a group around KeyboardInterrupt out of the nursery; `nursery` rejects with the bare AbortError (issue 15)",
-  },
-  {
-    library: "trio",
-    case: "a scope body that throws",
-    reason:
-      "not yet faithful: trio (strict exception groups) wraps a scope body's own error in an ExceptionGroup; `nursery` throws it bare (issue 15)",
-  },
-  {
-    library: "trio",
-    case: "several failing children: grouped or first",
-    reason:
-      "not yet faithful: of two children failing in the same instant trio reports one (the other's wake-up meets the nursery's cancellation, and the Cancelled wins); `nursery` groups both (issue 15)",
-  },
-  {
-    library: "trio",
-    case: "the body's error wins over a later cleanup error",
-    reason:
-      "not yet faithful: in trio, as with Python's (and JavaScript's) own `finally`, an error raised in cleanup replaces the body's; `nursery` keeps the body's (issue 15)",
+      "deliberate: a run stopped by Ctrl-C (its signal) rejects with the signal's reason, an AbortError, under every runtime, so that a caller checks one thing; trio raises KeyboardInterrupt, grouped by the nursery it passes through",
   },
   {
     library: "trio",

@@ -66,6 +66,6 @@ SCENARIOS = {
     "a queue get cancelled while waiting takes nothing; the next getter gets the value": (
         receive_cancelled_while_waiting
     ),
-    "the body's error wins over a later cleanup error": cleanup_error_after_failure,
+    "a cleanup error after the body failed": cleanup_error_after_failure,
     "a scope's children are all cleaned up when its task is halted": children_cleaned_up_on_halt,
 }

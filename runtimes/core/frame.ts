@@ -58,7 +58,13 @@ export const RETURNING = 512;
 export const MODEL_BIT_A = 1024;
 export const MODEL_BIT_B = 2048;
 export const MODEL_BIT_C = 4096;
-const OUTCOME_SHIFT = 13; // two bits: 0 none, then the index in `outcomes`
+/**
+ * A SCOPE frame the kit makes for itself (a combinator's, or one of its
+ * contenders'), not a user's `scope`: a model that groups a scope body's
+ * error (`nursery`, as trio's nurseries) leaves it bare.
+ */
+export const BARE_SCOPE = 8192;
+const OUTCOME_SHIFT = 14; // two bits: 0 none, then the index in `outcomes`
 const outcomes = [undefined, "completed", "failed", "halted"] as const;
 
 /**

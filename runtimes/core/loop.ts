@@ -28,7 +28,9 @@ import type {
   Task,
 } from "../types.ts";
 import { callFrom, NEXT, SUSPENDED, takeFrom, THROW } from "../waits.ts";
+import { SLEPT } from "./timers.ts";
 import {
+  BARE_SCOPE,
   CANCEL,
   CLEANUP,
   CONTINUE_ENDING,
@@ -72,11 +74,12 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
         spawnChild(frame, instruction.fn, taskName(instruction.fn, instruction.name)),
       );
     case "scope":
-      enterNested(frame, SCOPE, scopeBody(instruction.body), instruction.shield);
+      enterNested(frame, SCOPE, scopeBody(instruction.body), instruction.shield)
+        .setFlag(BARE_SCOPE, instruction.bare);
       return false;
     case "all":
     case "race":
-      enterNested(frame, SCOPE, combinatorBody(instruction), false);
+      enterNested(frame, SCOPE, combinatorBody(instruction), false).setFlag(BARE_SCOPE, true);
       return false;
     case "deadline":
       run.model.enterDeadline(frame, instruction);
@@ -303,7 +306,7 @@ export interface Model {
 
 /** A `timeout` or `moveOnAfter` as the shared combinator, in a nested scope. */
 export function enterCombinator(frame: Frame, instruction: Deadline<unknown>): void {
-  enterNested(frame, SCOPE, combinatorBody(instruction), false);
+  enterNested(frame, SCOPE, combinatorBody(instruction), false).setFlag(BARE_SCOPE, true);
 }
 
 /** A run of frames under one model. */
@@ -366,6 +369,15 @@ export class FrameRun extends SchedulerRun<Frame> {
     if (frame.epoch !== epoch || frame.settled) return; // a stale wake-up
     frame.epoch++;
     if (mode === START) return startFrame(frame);
+    if (mode === SLEPT) {
+      // A sleep's wake-up loses to a cancellation that reached its scope in
+      // the same instant (see `SLEPT`): the checkpoint answers instead.
+      const cancelledBy = frame.extras?.cancelledBy;
+      if (cancelledBy !== undefined && this.model.checkpoint(frame, cancelledBy)) {
+        mode = this.answerMode;
+        value = this.answerValue;
+      } else mode = NEXT;
+    }
     frame.waiting = undefined;
     if (this.tracer && mode !== RETURN) this.trace(frame, "wake");
     step(frame, mode, value);

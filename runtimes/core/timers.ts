@@ -15,8 +15,16 @@
  */
 
 import { TimerHeap } from "../timer_heap.ts";
-import { NEXT, Wait } from "../waits.ts";
+import { Wait } from "../waits.ts";
 import type { Clock, ClockTimer } from "../types.ts";
+
+/**
+ * The resume mode of a sleep whose deadline came. Not `NEXT`: as in trio,
+ * where a sleep is a deadline in a cancel scope of its own, a wake-up that
+ * meets a cancellation of an enclosing scope in the same instant loses to it
+ * (`core/loop.ts` asks the model's checkpoint before the frame resumes).
+ */
+export const SLEPT = 6;
 
 /** What the timers need of their run. */
 export interface TimerRun<F> {
@@ -72,7 +80,7 @@ export class SleepTimer<F> extends Timer {
   fire(): void {
     const epoch = this.epoch;
     this.epoch = -1;
-    (this.timers as Timers<F>).run.resume(this.frame, epoch, NEXT, undefined);
+    (this.timers as Timers<F>).run.resume(this.frame, epoch, SLEPT, undefined);
   }
   disarm(): void {
     this.epoch = -1;
@@ -117,7 +125,7 @@ export class Timers<F> {
 
   constructor(readonly run: TimerRun<F>) {}
 
-  /** Put `frame` to sleep for `ms`; it resumes with `NEXT` unless the wait is cancelled first. */
+  /** Put `frame` to sleep for `ms`; it resumes with `SLEPT` unless the wait is cancelled first. */
   sleep(frame: F, epoch: number, ms: number): SleepTimer<F> {
     const timer = new SleepTimer(this, this.run.clock.now() + ms, this.#order++, frame, epoch);
     this.#add(timer);

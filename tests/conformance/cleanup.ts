@@ -105,7 +105,7 @@ export const cleanupScenarios: Scenario[] = [
     },
   },
   {
-    name: "the body's error wins over a later cleanup error",
+    name: "a cleanup error after the body failed",
     mirrors: "after trio: an error raised in cleanup once the body has failed",
     *program(note) {
       const worker = yield* spawn(function* worker() {
@@ -123,9 +123,10 @@ export const cleanupScenarios: Scenario[] = [
     },
     expect: {
       native: { notes: ["5 join: Error: body failed"], outcome: "ok undefined" },
+      // As `finally` in Python and JavaScript, and so trio: the cleanup's error replaces the body's.
       nursery: {
-        notes: ["5 join: Error: body failed"],
-        outcome: "error AggregateError [Error: body failed]",
+        notes: ["5 join: Error: cleanup failed too"],
+        outcome: "error AggregateError [Error: cleanup failed too]",
       },
       generator: { notes: ["5 join: Error: body failed"], outcome: "error Error: body failed" },
       // Effection 4.1.1 keeps the later cleanup error, and fails the parent before its join.
