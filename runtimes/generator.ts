@@ -24,7 +24,6 @@
 import {
   CANCEL,
   CONTINUE_ENDING,
-  extrasOf,
   Frame,
   markCancelled,
   outcomeMode,
@@ -34,25 +33,26 @@ import {
   TASK,
   undoWaiting,
 } from "./core/frame.ts";
-import { enterCombinator, FrameRun, type Model, settle } from "./core/loop.ts";
+import { enterCombinator, settle } from "./core/loop.ts";
+import { frameRuntime, type Model, modelPart, ownModelPart } from "./core/model.ts";
 import { describeError, reportError } from "./errors.ts";
 import { NEXT, THROW, Wait } from "./waits.ts";
-import type { OperationFn, RunOptions, Runtime } from "./types.ts";
+import type { Runtime } from "./types.ts";
 
-/** What only this model keeps of a frame (`FrameExtras.model`), made on first use. */
-class HaltExtras {
+/** What only this model keeps of a frame (`modelPart`). */
+class HaltPart {
   /** The live children left to halt as the body ends, the youngest last. */
   toHalt: Frame[] | undefined = undefined;
   /** An error its nested scope failed with, queued for the frame at `epoch`. */
   undelivered: { error: unknown; epoch: number } | undefined = undefined;
 }
 
-function extrasOfModel(frame: Frame): HaltExtras | undefined {
-  return frame.extras?.model as HaltExtras | undefined;
+function partOf(frame: Frame): HaltPart | undefined {
+  return modelPart<HaltPart>(frame);
 }
 
-function ownExtras(frame: Frame): HaltExtras {
-  return (extrasOf(frame).model ??= new HaltExtras()) as HaltExtras;
+function ownPart(frame: Frame): HaltPart {
+  return ownModelPart(frame, HaltPart);
 }
 
 // ---------------------------------------------------------------------------
@@ -106,7 +106,7 @@ function cancel(frame: Frame): void {
   // Returned at its next step; one that is running now returns as it yields.
   frame.flags |= RETURN_DUE;
   if (run.current === frame) return;
-  const undelivered = extrasOfModel(frame)?.undelivered;
+  const undelivered = partOf(frame)?.undelivered;
   if (undelivered && undelivered.epoch === frame.epoch) {
     // Halted before it could receive its nested scope's error: not lost, failed.
     recordFailure(frame, undelivered.error);
@@ -134,7 +134,7 @@ function bodyEnded(frame: Frame, how: number, value: unknown): void {
     for (let child = frame.extras!.oldestChild; child; child = child.youngerSibling) {
       if (!child.settled) toHalt.push(child);
     }
-    ownExtras(frame).toHalt = toHalt;
+    ownPart(frame).toHalt = toHalt;
     if (frame.run.tracer && frame.kind === TASK) {
       frame.run.trace(frame, "suspend", { reason: `halt children (${live} running)` });
     }
@@ -143,7 +143,7 @@ function bodyEnded(frame: Frame, how: number, value: unknown): void {
 }
 
 function continueEnding(frame: Frame): void {
-  const toHalt = extrasOfModel(frame)?.toHalt;
+  const toHalt = partOf(frame)?.toHalt;
   while (toHalt && toHalt.length > 0) {
     const child = toHalt.pop()!;
     if (child.settled) continue;
@@ -153,7 +153,7 @@ function continueEnding(frame: Frame): void {
       return;
     }
   }
-  if (toHalt) ownExtras(frame).toHalt = undefined;
+  if (toHalt) ownPart(frame).toHalt = undefined;
   if (runCleanups(frame)) return; // goes on when the cleanup settles
   settle(frame);
 }
@@ -179,7 +179,7 @@ function nestedSettled(owner: Frame, nested: Frame): void {
   } else {
     if (nested.outcome === "failed") {
       // Until the owner resumes (its epoch moves on), a halt must not lose this error.
-      ownExtras(owner).undelivered = { error: nested.result, epoch: owner.epoch };
+      ownPart(owner).undelivered = { error: nested.result, epoch: owner.epoch };
     }
     run.enqueue(owner, owner.epoch, outcomeMode(nested), nested.result);
   }
@@ -262,14 +262,7 @@ const model: Model = {
  * if (seen.length !== 1) throw new Error("the child should have been halted");
  * ```
  */
-export const generator: Runtime = {
-  name: "generator",
-  description:
-    "Effection-style structured concurrency on its own scheduler: halting by return(), children halted when their parent ends",
-  shuffles: true,
-  run<T>(fn: OperationFn<T>, options: RunOptions = {}): Promise<T> {
-    const run = new FrameRun(options, model);
-    run.start(fn);
-    return run.promise as Promise<T>;
-  },
-};
+export const generator: Runtime = frameRuntime(
+  model,
+  "Effection-style structured concurrency on its own scheduler: halting by return(), children halted when their parent ends",
+);

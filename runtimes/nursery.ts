@@ -46,12 +46,13 @@ import {
   TASK,
   undoWaiting,
 } from "./core/frame.ts";
-import { FrameRun, type Model, settle } from "./core/loop.ts";
+import { settle } from "./core/loop.ts";
+import { forEachReached, frameRuntime, type Model, modelPart, ownModelPart } from "./core/model.ts";
 import { Cancelled, errorMessage, isInstance, reportError, TimeoutError } from "./errors.ts";
 import type { Deadline } from "./instructions.ts";
 import type { CallbackTimer } from "./core/timers.ts";
 import { NEXT, THROW, Wait } from "./waits.ts";
-import type { OperationFn, RunOptions, Runtime } from "./types.ts";
+import type { Runtime } from "./types.ts";
 
 /** The body ended by letting a `Cancelled` out. */
 const ENDED_CANCELLED = MODEL_BIT_A;
@@ -60,8 +61,8 @@ const CHILD_FAILED = MODEL_BIT_B;
 /** A DEADLINE frame whose deadline passed. */
 const EXPIRED = MODEL_BIT_C;
 
-/** What only this model keeps of a frame (`FrameExtras.model`), made on first use. */
-class ScopeExtras {
+/** What only this model keeps of a frame (`modelPart`). */
+class ScopePart {
   /** The errors the frame will fail with: its body's, then its children's. */
   errors: unknown[] | undefined = undefined;
   /** A cleanup raised an error (`cleanupError`, which may be any value): it replaces `errors`. */
@@ -74,12 +75,12 @@ class ScopeExtras {
   errorsAtExpiry = 0;
 }
 
-function extrasOfModel(frame: Frame): ScopeExtras | undefined {
-  return frame.extras?.model as ScopeExtras | undefined;
+function partOf(frame: Frame): ScopePart | undefined {
+  return modelPart<ScopePart>(frame);
 }
 
-function ownExtras(frame: Frame): ScopeExtras {
-  return (extrasOf(frame).model ??= new ScopeExtras()) as ScopeExtras;
+function ownPart(frame: Frame): ScopePart {
+  return ownModelPart(frame, ScopePart);
 }
 
 // ---------------------------------------------------------------------------
@@ -99,7 +100,7 @@ function checkpoint(frame: Frame, cancelledBy: Frame): boolean {
 /** Not a closure here (see `combinatorBody`): the deadline is the frame's own. */
 function enterDeadline(frame: Frame, instruction: Deadline<unknown>): void {
   const operation = instruction.operation;
-  ownExtras(enterNested(frame, DEADLINE, () => operation, false)).deadline = instruction;
+  ownPart(enterNested(frame, DEADLINE, () => operation, false)).deadline = instruction;
 }
 
 // ---------------------------------------------------------------------------
@@ -142,47 +143,21 @@ function cancel(frame: Frame): void {
 
 /**
  * Wake every checkpoint waiting inside the cancelled `frame`, down to
- * shielded scopes, and set each frame's `cancelledBy` on the way. Depth
- * first: a frame, then the scope it waits in, then its children oldest
- * first, so a parent is always set before its children. The path down is
- * kept in arrays, not on the call stack, which 10,000 nested frames
- * overflow.
+ * shielded scopes, and set each frame's `cancelledBy` on the way (a frame
+ * is reached before what it holds, so its parent is always set first).
  */
 function deliverCancel(frame: Frame, cancelled: Cancelled): void {
-  const path: Frame[] = []; // the frames whose children are being visited
-  const lastVisited: (Frame | undefined)[] = []; // the child of each visited last
-  let at: Frame | undefined = frame;
-  for (;;) {
-    if (at !== undefined) {
-      // As the walk up the parents would answer: `frame` is cancelled, and
-      // no frame reached is shielded (`frame` itself aside).
-      extrasOf(at).cancelledBy = at.cancelled ? at : at.parent!.extras!.cancelledBy;
-      path.push(at);
-      lastVisited.push(undefined);
-      const waiting: unknown = at.waiting;
-      if (waiting instanceof Frame) {
-        at = waiting.shield ? undefined : waiting;
-        continue;
-      }
-      if (waiting !== undefined) {
-        undoWaiting(at);
-        at.run.enqueue(at, at.epoch, THROW, cancelled);
-      }
-      at = undefined;
-    }
-    const top = path.length - 1;
-    if (top < 0) return;
-    const previous = lastVisited[top];
-    let child = previous === undefined ? path[top].extras?.oldestChild : previous.youngerSibling;
-    while (child !== undefined && child.settled) child = child.youngerSibling;
-    if (child === undefined) {
-      path.pop();
-      lastVisited.pop();
-    } else {
-      lastVisited[top] = child;
-      at = child;
-    }
-  }
+  forEachReached(frame, reachCancelled, cancelled);
+}
+
+function reachCancelled(at: Frame, cancelled: Cancelled): void {
+  // As the walk up the parents would answer: the cancelled frame is the
+  // first reached, and no frame reached after it is shielded.
+  extrasOf(at).cancelledBy = at.cancelled ? at : at.parent!.extras!.cancelledBy;
+  const waiting: unknown = at.waiting;
+  if (waiting === undefined || waiting instanceof Frame) return;
+  undoWaiting(at);
+  at.run.enqueue(at, at.epoch, THROW, cancelled);
 }
 
 function bodyEnded(frame: Frame, how: number, value: unknown): void {
@@ -223,9 +198,9 @@ function nestedSettled(owner: Frame, nested: Frame): void {
   if (nested.outcome !== "halted") {
     run.enqueue(owner, owner.epoch, outcomeMode(nested), nested.result);
   } else if (
-    nested.kind === DEADLINE && nested.hasFlag(EXPIRED) && extrasOfModel(nested)!.deadline!.fail
+    nested.kind === DEADLINE && nested.hasFlag(EXPIRED) && partOf(nested)!.deadline!.fail
   ) {
-    run.enqueue(owner, owner.epoch, THROW, new TimeoutError(extrasOfModel(nested)!.deadline!.ms));
+    run.enqueue(owner, owner.epoch, THROW, new TimeoutError(partOf(nested)!.deadline!.ms));
   } else {
     run.enqueue(owner, owner.epoch, NEXT, undefined);
   }
@@ -237,7 +212,7 @@ function nestedSettled(owner: Frame, nested: Frame): void {
 // ---------------------------------------------------------------------------
 
 function armDeadline(frame: Frame): void {
-  const extras = extrasOfModel(frame)!;
+  const extras = partOf(frame)!;
   extras.deadlineTimer = frame.run.timers.after(extras.deadline!.ms, () => {
     extras.deadlineTimer = undefined;
     extras.errorsAtExpiry = extras.errors?.length ?? 0;
@@ -254,12 +229,12 @@ function armDeadline(frame: Frame): void {
 
 /** Add to the errors the frame will fail with. */
 function addError(frame: Frame, error: unknown): void {
-  (ownExtras(frame).errors ??= []).push(error);
+  (ownPart(frame).errors ??= []).push(error);
 }
 
 /** A cleanup raised `error`: it replaces the failure so far, as `finally` does; the replaced is reported. */
 function cleanupFailed(frame: Frame, error: unknown): void {
-  const extras = ownExtras(frame);
+  const extras = ownPart(frame);
   if (extras.cleanupFailed) reportReplaced(frame, extras.cleanupError);
   extras.cleanupFailed = true;
   extras.cleanupError = error;
@@ -279,7 +254,7 @@ function childFailed(parent: Frame, error: unknown): void {
  * cancellation its expiry caused ends expired, the errors reported.
  */
 function decideOutcome(frame: Frame): void {
-  const extras = extrasOfModel(frame);
+  const extras = partOf(frame);
   extras?.deadlineTimer?.cancel();
   const outer = frame.parent?.extras?.cancelledBy;
   if (extras?.errors && extras.errors.length > 1) {
@@ -382,14 +357,7 @@ const model: Model = {
  * if (seen.length !== 1) throw new Error("the parent should have waited");
  * ```
  */
-export const nursery: Runtime = {
-  name: "nursery",
-  description:
-    "trio-style nurseries and cancel scopes on its own scheduler: parents wait for children, Cancelled is level-triggered, errors are grouped",
-  shuffles: true,
-  run<T>(fn: OperationFn<T>, options: RunOptions = {}): Promise<T> {
-    const run = new FrameRun(options, model);
-    run.start(fn);
-    return run.promise as Promise<T>;
-  },
-};
+export const nursery: Runtime = frameRuntime(
+  model,
+  "trio-style nurseries and cancel scopes on its own scheduler: parents wait for children, Cancelled is level-triggered, errors are grouped",
+);

@@ -15,6 +15,7 @@
  */
 
 import { combinatorBody } from "../combinators.ts";
+import type { Model } from "./model.ts";
 import { deadlockName, type DeadlockWait } from "../errors.ts";
 import { type AnyInstruction, asInstruction, type Deadline, taskName } from "../instructions.ts";
 import { fifoOf } from "../queue.ts";
@@ -265,43 +266,6 @@ class FrameScopeHandle implements ScopeHandle {
     this.frame.run.model.cancel(this.frame);
     this.frame.run.wake();
   }
-}
-
-/**
- * A model: what `generator` and `nursery` each answer. Each hook runs once
- * per lifecycle event of a frame (never once per step).
- */
-export interface Model {
-  /** The runtime's name, for what it says on stderr. */
-  readonly name: string;
-  /** Why a task that joins its ancestor would wait for ever, under this model. */
-  readonly joinsOwnEnd: string;
-  /** A resumption ends the wait at once (a cancellation then waits for the next checkpoint). */
-  readonly resumeEndsWait: boolean;
-  /** Cancel a frame (the signal and a deadlock cancel the root this way too). */
-  cancel(frame: Frame): void;
-  /** A checkpoint in a cancelled scope: answer (`run.answer`) and return true, or let the wait go on. */
-  checkpoint(frame: Frame, cancelledBy: Frame): boolean;
-  /** The body is over (`how`: NEXT, THROW or RETURN): record how, then end the frame. */
-  bodyEnded(frame: Frame, how: number, value: unknown): void;
-  /** What the ending frame waited for (a child, a cleanup) has settled: go on ending. */
-  continueEnding(frame: Frame): void;
-  /** The frame is about to settle: decide its outcome if its body's end did not, disarm what it armed. */
-  settling(frame: Frame): void;
-  /** A child task has settled (and is counted out of the parent's live children). */
-  childSettled(parent: Frame, child: Frame): void;
-  /** A nested scope, combinator or deadline has settled: resume its owner. */
-  nestedSettled(owner: Frame, nested: Frame): void;
-  /** An error a cleanup raised: the frame fails with it, or reports it. */
-  addFailure(frame: Frame, error: unknown): void;
-  /** Why a scope handle may not spawn into the frame now, or `undefined`. */
-  refuseSpawn(frame: Frame): string | undefined;
-  /** A `timeout` or `moveOnAfter` (`enterCombinator` runs the shared combinator). */
-  enterDeadline(frame: Frame, instruction: Deadline<unknown>): void;
-  /** A DEADLINE frame starts: arm its deadline. */
-  armDeadline(frame: Frame): void;
-  /** What a waiting frame waits on, as a deadlock's list names it; `undefined` for none. */
-  describeWait(frame: Frame): string | undefined;
 }
 
 /** A `timeout` or `moveOnAfter` as the shared combinator, in a nested scope. */
