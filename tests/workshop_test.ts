@@ -194,6 +194,39 @@ Deno.test("workshop: typed answers on stdin; Ctrl-C at a prompt stops with 130, 
   }
 });
 
+Deno.test("workshop: a closed stdout (| head) stops the walk quietly, exit 0, progress kept", async () => {
+  const folder = await Deno.makeTempDir({ prefix: "workshop-" });
+  const child = denoCommand([
+    "run",
+    "--allow-read",
+    "--allow-env",
+    "--allow-net=127.0.0.1",
+    "--allow-write",
+    workshopScript,
+    "--step",
+    "3",
+  ], { stdin: "piped", env: { NO_COLOR: "1", INIT_CWD: folder } }).spawn();
+  // A safety net, not a measure: a walk that never stops fails the test instead of hanging it.
+  const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const stdout = new ChildOutput(child.stdout);
+  const stderr = new ChildOutput(child.stderr);
+  const stdin = child.stdin.getWriter();
+  try {
+    // The walk waits for this answer: stdout is closed before it goes on writing.
+    await stdout.readUntil("Predict: Which countdown ends last");
+    await stdout.close();
+    await stdin.write(new TextEncoder().encode("B, at 6 s\n"));
+    const status = await child.status;
+    equal(await stderr.readToEnd(), "", "no stack trace, no message");
+    equal(status.code, 0);
+    deepEqual(await readProgress(folder), { next: 3, done: [] });
+  } finally {
+    clearTimeout(watchdog);
+    await stdin.close().catch(() => {});
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
 Deno.test("workshop: Ctrl-C while a step's lab runs halts it, its cleanup done, and exits 130, the step not done", async () => {
   const folder = await Deno.makeTempDir({ prefix: "workshop-" });
   const echo = steps.findIndex((step) => step.runs.some((run) => run.lab === "echo")) + 1;

@@ -21,8 +21,9 @@
  * (and the run stops, progress kept, when the file runs out). What a lab
  * saves goes into that folder too (`downloads/`), not the kit's. Ctrl-C at
  * a prompt stops the walk; during a run it halts the lab (its cleanup runs)
- * and stops the walk there, the step not done. Exit status: 0 done (or
- * stopped), 2 usage error, 130 after Ctrl-C.
+ * and stops the walk there, the step not done. A stdout closed early
+ * (`| head`) stops the walk quietly at its next prompt. Exit status: 0 done
+ * (or stopped, or stdout closed), 2 usage error, 130 after Ctrl-C.
  *
  * @module
  */
@@ -323,10 +324,25 @@ async function ask(session: Session, prompt: string): Promise<string> {
   return answer;
 }
 
+/** Stdout was closed (`deno task workshop | head`): nobody reads on, so the walk stops quietly. */
+class StdoutClosed extends Error {
+  override name = "StdoutClosed";
+}
+
+/**
+ * Write a prompt, which has no line ending (console.log would add one).
+ * console.log drops what a closed stdout cannot take; this write would throw
+ * `BrokenPipe`, which is a {@link StdoutClosed} here.
+ */
 async function writeOut(text: string): Promise<void> {
   const bytes = new TextEncoder().encode(text);
   let written = 0;
-  while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
+  try {
+    while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
+  } catch (error) {
+    if (error instanceof Deno.errors.BrokenPipe) throw new StdoutClosed();
+    throw error;
+  }
 }
 
 /** Read the lines of a predicted output: typed up to a line `.`, or `@FILE`. */
@@ -591,6 +607,8 @@ export async function runWorkshopCommand(args: string[]): Promise<number> {
       );
       return exitStatus.interrupted;
     }
+    // Nobody reads the walk any more: stop where it is, progress kept, no message to print.
+    if (error instanceof StdoutClosed) return exitStatus.ok;
     if (error instanceof Quit || error instanceof AnswersEnded) {
       const why = error instanceof Quit ? "Stopped" : "No more answers: stopped";
       console.log(`${why} before step ${next}; deno task workshop goes on from there.`);
