@@ -14,6 +14,7 @@ import {
   progressName,
   readProgress,
   renderPrediction,
+  takeStep,
   writeProgress,
 } from "../tools/workshop.ts";
 import { argumentsOf, runLab } from "../tools/workshop_run.ts";
@@ -412,6 +413,66 @@ Deno.test("a step's run goes through the lab runner's own parsing, on the clock 
   equal(output.status, 0);
   equal(output.lines.length, 12);
   equal(output.lines.at(-1), "6.000s\t\tB = 1");
+});
+
+Deno.test("a lab that refuses its options is a run with its message and status 2, not a crash", async () => {
+  const output = await runLab({
+    lab: "spinner",
+    args: ["--slow", "cpu", "--clock", "virtual"],
+  }, { folder: "/nonexistent" });
+  equal(output.status, 2);
+  deepEqual(output.lines, []);
+  match(
+    output.failure!,
+    /^spinner refused its options: --slow cpu does real work, which takes real time: with --clock virtual, --slow takes sleep or block$/,
+  );
+  equal(output.clock, "virtual");
+  // A shuffle under a runtime that cannot shuffle is refused the same way.
+  const shuffled = await runLab({
+    lab: "countdown",
+    args: ["--clock", "virtual", "--runtime", "native", "--schedule", "shuffle"],
+  }, { folder: "/nonexistent" });
+  equal(shuffled.status, 2);
+  match(shuffled.failure!, /^countdown refused its options: .*native/);
+});
+
+Deno.test("workshop: a step whose lab refuses its options shows the lab's message, and the step goes on", async () => {
+  const step: Step = {
+    title: "A refused run",
+    read: ["labs/spinner.ts"],
+    intro: ["A CPU-bound job cannot run on the virtual clock."],
+    runs: [
+      { lab: "spinner", args: ["--slow", "cpu", "--clock", "virtual"] },
+      { lab: "countdown", args: ["--clock", "virtual"] },
+    ],
+    notice: ["The refusal is the lab's own message."],
+  };
+  const printed: string[] = [];
+  const log = console.log;
+  console.log = (...data: unknown[]) => void printed.push(data.join(" "));
+  try {
+    await takeStep(
+      {
+        answers: () => Promise.resolve("y"),
+        color: false,
+        signal: new AbortController().signal,
+        folder: "/nonexistent",
+      },
+      step,
+      1,
+    );
+  } finally {
+    console.log = log;
+  }
+  const text = printed.join("\n");
+  match(
+    text,
+    /\$ deno task lab:spinner --slow cpu --clock virtual\n {2}spinner refused its options: --slow cpu does real work.*\n {2}\(exit status 2\)\n/,
+  );
+  // The next run ran, and the step ended with what to notice.
+  match(text, /\$ deno task lab:countdown --clock virtual\n/);
+  match(text, /^ {2}6\.000s\t\tB = 1$/m);
+  match(text, /What to notice:\n {2}The refusal is the lab's own message\./);
 });
 
 Deno.test("the handout's Markdown: paragraphs, lists, fenced code and inline code, escaped", () => {

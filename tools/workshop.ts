@@ -291,7 +291,8 @@ class Quit extends Error {
 // ---------------------------------------------------------------------------
 // The walk through the steps.
 
-interface Session {
+/** What a walk goes by: where answers come from, colour, Ctrl-C, the learner's folder. */
+export interface Session {
   answers: Answers;
   color: boolean;
   signal: AbortSignal;
@@ -417,7 +418,12 @@ export function stepHeading(step: Step, number: number): string[] {
   ];
 }
 
-async function takeStep(session: Session, step: Step, number: number): Promise<void> {
+/**
+ * Take `step`: its heading, its prediction, its runs (each on request), and
+ * what to notice. A run that fails, or whose lab refuses its options, is
+ * shown with its message and exit status, and the step goes on.
+ */
+export async function takeStep(session: Session, step: Step, number: number): Promise<void> {
   const [heading, ...rest] = stepHeading(step, number);
   console.log("");
   console.log(paint(heading, 1, session.color));
