@@ -19,7 +19,7 @@ import {
 } from "../tools/workshop.ts";
 import { argumentsOf, runLab } from "../tools/workshop_run.ts";
 import { settleCodes, top20 } from "../labs/flags_codes.ts";
-import { markdownToHtml, reproducible, writeHandoutFiles } from "../tools/workshop_handout.ts";
+import { markdownToHtml, realTimeHtml, writeHandoutFiles } from "../tools/workshop_handout.ts";
 import { folderMarkers, OutputRefused } from "../tools/output_folder.ts";
 import { writeSite } from "../tools/report.ts";
 import { commandOf, type Step, steps } from "../tools/workshop_steps.ts";
@@ -304,14 +304,15 @@ Deno.test("cli: Ctrl-C while the handout is built halts the lab, writes nothing,
   }
 });
 
-Deno.test("the handout shows a real-clock run reproducibly: what varies written …, settings kept, unordered lines sorted", () => {
+Deno.test("the handout marks a real-clock run's figures as measured: ports written …, settings kept, unordered lines sorted", () => {
   const run = {
     lab: "flags",
     args: ["--delay", "200", "-m", "10", "-v"],
     unordered: /^[A-Z]{2} (OK|not found)$/,
   };
+  const measured = (figure: string) => `<span class="measured">${figure}</span>`;
   deepEqual(
-    reproducible(run, [
+    realTimeHtml(run, [
       "LOCAL site: http://127.0.0.1:39787/flags (embedded server: delay 200 ms, no errors)",
       "10 Web Workers (started in 2.94s) will be used",
       "CN OK",
@@ -319,21 +320,22 @@ Deno.test("the handout shows a real-clock run reproducibly: what varies written 
       "ZZ not found",
       "--------------------",
       "  2,850 requests in 0.50 s: 5,676 requests/s, 5.5 MiB/s",
-      "Elapsed time: 0.22s",
+      "Elapsed time: 0.22s <&>",
     ]),
     [
       "LOCAL site: http://127.0.0.1:…/flags (embedded server: delay 200 ms, no errors)",
-      "10 Web Workers (started in …s) will be used",
+      `10 Web Workers (started in ${measured("2.94")}s) will be used`,
       "BR OK",
       "CN OK",
       "ZZ not found",
       "--------------------",
-      "  … requests in … s: … requests/s, … MiB/s",
-      "Elapsed time: …s",
+      `  ${measured("2,850")} requests in ${measured("0.50")} s: ${measured("5,676")} ` +
+      `requests/s, ${measured("5.5")} MiB/s`,
+      `Elapsed time: ${measured("0.22")}s &lt;&amp;&gt;`,
     ],
   );
-  // Without `unordered`, the order is the run's.
-  deepEqual(reproducible({ lab: "flags", args: [] }, ["CN OK", "BR OK"]), ["CN OK", "BR OK"]);
+  // Without \`unordered\`, the order is the run's.
+  deepEqual(realTimeHtml({ lab: "flags", args: [] }, ["CN OK", "BR OK"]), ["CN OK", "BR OK"]);
 });
 
 Deno.test("a step's flags are saved in the learner's folder unless the step names --dest", () => {
@@ -498,10 +500,22 @@ Deno.test("cli: workshop --handout DIR writes DIR/index.html, and refuses a fold
     equal(written.code, 0, written.stderr);
     equal(written.stdout, "wrote out/index.html\n");
     const html = await Deno.readTextFile(join(folder, "out", "index.html"));
-    // Reproducible: a second build, into a folder of its own, gives the same bytes.
+    // A second build, into a folder of its own, differs only in what is marked measured here.
     const again = await workshop(folder, ["--handout", "again"]);
     equal(again.code, 0, again.stderr);
-    equal(await Deno.readTextFile(join(folder, "again", "index.html")), html);
+    equal(
+      unmeasured(await Deno.readTextFile(join(folder, "again", "index.html"))),
+      unmeasured(html),
+    );
+    // The real-time runs' figures are marked measured; a virtual-time output has none.
+    match(html, /Elapsed time: <span class="measured">\d+\.\d+<\/span>s/);
+    for (const [, block] of html.matchAll(/<pre class="output reproducible">([^]*?)<\/pre>/g)) {
+      ok(!block.includes("measured"), block);
+    }
+    // The latency lab measures the machine: its whole table, beside the workshop's column.
+    const latency = html.match(/<pre class="output measured">([^]*?)<\/pre>/)?.[1] ?? "";
+    match(latency, /^L1 cache .* 3 seconds /m);
+    match(latency, /^network: loopback .* 7\.6 years /m);
     // The flags it downloaded went into a temporary folder, now gone: none beside the handout.
     deepEqual(await namesIn(folder), ["again", "out"]);
     ok(html.startsWith("<!doctype html>") && html.endsWith("</html>\n"));
@@ -531,6 +545,17 @@ Deno.test("cli: workshop --handout DIR writes DIR/index.html, and refuses a fold
     equal(refused.code, 2);
     match(refused.stderr, /^error: --handout .*mine is a folder with other files in it/m);
     equal(await Deno.readTextFile(join(folder, "mine", "notes.txt")), "mine\n");
+    // A report's folder is refused, naming what it is.
+    await Deno.mkdir(join(folder, "report"));
+    await Deno.writeTextFile(join(folder, "report", folderMarkers.report), "");
+    await Deno.writeTextFile(join(folder, "report", "index.html"), "report\n");
+    const report = await workshop(folder, ["--handout", "report"]);
+    equal(report.code, 2, report.stderr);
+    match(
+      report.stderr,
+      /^error: --handout report is a report \(deno task report\), not a workshop/m,
+    );
+    equal(await Deno.readTextFile(join(folder, "report", "index.html")), "report\n");
     // A file is refused the same way, not with Deno's NotADirectory and a stack.
     await Deno.writeTextFile(join(folder, "afile"), "mine\n");
     const file = await workshop(folder, ["--handout", "afile"]);
@@ -541,6 +566,13 @@ Deno.test("cli: workshop --handout DIR writes DIR/index.html, and refuses a fold
     await Deno.remove(folder, { recursive: true });
   }
 });
+
+/** A handout's page with what was measured when it was built taken out, as `…`. */
+function unmeasured(html: string): string {
+  return html
+    .replace(/(<span class="measured">)[^<]*(<\/span>)/g, "$1…$2")
+    .replace(/(<pre class="output measured">)[^]*?(<\/pre>)/g, "$1…$2");
+}
 
 /** The names in `folder`, sorted. */
 async function namesIn(folder: string): Promise<string[]> {
