@@ -17,7 +17,8 @@ import {
   takeStep,
   writeProgress,
 } from "../tools/workshop.ts";
-import { argumentsOf, runLab } from "../tools/workshop_run.ts";
+import { argumentsOf, kitFolder, runLab } from "../tools/workshop_run.ts";
+import { loadLab } from "../tools/lab.ts";
 import { settleCodes, top20 } from "../labs/flags_codes.ts";
 import { markdownToHtml, realTimeHtml, writeHandoutFiles } from "../tools/workshop_handout.ts";
 import { folderMarkers, OutputRefused } from "../tools/output_folder.ts";
@@ -26,6 +27,7 @@ import { commandOf, type Step, steps } from "../tools/workshop_steps.ts";
 import { ChildOutput, denoCommand, runDeno } from "./harness.ts";
 
 const workshopScript = fileURLToPath(new URL("../tools/workshop.ts", import.meta.url));
+const labScript = fileURLToPath(new URL("../tools/lab.ts", import.meta.url));
 
 /** `deno task workshop <args>`, with the task's permissions, run from `folder`. */
 const workshop = (folder: string, args: string[]) =>
@@ -97,6 +99,9 @@ Deno.test("workshop: every step driven from a file of answers, a wrong predictio
       if (step.prediction?.kind === "question") ok(text.includes("You predicted: a guess"));
     }
     ok(stdout.includes("That was the last step."));
+    // Each run shown is the command it names: a run on the virtual clock printed what
+    // `deno task lab:...` prints, line for line, and ended with its exit status.
+    await sameAsTheirCommands(stdout);
 
     // Demo 1: the source, then the prediction, then the two side by side, then the why.
     const demo1 = stepText(stdout, steps.findIndex((step) => step.title.includes("demo 1")) + 1);
@@ -138,6 +143,56 @@ Deno.test("workshop: every step driven from a file of answers, a wrong predictio
     await Deno.remove(folder, { recursive: true });
   }
 });
+
+/** The permissions and script of `deno task lab:<lab>`, as deno.json has them. */
+async function labTask(lab: string): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(join(kitFolder, "deno.json")));
+  const task: string = config.tasks[`lab:${lab}`];
+  ok(task?.startsWith("deno run "), `no task lab:${lab}`);
+  return task.split(" ").slice(1).map((word) => word === "tools/lab.ts" ? labScript : word);
+}
+
+/** The lines a transcript shows under `$ command`, and the exit status it shows (0 if none). */
+function shownUnder(transcript: string, command: string): { printed: string[]; status: number } {
+  const at = transcript.indexOf(`$ ${command}\n`);
+  ok(at !== -1, command);
+  const lines = transcript.slice(at + command.length + 3).split("\n");
+  const block = lines.slice(0, lines.findIndex((line) => !line.startsWith("  ")));
+  const status = block.at(-1)?.match(/^ {2}\(exit status (\d+)\)$/);
+  return {
+    printed: block.filter((line) => !/^ {2}(stderr: |\(exit status )/.test(line)),
+    status: status ? Number(status[1]) : 0,
+  };
+}
+
+/**
+ * Every run of every step, as a transcript shows it: a run on the virtual
+ * clock is run again as the command it names, in its own process, and its
+ * stdout must be the lines shown under the command, its exit status the one
+ * shown; a run on the real clock (flags, latency, echo) printed and ended 0.
+ */
+async function sameAsTheirCommands(transcript: string): Promise<void> {
+  const virtual = [];
+  for (const run of steps.flatMap((step) => step.runs)) {
+    const { defaultClock } = await loadLab(run.lab);
+    const clock = run.args.includes("--clock")
+      ? run.args[run.args.indexOf("--clock") + 1]
+      : defaultClock;
+    if (clock === "virtual") {
+      virtual.push(run);
+    } else {
+      const { printed, status } = shownUnder(transcript, commandOf(run));
+      ok(printed.length > 0 && status === 0, `${commandOf(run)}: ${printed} (${status})`);
+    }
+  }
+  ok(virtual.length >= 8, `${virtual.length} runs on the virtual clock`);
+  await Promise.all(virtual.map(async (run) => {
+    const { printed, status } = shownUnder(transcript, commandOf(run));
+    const real = await runDeno([...await labTask(run.lab), ...run.args]);
+    equal(real.code, status, `${commandOf(run)}: ${real.stderr}`);
+    deepEqual(printed, real.stdout.replace(/\n$/, "").split("\n").map((line) => `  ${line}`));
+  }));
+}
 
 Deno.test("workshop: answers that run out stop the walk with progress kept; the next run resumes", async () => {
   const folder = await Deno.makeTempDir({ prefix: "workshop-" });
