@@ -283,81 +283,85 @@ Deno.test("workshop: a closed stdout (| head) stops the walk quietly, exit 0, pr
   }
 });
 
-Deno.test("workshop: Ctrl-C while a step's lab runs halts it, its cleanup done, and exits 130, the step not done", async () => {
-  const folder = await Deno.makeTempDir({ prefix: "workshop-" });
-  // Step 1's first run: ten flags, one at a time, each answered after 200 ms, for 2 s.
-  await Deno.writeTextFile(join(folder, "a.txt"), "a guess\ny\n");
-  const child = denoCommand([
-    "run",
-    "--allow-read",
-    "--allow-env",
-    "--allow-net=127.0.0.1",
-    "--allow-write",
-    workshopScript,
-    ...["--step", "1", "--answers", "a.txt"],
-  ], { env: { NO_COLOR: "1", INIT_CWD: folder } }).spawn();
-  // A safety net, not a measure: a Ctrl-C never handled fails the test instead of hanging it.
-  const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  const stdout = new ChildOutput(child.stdout);
-  const stderr = new ChildOutput(child.stderr);
-  try {
-    // The first flag is saved; the second is on its way when Ctrl-C comes.
-    await stdout.readUntil(/^ {2}[A-Z]{2} OK$/m);
-    child.kill("SIGINT");
-    const status = await child.status;
-    const text = await stdout.readToEnd();
-    equal(status.code, 130, await stderr.readToEnd());
-    // The lab's own cleanup ran: the request in flight was cancelled and counted, its
-    // summary printed, and no partial file left; only then the workshop said so.
-    const summary = text.indexOf("  --------------------\n");
-    ok(summary !== -1, text);
-    match(text.slice(summary), /^ {4}\d+ cancelled\.$/m);
-    match(text.slice(summary), /\n {2}\(Ctrl-C: the lab was halted, its cleanup done\)\n/);
-    match(text, /Interrupted before step 1 was done; deno task workshop goes on/);
-    for (const name of await namesIn(join(folder, "downloads"))) match(name, /^[a-z]{2}\.svg$/);
-    // The walk stopped at the run: no further run, no commentary, and the step is not done.
-    ok(!text.includes("$ deno task lab:flags --delay 200 -l 10 -m 10"), text);
-    ok(!text.includes("What to notice:"), text);
-    deepEqual(await readProgress(folder), { next: 1, done: [] });
-  } finally {
-    clearTimeout(watchdog);
-    await Deno.remove(folder, { recursive: true });
-  }
-});
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.test(`workshop: ${signal} while a step's lab runs halts it, its cleanup done, and exits 130, the step not done`, async () => {
+    const folder = await Deno.makeTempDir({ prefix: "workshop-" });
+    // Step 1's first run: ten flags, one at a time, each answered after 200 ms, for 2 s.
+    await Deno.writeTextFile(join(folder, "a.txt"), "a guess\ny\n");
+    const child = denoCommand([
+      "run",
+      "--allow-read",
+      "--allow-env",
+      "--allow-net=127.0.0.1",
+      "--allow-write",
+      workshopScript,
+      ...["--step", "1", "--answers", "a.txt"],
+    ], { env: { NO_COLOR: "1", INIT_CWD: folder } }).spawn();
+    // A safety net, not a measure: a Ctrl-C never handled fails the test instead of hanging it.
+    const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const stdout = new ChildOutput(child.stdout);
+    const stderr = new ChildOutput(child.stderr);
+    try {
+      // The first flag is saved; the second is on its way when Ctrl-C comes.
+      await stdout.readUntil(/^ {2}[A-Z]{2} OK$/m);
+      child.kill(signal);
+      const status = await child.status;
+      const text = await stdout.readToEnd();
+      equal(status.code, 130, await stderr.readToEnd());
+      // The lab's own cleanup ran: the request in flight was cancelled and counted, its
+      // summary printed, and no partial file left; only then the workshop said so.
+      const summary = text.indexOf("  --------------------\n");
+      ok(summary !== -1, text);
+      match(text.slice(summary), /^ {4}\d+ cancelled\.$/m);
+      match(text.slice(summary), /\n {2}\(Ctrl-C: the lab was halted, its cleanup done\)\n/);
+      match(text, /Interrupted before step 1 was done; deno task workshop goes on/);
+      for (const name of await namesIn(join(folder, "downloads"))) match(name, /^[a-z]{2}\.svg$/);
+      // The walk stopped at the run: no further run, no commentary, and the step is not done.
+      ok(!text.includes("$ deno task lab:flags --delay 200 -l 10 -m 10"), text);
+      ok(!text.includes("What to notice:"), text);
+      deepEqual(await readProgress(folder), { next: 1, done: [] });
+    } finally {
+      clearTimeout(watchdog);
+      await Deno.remove(folder, { recursive: true });
+    }
+  });
+}
 
-Deno.test("cli: Ctrl-C while the handout is built halts the lab, writes nothing, removes its downloads, exit 130", async () => {
-  const folder = await Deno.makeTempDir({ prefix: "handout-" });
-  // The child's temporary files go here, so that what it leaves can be seen.
-  const temporary = join(folder, "tmp");
-  await Deno.mkdir(temporary);
-  const child = denoCommand([
-    "run",
-    "--allow-read",
-    "--allow-env",
-    "--allow-net=127.0.0.1",
-    "--allow-write",
-    workshopScript,
-    ...["--handout", "out"],
-  ], { env: { NO_COLOR: "1", INIT_CWD: folder, TMPDIR: temporary } }).spawn();
-  const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  const stdout = new ChildOutput(child.stdout);
-  const stderr = new ChildOutput(child.stderr);
-  try {
-    // Step 1 downloads flags for seconds: the Ctrl-C comes while its lab runs.
-    await stderr.readUntil("step 1: Flags");
-    child.kill("SIGINT");
-    const status = await child.status;
-    const said = await stderr.readToEnd();
-    equal(status.code, 130, said);
-    match(said, /^interrupted: the handout was not written$/m);
-    equal(await stdout.readToEnd(), "");
-    deepEqual(await namesIn(folder), ["tmp"]);
-    deepEqual(await namesIn(temporary), []);
-  } finally {
-    clearTimeout(watchdog);
-    await Deno.remove(folder, { recursive: true });
-  }
-});
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.test(`cli: ${signal} while the handout is built halts the lab, writes nothing, removes its downloads, exit 130`, async () => {
+    const folder = await Deno.makeTempDir({ prefix: "handout-" });
+    // The child's temporary files go here, so that what it leaves can be seen.
+    const temporary = join(folder, "tmp");
+    await Deno.mkdir(temporary);
+    const child = denoCommand([
+      "run",
+      "--allow-read",
+      "--allow-env",
+      "--allow-net=127.0.0.1",
+      "--allow-write",
+      workshopScript,
+      ...["--handout", "out"],
+    ], { env: { NO_COLOR: "1", INIT_CWD: folder, TMPDIR: temporary } }).spawn();
+    const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const stdout = new ChildOutput(child.stdout);
+    const stderr = new ChildOutput(child.stderr);
+    try {
+      // Step 1 downloads flags for seconds: the Ctrl-C comes while its lab runs.
+      await stderr.readUntil("step 1: Flags");
+      child.kill(signal);
+      const status = await child.status;
+      const said = await stderr.readToEnd();
+      equal(status.code, 130, said);
+      match(said, /^interrupted: the handout was not written$/m);
+      equal(await stdout.readToEnd(), "");
+      deepEqual(await namesIn(folder), ["tmp"]);
+      deepEqual(await namesIn(temporary), []);
+    } finally {
+      clearTimeout(watchdog);
+      await Deno.remove(folder, { recursive: true });
+    }
+  });
+}
 
 Deno.test("the handout marks a real-clock run's figures as measured: ports written …, settings kept, unordered lines sorted", () => {
   const run = {

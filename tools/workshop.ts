@@ -21,7 +21,7 @@
  * (and the run stops, progress kept, when the file runs out). What a lab
  * saves goes into that folder too (`downloads/`), not the kit's. Ctrl-C at
  * a prompt stops the walk; during a run it halts the lab (its cleanup runs)
- * and stops the walk there, the step not done. A stdout closed early
+ * and stops the walk there, the step not done; SIGTERM is taken alike. A stdout closed early
  * (`| head`) stops the walk quietly at its next prompt. Exit status: 0 done
  * (or stopped, or stdout closed), 2 usage error, 130 after Ctrl-C.
  *
@@ -476,6 +476,9 @@ export async function takeStep(session: Session, step: Step, number: number): Pr
   }
 }
 
+/** What stops the walk or the handout as Ctrl-C does: SIGTERM too, as for the lab runner. */
+const interruptSignals: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
+
 const usage = [
   "Usage: deno task workshop [--step N] [--answers FILE]",
   "       deno task workshop --list",
@@ -483,8 +486,8 @@ const usage = [
   "",
   "The labs as a guided path: each step says what to read and to predict, runs the lab on",
   "request, and says what to notice. Progress is kept in .workshop-progress.json, and the",
-  "flags the labs download in downloads/, in the folder you run it from. Ctrl-C stops the",
-  "walk (a lab running is halted first), exit 130.",
+  "flags the labs download in downloads/, in the folder you run it from. Ctrl-C (or",
+  "SIGTERM) stops the walk (a lab running is halted first, its cleanup run), exit 130.",
   "",
   "Options:",
   `  --step N         go to step N (1 to ${steps.length}); otherwise where you left off`,
@@ -521,9 +524,10 @@ export async function runWorkshopCommand(args: string[]): Promise<number> {
   }
   if (values.handout !== undefined) {
     const folder = callerPath(values.handout as string);
-    // Ctrl-C halts the lab running and stops the build: nothing is written, the
-    // temporary downloads are removed. Later presses change nothing: stopping is quick.
-    const interrupt = onCtrlC(() => {});
+    // Ctrl-C (or SIGTERM, alike) halts the lab running and stops the build: nothing is
+    // written, the temporary downloads are removed. Later presses change nothing: stopping
+    // is quick.
+    const interrupt = onCtrlC(() => {}, interruptSignals);
     const progress = showProgress("handout", steps.length + 1);
     try {
       await writeHandout(folder, values.handout as string, {
@@ -589,7 +593,7 @@ export async function runWorkshopCommand(args: string[]): Promise<number> {
       }
     }
   };
-  const interrupt = onCtrlC();
+  const interrupt = onCtrlC(undefined, interruptSignals);
   const session: Session = { answers, color, signal: interrupt.signal, folder };
   try {
     for (let number = first; number <= steps.length; number++) {
