@@ -121,7 +121,7 @@ async function runBlock(run: StepRun, build: Build, skip = 0): Promise<string> {
   const after = skip > 0 ? ", after its title line" : "";
   const failure = output.failure ? [output.failure] : [];
   if (output.measuresHost !== undefined) {
-    const lines = [...output.lines, ...output.stderr, ...failure].map((line) =>
+    const lines = [...output.lines.slice(skip), ...output.stderr, ...failure].map((line) =>
       maskPortsAndPaths(line, "…")
     );
     return [
