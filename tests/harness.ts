@@ -154,6 +154,14 @@ export class ChildOutput {
     return this.text;
   }
 
+  /**
+   * Stop reading and close the stream, as `| head` does once it has its
+   * lines: the child's next write to it fails (`BrokenPipe`).
+   */
+  async close(): Promise<void> {
+    await this.#reader.cancel();
+  }
+
   /** Read to the end of the stream; answer all the text read. */
   async readToEnd(): Promise<string> {
     for (let read = await this.#reader.read(); !read.done; read = await this.#reader.read()) {

@@ -14,17 +14,20 @@ import {
   progressName,
   readProgress,
   renderPrediction,
+  takeStep,
   writeProgress,
 } from "../tools/workshop.ts";
-import { argumentsOf, runLab } from "../tools/workshop_run.ts";
+import { argumentsOf, kitFolder, runLab } from "../tools/workshop_run.ts";
+import { loadLab } from "../tools/lab.ts";
 import { settleCodes, top20 } from "../labs/flags_codes.ts";
-import { markdownToHtml, reproducible, writeHandoutFiles } from "../tools/workshop_handout.ts";
+import { markdownToHtml, realTimeHtml, writeHandoutFiles } from "../tools/workshop_handout.ts";
 import { folderMarkers, OutputRefused } from "../tools/output_folder.ts";
 import { writeSite } from "../tools/report.ts";
 import { commandOf, type Step, steps } from "../tools/workshop_steps.ts";
 import { ChildOutput, denoCommand, runDeno } from "./harness.ts";
 
 const workshopScript = fileURLToPath(new URL("../tools/workshop.ts", import.meta.url));
+const labScript = fileURLToPath(new URL("../tools/lab.ts", import.meta.url));
 
 /** `deno task workshop <args>`, with the task's permissions, run from `folder`. */
 const workshop = (folder: string, args: string[]) =>
@@ -96,6 +99,9 @@ Deno.test("workshop: every step driven from a file of answers, a wrong predictio
       if (step.prediction?.kind === "question") ok(text.includes("You predicted: a guess"));
     }
     ok(stdout.includes("That was the last step."));
+    // Each run shown is the command it names: a run on the virtual clock printed what
+    // `deno task lab:...` prints, line for line, and ended with its exit status.
+    await sameAsTheirCommands(stdout);
 
     // Demo 1: the source, then the prediction, then the two side by side, then the why.
     const demo1 = stepText(stdout, steps.findIndex((step) => step.title.includes("demo 1")) + 1);
@@ -137,6 +143,56 @@ Deno.test("workshop: every step driven from a file of answers, a wrong predictio
     await Deno.remove(folder, { recursive: true });
   }
 });
+
+/** The permissions and script of `deno task lab:<lab>`, as deno.json has them. */
+async function labTask(lab: string): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(join(kitFolder, "deno.json")));
+  const task: string = config.tasks[`lab:${lab}`];
+  ok(task?.startsWith("deno run "), `no task lab:${lab}`);
+  return task.split(" ").slice(1).map((word) => word === "tools/lab.ts" ? labScript : word);
+}
+
+/** The lines a transcript shows under `$ command`, and the exit status it shows (0 if none). */
+function shownUnder(transcript: string, command: string): { printed: string[]; status: number } {
+  const at = transcript.indexOf(`$ ${command}\n`);
+  ok(at !== -1, command);
+  const lines = transcript.slice(at + command.length + 3).split("\n");
+  const block = lines.slice(0, lines.findIndex((line) => !line.startsWith("  ")));
+  const status = block.at(-1)?.match(/^ {2}\(exit status (\d+)\)$/);
+  return {
+    printed: block.filter((line) => !/^ {2}(stderr: |\(exit status )/.test(line)),
+    status: status ? Number(status[1]) : 0,
+  };
+}
+
+/**
+ * Every run of every step, as a transcript shows it: a run on the virtual
+ * clock is run again as the command it names, in its own process, and its
+ * stdout must be the lines shown under the command, its exit status the one
+ * shown; a run on the real clock (flags, latency, echo) printed and ended 0.
+ */
+async function sameAsTheirCommands(transcript: string): Promise<void> {
+  const virtual = [];
+  for (const run of steps.flatMap((step) => step.runs)) {
+    const { defaultClock } = await loadLab(run.lab);
+    const clock = run.args.includes("--clock")
+      ? run.args[run.args.indexOf("--clock") + 1]
+      : defaultClock;
+    if (clock === "virtual") {
+      virtual.push(run);
+    } else {
+      const { printed, status } = shownUnder(transcript, commandOf(run));
+      ok(printed.length > 0 && status === 0, `${commandOf(run)}: ${printed} (${status})`);
+    }
+  }
+  ok(virtual.length >= 8, `${virtual.length} runs on the virtual clock`);
+  await Promise.all(virtual.map(async (run) => {
+    const { printed, status } = shownUnder(transcript, commandOf(run));
+    const real = await runDeno([...await labTask(run.lab), ...run.args]);
+    equal(real.code, status, `${commandOf(run)}: ${real.stderr}`);
+    deepEqual(printed, real.stdout.replace(/\n$/, "").split("\n").map((line) => `  ${line}`));
+  }));
+}
 
 Deno.test("workshop: answers that run out stop the walk with progress kept; the next run resumes", async () => {
   const folder = await Deno.makeTempDir({ prefix: "workshop-" });
@@ -194,10 +250,8 @@ Deno.test("workshop: typed answers on stdin; Ctrl-C at a prompt stops with 130, 
   }
 });
 
-Deno.test("workshop: Ctrl-C while a step's lab runs halts it, its cleanup done, and exits 130, the step not done", async () => {
+Deno.test("workshop: a closed stdout (| head) stops the walk quietly, exit 0, progress kept", async () => {
   const folder = await Deno.makeTempDir({ prefix: "workshop-" });
-  const echo = steps.findIndex((step) => step.runs.some((run) => run.lab === "echo")) + 1;
-  await Deno.writeTextFile(join(folder, "a.txt"), "a guess\ny\n\n");
   const child = denoCommand([
     "run",
     "--allow-read",
@@ -205,73 +259,119 @@ Deno.test("workshop: Ctrl-C while a step's lab runs halts it, its cleanup done, 
     "--allow-net=127.0.0.1",
     "--allow-write",
     workshopScript,
-    ...["--step", String(echo), "--answers", "a.txt"],
-  ], { env: { NO_COLOR: "1", INIT_CWD: folder } }).spawn();
-  // A safety net, not a measure: a Ctrl-C never handled fails the test instead of hanging it.
+    "--step",
+    "3",
+  ], { stdin: "piped", env: { NO_COLOR: "1", INIT_CWD: folder } }).spawn();
+  // A safety net, not a measure: a walk that never stops fails the test instead of hanging it.
   const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
   const stdout = new ChildOutput(child.stdout);
   const stderr = new ChildOutput(child.stderr);
+  const stdin = child.stdin.getWriter();
   try {
-    // The echo lab runs for a second of real time once its command is shown.
-    await stdout.readUntil("$ deno task lab:echo --seconds 1\n");
-    child.kill("SIGINT");
+    // The walk waits for this answer: stdout is closed before it goes on writing.
+    await stdout.readUntil("Predict: Which countdown ends last");
+    await stdout.close();
+    await stdin.write(new TextEncoder().encode("B, at 6 s\n"));
     const status = await child.status;
-    const text = await stdout.readToEnd();
-    equal(status.code, 130, await stderr.readToEnd());
-    match(text, /\(Ctrl-C: the lab was halted, its cleanup done\)\n/);
-    match(text, new RegExp(`Interrupted before step ${echo} was done; deno task workshop goes on`));
-    // The walk stopped at the run: no commentary, no further step, and the step is not done.
-    ok(!text.includes("What to notice:"), text);
-    ok(!text.includes(`== Step ${echo + 1}`), text);
-    deepEqual(await readProgress(folder), { next: echo, done: [] });
+    equal(await stderr.readToEnd(), "", "no stack trace, no message");
+    equal(status.code, 0);
+    deepEqual(await readProgress(folder), { next: 3, done: [] });
   } finally {
     clearTimeout(watchdog);
+    await stdin.close().catch(() => {});
     await Deno.remove(folder, { recursive: true });
   }
 });
 
-Deno.test("cli: Ctrl-C while the handout is built halts the lab, writes nothing, removes its downloads, exit 130", async () => {
-  const folder = await Deno.makeTempDir({ prefix: "handout-" });
-  // The child's temporary files go here, so that what it leaves can be seen.
-  const temporary = join(folder, "tmp");
-  await Deno.mkdir(temporary);
-  const child = denoCommand([
-    "run",
-    "--allow-read",
-    "--allow-env",
-    "--allow-net=127.0.0.1",
-    "--allow-write",
-    workshopScript,
-    ...["--handout", "out"],
-  ], { env: { NO_COLOR: "1", INIT_CWD: folder, TMPDIR: temporary } }).spawn();
-  const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  const stdout = new ChildOutput(child.stdout);
-  const stderr = new ChildOutput(child.stderr);
-  try {
-    // Step 1 downloads flags for seconds: the Ctrl-C comes while its lab runs.
-    await stderr.readUntil("step 1: Flags");
-    child.kill("SIGINT");
-    const status = await child.status;
-    const said = await stderr.readToEnd();
-    equal(status.code, 130, said);
-    match(said, /^interrupted: the handout was not written$/m);
-    equal(await stdout.readToEnd(), "");
-    deepEqual(await namesIn(folder), ["tmp"]);
-    deepEqual(await namesIn(temporary), []);
-  } finally {
-    clearTimeout(watchdog);
-    await Deno.remove(folder, { recursive: true });
-  }
-});
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.test(`workshop: ${signal} while a step's lab runs halts it, its cleanup done, and exits 130, the step not done`, async () => {
+    const folder = await Deno.makeTempDir({ prefix: "workshop-" });
+    // Step 1's first run: ten flags, one at a time, each answered after 200 ms, for 2 s.
+    await Deno.writeTextFile(join(folder, "a.txt"), "a guess\ny\n");
+    const child = denoCommand([
+      "run",
+      "--allow-read",
+      "--allow-env",
+      "--allow-net=127.0.0.1",
+      "--allow-write",
+      workshopScript,
+      ...["--step", "1", "--answers", "a.txt"],
+    ], { env: { NO_COLOR: "1", INIT_CWD: folder } }).spawn();
+    // A safety net, not a measure: a Ctrl-C never handled fails the test instead of hanging it.
+    const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const stdout = new ChildOutput(child.stdout);
+    const stderr = new ChildOutput(child.stderr);
+    try {
+      // The first flag is saved; the second is on its way when Ctrl-C comes.
+      await stdout.readUntil(/^ {2}[A-Z]{2} OK$/m);
+      child.kill(signal);
+      const status = await child.status;
+      const text = await stdout.readToEnd();
+      equal(status.code, 130, await stderr.readToEnd());
+      // The lab's own cleanup ran: the request in flight was cancelled and counted, its
+      // summary printed, and no partial file left; only then the workshop said so.
+      const summary = text.indexOf("  --------------------\n");
+      ok(summary !== -1, text);
+      match(text.slice(summary), /^ {4}\d+ cancelled\.$/m);
+      match(text.slice(summary), /\n {2}\(Ctrl-C: the lab was halted, its cleanup done\)\n/);
+      match(text, /Interrupted before step 1 was done; deno task workshop goes on/);
+      for (const name of await namesIn(join(folder, "downloads"))) match(name, /^[a-z]{2}\.svg$/);
+      // The walk stopped at the run: no further run, no commentary, and the step is not done.
+      ok(!text.includes("$ deno task lab:flags --delay 200 -l 10 -m 10"), text);
+      ok(!text.includes("What to notice:"), text);
+      deepEqual(await readProgress(folder), { next: 1, done: [] });
+    } finally {
+      clearTimeout(watchdog);
+      await Deno.remove(folder, { recursive: true });
+    }
+  });
+}
 
-Deno.test("the handout shows a real-clock run reproducibly: what varies written …, settings kept, unordered lines sorted", () => {
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.test(`cli: ${signal} while the handout is built halts the lab, writes nothing, removes its downloads, exit 130`, async () => {
+    const folder = await Deno.makeTempDir({ prefix: "handout-" });
+    // The child's temporary files go here, so that what it leaves can be seen.
+    const temporary = join(folder, "tmp");
+    await Deno.mkdir(temporary);
+    const child = denoCommand([
+      "run",
+      "--allow-read",
+      "--allow-env",
+      "--allow-net=127.0.0.1",
+      "--allow-write",
+      workshopScript,
+      ...["--handout", "out"],
+    ], { env: { NO_COLOR: "1", INIT_CWD: folder, TMPDIR: temporary } }).spawn();
+    const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const stdout = new ChildOutput(child.stdout);
+    const stderr = new ChildOutput(child.stderr);
+    try {
+      // Step 1 downloads flags for seconds: the Ctrl-C comes while its lab runs.
+      await stderr.readUntil("step 1: Flags");
+      child.kill(signal);
+      const status = await child.status;
+      const said = await stderr.readToEnd();
+      equal(status.code, 130, said);
+      match(said, /^interrupted: the handout was not written$/m);
+      equal(await stdout.readToEnd(), "");
+      deepEqual(await namesIn(folder), ["tmp"]);
+      deepEqual(await namesIn(temporary), []);
+    } finally {
+      clearTimeout(watchdog);
+      await Deno.remove(folder, { recursive: true });
+    }
+  });
+}
+
+Deno.test("the handout marks a real-clock run's figures as measured: ports written …, settings kept, unordered lines sorted", () => {
   const run = {
     lab: "flags",
     args: ["--delay", "200", "-m", "10", "-v"],
     unordered: /^[A-Z]{2} (OK|not found)$/,
   };
+  const measured = (figure: string) => `<span class="measured">${figure}</span>`;
   deepEqual(
-    reproducible(run, [
+    realTimeHtml(run, [
       "LOCAL site: http://127.0.0.1:39787/flags (embedded server: delay 200 ms, no errors)",
       "10 Web Workers (started in 2.94s) will be used",
       "CN OK",
@@ -279,21 +379,22 @@ Deno.test("the handout shows a real-clock run reproducibly: what varies written 
       "ZZ not found",
       "--------------------",
       "  2,850 requests in 0.50 s: 5,676 requests/s, 5.5 MiB/s",
-      "Elapsed time: 0.22s",
+      "Elapsed time: 0.22s <&>",
     ]),
     [
       "LOCAL site: http://127.0.0.1:…/flags (embedded server: delay 200 ms, no errors)",
-      "10 Web Workers (started in …s) will be used",
+      `10 Web Workers (started in ${measured("2.94")}s) will be used`,
       "BR OK",
       "CN OK",
       "ZZ not found",
       "--------------------",
-      "  … requests in … s: … requests/s, … MiB/s",
-      "Elapsed time: …s",
+      `  ${measured("2,850")} requests in ${measured("0.50")} s: ${measured("5,676")} ` +
+      `requests/s, ${measured("5.5")} MiB/s`,
+      `Elapsed time: ${measured("0.22")}s &lt;&amp;&gt;`,
     ],
   );
-  // Without `unordered`, the order is the run's.
-  deepEqual(reproducible({ lab: "flags", args: [] }, ["CN OK", "BR OK"]), ["CN OK", "BR OK"]);
+  // Without \`unordered\`, the order is the run's.
+  deepEqual(realTimeHtml({ lab: "flags", args: [] }, ["CN OK", "BR OK"]), ["CN OK", "BR OK"]);
 });
 
 Deno.test("a step's flags are saved in the learner's folder unless the step names --dest", () => {
@@ -381,6 +482,66 @@ Deno.test("a step's run goes through the lab runner's own parsing, on the clock 
   equal(output.lines.at(-1), "6.000s\t\tB = 1");
 });
 
+Deno.test("a lab that refuses its options is a run with its message and status 2, not a crash", async () => {
+  const output = await runLab({
+    lab: "spinner",
+    args: ["--slow", "cpu", "--clock", "virtual"],
+  }, { folder: "/nonexistent" });
+  equal(output.status, 2);
+  deepEqual(output.lines, []);
+  match(
+    output.failure!,
+    /^spinner refused its options: --slow cpu does real work, which takes real time: with --clock virtual, --slow takes sleep or block$/,
+  );
+  equal(output.clock, "virtual");
+  // A shuffle under a runtime that cannot shuffle is refused the same way.
+  const shuffled = await runLab({
+    lab: "countdown",
+    args: ["--clock", "virtual", "--runtime", "native", "--schedule", "shuffle"],
+  }, { folder: "/nonexistent" });
+  equal(shuffled.status, 2);
+  match(shuffled.failure!, /^countdown refused its options: .*native/);
+});
+
+Deno.test("workshop: a step whose lab refuses its options shows the lab's message, and the step goes on", async () => {
+  const step: Step = {
+    title: "A refused run",
+    read: ["labs/spinner.ts"],
+    intro: ["A CPU-bound job cannot run on the virtual clock."],
+    runs: [
+      { lab: "spinner", args: ["--slow", "cpu", "--clock", "virtual"] },
+      { lab: "countdown", args: ["--clock", "virtual"] },
+    ],
+    notice: ["The refusal is the lab's own message."],
+  };
+  const printed: string[] = [];
+  const log = console.log;
+  console.log = (...data: unknown[]) => void printed.push(data.join(" "));
+  try {
+    await takeStep(
+      {
+        answers: () => Promise.resolve("y"),
+        color: false,
+        signal: new AbortController().signal,
+        folder: "/nonexistent",
+      },
+      step,
+      1,
+    );
+  } finally {
+    console.log = log;
+  }
+  const text = printed.join("\n");
+  match(
+    text,
+    /\$ deno task lab:spinner --slow cpu --clock virtual\n {2}spinner refused its options: --slow cpu does real work.*\n {2}\(exit status 2\)\n/,
+  );
+  // The next run ran, and the step ended with what to notice.
+  match(text, /\$ deno task lab:countdown --clock virtual\n/);
+  match(text, /^ {2}6\.000s\t\tB = 1$/m);
+  match(text, /What to notice:\n {2}The refusal is the lab's own message\./);
+});
+
 Deno.test("the handout's Markdown: paragraphs, lists, fenced code and inline code, escaped", () => {
   equal(
     markdownToHtml(
@@ -398,10 +559,22 @@ Deno.test("cli: workshop --handout DIR writes DIR/index.html, and refuses a fold
     equal(written.code, 0, written.stderr);
     equal(written.stdout, "wrote out/index.html\n");
     const html = await Deno.readTextFile(join(folder, "out", "index.html"));
-    // Reproducible: a second build, into a folder of its own, gives the same bytes.
+    // A second build, into a folder of its own, differs only in what is marked measured here.
     const again = await workshop(folder, ["--handout", "again"]);
     equal(again.code, 0, again.stderr);
-    equal(await Deno.readTextFile(join(folder, "again", "index.html")), html);
+    equal(
+      unmeasured(await Deno.readTextFile(join(folder, "again", "index.html"))),
+      unmeasured(html),
+    );
+    // The real-time runs' figures are marked measured; a virtual-time output has none.
+    match(html, /Elapsed time: <span class="measured">\d+\.\d+<\/span>s/);
+    for (const [, block] of html.matchAll(/<pre class="output reproducible">([^]*?)<\/pre>/g)) {
+      ok(!block.includes("measured"), block);
+    }
+    // The latency lab measures the machine: its whole table, beside the workshop's column.
+    const latency = html.match(/<pre class="output measured">([^]*?)<\/pre>/)?.[1] ?? "";
+    match(latency, /^L1 cache .* 3 seconds /m);
+    match(latency, /^network: loopback .* 7\.6 years /m);
     // The flags it downloaded went into a temporary folder, now gone: none beside the handout.
     deepEqual(await namesIn(folder), ["again", "out"]);
     ok(html.startsWith("<!doctype html>") && html.endsWith("</html>\n"));
@@ -431,6 +604,17 @@ Deno.test("cli: workshop --handout DIR writes DIR/index.html, and refuses a fold
     equal(refused.code, 2);
     match(refused.stderr, /^error: --handout .*mine is a folder with other files in it/m);
     equal(await Deno.readTextFile(join(folder, "mine", "notes.txt")), "mine\n");
+    // A report's folder is refused, naming what it is.
+    await Deno.mkdir(join(folder, "report"));
+    await Deno.writeTextFile(join(folder, "report", folderMarkers.report), "");
+    await Deno.writeTextFile(join(folder, "report", "index.html"), "report\n");
+    const report = await workshop(folder, ["--handout", "report"]);
+    equal(report.code, 2, report.stderr);
+    match(
+      report.stderr,
+      /^error: --handout report is a report \(deno task report\), not a workshop/m,
+    );
+    equal(await Deno.readTextFile(join(folder, "report", "index.html")), "report\n");
     // A file is refused the same way, not with Deno's NotADirectory and a stack.
     await Deno.writeTextFile(join(folder, "afile"), "mine\n");
     const file = await workshop(folder, ["--handout", "afile"]);
@@ -441,6 +625,13 @@ Deno.test("cli: workshop --handout DIR writes DIR/index.html, and refuses a fold
     await Deno.remove(folder, { recursive: true });
   }
 });
+
+/** A handout's page with what was measured when it was built taken out, as `…`. */
+function unmeasured(html: string): string {
+  return html
+    .replace(/(<span class="measured">)[^<]*(<\/span>)/g, "$1…$2")
+    .replace(/(<pre class="output measured">)[^]*?(<\/pre>)/g, "$1…$2");
+}
 
 /** The names in `folder`, sorted. */
 async function namesIn(folder: string): Promise<string[]> {

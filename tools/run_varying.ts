@@ -4,8 +4,9 @@
  * the real clock, its measurements (durations, rates, counts of requests
  * and frames).
  * `compare` masks the first two and compares measurements within a
- * tolerance; the workshop's handout masks them all with `…`, so that two
- * builds of it give the same bytes.
+ * tolerance; the workshop's handout masks the first two with `…` and marks
+ * the measurements as this machine's, so that two builds of it differ in
+ * those marked figures alone.
  *
  * @module
  */
@@ -132,15 +133,20 @@ export function maskPortsAndPaths(line: string, mask?: string): string {
 }
 
 /**
- * `line` with everything that varies from run to run on the real clock
- * written as `…`, but for a measurement whose number is one of `given` (a
- * setting from the command line, `delay 200 ms`, not a measurement).
+ * `line` with the ports and temporary paths written `…` and each
+ * measurement's number replaced by `mark(number)`, its unit kept, but for a
+ * measurement whose number is one of `given` (a setting from the command
+ * line, `delay 200 ms`, not a measurement).
  */
-export function maskEveryRunVarying(line: string, given: readonly string[] = []): string {
+export function markEveryRunVarying(
+  line: string,
+  given: readonly string[],
+  mark: (number: string) => string,
+): string {
   return maskPortsAndPaths(line, "…").replace(measurementPattern, (...args) => {
     const parts = args.slice(0, 7) as Parts;
-    if (given.includes(parts[1] ?? parts[3] ?? parts[5]!)) return parts[0];
-    const { kind, after } = measurementOf(parts);
-    return `…${parts[0].includes(" ") && kind === "duration" ? " " : ""}${after}`;
+    const number = parts[1] ?? parts[3] ?? parts[5]!;
+    // The pattern starts with the number: what follows it is its unit (or word), kept.
+    return given.includes(number) ? parts[0] : mark(number) + parts[0].slice(number.length);
   });
 }

@@ -21,8 +21,9 @@
  * (and the run stops, progress kept, when the file runs out). What a lab
  * saves goes into that folder too (`downloads/`), not the kit's. Ctrl-C at
  * a prompt stops the walk; during a run it halts the lab (its cleanup runs)
- * and stops the walk there, the step not done. Exit status: 0 done (or
- * stopped), 2 usage error, 130 after Ctrl-C.
+ * and stops the walk there, the step not done; SIGTERM is taken alike. A stdout closed early
+ * (`| head`) stops the walk quietly at its next prompt. Exit status: 0 done
+ * (or stopped, or stdout closed), 2 usage error, 130 after Ctrl-C.
  *
  * @module
  */
@@ -290,7 +291,8 @@ class Quit extends Error {
 // ---------------------------------------------------------------------------
 // The walk through the steps.
 
-interface Session {
+/** What a walk goes by: where answers come from, colour, Ctrl-C, the learner's folder. */
+export interface Session {
   answers: Answers;
   color: boolean;
   signal: AbortSignal;
@@ -323,10 +325,25 @@ async function ask(session: Session, prompt: string): Promise<string> {
   return answer;
 }
 
+/** Stdout was closed (`deno task workshop | head`): nobody reads on, so the walk stops quietly. */
+class StdoutClosed extends Error {
+  override name = "StdoutClosed";
+}
+
+/**
+ * Write a prompt, which has no line ending (console.log would add one).
+ * console.log drops what a closed stdout cannot take; this write would throw
+ * `BrokenPipe`, which is a {@link StdoutClosed} here.
+ */
 async function writeOut(text: string): Promise<void> {
   const bytes = new TextEncoder().encode(text);
   let written = 0;
-  while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
+  try {
+    while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
+  } catch (error) {
+    if (error instanceof Deno.errors.BrokenPipe) throw new StdoutClosed();
+    throw error;
+  }
 }
 
 /** Read the lines of a predicted output: typed up to a line `.`, or `@FILE`. */
@@ -401,7 +418,12 @@ export function stepHeading(step: Step, number: number): string[] {
   ];
 }
 
-async function takeStep(session: Session, step: Step, number: number): Promise<void> {
+/**
+ * Take `step`: its heading, its prediction, its runs (each on request), and
+ * what to notice. A run that fails, or whose lab refuses its options, is
+ * shown with its message and exit status, and the step goes on.
+ */
+export async function takeStep(session: Session, step: Step, number: number): Promise<void> {
   const [heading, ...rest] = stepHeading(step, number);
   console.log("");
   console.log(paint(heading, 1, session.color));
@@ -454,6 +476,9 @@ async function takeStep(session: Session, step: Step, number: number): Promise<v
   }
 }
 
+/** What stops the walk or the handout as Ctrl-C does: SIGTERM too, as for the lab runner. */
+const interruptSignals: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
+
 const usage = [
   "Usage: deno task workshop [--step N] [--answers FILE]",
   "       deno task workshop --list",
@@ -461,8 +486,8 @@ const usage = [
   "",
   "The labs as a guided path: each step says what to read and to predict, runs the lab on",
   "request, and says what to notice. Progress is kept in .workshop-progress.json, and the",
-  "flags the labs download in downloads/, in the folder you run it from. Ctrl-C stops the",
-  "walk (a lab running is halted first), exit 130.",
+  "flags the labs download in downloads/, in the folder you run it from. Ctrl-C (or",
+  "SIGTERM) stops the walk (a lab running is halted first, its cleanup run), exit 130.",
   "",
   "Options:",
   `  --step N         go to step N (1 to ${steps.length}); otherwise where you left off`,
@@ -499,9 +524,10 @@ export async function runWorkshopCommand(args: string[]): Promise<number> {
   }
   if (values.handout !== undefined) {
     const folder = callerPath(values.handout as string);
-    // Ctrl-C halts the lab running and stops the build: nothing is written, the
-    // temporary downloads are removed. Later presses change nothing: stopping is quick.
-    const interrupt = onCtrlC(() => {});
+    // Ctrl-C (or SIGTERM, alike) halts the lab running and stops the build: nothing is
+    // written, the temporary downloads are removed. Later presses change nothing: stopping
+    // is quick.
+    const interrupt = onCtrlC(() => {}, interruptSignals);
     const progress = showProgress("handout", steps.length + 1);
     try {
       await writeHandout(folder, values.handout as string, {
@@ -567,7 +593,7 @@ export async function runWorkshopCommand(args: string[]): Promise<number> {
       }
     }
   };
-  const interrupt = onCtrlC();
+  const interrupt = onCtrlC(undefined, interruptSignals);
   const session: Session = { answers, color, signal: interrupt.signal, folder };
   try {
     for (let number = first; number <= steps.length; number++) {
@@ -591,6 +617,8 @@ export async function runWorkshopCommand(args: string[]): Promise<number> {
       );
       return exitStatus.interrupted;
     }
+    // Nobody reads the walk any more: stop where it is, progress kept, no message to print.
+    if (error instanceof StdoutClosed) return exitStatus.ok;
     if (error instanceof Quit || error instanceof AnswersEnded) {
       const why = error instanceof Quit ? "Stopped" : "No more answers: stopped";
       console.log(`${why} before step ${next}; deno task workshop goes on from there.`);

@@ -19,8 +19,7 @@ import { exercises } from "../exercises/mod.ts";
 import { escapeHtml } from "./report_timeline.ts";
 import { folderMarkers, OutputRefused, refuseForeignFolder } from "./output_folder.ts";
 import { exerciseFolder } from "./exercise.ts";
-import { maskEveryRunVarying } from "./run_varying.ts";
-import { workshopTable } from "../labs/latency.ts";
+import { markEveryRunVarying, maskPortsAndPaths } from "./run_varying.ts";
 import { type LabOutput, notesOf, runLab, sourceLines } from "./workshop_run.ts";
 import { commandOf, type Step, type StepRun, steps } from "./workshop_steps.ts";
 
@@ -42,6 +41,8 @@ pre.command::before { content: "$ "; color: #9a9aa6; }
 .label { color: var(--muted); font-size: .9rem; font-style: italic;
   margin: .8rem 0 .1rem; }
 .stderr { color: #9a3412; }
+.measured { background: #fef3c7; border-bottom: 1px dotted #b45309; }
+pre.output.measured { border-left: 4px solid #d97706; border-bottom: none; }
 .predict { border-left: 4px solid #2563eb; padding-left: .8rem; }
 .notice { border-left: 4px solid #16a34a; padding-left: .8rem; }
 nav ol { columns: 2; }
@@ -70,68 +71,87 @@ async function runLabFor(build: Build, run: StepRun): Promise<LabOutput> {
   return output;
 }
 
-/**
- * What a real-clock run printed, as the handout shows it: whatever varies
- * from run to run (ports, temporary paths, durations, rates, counts of
- * requests) written `…`, but for a figure given in the command (`--delay
- * 200`: `delay 200 ms`), and the lines that come in the order the work
- * ended (`run.unordered`) sorted, in their places: so two builds of the
- * handout give the same bytes.
- */
-export function reproducible(run: StepRun, lines: readonly string[]): string[] {
-  const masked = lines.map((line) => maskEveryRunVarying(line, run.args));
-  const unordered = run.unordered;
-  if (!unordered) return masked;
-  const sorted = masked.filter((line) => unordered.test(line)).sort();
-  return masked.map((line) => unordered.test(line) ? sorted.shift()! : line);
+/** Around a measured figure until the line is escaped: characters no lab prints. */
+const measuredStart = "\uE000";
+const measuredEnd = "\uE001";
+
+/** `lines` escaped for HTML, each figure between the marks above in a `<span class="measured">`. */
+function measuredHtml(lines: readonly string[]): string[] {
+  return lines.map((line) =>
+    escapeHtml(line).replace(
+      new RegExp(`${measuredStart}([^${measuredEnd}]*)${measuredEnd}`, "g"),
+      '<span class="measured">$1</span>',
+    )
+  );
 }
 
-/** The workshop's own column, which the latency lab sets its figures beside. */
-function workshopColumn(): string {
-  const width = Math.max(...workshopTable.map((row) => row.kind.length));
-  return workshopTable.map((row) =>
-    `${row.kind.padEnd(width)}  ${
-      row.cycles.toLocaleString("en-US").padStart(11)
-    } cycles  ${row.human}`
-  ).join("\n");
+/**
+ * What a real-clock run printed, as the handout shows it, in HTML: each
+ * figure measured on this machine (durations, rates, counts of requests) in
+ * a `<span class="measured">`, but for a figure given in the command
+ * (`--delay 200`: `delay 200 ms`); ports and temporary paths, which mean
+ * nothing on another run, written `…`; and the lines that come in the order
+ * the work ended (`run.unordered`) sorted, in their places. So two builds of
+ * the handout differ in the marked figures alone.
+ */
+export function realTimeHtml(run: StepRun, lines: readonly string[]): string[] {
+  const marked = lines.map((line) =>
+    markEveryRunVarying(line, run.args, (number) => `${measuredStart}${number}${measuredEnd}`)
+  );
+  const unordered = run.unordered;
+  if (unordered) {
+    const sorted = marked.filter((line) => unordered.test(line)).sort();
+    for (const [index, line] of marked.entries()) {
+      if (unordered.test(line)) marked[index] = sorted.shift()!;
+    }
+  }
+  return measuredHtml(marked);
 }
 
 /**
  * One run's command and the output it printed when the handout was built
- * (lab files saved in `folder`): in virtual time as printed; on the real
- * clock with what varies masked ({@link reproducible}); for a lab that
- * measures the machine, no output, which would be this machine's alone.
+ * (lab files saved in `folder`), said to be one of three kinds: the same on
+ * every run (virtual time); measured here, figure by figure (real time:
+ * {@link realTimeHtml}); or measured here as a whole (a lab that measures
+ * the machine: all its figures are this machine's, beside the workshop's).
  */
 async function runBlock(run: StepRun, build: Build, skip = 0): Promise<string> {
   const output = await runLabFor(build, run);
   const command = `<pre class="command">${escapeHtml(commandOf(run))}</pre>`;
+  const after = skip > 0 ? ", after its title line" : "";
+  const failure = output.failure ? [output.failure] : [];
   if (output.measuresHost !== undefined) {
+    const lines = [...output.lines.slice(skip), ...output.stderr, ...failure].map((line) =>
+      maskPortsAndPaths(line, "…")
+    );
     return [
       command,
-      `<p class="label">measures the machine it runs on: its figures are that machine's and ` +
-      `that moment's, so none are shown here; it sets them beside the workshop's column:</p>`,
-      `<pre class="output">${escapeHtml(workshopColumn())}</pre>`,
+      `<p class="label">prints (every figure <span class="measured">measured</span> on the ` +
+      `machine that built this page, at that moment; the workshop's columns beside them${after})` +
+      `</p>`,
+      `<pre class="output measured">${escapeHtml(lines.join("\n"))}</pre>`,
     ].join("\n");
   }
   const real = output.clock === "real";
-  const shown = (lines: readonly string[]) => real ? reproducible(run, lines) : [...lines];
-  const printed = shown(output.lines.slice(skip)).map(escapeHtml);
-  const stderr = shown(output.stderr).map((line) =>
-    `<span class="stderr">${escapeHtml(line)}</span>`
+  const shown = (lines: readonly string[]) =>
+    real ? realTimeHtml(run, lines) : lines.map(escapeHtml);
+  const printed = shown(output.lines.slice(skip));
+  const stderr = shown([...output.stderr, ...failure]).map((line) =>
+    `<span class="stderr">${line}</span>`
   );
-  const failure = output.failure
-    ? [`<span class="stderr">${escapeHtml(shown([output.failure])[0])}</span>`]
-    : [];
   const label = real
-    ? "prints (real time: ports and measurements, which vary from run to run, written …" +
+    ? `real time: each <span class="measured">figure marked</span> was measured on the machine ` +
+      "that built this page and differs from run to run; ports written …" +
       `${
         run.unordered ? "; the lines of each code sorted, as they come in the order answered" : ""
-      })`
-    : "prints (virtual time: the same on every run)";
+      }`
+    : "virtual time: the same on every run";
   return [
     command,
-    `<p class="label">${label}${skip > 0 ? ", after its title line" : ""}</p>`,
-    `<pre class="output">${[...printed, ...stderr, ...failure].join("\n")}</pre>`,
+    `<p class="label">prints (${label}${after})</p>`,
+    `<pre class="output ${real ? "real-time" : "reproducible"}">${
+      [...printed, ...stderr].join("\n")
+    }</pre>`,
   ].join("\n");
 }
 
@@ -296,8 +316,10 @@ export async function buildHandout(
 <h1>Concurrency models, side by side: the workshop</h1>
 <p>The steps of <code>deno task workshop</code>, for the teacher: what to read, what to predict,
 what to run and what it prints, and what to notice; then the exercises. Every output below was
-printed by the command above it when this page was built; where a lab runs in real time, what varies
-from run to run is written as …. Paths start from the kit's folder.</p>
+printed by the command above it when this page was built. Where a lab runs in virtual time, its
+output is the same on every run and every machine. Where it runs in real time, each figure
+<span class="measured">marked so</span> was measured on the machine that built this page, at that
+moment, and will differ on yours; ports are written …. Paths start from the kit's folder.</p>
 </header>
 <nav><h2>Steps</h2><ol>
 ${toc}

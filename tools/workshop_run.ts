@@ -10,14 +10,26 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { realClock, virtualClock } from "../runtimes/clock.ts";
 import { runtimes } from "../runtimes/registry.ts";
+import type { Runtime, Schedule } from "../runtimes/types.ts";
+import { type Lab, UsageError } from "../labs/lab.ts";
 import { exitStatus } from "./cli.ts";
 import { captureRun, errorLine } from "./compare.ts";
-import { defaultRuntime, loadLab, parseOptions } from "./lab.ts";
+import { defaultRuntime, loadLab, parseOptions, type Values } from "./lab.ts";
 import { parseSchedule, refuseShuffleFor } from "./schedule_option.ts";
 import { sourcePart, type Step, type StepRun } from "./workshop_steps.ts";
 
 /** The kit's folder, where the paths a step names start. */
 export const kitFolder = fileURLToPath(new URL("../", import.meta.url));
+
+/** The runtime `values` name, or the lab runner's default. */
+function runtimeOf(values: Values): Runtime {
+  return runtimes[(values.runtime as string | undefined) ?? defaultRuntime];
+}
+
+/** The clock `values` name (once parsed), or the lab's own. */
+function clockOf(lab: Lab<Values>, values: Values | undefined): "real" | "virtual" {
+  return (values?.clock as "real" | "virtual" | undefined) ?? lab.defaultClock;
+}
 
 /** What one run of a lab printed, and how it ended. */
 export interface LabOutput {
@@ -57,15 +69,29 @@ export async function runLab(
   options: { print?: (line: string) => void; signal?: AbortSignal; folder: string },
 ): Promise<LabOutput> {
   const lab = await loadLab(run.lab);
-  const { values, positionals } = parseOptions(
-    lab,
-    argumentsOf(run, lab.options, options.folder),
-  );
-  const parsed = lab.parse(values, positionals);
-  const runtime = runtimes[(values.runtime as string | undefined) ?? defaultRuntime];
-  const { schedule } = parseSchedule(values.schedule as string | undefined);
-  refuseShuffleFor(runtime.name, schedule);
-  const clockKind = (values.clock as "real" | "virtual" | undefined) ?? lab.defaultClock;
+  let values: Values | undefined;
+  let parsed: Values;
+  let schedule: Schedule | undefined;
+  try {
+    const parsedArgs = parseOptions(lab, argumentsOf(run, lab.options, options.folder));
+    values = parsedArgs.values;
+    parsed = lab.parse(values, parsedArgs.positionals);
+    schedule = parseSchedule(values.schedule as string | undefined).schedule;
+    refuseShuffleFor(runtimeOf(values).name, schedule);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    // As the lab runner does: its message, exit status 2, and the lab not started.
+    return {
+      lines: [],
+      stderr: [],
+      status: exitStatus.usage,
+      failure: `${lab.name} refused its options: ${error.message}`,
+      clock: clockOf(lab, values),
+      measuresHost: lab.notComparable,
+    };
+  }
+  const runtime = runtimeOf(values);
+  const clockKind = clockOf(lab, values);
   const root = function* () {
     return yield* lab.main(parsed);
   };

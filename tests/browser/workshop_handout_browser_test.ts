@@ -83,6 +83,19 @@ Deno.test({
         (await demo1.textContent())?.split("\n"),
         ["{ value: 42, done: false }", "{ value: undefined, done: true }"],
       );
+      // What was measured on this machine is marked, and drawn unlike the rest: the flags'
+      // times in step 1, the latency table whole; a virtual-time output has no mark.
+      ok(await page.locator("#step-1 pre.output.real-time span.measured").count() >= 3);
+      ok(await page.locator("#step-9 pre.output.measured").isVisible());
+      deepEqual(await page.locator("pre.output.reproducible span.measured").count(), 0);
+      const styleOf = (selector: string) =>
+        page.locator(selector).first().evaluate((element) => {
+          const style = getComputedStyle(element);
+          return `${style.backgroundColor} ${style.borderBottomStyle}`;
+        });
+      const figure = await styleOf("#step-1 pre.output span.measured");
+      ok(figure !== await styleOf("#step-3 pre.output"), figure);
+      ok(figure.endsWith(" dotted"), figure);
       const box = await demo1.boundingBox();
       ok(box && box.width > 300 && box.height > 20, JSON.stringify(box));
       await Deno.mkdir(outputFolder, { recursive: true });
@@ -92,6 +105,8 @@ Deno.test({
       await page.emulateMedia({ media: "print" });
       ok(!(await page.locator("nav").isVisible()));
       ok(await page.locator("#step-1 h2").isVisible());
+      // On paper too the marked figures are set apart (backgrounds may not print).
+      ok((await styleOf("#step-1 pre.output span.measured")).endsWith(" dotted"));
       const pdf = await page.pdf({ format: "A4" });
       ok(new TextDecoder().decode(pdf.subarray(0, 5)) === "%PDF-");
       ok(pdf.length > 20_000, `${pdf.length} bytes`);
