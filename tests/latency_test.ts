@@ -300,7 +300,7 @@ Deno.test("latency: a run prints the table beside the workshop's, and removes it
       );
     }
     match(stdout, /^runtime: generator drives the network round trips/m);
-    match(stdout, /^measured in \d+\.\d s$/m);
+    match(stdout, /^measured in \d+\.\d s \(goal: under 10 s; (met|not met)\)$/m);
     deepEqual([...Deno.readDirSync(tempParent)], []);
   } finally {
     listener.close();
