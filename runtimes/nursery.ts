@@ -65,9 +65,8 @@ const EXPIRED = MODEL_BIT_C;
 class ScopePart {
   /** The errors the frame will fail with: its body's, then its children's. */
   errors: unknown[] | undefined = undefined;
-  /** A cleanup raised an error (`cleanupError`, which may be any value): it replaces `errors`. */
+  /** `errors` is a cleanup's error, which replaced the frame's failure: never grouped. */
   cleanupFailed = false;
-  cleanupError: unknown = undefined;
   /** For a DEADLINE frame: its `timeout`/`moveOnAfter`, and its armed timer. */
   deadline: { ms: number; fail: boolean } | undefined = undefined;
   deadlineTimer: CallbackTimer | undefined = undefined;
@@ -212,10 +211,10 @@ function nestedSettled(owner: Frame, nested: Frame): void {
 // ---------------------------------------------------------------------------
 
 function armDeadline(frame: Frame): void {
-  const extras = partOf(frame)!;
-  extras.deadlineTimer = frame.run.timers.after(extras.deadline!.ms, () => {
-    extras.deadlineTimer = undefined;
-    extras.errorsAtExpiry = extras.errors?.length ?? 0;
+  const part = partOf(frame)!;
+  part.deadlineTimer = frame.run.timers.after(part.deadline!.ms, () => {
+    part.deadlineTimer = undefined;
+    part.errorsAtExpiry = part.errors?.length ?? 0;
     frame.setFlag(EXPIRED, true);
     cancel(frame);
   });
@@ -234,10 +233,10 @@ function addError(frame: Frame, error: unknown): void {
 
 /** A cleanup raised `error`: it replaces the failure so far, as `finally` does; the replaced is reported. */
 function cleanupFailed(frame: Frame, error: unknown): void {
-  const extras = ownPart(frame);
-  if (extras.cleanupFailed) reportReplaced(frame, extras.cleanupError);
-  extras.cleanupFailed = true;
-  extras.cleanupError = error;
+  const part = ownPart(frame);
+  for (const replaced of new Set(part.errors)) reportReplaced(frame, replaced);
+  part.errors = [error];
+  part.cleanupFailed = true;
 }
 
 function childFailed(parent: Frame, error: unknown): void {
@@ -247,47 +246,42 @@ function childFailed(parent: Frame, error: unknown): void {
 }
 
 /**
- * How a frame ended: failed (see `failure`); or cancelled, which this
- * frame's scope catches only when it was cancelled itself and no scope
- * around it was (so when two deadlines expire together, the outermost wins);
- * or completed. An expired deadline whose errors all came from the
+ * How a frame ended: failed, its errors grouped (a child failed, or it is
+ * a user's `scope`) unless a cleanup's error replaced them; or cancelled,
+ * which this frame's scope catches only when it was cancelled itself and no
+ * scope around it was (so when two deadlines expire together, the outermost
+ * wins); or completed. An expired deadline whose errors all came from the
  * cancellation its expiry caused ends expired, the errors reported.
  */
 function decideOutcome(frame: Frame): void {
-  const extras = partOf(frame);
-  extras?.deadlineTimer?.cancel();
+  const part = partOf(frame);
+  part?.deadlineTimer?.cancel();
   const outer = frame.parent?.extras?.cancelledBy;
-  if (extras?.errors && extras.errors.length > 1) {
+  if (part?.errors && part.errors.length > 1) {
     // The same error can come by two paths: a parent that joins a failing
     // child and lets its error out has it from its body and from the child.
     // It is one error, listed once (compared as `Set` does, so any value).
-    extras.errors = [...new Set(extras.errors)];
+    part.errors = [...new Set(part.errors)];
   }
   if (
-    (extras?.errors || extras?.cleanupFailed) && frame.hasFlag(EXPIRED) &&
-    extras.errorsAtExpiry === 0 && outer === undefined
+    part?.errors && frame.hasFlag(EXPIRED) && part.errorsAtExpiry === 0 &&
+    outer === undefined
   ) {
     // As with every runtime's combinators: errors raised only by the
     // cancellation the expiry caused (cleanups' too) do not replace it;
     // they are reported.
-    const combinator = extras.deadline!.fail ? "timeout" : "moveOnAfter";
-    const errors = extras.cleanupFailed
-      ? [...extras.errors ?? [], extras.cleanupError]
-      : extras.errors!;
-    for (const error of errors) reportUndelivered(combinator, "its operation", error);
-    extras.errors = undefined;
-    extras.cleanupFailed = false;
+    for (const error of part.errors) {
+      reportUndelivered(part.deadline!.fail ? "timeout" : "moveOnAfter", "its operation", error);
+    }
+    part.errors = undefined;
     frame.setFlag(ENDED_CANCELLED, true);
   }
-  if (extras?.cleanupFailed) {
-    for (const error of extras.errors ?? []) reportReplaced(frame, error);
+  if (part?.errors) {
+    const grouped = !part.cleanupFailed && (frame.hasFlag(CHILD_FAILED) || isUsersScope(frame));
     frame.outcome = "failed";
-    frame.result = extras.cleanupError;
-  } else if (extras?.errors) {
-    frame.outcome = "failed";
-    frame.result = frame.hasFlag(CHILD_FAILED) || isUsersScope(frame)
-      ? new AggregateError(extras.errors, describeFailures(frame, extras.errors))
-      : extras.errors[0];
+    frame.result = grouped
+      ? new AggregateError(part.errors, describeFailures(frame, part.errors))
+      : part.errors[0];
   } else if (frame.hasFlag(ENDED_CANCELLED)) {
     const caught = frame.kind === TASK || (frame.cancelled && outer === undefined);
     frame.outcome = caught ? "halted" : "failed";
