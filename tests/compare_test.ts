@@ -8,7 +8,7 @@ import { runtimes } from "../runtimes/registry.ts";
 import { log, sleep, spawn } from "../runtimes/verbs.ts";
 import type { TraceEvent } from "../runtimes/types.ts";
 import { compareLab, countTasks, formatComparison, formatDuration } from "../tools/compare.ts";
-import { ChildOutput, denoCommand, runDeno, spawnWatched } from "./harness.ts";
+import { ChildOutput, denoCommand, outputOf, runDeno, spawnWatched } from "./harness.ts";
 
 const compareScript = fileURLToPath(new URL("../tools/compare.ts", import.meta.url));
 
@@ -136,7 +136,7 @@ const usageCases: [string, string[], RegExp][] = [
   [
     "an unknown option",
     ["countdown", "--fast"],
-    /unknown option --fast; allowed: --clock, --schedule, --help or --blocking/,
+    /unknown option --fast; allowed: --clock, --schedule, --no-check, --help or --blocking/,
   ],
   [
     "--runtime, which compare chooses itself",
@@ -256,6 +256,39 @@ Deno.test("compare: a lab file whose default export returns no operation is a us
   } finally {
     await Deno.remove(file);
   }
+});
+
+/** `deno task compare ARGS` as a user runs it, from the kit's folder (the task may run deno). */
+const compareTask = (args: string[]) =>
+  outputOf(
+    denoCommand(["task", "-q", "compare", ...args], {
+      cwd: fileURLToPath(new URL("../", import.meta.url)),
+      env: { NO_COLOR: "1" },
+    }),
+  );
+
+Deno.test("compare: a lab file is type-checked and linted first, as lab does it: one line a problem, exit 2", async () => {
+  const { code, stdout, stderr } = await compareTask(["tests/mistakes/spawn_call.ts"]);
+  equal(stdout, "", "nothing ran");
+  equal(
+    stderr,
+    "tests/mistakes/spawn_call.ts:10:29: spawn(worker()) passes an operation where spawn takes " +
+      "the function (the habit of asyncio's create_task(coro)): write spawn(worker) or " +
+      "spawn(() => worker()) (kit/spawn-call)\n" +
+      "tests/mistakes/spawn_call.ts: 1 problem found before running it (--no-check runs it anyway)\n",
+  );
+  equal(code, 2);
+});
+
+Deno.test("compare: --no-check runs a lab file unchecked (a forgotten yield* waits for nothing)", async () => {
+  const { code, stdout, stderr } = await compareTask([
+    "tests/mistakes/forgotten_yield.ts",
+    "--no-check",
+  ]);
+  equal(stderr, "");
+  match(stdout, /^forgotten_yield\.ts under every runtime, virtual clock\n/);
+  equal(stdout.match(/ ok +0 +0\.000 s .* same\n/g)?.length, Object.keys(runtimes).length, stdout);
+  equal(code, 0);
 });
 
 // Runs that print what varies by run (a server's port, a temporary path):

@@ -61,6 +61,7 @@ import {
   printLabFileError,
   type Values,
 } from "./lab.ts";
+import { checkedLabArgs, noCheckOption } from "./lab_check.ts";
 import { runInLabThread } from "./lab_thread.ts";
 import {
   maskPortsAndPaths,
@@ -503,6 +504,11 @@ const compareOptions: Record<string, LabOption> = {
     help: "the clock for every run (default virtual, or real for a lab that does real I/O)",
   },
   schedule: scheduleOption,
+  // Taken away, with the check it skips, before the lab is loaded (`lab_check.ts`).
+  [noCheckOption.slice(2)]: {
+    type: "boolean",
+    help: "run a lab file without type-checking and linting it first",
+  },
   help: { type: "boolean", short: "h", help: "show this help" },
 };
 
@@ -627,6 +633,10 @@ export async function runCompareCommand(
 }
 
 if (import.meta.main) {
+  // A lab file is type-checked and linted first, as `deno task lab` does it;
+  // its problems are a usage error.
+  const args = await checkedLabArgs(Deno.args);
+  if (args === undefined) Deno.exit(exitStatus.usage);
   // In a thread of its own, so that Ctrl-C ends even a lab that never yields.
-  Deno.exit(await runInLabThread(new URL(import.meta.url), "runCompareCommand", Deno.args));
+  Deno.exit(await runInLabThread(new URL(import.meta.url), "runCompareCommand", args));
 }
