@@ -272,6 +272,12 @@ export async function loadLab(target: string): Promise<Lab<Values>> {
     throw new LabFileError(`${what}${awaitHint(error)}`, { cause: error });
   }
   const main = module.default;
+  if (isOperation(main)) {
+    throw new UsageError(
+      `${target}'s default export is an operation, the result of a call, where the ` +
+        `lab needs the function to call: ${calledExportFix(path)}`,
+    );
+  }
   if (typeof main !== "function") {
     throw new UsageError(`${target} has no default export to run; export default ${labFileExport}`);
   }
@@ -374,6 +380,28 @@ function inspectAnswer(value: unknown): string {
   } catch {
     return describeValue(value);
   }
+}
+
+/**
+ * What to write for a default export that calls the lab's function instead
+ * of passing it (`export default main();`), read from the file's source:
+ * the function itself, or an arrow that makes the call when it has
+ * arguments.
+ */
+function calledExportFix(path: string): string {
+  let source = "";
+  try {
+    source = Deno.readTextFileSync(path);
+  } catch {
+    // Said without the names, below.
+  }
+  const call = /^\s*export\s+default\s+([A-Za-z_$][\w$.]*)\s*\(([^()]*)\)\s*;?\s*$/m.exec(source);
+  if (call === null) return "export default the function, not what calling it returns";
+  const [, name, args] = call;
+  const written = `export default ${name}(${args.trim()})`;
+  return args.trim() === ""
+    ? `write export default ${name}, not ${written}`
+    : `write export default () => ${name}(${args.trim()}), not ${written}`;
 }
 
 /** Whether `value` can be driven with `yield*`: an iterable object (a string is no operation). */
