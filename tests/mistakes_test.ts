@@ -5,7 +5,7 @@
 // exits 0. With `--no-check`, the runtimes' own messages name the fix
 // without the kit's stack frames, where a run can tell at all.
 
-import { equal, match, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { denoCommand, type Finished, outputOf } from "./harness.ts";
@@ -80,6 +80,39 @@ for (const mistake of unchecked) {
     match(stderr, /frames inside the kit not shown: --trace or KIT_FULL_STACK=1 shows them/);
   });
 }
+
+Deno.test("mistakes: a bare yield the runtimes refuse is pointed at in the lab file, as an editor jumps to it", async () => {
+  const { code, stderr } = await lab("bare_yield.ts", "--no-check");
+  equal(code, 1, stderr);
+  const located = stderr.split("\n").filter((line) => /^\S+:\d+:\d+: /.test(line));
+  deepEqual(located, [
+    "tests/mistakes/bare_yield.ts:5:3: a bare yield hands sleep(1000) to the runtime without " +
+    "running it: write yield* sleep(1000) (kit/bare-yield)",
+  ]);
+});
+
+Deno.test("mistakes: a bare yield in a module the lab imports is pointed at there, not in the lab file", async () => {
+  // The lab file itself passes the check; its module's bare yield is refused when it runs.
+  const { code, stdout, stderr } = await lab("bare_yield_imported.ts", "--runtime", "all");
+  equal(code, 1, stderr);
+  ok(!stdout.includes("woke"), stdout);
+  const located = stderr.split("\n").filter((line) => /^\S+:\d+:\d+: /.test(line));
+  equal(located.length, 5, stderr);
+  for (const line of located) {
+    equal(
+      line,
+      "tests/mistakes/napping.ts:6:3: a bare yield hands sleep(ms) to the runtime without " +
+        "running it: write yield* sleep(ms) (kit/bare-yield)",
+    );
+  }
+});
+
+Deno.test("mistakes: a bare yield the lint plugin cannot see gets the runtime's message and no line, rather than a wrong one", async () => {
+  const { code, stderr } = await lab("bare_yield_unseen.ts");
+  equal(code, 1, stderr);
+  match(stderr, /a bare yield of sleep\(\.\.\.\) does not run the operation: write yield\* sleep/);
+  deepEqual(stderr.split("\n").filter((line) => /^\S+:\d+:\d+: /.test(line)), []);
+});
 
 Deno.test("mistakes: an await in a function* with --no-check cannot load, and says the fix, exit 1", async () => {
   const { code, stderr } = await lab("await_in_operation.ts", "--no-check");
