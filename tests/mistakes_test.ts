@@ -34,6 +34,17 @@ const checked: { file: string; line: number; says: string }[] = [
   { file: "bare_yield.ts", line: 5, says: "write yield* sleep(1000)" },
   { file: "uncalled_verb.ts", line: 5, says: "write yield* sleep(...)" },
   { file: "duration_string.ts", line: 5, says: "write sleep(100)" },
+  { file: "seconds.ts", line: 5, says: "for 0.5 seconds (asyncio's unit) write sleep(500)" },
+  {
+    file: "asyncio_names.ts",
+    line: 10,
+    says: "asyncio.gather is Python's, not the kit's: write yield* all([fetchOne(1), fetchOne(2)])",
+  },
+  {
+    file: "timeout_order.ts",
+    line: 5,
+    says: "timeout takes the duration first: write timeout(500, sleep(100))",
+  },
   {
     file: "type_error.ts",
     line: 5,
@@ -63,12 +74,22 @@ Deno.test("mistakes: a returned number is printed, and the lab that succeeded ex
   equal(stdout, "returned_number.ts returned 42\n");
 });
 
+Deno.test("mistakes: sleep(0.5) unchecked really succeeds, after half a millisecond: exit 0", async () => {
+  const { code, stdout, stderr } = await lab("seconds.ts", "--no-check");
+  equal(code, 0, stderr);
+  equal(stdout, "half a second later?\n");
+});
+
 /** Unchecked, what each run says (the runtimes' own checks), exit 1. */
 const unchecked: { file: string; says: string }[] = [
   { file: "spawn_call.ts", says: "write spawn(worker) or spawn(() => worker(args))" },
   { file: "bare_yield.ts", says: "write yield* sleep(...), not yield" },
   { file: "uncalled_verb.ts", says: "yield* sleep is missing its call: write yield* sleep(ms)" },
   { file: "duration_string.ts", says: "not a string (write sleep(100))" },
+  {
+    file: "timeout_order.ts",
+    says: "timeout() takes the duration first: timeout(ms, operation) (asyncio.wait_for",
+  },
 ];
 
 for (const mistake of unchecked) {
