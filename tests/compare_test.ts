@@ -365,6 +365,40 @@ Deno.test("compare: on the real clock, rates and counts of requests and frames w
     text,
     /^Tolerated, as measurements on the real clock vary from run to run: durations within 3x plus 250 ms \(lines 1, 2\); rates within 3x \(line 1\); counts of requests and frames within 3x \(lines 1, 2\)\.$/m,
   );
+  // The footer says what `same` allowed, and how far apart the runs really were.
+  match(
+    text,
+    /^output: same, every runtime printed the same lines, measurements within the tolerances below and the rest alike\.$/m,
+  );
+  match(
+    text,
+    /^ {2}same, measured: line 1: 2,170 requests to 2,890 requests, 0\.50 s to 0\.52 s, 4,286 requests\/s to 5,676 requests\/s, 4\.2 MiB\/s to 5\.5 MiB\/s; line 2: 3\.105 s to 3\.505 s, 29 frames to 34 frames$/m,
+  );
+});
+
+Deno.test("compare: the footer explains the letters, and on the real clock each group's measured ranges", async () => {
+  // Two groups on the real clock: within 3x plus 250 ms of the first, and beyond it.
+  const took = [1.0, 1.2, 2.5, 9.0, 9.5];
+  const real = await compareLab(varyingLab((run) => `took ${took[run - 1]} s`), {}, "real");
+  deepEqual(real.map((row) => row.match), ["A", "A", "A", "B", "B"]);
+  const text = formatComparison("varying", "real", real);
+  match(
+    text,
+    /^output: one letter per distinct output, A for the first runtime's; runtimes with one letter printed the same lines, measurements within the tolerances below and the rest alike\.$/m,
+  );
+  match(text, /^ {2}A, measured: line 1: 1 s to 2\.5 s$/m);
+  match(text, /^ {2}B, measured: line 1: 9 s to 9\.5 s$/m);
+  // In virtual time the letters are explained, with no tolerance and no ranges.
+  const exact = await compareLab(varyingLab((run) => (run < 3 ? "a" : "b")), {}, "virtual");
+  const lines = formatComparison("varying", "virtual", exact).split("\n");
+  ok(
+    lines.includes(
+      "output: one letter per distinct output, A for the first runtime's; runtimes with one " +
+        "letter printed the same lines.",
+    ),
+    lines.join("\n"),
+  );
+  ok(!lines.some((line) => line.includes("measured")));
 });
 
 Deno.test("compare: on the real clock, measurements beyond their tolerance still differ, and so does the rest of the line", async () => {

@@ -18,6 +18,8 @@ export interface Measurement {
   kind: MeasurementKind;
   /** Milliseconds for a duration; the number as written otherwise. */
   value: number;
+  /** The measurement as the line writes it: `0.52 s`, `5,676 requests/s`. */
+  text: string;
 }
 
 /** How close two measurements of each kind must be to count as the same, in words. */
@@ -82,7 +84,7 @@ export function measure(line: string): MeasuredLine {
   const skeleton = line.replace(measurementPattern, (...args) => {
     const parts = args.slice(0, 7) as Parts;
     const { kind, value, after } = measurementOf(parts);
-    measurements.push({ kind, value });
+    measurements.push({ kind, value, text: parts[0] });
     return `⟨${kind}⟩${parts[0].includes(" ") && kind === "duration" ? " " : ""}${after}`;
   });
   return { skeleton, measurements };
