@@ -24,7 +24,7 @@
  * Outputs are compared with what varies from run to run masked (ports,
  * temporary paths) and, on the real clock, measurements (durations, rates,
  * counts of requests) compared within a tolerance (`tools/run_varying.ts`:
- * a duration within 3x plus 250 ms, the others within 3x), so that two
+ * a duration within 3x plus 100 ms, the others within 3x), so that two
  * runs that print the same thing are `same`; the footer lists what was
  * tolerated, and where, explains the output column's marks (a letter per
  * distinct output; `same` within tolerance on the real clock) and gives

@@ -24,7 +24,7 @@ export interface Measurement {
 
 /** How close two measurements of each kind must be to count as the same, in words. */
 export const tolerances: Record<MeasurementKind, string> = {
-  duration: "within 3x plus 250 ms",
+  duration: "within 3x plus 100 ms",
   rate: "within 3x",
   count: "within 3x",
 };
@@ -93,7 +93,7 @@ export function measure(line: string): MeasuredLine {
 /** Whether two measurements of one kind are the same within its tolerance. */
 export function withinTolerance(kind: MeasurementKind, left: number, right: number): boolean {
   const [low, high] = left <= right ? [left, right] : [right, left];
-  return kind === "duration" ? high <= 3 * low + 250 : high <= 3 * low;
+  return kind === "duration" ? high <= 3 * low + 100 : high <= 3 * low;
 }
 
 /** Whether two lines say the same, their measurements compared within tolerance. */
