@@ -16,7 +16,16 @@
  *   `ensure`, which take a function too).
  * - `kit/uncalled-verb`: `yield* sleep;` or `yield* worker;`, a verb or
  *   `function*` used without being called.
- * - `kit/duration-number`: `sleep("100")`, a duration given as a string.
+ * - `kit/duration-number`: `sleep("100")`, a duration given as a string,
+ *   and `sleep(0.5)`, seconds (asyncio's unit) where milliseconds are meant.
+ * - `kit/verb-arguments`: a verb given its arguments in another shape than
+ *   it takes: `timeout(op, 500)` (asyncio's `wait_for` order), `all(a, b)`
+ *   (asyncio's `gather(*aws)`), `call(fetch(url))` (the promise, where the
+ *   function that makes it was meant).
+ * - `kit/python-habit`: asyncio's, trio's or Python's names called where
+ *   the kit's were meant (`asyncio.sleep(1)`, `create_task(...)`,
+ *   `trio.open_nursery()`, `nursery.start_soon(fn)`, `time.sleep(1)`),
+ *   each with the kit's equivalent.
  *
  * An operation is recognised without types: a call of a verb imported from
  * the kit (`mod.ts`, `@kit/concurrency`, `runtimes/verbs.ts`), directly or
@@ -122,6 +131,7 @@ function gathering(
   return {
     ...own,
     ImportDeclaration(node) {
+      own.ImportDeclaration?.(node);
       if (node.importKind === "type" || !isKitModule(node.source.value)) return;
       for (const specifier of node.specifiers) {
         if (specifier.type === "ImportNamespaceSpecifier") {
@@ -136,6 +146,7 @@ function gathering(
       }
     },
     FunctionDeclaration(node) {
+      own.FunctionDeclaration?.(node);
       parameters(node);
       if (!node.id) return;
       if (node.generator && !node.async) facts.generators.add(node.id.name);
@@ -473,6 +484,15 @@ const uncalledVerb: Deno.lint.Rule = {
 /** The verbs whose first argument is a duration in milliseconds. */
 const durationTakers: ReadonlySet<string> = new Set(["sleep", "block", "timeout", "moveOnAfter"]);
 
+/**
+ * Whether a duration literal reads as seconds where milliseconds are meant:
+ * a fraction under a minute (`sleep(0.5)`, asyncio's half a second), which
+ * as milliseconds is too short to mean anything on a timer.
+ */
+function looksLikeSeconds(value: number): boolean {
+  return value > 0 && value < 60 && !Number.isInteger(value);
+}
+
 const durationNumber: Deno.lint.Rule = {
   create(ctx) {
     const calls: CallExpression[] = [];
@@ -480,18 +500,280 @@ const durationNumber: Deno.lint.Rule = {
       CallExpression(node) {
         const first = node.arguments[0];
         if (first?.type === "Literal" && typeof first.value === "string") calls.push(node);
+        if (
+          first?.type === "Literal" && typeof first.value === "number" &&
+          looksLikeSeconds(first.value)
+        ) calls.push(node);
       },
     }), (facts) => {
       for (const node of calls) {
         const verb = verbOf(node, facts);
         if (verb === undefined || !durationTakers.has(verb)) continue;
-        const given = (node.arguments[0] as Deno.lint.StringLiteral).value;
+        const rest = node.arguments.length > 1 ? ", ..." : "";
+        const literal = node.arguments[0] as Deno.lint.Literal;
+        if (typeof literal.value === "number") {
+          const seconds = literal.value;
+          ctx.report({
+            node: literal,
+            message:
+              `${verb} takes milliseconds, so ${verb}(${seconds}${rest}) is ${seconds} ms; ` +
+              `for ${seconds} seconds (asyncio's unit) write ${verb}(${
+                Math.round(seconds * 1000)
+              }${rest})`,
+            hint: "Durations are numbers of milliseconds (asyncio.sleep takes seconds).",
+          });
+          continue;
+        }
+        const given = literal.value as string;
         const number = /^\s*\d+(\.\d+)?\s*$/.test(given) ? String(Number(given)) : "ms";
         ctx.report({
           node: node.arguments[0],
           message: `${verb} takes milliseconds as a number, not a string: write ${verb}(${number}` +
-            `${node.arguments.length > 1 ? ", ..." : ""})`,
+            `${rest})`,
           hint: "Durations are numbers of milliseconds (asyncio.sleep takes seconds).",
+        });
+      }
+    });
+  },
+};
+
+/** Hosts whose functions answer a promise: `fetch(url)`, `Promise.resolve(1)`, `Deno.readFile(...)`. */
+const promiseMakers: ReadonlySet<string> = new Set(["fetch", "Promise", "Deno"]);
+
+/**
+ * Whether `node` makes a promise now, where a function that makes it was
+ * meant (`call(fetch(url))`): `new Promise(...)`, an `await`, or a call of
+ * `fetch`, of `Promise`'s or `Deno`'s functions, or of an async function of
+ * the file (`asyncNames`). A call of anything else may answer a function,
+ * and is left alone.
+ */
+function makesPromiseNow(node: Node, asyncNames: ReadonlySet<string>): boolean {
+  if (node.type === "NewExpression" || node.type === "AwaitExpression") return true;
+  if (node.type !== "CallExpression") return false;
+  let root: Node = node.callee;
+  while (root.type === "MemberExpression") root = root.object;
+  return root.type === "Identifier" &&
+    (promiseMakers.has(root.name) ||
+      (node.callee.type === "Identifier" && asyncNames.has(root.name)));
+}
+
+const verbArguments: Deno.lint.Rule = {
+  create(ctx) {
+    const calls: CallExpression[] = [];
+    const asyncNames = new Set<string>();
+    return gathering(() => ({
+      CallExpression(node) {
+        if (node.arguments.length > 0) calls.push(node);
+      },
+      FunctionDeclaration(node) {
+        if (node.async && node.id) asyncNames.add(node.id.name);
+      },
+      VariableDeclarator(node) {
+        const init = node.init;
+        if (
+          node.id.type === "Identifier" && init &&
+          (init.type === "ArrowFunctionExpression" || init.type === "FunctionExpression") &&
+          init.async
+        ) asyncNames.add(node.id.name);
+      },
+    }), (facts) => {
+      const text = (node: Node) => textOf(ctx, node);
+      for (const node of calls) {
+        const verb = verbOf(node, facts);
+        const [first, second] = node.arguments;
+        if (verb === "timeout" || verb === "moveOnAfter") {
+          const numberLast = second?.type === "Literal" && typeof second.value === "number";
+          const firstIsNumber = first.type === "Literal" && typeof first.value === "number";
+          if (
+            second === undefined || firstIsNumber ||
+            !(numberLast || operationCallee(first, facts) !== undefined)
+          ) continue;
+          ctx.report({
+            node,
+            message: `${verb} takes the duration first: write ${verb}(${text(second)}, ` +
+              `${text(first)}) (asyncio.wait_for(aw, timeout) puts it last)`,
+            hint: `${verb}(ms, operation).`,
+          });
+        } else if (verb === "all" || verb === "race") {
+          const spread = first.type === "SpreadElement";
+          if (
+            !spread && node.arguments.length === 1 && operationCallee(first, facts) === undefined
+          ) {
+            continue;
+          }
+          const fix = spread
+            ? `${verb}(${text((first as Deno.lint.SpreadElement).argument)})`
+            : `${verb}([${node.arguments.map(text).join(", ")}])`;
+          ctx.report({
+            node,
+            message: `${verb} takes one array of operations: write ${fix}` +
+              (verb === "all" ? " (the habit of asyncio.gather(*aws))" : ""),
+            hint: `${verb}([a(), b()]) runs the operations of the array.`,
+          });
+        } else if (verb === "call" && makesPromiseNow(first, asyncNames)) {
+          const made = first.type === "AwaitExpression"
+            ? text((first as Deno.lint.AwaitExpression).argument)
+            : text(first);
+          ctx.report({
+            node: first,
+            message: `call takes a function that makes the promise, not the promise: ` +
+              `write call(() => ${made}) (call(${made}) starts the work before the task asks for ` +
+              "it, and its cancellation cannot reach it)",
+            hint: "call(fn) calls fn(signal) when the task runs it.",
+          });
+        }
+      }
+    });
+  },
+};
+
+/** What asyncio's, trio's and Python's names are in the kit, by module (`""`: a bare name). */
+const pythonNames: ReadonlyMap<string, ReadonlyMap<string, string>> = new Map([
+  [
+    "asyncio",
+    new Map([
+      ["sleep", "yield* sleep(ms), in milliseconds"],
+      ["create_task", "yield* spawn(worker), the function, not worker()"],
+      ["ensure_future", "yield* spawn(worker), the function, not worker()"],
+      ["gather", "yield* all([a(), b()])"],
+      ["wait_for", "yield* timeout(ms, operation), the duration first"],
+      ["timeout", "yield* timeout(ms, operation)"],
+      ["TaskGroup", "yield* scope(function* () { ... }), whose tasks end with it"],
+      ["Queue", "createQueue() or createChannel({ capacity })"],
+      ["Lock", "createLock()"],
+      ["Semaphore", "createSemaphore(n)"],
+      ["Event", "createEvent()"],
+      ["run", "export default function* () { ... }, which deno task lab FILE runs"],
+    ]),
+  ],
+  [
+    "trio",
+    new Map([
+      ["sleep", "yield* sleep(ms), in milliseconds"],
+      ["open_nursery", "yield* scope(function* () { ... }), whose tasks end with it"],
+      ["move_on_after", "yield* moveOnAfter(ms, operation)"],
+      ["fail_after", "yield* timeout(ms, operation)"],
+      ["open_memory_channel", "createChannel({ capacity })"],
+      ["Lock", "createLock()"],
+      ["Semaphore", "createSemaphore(n)"],
+      ["Event", "createEvent()"],
+      ["run", "export default function* () { ... }, which deno task lab FILE runs"],
+    ]),
+  ],
+  ["time", new Map([["sleep", "yield* block(ms), a blocking sleep in milliseconds"]])],
+  [
+    "",
+    new Map([
+      ["create_task", "yield* spawn(worker), the function, not worker()"],
+      ["ensure_future", "yield* spawn(worker), the function, not worker()"],
+      ["gather", "yield* all([a(), b()])"],
+      ["wait_for", "yield* timeout(ms, operation), the duration first"],
+      ["open_nursery", "yield* scope(function* () { ... }), whose tasks end with it"],
+      ["move_on_after", "yield* moveOnAfter(ms, operation)"],
+      ["fail_after", "yield* timeout(ms, operation)"],
+      ["open_memory_channel", "createChannel({ capacity })"],
+    ]),
+  ],
+]);
+
+/** Methods whose name is Python's, whatever they are called on: `nursery.start_soon(fn)`. */
+const pythonMethods: ReadonlyMap<string, string> = new Map([
+  ["start_soon", "yield* spawn(worker), the function, as start_soon takes it"],
+  ["create_task", "yield* spawn(worker), the function, not worker()"],
+  ["run_until_complete", "export default function* () { ... }, which deno task lab FILE runs"],
+]);
+
+/**
+ * The kit's spelling of a Python call, written with its own arguments when
+ * they say it (`asyncio.gather(a(), b())` is `all([a(), b()])`,
+ * `asyncio.sleep(0.5)` is `sleep(500)`), else `undefined`.
+ */
+function pythonCall(
+  module: string,
+  name: string,
+  args: readonly Node[],
+  text: (node: Node) => string,
+): string | undefined {
+  const seconds = (node: Node | undefined) =>
+    node?.type === "Literal" && typeof node.value === "number"
+      ? String(Math.round(node.value * 1000))
+      : undefined;
+  const spawned = (first: Node | undefined, rest: readonly Node[]) => {
+    if (first === undefined) return undefined;
+    if (rest.length > 0) return `yield* spawn(() => ${text(first)}(${rest.map(text).join(", ")}))`;
+    if (first.type === "Identifier") return `yield* spawn(${text(first)})`;
+    if (first.type !== "CallExpression") return undefined;
+    return first.arguments.length === 0
+      ? `yield* spawn(${text(first.callee)})`
+      : `yield* spawn(() => ${text(first)})`;
+  };
+  switch (name) {
+    case "gather":
+      return args.length > 0 ? `yield* all([${args.map(text).join(", ")}])` : undefined;
+    case "sleep": {
+      const ms = seconds(args[0]);
+      const verb = module === "time" ? "block" : "sleep";
+      return ms === undefined ? undefined : `yield* ${verb}(${ms}), in milliseconds`;
+    }
+    case "wait_for": {
+      const ms = seconds(args[1]);
+      return ms === undefined || args[0] === undefined
+        ? undefined
+        : `yield* timeout(${ms}, ${text(args[0])}), the duration first, in milliseconds`;
+    }
+    case "create_task":
+    case "ensure_future":
+      return args.length === 1 ? spawned(args[0], []) : undefined;
+    case "start_soon":
+      return spawned(args[0], args.slice(1));
+  }
+  return undefined;
+}
+
+const pythonHabit: Deno.lint.Rule = {
+  create(ctx) {
+    const calls: (CallExpression | Deno.lint.NewExpression)[] = [];
+    const declared = new Set<string>();
+    const gather = (node: CallExpression | Deno.lint.NewExpression) => {
+      calls.push(node);
+    };
+    return gathering(() => ({
+      CallExpression: gather,
+      NewExpression: gather,
+      ImportDeclaration(node) {
+        for (const specifier of node.specifiers) declared.add(specifier.local.name);
+      },
+    }), (facts) => {
+      for (const name of [...facts.others, ...facts.generators]) declared.add(name);
+      for (const node of calls) {
+        const callee = node.callee;
+        let fix: string | undefined;
+        if (callee.type === "Identifier" && !declared.has(callee.name)) {
+          fix = pythonNames.get("")!.get(callee.name);
+        } else if (
+          callee.type === "MemberExpression" && !callee.computed &&
+          callee.property.type === "Identifier"
+        ) {
+          const method = callee.property.name;
+          const object = callee.object;
+          fix = object.type === "Identifier" && !declared.has(object.name)
+            ? pythonNames.get(object.name)?.get(method)
+            : undefined;
+          fix ??= pythonMethods.get(method);
+        }
+        if (fix === undefined) continue;
+        const name = textOf(ctx, callee);
+        const [module, called] = callee.type === "Identifier" ? ["", callee.name] : [
+          callee.type === "MemberExpression" && callee.object.type === "Identifier"
+            ? callee.object.name
+            : "",
+          ((callee as Deno.lint.MemberExpression).property as Deno.lint.Identifier).name,
+        ];
+        fix = pythonCall(module, called, node.arguments, (each) => textOf(ctx, each)) ?? fix;
+        ctx.report({
+          node,
+          message: `${name} is Python's, not the kit's: write ${fix}`,
+          hint: "The kit's verbs are imported from its mod.ts (or @kit/concurrency).",
         });
       }
     });
@@ -508,6 +790,8 @@ const plugin: Deno.lint.Plugin = {
     "spawn-call": spawnCall,
     "uncalled-verb": uncalledVerb,
     "duration-number": durationNumber,
+    "verb-arguments": verbArguments,
+    "python-habit": pythonHabit,
   },
 };
 

@@ -343,7 +343,33 @@ export function asInstruction(value: unknown): AnyInstruction {
   if (isInstance(value, Instruction) && Instruction.delegated(value)) {
     return value as AnyInstruction;
   }
-  throw new TypeError(notAnInstruction(value));
+  const refusal = new TypeError(notAnInstruction(value));
+  if (isInstance(value, Instruction) || (!isThenable(value) && isIterable(value))) {
+    bareYields.add(refusal);
+  }
+  throw refusal;
+}
+
+/** The errors {@link asInstruction} threw for a bare `yield` of an operation. */
+const bareYields = new WeakSet<object>();
+
+/**
+ * Whether `error` (or an error it was caused by) is the refusal of a bare
+ * `yield` of an operation: the lab runner then looks for where it is
+ * written, which the error's stack cannot say (the generator that yielded
+ * is suspended, not on the stack, when the runtime refuses the value).
+ */
+export function isBareYieldRefusal(error: unknown): boolean {
+  for (let at = error, depth = 0; depth < 10; depth++) {
+    if (typeof at !== "object" || at === null) return false;
+    if (bareYields.has(at)) return true;
+    try {
+      at = (at as { cause?: unknown }).cause;
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }
 
 /** Why a yielded value is refused, and what to write instead. */

@@ -280,6 +280,16 @@ const badExports: [string, string, RegExp][] = [
     /^error: mine\.ts's default export returned a Promise, not an operation/,
   ],
   ["no function at all", "export default 42;\n", /^error: mine\.ts has no default export to run/],
+  [
+    "its function called, not passed",
+    "function* main() {}\nexport default main();\n",
+    /^error: mine\.ts's default export is an operation, the result of a call, where the lab needs the function to call: write export default main, not export default main\(\)$/,
+  ],
+  [
+    "its function called with arguments",
+    "function* main(ms: number) {}\nexport default main(500);\n",
+    /^error: mine\.ts's default export is an operation, the result of a call, where the lab needs the function to call: write export default \(\) => main\(500\), not export default main\(500\)$/,
+  ],
 ];
 
 for (const [what, source, message] of badExports) {

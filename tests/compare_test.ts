@@ -8,7 +8,7 @@ import { runtimes } from "../runtimes/registry.ts";
 import { log, sleep, spawn } from "../runtimes/verbs.ts";
 import type { TraceEvent } from "../runtimes/types.ts";
 import { compareLab, countTasks, formatComparison, formatDuration } from "../tools/compare.ts";
-import { ChildOutput, denoCommand, runDeno, spawnWatched } from "./harness.ts";
+import { ChildOutput, denoCommand, outputOf, runDeno, spawnWatched } from "./harness.ts";
 
 const compareScript = fileURLToPath(new URL("../tools/compare.ts", import.meta.url));
 
@@ -136,7 +136,7 @@ const usageCases: [string, string[], RegExp][] = [
   [
     "an unknown option",
     ["countdown", "--fast"],
-    /unknown option --fast; allowed: --clock, --schedule, --help or --blocking/,
+    /unknown option --fast; allowed: --clock, --schedule, --no-check, --help or --blocking/,
   ],
   [
     "--runtime, which compare chooses itself",
@@ -258,6 +258,39 @@ Deno.test("compare: a lab file whose default export returns no operation is a us
   }
 });
 
+/** `deno task compare ARGS` as a user runs it, from the kit's folder (the task may run deno). */
+const compareTask = (args: string[]) =>
+  outputOf(
+    denoCommand(["task", "-q", "compare", ...args], {
+      cwd: fileURLToPath(new URL("../", import.meta.url)),
+      env: { NO_COLOR: "1" },
+    }),
+  );
+
+Deno.test("compare: a lab file is type-checked and linted first, as lab does it: one line a problem, exit 2", async () => {
+  const { code, stdout, stderr } = await compareTask(["tests/mistakes/spawn_call.ts"]);
+  equal(stdout, "", "nothing ran");
+  equal(
+    stderr,
+    "tests/mistakes/spawn_call.ts:10:29: spawn(worker()) passes an operation where spawn takes " +
+      "the function (the habit of asyncio's create_task(coro)): write spawn(worker) or " +
+      "spawn(() => worker()) (kit/spawn-call)\n" +
+      "tests/mistakes/spawn_call.ts: 1 problem found before running it (--no-check runs it anyway)\n",
+  );
+  equal(code, 2);
+});
+
+Deno.test("compare: --no-check runs a lab file unchecked (a forgotten yield* waits for nothing)", async () => {
+  const { code, stdout, stderr } = await compareTask([
+    "tests/mistakes/forgotten_yield.ts",
+    "--no-check",
+  ]);
+  equal(stderr, "");
+  match(stdout, /^forgotten_yield\.ts under every runtime, virtual clock\n/);
+  equal(stdout.match(/ ok +0 +0\.000 s .* same\n/g)?.length, Object.keys(runtimes).length, stdout);
+  equal(code, 0);
+});
+
 // Runs that print what varies by run (a server's port, a temporary path):
 // each run prints its own, as the flags lab prints its embedded server's
 // random port, and `compare flags` once showed four different outputs.
@@ -305,7 +338,7 @@ Deno.test("compare: on the real clock, durations are masked too", async () => {
   deepEqual(rows.map((row) => row.match), rows.map(() => "same"));
 });
 
-Deno.test("compare: on the real clock, rates and counts of requests and frames within 3x and durations within 3x plus 250 ms are the same; the footer lists them", async () => {
+Deno.test("compare: on the real clock, rates and counts of requests and frames within 3x and durations within 3x plus 100 ms are the same; the footer lists them", async () => {
   // Echo's summary as five runs gave it (one per runtime): counts, times and rates that vary run to run.
   const said = [
     "  2,850 requests in 0.50 s: 5,676 requests/s, 5.5 MiB/s",
@@ -330,13 +363,49 @@ Deno.test("compare: on the real clock, rates and counts of requests and frames w
   const text = formatComparison("varying", "real", rows);
   match(
     text,
-    /^Tolerated, as measurements on the real clock vary from run to run: durations within 3x plus 250 ms \(lines 1, 2\); rates within 3x \(line 1\); counts of requests and frames within 3x \(lines 1, 2\)\.$/m,
+    /^Tolerated, as measurements on the real clock vary from run to run: durations within 3x plus 100 ms \(lines 1, 2\); rates within 3x \(line 1\); counts of requests and frames within 3x \(lines 1, 2\)\.$/m,
   );
+  // The footer says what `same` allowed, and how far apart the runs really were.
+  match(
+    text,
+    /^output: same, every runtime printed the same lines, measurements within the tolerances below and the rest alike\.$/m,
+  );
+  match(
+    text,
+    /^ {2}same, measured: line 1: 2,170 requests to 2,890 requests, 0\.50 s to 0\.52 s, 4,286 requests\/s to 5,676 requests\/s, 4\.2 MiB\/s to 5\.5 MiB\/s; line 2: 3\.105 s to 3\.505 s, 29 frames to 34 frames$/m,
+  );
+});
+
+Deno.test("compare: the footer explains the letters, and on the real clock each group's measured ranges", async () => {
+  // Two groups on the real clock: within 3x plus 100 ms of the first, and beyond it.
+  const took = [1.0, 1.2, 2.5, 9.0, 9.5];
+  const real = await compareLab(varyingLab((run) => `took ${took[run - 1]} s`), {}, "real");
+  deepEqual(real.map((row) => row.match), ["A", "A", "A", "B", "B"]);
+  const text = formatComparison("varying", "real", real);
+  match(
+    text,
+    /^output: one letter per distinct output, A for the first runtime's; runtimes with one letter printed the same lines, measurements within the tolerances below and the rest alike\.$/m,
+  );
+  match(text, /^ {2}A, measured: line 1: 1 s to 2\.5 s$/m);
+  match(text, /^ {2}B, measured: line 1: 9 s to 9\.5 s$/m);
+  // In virtual time the letters are explained, with no tolerance and no ranges.
+  const exact = await compareLab(varyingLab((run) => (run < 3 ? "a" : "b")), {}, "virtual");
+  const lines = formatComparison("varying", "virtual", exact).split("\n");
+  ok(
+    lines.includes(
+      "output: one letter per distinct output, A for the first runtime's; runtimes with one " +
+        "letter printed the same lines.",
+    ),
+    lines.join("\n"),
+  );
+  ok(!lines.some((line) => line.includes("measured")));
 });
 
 Deno.test("compare: on the real clock, measurements beyond their tolerance still differ, and so does the rest of the line", async () => {
   const cases: [string, (run: number) => string][] = [
-    ["durations beyond 3x plus 250 ms", (run) => `took ${[0.1, 1, 4, 13][run - 1]}s`],
+    ["durations beyond 3x plus 100 ms", (run) => `took ${[0.1, 1, 4, 13][run - 1]}s`],
+    // A sleep of 200 ms that one runtime skipped (a forgotten yield*) is no noise of the clock.
+    ["a 200 ms wait against none", (run) => `waited ${[0, 200, 1000, 4000][run - 1]} ms`],
     ["rates beyond 3x", (run) => `${[100, 400, 1600, 6400][run - 1]} requests/s`],
     ["request counts beyond 3x", (run) => `${[10, 40, 160, 640][run - 1]} requests`],
     ["frame counts beyond 3x", (run) => `drew ${[10, 40, 160, 640][run - 1]} frames`],
@@ -424,7 +493,7 @@ Deno.test("compare: flags, whose embedded server has a random port, prints the s
       "--dest",
       dest,
       // Each request waits 200 ms on the server: the elapsed times, compared within 3x plus
-      // 250 ms, are then the server's, whatever else the machine is doing.
+      // 100 ms, are then the server's, whatever else the machine is doing.
       "--delay",
       "200",
     ]);

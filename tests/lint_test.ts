@@ -274,6 +274,92 @@ Deno.test("lint: a duration given as a string, and the number to write", () => {
   ok(problems[1].includes("write timeout(1.5, ...)"), problems[1]);
 });
 
+Deno.test("lint: a fraction of a millisecond reads as seconds (asyncio's unit), and the milliseconds to write", () => {
+  const problems = lint(`export default function* () {
+  yield* sleep(0.5);
+  yield* timeout(2.5, sleep(1));
+  yield* sleep(1);
+  yield* sleep(250);
+  yield* sleep(62.5);
+}`);
+  deepEqual(problems.map((problem) => problem.split(":")[0]), [
+    "kit/duration-number at 2",
+    "kit/duration-number at 3",
+  ]);
+  ok(problems[0].includes("sleep(0.5) is 0.5 ms"), problems[0]);
+  ok(problems[0].includes("write sleep(500)"), problems[0]);
+  ok(problems[1].includes("write timeout(2500, ...)"), problems[1]);
+});
+
+Deno.test("lint: a verb's arguments in asyncio's shape, and the kit's", () => {
+  const problems = lint(`async function load() { return 1; }
+function maker() { return () => Promise.resolve(3); }
+export default function* (ops: never[]) {
+  yield* timeout(sleep(1), 500);
+  yield* all(sleep(1), sleep(2));
+  yield* kit.race(...ops);
+  yield* kit.call(fetch("http://127.0.0.1/"));
+  yield* kit.call(load());
+  yield* timeout(500, sleep(1));
+  yield* all([sleep(1), sleep(2)]);
+  yield* all(ops);
+  yield* kit.call(() => fetch("http://127.0.0.1/"));
+  yield* kit.call(maker());
+}`);
+  deepEqual(problems.map((problem) => problem.split(":")[0]), [
+    "kit/verb-arguments at 4",
+    "kit/verb-arguments at 5",
+    "kit/verb-arguments at 6",
+    "kit/verb-arguments at 7",
+    "kit/verb-arguments at 8",
+  ]);
+  ok(problems[0].includes("write timeout(500, sleep(1))"), problems[0]);
+  ok(problems[0].includes("asyncio.wait_for"), problems[0]);
+  ok(problems[1].includes("write all([sleep(1), sleep(2)])"), problems[1]);
+  ok(problems[1].includes("asyncio.gather(*aws)"), problems[1]);
+  ok(problems[2].includes("write race(ops)"), problems[2]);
+  ok(problems[3].includes('write call(() => fetch("http://127.0.0.1/"))'), problems[3]);
+  ok(problems[4].includes("write call(() => load())"), problems[4]);
+});
+
+Deno.test("lint: asyncio's, trio's and Python's names, each with the kit's own", () => {
+  const problems = lint(`function* worker(n = 0) {
+  yield* sleep(n);
+}
+export default function* () {
+  yield* asyncio.sleep(0.5);
+  yield* asyncio.gather(worker(1), worker(2));
+  const task = create_task(worker());
+  nursery.start_soon(worker, 3);
+  time.sleep(2);
+  const queue = new asyncio.Queue();
+  trio.open_nursery();
+  const gather = (...xs: number[]) => xs;
+  gather(1, 2);
+  const time2 = { sleep: (n: number) => n };
+  time2.sleep(1);
+}`);
+  deepEqual(problems.map((problem) => problem.split(":")[0]), [
+    "kit/python-habit at 5",
+    "kit/python-habit at 6",
+    "kit/python-habit at 7",
+    "kit/python-habit at 8",
+    "kit/python-habit at 9",
+    "kit/python-habit at 10",
+    "kit/python-habit at 11",
+  ]);
+  const says = [
+    "asyncio.sleep is Python's, not the kit's: write yield* sleep(500), in milliseconds",
+    "write yield* all([worker(1), worker(2)])",
+    "create_task is Python's, not the kit's: write yield* spawn(worker)",
+    "write yield* spawn(() => worker(3))",
+    "time.sleep is Python's, not the kit's: write yield* block(2000), in milliseconds",
+    "write createQueue() or createChannel({ capacity })",
+    "write yield* scope(function* () { ... })",
+  ];
+  says.forEach((text, index) => ok(problems[index].includes(text), problems[index]));
+});
+
 Deno.test("lint: the operations of what the kit's factories make, dropped or bare", () => {
   const source = `import { createChannel, createLock, createQueue } from "./mod.ts";
 export default function* () {

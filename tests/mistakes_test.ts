@@ -5,7 +5,7 @@
 // exits 0. With `--no-check`, the runtimes' own messages name the fix
 // without the kit's stack frames, where a run can tell at all.
 
-import { equal, match, ok } from "node:assert/strict";
+import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { denoCommand, type Finished, outputOf } from "./harness.ts";
@@ -34,6 +34,17 @@ const checked: { file: string; line: number; says: string }[] = [
   { file: "bare_yield.ts", line: 5, says: "write yield* sleep(1000)" },
   { file: "uncalled_verb.ts", line: 5, says: "write yield* sleep(...)" },
   { file: "duration_string.ts", line: 5, says: "write sleep(100)" },
+  { file: "seconds.ts", line: 5, says: "for 0.5 seconds (asyncio's unit) write sleep(500)" },
+  {
+    file: "asyncio_names.ts",
+    line: 10,
+    says: "asyncio.gather is Python's, not the kit's: write yield* all([fetchOne(1), fetchOne(2)])",
+  },
+  {
+    file: "timeout_order.ts",
+    line: 5,
+    says: "timeout takes the duration first: write timeout(500, sleep(100))",
+  },
   {
     file: "type_error.ts",
     line: 5,
@@ -63,12 +74,22 @@ Deno.test("mistakes: a returned number is printed, and the lab that succeeded ex
   equal(stdout, "returned_number.ts returned 42\n");
 });
 
+Deno.test("mistakes: sleep(0.5) unchecked really succeeds, after half a millisecond: exit 0", async () => {
+  const { code, stdout, stderr } = await lab("seconds.ts", "--no-check");
+  equal(code, 0, stderr);
+  equal(stdout, "half a second later?\n");
+});
+
 /** Unchecked, what each run says (the runtimes' own checks), exit 1. */
 const unchecked: { file: string; says: string }[] = [
   { file: "spawn_call.ts", says: "write spawn(worker) or spawn(() => worker(args))" },
   { file: "bare_yield.ts", says: "write yield* sleep(...), not yield" },
   { file: "uncalled_verb.ts", says: "yield* sleep is missing its call: write yield* sleep(ms)" },
   { file: "duration_string.ts", says: "not a string (write sleep(100))" },
+  {
+    file: "timeout_order.ts",
+    says: "timeout() takes the duration first: timeout(ms, operation) (asyncio.wait_for",
+  },
 ];
 
 for (const mistake of unchecked) {
@@ -80,6 +101,39 @@ for (const mistake of unchecked) {
     match(stderr, /frames inside the kit not shown: --trace or KIT_FULL_STACK=1 shows them/);
   });
 }
+
+Deno.test("mistakes: a bare yield the runtimes refuse is pointed at in the lab file, as an editor jumps to it", async () => {
+  const { code, stderr } = await lab("bare_yield.ts", "--no-check");
+  equal(code, 1, stderr);
+  const located = stderr.split("\n").filter((line) => /^\S+:\d+:\d+: /.test(line));
+  deepEqual(located, [
+    "tests/mistakes/bare_yield.ts:5:3: a bare yield hands sleep(1000) to the runtime without " +
+    "running it: write yield* sleep(1000) (kit/bare-yield)",
+  ]);
+});
+
+Deno.test("mistakes: a bare yield in a module the lab imports is pointed at there, not in the lab file", async () => {
+  // The lab file itself passes the check; its module's bare yield is refused when it runs.
+  const { code, stdout, stderr } = await lab("bare_yield_imported.ts", "--runtime", "all");
+  equal(code, 1, stderr);
+  ok(!stdout.includes("woke"), stdout);
+  const located = stderr.split("\n").filter((line) => /^\S+:\d+:\d+: /.test(line));
+  equal(located.length, 5, stderr);
+  for (const line of located) {
+    equal(
+      line,
+      "tests/mistakes/napping.ts:6:3: a bare yield hands sleep(ms) to the runtime without " +
+        "running it: write yield* sleep(ms) (kit/bare-yield)",
+    );
+  }
+});
+
+Deno.test("mistakes: a bare yield the lint plugin cannot see gets the runtime's message and no line, rather than a wrong one", async () => {
+  const { code, stderr } = await lab("bare_yield_unseen.ts");
+  equal(code, 1, stderr);
+  match(stderr, /a bare yield of sleep\(\.\.\.\) does not run the operation: write yield\* sleep/);
+  deepEqual(stderr.split("\n").filter((line) => /^\S+:\d+:\d+: /.test(line)), []);
+});
 
 Deno.test("mistakes: an await in a function* with --no-check cannot load, and says the fix, exit 1", async () => {
   const { code, stderr } = await lab("await_in_operation.ts", "--no-check");

@@ -24,9 +24,11 @@
  * Outputs are compared with what varies from run to run masked (ports,
  * temporary paths) and, on the real clock, measurements (durations, rates,
  * counts of requests) compared within a tolerance (`tools/run_varying.ts`:
- * a duration within 3x plus 250 ms, the others within 3x), so that two
+ * a duration within 3x plus 100 ms, the others within 3x), so that two
  * runs that print the same thing are `same`; the footer lists what was
- * tolerated, and where.
+ * tolerated, and where, explains the output column's marks (a letter per
+ * distinct output; `same` within tolerance on the real clock) and gives
+ * each group's measured ranges on the real clock.
  *
  * `--schedule shuffle[:SEED]` shuffles each batch of woken tasks under the
  * runtimes that can (`nursery`, `generator`), all from the same seed; the
@@ -61,6 +63,7 @@ import {
   printLabFileError,
   type Values,
 } from "./lab.ts";
+import { checkedLabArgs, noCheckOption } from "./lab_check.ts";
 import { runInLabThread } from "./lab_thread.ts";
 import {
   maskPortsAndPaths,
@@ -436,6 +439,8 @@ export function formatComparison(
   }
   const masked = rows.some((row) => row.output.some((line) => maskRunVarying(line) !== line));
   const tolerated = clockKind === "real" ? toleratedFields(rows) : [];
+  const marks = marksNote(rows, clockKind, tolerated.length > 0);
+  if (marks.length > 0) lines.push("", ...marks);
   if (masked || tolerated.length > 0) lines.push("");
   if (masked) {
     lines.push("Compared with what varies from run to run masked: ports, temporary paths.");
@@ -453,6 +458,69 @@ export function formatComparison(
     if (row.stderr.length > 5) lines.push(`  ... ${row.stderr.length - 5} more lines`);
   }
   return lines.join("\n");
+}
+
+/**
+ * What the output column's marks mean, when they need saying: a letter per
+ * distinct output, or `same` on the real clock, where measurements count as
+ * the same within a tolerance; then, on the real clock, each group's ranges
+ * of the measurements it holds (`same: line 1: 0.50 s to 0.52 s`), so that
+ * how far apart "the same" was can be read.
+ */
+function marksNote(
+  rows: readonly ComparisonRow[],
+  clockKind: "real" | "virtual",
+  tolerated: boolean,
+): string[] {
+  const lettered = rows.some((row) => row.match !== "same");
+  if (!lettered && !tolerated) return [];
+  const alike = tolerated
+    ? "the same lines, measurements within the tolerances below and the rest alike"
+    : "the same lines";
+  const note = [
+    lettered
+      ? `output: one letter per distinct output, A for the first runtime's; runtimes with one ` +
+        `letter printed ${alike}.`
+      : `output: same, every runtime printed ${alike}.`,
+  ];
+  if (clockKind !== "real") return note;
+  const groups = [...new Set(rows.map((row) => row.match))];
+  for (const group of groups) {
+    const members = rows.filter((row) => row.match === group);
+    const ranges = measuredRanges(members.map((row) => row.output));
+    if (ranges.length > 0) note.push(`  ${group}, measured: ${ranges.join("; ")}`);
+  }
+  return note;
+}
+
+/**
+ * For outputs that count as the same, each line's measurements that vary,
+ * as ranges: `line 1: 0.50 s to 0.52 s, 2,170 requests to 2,890 requests`.
+ * The first four such lines, then `...`.
+ */
+function measuredRanges(outputs: readonly (readonly string[])[]): string[] {
+  const ranges: string[] = [];
+  const length = Math.max(0, ...outputs.map((output) => output.length));
+  for (let index = 0; index < length; index++) {
+    const measured = outputs.map((output) =>
+      output[index] === undefined ? [] : measure(maskRunVarying(output[index])).measurements
+    );
+    const count = Math.min(...measured.map((each) => each.length));
+    const spans: string[] = [];
+    for (let at = 0; at < count; at++) {
+      const values = measured.map((each) => each[at]);
+      const low = values.reduce((a, b) => (b.value < a.value ? b : a));
+      const high = values.reduce((a, b) => (b.value > a.value ? b : a));
+      if (low.value !== high.value) spans.push(`${low.text} to ${high.text}`);
+    }
+    if (spans.length === 0) continue;
+    if (ranges.length === 4) {
+      ranges.push("...");
+      break;
+    }
+    ranges.push(`line ${index + 1}: ${spans.join(", ")}`);
+  }
+  return ranges;
 }
 
 /** What a shuffled comparison says under its header: which runtimes shuffled, from which seed. */
@@ -503,6 +571,11 @@ const compareOptions: Record<string, LabOption> = {
     help: "the clock for every run (default virtual, or real for a lab that does real I/O)",
   },
   schedule: scheduleOption,
+  // Taken away, with the check it skips, before the lab is loaded (`lab_check.ts`).
+  [noCheckOption.slice(2)]: {
+    type: "boolean",
+    help: "run a lab file without type-checking and linting it first",
+  },
   help: { type: "boolean", short: "h", help: "show this help" },
 };
 
@@ -627,6 +700,10 @@ export async function runCompareCommand(
 }
 
 if (import.meta.main) {
+  // A lab file is type-checked and linted first, as `deno task lab` does it;
+  // its problems are a usage error.
+  const args = await checkedLabArgs(Deno.args);
+  if (args === undefined) Deno.exit(exitStatus.usage);
   // In a thread of its own, so that Ctrl-C ends even a lab that never yields.
-  Deno.exit(await runInLabThread(new URL(import.meta.url), "runCompareCommand", Deno.args));
+  Deno.exit(await runInLabThread(new URL(import.meta.url), "runCompareCommand", args));
 }

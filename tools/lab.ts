@@ -34,6 +34,7 @@ import { labs } from "../labs/mod.ts";
 import { DeadlockError } from "../runtimes/errors.ts";
 import { realClock, virtualClock } from "../runtimes/clock.ts";
 import { describeError, errorMessage, hasText, isInstance } from "../runtimes/errors.ts";
+import { isBareYieldRefusal } from "../runtimes/instructions.ts";
 import { runtimeNames, runtimes } from "../runtimes/registry.ts";
 import { textTracer } from "../runtimes/trace_text.ts";
 import type { Clock, Operation, Runtime, Schedule, TraceEvent, Tracer } from "../runtimes/types.ts";
@@ -61,7 +62,13 @@ import {
   writeRecordings,
 } from "./lab_record.ts";
 import { runInLabThread } from "./lab_thread.ts";
-import { awaitHint, checkedLabArgs, noCheckOption } from "./lab_check.ts";
+import {
+  awaitHint,
+  bareYieldsIn,
+  checkedLabArgs,
+  formatProblem,
+  noCheckOption,
+} from "./lab_check.ts";
 import {
   announceSeed,
   parseSchedule,
@@ -272,6 +279,12 @@ export async function loadLab(target: string): Promise<Lab<Values>> {
     throw new LabFileError(`${what}${awaitHint(error)}`, { cause: error });
   }
   const main = module.default;
+  if (isOperation(main)) {
+    throw new UsageError(
+      `${target}'s default export is an operation, the result of a call, where the ` +
+        `lab needs the function to call: ${calledExportFix(path)}`,
+    );
+  }
   if (typeof main !== "function") {
     throw new UsageError(`${target} has no default export to run; export default ${labFileExport}`);
   }
@@ -376,6 +389,28 @@ function inspectAnswer(value: unknown): string {
   }
 }
 
+/**
+ * What to write for a default export that calls the lab's function instead
+ * of passing it (`export default main();`), read from the file's source:
+ * the function itself, or an arrow that makes the call when it has
+ * arguments.
+ */
+function calledExportFix(path: string): string {
+  let source = "";
+  try {
+    source = Deno.readTextFileSync(path);
+  } catch {
+    // Said without the names, below.
+  }
+  const call = /^\s*export\s+default\s+([A-Za-z_$][\w$.]*)\s*\(([^()]*)\)\s*;?\s*$/m.exec(source);
+  if (call === null) return "export default the function, not what calling it returns";
+  const [, name, args] = call;
+  const written = `export default ${name}(${args.trim()})`;
+  return args.trim() === ""
+    ? `write export default ${name}, not ${written}`
+    : `write export default () => ${name}(${args.trim()}), not ${written}`;
+}
+
 /** Whether `value` can be driven with `yield*`: an iterable object (a string is no operation). */
 function isOperation(value: unknown): value is Operation<unknown> {
   return typeof value === "object" && value !== null &&
@@ -468,6 +503,19 @@ export function printFailure(what: string, error: unknown, fullStack = fullStack
   if (!hasText(error)) console.error(`(${describeError(error)})`);
 }
 
+/**
+ * After a run the runtimes refused for a bare `yield` of an operation: where
+ * the lab file, or a module of its own, writes it (the kit's lint plugin
+ * finds it; the error's stack cannot), one line each as an editor jumps to
+ * it. Nothing when the plugin finds none, rather than a guess.
+ */
+async function printBareYields(target: string, error: unknown): Promise<void> {
+  const verb = /^a bare yield of (?:[\w$]+\.)*([\w$]+)\(/.exec(errorMessage(error))?.[1];
+  for (const problem of await bareYieldsIn(callerPath(target), verb)) {
+    console.error(formatProblem(problem));
+  }
+}
+
 /** How one run ended: its exit status, and the outcome the timelines page shows. */
 interface RunEnd {
   status: number;
@@ -516,6 +564,7 @@ async function runOnce(
     // A lab file's default export that returned no operation.
     if (isInstance(error, UsageError)) exitWithUsage(error.message, labUsage(lab, target));
     printFailure(`${lab.name} failed under ${runtime.name}`, error, fullStack);
+    if (isLabFile(target) && isBareYieldRefusal(error)) await printBareYields(target, error);
     return { status: exitStatus.failed, outcome: `failed: ${errorLine(error)}` };
   }
 }

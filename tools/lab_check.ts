@@ -14,7 +14,7 @@
  * @module
  */
 
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { errorMessage, isInstance } from "../runtimes/errors.ts";
 import { callerPath, shownPath } from "./cli.ts";
@@ -237,4 +237,75 @@ export function awaitHint(error: unknown): string {
   }
   return ": an await inside a function* operation; an operation waits with yield*, " +
     "and for a promise write yield* call(() => promise)";
+}
+
+/** The kit's own sources, under its folder: never where a lab's bare yield is. */
+const kitSources = /^(mod\.ts$|runtimes\/|labs\/|tools\/|lint\/|shared\/)/;
+
+/**
+ * The files of the lab file at `path`'s own code: itself and every local
+ * module it imports (`deno info`), but the kit's sources. Just the file
+ * when the graph cannot be read.
+ */
+async function ownModules(deno: string, path: string): Promise<string[]> {
+  try {
+    const info = await run(deno, ["info", "--json", path], dirname(path));
+    const graph: { modules?: { specifier?: string }[] } = JSON.parse(info.stdout);
+    const files = (graph.modules ?? [])
+      .map((module) => module.specifier ?? "")
+      .filter((specifier) => specifier.startsWith("file://"))
+      .map((specifier) => fileURLToPath(specifier))
+      .filter((file) => {
+        const inKit = relative(kitRoot, file);
+        return inKit.startsWith("..") || isAbsolute(inKit) || !kitSources.test(inKit);
+      });
+    return files.includes(path) ? files : [path, ...files];
+  } catch {
+    return [path];
+  }
+}
+
+/** Bare-yield locations already looked for, by lab file (`--runtime all` fails five times). */
+const bareYieldsFound = new Map<string, Promise<Problem[]>>();
+
+/**
+ * Where the lab file at `path`, or a module of its own that it imports,
+ * yields an operation bare, as the kit's lint plugin finds it: for a run
+ * that the runtimes refused, whose stack cannot say it. `verb` (the
+ * refusal's `sleep` in `sleep(...)`), when known, keeps only that verb's
+ * bare yields. Empty when the plugin finds none, or `deno` cannot be run:
+ * a line is named only when the plugin saw the bare yield there.
+ */
+export function bareYieldsIn(path: string, verb?: string): Promise<Problem[]> {
+  const key = `${path}\0${verb ?? ""}`;
+  let found = bareYieldsFound.get(key);
+  if (found === undefined) {
+    found = lookForBareYields(path, verb);
+    bareYieldsFound.set(key, found);
+  }
+  return found;
+}
+
+/** The lint message's start for a bare yield of a call of `verb`, directly or as a method. */
+function called(verb: string): RegExp {
+  return new RegExp(`^a bare yield hands (?:[\\w$]+\\.)*${verb.replace(/\$/g, "\\$")}\\(`);
+}
+
+async function lookForBareYields(path: string, verb?: string): Promise<Problem[]> {
+  const deno = denoBinary();
+  if (deno === undefined) return [];
+  try {
+    const files = await ownModules(deno, path);
+    const linted = await run(
+      deno,
+      ["lint", "--json", "--config", checkConfig, ...files],
+      dirname(path),
+    );
+    return lintProblems(linted.stdout).filter((problem) =>
+      problem.code === "kit/bare-yield" &&
+      (verb === undefined || called(verb).test(problem.message))
+    );
+  } catch {
+    return [];
+  }
 }

@@ -19,11 +19,13 @@ export interface Measurement {
   kind: MeasurementKind;
   /** Milliseconds for a duration; the number as written otherwise. */
   value: number;
+  /** The measurement as the line writes it: `0.52 s`, `5,676 requests/s`. */
+  text: string;
 }
 
 /** How close two measurements of each kind must be to count as the same, in words. */
 export const tolerances: Record<MeasurementKind, string> = {
-  duration: "within 3x plus 250 ms",
+  duration: "within 3x plus 100 ms",
   rate: "within 3x",
   count: "within 3x",
 };
@@ -83,7 +85,7 @@ export function measure(line: string): MeasuredLine {
   const skeleton = line.replace(measurementPattern, (...args) => {
     const parts = args.slice(0, 7) as Parts;
     const { kind, value, after } = measurementOf(parts);
-    measurements.push({ kind, value });
+    measurements.push({ kind, value, text: parts[0] });
     return `⟨${kind}⟩${parts[0].includes(" ") && kind === "duration" ? " " : ""}${after}`;
   });
   return { skeleton, measurements };
@@ -92,7 +94,7 @@ export function measure(line: string): MeasuredLine {
 /** Whether two measurements of one kind are the same within its tolerance. */
 export function withinTolerance(kind: MeasurementKind, left: number, right: number): boolean {
   const [low, high] = left <= right ? [left, right] : [right, left];
-  return kind === "duration" ? high <= 3 * low + 250 : high <= 3 * low;
+  return kind === "duration" ? high <= 3 * low + 100 : high <= 3 * low;
 }
 
 /** Whether two lines say the same, their measurements compared within tolerance. */
