@@ -31,12 +31,11 @@ import {
   idleDeadlock,
   isAbortError,
   joinDeadlock,
-  QueueClosedError,
   reportError,
 } from "./errors.ts";
 import { type AnyInstruction, asInstruction, taskName } from "./instructions.ts";
-import { fifoOf, type FifoQueue } from "./queue.ts";
-import { JoinWaiter, NEXT, startCall, SUSPENDED, TakeWaiter, THROW, Wait } from "./waits.ts";
+import { fifoOf } from "./queue.ts";
+import { callFrom, JoinWaiter, NEXT, SUSPENDED, takeFrom, THROW, Wait } from "./waits.ts";
 import type {
   ClockTimer,
   Operation,
@@ -51,12 +50,12 @@ import type {
 
 // ---------------------------------------------------------------------------
 // Instructions: what each runtime-neutral instruction means here. `dispatch`
-// either answers at once (it returns `undefined`, the answer is in
-// `run.answerMode` and `run.answerValue`, and the driver loop goes on without
-// an await) or leaves the frame waiting and returns the promise to await.
+// either answers at once (it returns `true`, the answer is in `run.answerMode`
+// and `run.answerValue`, and the driver loop goes on without an await) or
+// leaves the frame waiting and returns the promise to await.
 // ---------------------------------------------------------------------------
 
-function dispatch(frame: Frame, instruction: AnyInstruction): Promise<void> | undefined {
+function dispatch(frame: Frame, instruction: AnyInstruction): Dispatched {
   const run = frame.run;
   switch (instruction.kind) {
     case "sleep":
@@ -76,14 +75,23 @@ function dispatch(frame: Frame, instruction: AnyInstruction): Promise<void> | un
       (extrasOf(frame).cleanups ??= []).push(instruction.fn);
       return run.answer(NEXT, undefined);
     case "call":
-      return call(frame, instruction.fn);
+      // The task's signal, made on its first call; a cancellation aborts and
+      // drops it, so that a call made after one gets a fresh signal.
+      return callFrom(
+        frame,
+        instruction.fn,
+        extrasOf(frame).controller ??= new AbortController(),
+      ) ||
+        suspendOn(frame);
     case "now":
       return run.answer(NEXT, run.clock.now());
     case "suspend":
       run.blocked.add(frame);
       return waitOn(frame, SUSPENDED);
     case "take":
-      return take(frame, fifoOf(instruction.queue));
+      if (takeFrom(frame, fifoOf(instruction.queue))) return true;
+      run.blocked.add(frame);
+      return suspendOn(frame);
     case "join":
       return join(frame, run.frameOf(instruction.task), false);
     case "halt": {
@@ -109,24 +117,32 @@ function captureResume(resolve: () => void): void {
   capturedResume = resolve;
 }
 
+/** What `dispatch` answers: `true` when answered at once, else the promise to await. */
+type Dispatched = Promise<void> | true;
+
 /** Leave the frame waiting on `waiting` (a `Wait` or a nested frame); answers the promise to await. */
 function waitOn(frame: Frame, waiting: unknown): Promise<void> {
-  const awaited = new Promise<void>(captureResume);
-  frame.resume = capturedResume;
   frame.waiting = waiting;
+  return suspendOn(frame);
+}
+
+/** The promise the frame's driver awaits while the frame waits. */
+function suspendOn(frame: Frame): Promise<void> {
+  const awaited = new Promise<void>(captureResume);
+  frame.resolve = capturedResume;
   return awaited;
 }
 
 /** What the driver goes on with once it resumes: `mode` and `value`. */
-function setWakeUp(frame: Frame, mode: number, value: unknown): void {
-  frame.woken = value;
-  frame.setFlag(WOKEN_TO_THROW, mode === THROW);
+function setResumption(frame: Frame, mode: number, value: unknown): void {
+  frame.resumeValue = value;
+  frame.setFlag(RESUME_BY_THROW, mode === THROW);
 }
 
 /** End the frame's wait and resume its driver with `mode` and `value`. */
 function resume(frame: Frame, mode: number, value: unknown): void {
   frame.waiting = undefined;
-  setWakeUp(frame, mode, value);
+  setResumption(frame, mode, value);
   resumeDriver(frame);
 }
 
@@ -136,36 +152,14 @@ function resume(frame: Frame, mode: number, value: unknown): void {
  * exactly and at once, that nothing can run.
  */
 function resumeDriver(frame: Frame): void {
-  const settle = frame.resume;
-  if (settle === undefined) return; // resumed already
-  frame.resume = undefined;
+  const resolve = frame.resolve;
+  if (resolve === undefined) return; // resumed already
+  frame.resolve = undefined;
   frame.run.runnable++;
-  settle();
+  resolve();
 }
 
-function take<T>(frame: Frame, queue: FifoQueue<T>): Promise<void> | undefined {
-  const got = queue.tryTake();
-  if (got) return frame.run.answer(NEXT, got.value);
-  if (queue.isClosed) return frame.run.answer(THROW, new QueueClosedError());
-  const waiter = new TakeWaiter(frame.run, frame, 0, queue);
-  frame.run.blocked.add(frame);
-  const awaited = waitOn(frame, waiter);
-  queue.wait(waiter);
-  return awaited;
-}
-
-function call(frame: Frame, fn: (signal: AbortSignal) => unknown): Promise<void> | undefined {
-  const run = frame.run;
-  // Made on the frame's first call; a cancellation aborts and drops it, so a
-  // call made after one gets a fresh signal.
-  const controller = extrasOf(frame).controller ??= new AbortController();
-  const started = startCall(run, frame, 0, fn, controller);
-  if ("value" in started) return run.answer(NEXT, started.value);
-  if ("error" in started) return run.answer(THROW, started.error);
-  return waitOn(frame, started);
-}
-
-function join(frame: Frame, target: Frame, forHalt: boolean): Promise<void> | undefined {
+function join(frame: Frame, target: Frame, forHalt: boolean): Dispatched {
   const run = frame.run;
   if (target.settled) {
     if (forHalt) return run.answer(NEXT, undefined);
@@ -200,8 +194,8 @@ function undoWaiting(frame: Frame): void {
 const SCOPE = 1;
 const CLEANUP = 2;
 
-/** Its driver resumes by throwing `woken` into the generator. */
-const WOKEN_TO_THROW = MODEL_BIT_A;
+/** Its driver resumes by throwing `resumeValue` into the generator. */
+const RESUME_BY_THROW = MODEL_BIT_A;
 
 /**
  * What only some frames need, made on first use: a frame that is never
@@ -221,10 +215,10 @@ class Frame extends PackedTask {
   iterator: Iterator<unknown, unknown, unknown> | undefined = undefined;
   /** What the frame waits on: a `Wait`, or the nested frame it entered. */
   waiting: unknown = undefined;
-  /** Settles the promise the driver awaits. */
-  resume: (() => void) | undefined = undefined;
-  /** What the driver goes on with: the answer, or the error to throw (`WOKEN_TO_THROW`). */
-  woken: unknown = undefined;
+  /** Resolves the promise the driver awaits. */
+  resolve: (() => void) | undefined = undefined;
+  /** What the driver goes on with: the answer, or the error to throw (`RESUME_BY_THROW`). */
+  resumeValue: unknown = undefined;
   extras: FrameExtras | undefined = undefined;
 
   constructor(
@@ -240,6 +234,10 @@ class Frame extends PackedTask {
   /** The task this frame belongs to. */
   get task(): Frame {
     return this;
+  }
+  /** A wait's stamp (`waits.ts`): always 0, since a wait stays the frame's until it resumes. */
+  get epoch(): number {
+    return 0;
   }
   /** Whoever waits for it to settle (for `JoinWaiter`). */
   get joiners(): JoinWaiter<Frame>[] | undefined {
@@ -357,7 +355,7 @@ function step(frame: Frame, mode: number, value: unknown): Promise<void> | undef
     }
     if (result.done) return endBody(frame, NEXT, result.value);
     let instruction: AnyInstruction;
-    let awaited: Promise<void> | undefined;
+    let awaited: Dispatched;
     try {
       instruction = asInstruction(result.value);
       awaited = dispatch(frame, instruction);
@@ -366,7 +364,7 @@ function step(frame: Frame, mode: number, value: unknown): Promise<void> | undef
       value = error;
       continue;
     }
-    if (awaited === undefined) {
+    if (awaited === true) {
       mode = run.answerMode;
       value = run.takeAnswerValue();
       continue;
@@ -418,13 +416,13 @@ function resumed(frame: Frame): void {
     frame.run.sleepers.delete(frame);
     frame.waiting = undefined;
   }
-  const value = frame.woken;
-  frame.woken = undefined;
-  if (!frame.hasFlag(WOKEN_TO_THROW)) {
+  const value = frame.resumeValue;
+  frame.resumeValue = undefined;
+  if (!frame.hasFlag(RESUME_BY_THROW)) {
     frame.run.answer(NEXT, value);
     return;
   }
-  frame.flags &= ~WOKEN_TO_THROW;
+  frame.flags &= ~RESUME_BY_THROW;
   // The cancellation is being thrown: a later one may land again.
   const extras = frame.extras;
   if (extras && value === extras.cancelPending) extras.cancelPending = undefined;
@@ -777,10 +775,11 @@ class Run extends RunBase {
     this.noteQuiet();
   }
 
-  answer(mode: number, value: unknown): undefined {
+  /** Leave an answer for the step loop; always `true`, for `return run.answer(...)`. */
+  answer(mode: number, value: unknown): true {
     this.answerMode = mode;
     this.answerValue = value;
-    return undefined;
+    return true;
   }
 
   /** The answer's value, no longer kept alive here. */
@@ -797,7 +796,7 @@ class Run extends RunBase {
 
   /** A wait's wake-up: the driver goes on with `mode` and `value`; the wait stays the frame's till then. */
   wakeWith(frame: Frame, _epoch: number, mode: number, value: unknown): void {
-    setWakeUp(frame, mode, value);
+    setResumption(frame, mode, value);
     resumeDriver(frame);
   }
 
