@@ -411,9 +411,10 @@ async function drive(frame: Frame, awaited: Promise<void>): Promise<void> {
 
 /** After the driver's await: reset the frame for its next wait, and answer how it was resumed. */
 function resumed(frame: Frame): void {
-  if (frame.waiting !== undefined) {
-    // A sleep's timer resumes the frame directly, leaving the timer in place.
-    frame.run.sleepers.delete(frame);
+  const waiting = frame.waiting;
+  if (waiting !== undefined) {
+    // A sleep's timer resumes the frame directly, leaving the wait in place.
+    if (waiting instanceof SleepWait) waiting.unlink();
     frame.waiting = undefined;
   }
   const value = frame.resumeValue;
@@ -604,24 +605,43 @@ function outcomeMode(frame: Frame): number {
 
 // ---------------------------------------------------------------------------
 // Timers: one clock timer per sleep, which resumes the sleeping frame
-// directly. The run keeps its sleepers so that it can disarm them when it
-// ends. On a virtual clock, the count of runnable drivers says exactly when
+// directly. The run links its armed sleeps so that it can disarm them when
+// it ends. On a virtual clock, the count of runnable drivers says exactly when
 // nothing can run, and the clock fires or jumps then. (A macrotask turn,
 // through a MessageChannel, was tried first: in Deno a message can arrive
 // among the current microtasks, so the jump came at a different point from
 // one run to the next, and virtual-time output was not reproducible.)
 // ---------------------------------------------------------------------------
 
-/** A sleep: its own clock timer, which resumes the frame directly. */
+/**
+ * A sleep: its own clock timer, which resumes the frame directly. Armed, it
+ * is linked into the run's list of sleeps (no set to hash into and grow).
+ */
 class SleepWait extends Wait {
   readonly timer: ClockTimer;
+  older: SleepWait | undefined;
+  younger: SleepWait | undefined = undefined;
   constructor(readonly frame: Frame, ms: number) {
     super();
-    this.timer = frame.run.clock.setTimer(ms, () => resumeDriver(frame));
+    const run = frame.run;
+    this.timer = run.clock.setTimer(ms, () => resumeDriver(frame));
+    this.older = run.newestSleep;
+    if (this.older) this.older.younger = this;
+    run.newestSleep = this;
+  }
+  /** Leave the run's list: the frame has resumed, or the sleep is cancelled. */
+  unlink(): void {
+    const run = this.frame.run;
+    const { older, younger } = this;
+    if (younger) younger.older = older;
+    else if (run.newestSleep === this) run.newestSleep = older;
+    else return; // unlinked already
+    if (older) older.younger = younger;
+    this.older = this.younger = undefined;
   }
   cancel(): void {
     this.frame.run.clock.clearTimer(this.timer);
-    this.frame.run.sleepers.delete(this.frame);
+    this.unlink();
   }
   describe(): string {
     return "sleep";
@@ -632,9 +652,7 @@ function sleep(frame: Frame, ms: number): Promise<void> {
   const run = frame.run;
   // The run is over: time has stopped for the orphans still going.
   if (run.over) return waitOn(frame, SUSPENDED);
-  const awaited = waitOn(frame, new SleepWait(frame, ms));
-  run.sleepers.add(frame);
-  return awaited;
+  return waitOn(frame, new SleepWait(frame, ms));
 }
 
 // ---------------------------------------------------------------------------
@@ -692,7 +710,8 @@ function watchUnjoined(task: Frame): void {
 
 class Run extends RunBase {
   protected readonly runtimeName = "native";
-  readonly sleepers = new Set<Frame>();
+  /** The newest armed sleep, linked to the older ones. */
+  newestSleep: SleepWait | undefined = undefined;
   /**
    * Frames that have waited on a join, a queue or `suspend()`, the waits no
    * timer or call ends: those a deadlock names. A frame leaves it when it
@@ -816,8 +835,10 @@ class Run extends RunBase {
 
   /** Disarm the sleepers' timers: no host timer outlives the run. */
   protected override release(): void {
-    for (const frame of this.sleepers) this.clock.clearTimer((frame.waiting as SleepWait).timer);
-    this.sleepers.clear();
+    for (let sleep = this.newestSleep; sleep; sleep = sleep.older) {
+      this.clock.clearTimer(sleep.timer);
+    }
+    this.newestSleep = undefined;
     this.blocked.clear();
   }
 
