@@ -12,13 +12,17 @@
  *   its error reaches only whoever joins it; a failure nobody joined is
  *   reported as unhandled, and the run goes on.
  *
- * The sections below (instructions, tasks, scopes, timers, errors, run) come
- * in the same order in every adapter, so that any two diff side by side.
+ * What is not the model is shared: the run's promise, signal and tracing
+ * (`core/run.ts`), the waits (`waits.ts`), the packed task record
+ * (`core/packed.ts`). The sections below (instructions, tasks, scopes,
+ * timers, errors, run) come in the same order in every adapter, so that any
+ * two diff side by side.
  *
  * @module
  */
 
 import { combinatorBody } from "./combinators.ts";
+import { HALTING, MODEL_BIT_A, PackedTask, SETTLED, settledEvent, STARTED } from "./core/packed.ts";
 import { otherRun, RunBase, type TraceExtra } from "./core/run.ts";
 import {
   deadlockName,
@@ -27,12 +31,11 @@ import {
   idleDeadlock,
   isAbortError,
   joinDeadlock,
-  QueueClosedError,
   reportError,
 } from "./errors.ts";
-import { type AnyInstruction, asInstruction, TaskBase, taskName } from "./instructions.ts";
-import { fifoOf, type FifoQueue } from "./queue.ts";
-import { JoinWaiter, startCall, SUSPENDED, TakeWaiter, Wait } from "./waits.ts";
+import { type AnyInstruction, asInstruction, taskName } from "./instructions.ts";
+import { fifoOf } from "./queue.ts";
+import { callFrom, JoinWaiter, NEXT, SUSPENDED, takeFrom, THROW, Wait } from "./waits.ts";
 import type {
   ClockTimer,
   Operation,
@@ -42,22 +45,17 @@ import type {
   ScopeHandle,
   SpawnOptions,
   Task,
-  TaskState,
   TraceEventType,
 } from "./types.ts";
 
-// How a driver resumes its generator.
-const NEXT = 0; // iterator.next(value)
-const THROW = 1; // iterator.throw(value): an error, or a cancellation
-
 // ---------------------------------------------------------------------------
 // Instructions: what each runtime-neutral instruction means here. `dispatch`
-// either answers at once (it returns `undefined`, the answer is in
-// `run.answerMode` and `run.answerValue`, and the driver loop goes on without
-// an await) or leaves the frame waiting and returns the promise to await.
+// either answers at once (it returns `true`, the answer is in `run.answerMode`
+// and `run.answerValue`, and the driver loop goes on without an await) or
+// leaves the frame waiting and returns the promise to await.
 // ---------------------------------------------------------------------------
 
-function dispatch(frame: Frame, instruction: AnyInstruction): Promise<void> | undefined {
+function dispatch(frame: Frame, instruction: AnyInstruction): Dispatched {
   const run = frame.run;
   switch (instruction.kind) {
     case "sleep":
@@ -77,20 +75,29 @@ function dispatch(frame: Frame, instruction: AnyInstruction): Promise<void> | un
       (extrasOf(frame).cleanups ??= []).push(instruction.fn);
       return run.answer(NEXT, undefined);
     case "call":
-      return call(frame, instruction.fn);
+      // The task's signal, made on its first call; a cancellation aborts and
+      // drops it, so that a call made after one gets a fresh signal.
+      return callFrom(
+        frame,
+        instruction.fn,
+        extrasOf(frame).controller ??= new AbortController(),
+      ) ||
+        suspendOn(frame);
     case "now":
       return run.answer(NEXT, run.clock.now());
     case "suspend":
       run.blocked.add(frame);
       return waitOn(frame, SUSPENDED);
     case "take":
-      return take(frame, fifoOf(instruction.queue));
+      if (takeFrom(frame, fifoOf(instruction.queue))) return true;
+      run.blocked.add(frame);
+      return suspendOn(frame);
     case "join":
       return join(frame, run.frameOf(instruction.task), false);
     case "halt": {
       const target = run.frameOf(instruction.task);
-      if (target === frame.task) return run.answer(THROW, haltSelf(target));
-      haltTask(target);
+      if (target === frame.task) return run.answer(THROW, cancelSelf(target));
+      cancelTask(target);
       return join(frame, target, true);
     }
     case "log":
@@ -110,23 +117,32 @@ function captureResume(resolve: () => void): void {
   capturedResume = resolve;
 }
 
-/** Leave the frame waiting on `waiting`; answers the promise its driver awaits. */
+/** What `dispatch` answers: `true` when answered at once, else the promise to await. */
+type Dispatched = Promise<void> | true;
+
+/** Leave the frame waiting on `waiting` (a `Wait` or a nested frame); answers the promise to await. */
 function waitOn(frame: Frame, waiting: unknown): Promise<void> {
-  const awaited = new Promise<void>(captureResume);
-  frame.resume = capturedResume;
   frame.waiting = waiting;
+  return suspendOn(frame);
+}
+
+/** The promise the frame's driver awaits while the frame waits. */
+function suspendOn(frame: Frame): Promise<void> {
+  const awaited = new Promise<void>(captureResume);
+  frame.resolve = capturedResume;
   return awaited;
 }
 
-/** How a frame is woken with an error to throw (any other woken value is the answer). */
-class Thrown {
-  constructor(readonly error: unknown) {}
+/** What the driver goes on with once it resumes: `mode` and `value`. */
+function setResumption(frame: Frame, mode: number, value: unknown): void {
+  frame.resumeValue = value;
+  frame.setFlag(RESUME_BY_THROW, mode === THROW);
 }
 
-/** Settle the promise the frame's driver awaits; it goes on with `mode` and `value`. */
-function wake(frame: Frame, mode: number, value: unknown): void {
+/** End the frame's wait and resume its driver with `mode` and `value`. */
+function resume(frame: Frame, mode: number, value: unknown): void {
   frame.waiting = undefined;
-  frame.woken = mode === THROW ? new Thrown(value) : value;
+  setResumption(frame, mode, value);
   resumeDriver(frame);
 }
 
@@ -136,36 +152,14 @@ function wake(frame: Frame, mode: number, value: unknown): void {
  * exactly and at once, that nothing can run.
  */
 function resumeDriver(frame: Frame): void {
-  const resume = frame.resume;
-  if (resume === undefined) return; // woken already
-  frame.resume = undefined;
+  const resolve = frame.resolve;
+  if (resolve === undefined) return; // resumed already
+  frame.resolve = undefined;
   frame.run.runnable++;
-  resume();
+  resolve();
 }
 
-function take<T>(frame: Frame, queue: FifoQueue<T>): Promise<void> | undefined {
-  const got = queue.tryTake();
-  if (got) return frame.run.answer(NEXT, got.value);
-  if (queue.isClosed) return frame.run.answer(THROW, new QueueClosedError());
-  const waiter = new TakeWaiter(frame.run, frame, 0, queue);
-  frame.run.blocked.add(frame);
-  const awaited = waitOn(frame, waiter);
-  queue.wait(waiter);
-  return awaited;
-}
-
-function call(frame: Frame, fn: (signal: AbortSignal) => unknown): Promise<void> | undefined {
-  const run = frame.run;
-  // Made on the frame's first call; a cancellation aborts and drops it, so a
-  // call made after one gets a fresh signal.
-  const controller = frame.controller ??= new AbortController();
-  const started = startCall(run, frame, 0, fn, controller);
-  if ("value" in started) return run.answer(NEXT, started.value);
-  if ("error" in started) return run.answer(THROW, started.error);
-  return waitOn(frame, started);
-}
-
-function join(frame: Frame, target: Frame, forHalt: boolean): Promise<void> | undefined {
+function join(frame: Frame, target: Frame, forHalt: boolean): Dispatched {
   const run = frame.run;
   if (target.settled) {
     if (forHalt) return run.answer(NEXT, undefined);
@@ -177,16 +171,9 @@ function join(frame: Frame, target: Frame, forHalt: boolean): Promise<void> | un
   // its children, so it may well end first, and the join then answers.
   if (!forHalt && target === frame.task) throw joinDeadlock(target, target);
   const waiter = new JoinWaiter(frame, 0, target, forHalt);
-  (target.joiners ??= []).push(waiter);
+  (extrasOf(target).joiners ??= []).push(waiter);
   run.blocked.add(frame);
   return waitOn(frame, waiter);
-}
-
-/** What a frame in `Run.blocked` waits on, as a trace names it; `undefined` once it waits no more. */
-function describeBlocked(frame: Frame): string | undefined {
-  const waiting = frame.waiting;
-  if (frame.settled || !(waiting instanceof Wait)) return undefined;
-  return waiting.describe();
 }
 
 /** Stop waiting for whatever the frame waits on (it is being cancelled). */
@@ -207,15 +194,8 @@ function undoWaiting(frame: Frame): void {
 const SCOPE = 1;
 const CLEANUP = 2;
 
-type Outcome = "completed" | "failed" | "halted";
-
-// A frame's state and outcome, packed into one small integer: a field each
-// would cost 8 bytes per task, and tasks are many.
-const STARTED = 1;
-const HALTING = 2;
-const SETTLED = 4;
-const OUTCOME_SHIFT = 3; // two bits: 0 none, then the index in `outcomes`
-const outcomes = [undefined, "completed", "failed", "halted"] as const;
+/** Its driver resumes by throwing `resumeValue` into the generator. */
+const RESUME_BY_THROW = MODEL_BIT_A;
 
 /**
  * What only some frames need, made on first use: a frame that is never
@@ -231,16 +211,14 @@ class FrameExtras {
   joiners: JoinWaiter<Frame>[] | undefined = undefined;
 }
 
-class Frame extends TaskBase<unknown> {
-  flags = 0;
-  result: unknown = undefined;
+class Frame extends PackedTask {
   iterator: Iterator<unknown, unknown, unknown> | undefined = undefined;
-  /** What the frame is suspended on: a clock timer, a waiter, a nested frame. */
+  /** What the frame waits on: a `Wait`, or the nested frame it entered. */
   waiting: unknown = undefined;
-  /** Settles the promise the driver awaits. */
-  resume: (() => void) | undefined = undefined;
-  /** What the frame was woken with: the answer, or a `Thrown` error. */
-  woken: unknown = undefined;
+  /** Resolves the promise the driver awaits. */
+  resolve: (() => void) | undefined = undefined;
+  /** What the driver goes on with: the answer, or the error to throw (`RESUME_BY_THROW`). */
+  resumeValue: unknown = undefined;
   extras: FrameExtras | undefined = undefined;
 
   constructor(
@@ -257,56 +235,17 @@ class Frame extends TaskBase<unknown> {
   get task(): Frame {
     return this;
   }
-
-  /** A cancellation not yet thrown into the generator. */
-  get cancelPending(): DOMException | undefined {
-    return this.extras?.cancelPending;
+  /** A wait's stamp (`waits.ts`): always 0, since a wait stays the frame's until it resumes. */
+  get epoch(): number {
+    return 0;
   }
-  set cancelPending(error: DOMException | undefined) {
-    if (error !== undefined || this.extras) extrasOf(this).cancelPending = error;
-  }
-
-  /** Made on the first `call`; aborted and dropped by a cancellation. */
-  get controller(): AbortController | undefined {
-    return this.extras?.controller;
-  }
-  set controller(controller: AbortController | undefined) {
-    if (controller !== undefined || this.extras) extrasOf(this).controller = controller;
-  }
-
+  /** Whoever waits for it to settle (for `JoinWaiter`). */
   get joiners(): JoinWaiter<Frame>[] | undefined {
     return this.extras?.joiners;
   }
-  set joiners(joiners: JoinWaiter<Frame>[] | undefined) {
-    if (joiners !== undefined || this.extras) extrasOf(this).joiners = joiners;
+  get cancelPending(): DOMException | undefined {
+    return this.extras?.cancelPending;
   }
-
-  get cleanups(): (() => Operation<void> | void)[] | undefined {
-    return this.extras?.cleanups;
-  }
-
-  /** Set when the body ends; the frame settles once its cleanups have run. */
-  get outcome(): Outcome | undefined {
-    return outcomes[this.flags >> OUTCOME_SHIFT];
-  }
-  set outcome(outcome: Outcome) {
-    this.flags = (this.flags & ((1 << OUTCOME_SHIFT) - 1)) |
-      (outcomes.indexOf(outcome) << OUTCOME_SHIFT);
-  }
-
-  get state(): TaskState {
-    if (this.settled) return this.outcome!;
-    return (this.flags & STARTED) === 0
-      ? "pending"
-      : (this.flags & HALTING) !== 0
-      ? "halting"
-      : "running";
-  }
-
-  get settled(): boolean {
-    return (this.flags & SETTLED) !== 0;
-  }
-
   /** The body has ended: its `ensure` cleanups are running. */
   get ending(): boolean {
     return this.outcome !== undefined && !this.settled;
@@ -416,7 +355,7 @@ function step(frame: Frame, mode: number, value: unknown): Promise<void> | undef
     }
     if (result.done) return endBody(frame, NEXT, result.value);
     let instruction: AnyInstruction;
-    let awaited: Promise<void> | undefined;
+    let awaited: Dispatched;
     try {
       instruction = asInstruction(result.value);
       awaited = dispatch(frame, instruction);
@@ -425,7 +364,7 @@ function step(frame: Frame, mode: number, value: unknown): Promise<void> | undef
       value = error;
       continue;
     }
-    if (awaited === undefined) {
+    if (awaited === true) {
       mode = run.answerMode;
       value = run.takeAnswerValue();
       continue;
@@ -434,7 +373,7 @@ function step(frame: Frame, mode: number, value: unknown): Promise<void> | undef
       // Cancelled while it ran: the cancellation is thrown at this suspension
       // instead. A call made since has aborted its signal: the next one gets a fresh one.
       undoWaiting(frame);
-      frame.controller = undefined;
+      frame.extras!.controller = undefined;
       mode = THROW;
       value = takeCancellation(frame);
       continue;
@@ -470,22 +409,25 @@ async function drive(frame: Frame, awaited: Promise<void>): Promise<void> {
   }
 }
 
-/** After the driver's await: reset the frame for its next wait, and answer how it was woken. */
+/** After the driver's await: reset the frame for its next wait, and answer how it was resumed. */
 function resumed(frame: Frame): void {
-  if (frame.waiting !== undefined) {
-    // A sleep's timer resumes the frame directly, leaving the timer in place.
-    frame.run.sleepers.delete(frame);
+  const waiting = frame.waiting;
+  if (waiting !== undefined) {
+    // A sleep's timer resumes the frame directly, leaving the wait in place.
+    if (waiting instanceof SleepWait) waiting.unlink();
     frame.waiting = undefined;
   }
-  const woken = frame.woken;
-  frame.woken = undefined;
-  if (!(woken instanceof Thrown)) {
-    frame.run.answer(NEXT, woken);
+  const value = frame.resumeValue;
+  frame.resumeValue = undefined;
+  if (!frame.hasFlag(RESUME_BY_THROW)) {
+    frame.run.answer(NEXT, value);
     return;
   }
+  frame.flags &= ~RESUME_BY_THROW;
   // The cancellation is being thrown: a later one may land again.
-  if (woken.error === frame.cancelPending) frame.cancelPending = undefined;
-  frame.run.answer(THROW, woken.error);
+  const extras = frame.extras;
+  if (extras && value === extras.cancelPending) extras.cancelPending = undefined;
+  frame.run.answer(THROW, value);
 }
 
 // ---------------------------------------------------------------------------
@@ -527,7 +469,7 @@ function enterNested(
   const nested = new NestedFrame(owner, kind, shield);
   if (!shield && owner.cancelPending !== undefined) {
     // A cancellation not yet thrown goes on to the innermost frame.
-    nested.cancelPending = takeCancellation(owner);
+    extrasOf(nested).cancelPending = takeCancellation(owner);
   }
   const awaited = waitOn(owner, nested);
   startFrame(nested, start);
@@ -535,17 +477,18 @@ function enterNested(
 }
 
 function takeCancellation(frame: Frame): DOMException {
-  const error = frame.cancelPending!;
-  frame.cancelPending = undefined;
+  const extras = frame.extras!;
+  const error = extras.cancelPending!;
+  extras.cancelPending = undefined;
   return error;
 }
 
-/** Cancel a task, unless its body has already ended. */
-function haltTask(task: Frame): void {
+/** Cancel a task (`halt`, a deadlock, the run's signal), unless its body has already ended. */
+function cancelTask(task: Frame): void {
   if (task.outcome !== undefined) return;
   if (task.run.tracer) task.run.trace(task, "cancel");
   const error = cancellation(`Task#${task.id} ${task.name}`);
-  if (task.state === "pending") {
+  if (!task.started) {
     // Never started (a root whose run was aborted before it began): nothing ran.
     endBody(task, THROW, error);
     return;
@@ -555,7 +498,7 @@ function haltTask(task: Frame): void {
 }
 
 /** `yield* task.halt()` from inside the task: the cancellation is thrown at once. */
-function haltSelf(task: Frame): DOMException {
+function cancelSelf(task: Frame): DOMException {
   if (task.run.tracer) task.run.trace(task, "cancel");
   task.flags |= HALTING;
   return cancellation(`Task#${task.id} ${task.name}`);
@@ -570,18 +513,18 @@ function cancelFrame(frame: Frame, error: DOMException): void {
   if (frame.outcome !== undefined || frame.cancelPending !== undefined) return;
   const waiting = frame.waiting;
   if (waiting instanceof NestedFrame && !waiting.shield && waiting.outcome === undefined) {
-    cancelFrame(waiting, error);
-    return;
+    return cancelFrame(waiting, error);
   }
-  frame.cancelPending = error;
-  frame.controller?.abort(error);
-  frame.controller = undefined;
+  const extras = extrasOf(frame);
+  extras.cancelPending = error;
+  extras.controller?.abort(error);
+  extras.controller = undefined;
   // Running, or awaiting a shielded or ending frame: thrown at its next
-  // suspension. Woken by a timer or a queue but not yet resumed: thrown
-  // where it waits, instead of what woke it.
+  // suspension. Resumed by a timer or a queue but not yet running: thrown
+  // where it waits, instead of what resumed it.
   if (waiting === undefined || waiting instanceof NestedFrame) return;
   undoWaiting(frame);
-  wake(frame, THROW, error);
+  resume(frame, THROW, error);
 }
 
 /** The body has ended: record how, then run the cleanups. */
@@ -601,7 +544,7 @@ function endBody(frame: Frame, how: number, value: unknown): Promise<void> | und
  * back here. Settles the frame once none is left.
  */
 function continueEnding(frame: Frame): Promise<void> | undefined {
-  const cleanups = frame.cleanups;
+  const cleanups = frame.extras?.cleanups;
   while (cleanups && cleanups.length > 0) {
     const cleanup = cleanups.pop()!;
     let operation: Operation<void> | void;
@@ -617,6 +560,7 @@ function continueEnding(frame: Frame): Promise<void> | undefined {
   return undefined;
 }
 
+/** The frame settles: its owner or its joiners resume; a root ends the run. */
 function settle(frame: Frame): void {
   const run = frame.run;
   frame.flags |= SETTLED;
@@ -624,17 +568,13 @@ function settle(frame: Frame): void {
   if (frame instanceof NestedFrame) return nestedSettled(frame.owner, frame);
   run.running--;
   if (run.tracer) {
-    const type: TraceEventType = frame.outcome === "completed"
-      ? "return"
-      : frame.outcome === "failed"
-      ? "throw"
-      : "halt";
+    const type = settledEvent(frame.outcome!);
     run.trace(frame, type, type === "throw" ? { error: frame.result } : undefined);
   }
   let joined = false;
   const joiners = frame.joiners;
   if (joiners) {
-    frame.joiners = undefined;
+    frame.extras!.joiners = undefined;
     const mode = outcomeMode(frame);
     for (const waiter of joiners) {
       if (waiter.forHalt) run.wakeWith(waiter.frame, 0, NEXT, undefined);
@@ -651,11 +591,11 @@ function settle(frame: Frame): void {
 function nestedSettled(owner: Frame, nested: NestedFrame): void {
   if (nested.kind === CLEANUP) {
     if (nested.outcome !== "completed") recordFailure(owner, nested.result);
-    wake(owner, NEXT, undefined);
+    resume(owner, NEXT, undefined);
   } else if (nested.outcome === "halted" && nested.result === nested.cancelledWith) {
-    wake(owner, NEXT, undefined); // cancelled through its handle
+    resume(owner, NEXT, undefined); // cancelled through its handle
   } else {
-    wake(owner, outcomeMode(nested), nested.result);
+    resume(owner, outcomeMode(nested), nested.result);
   }
 }
 
@@ -665,24 +605,43 @@ function outcomeMode(frame: Frame): number {
 
 // ---------------------------------------------------------------------------
 // Timers: one clock timer per sleep, which resumes the sleeping frame
-// directly. The run keeps its sleepers so that it can disarm them when it
-// ends. On a virtual clock, the count of runnable drivers says exactly when
+// directly. The run links its armed sleeps so that it can disarm them when
+// it ends. On a virtual clock, the count of runnable drivers says exactly when
 // nothing can run, and the clock fires or jumps then. (A macrotask turn,
 // through a MessageChannel, was tried first: in Deno a message can arrive
 // among the current microtasks, so the jump came at a different point from
 // one run to the next, and virtual-time output was not reproducible.)
 // ---------------------------------------------------------------------------
 
-/** A sleep: its own clock timer, which resumes the frame directly. */
+/**
+ * A sleep: its own clock timer, which resumes the frame directly. Armed, it
+ * is linked into the run's list of sleeps (no set to hash into and grow).
+ */
 class SleepWait extends Wait {
   readonly timer: ClockTimer;
+  older: SleepWait | undefined;
+  younger: SleepWait | undefined = undefined;
   constructor(readonly frame: Frame, ms: number) {
     super();
-    this.timer = frame.run.clock.setTimer(ms, () => resumeDriver(frame));
+    const run = frame.run;
+    this.timer = run.clock.setTimer(ms, () => resumeDriver(frame));
+    this.older = run.newestSleep;
+    if (this.older) this.older.younger = this;
+    run.newestSleep = this;
+  }
+  /** Leave the run's list: the frame has resumed, or the sleep is cancelled. */
+  unlink(): void {
+    const run = this.frame.run;
+    const { older, younger } = this;
+    if (younger) younger.older = older;
+    else if (run.newestSleep === this) run.newestSleep = older;
+    else return; // unlinked already
+    if (older) older.younger = younger;
+    this.older = this.younger = undefined;
   }
   cancel(): void {
     this.frame.run.clock.clearTimer(this.timer);
-    this.frame.run.sleepers.delete(this.frame);
+    this.unlink();
   }
   describe(): string {
     return "sleep";
@@ -693,9 +652,7 @@ function sleep(frame: Frame, ms: number): Promise<void> {
   const run = frame.run;
   // The run is over: time has stopped for the orphans still going.
   if (run.over) return waitOn(frame, SUSPENDED);
-  const awaited = waitOn(frame, new SleepWait(frame, ms));
-  run.sleepers.add(frame);
-  return awaited;
+  return waitOn(frame, new SleepWait(frame, ms));
 }
 
 // ---------------------------------------------------------------------------
@@ -753,14 +710,15 @@ function watchUnjoined(task: Frame): void {
 
 class Run extends RunBase {
   protected readonly runtimeName = "native";
-  readonly sleepers = new Set<Frame>();
+  /** The newest armed sleep, linked to the older ones. */
+  newestSleep: SleepWait | undefined = undefined;
   /**
    * Frames that have waited on a join, a queue or `suspend()`, the waits no
    * timer or call ends: those a deadlock names. A frame leaves it when it
-   * settles; one that has moved on since is skipped (`describeBlocked`).
+   * settles; one that has moved on since is skipped.
    */
   readonly blocked = new Set<Frame>();
-  /** Drivers woken whose turn has not ended yet. */
+  /** Drivers resumed whose turn has not ended yet. */
   runnable = 0;
   /** Tasks not yet settled, the root included. */
   running = 1;
@@ -771,14 +729,14 @@ class Run extends RunBase {
   answerMode = NEXT;
   answerValue: unknown = undefined;
   #root: Frame | undefined = undefined;
-  /** 0 none; 1 its waiting tasks halted; 2 the root halted too. */
+  /** 0 none; 1 its waiting tasks cancelled; 2 the root cancelled too. */
   #deadlockPhase = 0;
 
   start(fn: OperationFn<unknown>): void {
     const root = new Frame(this, this.nextId++, taskName(fn, fn.name || "main"), undefined);
     this.#root = root;
     if (this.tracer) this.trace(root, "spawn");
-    if (this.listenForAbort(() => haltTask(root))) return haltTask(root);
+    if (this.listenForAbort(() => cancelTask(root))) return cancelTask(root);
     startFrame(root, fn);
     this.noteQuiet();
   }
@@ -798,20 +756,24 @@ class Run extends RunBase {
 
   /**
    * Whatever still waits waits for ever. First every waiting task but the
-   * root is halted, so that its cleanup runs (as asyncio's `run` cancels
-   * the tasks left when its main ends; Ctrl-C halts only the root); once
-   * nothing can run again, the root is halted, as Ctrl-C would halt it; the
-   * run then rejects with the deadlock. Found once more (the halt is stuck
-   * too: a cleanup that waits for ever), the run ends at once.
+   * root is cancelled, so that its cleanup runs (as asyncio's `run` cancels
+   * the tasks left when its main ends; Ctrl-C cancels only the root); once
+   * nothing can run again, the root is cancelled, as Ctrl-C would; the run
+   * then rejects with the deadlock. Found once more (the halt is stuck too:
+   * a cleanup that waits for ever), the run ends at once.
    */
   #deadlocked(): void {
     const root = this.#root!;
     const waits: { id: number; wait: DeadlockWait }[] = [];
     const tasks = new Set<Frame>();
     for (const frame of this.blocked) {
-      const on = describeBlocked(frame);
-      if (on === undefined) continue;
-      waits.push({ id: frame.task.id, wait: { task: deadlockName(frame.task), on } });
+      // A frame that has moved on since it waited there is skipped.
+      const waiting = frame.waiting;
+      if (frame.settled || !(waiting instanceof Wait)) continue;
+      waits.push({
+        id: frame.task.id,
+        wait: { task: deadlockName(frame.task), on: waiting.describe() },
+      });
       if (frame.task !== root) tasks.add(frame.task);
     }
     const stuck = idleDeadlock(
@@ -821,21 +783,22 @@ class Run extends RunBase {
     this.deadlock ??= stuck;
     const phase = this.#deadlockPhase++;
     if (phase === 0 && tasks.size > 0) {
-      for (const task of tasks) haltTask(task);
+      for (const task of tasks) cancelTask(task);
     } else if (phase <= 1) {
       this.#deadlockPhase = 2;
-      haltTask(root);
+      cancelTask(root);
     } else {
       return this.abandon(stuck);
     }
-    // A task whose body had ended (its cleanup waits) takes no new halt.
+    // A task whose body had ended (its cleanup waits) takes no new cancellation.
     this.noteQuiet();
   }
 
-  answer(mode: number, value: unknown): undefined {
+  /** Leave an answer for the step loop; always `true`, for `return run.answer(...)`. */
+  answer(mode: number, value: unknown): true {
     this.answerMode = mode;
     this.answerValue = value;
-    return undefined;
+    return true;
   }
 
   /** The answer's value, no longer kept alive here. */
@@ -852,7 +815,7 @@ class Run extends RunBase {
 
   /** A wait's wake-up: the driver goes on with `mode` and `value`; the wait stays the frame's till then. */
   wakeWith(frame: Frame, _epoch: number, mode: number, value: unknown): void {
-    frame.woken = mode === THROW ? new Thrown(value) : value;
+    setResumption(frame, mode, value);
     resumeDriver(frame);
   }
 
@@ -872,8 +835,10 @@ class Run extends RunBase {
 
   /** Disarm the sleepers' timers: no host timer outlives the run. */
   protected override release(): void {
-    for (const frame of this.sleepers) this.clock.clearTimer((frame.waiting as SleepWait).timer);
-    this.sleepers.clear();
+    for (let sleep = this.newestSleep; sleep; sleep = sleep.older) {
+      this.clock.clearTimer(sleep.timer);
+    }
+    this.newestSleep = undefined;
     this.blocked.clear();
   }
 

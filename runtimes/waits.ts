@@ -208,12 +208,14 @@ export function takeFrom<F extends WaitingFrame<F>, T>(frame: F, queue: FifoQueu
 /**
  * A `call`: answers at once when `fn` returns a plain value or throws, else
  * leaves the frame waiting for its promise. True when answered at once.
+ * The signal is `controller`'s (a fresh one unless given).
  */
 export function callFrom<F extends WaitingFrame<F>>(
   frame: F,
   fn: (signal: AbortSignal) => unknown,
+  controller?: AbortController,
 ): boolean {
-  const started = startCall(frame.run, frame, frame.epoch, fn);
+  const started = startCall(frame.run, frame, frame.epoch, fn, controller);
   if ("value" in started) return frame.run.answer(NEXT, started.value);
   if ("error" in started) return frame.run.answer(THROW, started.error);
   frame.waiting = started;
