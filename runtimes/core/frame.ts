@@ -13,10 +13,20 @@
  */
 
 import { type DeadlockError, HaltedError, joinDeadlock } from "../errors.ts";
-import { TaskBase } from "../instructions.ts";
-import type { Operation, OperationFn, TaskState, TraceEventType } from "../types.ts";
+import type { Operation, OperationFn } from "../types.ts";
 import { JoinWaiter, NEXT, THROW, Wait } from "../waits.ts";
 import type { FrameRun } from "./loop.ts";
+import {
+  HALTING,
+  MODEL_BIT_A,
+  MODEL_BIT_B,
+  PackedTask,
+  SETTLED,
+  settledEvent,
+  STARTED,
+} from "./packed.ts";
+
+export { MODEL_BIT_A, MODEL_BIT_B };
 
 // How a frame is resumed from the run queue, beyond NEXT and THROW (waits.ts).
 /** Resume with `iterator.return()`: the generator model's halt. */
@@ -38,25 +48,18 @@ export const CLEANUP = 2;
 export const DEADLINE = 3;
 export type NestedKind = typeof SCOPE | typeof CLEANUP | typeof DEADLINE;
 
-export type Outcome = "completed" | "failed" | "halted";
-
-// A frame's kind, booleans and outcome, packed into one small integer: a
-// field each would cost 8 bytes per task, and tasks are many. The bits are
-// numbered here only; a model names the four model bits it uses.
+// A frame is a `PackedTask` (`core/packed.ts`: its state and outcome, and
+// the bits STARTED, HALTING, SETTLED and the model bits A and B); the bits
+// between those are numbered here; a model names the model bits it uses.
 const KIND_MASK = 3; // the low two bits: TASK, SCOPE, CLEANUP or DEADLINE
-const STARTED = 4; // its body has begun
 const CANCELLED = 8; // a cancellation reached this frame itself
-const HALTING = 16; // a task cancelled after it started: its state reads "halting"
 const ENDING = 32; // its body is over: children, then cleanups, then it settles
-const SETTLED = 64;
 const SHIELD = 128;
 /** Its model wants it returned (`iterator.return()`) at its next step. */
 export const RETURN_DUE = 256;
 /** `iterator.return()` was called: its `finally` blocks run. */
 export const RETURNING = 512;
-/** Bits a model may use for booleans of its own (`hasFlag`, `setFlag`). */
-export const MODEL_BIT_A = 1024;
-export const MODEL_BIT_B = 2048;
+/** A third bit a model may use for a boolean of its own (`hasFlag`, `setFlag`). */
 export const MODEL_BIT_C = 4096;
 /**
  * A SCOPE frame the kit makes for itself (a combinator's, or one of its
@@ -64,8 +67,6 @@ export const MODEL_BIT_C = 4096;
  * error (`nursery`, as trio's nurseries) leaves it bare.
  */
 export const BARE_SCOPE = 8192;
-const OUTCOME_SHIFT = 14; // two bits: 0 none, then the index in `outcomes`
-const outcomes = [undefined, "completed", "failed", "halted"] as const;
 
 /**
  * What only some frames need, made on first use (`extrasOf`): a frame that
@@ -97,12 +98,9 @@ export class FrameExtras {
 }
 
 /** One driven generator: a task (kind TASK), or a scope, combinator, deadline or cleanup in one. */
-export class Frame extends TaskBase<unknown> {
-  flags: number;
+export class Frame extends PackedTask {
   /** Bumped whenever the frame leaves a wait: older wake-ups are stale. */
   epoch = 0;
-  /** The body's value, or the error the frame failed with. */
-  result: unknown = undefined;
   /** Until the frame starts, what starts it; then its generator. */
   body: ((frame: Frame) => Operation<unknown>) | Iterator<unknown, unknown, unknown> | undefined;
   /** A `Wait`, or the nested frame or child it waits for; `undefined` while it runs. */
@@ -136,34 +134,11 @@ export class Frame extends TaskBase<unknown> {
   get shield(): boolean {
     return (this.flags & SHIELD) !== 0;
   }
-  get started(): boolean {
-    return (this.flags & STARTED) !== 0;
-  }
   get cancelled(): boolean {
     return (this.flags & CANCELLED) !== 0;
   }
   get ending(): boolean {
     return (this.flags & ENDING) !== 0;
-  }
-  get settled(): boolean {
-    return (this.flags & SETTLED) !== 0;
-  }
-  hasFlag(bit: number): boolean {
-    return (this.flags & bit) !== 0;
-  }
-  setFlag(bit: number, on: boolean): void {
-    this.flags = on ? this.flags | bit : this.flags & ~bit;
-  }
-  get outcome(): Outcome | undefined {
-    return outcomes[this.flags >> OUTCOME_SHIFT];
-  }
-  set outcome(outcome: Outcome) {
-    this.flags = (this.flags & ((1 << OUTCOME_SHIFT) - 1)) |
-      (outcomes.indexOf(outcome) << OUTCOME_SHIFT);
-  }
-  get state(): TaskState {
-    if (this.settled) return this.outcome!;
-    return !this.started ? "pending" : (this.flags & HALTING) !== 0 ? "halting" : "running";
   }
   get iterator(): Iterator<unknown, unknown, unknown> {
     return this.body as Iterator<unknown, unknown, unknown>;
@@ -344,11 +319,7 @@ export function markSettled(frame: Frame): void {
   const run = frame.run;
   frame.flags = (frame.flags | SETTLED) & ~ENDING;
   if (run.tracer && frame.kind === TASK) {
-    const type: TraceEventType = frame.outcome === "completed"
-      ? "return"
-      : frame.outcome === "failed"
-      ? "throw"
-      : "halt";
+    const type = settledEvent(frame.outcome!);
     run.trace(frame, type, type === "throw" ? { error: frame.result } : undefined);
   }
   const joiners = frame.joiners;

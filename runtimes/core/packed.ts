@@ -1,8 +1,9 @@
 /**
  * A task record whose state and outcome are packed into one small integer:
  * a field each would cost 8 bytes per task, and tasks are many. `native`'s
- * frames are such records; the bits are numbered as in `core/frame.ts`, so
- * that its `Frame` can be one too, and a state name means the same in both:
+ * frames and the core's (`core/frame.ts`, which numbers the bits between
+ * these for its own use) are such records, so a state name means the same
+ * in both:
  * *pending* (not started), *running*, *halting* (cancelled after it
  * started), then settled with an outcome.
  *
@@ -21,7 +22,8 @@ export const SETTLED = 64;
 /** Bits a runtime may use for booleans of its own (`hasFlag`, `setFlag`). */
 export const MODEL_BIT_A = 1024;
 export const MODEL_BIT_B = 2048;
-const OUTCOME_SHIFT = 13; // two bits: 0 none, then the index in `outcomes`
+/** Above every bit a task record uses: two bits, 0 none, then the index in `outcomes`. */
+const OUTCOME_SHIFT = 14;
 const outcomes = [undefined, "completed", "failed", "halted"] as const;
 
 /** How a task ended. */
