@@ -30,9 +30,10 @@
  * runs at once up to its first wait, so the spinner draws one frame before
  * `block` or `cpu` freezes the thread. Under `nursery`, as in trio, a
  * cancelled task goes on to its next checkpoint: a spinner halted before it
- * ever ran still draws one frame, and one woken in the same instant as the
- * answer (at 3.0 s on the virtual clock) draws its 31st. Under `generator` a
- * halt is immediate: 30 frames with `sleep`, none with `block` or `cpu`.
+ * ever ran still draws one frame; but a sleep is a deadline of its own, so
+ * one whose wake-up comes in the same instant as the answer (at 3.0 s on
+ * the virtual clock) is cancelled: 30 frames. Under `generator` a halt is
+ * immediate: 30 frames with `sleep`, none with `block` or `cpu`.
  *
  * `--forget`: the supervisor never stops the spinner. What happens to it
  * is each runtime's nature, and the last line says which it was:

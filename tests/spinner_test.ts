@@ -55,10 +55,10 @@ const frame = (glyph: string) => `\r${glyph} thinking!\x1b[K`;
 // --slow sleep: a frame every 100 ms while slow() sleeps 3 s. At 3.0 s the
 // spinner's next frame and slow()'s answer fall due together (slow() armed
 // its timer first, so the supervisor goes first and halts the spinner).
-// native, generator, effection and effect stop it there: 30 frames.
-// nursery, like trio, delivers the cancellation at the spinner's next
-// checkpoint: a spinner already woken draws its 31st frame first.
-const sleepFrames = { native: 30, nursery: 31, generator: 30, effection: 30, effect: 30 };
+// Every runtime stops it there: 30 frames. Under nursery, as in trio, the
+// spinner's wake-up meets the cancellation in the same instant and loses
+// to it (a sleep is a deadline of its own), so it draws no 31st frame.
+const sleepFrames = { native: 30, nursery: 30, generator: 30, effection: 30, effect: 30 };
 
 for (const runtime of everyRuntime) {
   const frames = sleepFrames[runtime.name as keyof typeof sleepFrames];
