@@ -94,7 +94,10 @@ type Program<A = unknown> = Effect.Effect<A, unknown>;
 // ---------------------------------------------------------------------------
 // Instructions: what each runtime-neutral instruction means here, as an
 // Effect program. Its success is the instruction's answer; its failure is
-// the error thrown into the kit code.
+// the error thrown into the kit code. `perform` is called at the moment the
+// instruction runs, in its fiber, so what it decides at once (a settled
+// join, a buffered value) it answers as an `Exit`, which Effect's fiber loop
+// passes on without a step of its own.
 // ---------------------------------------------------------------------------
 
 function perform(driver: Driver, instruction: AnyInstruction): Program {
@@ -153,7 +156,7 @@ function perform(driver: Driver, instruction: AnyInstruction): Program {
       );
     }
     case "ensure":
-      driver.ensures.push(instruction.fn);
+      (driver.ensures ??= []).push(instruction.fn);
       return Effect.void;
     case "call":
       return callOn(task, instruction.fn);
@@ -167,11 +170,9 @@ function perform(driver: Driver, instruction: AnyInstruction): Program {
       return join(task, run.recordOf(instruction.task), instruction.describe());
     case "halt": {
       const target = run.recordOf(instruction.task);
-      return Effect.suspend(() => {
-        if (target.settled) return Effect.void;
-        requestHalt(target);
-        return waitOn(task, instruction.describe(), Fiber.interrupt(target.fiber!));
-      });
+      if (target.settled) return Effect.void;
+      requestHalt(target);
+      return waitOn(task, instruction.describe(), Fiber.interrupt(target.fiber!));
     }
     case "log":
       return Effect.sync(() => {
@@ -193,81 +194,73 @@ function waitOn<A>(
   program: Program<A>,
   now?: () => string,
 ): Program<A> {
-  return Effect.suspend(() => {
-    task.waitingOn = now ?? reason;
-    if (task.run.tracer) task.run.trace(task, "suspend", { reason });
-    return Effect.ensuring(
-      program,
-      Effect.sync(() => {
-        task.waitingOn = undefined;
-        if (task.run.tracer) task.run.trace(task, "wake");
-      }),
-    );
+  task.waitingOn = now ?? reason;
+  if (task.run.tracer) task.run.trace(task, "suspend", { reason });
+  return Effect.onExitPrimitive(program, () => {
+    task.waitingOn = undefined;
+    if (task.run.tracer) task.run.trace(task, "wake");
+    return undefined;
   });
 }
 
 /** A promise API in flight: its signal aborts when the fiber is interrupted. */
 function callOn(task: EffectKitTask, fn: (signal: AbortSignal) => unknown): Program {
   const run = task.run;
-  return Effect.suspend(() => {
-    const controller = new AbortController();
-    const invoked = invoke(fn, controller.signal);
-    if ("error" in invoked) return thrown(run, invoked.error);
-    if ("value" in invoked) return Effect.succeed(invoked.value);
-    return waitOn(
-      task,
-      "call",
-      Effect.callback<unknown, unknown>((resume) => {
-        let pending = true;
-        run.inFlight++;
-        const settle = (ok: boolean, value: unknown) => {
-          if (!pending) return;
-          pending = false;
-          run.inFlight--;
-          run.guard(() => resume(ok ? Effect.succeed(value) : thrown(run, value)));
-          run.wake(); // a promise callback: the virtual clock may move on
-        };
-        invoked.promise.then((value) => settle(true, value), (error) => settle(false, error));
-        return Effect.sync(() => {
-          if (!pending) return;
-          pending = false;
-          run.inFlight--;
-          controller.abort();
-        });
-      }),
-    );
-  });
+  const controller = new AbortController();
+  const invoked = invoke(fn, controller.signal);
+  if ("error" in invoked) return thrown(run, invoked.error);
+  if ("value" in invoked) return Effect.succeed(invoked.value);
+  return waitOn(
+    task,
+    "call",
+    Effect.callback<unknown, unknown>((resume) => {
+      let pending = true;
+      run.inFlight++;
+      const settle = (ok: boolean, value: unknown) => {
+        if (!pending) return;
+        pending = false;
+        run.inFlight--;
+        run.guard(() => resume(ok ? Effect.succeed(value) : thrown(run, value)));
+        run.wake(); // a promise callback: the virtual clock may move on
+      };
+      invoked.promise.then((value) => settle(true, value), (error) => settle(false, error));
+      return Effect.sync(() => {
+        if (!pending) return;
+        pending = false;
+        run.inFlight--;
+        controller.abort();
+      });
+    }),
+  );
 }
 
 /** A `get`: a buffered value at once, else a waiter that an interruption removes. */
 function takeOn(task: EffectKitTask, queue: Queue<unknown>): Program {
   const fifo = fifoOf(queue);
-  return Effect.suspend(() => {
-    const got = fifo.tryTake();
-    if (got) return Effect.succeed(got.value);
-    if (fifo.isClosed) return Effect.fail(new QueueClosedError());
-    return waitOn(
-      task,
-      "take",
-      Effect.callback<unknown, unknown>((resume) => {
-        let waiting = true;
-        const waiter = {
-          deliver(value: unknown) {
-            waiting = false;
-            resume(Effect.succeed(value));
-          },
-          closed() {
-            waiting = false;
-            resume(Effect.fail(new QueueClosedError()));
-          },
-        };
-        fifo.wait(waiter);
-        return Effect.sync(() => {
-          if (waiting) fifo.unwait(waiter);
-        });
-      }),
-    );
-  });
+  const got = fifo.tryTake();
+  if (got) return Effect.succeed(got.value);
+  if (fifo.isClosed) return Effect.fail(new QueueClosedError());
+  return waitOn(
+    task,
+    "take",
+    Effect.callback<unknown, unknown>((resume) => {
+      let waiting = true;
+      const waiter = {
+        deliver(value: unknown) {
+          waiting = false;
+          resume(Effect.succeed(value));
+        },
+        closed() {
+          waiting = false;
+          resume(Effect.fail(new QueueClosedError()));
+        },
+      };
+      fifo.wait(waiter);
+      return Effect.sync(() => {
+        if (waiting) fifo.unwait(waiter);
+      });
+    }),
+  );
 }
 
 /**
@@ -275,23 +268,21 @@ function takeOn(task: EffectKitTask, queue: Queue<unknown>): Program {
  * was interrupted. Only a join hears a child's failure under Effect.
  */
 function join(task: EffectKitTask, target: EffectKitTask, reason: string): Program {
-  return Effect.suspend(() => {
-    target.joined = true;
-    if (!target.settled) {
-      const deadlock = joinsOwnEnd(task, target);
-      if (deadlock) return Effect.fail(deadlock);
-    }
-    const outcome = () => {
-      if (target.state === "completed") return Effect.succeed(target.result);
-      if (target.state === "halted") return Effect.fail(new HaltedError(target.toString()));
-      return fail(target.result);
-    };
-    if (target.settled) return outcome();
-    return Effect.flatMap(
-      waitOn(task, reason, Fiber.await(target.fiber!), () => `join ${target}`),
-      () => Effect.suspend(outcome),
-    );
-  });
+  target.joined = true;
+  if (target.settled) return outcomeOf(target);
+  const deadlock = joinsOwnEnd(task, target);
+  if (deadlock) return Effect.fail(deadlock);
+  return Effect.flatMap(
+    waitOn(task, reason, Fiber.await(target.fiber!), () => `join ${target}`),
+    () => outcomeOf(target),
+  );
+}
+
+/** A settled task's outcome, as its joiner receives it. */
+function outcomeOf(target: EffectKitTask): Program {
+  if (target.state === "completed") return Effect.succeed(target.result);
+  if (target.state === "halted") return Effect.fail(new HaltedError(target.toString()));
+  return fail(target.result);
 }
 
 /**
@@ -349,12 +340,139 @@ class EffectKitTask extends TaskBase<unknown> {
 
 /**
  * One driven kit generator (a task's body, a scope body, a combinator's
- * operation, a cleanup): the task it runs for, the scope its spawns go to
- * (else the current fiber), and the cleanups its `ensure`s registered.
+ * operation, a cleanup), as the iterator of an `Effect.gen`: Effect's own
+ * fiber loop calls `next` with the `Exit` of the instruction before, and
+ * runs the program `next` answers for the next one, so that no Effect
+ * wrapper is made per instruction. It holds the task it runs for, the scope
+ * its spawns go to (else the current fiber), and the cleanups its `ensure`s
+ * registered.
  */
-class Driver {
-  readonly ensures: (() => Operation<void> | void)[] = [];
-  constructor(readonly task: EffectKitTask, readonly scope?: EffectScope.Scope) {}
+class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> | undefined> {
+  ensures: (() => Operation<void> | void)[] | undefined = undefined;
+  /** The kit generator, made on the first step. */
+  iterator: Iterator<unknown, unknown, unknown> | undefined = undefined;
+  /**
+   * Whether the kit generator has ended (returned or thrown): an
+   * interruption after that has nothing of it left to return.
+   */
+  ended = false;
+  /** What the kit code is handed next: a value, or an error thrown into it. */
+  answer: unknown = undefined;
+  throwing = false;
+  /** The task a `spawn` in flight forks: its fiber is the fork's answer. */
+  spawned: EffectKitTask | undefined = undefined;
+
+  constructor(
+    readonly task: EffectKitTask,
+    readonly start: () => Operation<unknown>,
+    readonly scope: EffectScope.Scope | undefined,
+    /** It drives the task's own body: its first step starts the task. */
+    readonly body: boolean,
+  ) {}
+
+  next(before?: Exit.Exit<unknown, unknown>): IteratorResult<Program, unknown> {
+    const run = this.task.run;
+    if (this.iterator === undefined) {
+      if (this.body) {
+        if (this.task.state === "pending") this.task.state = "running";
+        if (run.tracer) run.trace(this.task, "start");
+      }
+      try {
+        this.iterator = this.start()[Symbol.iterator]();
+      } catch (error) {
+        this.ended = true;
+        return { done: false, value: thrown(run, error) };
+      }
+    } else if (before !== undefined) {
+      this.receive(before);
+    }
+    const iterator = this.iterator;
+    for (;;) {
+      let result: IteratorResult<unknown, unknown>;
+      try {
+        result = this.throwing ? throwInto(iterator, this.answer) : iterator.next(this.answer);
+      } catch (error) {
+        this.ended = true;
+        // A failure as the iterator's next value ends the fiber's program.
+        return { done: false, value: thrown(run, error) };
+      }
+      if (result.done) {
+        this.ended = true;
+        return { done: true, value: result.value };
+      }
+      // A refused instruction (not one, or a task of another run) throws
+      // into the kit code where it was used.
+      let program: Program;
+      try {
+        program = perform(this, asInstruction(result.value));
+      } catch (error) {
+        this.answer = error;
+        this.throwing = true;
+        continue;
+      }
+      // Decided at once: answered here, as Effect's loop answers an `Exit`.
+      if (Exit.isExit(program)) {
+        this.receive(program);
+        continue;
+      }
+      return { done: false, value: Effect.exit(program) };
+    }
+  }
+
+  /** An instruction's outcome, as the kit code is handed it next. */
+  receive(outcome: Exit.Exit<unknown, unknown>): void {
+    const spawned = this.spawned;
+    this.spawned = undefined;
+    if (Exit.isSuccess(outcome)) {
+      if (spawned === undefined) this.answer = outcome.value;
+      else {
+        spawned.fiber = outcome.value as Fiber.Fiber<unknown, unknown>;
+        observe(spawned);
+        this.answer = spawned;
+      }
+      this.throwing = false;
+    } else {
+      this.answer = errorOf(outcome.cause, this.task);
+      this.throwing = true;
+    }
+  }
+
+  /**
+   * The program's end, however it came: interrupted while the kit
+   * generator had not ended, the generator is returned, and what its
+   * `finally` blocks yield is driven; then the cleanups of `ensure` run.
+   * Effect runs this uninterruptibly, as every finalizer; a cleanup that
+   * fails fails the fiber: a defect, as Effect makes of a failing finalizer.
+   */
+  finish(exit: Exit.Exit<unknown, unknown>): Program<void> | undefined {
+    const started = this.iterator !== undefined;
+    if (started && !this.ended && Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)) {
+      // The cleanups are read after the unwinding, which may register more.
+      return Effect.ensuring(
+        Effect.orDie(unwind(this)),
+        Effect.orDie(Effect.suspend(() => runEnsures(this))),
+      );
+    }
+    return this.ensures === undefined ? undefined : Effect.orDie(runEnsures(this));
+  }
+}
+
+/**
+ * Drive a kit generator, made by `start`, as an Effect program: each
+ * instruction it yields is performed in Effect; an interruption is no error
+ * the kit code could catch, and reaches it as `return()`.
+ */
+function drive(
+  task: EffectKitTask,
+  start: () => Operation<unknown>,
+  scope: EffectScope.Scope | undefined,
+  body = false,
+): Program {
+  const driver = new Driver(task, start, scope, body);
+  return Effect.onExitPrimitive(
+    Effect.gen(() => driver as unknown as Generator<Program, unknown, never>),
+    (exit) => driver.finish(exit),
+  );
 }
 
 /** The kit task for `fn`, and its program: traced, settled when its fiber ends. */
@@ -367,12 +485,7 @@ function newTask(
   const task = new EffectKitTask(run, run.nextId++, name, parent);
   run.live.add(task);
   if (run.tracer) run.trace(task, "spawn");
-  const program = Effect.suspend(() => {
-    if (task.state === "pending") task.state = "running";
-    if (run.tracer) run.trace(task, "start");
-    return drive(new Driver(task), fn()[Symbol.iterator]());
-  });
-  return { task, program };
+  return { task, program: drive(task, fn, undefined, true) };
 }
 
 /** Learn a task's outcome the moment its fiber ends. */
@@ -380,80 +493,22 @@ function observe(task: EffectKitTask): void {
   task.fiber!.addObserver((exit) => settleTask(task, exit));
 }
 
-function spawnFrom(driver: Driver, fn: OperationFn<unknown>, name: string): Program<Task<unknown>> {
-  return Effect.suspend(() => {
-    const { task, program } = newTask(driver.task.run, driver.task, fn, name);
-    const fork = driver.scope ? Effect.forkIn(program, driver.scope) : Effect.forkChild(program);
-    return Effect.map(fork, (fiber) => {
-      task.fiber = fiber;
-      observe(task);
-      return task;
-    });
-  });
-}
-
 /**
- * Drive a kit generator: each instruction it yields is performed in Effect.
- * Its `ensure`s run when it ends, however it ends (`Effect.ensuring`).
+ * Fork a child: the fork answers its fiber, which the driver (`receive`)
+ * gives the task before handing the task to the kit code.
  */
-function drive(driver: Driver, iterator: Iterator<unknown, unknown, unknown>): Program {
-  // Whether the kit generator has ended (returned or thrown): an
-  // interruption after that has nothing of it left to return.
-  let ended = false;
-  const loop = Effect.gen(function* () {
-    let answer: unknown = undefined;
-    let throwing = false;
-    for (;;) {
-      let result: IteratorResult<unknown, unknown>;
-      try {
-        result = throwing ? throwInto(iterator, answer) : iterator.next(answer);
-      } catch (error) {
-        ended = true;
-        return yield* thrown(driver.task.run, error);
-      }
-      if (result.done) {
-        ended = true;
-        return result.value;
-      }
-      let instruction: AnyInstruction;
-      try {
-        instruction = asInstruction(result.value);
-      } catch (error) {
-        answer = error;
-        throwing = true;
-        continue;
-      }
-      // Suspended: a refused instruction (a task of another run) throws
-      // into the kit code where it was used.
-      const exit = yield* Effect.exit(Effect.suspend(() => perform(driver, instruction)));
-      if (Exit.isSuccess(exit)) {
-        answer = exit.value;
-        throwing = false;
-      } else {
-        answer = errorOf(exit.cause, driver.task);
-        throwing = true;
-      }
-    }
-  });
-  // An interruption is no error the kit code could catch (`Effect.exit`
-  // does not stop it); wherever it lands in the loop, on its way out this
-  // finalizer returns the generator, uninterruptibly, as Effect runs every
-  // finalizer. Then the cleanups of `ensure` run, however the loop ended; one
-  // that fails fails the fiber: a defect, as Effect makes of a failing finalizer.
-  return Effect.ensuring(
-    Effect.onInterrupt(
-      loop,
-      () => ended ? Effect.void : Effect.orDie(unwind(driver, iterator)),
-    ),
-    Effect.orDie(Effect.suspend(() => runEnsures(driver))),
-  );
+function spawnFrom(driver: Driver, fn: OperationFn<unknown>, name: string): Program {
+  const { task, program } = newTask(driver.task.run, driver.task, fn, name);
+  driver.spawned = task;
+  return driver.scope ? Effect.forkIn(program, driver.scope) : Effect.forkChild(program);
 }
 
 /**
  * The fiber was interrupted: return the kit generator, and drive what its
  * `finally` blocks yield; an error they throw fails the fiber (a defect).
  */
-function unwind(driver: Driver, iterator: Iterator<unknown, unknown, unknown>): Program<void> {
+function unwind(driver: Driver): Program<void> {
+  const iterator = driver.iterator!;
   return Effect.gen(function* () {
     requestHalt(driver.task);
     let result: IteratorResult<unknown, unknown>;
@@ -463,13 +518,13 @@ function unwind(driver: Driver, iterator: Iterator<unknown, unknown, unknown>): 
       return yield* thrown(driver.task.run, error);
     }
     while (!result.done) {
-      const exit = yield* Effect.exit(
-        Effect.suspend(() => perform(driver, asInstruction(result.value))),
+      driver.receive(
+        yield* Effect.exit(Effect.suspend(() => perform(driver, asInstruction(result.value)))),
       );
       try {
-        result = Exit.isSuccess(exit)
-          ? iterator.next(exit.value)
-          : throwInto(iterator, errorOf(exit.cause, driver.task));
+        result = driver.throwing
+          ? throwInto(iterator, driver.answer)
+          : iterator.next(driver.answer);
       } catch (error) {
         return yield* thrown(driver.task.run, error);
       }
@@ -479,7 +534,8 @@ function unwind(driver: Driver, iterator: Iterator<unknown, unknown, unknown>): 
 
 /** The driver's cleanups, last registered first, each driven to its end. */
 function runEnsures(driver: Driver): Program<void> {
-  const fns = driver.ensures.splice(0).reverse();
+  const fns = (driver.ensures ?? []).reverse();
+  driver.ensures = undefined;
   if (fns.length === 0) return Effect.void;
   return Effect.forEach(fns, (fn) =>
     Effect.suspend(() => {
@@ -490,7 +546,8 @@ function runEnsures(driver: Driver): Program<void> {
         return thrown(driver.task.run, error);
       }
       if (!operation) return Effect.void;
-      return drive(new Driver(driver.task, driver.scope), operation[Symbol.iterator]());
+      const cleanup = operation;
+      return drive(driver.task, () => cleanup, driver.scope);
     }), { discard: true });
 }
 
@@ -562,11 +619,7 @@ function nested(
     contender.joined = true;
     run.live.add(contender);
     if (run.tracer) run.trace(contender, "spawn");
-    const program = Effect.suspend(() => {
-      contender.state = "running";
-      if (run.tracer) run.trace(contender, "start");
-      return drive(new Driver(contender), operation[Symbol.iterator]());
-    });
+    const program = drive(contender, () => operation, undefined, true);
     // A fiber of its own, forked in the one the combinator forks for it, so
     // that it settles (traced) only once Effect has interrupted its children.
     return Effect.flatMap(Effect.forkChild(program, { startImmediately: true }), (fiber) => {
@@ -626,11 +679,7 @@ function enterScope(
   const scoped = Effect.scoped(Effect.gen(function* () {
     const scope = yield* Effect.scope;
     const handle = new EffectScopeHandle(task, scope);
-    const driver = new Driver(task, scope);
-    handle.body = yield* Effect.forkIn(
-      Effect.suspend(() => drive(driver, body(handle)[Symbol.iterator]())),
-      scope,
-    );
+    handle.body = yield* Effect.forkIn(drive(task, () => body(handle), scope), scope);
     const exit = yield* Fiber.await(handle.body);
     handle.ended = true;
     if (Exit.isSuccess(exit)) return exit.value;
