@@ -195,9 +195,11 @@ function waitOn<A>(
   now?: () => string,
 ): Program<A> {
   task.waitingOn = now ?? reason;
+  task.run.waiting.add(task);
   if (task.run.tracer) task.run.trace(task, "suspend", { reason });
   return Effect.onExitPrimitive(program, () => {
     task.waitingOn = undefined;
+    task.run.waiting.delete(task);
     if (task.run.tracer) task.run.trace(task, "wake");
     return undefined;
   });
@@ -361,6 +363,10 @@ class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> |
   throwing = false;
   /** The task a `spawn` in flight forks: its fiber is the fork's answer. */
   spawned: EffectKitTask | undefined = undefined;
+  /** What the kit code waited on first, which `next` hands to Effect.gen. */
+  #first: Program | undefined = undefined;
+  /** The step `next` answers, reused: Effect's loop reads it at once. */
+  #step: { done: boolean; value: unknown } | undefined = undefined;
 
   constructor(
     readonly task: EffectKitTask,
@@ -370,35 +376,83 @@ class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> |
     readonly body: boolean,
   ) {}
 
-  next(before?: Exit.Exit<unknown, unknown>): IteratorResult<Program, unknown> {
+  /**
+   * The program, made once the fiber runs it: the kit generator runs until
+   * it ends or waits. One that ends without waiting is answered as an
+   * `Exit`, with no Effect.gen and, unless it registered a cleanup, no
+   * finalizer; one that waits is driven on by Effect.gen with this as its
+   * iterator, inside the finalizer (`finish`) that cleans it up.
+   *
+   * It runs uninterruptibly (`drive`): an interruption that the kit code
+   * itself causes as it runs (a `put` that resumes a getter at once, which
+   * ends a race) waits until the finalizer is in place, and `restore` lets it
+   * in; so a generator that waits is always returned when interrupted.
+   */
+  begin(restore: <A, E>(program: Effect.Effect<A, E>) => Effect.Effect<A, E>): Program {
     const run = this.task.run;
-    if (this.iterator === undefined) {
-      if (this.body) {
-        if (this.task.state === "pending") this.task.state = "running";
-        if (run.tracer) run.trace(this.task, "start");
-      }
-      try {
-        this.iterator = this.start()[Symbol.iterator]();
-      } catch (error) {
-        this.ended = true;
-        return { done: false, value: thrown(run, error) };
-      }
-    } else if (before !== undefined) {
-      this.receive(before);
+    if (this.body) {
+      if (this.task.state === "pending") this.task.state = "running";
+      if (run.tracer) run.trace(this.task, "start");
     }
-    const iterator = this.iterator;
+    try {
+      this.iterator = this.start()[Symbol.iterator]();
+    } catch (error) {
+      this.ended = true;
+      return thrown(run, error);
+    }
+    const first = this.#advance();
+    if (Exit.isExit(first)) {
+      return this.ensures === undefined
+        ? first
+        : Effect.onExitPrimitive(first, (exit) => this.finish(exit));
+    }
+    this.#first = first;
+    return Effect.onExitPrimitive(
+      restore(Effect.gen(() => this as unknown as Generator<Program, unknown, never>)),
+      (exit) => this.finish(exit),
+    );
+  }
+
+  next(before?: Exit.Exit<unknown, unknown>): IteratorResult<Program, unknown> {
+    const step = this.#step ??= { done: false, value: undefined };
+    let program = this.#first;
+    if (program !== undefined) this.#first = undefined;
+    else {
+      this.receive(before!);
+      program = this.#advance();
+    }
+    if (!Exit.isExit(program)) {
+      step.done = false;
+      step.value = Effect.exit(program);
+    } else if (Exit.isSuccess(program)) {
+      step.done = true;
+      step.value = program.value;
+    } else {
+      // A failure as the iterator's next value ends the fiber's program.
+      step.done = false;
+      step.value = program;
+    }
+    return step as IteratorResult<Program, unknown>;
+  }
+
+  /**
+   * Run the kit generator on with the answer it is due, answering each
+   * instruction decided at once (as Effect's loop answers an `Exit`), until
+   * it ends (its end as an `Exit`) or waits (the program it waits on).
+   */
+  #advance(): Program {
+    const iterator = this.iterator!;
     for (;;) {
       let result: IteratorResult<unknown, unknown>;
       try {
         result = this.throwing ? throwInto(iterator, this.answer) : iterator.next(this.answer);
       } catch (error) {
         this.ended = true;
-        // A failure as the iterator's next value ends the fiber's program.
-        return { done: false, value: thrown(run, error) };
+        return thrown(this.task.run, error);
       }
       if (result.done) {
         this.ended = true;
-        return { done: true, value: result.value };
+        return Effect.succeed(result.value);
       }
       // A refused instruction (not one, or a task of another run) throws
       // into the kit code where it was used.
@@ -410,12 +464,8 @@ class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> |
         this.throwing = true;
         continue;
       }
-      // Decided at once: answered here, as Effect's loop answers an `Exit`.
-      if (Exit.isExit(program)) {
-        this.receive(program);
-        continue;
-      }
-      return { done: false, value: Effect.exit(program) };
+      if (!Exit.isExit(program)) return program;
+      this.receive(program);
     }
   }
 
@@ -469,10 +519,7 @@ function drive(
   body = false,
 ): Program {
   const driver = new Driver(task, start, scope, body);
-  return Effect.onExitPrimitive(
-    Effect.gen(() => driver as unknown as Generator<Program, unknown, never>),
-    (exit) => driver.finish(exit),
-  );
+  return Effect.uninterruptibleMask((restore) => driver.begin(restore));
 }
 
 /** The kit task for `fn`, and its program: traced, settled when its fiber ends. */
@@ -483,7 +530,6 @@ function newTask(
   name: string,
 ): { task: EffectKitTask; program: Program } {
   const task = new EffectKitTask(run, run.nextId++, name, parent);
-  run.live.add(task);
   if (run.tracer) run.trace(task, "spawn");
   return { task, program: drive(task, fn, undefined, true) };
 }
@@ -572,7 +618,6 @@ function requestHalt(task: EffectKitTask): void {
 function settleTask(task: EffectKitTask, exit: Exit.Exit<unknown, unknown>): void {
   if (task.settled) return;
   const run = task.run;
-  run.live.delete(task);
   let type: TraceEventType;
   if (Exit.isSuccess(exit)) {
     task.state = "completed";
@@ -617,7 +662,6 @@ function nested(
   return Effect.suspend(() => {
     const contender = new EffectKitTask(run, run.nextId++, `${combinator}: ${name}`, task);
     contender.joined = true;
-    run.live.add(contender);
     if (run.tracer) run.trace(contender, "spawn");
     const program = drive(contender, () => operation, undefined, true);
     // A fiber of its own, forked in the one the combinator forks for it, so
@@ -803,8 +847,8 @@ function errorOf(cause: Cause.Cause<unknown>, task: EffectKitTask): unknown {
 class EffectRun extends RunBase {
   protected readonly runtimeName = "effect";
   root: EffectKitTask | undefined = undefined;
-  /** Tasks not yet settled: those a deadlock may name. */
-  readonly live = new Set<EffectKitTask>();
+  /** Tasks that wait: those a deadlock names. */
+  readonly waiting = new Set<EffectKitTask>();
   /** Errors already reported as not delivered by a combinator. */
   readonly reported = new Set<unknown>();
   /** Errors thrown in this run that have reached no kit code, outcome or report yet. */
@@ -913,7 +957,7 @@ class EffectRun extends RunBase {
    */
   #deadlocked(): boolean {
     const waits: DeadlockWait[] = [];
-    for (const task of [...this.live].sort((a, b) => a.id - b.id)) {
+    for (const task of [...this.waiting].sort((a, b) => a.id - b.id)) {
       const on = task.waitingOn;
       if (on !== undefined) {
         waits.push({ task: deadlockName(task), on: typeof on === "string" ? on : on() });
@@ -974,7 +1018,7 @@ class EffectRun extends RunBase {
   }
 
   protected override release(): void {
-    this.live.clear();
+    this.waiting.clear();
   }
 
   trace(task: EffectKitTask, type: TraceEventType, extra?: TraceExtra): void {

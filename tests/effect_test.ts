@@ -319,6 +319,33 @@ Deno.test("effect: a queue value goes at once to the waiting getter, which runs 
   deepEqual(story.notes, ["5 getter got the token", "5 put returned"]);
 });
 
+Deno.test("effect: a task interrupted by what its own first step set off still runs its cleanup", async () => {
+  const story = await tell(effect, function* (note) {
+    const queue = createQueue<string>();
+    const winner = yield* race([
+      (function* () {
+        return `the getter, with ${yield* queue.get()}`;
+      })(),
+      (function* () {
+        yield* spawn(function* child() {
+          try {
+            // Resumes the getter at once, inside put: it wins the race, whose
+            // loser is interrupted, and with it this child, which is running.
+            queue.put("the token");
+            yield* suspend();
+          } finally {
+            note("child cleaned up");
+          }
+        });
+        yield* suspend();
+        return "the spawner";
+      })(),
+    ]);
+    note(`won: ${winner}`);
+  });
+  deepEqual(story.notes, ["0 child cleaned up", "0 won: the getter, with the token"]);
+});
+
 Deno.test("effect: a scope's children are interrupted when it closes, its ensure first", async () => {
   const story = await tell(effect, function* (note) {
     const value = yield* scope(function* (handle) {
