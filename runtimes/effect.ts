@@ -394,8 +394,11 @@ class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> |
       if (this.task.state === "pending") this.task.state = "running";
       if (run.tracer) run.trace(this.task, "start");
     }
+    // Called as a plain function, not a method of the driver, so that a
+    // stack names the kit code's function as it is: `at bad`.
+    const start = this.start;
     try {
-      this.iterator = this.start()[Symbol.iterator]();
+      this.iterator = start()[Symbol.iterator]();
     } catch (error) {
       this.ended = true;
       return thrown(run, error);
@@ -423,7 +426,8 @@ class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> |
     }
     if (!Exit.isExit(program)) {
       step.done = false;
-      step.value = Effect.exit(program);
+      // A fork cannot fail: its fiber comes back as it is.
+      step.value = this.spawned === undefined ? Effect.exit(program) : program;
     } else if (Exit.isSuccess(program)) {
       step.done = true;
       step.value = program.value;
@@ -469,20 +473,23 @@ class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> |
     }
   }
 
-  /** An instruction's outcome, as the kit code is handed it next. */
-  receive(outcome: Exit.Exit<unknown, unknown>): void {
+  /**
+   * An instruction's outcome (its `Exit`, or a fork's fiber), as the kit
+   * code is handed it next.
+   */
+  receive(outcome: unknown): void {
     const spawned = this.spawned;
-    this.spawned = undefined;
-    if (Exit.isSuccess(outcome)) {
-      if (spawned === undefined) this.answer = outcome.value;
-      else {
-        spawned.fiber = outcome.value as Fiber.Fiber<unknown, unknown>;
-        observe(spawned);
-        this.answer = spawned;
-      }
+    if (spawned !== undefined) {
+      this.spawned = undefined;
+      spawned.fiber = outcome as Fiber.Fiber<unknown, unknown>;
+      observe(spawned);
+      this.answer = spawned;
+      this.throwing = false;
+    } else if (Exit.isSuccess(outcome as Exit.Exit<unknown, unknown>)) {
+      this.answer = (outcome as Exit.Success<unknown, unknown>).value;
       this.throwing = false;
     } else {
-      this.answer = errorOf(outcome.cause, this.task);
+      this.answer = errorOf((outcome as Exit.Failure<unknown, unknown>).cause, this.task);
       this.throwing = true;
     }
   }
@@ -564,9 +571,17 @@ function unwind(driver: Driver): Program<void> {
       return yield* thrown(driver.task.run, error);
     }
     while (!result.done) {
-      driver.receive(
-        yield* Effect.exit(Effect.suspend(() => perform(driver, asInstruction(result.value)))),
-      );
+      let program: Program | undefined = undefined;
+      try {
+        program = perform(driver, asInstruction(result.value));
+      } catch (error) {
+        // Refused: thrown into the kit code where it was used.
+        driver.answer = error;
+        driver.throwing = true;
+      }
+      if (program !== undefined) {
+        driver.receive(driver.spawned === undefined ? yield* Effect.exit(program) : yield* program);
+      }
       try {
         result = driver.throwing
           ? throwInto(iterator, driver.answer)
@@ -992,7 +1007,7 @@ class EffectRun extends RunBase {
     for (const task of this.failed) {
       if (!task.joined) {
         reportError(
-          `effect: ${task} failed and nobody joined it; under Effect its error reaches no other task:`,
+          `effect: Task#${task.id} ${task.name} failed and nobody joined it; under Effect its error reaches no other task:`,
           task.result,
         );
       }
