@@ -6,14 +6,20 @@
  * - Every kit task is an Effect fiber: `spawn` is `Effect.forkChild` (Effect
  *   supervises the child: it is interrupted once its parent's fiber ends),
  *   or `Effect.forkIn` the Effect `Scope` of a kit `scope`. A kit generator
- *   is driven by an Effect program (`drive`) that performs, for each
- *   instruction the kit yields, the Effect equivalent.
+ *   is the iterator of an `Effect.gen` (`drive`): Effect's own fiber loop
+ *   runs it, and each instruction it yields becomes the Effect equivalent,
+ *   with no Effect wrapper per instruction. An instruction decided at once
+ *   (a join of an ended task, a value already queued) is answered in the
+ *   same step, as Effect answers an `Exit`; a generator that ends without
+ *   waiting needs neither the `Effect.gen` nor a finalizer.
  * - Halting is Effect's interruption: `halt` is `Fiber.interrupt`, `join` is
  *   `Fiber.await`. An interrupted kit generator is returned (`return()`)
  *   and what its `finally` blocks yield is driven uninterruptibly, as Effect
  *   runs every finalizer: a cleanup cannot be cancelled.
- * - `ensure` is `Effect.ensuring` around the body that registered it, so it
- *   runs when the body ends, before Effect interrupts the fiber's children.
+ * - `ensure` is a finalizer of the body that registered it (the one
+ *   `Effect.onExitPrimitive` that also returns an interrupted generator, the
+ *   primitive beneath `Effect.ensuring`), so it runs when the body ends,
+ *   before Effect interrupts the fiber's children.
  * - `scope` is `Effect.scoped`: its body runs as a fiber forked into the
  *   scope (so that `cancel()` can interrupt it alone), children spawned in it
  *   are forked into the same scope and interrupted when it closes. A
@@ -167,7 +173,7 @@ function perform(driver: Driver, instruction: AnyInstruction): Program {
     case "take":
       return takeOn(task, instruction.queue);
     case "join":
-      return join(task, run.recordOf(instruction.task), instruction.describe());
+      return join(task, run.recordOf(instruction.task), instruction);
     case "halt": {
       const target = run.recordOf(instruction.task);
       if (target.settled) return Effect.void;
@@ -269,13 +275,18 @@ function takeOn(task: EffectKitTask, queue: Queue<unknown>): Program {
  * `Fiber.await` of a kit task: its value, its error, or `HaltedError` if it
  * was interrupted. Only a join hears a child's failure under Effect.
  */
-function join(task: EffectKitTask, target: EffectKitTask, reason: string): Program {
+function join(
+  task: EffectKitTask,
+  target: EffectKitTask,
+  instruction: { describe(): string },
+): Program {
   target.joined = true;
   if (target.settled) return outcomeOf(target);
   const deadlock = joinsOwnEnd(task, target);
   if (deadlock) return Effect.fail(deadlock);
+  // Described only now: most joins find their task ended, and need no words.
   return Effect.flatMap(
-    waitOn(task, reason, Fiber.await(target.fiber!), () => `join ${target}`),
+    waitOn(task, instruction.describe(), Fiber.await(target.fiber!), () => `join ${target}`),
     () => outcomeOf(target),
   );
 }
@@ -529,16 +540,11 @@ function drive(
   return Effect.uninterruptibleMask((restore) => driver.begin(restore));
 }
 
-/** The kit task for `fn`, and its program: traced, settled when its fiber ends. */
-function newTask(
-  run: EffectRun,
-  parent: EffectKitTask | undefined,
-  fn: OperationFn<unknown>,
-  name: string,
-): { task: EffectKitTask; program: Program } {
+/** A new kit task, traced; its program is `drive(task, fn, undefined, true)`. */
+function newTask(run: EffectRun, parent: EffectKitTask | undefined, name: string): EffectKitTask {
   const task = new EffectKitTask(run, run.nextId++, name, parent);
   if (run.tracer) run.trace(task, "spawn");
-  return { task, program: drive(task, fn, undefined, true) };
+  return task;
 }
 
 /** Learn a task's outcome the moment its fiber ends. */
@@ -551,7 +557,8 @@ function observe(task: EffectKitTask): void {
  * gives the task before handing the task to the kit code.
  */
 function spawnFrom(driver: Driver, fn: OperationFn<unknown>, name: string): Program {
-  const { task, program } = newTask(driver.task.run, driver.task, fn, name);
+  const task = newTask(driver.task.run, driver.task, name);
+  const program = drive(task, fn, undefined, true);
   driver.spawned = task;
   return driver.scope ? Effect.forkIn(program, driver.scope) : Effect.forkChild(program);
 }
@@ -714,7 +721,8 @@ class EffectScopeHandle implements ScopeHandle {
       );
     }
     const run = this.task.run;
-    const { task, program } = newTask(run, this.task, fn, name);
+    const task = newTask(run, this.task, name);
+    const program = drive(task, fn, undefined, true);
     // From outside any fiber: a fiber of the run's own, handed to the scope.
     task.fiber = Fiber.runIn(run.fork(program), this.scope);
     observe(task);
@@ -903,7 +911,8 @@ class EffectRun extends RunBase {
   }
 
   start(fn: OperationFn<unknown>): void {
-    const { task, program } = newTask(this, undefined, fn, taskName(fn, fn.name || "main"));
+    const task = newTask(this, undefined, taskName(fn, fn.name || "main"));
+    const program = drive(task, fn, undefined, true);
     this.root = task;
     task.fiber = this.fork(program);
     observe(task);
