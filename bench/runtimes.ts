@@ -57,7 +57,7 @@ import {
 } from "../mod.ts";
 import type { Clock, Operation, Runtime, Task } from "../mod.ts";
 import { errorMessage } from "../runtimes/errors.ts";
-import { exitStatus, exitWithUsage, parseOptionsOrExit } from "../tools/cli.ts";
+import { exitStatus, exitWithUsage, listOf, parseOptionsOrExit } from "../tools/cli.ts";
 import { showProgress } from "../tools/progress.ts";
 import {
   effectPingPong,
@@ -775,10 +775,10 @@ function printTable(title: string, rows: Row[], unit: (value: number) => string)
   for (const cell of cells) console.log(line(cell));
 }
 
-async function writeResultsAtomically(results: unknown): Promise<string> {
+async function writeResultsAtomically(results: unknown, file: string): Promise<string> {
   const folder = new URL("./results/", import.meta.url);
-  const target = new URL("latest.json", folder);
-  const temporary = new URL(`latest.json.${Deno.pid}.tmp`, folder);
+  const target = new URL(file, folder);
+  const temporary = new URL(`${file}.${Deno.pid}.tmp`, folder);
   await Deno.mkdir(folder, { recursive: true });
   try {
     await Deno.writeTextFile(temporary, JSON.stringify(results, null, 2) + "\n");
@@ -793,6 +793,15 @@ async function writeResultsAtomically(results: unknown): Promise<string> {
 // ---------------------------------------------------------------------------
 // The command line.
 // ---------------------------------------------------------------------------
+
+/** The scenarios, in the order they run and print, as `--only` names them. */
+export const scenarioNames = ["spawn-join", "heap", "ping-pong", "timeouts", "sleepers"] as const;
+
+export type ScenarioName = typeof scenarioNames[number];
+
+function listOfScenarios(): string {
+  return listOf(scenarioNames);
+}
 
 const usage = [
   "Usage: deno task bench [-- options]",
@@ -812,6 +821,9 @@ const usage = [
   "  --tasks N         tasks per scenario (default 100000)",
   "  --reps R          measured repetitions of each timed scenario (default 7)",
   "  --memory-reps M   measured repetitions of the heap scenario (default 3, or R if smaller)",
+  "  --only NAMES      only the scenarios named, a comma list of",
+  `                    ${listOfScenarios()};`,
+  "                    their figures go to bench/results/only.json instead",
   "  -h, --help        show this help",
 ].join("\n");
 
@@ -819,6 +831,27 @@ interface Settings {
   tasks: number;
   reps: number;
   memoryReps: number;
+  /** The scenarios to run, in their own order: all of them unless `--only` says. */
+  only: readonly ScenarioName[];
+  /** Whether `--only` chose them. */
+  chosen: boolean;
+}
+
+/** `--only`'s comma list, checked against {@link scenarioNames}; exits 2 on an unknown name. */
+function parseOnly(text: string | undefined): readonly ScenarioName[] {
+  if (text === undefined) return scenarioNames;
+  const names = text.split(",").map((name) => name.trim());
+  for (const name of names) {
+    if (!(scenarioNames as readonly string[]).includes(name)) {
+      exitWithUsage(
+        name === ""
+          ? `--only takes a comma list of scenarios, not '${text}'; allowed: ${listOfScenarios()}`
+          : `unknown scenario '${name}' in --only; allowed: ${listOfScenarios()}`,
+        usage,
+      );
+    }
+  }
+  return scenarioNames.filter((name) => names.includes(name));
 }
 
 function positiveInteger(option: string, text: string | undefined, fallback: number): number {
@@ -834,6 +867,7 @@ function parseSettings(args: string[]): Settings {
     tasks: { type: "string" },
     reps: { type: "string" },
     "memory-reps": { type: "string" },
+    only: { type: "string" },
     help: { type: "boolean", short: "h" },
   }, usage);
   const tasks = positiveInteger("--tasks", values.tasks as string | undefined, 100_000);
@@ -843,7 +877,8 @@ function parseSettings(args: string[]): Settings {
     values["memory-reps"] as string | undefined,
     Math.min(3, reps),
   );
-  return { tasks, reps, memoryReps };
+  const onlyText = values.only as string | undefined;
+  return { tasks, reps, memoryReps, only: parseOnly(onlyText), chosen: onlyText !== undefined };
 }
 
 /** The deadline of the timeout scenario: far enough that it never fires. */
@@ -884,13 +919,14 @@ function printDerived(label: string, rows: Row[], figure: (median: number) => st
 }
 
 async function main(): Promise<number> {
-  const { tasks: n, reps, memoryReps } = parseSettings(Deno.args);
+  const { tasks: n, reps, memoryReps, only, chosen } = parseSettings(Deno.args);
   if (typeof gc !== "function") {
     exitWithUsage(
       "gc() is not exposed; run `deno task bench` (it passes --v8-flags=--expose-gc)",
       usage,
     );
   }
+  const runs = (scenario: ScenarioName) => only.includes(scenario);
   const entries = Object.entries(runtimes);
   const sleepers = Math.max(1, Math.round(n / 10));
   const effect = effectNames.other;
@@ -898,7 +934,7 @@ async function main(): Promise<number> {
   // Memory first. Deno's setTimeout returns a Node-style `Timeout` object,
   // and after the spawn+join runs V8 was seen to give new ones dictionary
   // properties (some 700 B more each), which would inflate the baseline.
-  const memoryContenders: Contender<HeapSample>[] = [
+  const memoryContenders: Contender<HeapSample>[] = !runs("heap") ? [] : [
     {
       name: baselineName,
       measure: () => heapOfSuspended((probe) => suspendManyWithPromises(n, probe), n),
@@ -917,7 +953,7 @@ async function main(): Promise<number> {
         ),
     },
   ];
-  const speedContenders: Contender<number>[] = [
+  const speedContenders: Contender<number>[] = !runs("spawn-join") ? [] : [
     { name: baselineName, measure: () => timeSum(() => spawnAndJoinWithPromises(n), n) },
     ...floors.map((floor) => ({
       name: floor.name,
@@ -933,7 +969,7 @@ async function main(): Promise<number> {
     },
     { name: effectNames.spawnGen, measure: () => timeSum(() => effectSpawnAndJoin(n, "gen"), n) },
   ];
-  const queueContenders: Contender<number>[] = [
+  const queueContenders: Contender<number>[] = !runs("ping-pong") ? [] : [
     { name: baselineName, measure: () => timeSum(() => pingPongWithPromises(n), n) },
     ...entries.map(([name, runtime]) => ({
       name,
@@ -941,7 +977,7 @@ async function main(): Promise<number> {
     })),
     { name: effect, measure: () => timeSum(() => effectPingPong(n), n) },
   ];
-  const timeoutContenders: Contender<number>[] = [
+  const timeoutContenders: Contender<number>[] = !runs("timeouts") ? [] : [
     { name: baselineName, measure: () => timeSum(() => timeoutsWithPromises(n, timeoutMs), n) },
     ...entries.filter(([name]) => !leftOutOfTimeouts.includes(name)).map(([name, runtime]) => ({
       name,
@@ -949,7 +985,7 @@ async function main(): Promise<number> {
     })),
     { name: effect, measure: () => timeSum(() => effectTimeouts(n, timeoutMs), n) },
   ];
-  const sleepingContenders: Contender<number>[] = [
+  const sleepingContenders: Contender<number>[] = !runs("sleepers") ? [] : [
     {
       name: baselineName,
       measure: () => timeSum(() => sleepersJoinedWithPromises(sleepers, sleeperMs), sleepers),
@@ -992,9 +1028,15 @@ async function main(): Promise<number> {
   );
   progress.done();
 
+  // A scenario left out by --only has no contenders, and so no rows.
+  const summarizeIfRun = (
+    results: Samples<number>[],
+    goals: Readonly<Record<string, Goal>>,
+    effectionGoalOf: (name: string) => number | undefined,
+  ) => results.length === 0 ? [] : summarize(results, goals, effectionGoalOf);
   const noGoal = {};
-  const speedRows = summarize(speed, speedGoals, (name) => effectionGoals[name]?.speed);
-  const memoryRows = summarize(
+  const speedRows = summarizeIfRun(speed, speedGoals, (name) => effectionGoals[name]?.speed);
+  const memoryRows = summarizeIfRun(
     memory.map(({ name, samples, error }) => ({
       name,
       samples: samples.map((sample) => sample.bytesPerTask),
@@ -1003,13 +1045,15 @@ async function main(): Promise<number> {
     memoryGoals,
     (name) => effectionGoals[name]?.memory,
   );
-  const queueRows = summarize(queue, noGoal, () => undefined);
-  const timeoutRows = summarize(timeout, timeoutGoals, () => undefined);
-  const sleeperRows = summarize(sleeping, sleeperGoals, () => undefined);
-  const speedVersus = versus(speedRows, versusGoals.spawnJoin);
-  const memoryVersus = versus(memoryRows, versusGoals.suspendedHeap);
-  const queueVersus = versus(queueRows, versusGoals.pingPong);
-  const timeoutVersus = versus(timeoutRows, versusGoals.timeouts);
+  const queueRows = summarizeIfRun(queue, noGoal, () => undefined);
+  const timeoutRows = summarizeIfRun(timeout, timeoutGoals, () => undefined);
+  const sleeperRows = summarizeIfRun(sleeping, sleeperGoals, () => undefined);
+  const versusIfRun = (rows: Row[], goals: readonly VersusGoal[]) =>
+    rows.length === 0 ? [] : versus(rows, goals);
+  const speedVersus = versusIfRun(speedRows, versusGoals.spawnJoin);
+  const memoryVersus = versusIfRun(memoryRows, versusGoals.suspendedHeap);
+  const queueVersus = versusIfRun(queueRows, versusGoals.pingPong);
+  const timeoutVersus = versusIfRun(timeoutRows, versusGoals.timeouts);
   const overFloors = againstFloors(speedRows).map((entry) => ({
     ...entry,
     goal: `<= ${floorGoal}x`,
@@ -1031,65 +1075,96 @@ async function main(): Promise<number> {
   ];
 
   const count = `${n.toLocaleString("en-US")} task${n === 1 ? "" : "s"}`;
-  printTable(`spawn+join ${count} (median of ${reps}, interleaved)`, speedRows, formatMs);
-  if (overFloors.length > 0) {
-    const list = overFloors.map(({ name, floor, ratio, met }) =>
-      `${name} ${formatRatio(ratio)} ${floor} ${met ? "ok" : "MISSED"}`
+  // Each table is followed by an empty line, but for the last one printed.
+  const sections: (() => void)[] = [];
+  if (runs("spawn-join")) {
+    sections.push(() => {
+      printTable(`spawn+join ${count} (median of ${reps}, interleaved)`, speedRows, formatMs);
+      if (overFloors.length > 0) {
+        const list = overFloors.map(({ name, floor, ratio, met }) =>
+          `${name} ${formatRatio(ratio)} ${floor} ${met ? "ok" : "MISSED"}`
+        );
+        console.log(`  against its floor (goal <= ${floorGoal}x): ${list.join(", ")}`);
+      }
+      printVersus(speedVersus);
+    });
+  }
+  if (runs("heap")) {
+    sections.push(() => {
+      printTable(
+        `heap per suspended task, ${count} (median of ${memoryReps}, interleaved)`,
+        memoryRows,
+        formatBytes,
+      );
+      const residuals = memory
+        .filter(({ samples }) => samples.length > 0)
+        .map(({ name, samples }) => ({
+          name,
+          residual: median(samples.map((s) => s.residualPerTask)),
+        }))
+        // Worth a word only when it is per task, not the run's own few kilobytes.
+        .filter(({ residual }) => residual > 32 && residual * n > 1 << 20);
+      if (residuals.length > 0) {
+        const list = residuals.map(({ name, residual }) => `${name} ${formatBytes(residual)}`);
+        console.log(`  note: still held per task once the run had ended: ${list.join(", ")}`);
+      }
+      console.log(
+        "  the kit's sleepers wait on its virtual clock (no host timer each); Effect's on its default clock (one host timer each)",
+      );
+      printVersus(memoryVersus);
+    });
+  }
+  if (runs("ping-pong")) {
+    sections.push(() => {
+      printTable(
+        `ping-pong, ${
+          n.toLocaleString("en-US")
+        } messages each way (median of ${reps}, interleaved)`,
+        queueRows,
+        formatMs,
+      );
+      printDerived(
+        "messages per second",
+        queueRows,
+        (ms) => formatPerSecond(2 * n / (ms / 1000)),
+      );
+      printVersus(queueVersus);
+    });
+  }
+  if (runs("timeouts")) {
+    sections.push(() => {
+      printTable(
+        `timeout(${timeoutMs}, an operation that finishes at once), ${
+          n.toLocaleString("en-US")
+        } in sequence (median of ${reps}, interleaved)`,
+        timeoutRows,
+        formatMs,
+      );
+      printDerived("per call", timeoutRows, (ms) => `${(1000 * ms / n).toFixed(2)} µs`);
+      console.log(`  left out, too slow to repeat at this size: ${leftOutOfTimeouts.join(", ")}`);
+      printVersus(timeoutVersus);
+    });
+  }
+  if (runs("sleepers")) {
+    sections.push(() =>
+      printTable(
+        `${
+          sleepers.toLocaleString("en-US")
+        } tasks sleeping ${sleeperMs} ms, then joined, real clock (median of ${reps}, interleaved)`,
+        sleeperRows,
+        formatMs,
+      )
     );
-    console.log(`  against its floor (goal <= ${floorGoal}x): ${list.join(", ")}`);
   }
-  printVersus(speedVersus);
-  console.log("");
-  printTable(
-    `heap per suspended task, ${count} (median of ${memoryReps}, interleaved)`,
-    memoryRows,
-    formatBytes,
-  );
-  const residuals = memory
-    .filter(({ samples }) => samples.length > 0)
-    .map(({ name, samples }) => ({ name, residual: median(samples.map((s) => s.residualPerTask)) }))
-    // Worth a word only when it is per task, not the run's own few kilobytes.
-    .filter(({ residual }) => residual > 32 && residual * n > 1 << 20);
-  if (residuals.length > 0) {
-    const list = residuals.map(({ name, residual }) => `${name} ${formatBytes(residual)}`);
-    console.log(`  note: still held per task once the run had ended: ${list.join(", ")}`);
+  for (const section of sections) {
+    section();
+    console.log("");
   }
-  console.log(
-    "  the kit's sleepers wait on its virtual clock (no host timer each); Effect's on its default clock (one host timer each)",
-  );
-  printVersus(memoryVersus);
-  console.log("");
-  printTable(
-    `ping-pong, ${n.toLocaleString("en-US")} messages each way (median of ${reps}, interleaved)`,
-    queueRows,
-    formatMs,
-  );
-  printDerived("messages per second", queueRows, (ms) => formatPerSecond(2 * n / (ms / 1000)));
-  printVersus(queueVersus);
-  console.log("");
-  printTable(
-    `timeout(${timeoutMs}, an operation that finishes at once), ${
-      n.toLocaleString("en-US")
-    } in sequence (median of ${reps}, interleaved)`,
-    timeoutRows,
-    formatMs,
-  );
-  printDerived("per call", timeoutRows, (ms) => `${(1000 * ms / n).toFixed(2)} µs`);
-  console.log(`  left out, too slow to repeat at this size: ${leftOutOfTimeouts.join(", ")}`);
-  printVersus(timeoutVersus);
-  console.log("");
-  printTable(
-    `${
-      sleepers.toLocaleString("en-US")
-    } tasks sleeping ${sleeperMs} ms, then joined, real clock (median of ${reps}, interleaved)`,
-    sleeperRows,
-    formatMs,
-  );
-  console.log("");
+  const goalsOf = chosen ? `the goals of ${listOf(only)}` : "the goals";
   console.log(
     missed.length === 0
-      ? "every goal held"
-      : `MISSED ${missed.length} of the goals: ${missed.join("; ")}`,
+      ? `every goal held${chosen ? ` (${goalsOf})` : ""}`
+      : `MISSED ${missed.length} of ${goalsOf}: ${missed.join("; ")}`,
   );
   for (const [line, times] of saidDuringRuns) {
     console.error(`said on stderr during the runs${times > 1 ? ` (${times} times)` : ""}: ${line}`);
@@ -1100,55 +1175,67 @@ async function main(): Promise<number> {
     deno: Deno.version,
     effect: await effectVersion(),
     tasks: n,
-    spawnJoin: {
-      unit: "ms",
-      reps,
-      rows: speedRows,
-      againstFloors: overFloors,
-      versus: speedVersus,
-    },
-    suspendedHeap: {
-      unit: "bytes per task",
-      reps: memoryReps,
-      rows: memoryRows.map((row, index) => ({
-        ...row,
-        residualAfterRun: memory[index].samples.map((sample) => sample.residualPerTask),
-      })),
-      versus: memoryVersus,
-    },
-    pingPong: {
-      title: `Ping-pong through two queues, ${n.toLocaleString("en-US")} messages each way: time`,
-      unit: "ms",
-      reps,
-      messages: 2 * n,
-      rows: queueRows,
-      versus: queueVersus,
-    },
-    timeouts: {
-      title: `timeout(${timeoutMs}, an operation that finishes at once), ${
-        n.toLocaleString("en-US")
-      } in sequence: time`,
-      unit: "ms",
-      reps,
-      rows: timeoutRows,
-      versus: timeoutVersus,
-    },
-    sleepers: {
-      title: `${
-        sleepers.toLocaleString("en-US")
-      } tasks sleeping ${sleeperMs} ms on the real clock, then joined: time`,
-      unit: "ms",
-      reps,
-      tasks: sleepers,
-      rows: sleeperRows,
-    },
+    scenarios: only,
+    ...(runs("spawn-join") && {
+      spawnJoin: {
+        unit: "ms",
+        reps,
+        rows: speedRows,
+        againstFloors: overFloors,
+        versus: speedVersus,
+      },
+    }),
+    ...(runs("heap") && {
+      suspendedHeap: {
+        unit: "bytes per task",
+        reps: memoryReps,
+        rows: memoryRows.map((row, index) => ({
+          ...row,
+          residualAfterRun: memory[index].samples.map((sample) => sample.residualPerTask),
+        })),
+        versus: memoryVersus,
+      },
+    }),
+    ...(runs("ping-pong") && {
+      pingPong: {
+        title: `Ping-pong through two queues, ${n.toLocaleString("en-US")} messages each way: time`,
+        unit: "ms",
+        reps,
+        messages: 2 * n,
+        rows: queueRows,
+        versus: queueVersus,
+      },
+    }),
+    ...(runs("timeouts") && {
+      timeouts: {
+        title: `timeout(${timeoutMs}, an operation that finishes at once), ${
+          n.toLocaleString("en-US")
+        } in sequence: time`,
+        unit: "ms",
+        reps,
+        rows: timeoutRows,
+        versus: timeoutVersus,
+      },
+    }),
+    ...(runs("sleepers") && {
+      sleepers: {
+        title: `${
+          sleepers.toLocaleString("en-US")
+        } tasks sleeping ${sleeperMs} ms on the real clock, then joined: time`,
+        unit: "ms",
+        reps,
+        tasks: sleepers,
+        rows: sleeperRows,
+      },
+    }),
     missed,
     allGoalsMet: missed.length === 0,
   };
+  const file = chosen ? "only.json" : "latest.json";
   try {
-    console.log(`results: ${await writeResultsAtomically(results)}`);
+    console.log(`results: ${await writeResultsAtomically(results, file)}`);
   } catch (error) {
-    console.error(`could not write bench/results/latest.json: ${(error as Error).message}`);
+    console.error(`could not write bench/results/${file}: ${(error as Error).message}`);
     return exitStatus.failed;
   }
   return exitStatus.ok;

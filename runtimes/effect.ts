@@ -6,14 +6,20 @@
  * - Every kit task is an Effect fiber: `spawn` is `Effect.forkChild` (Effect
  *   supervises the child: it is interrupted once its parent's fiber ends),
  *   or `Effect.forkIn` the Effect `Scope` of a kit `scope`. A kit generator
- *   is driven by an Effect program (`drive`) that performs, for each
- *   instruction the kit yields, the Effect equivalent.
+ *   is the iterator of an `Effect.gen` (`drive`): Effect's own fiber loop
+ *   runs it, and each instruction it yields becomes the Effect equivalent,
+ *   with no Effect wrapper per instruction. An instruction decided at once
+ *   (a join of an ended task, a value already queued) is answered in the
+ *   same step, as Effect answers an `Exit`; a generator that ends without
+ *   waiting needs neither the `Effect.gen` nor a finalizer.
  * - Halting is Effect's interruption: `halt` is `Fiber.interrupt`, `join` is
  *   `Fiber.await`. An interrupted kit generator is returned (`return()`)
  *   and what its `finally` blocks yield is driven uninterruptibly, as Effect
  *   runs every finalizer: a cleanup cannot be cancelled.
- * - `ensure` is `Effect.ensuring` around the body that registered it, so it
- *   runs when the body ends, before Effect interrupts the fiber's children.
+ * - `ensure` is a finalizer of the body that registered it (the one
+ *   `Effect.onExitPrimitive` that also returns an interrupted generator, the
+ *   primitive beneath `Effect.ensuring`), so it runs when the body ends,
+ *   before Effect interrupts the fiber's children.
  * - `scope` is `Effect.scoped`: its body runs as a fiber forked into the
  *   scope (so that `cancel()` can interrupt it alone), children spawned in it
  *   are forked into the same scope and interrupted when it closes. A
@@ -94,7 +100,10 @@ type Program<A = unknown> = Effect.Effect<A, unknown>;
 // ---------------------------------------------------------------------------
 // Instructions: what each runtime-neutral instruction means here, as an
 // Effect program. Its success is the instruction's answer; its failure is
-// the error thrown into the kit code.
+// the error thrown into the kit code. `perform` is called at the moment the
+// instruction runs, in its fiber, so what it decides at once (a settled
+// join, a buffered value) it answers as an `Exit`, which Effect's fiber loop
+// passes on without a step of its own.
 // ---------------------------------------------------------------------------
 
 function perform(driver: Driver, instruction: AnyInstruction): Program {
@@ -153,7 +162,7 @@ function perform(driver: Driver, instruction: AnyInstruction): Program {
       );
     }
     case "ensure":
-      driver.ensures.push(instruction.fn);
+      (driver.ensures ??= []).push(instruction.fn);
       return Effect.void;
     case "call":
       return callOn(task, instruction.fn);
@@ -164,14 +173,12 @@ function perform(driver: Driver, instruction: AnyInstruction): Program {
     case "take":
       return takeOn(task, instruction.queue);
     case "join":
-      return join(task, run.recordOf(instruction.task), instruction.describe());
+      return join(task, run.recordOf(instruction.task), instruction);
     case "halt": {
       const target = run.recordOf(instruction.task);
-      return Effect.suspend(() => {
-        if (target.settled) return Effect.void;
-        requestHalt(target);
-        return waitOn(task, instruction.describe(), Fiber.interrupt(target.fiber!));
-      });
+      if (target.settled) return Effect.void;
+      requestHalt(target);
+      return waitOn(task, instruction.describe(), Fiber.interrupt(target.fiber!));
     }
     case "log":
       return Effect.sync(() => {
@@ -193,105 +200,102 @@ function waitOn<A>(
   program: Program<A>,
   now?: () => string,
 ): Program<A> {
-  return Effect.suspend(() => {
-    task.waitingOn = now ?? reason;
-    if (task.run.tracer) task.run.trace(task, "suspend", { reason });
-    return Effect.ensuring(
-      program,
-      Effect.sync(() => {
-        task.waitingOn = undefined;
-        if (task.run.tracer) task.run.trace(task, "wake");
-      }),
-    );
+  task.waitingOn = now ?? reason;
+  task.run.waiting.add(task);
+  if (task.run.tracer) task.run.trace(task, "suspend", { reason });
+  return Effect.onExitPrimitive(program, () => {
+    task.waitingOn = undefined;
+    task.run.waiting.delete(task);
+    if (task.run.tracer) task.run.trace(task, "wake");
+    return undefined;
   });
 }
 
 /** A promise API in flight: its signal aborts when the fiber is interrupted. */
 function callOn(task: EffectKitTask, fn: (signal: AbortSignal) => unknown): Program {
   const run = task.run;
-  return Effect.suspend(() => {
-    const controller = new AbortController();
-    const invoked = invoke(fn, controller.signal);
-    if ("error" in invoked) return thrown(run, invoked.error);
-    if ("value" in invoked) return Effect.succeed(invoked.value);
-    return waitOn(
-      task,
-      "call",
-      Effect.callback<unknown, unknown>((resume) => {
-        let pending = true;
-        run.inFlight++;
-        const settle = (ok: boolean, value: unknown) => {
-          if (!pending) return;
-          pending = false;
-          run.inFlight--;
-          run.guard(() => resume(ok ? Effect.succeed(value) : thrown(run, value)));
-          run.wake(); // a promise callback: the virtual clock may move on
-        };
-        invoked.promise.then((value) => settle(true, value), (error) => settle(false, error));
-        return Effect.sync(() => {
-          if (!pending) return;
-          pending = false;
-          run.inFlight--;
-          controller.abort();
-        });
-      }),
-    );
-  });
+  const controller = new AbortController();
+  const invoked = invoke(fn, controller.signal);
+  if ("error" in invoked) return thrown(run, invoked.error);
+  if ("value" in invoked) return Effect.succeed(invoked.value);
+  return waitOn(
+    task,
+    "call",
+    Effect.callback<unknown, unknown>((resume) => {
+      let pending = true;
+      run.inFlight++;
+      const settle = (ok: boolean, value: unknown) => {
+        if (!pending) return;
+        pending = false;
+        run.inFlight--;
+        run.guard(() => resume(ok ? Effect.succeed(value) : thrown(run, value)));
+        run.wake(); // a promise callback: the virtual clock may move on
+      };
+      invoked.promise.then((value) => settle(true, value), (error) => settle(false, error));
+      return Effect.sync(() => {
+        if (!pending) return;
+        pending = false;
+        run.inFlight--;
+        controller.abort();
+      });
+    }),
+  );
 }
 
 /** A `get`: a buffered value at once, else a waiter that an interruption removes. */
 function takeOn(task: EffectKitTask, queue: Queue<unknown>): Program {
   const fifo = fifoOf(queue);
-  return Effect.suspend(() => {
-    const got = fifo.tryTake();
-    if (got) return Effect.succeed(got.value);
-    if (fifo.isClosed) return Effect.fail(new QueueClosedError());
-    return waitOn(
-      task,
-      "take",
-      Effect.callback<unknown, unknown>((resume) => {
-        let waiting = true;
-        const waiter = {
-          deliver(value: unknown) {
-            waiting = false;
-            resume(Effect.succeed(value));
-          },
-          closed() {
-            waiting = false;
-            resume(Effect.fail(new QueueClosedError()));
-          },
-        };
-        fifo.wait(waiter);
-        return Effect.sync(() => {
-          if (waiting) fifo.unwait(waiter);
-        });
-      }),
-    );
-  });
+  const got = fifo.tryTake();
+  if (got) return Effect.succeed(got.value);
+  if (fifo.isClosed) return Effect.fail(new QueueClosedError());
+  return waitOn(
+    task,
+    "take",
+    Effect.callback<unknown, unknown>((resume) => {
+      let waiting = true;
+      const waiter = {
+        deliver(value: unknown) {
+          waiting = false;
+          resume(Effect.succeed(value));
+        },
+        closed() {
+          waiting = false;
+          resume(Effect.fail(new QueueClosedError()));
+        },
+      };
+      fifo.wait(waiter);
+      return Effect.sync(() => {
+        if (waiting) fifo.unwait(waiter);
+      });
+    }),
+  );
 }
 
 /**
  * `Fiber.await` of a kit task: its value, its error, or `HaltedError` if it
  * was interrupted. Only a join hears a child's failure under Effect.
  */
-function join(task: EffectKitTask, target: EffectKitTask, reason: string): Program {
-  return Effect.suspend(() => {
-    target.joined = true;
-    if (!target.settled) {
-      const deadlock = joinsOwnEnd(task, target);
-      if (deadlock) return Effect.fail(deadlock);
-    }
-    const outcome = () => {
-      if (target.state === "completed") return Effect.succeed(target.result);
-      if (target.state === "halted") return Effect.fail(new HaltedError(target.toString()));
-      return fail(target.result);
-    };
-    if (target.settled) return outcome();
-    return Effect.flatMap(
-      waitOn(task, reason, Fiber.await(target.fiber!), () => `join ${target}`),
-      () => Effect.suspend(outcome),
-    );
-  });
+function join(
+  task: EffectKitTask,
+  target: EffectKitTask,
+  instruction: { describe(): string },
+): Program {
+  target.joined = true;
+  if (target.settled) return outcomeOf(target);
+  const deadlock = joinsOwnEnd(task, target);
+  if (deadlock) return Effect.fail(deadlock);
+  // Described only now: most joins find their task ended, and need no words.
+  return Effect.flatMap(
+    waitOn(task, instruction.describe(), Fiber.await(target.fiber!), () => `join ${target}`),
+    () => outcomeOf(target),
+  );
+}
+
+/** A settled task's outcome, as its joiner receives it. */
+function outcomeOf(target: EffectKitTask): Program {
+  if (target.state === "completed") return Effect.succeed(target.result);
+  if (target.state === "halted") return Effect.fail(new HaltedError(target.toString()));
+  return fail(target.result);
 }
 
 /**
@@ -349,30 +353,198 @@ class EffectKitTask extends TaskBase<unknown> {
 
 /**
  * One driven kit generator (a task's body, a scope body, a combinator's
- * operation, a cleanup): the task it runs for, the scope its spawns go to
- * (else the current fiber), and the cleanups its `ensure`s registered.
+ * operation, a cleanup), as the iterator of an `Effect.gen`: Effect's own
+ * fiber loop calls `next` with the `Exit` of the instruction before, and
+ * runs the program `next` answers for the next one, so that no Effect
+ * wrapper is made per instruction. It holds the task it runs for, the scope
+ * its spawns go to (else the current fiber), and the cleanups its `ensure`s
+ * registered.
  */
-class Driver {
-  readonly ensures: (() => Operation<void> | void)[] = [];
-  constructor(readonly task: EffectKitTask, readonly scope?: EffectScope.Scope) {}
+class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> | undefined> {
+  ensures: (() => Operation<void> | void)[] | undefined = undefined;
+  /** The kit generator, made on the first step. */
+  iterator: Iterator<unknown, unknown, unknown> | undefined = undefined;
+  /**
+   * Whether the kit generator has ended (returned or thrown): an
+   * interruption after that has nothing of it left to return.
+   */
+  ended = false;
+  /** What the kit code is handed next: a value, or an error thrown into it. */
+  answer: unknown = undefined;
+  throwing = false;
+  /** The task a `spawn` in flight forks: its fiber is the fork's answer. */
+  spawned: EffectKitTask | undefined = undefined;
+  /** What the kit code waited on first, which `next` hands to Effect.gen. */
+  #first: Program | undefined = undefined;
+  /** The step `next` answers, reused: Effect's loop reads it at once. */
+  #step: { done: boolean; value: unknown } | undefined = undefined;
+
+  constructor(
+    readonly task: EffectKitTask,
+    readonly start: () => Operation<unknown>,
+    readonly scope: EffectScope.Scope | undefined,
+    /** It drives the task's own body: its first step starts the task. */
+    readonly body: boolean,
+  ) {}
+
+  /**
+   * The program, made once the fiber runs it: the kit generator runs until
+   * it ends or waits. One that ends without waiting is answered as an
+   * `Exit`, with no Effect.gen and, unless it registered a cleanup, no
+   * finalizer; one that waits is driven on by Effect.gen with this as its
+   * iterator, inside the finalizer (`finish`) that cleans it up.
+   *
+   * It runs uninterruptibly (`drive`): an interruption that the kit code
+   * itself causes as it runs (a `put` that resumes a getter at once, which
+   * ends a race) waits until the finalizer is in place, and `restore` lets it
+   * in; so a generator that waits is always returned when interrupted.
+   */
+  begin(restore: <A, E>(program: Effect.Effect<A, E>) => Effect.Effect<A, E>): Program {
+    const run = this.task.run;
+    if (this.body) {
+      if (this.task.state === "pending") this.task.state = "running";
+      if (run.tracer) run.trace(this.task, "start");
+    }
+    // Called as a plain function, not a method of the driver, so that a
+    // stack names the kit code's function as it is: `at bad`.
+    const start = this.start;
+    try {
+      this.iterator = start()[Symbol.iterator]();
+    } catch (error) {
+      this.ended = true;
+      return thrown(run, error);
+    }
+    const first = this.#advance();
+    if (Exit.isExit(first)) {
+      return this.ensures === undefined
+        ? first
+        : Effect.onExitPrimitive(first, (exit) => this.finish(exit));
+    }
+    this.#first = first;
+    return Effect.onExitPrimitive(
+      restore(Effect.gen(() => this as unknown as Generator<Program, unknown, never>)),
+      (exit) => this.finish(exit),
+    );
+  }
+
+  next(before?: Exit.Exit<unknown, unknown>): IteratorResult<Program, unknown> {
+    const step = this.#step ??= { done: false, value: undefined };
+    let program = this.#first;
+    if (program !== undefined) this.#first = undefined;
+    else {
+      this.receive(before!);
+      program = this.#advance();
+    }
+    if (!Exit.isExit(program)) {
+      step.done = false;
+      // A fork cannot fail: its fiber comes back as it is.
+      step.value = this.spawned === undefined ? Effect.exit(program) : program;
+    } else if (Exit.isSuccess(program)) {
+      step.done = true;
+      step.value = program.value;
+    } else {
+      // A failure as the iterator's next value ends the fiber's program.
+      step.done = false;
+      step.value = program;
+    }
+    return step as IteratorResult<Program, unknown>;
+  }
+
+  /**
+   * Run the kit generator on with the answer it is due, answering each
+   * instruction decided at once (as Effect's loop answers an `Exit`), until
+   * it ends (its end as an `Exit`) or waits (the program it waits on).
+   */
+  #advance(): Program {
+    const iterator = this.iterator!;
+    for (;;) {
+      let result: IteratorResult<unknown, unknown>;
+      try {
+        result = this.throwing ? throwInto(iterator, this.answer) : iterator.next(this.answer);
+      } catch (error) {
+        this.ended = true;
+        return thrown(this.task.run, error);
+      }
+      if (result.done) {
+        this.ended = true;
+        return Effect.succeed(result.value);
+      }
+      // A refused instruction (not one, or a task of another run) throws
+      // into the kit code where it was used.
+      let program: Program;
+      try {
+        program = perform(this, asInstruction(result.value));
+      } catch (error) {
+        this.answer = error;
+        this.throwing = true;
+        continue;
+      }
+      if (!Exit.isExit(program)) return program;
+      this.receive(program);
+    }
+  }
+
+  /**
+   * An instruction's outcome (its `Exit`, or a fork's fiber), as the kit
+   * code is handed it next.
+   */
+  receive(outcome: unknown): void {
+    const spawned = this.spawned;
+    if (spawned !== undefined) {
+      this.spawned = undefined;
+      spawned.fiber = outcome as Fiber.Fiber<unknown, unknown>;
+      observe(spawned);
+      this.answer = spawned;
+      this.throwing = false;
+    } else if (Exit.isSuccess(outcome as Exit.Exit<unknown, unknown>)) {
+      this.answer = (outcome as Exit.Success<unknown, unknown>).value;
+      this.throwing = false;
+    } else {
+      this.answer = errorOf((outcome as Exit.Failure<unknown, unknown>).cause, this.task);
+      this.throwing = true;
+    }
+  }
+
+  /**
+   * The program's end, however it came: interrupted while the kit
+   * generator had not ended, the generator is returned, and what its
+   * `finally` blocks yield is driven; then the cleanups of `ensure` run.
+   * Effect runs this uninterruptibly, as every finalizer; a cleanup that
+   * fails fails the fiber: a defect, as Effect makes of a failing finalizer.
+   */
+  finish(exit: Exit.Exit<unknown, unknown>): Program<void> | undefined {
+    const started = this.iterator !== undefined;
+    if (started && !this.ended && Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)) {
+      // The cleanups are read after the unwinding, which may register more.
+      return Effect.ensuring(
+        Effect.orDie(unwind(this)),
+        Effect.orDie(Effect.suspend(() => runEnsures(this))),
+      );
+    }
+    return this.ensures === undefined ? undefined : Effect.orDie(runEnsures(this));
+  }
 }
 
-/** The kit task for `fn`, and its program: traced, settled when its fiber ends. */
-function newTask(
-  run: EffectRun,
-  parent: EffectKitTask | undefined,
-  fn: OperationFn<unknown>,
-  name: string,
-): { task: EffectKitTask; program: Program } {
+/**
+ * Drive a kit generator, made by `start`, as an Effect program: each
+ * instruction it yields is performed in Effect; an interruption is no error
+ * the kit code could catch, and reaches it as `return()`.
+ */
+function drive(
+  task: EffectKitTask,
+  start: () => Operation<unknown>,
+  scope: EffectScope.Scope | undefined,
+  body = false,
+): Program {
+  const driver = new Driver(task, start, scope, body);
+  return Effect.uninterruptibleMask((restore) => driver.begin(restore));
+}
+
+/** A new kit task, traced; its program is `drive(task, fn, undefined, true)`. */
+function newTask(run: EffectRun, parent: EffectKitTask | undefined, name: string): EffectKitTask {
   const task = new EffectKitTask(run, run.nextId++, name, parent);
-  run.live.add(task);
   if (run.tracer) run.trace(task, "spawn");
-  const program = Effect.suspend(() => {
-    if (task.state === "pending") task.state = "running";
-    if (run.tracer) run.trace(task, "start");
-    return drive(new Driver(task), fn()[Symbol.iterator]());
-  });
-  return { task, program };
+  return task;
 }
 
 /** Learn a task's outcome the moment its fiber ends. */
@@ -380,80 +552,23 @@ function observe(task: EffectKitTask): void {
   task.fiber!.addObserver((exit) => settleTask(task, exit));
 }
 
-function spawnFrom(driver: Driver, fn: OperationFn<unknown>, name: string): Program<Task<unknown>> {
-  return Effect.suspend(() => {
-    const { task, program } = newTask(driver.task.run, driver.task, fn, name);
-    const fork = driver.scope ? Effect.forkIn(program, driver.scope) : Effect.forkChild(program);
-    return Effect.map(fork, (fiber) => {
-      task.fiber = fiber;
-      observe(task);
-      return task;
-    });
-  });
-}
-
 /**
- * Drive a kit generator: each instruction it yields is performed in Effect.
- * Its `ensure`s run when it ends, however it ends (`Effect.ensuring`).
+ * Fork a child: the fork answers its fiber, which the driver (`receive`)
+ * gives the task before handing the task to the kit code.
  */
-function drive(driver: Driver, iterator: Iterator<unknown, unknown, unknown>): Program {
-  // Whether the kit generator has ended (returned or thrown): an
-  // interruption after that has nothing of it left to return.
-  let ended = false;
-  const loop = Effect.gen(function* () {
-    let answer: unknown = undefined;
-    let throwing = false;
-    for (;;) {
-      let result: IteratorResult<unknown, unknown>;
-      try {
-        result = throwing ? throwInto(iterator, answer) : iterator.next(answer);
-      } catch (error) {
-        ended = true;
-        return yield* thrown(driver.task.run, error);
-      }
-      if (result.done) {
-        ended = true;
-        return result.value;
-      }
-      let instruction: AnyInstruction;
-      try {
-        instruction = asInstruction(result.value);
-      } catch (error) {
-        answer = error;
-        throwing = true;
-        continue;
-      }
-      // Suspended: a refused instruction (a task of another run) throws
-      // into the kit code where it was used.
-      const exit = yield* Effect.exit(Effect.suspend(() => perform(driver, instruction)));
-      if (Exit.isSuccess(exit)) {
-        answer = exit.value;
-        throwing = false;
-      } else {
-        answer = errorOf(exit.cause, driver.task);
-        throwing = true;
-      }
-    }
-  });
-  // An interruption is no error the kit code could catch (`Effect.exit`
-  // does not stop it); wherever it lands in the loop, on its way out this
-  // finalizer returns the generator, uninterruptibly, as Effect runs every
-  // finalizer. Then the cleanups of `ensure` run, however the loop ended; one
-  // that fails fails the fiber: a defect, as Effect makes of a failing finalizer.
-  return Effect.ensuring(
-    Effect.onInterrupt(
-      loop,
-      () => ended ? Effect.void : Effect.orDie(unwind(driver, iterator)),
-    ),
-    Effect.orDie(Effect.suspend(() => runEnsures(driver))),
-  );
+function spawnFrom(driver: Driver, fn: OperationFn<unknown>, name: string): Program {
+  const task = newTask(driver.task.run, driver.task, name);
+  const program = drive(task, fn, undefined, true);
+  driver.spawned = task;
+  return driver.scope ? Effect.forkIn(program, driver.scope) : Effect.forkChild(program);
 }
 
 /**
  * The fiber was interrupted: return the kit generator, and drive what its
  * `finally` blocks yield; an error they throw fails the fiber (a defect).
  */
-function unwind(driver: Driver, iterator: Iterator<unknown, unknown, unknown>): Program<void> {
+function unwind(driver: Driver): Program<void> {
+  const iterator = driver.iterator!;
   return Effect.gen(function* () {
     requestHalt(driver.task);
     let result: IteratorResult<unknown, unknown>;
@@ -463,13 +578,21 @@ function unwind(driver: Driver, iterator: Iterator<unknown, unknown, unknown>): 
       return yield* thrown(driver.task.run, error);
     }
     while (!result.done) {
-      const exit = yield* Effect.exit(
-        Effect.suspend(() => perform(driver, asInstruction(result.value))),
-      );
+      let program: Program | undefined = undefined;
       try {
-        result = Exit.isSuccess(exit)
-          ? iterator.next(exit.value)
-          : throwInto(iterator, errorOf(exit.cause, driver.task));
+        program = perform(driver, asInstruction(result.value));
+      } catch (error) {
+        // Refused: thrown into the kit code where it was used.
+        driver.answer = error;
+        driver.throwing = true;
+      }
+      if (program !== undefined) {
+        driver.receive(driver.spawned === undefined ? yield* Effect.exit(program) : yield* program);
+      }
+      try {
+        result = driver.throwing
+          ? throwInto(iterator, driver.answer)
+          : iterator.next(driver.answer);
       } catch (error) {
         return yield* thrown(driver.task.run, error);
       }
@@ -479,7 +602,8 @@ function unwind(driver: Driver, iterator: Iterator<unknown, unknown, unknown>): 
 
 /** The driver's cleanups, last registered first, each driven to its end. */
 function runEnsures(driver: Driver): Program<void> {
-  const fns = driver.ensures.splice(0).reverse();
+  const fns = (driver.ensures ?? []).reverse();
+  driver.ensures = undefined;
   if (fns.length === 0) return Effect.void;
   return Effect.forEach(fns, (fn) =>
     Effect.suspend(() => {
@@ -490,7 +614,8 @@ function runEnsures(driver: Driver): Program<void> {
         return thrown(driver.task.run, error);
       }
       if (!operation) return Effect.void;
-      return drive(new Driver(driver.task, driver.scope), operation[Symbol.iterator]());
+      const cleanup = operation;
+      return drive(driver.task, () => cleanup, driver.scope);
     }), { discard: true });
 }
 
@@ -515,7 +640,6 @@ function requestHalt(task: EffectKitTask): void {
 function settleTask(task: EffectKitTask, exit: Exit.Exit<unknown, unknown>): void {
   if (task.settled) return;
   const run = task.run;
-  run.live.delete(task);
   let type: TraceEventType;
   if (Exit.isSuccess(exit)) {
     task.state = "completed";
@@ -560,13 +684,8 @@ function nested(
   return Effect.suspend(() => {
     const contender = new EffectKitTask(run, run.nextId++, `${combinator}: ${name}`, task);
     contender.joined = true;
-    run.live.add(contender);
     if (run.tracer) run.trace(contender, "spawn");
-    const program = Effect.suspend(() => {
-      contender.state = "running";
-      if (run.tracer) run.trace(contender, "start");
-      return drive(new Driver(contender), operation[Symbol.iterator]());
-    });
+    const program = drive(contender, () => operation, undefined, true);
     // A fiber of its own, forked in the one the combinator forks for it, so
     // that it settles (traced) only once Effect has interrupted its children.
     return Effect.flatMap(Effect.forkChild(program, { startImmediately: true }), (fiber) => {
@@ -602,7 +721,8 @@ class EffectScopeHandle implements ScopeHandle {
       );
     }
     const run = this.task.run;
-    const { task, program } = newTask(run, this.task, fn, name);
+    const task = newTask(run, this.task, name);
+    const program = drive(task, fn, undefined, true);
     // From outside any fiber: a fiber of the run's own, handed to the scope.
     task.fiber = Fiber.runIn(run.fork(program), this.scope);
     observe(task);
@@ -626,11 +746,7 @@ function enterScope(
   const scoped = Effect.scoped(Effect.gen(function* () {
     const scope = yield* Effect.scope;
     const handle = new EffectScopeHandle(task, scope);
-    const driver = new Driver(task, scope);
-    handle.body = yield* Effect.forkIn(
-      Effect.suspend(() => drive(driver, body(handle)[Symbol.iterator]())),
-      scope,
-    );
+    handle.body = yield* Effect.forkIn(drive(task, () => body(handle), scope), scope);
     const exit = yield* Fiber.await(handle.body);
     handle.ended = true;
     if (Exit.isSuccess(exit)) return exit.value;
@@ -754,8 +870,8 @@ function errorOf(cause: Cause.Cause<unknown>, task: EffectKitTask): unknown {
 class EffectRun extends RunBase {
   protected readonly runtimeName = "effect";
   root: EffectKitTask | undefined = undefined;
-  /** Tasks not yet settled: those a deadlock may name. */
-  readonly live = new Set<EffectKitTask>();
+  /** Tasks that wait: those a deadlock names. */
+  readonly waiting = new Set<EffectKitTask>();
   /** Errors already reported as not delivered by a combinator. */
   readonly reported = new Set<unknown>();
   /** Errors thrown in this run that have reached no kit code, outcome or report yet. */
@@ -795,7 +911,8 @@ class EffectRun extends RunBase {
   }
 
   start(fn: OperationFn<unknown>): void {
-    const { task, program } = newTask(this, undefined, fn, taskName(fn, fn.name || "main"));
+    const task = newTask(this, undefined, taskName(fn, fn.name || "main"));
+    const program = drive(task, fn, undefined, true);
     this.root = task;
     task.fiber = this.fork(program);
     observe(task);
@@ -864,7 +981,7 @@ class EffectRun extends RunBase {
    */
   #deadlocked(): boolean {
     const waits: DeadlockWait[] = [];
-    for (const task of [...this.live].sort((a, b) => a.id - b.id)) {
+    for (const task of [...this.waiting].sort((a, b) => a.id - b.id)) {
       const on = task.waitingOn;
       if (on !== undefined) {
         waits.push({ task: deadlockName(task), on: typeof on === "string" ? on : on() });
@@ -899,7 +1016,7 @@ class EffectRun extends RunBase {
     for (const task of this.failed) {
       if (!task.joined) {
         reportError(
-          `effect: ${task} failed and nobody joined it; under Effect its error reaches no other task:`,
+          `effect: Task#${task.id} ${task.name} failed and nobody joined it; under Effect its error reaches no other task:`,
           task.result,
         );
       }
@@ -925,7 +1042,7 @@ class EffectRun extends RunBase {
   }
 
   protected override release(): void {
-    this.live.clear();
+    this.waiting.clear();
   }
 
   trace(task: EffectKitTask, type: TraceEventType, extra?: TraceExtra): void {

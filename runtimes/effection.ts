@@ -122,7 +122,12 @@ function* perform(driver: Driver, instruction: AnyInstruction): EffectionOperati
     case "take":
       return yield* takeOn(task, instruction.queue);
     case "join":
-      return yield* join(task, run.recordOf(instruction.task), instruction.describe());
+      return yield* join(
+        task,
+        run.recordOf(instruction.task),
+        instruction.describe(),
+        !driver.combinator,
+      );
     case "halt": {
       const target = run.recordOf(instruction.task);
       requestHalt(target);
@@ -143,18 +148,24 @@ function* perform(driver: Driver, instruction: AnyInstruction): EffectionOperati
 }
 
 /**
- * The task waits on `reason` (as a trace names it): traced, and kept for a
- * deadlock's list; `now` names it afresh then (a join's target has moved on).
+ * The task waits on `reason` (as a trace names it): traced (unless a
+ * combinator waits on its behalf), and kept for a deadlock's list; `now`
+ * names it afresh then (a join's target has moved on).
  */
-function waitsOn(task: EffectionKitTask, reason: string, now?: () => string): void {
+function waitsOn(
+  task: EffectionKitTask,
+  reason: string,
+  now?: () => string,
+  traced = true,
+): void {
   task.waitingOn = now ?? reason;
-  if (task.run.tracer) task.run.trace(task, "suspend", { reason });
+  if (traced && task.run.tracer) task.run.trace(task, "suspend", { reason });
 }
 
 /** The task's wait is over. */
-function woken(task: EffectionKitTask): void {
+function woken(task: EffectionKitTask, traced = true): void {
   task.waitingOn = undefined;
-  if (task.run.tracer) task.run.trace(task, "wake");
+  if (traced && task.run.tracer) task.run.trace(task, "wake");
 }
 
 /** A promise API in flight: its signal aborts when the action is torn down. */
@@ -255,11 +266,12 @@ function* join(
   task: EffectionKitTask,
   target: EffectionKitTask,
   reason: string,
+  traced: boolean,
 ): EffectionOperation<unknown> {
   if (!target.settled) {
     const deadlock = joinsOwnEnd(task, target);
     if (deadlock) throw deadlock;
-    waitsOn(task, reason, () => `join ${target}`);
+    waitsOn(task, reason, () => `join ${target}`, traced);
     yield* action<void>((resolve) => {
       const listeners = target.settleListeners ??= [];
       listeners.push(resolve);
@@ -268,7 +280,7 @@ function* join(
         if (index >= 0) listeners.splice(index, 1);
       };
     });
-    woken(task);
+    woken(task, traced);
   }
   if (target.state === "completed") return target.result;
   if (target.state === "halted") throw new HaltedError(target.toString());
@@ -348,7 +360,15 @@ class EffectionKitTask extends TaskBase<unknown> {
 class Driver {
   /** A shielded scope body in flight: a halt waits for it. */
   shielded: EffectionKitTask | EffectionTask<unknown> | undefined = undefined;
-  constructor(readonly task: EffectionKitTask) {}
+  constructor(
+    readonly task: EffectionKitTask,
+    /**
+     * It drives a combinator's own body (`nested`) on behalf of the task:
+     * the joins of its contenders are the combinator's, not the task's
+     * code's, and a trace shows only the combinator's wait.
+     */
+    readonly combinator = false,
+  ) {}
 }
 
 function spawnInto(
@@ -645,7 +665,9 @@ function* nested(
   waitsOn(task, reason);
   const value = yield* scoped(function* () {
     const scope = yield* useScope();
-    return unbox(yield* scope.run(() => boxed(drive(new Driver(task), body[Symbol.iterator]()))));
+    return unbox(
+      yield* scope.run(() => boxed(drive(new Driver(task, true), body[Symbol.iterator]()))),
+    );
   });
   woken(task);
   return value;

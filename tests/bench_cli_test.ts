@@ -16,7 +16,11 @@ const task = (args: string[]) =>
 
 /** Each benchmark task, the first line of its usage and the options it allows. */
 const benchmarks: [string, string, string][] = [
-  ["bench", "Usage: deno task bench [-- options]", "--tasks, --reps, --memory-reps or --help"],
+  [
+    "bench",
+    "Usage: deno task bench [-- options]",
+    "--tasks, --reps, --memory-reps, --only or --help",
+  ],
   [
     "bench:scale",
     "Usage: deno task bench:scale [-- options]",
@@ -71,6 +75,49 @@ Deno.test("bench cli: bench/runtimes.ts's options reach it through deno task ben
     equal(stdout, "");
     match(stderr, /^error: --tasks takes a whole number of 1 or more, not '(0|x)'$/m);
   }
+});
+
+Deno.test("bench cli: deno task bench --only refuses a name it does not know, naming the allowed ones, exit 2", async () => {
+  const allowed = "allowed: spawn-join, heap, ping-pong, timeouts or sleepers";
+  const cases: [string, string][] = [
+    ["spawn-join,bogus", `unknown scenario 'bogus' in --only; ${allowed}`],
+    ["spawn+join", `unknown scenario 'spawn\\+join' in --only; ${allowed}`],
+    ["heap,", `--only takes a comma list of scenarios, not 'heap,'; ${allowed}`],
+  ];
+  for (const [names, message] of cases) {
+    const { code, stdout, stderr } = await task(["bench", "--only", names]);
+    equal(code, 2, names);
+    equal(stdout, "", "nothing measured");
+    match(stderr, new RegExp(`^error: ${message}$`, "m"));
+  }
+  const missing = await task(["bench", "--only"]);
+  equal(missing.code, 2);
+  match(missing.stderr, /^error: --only needs a value/m);
+});
+
+Deno.test("bench cli: deno task bench --only timeouts measures that scenario alone and says so", async () => {
+  const { code, stdout } = await task([
+    "bench",
+    "--only",
+    "timeouts",
+    "--tasks",
+    "20",
+    "--reps",
+    "1",
+  ]);
+  equal(code, 0, stdout);
+  const titles = stdout.split("\n").filter((line) => /^\S/.test(line));
+  equal(
+    titles[0],
+    "timeout(1000, an operation that finishes at once), 20 in sequence (median of 1, interleaved)",
+  );
+  match(
+    titles[1],
+    /^(every goal held \(the goals of timeouts\)|MISSED \d+ of the goals of timeouts: )/,
+  );
+  match(titles[2], /^results: .*\/bench\/results\/only\.json$/);
+  equal(titles.length, 3, stdout);
+  match(stdout, /^ {2}effect +\d/m);
 });
 
 Deno.test("bench cli: bench:scale --hold takes generator or promises only, exit 2", async () => {

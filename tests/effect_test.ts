@@ -77,7 +77,9 @@ Deno.test("effect: a child's failure reaches neither its parent nor its siblings
   deepEqual(value.notes, ["500 parent slept on", "500 sibling ends"]);
   equal(value.outcome, "ok undefined");
   equal(lines.length, 1);
-  match(lines[0], /^effect: Task#2 failing \(failed\) failed and nobody joined it.*Error: boom/s);
+  // Named as native names a failure nobody joined (`Task#2 failing`), not
+  // with its state, which would read "(failed) failed".
+  match(lines[0], /^effect: Task#2 failing failed and nobody joined it; .*Error: boom/s);
   // generator: the child's error halts the sibling and fails the parent.
   const kit = await story(generator);
   deepEqual(kit.notes, ["10 sibling ends"]);
@@ -317,6 +319,33 @@ Deno.test("effect: a queue value goes at once to the waiting getter, which runs 
   // Effect resumes a fiber synchronously from the callback that wakes it;
   // the kit's own runtimes queue the getter until the putter yields.
   deepEqual(story.notes, ["5 getter got the token", "5 put returned"]);
+});
+
+Deno.test("effect: a task interrupted by what its own first step set off still runs its cleanup", async () => {
+  const story = await tell(effect, function* (note) {
+    const queue = createQueue<string>();
+    const winner = yield* race([
+      (function* () {
+        return `the getter, with ${yield* queue.get()}`;
+      })(),
+      (function* () {
+        yield* spawn(function* child() {
+          try {
+            // Resumes the getter at once, inside put: it wins the race, whose
+            // loser is interrupted, and with it this child, which is running.
+            queue.put("the token");
+            yield* suspend();
+          } finally {
+            note("child cleaned up");
+          }
+        });
+        yield* suspend();
+        return "the spawner";
+      })(),
+    ]);
+    note(`won: ${winner}`);
+  });
+  deepEqual(story.notes, ["0 child cleaned up", "0 won: the getter, with the token"]);
 });
 
 Deno.test("effect: a scope's children are interrupted when it closes, its ensure first", async () => {

@@ -12,7 +12,7 @@ import { effection } from "../runtimes/effection.ts";
 import { generator } from "../runtimes/generator.ts";
 import { createQueue } from "../runtimes/queue.ts";
 import type { Runtime } from "../runtimes/types.ts";
-import { ensure, now, race, sleep, spawn, suspend } from "../runtimes/verbs.ts";
+import { ensure, now, race, sleep, spawn, suspend, timeout } from "../runtimes/verbs.ts";
 import { countingClock, type Story, tell } from "./harness.ts";
 import { testGeneratorColumn } from "./generator_column.ts";
 
@@ -159,4 +159,35 @@ Deno.test("effection: twelve virtual hours pass at once, and the countdown's 12 
     equal(lines.effection.length, 12);
     deepEqual(lines.effection, lines.generator);
   }
+});
+
+Deno.test("effection: a timeout's trace shows the caller's wait alone, not the joins of its contenders", async () => {
+  const inTime = () =>
+    timeout(
+      100,
+      (function* () {
+        yield* sleep(10);
+        return "in time";
+      })(),
+    );
+  const rootEvents = (story: Story) =>
+    story.events.filter((event) => event.parentId === undefined).map((event) =>
+      `${event.time} ${event.type}${event.reason ? ` ${event.reason}` : ""}`
+    );
+  const story = await tell(effection, inTime);
+  equal(story.outcome, "ok in time");
+  // The combinator's own joins of its operation and its timer, which a halt
+  // makes wait under Effection, are its business: the caller waits on the
+  // timeout (and, inside it, on the contest's queue), as under generator.
+  const expected = [
+    "0 spawn",
+    "0 start",
+    "0 suspend timeout 100",
+    "0 suspend take",
+    "10 wake",
+    "10 wake",
+    "10 return",
+  ];
+  deepEqual(rootEvents(story), expected);
+  deepEqual(rootEvents(await tell(generator, inTime)), expected);
 });
