@@ -432,6 +432,18 @@ Deno.test("cli: exercise usage errors name the problem and the allowed values, e
     missing.stderr,
     /^error: nowhere\.ts does not exist; start from a copy of the starting file: cp \S*exercises\/01-countdown-deadline\/start\.ts nowhere\.ts \(deno task exercise show 1 says more\)$/m,
   );
+  // A file that is no lab file, or a built-in lab's name, is refused before it is looked for.
+  for (const file of ["data.json", "countdown"]) {
+    const notCode = await exercise(["check", "1", file]);
+    equal(notCode.code, 2);
+    match(
+      notCode.stderr,
+      new RegExp(
+        `^error: the file to check must end in \\.ts, \\.js, \\.mjs or \\.mts, not '${file}'$`,
+        "m",
+      ),
+    );
+  }
   const command = await exercise(["run"]);
   equal(command.code, 2);
   match(command.stderr, /^error: unknown command 'run'; allowed: list, show or check$/m);

@@ -47,7 +47,7 @@ import {
   shownPath,
   useColor,
 } from "./cli.ts";
-import { LabFileError, printFailure } from "./lab.ts";
+import { isLabFile, LabFileError, labFileExtensions, printFailure } from "./lab.ts";
 
 /** Real seconds a run may take before the checker stops it, unless `EXERCISE_BUDGET_S` says. */
 export const defaultBudgetS = 10;
@@ -384,6 +384,12 @@ export async function runExerciseCommand(args: string[]): Promise<number> {
       const exercise = findExercise(number);
       if (file === undefined) throw new UsageError("check needs the file to check: check N FILE");
       if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
+      // Not a lab's name either: `check 1 countdown` checks no built-in lab.
+      if (!isLabFile(file)) {
+        throw new UsageError(
+          `the file to check must end in ${listOf(labFileExtensions)}, not '${file}'`,
+        );
+      }
       await refuseMissing(exercise, file);
       const reports = await checkFile(exercise, file, budgetS() * 1000);
       const usageError = reports.find((report) => report.run.error instanceof UsageError);
