@@ -613,7 +613,7 @@ export async function runLabCommand(
     schedule = parseSchedule(values.schedule as string | undefined);
     const runtimeName = (values.runtime as string | undefined) ?? defaultRuntime;
     // Under --runtime all, a shuffle applies to the runtimes that can shuffle, as in compare.
-    if (runtimeName !== "all") refuseShuffleFor(runtimeName, schedule.schedule);
+    if (runtimeName !== "all") refuseShuffleFor(runtimeName, schedule);
   } catch (error) {
     if (isInstance(error, LabFileError)) {
       printLabFileError(error);
