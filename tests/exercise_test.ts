@@ -517,7 +517,16 @@ Deno.test("cli: exercise check of a file that calls Deno.exit(0) fails, exit 1, 
 });
 
 const loopsMessage =
-  /: did not finish within 1 s of real time: it loops without letting time move$/m;
+  /: did not finish within 1 s of real time: it loops without letting time move, or waits on a call\(\) that never settles$/m;
+
+Deno.test("cli: exercise check stops a call() that never settles after its real-time budget, naming it", async () => {
+  const { code, stdout } = await checkSource(
+    'import { call } from "KIT";\nexport default function* () {\n' +
+      "  yield* call(() => new Promise(() => {}));\n}\n",
+  );
+  equal(code, 1);
+  equal(stdout.match(new RegExp(loopsMessage, "gm"))?.length, runtimeNames.length, stdout);
+});
 
 Deno.test("cli: exercise check stops a task looping on sleep(0) after its real-time budget", async () => {
   const { code, stdout } = await checkSource(

@@ -12,8 +12,9 @@
  * runtimes that can shuffle), and says per run which checks pass and, for each that fails, what is wrong and a hint. Each run is in
  * a thread of its own (a Web Worker), so that the learner's file cannot
  * reach the checks, end the checker with `Deno.exit`, or hold it with a
- * loop: a run that has not settled after {@link defaultBudgetS} s of real
- * time (`EXERCISE_BUDGET_S`) is stopped and fails. Exit status: 0
+ * loop or a call() that never settles: a run that has not settled after
+ * {@link defaultBudgetS} s of real time (`EXERCISE_BUDGET_S`) is stopped
+ * and fails. Exit status: 0
  * when every check passes under every runtime, 1 when one fails (or the
  * file throws when imported), 2 for a usage error. A relative path starts
  * from the folder the command was run in.
@@ -65,7 +66,8 @@ const usage = [
   `          (--schedule shuffle:SEED, under ${listOf(shufflingRuntimeNames)})`,
   "",
   "Each run has its own thread and at most 10 s of real time (EXERCISE_BUDGET_S=seconds to",
-  "change it): one still running then loops without letting virtual time move, and fails.",
+  "change it): one still running then loops without letting virtual time move, or waits on",
+  "a call() that never settles (a call in flight holds virtual time still), and fails.",
   "",
   "Exit status: 0 every check passes, 1 one fails, 2 usage error.",
 ].join("\n");
@@ -247,7 +249,7 @@ function runInThread(
             settle(() =>
               resolve(cutShort(
                 `did not finish within ${budgetMs / 1000} s of real time: it loops without ` +
-                  "letting time move",
+                  "letting time move, or waits on a call() that never settles",
               ))
             ),
           budgetMs,
