@@ -516,6 +516,18 @@ Deno.test("cli: exercise check of a file that calls Deno.exit(0) fails, exit 1, 
   match(stdout, /\n0 of 5 runtimes pass: not yet\n$/);
 });
 
+Deno.test("cli: exercise check shows a thrown value that is no Error as itself, not as an Error", async () => {
+  const { code, stdout } = await checkSource(
+    'export default function* () {\n  throw "plain words";\n}\n',
+    // It throws at once: a budget no busy machine's import of the file comes near.
+    "60",
+  );
+  equal(code, 1);
+  const said = stdout.match(/without an error: it failed: plain words$/gm);
+  equal(said?.length, runtimeNames.length, stdout);
+  ok(!stdout.includes("Error: plain words"), stdout);
+});
+
 const loopsMessage =
   /: did not finish within 1 s of real time: it loops without letting time move, or waits on a call\(\) that never settles$/m;
 

@@ -168,6 +168,8 @@ export interface PostedError {
   usage: boolean;
   /** It was a `LabFileError`: the file threw when imported. */
   load: boolean;
+  /** It was an `Error` (or a `DOMException`), not a string, `null` or other value thrown. */
+  isError: boolean;
 }
 
 /** What a run's thread tells the main thread. */
@@ -274,11 +276,14 @@ function runInThread(
         settle(() =>
           resolve({
             ...message.run,
+            // A value thrown that is no Error stays its own description: no `Error: ` before it.
             error: error && (error.usage
               ? new UsageError(
                 error.line.replace(/^UsageError: /, ""),
               )
-              : new PostedFailure(error)),
+              : error.isError
+              ? new PostedFailure(error)
+              : error.line),
           })
         );
       }

@@ -52,6 +52,7 @@ function posted(error: unknown): PostedError {
     description: describeError(error),
     usage: isInstance(error, UsageError),
     load: isInstance(error, LabFileError),
+    isError: isInstance(error, Error) || isInstance(error, DOMException),
   };
 }
 
