@@ -528,6 +528,26 @@ Deno.test("cli: exercise check shows a thrown value that is no Error as itself, 
   ok(!stdout.includes("Error: plain words"), stdout);
 });
 
+Deno.test("cli: exercise check shows a run's first console calls and drops the rest, saying so", async () => {
+  const { code, stdout, stderr } = await checkSource(
+    'import { log } from "KIT";\nexport default function* () {\n' +
+      '  for (let i = 0; i < 100000; i++) console.log("chatty " + i);\n  yield* log("done");\n}\n',
+    "60",
+  );
+  equal(code, 1);
+  const chatty = stdout.split("\n").filter((line) => line.startsWith("chatty "));
+  // The worker's limit, 100 calls a run.
+  equal(chatty.length, 100 * runtimeNames.length, "the first calls of each run");
+  equal(
+    stderr.split("\n").filter((line) =>
+      line === "(the exercise checker shows a run's first 100 console calls only)"
+    ).length,
+    runtimeNames.length,
+  );
+  // The verdict is still there, after the runs' output.
+  match(stdout, /\n0 of 5 runtimes pass: not yet\n$/);
+});
+
 const loopsMessage =
   /: did not finish within 1 s of real time: it loops without letting time move, or waits on a call\(\) that never settles$/m;
 
