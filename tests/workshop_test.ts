@@ -701,6 +701,11 @@ Deno.test("handout and report: each writes only a new, empty or its own marked f
       writeHandoutFiles(join(folder, "afile"), "x", "afile"),
       /^--handout afile is a file/,
     );
+    // A folder the command may not even look at: refused, not an uncaught error.
+    await assertRejects(
+      writeHandoutFiles("/proc/kit-handout", "x", "/proc/kit-handout"),
+      /^--handout \/proc\/kit-handout cannot be used: .+; name a new or empty folder/,
+    );
     const empty = join(folder, "empty");
     await Deno.mkdir(empty);
     await writeHandoutFiles(empty, "four");
