@@ -279,7 +279,12 @@ const badExports: [string, string, RegExp][] = [
     "export default function mine() { return Promise.resolve(); }\n",
     /^error: mine\.ts's default export returned a Promise, not an operation/,
   ],
-  ["no function at all", "export default 42;\n", /^error: mine\.ts has no default export to run/],
+  ["missing", "export const n = 42;\n", /^error: mine\.ts has no default export to run/],
+  [
+    "a number",
+    "export default 42;\n",
+    /^error: mine\.ts's default export is a number, not a function; export default a generator/,
+  ],
   [
     "its function called, not passed",
     "function* main() {}\nexport default main();\n",

@@ -432,6 +432,18 @@ Deno.test("cli: exercise usage errors name the problem and the allowed values, e
     missing.stderr,
     /^error: nowhere\.ts does not exist; start from a copy of the starting file: cp \S*exercises\/01-countdown-deadline\/start\.ts nowhere\.ts \(deno task exercise show 1 says more\)$/m,
   );
+  // A file that is no lab file, or a built-in lab's name, is refused before it is looked for.
+  for (const file of ["data.json", "countdown"]) {
+    const notCode = await exercise(["check", "1", file]);
+    equal(notCode.code, 2);
+    match(
+      notCode.stderr,
+      new RegExp(
+        `^error: the file to check must end in \\.ts, \\.js, \\.mjs or \\.mts, not '${file}'$`,
+        "m",
+      ),
+    );
+  }
   const command = await exercise(["run"]);
   equal(command.code, 2);
   match(command.stderr, /^error: unknown command 'run'; allowed: list, show or check$/m);
@@ -504,8 +516,49 @@ Deno.test("cli: exercise check of a file that calls Deno.exit(0) fails, exit 1, 
   match(stdout, /\n0 of 5 runtimes pass: not yet\n$/);
 });
 
+Deno.test("cli: exercise check shows a thrown value that is no Error as itself, not as an Error", async () => {
+  const { code, stdout } = await checkSource(
+    'export default function* () {\n  throw "plain words";\n}\n',
+    // It throws at once: a budget no busy machine's import of the file comes near.
+    "60",
+  );
+  equal(code, 1);
+  const said = stdout.match(/without an error: it failed: plain words$/gm);
+  equal(said?.length, runtimeNames.length, stdout);
+  ok(!stdout.includes("Error: plain words"), stdout);
+});
+
+Deno.test("cli: exercise check shows a run's first console calls and drops the rest, saying so", async () => {
+  const { code, stdout, stderr } = await checkSource(
+    'import { log } from "KIT";\nexport default function* () {\n' +
+      '  for (let i = 0; i < 100000; i++) console.log("chatty " + i);\n  yield* log("done");\n}\n',
+    "60",
+  );
+  equal(code, 1);
+  const chatty = stdout.split("\n").filter((line) => line.startsWith("chatty "));
+  // The worker's limit, 100 calls a run.
+  equal(chatty.length, 100 * runtimeNames.length, "the first calls of each run");
+  equal(
+    stderr.split("\n").filter((line) =>
+      line === "(the exercise checker shows a run's first 100 console calls only)"
+    ).length,
+    runtimeNames.length,
+  );
+  // The verdict is still there, after the runs' output.
+  match(stdout, /\n0 of 5 runtimes pass: not yet\n$/);
+});
+
 const loopsMessage =
-  /: did not finish within 1 s of real time: it loops without letting time move$/m;
+  /: did not finish within 1 s of real time: it loops without letting time move, or waits on a call\(\) that never settles$/m;
+
+Deno.test("cli: exercise check stops a call() that never settles after its real-time budget, naming it", async () => {
+  const { code, stdout } = await checkSource(
+    'import { call } from "KIT";\nexport default function* () {\n' +
+      "  yield* call(() => new Promise(() => {}));\n}\n",
+  );
+  equal(code, 1);
+  equal(stdout.match(new RegExp(loopsMessage, "gm"))?.length, runtimeNames.length, stdout);
+});
 
 Deno.test("cli: exercise check stops a task looping on sleep(0) after its real-time budget", async () => {
   const { code, stdout } = await checkSource(

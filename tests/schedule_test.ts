@@ -175,13 +175,19 @@ Deno.test("schedule: --schedule values parse, and bad ones name the allowed valu
 });
 
 Deno.test("schedule: a shuffle is refused for a runtime that cannot shuffle, naming those that can", () => {
-  refuseShuffleFor("nursery", shuffle(1));
-  refuseShuffleFor("native", fifo);
+  const given = (schedule: Schedule) => ({ schedule, picked: false });
+  refuseShuffleFor("nursery", given(shuffle(1)));
+  refuseShuffleFor("native", given(fifo));
   throws(
-    () => refuseShuffleFor("native", shuffle(1)),
+    () => refuseShuffleFor("native", given(shuffle(1))),
     /--schedule shuffle:1 cannot apply to native.*allowed runtimes: nursery or generator/,
   );
-  throws(() => refuseShuffleFor("effection", shuffle(1)), /cannot apply to effection/);
+  throws(() => refuseShuffleFor("effection", given(shuffle(1))), /cannot apply to effection/);
+  // A seed picked for a bare `shuffle` is not one the user gave: the option is named as given.
+  throws(
+    () => refuseShuffleFor("effect", { schedule: shuffle(7), picked: true }),
+    /: --schedule shuffle cannot apply to effect, /,
+  );
 });
 
 const labScript = fileURLToPath(new URL("../tools/lab.ts", import.meta.url));
@@ -232,6 +238,10 @@ for (
     [
       ["--runtime", "native", "--schedule", "shuffle:3"],
       /^error: --schedule shuffle:3 cannot apply to native.*allowed runtimes: nursery or generator/,
+    ],
+    [
+      ["--runtime", "native", "--schedule", "shuffle"],
+      /^error: --schedule shuffle cannot apply to native.*allowed runtimes: nursery or generator/,
     ],
   ] as const
 ) {

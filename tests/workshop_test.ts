@@ -448,6 +448,27 @@ Deno.test("workshop: usage errors name the problem and the allowed values, exit 
     const option = await workshop(folder, ["--stpe", "2"]);
     equal(option.code, 2);
     match(option.stderr, /^error: unknown option --stpe; allowed: --step, --answers/m);
+    // --list and --handout cover every step: a walk's option with them is refused, not ignored.
+    for (
+      const [args, message] of [
+        [
+          ["--handout", "h", "--step", "2"],
+          /^error: --handout takes no --step; give --handout alone$/m,
+        ],
+        [
+          ["--list", "--answers", "a.txt"],
+          /^error: --list takes no --answers; give --list alone$/m,
+        ],
+        [["--list", "--handout", "h"], /^error: --list takes no --handout; give --list alone$/m],
+        [["--handout", ""], /^error: --handout needs a folder to write$/m],
+      ] as const
+    ) {
+      const refused = await workshop(folder, [...args]);
+      equal(refused.code, 2, args.join(" "));
+      match(refused.stderr, message);
+      equal(refused.stdout, "");
+    }
+    deepEqual([...Deno.readDirSync(folder)], [], "nothing written");
     const listed = await workshop(folder, ["--list"]);
     equal(listed.code, 0);
     equal(listed.stdout.trimEnd().split("\n").length, steps.length);
@@ -679,6 +700,11 @@ Deno.test("handout and report: each writes only a new, empty or its own marked f
     await assertRejects(
       writeHandoutFiles(join(folder, "afile"), "x", "afile"),
       /^--handout afile is a file/,
+    );
+    // A folder the command may not even look at: refused, not an uncaught error.
+    await assertRejects(
+      writeHandoutFiles("/proc/kit-handout", "x", "/proc/kit-handout"),
+      /^--handout \/proc\/kit-handout cannot be used: .+; name a new or empty folder/,
     );
     const empty = join(folder, "empty");
     await Deno.mkdir(empty);

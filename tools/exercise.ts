@@ -12,8 +12,9 @@
  * runtimes that can shuffle), and says per run which checks pass and, for each that fails, what is wrong and a hint. Each run is in
  * a thread of its own (a Web Worker), so that the learner's file cannot
  * reach the checks, end the checker with `Deno.exit`, or hold it with a
- * loop: a run that has not settled after {@link defaultBudgetS} s of real
- * time (`EXERCISE_BUDGET_S`) is stopped and fails. Exit status: 0
+ * loop or a call() that never settles: a run that has not settled after
+ * {@link defaultBudgetS} s of real time (`EXERCISE_BUDGET_S`) is stopped
+ * and fails. Exit status: 0
  * when every check passes under every runtime, 1 when one fails (or the
  * file throws when imported), 2 for a usage error. A relative path starts
  * from the folder the command was run in.
@@ -47,7 +48,7 @@ import {
   shownPath,
   useColor,
 } from "./cli.ts";
-import { LabFileError, printFailure } from "./lab.ts";
+import { isLabFile, LabFileError, labFileExtensions, printFailure } from "./lab.ts";
 
 /** Real seconds a run may take before the checker stops it, unless `EXERCISE_BUDGET_S` says. */
 export const defaultBudgetS = 10;
@@ -65,7 +66,8 @@ const usage = [
   `          (--schedule shuffle:SEED, under ${listOf(shufflingRuntimeNames)})`,
   "",
   "Each run has its own thread and at most 10 s of real time (EXERCISE_BUDGET_S=seconds to",
-  "change it): one still running then loops without letting virtual time move, and fails.",
+  "change it): one still running then loops without letting virtual time move, or waits on",
+  "a call() that never settles (a call in flight holds virtual time still), and fails.",
   "",
   "Exit status: 0 every check passes, 1 one fails, 2 usage error.",
 ].join("\n");
@@ -166,6 +168,8 @@ export interface PostedError {
   usage: boolean;
   /** It was a `LabFileError`: the file threw when imported. */
   load: boolean;
+  /** It was an `Error` (or a `DOMException`), not a string, `null` or other value thrown. */
+  isError: boolean;
 }
 
 /** What a run's thread tells the main thread. */
@@ -247,7 +251,7 @@ function runInThread(
             settle(() =>
               resolve(cutShort(
                 `did not finish within ${budgetMs / 1000} s of real time: it loops without ` +
-                  "letting time move",
+                  "letting time move, or waits on a call() that never settles",
               ))
             ),
           budgetMs,
@@ -272,11 +276,14 @@ function runInThread(
         settle(() =>
           resolve({
             ...message.run,
+            // A value thrown that is no Error stays its own description: no `Error: ` before it.
             error: error && (error.usage
               ? new UsageError(
                 error.line.replace(/^UsageError: /, ""),
               )
-              : new PostedFailure(error)),
+              : error.isError
+              ? new PostedFailure(error)
+              : error.line),
           })
         );
       }
@@ -384,6 +391,12 @@ export async function runExerciseCommand(args: string[]): Promise<number> {
       const exercise = findExercise(number);
       if (file === undefined) throw new UsageError("check needs the file to check: check N FILE");
       if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
+      // Not a lab's name either: `check 1 countdown` checks no built-in lab.
+      if (!isLabFile(file)) {
+        throw new UsageError(
+          `the file to check must end in ${listOf(labFileExtensions)}, not '${file}'`,
+        );
+      }
       await refuseMissing(exercise, file);
       const reports = await checkFile(exercise, file, budgetS() * 1000);
       const usageError = reports.find((report) => report.run.error instanceof UsageError);

@@ -285,8 +285,14 @@ export async function loadLab(target: string): Promise<Lab<Values>> {
         `lab needs the function to call: ${calledExportFix(path)}`,
     );
   }
-  if (typeof main !== "function") {
+  if (main === undefined) {
     throw new UsageError(`${target} has no default export to run; export default ${labFileExport}`);
+  }
+  if (typeof main !== "function") {
+    throw new UsageError(
+      `${target}'s default export is ${describeValue(main)}, not a function; ` +
+        `export default ${labFileExport}`,
+    );
   }
   // An async function's promise, or an async generator, cannot be driven by
   // a runtime: said before the run. What a plain function returns is
@@ -319,8 +325,11 @@ export async function loadLab(target: string): Promise<Lab<Values>> {
 
 /** Whether `target` names a lab file rather than a built-in lab. */
 export function isLabFile(target: string): boolean {
-  return /\.(ts|js|mjs|mts)$/.test(target);
+  return labFileExtensions.some((extension) => target.endsWith(extension));
 }
+
+/** The endings a lab file's name may have. */
+export const labFileExtensions = [".ts", ".js", ".mjs", ".mts"];
 
 /**
  * A lab file's `export const options`, checked: an object of options as a
@@ -604,7 +613,7 @@ export async function runLabCommand(
     schedule = parseSchedule(values.schedule as string | undefined);
     const runtimeName = (values.runtime as string | undefined) ?? defaultRuntime;
     // Under --runtime all, a shuffle applies to the runtimes that can shuffle, as in compare.
-    if (runtimeName !== "all") refuseShuffleFor(runtimeName, schedule.schedule);
+    if (runtimeName !== "all") refuseShuffleFor(runtimeName, schedule);
   } catch (error) {
     if (isInstance(error, LabFileError)) {
       printLabFileError(error);

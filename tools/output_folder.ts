@@ -67,18 +67,24 @@ export async function refuseForeignFolder(
   owner: FolderOwner,
   shown: string = folder,
 ): Promise<void> {
-  const state = await folderState(resolve(folder));
+  const { option, what } = described[owner];
+  const named = `name a new or empty folder, or a previous ${
+    owner === "report" ? "report" : "handout"
+  }`;
+  let state: FolderState;
+  try {
+    state = await folderState(resolve(folder));
+  } catch (error) {
+    // A folder the command may not even look at (Deno's /proc, a folder it cannot list).
+    const why = error instanceof Error ? error.message : String(error);
+    throw new OutputRefused(`${option} ${shown} cannot be used: ${why}; ${named}`);
+  }
   if (state.kind === "new" || state.kind === "empty") return;
   if (state.kind === "marked" && state.owner === owner) return;
-  const { option, what } = described[owner];
   const problem = state.kind === "file"
     ? "is a file"
     : state.kind === "marked"
     ? `is ${described[state.owner].what}, not ${what}`
     : `is a folder with other files in it, not ${what}`;
-  throw new OutputRefused(
-    `${option} ${shown} ${problem}; name a new or empty folder, or a previous ${
-      owner === "report" ? "report" : "handout"
-    }`,
-  );
+  throw new OutputRefused(`${option} ${shown} ${problem}; ${named}`);
 }

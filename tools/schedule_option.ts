@@ -49,11 +49,16 @@ export function parseSchedule(text: string | undefined): ScheduleChoice {
   return { schedule: { order: "shuffle", seed }, picked: false };
 }
 
-/** A shuffle asked of a runtime that cannot shuffle is a `UsageError` naming those that can. */
-export function refuseShuffleFor(runtime: string, schedule: Schedule): void {
+/**
+ * A shuffle asked of a runtime that cannot shuffle is a `UsageError` naming
+ * those that can; it names the option as given (`shuffle`, not the seed
+ * picked for it).
+ */
+export function refuseShuffleFor(runtime: string, { schedule, picked }: ScheduleChoice): void {
   if (schedule.order !== "shuffle" || shufflingRuntimeNames.includes(runtime)) return;
+  const given = picked ? "shuffle" : scheduleText(schedule);
   throw new UsageError(
-    `--schedule ${scheduleText(schedule)} cannot apply to ${runtime}, which has no run queue ` +
+    `--schedule ${given} cannot apply to ${runtime}, which has no run queue ` +
       `of its own to shuffle; allowed runtimes: ${listOf(shufflingRuntimeNames)}`,
   );
 }

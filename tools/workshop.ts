@@ -517,6 +517,21 @@ export async function runWorkshopCommand(args: string[]): Promise<number> {
       exitWithUsage(`--step must be a step from 1 to ${steps.length}, not '${text}'`, usage);
     }
   }
+  // --list and --handout cover every step and ask nothing: a walk's options with them,
+  // or both at once, would be ignored, so they are refused.
+  const mode = values.list ? "--list" : values.handout !== undefined ? "--handout" : undefined;
+  if (mode !== undefined) {
+    const walk = values.step !== undefined
+      ? "--step"
+      : values.answers !== undefined
+      ? "--answers"
+      : undefined;
+    const other = values.list && values.handout !== undefined ? "--handout" : walk;
+    if (other !== undefined) {
+      exitWithUsage(`${mode} takes no ${other}; give ${mode} alone`, usage);
+    }
+  }
+  if (values.handout === "") exitWithUsage("--handout needs a folder to write", usage);
   const color = useColor(Deno.stdout);
   if (values.list) {
     steps.forEach((step, index) => console.log(`${String(index + 1).padStart(2)}  ${step.title}`));

@@ -76,8 +76,9 @@ export async function runLab(
     const parsedArgs = parseOptions(lab, argumentsOf(run, lab.options, options.folder));
     values = parsedArgs.values;
     parsed = lab.parse(values, parsedArgs.positionals);
-    schedule = parseSchedule(values.schedule as string | undefined).schedule;
-    refuseShuffleFor(runtimeOf(values).name, schedule);
+    const choice = parseSchedule(values.schedule as string | undefined);
+    refuseShuffleFor(runtimeOf(values).name, choice);
+    schedule = choice.schedule;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     // As the lab runner does: its message, exit status 2, and the lab not started.
