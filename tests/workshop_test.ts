@@ -29,17 +29,20 @@ import { ChildOutput, denoCommand, runDeno } from "./harness.ts";
 const workshopScript = fileURLToPath(new URL("../tools/workshop.ts", import.meta.url));
 const labScript = fileURLToPath(new URL("../tools/lab.ts", import.meta.url));
 
+/** The workshop task's `deno` arguments, then `args`. */
+const workshopArgs = (args: string[]) => [
+  "run",
+  "--allow-read",
+  "--allow-env",
+  "--allow-net=127.0.0.1",
+  "--allow-write",
+  workshopScript,
+  ...args,
+];
+
 /** `deno task workshop <args>`, with the task's permissions, run from `folder`. */
 const workshop = (folder: string, args: string[]) =>
-  runDeno([
-    "run",
-    "--allow-read",
-    "--allow-env",
-    "--allow-net=127.0.0.1",
-    "--allow-write",
-    workshopScript,
-    ...args,
-  ], { INIT_CWD: folder });
+  runDeno(workshopArgs(args), { INIT_CWD: folder });
 
 /** Demo 2's, in a file the learner names with @FILE. */
 const demo2Output = ["1", "2", "3", "{ value: undefined, done: true }", "caught: too late"];
@@ -216,16 +219,10 @@ Deno.test("workshop: answers that run out stop the walk with progress kept; the 
 
 Deno.test("workshop: typed answers on stdin; Ctrl-C at a prompt stops with 130, progress kept", async () => {
   const folder = await Deno.makeTempDir({ prefix: "workshop-" });
-  const child = denoCommand([
-    "run",
-    "--allow-read",
-    "--allow-env",
-    "--allow-net=127.0.0.1",
-    "--allow-write",
-    workshopScript,
-    "--step",
-    "3",
-  ], { stdin: "piped", env: { NO_COLOR: "1", INIT_CWD: folder } }).spawn();
+  const child = denoCommand(workshopArgs(["--step", "3"]), {
+    stdin: "piped",
+    env: { NO_COLOR: "1", INIT_CWD: folder },
+  }).spawn();
   // A safety net, not a measure: a Ctrl-C never handled fails the test instead of hanging it.
   const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
   const stdout = new ChildOutput(child.stdout);
@@ -252,16 +249,10 @@ Deno.test("workshop: typed answers on stdin; Ctrl-C at a prompt stops with 130, 
 
 Deno.test("workshop: a closed stdout (| head) stops the walk quietly, exit 0, progress kept", async () => {
   const folder = await Deno.makeTempDir({ prefix: "workshop-" });
-  const child = denoCommand([
-    "run",
-    "--allow-read",
-    "--allow-env",
-    "--allow-net=127.0.0.1",
-    "--allow-write",
-    workshopScript,
-    "--step",
-    "3",
-  ], { stdin: "piped", env: { NO_COLOR: "1", INIT_CWD: folder } }).spawn();
+  const child = denoCommand(workshopArgs(["--step", "3"]), {
+    stdin: "piped",
+    env: { NO_COLOR: "1", INIT_CWD: folder },
+  }).spawn();
   // A safety net, not a measure: a walk that never stops fails the test instead of hanging it.
   const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
   const stdout = new ChildOutput(child.stdout);
@@ -288,15 +279,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     const folder = await Deno.makeTempDir({ prefix: "workshop-" });
     // Step 1's first run: ten flags, one at a time, each answered after 200 ms, for 2 s.
     await Deno.writeTextFile(join(folder, "a.txt"), "a guess\ny\n");
-    const child = denoCommand([
-      "run",
-      "--allow-read",
-      "--allow-env",
-      "--allow-net=127.0.0.1",
-      "--allow-write",
-      workshopScript,
-      ...["--step", "1", "--answers", "a.txt"],
-    ], { env: { NO_COLOR: "1", INIT_CWD: folder } }).spawn();
+    const child = denoCommand(workshopArgs(["--step", "1", "--answers", "a.txt"]), {
+      env: { NO_COLOR: "1", INIT_CWD: folder },
+    }).spawn();
     // A safety net, not a measure: a Ctrl-C never handled fails the test instead of hanging it.
     const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
     const stdout = new ChildOutput(child.stdout);
@@ -333,15 +318,9 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     // The child's temporary files go here, so that what it leaves can be seen.
     const temporary = join(folder, "tmp");
     await Deno.mkdir(temporary);
-    const child = denoCommand([
-      "run",
-      "--allow-read",
-      "--allow-env",
-      "--allow-net=127.0.0.1",
-      "--allow-write",
-      workshopScript,
-      ...["--handout", "out"],
-    ], { env: { NO_COLOR: "1", INIT_CWD: folder, TMPDIR: temporary } }).spawn();
+    const child = denoCommand(workshopArgs(["--handout", "out"]), {
+      env: { NO_COLOR: "1", INIT_CWD: folder, TMPDIR: temporary },
+    }).spawn();
     const watchdog = setTimeout(() => child.kill("SIGKILL"), 60_000);
     const stdout = new ChildOutput(child.stdout);
     const stderr = new ChildOutput(child.stderr);
