@@ -22,6 +22,10 @@
  *   it takes: `timeout(op, 500)` (asyncio's `wait_for` order), `all(a, b)`
  *   (asyncio's `gather(*aws)`), `call(fetch(url))` (the promise, where the
  *   function that makes it was meant).
+ * - `kit/called-export`: `export default main()`, the operation a call
+ *   makes, exported where the lab runner needs the function to call
+ *   (`export default main`, or `() => main(args)` for a call with
+ *   arguments).
  * - `kit/python-habit`: asyncio's, trio's or Python's names called where
  *   the kit's were meant (`asyncio.sleep(1)`, `create_task(...)`,
  *   `trio.open_nursery()`, `nursery.start_soon(fn)`, `time.sleep(1)`),
@@ -780,6 +784,32 @@ const pythonHabit: Deno.lint.Rule = {
   },
 };
 
+const calledExport: Deno.lint.Rule = {
+  create(ctx) {
+    const exported: CallExpression[] = [];
+    return gathering(() => ({
+      ExportDefaultDeclaration(node) {
+        if (node.declaration.type === "CallExpression") exported.push(node.declaration);
+      },
+    }), (facts) => {
+      for (const call of exported) {
+        const callee = operationCallee(call, facts);
+        if (callee === undefined) continue;
+        const written = textOf(ctx, call);
+        const fix = call.arguments.length === 0
+          ? `export default ${textOf(ctx, call.callee)}`
+          : `export default () => ${written}`;
+        ctx.report({
+          node: call,
+          message: `export default ${written} exports an operation, the result of a call, ` +
+            `where the lab needs the function to call: write ${fix}`,
+          hint: "The lab runner calls the default export itself, with the lab's options.",
+        });
+      }
+    });
+  },
+};
+
 /** The plugin, as `deno lint` loads it. */
 const plugin: Deno.lint.Plugin = {
   name: "kit",
@@ -792,6 +822,7 @@ const plugin: Deno.lint.Plugin = {
     "duration-number": durationNumber,
     "verb-arguments": verbArguments,
     "python-habit": pythonHabit,
+    "called-export": calledExport,
   },
 };
 

@@ -385,6 +385,48 @@ export default function* () {
   ]);
 });
 
+Deno.test("lint: export default of a call of the lab's function*, and the function to export", () => {
+  const problems = lint(`function* main() {
+  yield* sleep(1);
+}
+function* slow(ms: number) {
+  yield* sleep(ms);
+}
+export default main();
+`);
+  deepEqual(problems, [
+    "kit/called-export at 7: export default main() exports an operation, the result of a call, " +
+    "where the lab needs the function to call: write export default main",
+  ]);
+  deepEqual(
+    lint(`function* slow(ms: number) {
+  yield* sleep(ms);
+}
+export default slow(500);`).map((problem) => problem.split(": write ")[1]),
+    ["export default () => slow(500)"],
+  );
+  deepEqual(lint(`export default kit.sleep(5);`).map((problem) => problem.split(":")[0]), [
+    "kit/called-export at 1",
+  ]);
+});
+
+Deno.test("lint: export default of a function, or of what a function of the file makes, is no mistake", () => {
+  deepEqual(
+    ids(`function* main() {
+  yield* sleep(1);
+}
+function labOf(ms: number) {
+  return function* () {
+    yield* sleep(ms);
+  };
+}
+export const a = main;
+export const b = () => main();
+export default labOf(5);`),
+    [],
+  );
+});
+
 Deno.test("lint: a project of its own uses the plugin from its deno.json, as the README shows", async () => {
   const folder = await Deno.makeTempDir();
   try {
