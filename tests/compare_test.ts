@@ -280,6 +280,27 @@ Deno.test("compare: a lab file is type-checked and linted first, as lab does it:
   equal(code, 2);
 });
 
+Deno.test("compare: a bare yield the runtimes refuse is pointed at where it is written, once, as lab does", async () => {
+  // The lab file passes the check; the module it imports yields an operation bare.
+  const { code, stdout, stderr } = await compareTask(["tests/mistakes/bare_yield_imported.ts"]);
+  equal(code, 1, stderr);
+  equal(
+    stdout.match(/failed: TypeError: a bare yield of sl/g)?.length,
+    Object.keys(runtimes).length,
+    stdout,
+  );
+  deepEqual(stderr.split("\n").filter((line) => /^\S+:\d+:\d+: /.test(line)), [
+    "tests/mistakes/napping.ts:6:3: a bare yield hands sleep(ms) to the runtime without " +
+    "running it: write yield* sleep(ms) (kit/bare-yield)",
+  ]);
+});
+
+Deno.test("compare: a lab file failing otherwise gets no line pointed at", async () => {
+  const { code, stderr } = await compareTask(["tests/mistakes/spawn_call.ts", "--no-check"]);
+  equal(code, 1, stderr);
+  deepEqual(stderr.split("\n").filter((line) => /^\S+:\d+:\d+: /.test(line)), []);
+});
+
 Deno.test("compare: --no-check runs a lab file unchecked (a forgotten yield* waits for nothing)", async () => {
   const { code, stdout, stderr } = await compareTask([
     "tests/mistakes/forgotten_yield.ts",

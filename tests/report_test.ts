@@ -407,6 +407,27 @@ Deno.test("report writing: a new folder, a previous report replaced whole, a for
   }
 });
 
+Deno.test("report command: a bare yield the runtimes refuse in a lab file is pointed at where it is written, once, as lab does", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    const { code, stdout, stderr } = await outputOf(denoCommand(
+      ["task", "-q", "report", "--labs", "tests/mistakes/bare_yield_imported.ts", "--out", folder],
+      { cwd: fileURLToPath(new URL("../", import.meta.url)), env: { NO_COLOR: "1" } },
+    ));
+    // The page is written, each runtime's run shown failed.
+    equal(code, 0, stderr);
+    match(stdout, /^wrote /m);
+    deepEqual(stderr.split("\n").filter((line) => /^\S+:\d+:\d+: /.test(line)), [
+      "tests/mistakes/napping.ts:6:3: a bare yield hands sleep(ms) to the runtime without " +
+      "running it: write yield* sleep(ms) (kit/bare-yield)",
+    ]);
+    const index = await Deno.readTextFile(join(folder, "index.html"));
+    ok(index.includes("a bare yield of sleep"), "the runs' failure is on the page");
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
 Deno.test("report command: a lab file is checked as deno task lab checks it: its problems, one line each, exit 2", async () => {
   const folder = await Deno.makeTempDir();
   try {

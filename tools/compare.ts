@@ -63,7 +63,7 @@ import {
   printLabFileError,
   type Values,
 } from "./lab.ts";
-import { checkedLabArgs, noCheckOption } from "./lab_check.ts";
+import { checkedLabArgs, noCheckOption, printBareYields } from "./lab_check.ts";
 import { runInLabThread } from "./lab_thread.ts";
 import {
   maskPortsAndPaths,
@@ -235,6 +235,8 @@ export interface ComparisonRow extends TaskCounts {
   output: string[];
   /** `same` when every runtime printed the same lines; otherwise a group letter. */
   match: string;
+  /** What the run threw, when it failed. */
+  error?: unknown;
 }
 
 /**
@@ -282,6 +284,7 @@ export async function compareLab(
       stderr: run.stderr,
       output: run.output,
       match: "",
+      error: run.outcome === "error" ? run.error : undefined,
       ...countTasks(run.events),
     });
   }
@@ -689,6 +692,8 @@ export async function runCompareCommand(
         schedule.schedule,
       ),
     );
+    // A bare yield the runtimes refused, pointed at in the lab file as `lab` does.
+    await printBareYields(args[0], rows.map((row) => row.error));
     if (interrupt.signal.aborted) return exitStatus.interrupted;
     return rows.every((row) => row.exit === exitStatus.ok) ? exitStatus.ok : exitStatus.failed;
   } catch (error) {

@@ -34,7 +34,6 @@ import { labs } from "../labs/mod.ts";
 import { DeadlockError } from "../runtimes/errors.ts";
 import { realClock, virtualClock } from "../runtimes/clock.ts";
 import { describeError, errorMessage, hasText, isInstance } from "../runtimes/errors.ts";
-import { isBareYieldRefusal } from "../runtimes/instructions.ts";
 import { runtimeNames, runtimes } from "../runtimes/registry.ts";
 import { textTracer } from "../runtimes/trace_text.ts";
 import type { Clock, Operation, Runtime, Schedule, TraceEvent, Tracer } from "../runtimes/types.ts";
@@ -64,10 +63,10 @@ import {
 import { runInLabThread } from "./lab_thread.ts";
 import {
   awaitHint,
-  bareYieldsIn,
   checkedLabArgs,
-  formatProblem,
+  isLabFile,
   noCheckOption,
+  printBareYields,
 } from "./lab_check.ts";
 import {
   announceSeed,
@@ -317,11 +316,6 @@ export async function loadLab(target: string): Promise<Lab<Values>> {
   };
 }
 
-/** Whether `target` names a lab file rather than a built-in lab. */
-export function isLabFile(target: string): boolean {
-  return /\.(ts|js|mjs|mts)$/.test(target);
-}
-
 /**
  * A lab file's `export const options`, checked: an object of options as a
  * built-in lab declares them (`{ n: { type: "string", help: "how many" } }`),
@@ -503,19 +497,6 @@ export function printFailure(what: string, error: unknown, fullStack = fullStack
   if (!hasText(error)) console.error(`(${describeError(error)})`);
 }
 
-/**
- * After a run the runtimes refused for a bare `yield` of an operation: where
- * the lab file, or a module of its own, writes it (the kit's lint plugin
- * finds it; the error's stack cannot), one line each as an editor jumps to
- * it. Nothing when the plugin finds none, rather than a guess.
- */
-async function printBareYields(target: string, error: unknown): Promise<void> {
-  const verb = /^a bare yield of (?:[\w$]+\.)*([\w$]+)\(/.exec(errorMessage(error))?.[1];
-  for (const problem of await bareYieldsIn(callerPath(target), verb)) {
-    console.error(formatProblem(problem));
-  }
-}
-
 /** How one run ended: its exit status, and the outcome the timelines page shows. */
 interface RunEnd {
   status: number;
@@ -564,7 +545,7 @@ async function runOnce(
     // A lab file's default export that returned no operation.
     if (isInstance(error, UsageError)) exitWithUsage(error.message, labUsage(lab, target));
     printFailure(`${lab.name} failed under ${runtime.name}`, error, fullStack);
-    if (isLabFile(target) && isBareYieldRefusal(error)) await printBareYields(target, error);
+    await printBareYields(target, [error]);
     return { status: exitStatus.failed, outcome: `failed: ${errorLine(error)}` };
   }
 }
