@@ -465,6 +465,44 @@ Deno.test("compare: a difference shows the first lines that really differ, not t
   ok(!/line 1/.test(text), text);
 });
 
+Deno.test("compare: a run that printed fewer lines is said to have printed none there, not a quoted line", async () => {
+  let runs = 0;
+  const lab = {
+    ...countdownLab,
+    name: "short",
+    *main() {
+      runs++;
+      yield* log("(end)");
+      if (runs === 1) yield* log("main done");
+    },
+  };
+  const text = formatComparison("short", "virtual", await compareLab(lab, {}, "virtual"));
+  match(text, /differs from A at line 2: no line \(1 line printed\) vs "main done"$/m);
+  ok(!text.includes('"(end)" vs'), text);
+});
+
+Deno.test("compare: what a lab prints with console.log is its output, compared with log's lines in order", async () => {
+  let runs = 0;
+  const lab = {
+    ...countdownLab,
+    name: "printing",
+    *main() {
+      runs++;
+      yield* log("by log");
+      console.log(runs === 1 ? "printed first" : "printed later");
+    },
+  };
+  const before = console.log;
+  const rows = await compareLab(lab, {}, "virtual");
+  equal(console.log, before, "console.log is given back");
+  deepEqual(rows[0].output, ["by log", "printed first"]);
+  deepEqual(rows[1].output, ["by log", "printed later"]);
+  match(
+    formatComparison("printing", "virtual", rows),
+    /differs from A at line 2: "printed later" vs "printed first"/,
+  );
+});
+
 Deno.test("compare: a lab that ends with a failing status reads failed, never 'ok' beside exit 1", async () => {
   const lab = {
     ...countdownLab,

@@ -89,7 +89,7 @@ export interface CapturedRun {
   error?: unknown;
   /** Every trace event, in order. */
   events: TraceEvent[];
-  /** The lines the operation printed with `log`. */
+  /** The lines the operation printed with `log` (and `console.log`, when asked to count them). */
   output: string[];
   /** What the runtime (or the lab) wrote with `console.error` during the run. */
   stderr: string[];
@@ -99,8 +99,9 @@ export interface CapturedRun {
 
 /**
  * Run `fn` under `runtime` with a tracer, its output captured and
- * `console.error` redirected into the capture until the run settles. Runs
- * that capture stderr must not overlap.
+ * `console.error` redirected into the capture until the run settles; with
+ * `consoleLog`, `console.log` too, its lines counted as output in their
+ * place among `log`'s. Runs that capture stderr must not overlap.
  */
 export async function captureRun(
   runtime: Runtime,
@@ -110,26 +111,37 @@ export async function captureRun(
     signal?: AbortSignal;
     output?: (line: string) => void;
     schedule?: Schedule;
+    consoleLog?: boolean;
   },
 ): Promise<CapturedRun> {
   const events: TraceEvent[] = [];
   const output: string[] = [];
   const stderr: string[] = [];
+  const printed = (line: string) => {
+    output.push(line);
+    options.output?.(line);
+  };
   const consoleError = console.error;
+  const consoleLog = console.log;
   console.error = (...data: unknown[]) => {
     const text = data.map(inspectSafely).join(" ");
     stderr.push(...text.split("\n"));
   };
+  if (options.consoleLog) {
+    console.log = (...data: unknown[]) => {
+      const text = data.map((each) =>
+        typeof each === "string" ? each : Deno.inspect(each, { colors: false })
+      ).join(" ");
+      for (const line of text.split("\n")) printed(line);
+    };
+  }
   const clock = options.clock;
   const started = clock.kind === "virtual" ? clock.now() : performance.now();
   try {
     const value = await runtime.run(fn, {
       clock,
       tracer: (event) => void events.push(event),
-      output: (line) => {
-        output.push(line);
-        options.output?.(line);
-      },
+      output: printed,
       signal: options.signal,
       schedule: options.schedule,
     });
@@ -140,6 +152,7 @@ export async function captureRun(
     return { outcome: "error", error, events, output, stderr, elapsed };
   } finally {
     console.error = consoleError;
+    console.log = consoleLog;
   }
 }
 
@@ -158,7 +171,12 @@ function inspectSafely(value: unknown): string {
   }
 }
 
-/** Run `lab` with `options` under `runtime` as `captureRun` does, its root task named after the lab. */
+/**
+ * Run `lab` with `options` under `runtime` as `captureRun` does, its root
+ * task named after the lab. What the lab prints with `console.log` (the
+ * habit of Python's `print`) is its output as `log`'s lines are, so that
+ * runtimes that print it in another order are not said to print the same.
+ */
 export function captureLab(
   runtime: Runtime,
   lab: Lab<unknown>,
@@ -169,7 +187,7 @@ export function captureLab(
     return yield* lab.main(options);
   };
   Object.defineProperty(root, "name", { value: lab.name });
-  return captureRun(runtime, root, capture);
+  return captureRun(runtime, root, { ...capture, consoleLog: true });
 }
 
 /** What the trace of a run says about its tasks. */
@@ -424,8 +442,14 @@ export function formatComparison(
     for (const tag of groups.slice(1)) {
       const other = rows.find((row) => row.match === tag)!;
       const [at, ...more] = differingLines(first.output, other.output, clockKind, 3);
+      // Past a run's last line, what it printed is said in words, never as
+      // a quoted line it could have printed itself.
       const quote = (row: ComparisonRow, index: number) =>
-        JSON.stringify(row.output[index] ?? "(end)");
+        index < row.output.length
+          ? JSON.stringify(row.output[index])
+          : `no line (${
+            row.output.length === 1 ? "1 line" : `${row.output.length} lines`
+          } printed)`;
       lines.push(
         `  ${tag} (${
           rows.filter((row) => row.match === tag).map((row) => row.runtime).join(", ")
