@@ -5,7 +5,7 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { countdownLab } from "../labs/countdown.ts";
 import { runtimes } from "../runtimes/registry.ts";
-import { log, sleep, spawn } from "../runtimes/verbs.ts";
+import { call, log, sleep, spawn, timeout } from "../runtimes/verbs.ts";
 import type { TraceEvent } from "../runtimes/types.ts";
 import { compareLab, countTasks, formatComparison, formatDuration } from "../tools/compare.ts";
 import { ChildOutput, denoCommand, outputOf, runDeno, spawnWatched } from "./harness.ts";
@@ -501,6 +501,32 @@ Deno.test("compare: what a lab prints with console.log is its output, compared w
     formatComparison("printing", "virtual", rows),
     /differs from A at line 2: "printed later" vs "printed first"/,
   );
+});
+
+Deno.test("compare: on the virtual clock, a call that held time still is said, with --clock real", async () => {
+  const waiting = {
+    ...countdownLab,
+    name: "waitfor.ts",
+    *main() {
+      // asyncio.wait_for(request, 0.005): the request's real 20 ms pass in no virtual time.
+      yield* timeout(5, call(() => new Promise((resolve) => setTimeout(resolve, 20))));
+      yield* log("answered");
+    },
+  };
+  const text = formatComparison("waitfor.ts", "virtual", await compareLab(waiting, {}, "virtual"));
+  match(
+    text,
+    /^Virtual time stood still in every run while a call \(real work\) was in flight: .*--clock real compares the runs as they happen \(deno task lab runs a lab file on the real clock\)\.$/m,
+  );
+  const sleeping = {
+    ...countdownLab,
+    name: "nap.ts",
+    *main() {
+      yield* sleep(5);
+    },
+  };
+  const plain = formatComparison("nap.ts", "virtual", await compareLab(sleeping, {}, "virtual"));
+  ok(!plain.includes("stood still"), plain);
 });
 
 Deno.test("compare: a lab that ends with a failing status reads failed, never 'ok' beside exit 1", async () => {

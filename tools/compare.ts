@@ -63,7 +63,7 @@ import {
   printLabFileError,
   type Values,
 } from "./lab.ts";
-import { checkedLabArgs, noCheckOption, printBareYields } from "./lab_check.ts";
+import { checkedLabArgs, isLabFile, noCheckOption, printBareYields } from "./lab_check.ts";
 import { runInLabThread } from "./lab_thread.ts";
 import {
   maskPortsAndPaths,
@@ -255,6 +255,8 @@ export interface ComparisonRow extends TaskCounts {
   match: string;
   /** What the run threw, when it failed. */
   error?: unknown;
+  /** Whether a task waited on a `call` (real work), which holds virtual time still. */
+  waitedOnCall?: boolean;
 }
 
 /**
@@ -303,6 +305,9 @@ export async function compareLab(
       output: run.output,
       match: "",
       error: run.outcome === "error" ? run.error : undefined,
+      waitedOnCall: run.events.some((event) =>
+        event.type === "suspend" && /^call\b/.test(event.reason ?? "")
+      ),
       ...countTasks(run.events),
     });
   }
@@ -476,6 +481,17 @@ export function formatComparison(
     lines.push(
       "Tolerated, as measurements on the real clock vary from run to run: " +
         `${tolerated.join("; ")}.`,
+    );
+  }
+  const held = rows.filter((row) => row.waitedOnCall).map((row) => row.runtime);
+  if (clockKind === "virtual" && held.length > 0) {
+    const runs = held.length === rows.length ? "every run" : `the runs of ${held.join(", ")}`;
+    lines.push(
+      "",
+      `Virtual time stood still in ${runs} while a call (real work) was in flight: no sleep ` +
+        "or timeout beside it could pass meanwhile, however long it took; --clock real " +
+        "compares the runs as they happen" +
+        (isLabFile(labName) ? " (deno task lab runs a lab file on the real clock)." : "."),
     );
   }
   for (const row of rows) {
