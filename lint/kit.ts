@@ -21,7 +21,8 @@
  * - `kit/verb-arguments`: a verb given its arguments in another shape than
  *   it takes: `timeout(op, 500)` (asyncio's `wait_for` order), `all(a, b)`
  *   (asyncio's `gather(*aws)`), `call(fetch(url))` (the promise, where the
- *   function that makes it was meant).
+ *   function that makes it was meant), `spawn(worker, 3)` (trio's
+ *   `start_soon(fn, *args)`).
  * - `kit/called-export`: `export default main()`, the operation a call
  *   makes, exported where the lab runner needs the function to call
  *   (`export default main`, or `() => main(args)` for a call with
@@ -613,6 +614,22 @@ const verbArguments: Deno.lint.Rule = {
             message: `${verb} takes one array of operations: write ${fix}` +
               (verb === "all" ? " (the habit of asyncio.gather(*aws))" : ""),
             hint: `${verb}([a(), b()]) runs the operations of the array.`,
+          });
+        } else if (
+          verb === "spawn" && second !== undefined && second.type !== "ObjectExpression" &&
+          (node.arguments.length > 2 || second.type === "Literal" ||
+            second.type === "TemplateLiteral" || second.type === "ArrayExpression")
+        ) {
+          // spawn(fn, options): arguments for fn after it are trio's start_soon(fn, *args).
+          const args = node.arguments.slice(1).map(text).join(", ");
+          const fix = first.type === "Identifier"
+            ? `spawn(() => ${first.name}(${args}))`
+            : `spawn(() => fn(${args}))`;
+          ctx.report({
+            node,
+            message: `spawn takes the function alone, not its arguments after it (the habit of ` +
+              `trio's start_soon(fn, *args)): write ${fix}`,
+            hint: "spawn(fn, { name }) takes options second; an arrow passes the arguments.",
           });
         } else if (verb === "call" && makesPromiseNow(first, asyncNames)) {
           const made = first.type === "AwaitExpression"

@@ -322,6 +322,26 @@ export default function* (ops: never[]) {
   ok(problems[4].includes("write call(() => load())"), problems[4]);
 });
 
+Deno.test("lint: spawn(worker, 3), trio's start_soon(fn, *args), and the arrow to write", () => {
+  const problems = lint(`function* worker(n: number, name = "") {}
+export default function* () {
+  yield* spawn(worker, 3);
+  yield* spawn(worker, 3, "b");
+  yield* spawn(worker, \`x\`);
+  yield* spawn(function* () {}, { name: "named" });
+  const options = { name: "kept" };
+  yield* spawn(() => worker(3), options);
+}`);
+  deepEqual(problems.map((problem) => problem.split(":")[0]), [
+    "kit/verb-arguments at 3",
+    "kit/verb-arguments at 4",
+    "kit/verb-arguments at 5",
+  ]);
+  ok(problems[0].endsWith("write spawn(() => worker(3))"), problems[0]);
+  ok(problems[0].includes("trio's start_soon(fn, *args)"), problems[0]);
+  ok(problems[1].endsWith('write spawn(() => worker(3, "b"))'), problems[1]);
+});
+
 Deno.test("lint: asyncio's, trio's and Python's names, each with the kit's own", () => {
   const problems = lint(`function* worker(n = 0) {
   yield* sleep(n);

@@ -46,6 +46,11 @@ const checked: { file: string; line: number; says: string }[] = [
     says: "timeout takes the duration first: write timeout(500, sleep(100))",
   },
   {
+    file: "start_soon.ts",
+    line: 10,
+    says: "(the habit of trio's start_soon(fn, *args)): write spawn(() => worker(3))",
+  },
+  {
     file: "called_export.ts",
     line: 10,
     says: "where the lab needs the function to call: write export default main",
