@@ -301,6 +301,37 @@ Deno.test("compare: a lab file failing otherwise gets no line pointed at", async
   deepEqual(stderr.split("\n").filter((line) => /^\S+:\d+:\d+: /.test(line)), []);
 });
 
+/** A lab file whose count lives at module level, as a new user writes it: 3 after one run. */
+async function counterLab(folder: string): Promise<string> {
+  const path = `${folder}/counter.ts`;
+  await Deno.writeTextFile(
+    path,
+    `import { log, sleep } from "${new URL("../mod.ts", import.meta.url).href}";
+let counter = 0;
+export default function* () {
+  for (let i = 0; i < 3; i++) {
+    yield* sleep(1);
+    counter++;
+  }
+  yield* log(\`counter = \${counter}\`);
+}
+`,
+  );
+  return path;
+}
+
+Deno.test("compare: each runtime runs a lab file afresh, its module-level state not carried over from the run before", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    const { code, stdout, stderr } = await compareTask([await counterLab(folder)]);
+    equal(code, 0, stderr);
+    equal(stdout.match(/ ok +0 .* same\n/g)?.length, Object.keys(runtimes).length, stdout);
+    ok(!stdout.includes("counter = 6"), stdout);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
 Deno.test("compare: --no-check runs a lab file unchecked (a forgotten yield* waits for nothing)", async () => {
   const { code, stdout, stderr } = await compareTask([
     "tests/mistakes/forgotten_yield.ts",

@@ -215,6 +215,14 @@ Deno.test("mistakes: export default main() with --no-check is refused when the f
   );
 });
 
+Deno.test("mistakes: under --runtime all each runtime runs the lab file afresh, a module-level count not carried over", async () => {
+  const { code, stdout, stderr } = await lab("module_counter.ts", "--runtime", "all");
+  equal(code, 0, stderr);
+  const counts = stdout.split("\n").filter((line) => line.startsWith("counter"));
+  equal(counts.length, 5, stdout);
+  deepEqual(counts, counts.map(() => "counter = 3"));
+});
+
 Deno.test("mistakes: --no-check really skips the check (a forgotten yield* runs, waiting for nothing)", async () => {
   const { code, stdout } = await lab("forgotten_yield.ts", "--no-check");
   equal(code, 0);

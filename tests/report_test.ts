@@ -428,6 +428,24 @@ Deno.test("report command: a bare yield the runtimes refuse in a lab file is poi
   }
 });
 
+Deno.test("report command: each runtime runs a lab file afresh, its module-level state not carried over", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    const mod = new URL("../mod.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      join(folder, "counter.ts"),
+      `import { log, sleep } from "${mod}";\nlet counter = 0;\n` +
+        "export default function* () {\n  yield* sleep(1);\n  counter++;\n" +
+        "  yield* log(`counter = ${counter}`);\n}\n",
+    );
+    const data = await gatherReport([join(folder, "counter.ts")], "/nonexistent/latest.json");
+    const outputs = data.sceneRuns[0].runs.map((run) => run.output.join("|"));
+    deepEqual(outputs, outputs.map(() => "counter = 1"));
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
 Deno.test("report command: a lab file is checked as deno task lab checks it: its problems, one line each, exit 2", async () => {
   const folder = await Deno.makeTempDir();
   try {

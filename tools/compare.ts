@@ -265,6 +265,9 @@ export interface ComparisonRow extends TaskCounts {
  * `UsageError` out of a run (a lab file's default export that returned no
  * operation) is thrown: no runtime could run the lab. A shuffled `schedule`
  * applies to the runtimes that can shuffle; the others run as they do.
+ * `fresh`, when given, loads the lab anew for each run after the first (a
+ * lab file's module-level state must not carry from one runtime's run to
+ * the next, or runtimes that behave alike would read different).
  */
 export async function compareLab(
   lab: Lab<unknown>,
@@ -272,12 +275,14 @@ export async function compareLab(
   clockKind: "real" | "virtual",
   signal?: AbortSignal,
   schedule?: Schedule,
+  fresh?: (instance: number) => Promise<Lab<unknown>>,
 ): Promise<ComparisonRow[]> {
   const rows: ComparisonRow[] = [];
-  for (const runtime of Object.values(runtimes)) {
+  for (const [index, runtime] of Object.values(runtimes).entries()) {
     if (signal?.aborted) break;
     const clock = clockKind === "virtual" ? virtualClock() : realClock();
-    const run = await captureLab(runtime, lab, options, {
+    const runLab = index > 0 && fresh ? await fresh(index) : lab;
+    const run = await captureLab(runtime, runLab, options, {
       clock,
       signal,
       schedule: runtime.shuffles ? schedule : undefined,
@@ -721,6 +726,7 @@ export async function runCompareCommand(
       clockKind,
       interrupt.signal,
       schedule.schedule,
+      isLabFile(args[0]) ? (instance) => loadLab(args[0], instance) : undefined,
     );
     console.log(
       formatComparison(

@@ -249,9 +249,12 @@ const labFileExport = "a generator function (function*) returning the lab's oper
 /**
  * A built-in lab by name, or a lab file's default export; `UsageError` for
  * an unknown name, a missing file or an export that cannot be run,
- * `LabFileError` for a file that throws when imported.
+ * `LabFileError` for a file that throws when imported. An `instance` above
+ * 0 loads a lab file's module afresh, its module-level state new (a counter
+ * declared outside its function), for a run that must not see what an
+ * earlier run in the same process left there.
  */
-export async function loadLab(target: string): Promise<Lab<Values>> {
+export async function loadLab(target: string, instance = 0): Promise<Lab<Values>> {
   if (!isLabFile(target)) {
     // Own properties only: `toString` or `constructor` is no lab.
     if (Object.hasOwn(labs, target)) return labs[target];
@@ -269,7 +272,9 @@ export async function loadLab(target: string): Promise<Lab<Values>> {
   if (!info.isFile) throw new UsageError(`lab file ${target} is not a file`);
   let module: { default?: unknown; options?: unknown };
   try {
-    module = await import(pathToFileURL(path).href);
+    const url = pathToFileURL(path);
+    if (instance > 0) url.searchParams.set("instance", String(instance));
+    module = await import(url.href);
   } catch (error) {
     const line = loadErrorLine(error);
     const what = line === undefined
@@ -607,14 +612,16 @@ export async function runLabCommand(
   let status: number = exitStatus.ok;
   announceSeed(schedule);
   try {
-    for (const name of names) {
+    for (const [index, name] of names.entries()) {
       if (names.length > 1) {
         const heading = `== ${name}${sectionSchedule(name, schedule.schedule)} ==`;
         console.log(`${recorded.length > 0 ? "\n" : ""}${heading}`);
       }
       const clock = clockKind === "virtual" ? virtualClock() : realClock();
       const events: TraceEvent[] = [];
-      const end = await runOnce(runtimes[name], lab, target, options, clock, {
+      // A lab file afresh for each runtime: its module-level state is not carried over.
+      const runLab = index > 0 && isLabFile(target) ? await loadLab(target, index) : lab;
+      const end = await runOnce(runtimes[name], runLab, target, options, clock, {
         trace: values.trace === true,
         events: recording ? events : undefined,
         signal: interrupt.signal,

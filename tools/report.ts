@@ -222,9 +222,11 @@ export async function runScene(scene: Scene, schedule?: Schedule): Promise<Scene
   const { lab, options } = await sceneLab(scene);
   const runs: RuntimeRun[] = [];
   const failures: unknown[] = [];
-  for (const runtime of Object.values(runtimes)) {
+  for (const [index, runtime] of Object.values(runtimes).entries()) {
     const clock = virtualClock();
-    const run = await captureLab(runtime, lab, options, {
+    // A lab file afresh for each run: its module-level state is not carried over.
+    const runLab = index > 0 && isLabFile(scene.lab) ? await loadLab(scene.lab, index) : lab;
+    const run = await captureLab(runtime, runLab, options, {
       clock,
       schedule: runtime.shuffles ? schedule : undefined,
     });
