@@ -21,7 +21,12 @@
  * - `kit/verb-arguments`: a verb given its arguments in another shape than
  *   it takes: `timeout(op, 500)` (asyncio's `wait_for` order), `all(a, b)`
  *   (asyncio's `gather(*aws)`), `call(fetch(url))` (the promise, where the
- *   function that makes it was meant).
+ *   function that makes it was meant), `spawn(worker, 3)` (trio's
+ *   `start_soon(fn, *args)`).
+ * - `kit/called-export`: `export default main()`, the operation a call
+ *   makes, exported where the lab runner needs the function to call
+ *   (`export default main`, or `() => main(args)` for a call with
+ *   arguments).
  * - `kit/python-habit`: asyncio's, trio's or Python's names called where
  *   the kit's were meant (`asyncio.sleep(1)`, `create_task(...)`,
  *   `trio.open_nursery()`, `nursery.start_soon(fn)`, `time.sleep(1)`),
@@ -610,6 +615,22 @@ const verbArguments: Deno.lint.Rule = {
               (verb === "all" ? " (the habit of asyncio.gather(*aws))" : ""),
             hint: `${verb}([a(), b()]) runs the operations of the array.`,
           });
+        } else if (
+          verb === "spawn" && second !== undefined && second.type !== "ObjectExpression" &&
+          (node.arguments.length > 2 || second.type === "Literal" ||
+            second.type === "TemplateLiteral" || second.type === "ArrayExpression")
+        ) {
+          // spawn(fn, options): arguments for fn after it are trio's start_soon(fn, *args).
+          const args = node.arguments.slice(1).map(text).join(", ");
+          const fix = first.type === "Identifier"
+            ? `spawn(() => ${first.name}(${args}))`
+            : `spawn(() => fn(${args}))`;
+          ctx.report({
+            node,
+            message: `spawn takes the function alone, not its arguments after it (the habit of ` +
+              `trio's start_soon(fn, *args)): write ${fix}`,
+            hint: "spawn(fn, { name }) takes options second; an arrow passes the arguments.",
+          });
         } else if (verb === "call" && makesPromiseNow(first, asyncNames)) {
           const made = first.type === "AwaitExpression"
             ? text((first as Deno.lint.AwaitExpression).argument)
@@ -780,6 +801,32 @@ const pythonHabit: Deno.lint.Rule = {
   },
 };
 
+const calledExport: Deno.lint.Rule = {
+  create(ctx) {
+    const exported: CallExpression[] = [];
+    return gathering(() => ({
+      ExportDefaultDeclaration(node) {
+        if (node.declaration.type === "CallExpression") exported.push(node.declaration);
+      },
+    }), (facts) => {
+      for (const call of exported) {
+        const callee = operationCallee(call, facts);
+        if (callee === undefined) continue;
+        const written = textOf(ctx, call);
+        const fix = call.arguments.length === 0
+          ? `export default ${textOf(ctx, call.callee)}`
+          : `export default () => ${written}`;
+        ctx.report({
+          node: call,
+          message: `export default ${written} exports an operation, the result of a call, ` +
+            `where the lab needs the function to call: write ${fix}`,
+          hint: "The lab runner calls the default export itself, with the lab's options.",
+        });
+      }
+    });
+  },
+};
+
 /** The plugin, as `deno lint` loads it. */
 const plugin: Deno.lint.Plugin = {
   name: "kit",
@@ -792,6 +839,7 @@ const plugin: Deno.lint.Plugin = {
     "duration-number": durationNumber,
     "verb-arguments": verbArguments,
     "python-habit": pythonHabit,
+    "called-export": calledExport,
   },
 };
 

@@ -5,7 +5,7 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { countdownLab } from "../labs/countdown.ts";
 import { runtimes } from "../runtimes/registry.ts";
-import { log, sleep, spawn } from "../runtimes/verbs.ts";
+import { call, log, sleep, spawn, timeout } from "../runtimes/verbs.ts";
 import type { TraceEvent } from "../runtimes/types.ts";
 import { compareLab, countTasks, formatComparison, formatDuration } from "../tools/compare.ts";
 import { ChildOutput, denoCommand, outputOf, runDeno, spawnWatched } from "./harness.ts";
@@ -280,6 +280,58 @@ Deno.test("compare: a lab file is type-checked and linted first, as lab does it:
   equal(code, 2);
 });
 
+Deno.test("compare: a bare yield the runtimes refuse is pointed at where it is written, once, as lab does", async () => {
+  // The lab file passes the check; the module it imports yields an operation bare.
+  const { code, stdout, stderr } = await compareTask(["tests/mistakes/bare_yield_imported.ts"]);
+  equal(code, 1, stderr);
+  equal(
+    stdout.match(/failed: TypeError: a bare yield of sl/g)?.length,
+    Object.keys(runtimes).length,
+    stdout,
+  );
+  deepEqual(stderr.split("\n").filter((line) => /^\S+:\d+:\d+: /.test(line)), [
+    "tests/mistakes/napping.ts:6:3: a bare yield hands sleep(ms) to the runtime without " +
+    "running it: write yield* sleep(ms) (kit/bare-yield)",
+  ]);
+});
+
+Deno.test("compare: a lab file failing otherwise gets no line pointed at", async () => {
+  const { code, stderr } = await compareTask(["tests/mistakes/spawn_call.ts", "--no-check"]);
+  equal(code, 1, stderr);
+  deepEqual(stderr.split("\n").filter((line) => /^\S+:\d+:\d+: /.test(line)), []);
+});
+
+/** A lab file whose count lives at module level, as a new user writes it: 3 after one run. */
+async function counterLab(folder: string): Promise<string> {
+  const path = `${folder}/counter.ts`;
+  await Deno.writeTextFile(
+    path,
+    `import { log, sleep } from "${new URL("../mod.ts", import.meta.url).href}";
+let counter = 0;
+export default function* () {
+  for (let i = 0; i < 3; i++) {
+    yield* sleep(1);
+    counter++;
+  }
+  yield* log(\`counter = \${counter}\`);
+}
+`,
+  );
+  return path;
+}
+
+Deno.test("compare: each runtime runs a lab file afresh, its module-level state not carried over from the run before", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    const { code, stdout, stderr } = await compareTask([await counterLab(folder)]);
+    equal(code, 0, stderr);
+    equal(stdout.match(/ ok +0 .* same\n/g)?.length, Object.keys(runtimes).length, stdout);
+    ok(!stdout.includes("counter = 6"), stdout);
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
 Deno.test("compare: --no-check runs a lab file unchecked (a forgotten yield* waits for nothing)", async () => {
   const { code, stdout, stderr } = await compareTask([
     "tests/mistakes/forgotten_yield.ts",
@@ -442,6 +494,70 @@ Deno.test("compare: a difference shows the first lines that really differ, not t
   );
   match(text, /^ {4}and at line 4: "other" vs "one"$/m);
   ok(!/line 1/.test(text), text);
+});
+
+Deno.test("compare: a run that printed fewer lines is said to have printed none there, not a quoted line", async () => {
+  let runs = 0;
+  const lab = {
+    ...countdownLab,
+    name: "short",
+    *main() {
+      runs++;
+      yield* log("(end)");
+      if (runs === 1) yield* log("main done");
+    },
+  };
+  const text = formatComparison("short", "virtual", await compareLab(lab, {}, "virtual"));
+  match(text, /differs from A at line 2: no line \(1 line printed\) vs "main done"$/m);
+  ok(!text.includes('"(end)" vs'), text);
+});
+
+Deno.test("compare: what a lab prints with console.log is its output, compared with log's lines in order", async () => {
+  let runs = 0;
+  const lab = {
+    ...countdownLab,
+    name: "printing",
+    *main() {
+      runs++;
+      yield* log("by log");
+      console.log(runs === 1 ? "printed first" : "printed later");
+    },
+  };
+  const before = console.log;
+  const rows = await compareLab(lab, {}, "virtual");
+  equal(console.log, before, "console.log is given back");
+  deepEqual(rows[0].output, ["by log", "printed first"]);
+  deepEqual(rows[1].output, ["by log", "printed later"]);
+  match(
+    formatComparison("printing", "virtual", rows),
+    /differs from A at line 2: "printed later" vs "printed first"/,
+  );
+});
+
+Deno.test("compare: on the virtual clock, a call that held time still is said, with --clock real", async () => {
+  const waiting = {
+    ...countdownLab,
+    name: "waitfor.ts",
+    *main() {
+      // asyncio.wait_for(request, 0.005): the request's real 20 ms pass in no virtual time.
+      yield* timeout(5, call(() => new Promise((resolve) => setTimeout(resolve, 20))));
+      yield* log("answered");
+    },
+  };
+  const text = formatComparison("waitfor.ts", "virtual", await compareLab(waiting, {}, "virtual"));
+  match(
+    text,
+    /^Virtual time stood still in every run while a call \(real work\) was in flight: .*--clock real compares the runs as they happen \(deno task lab runs a lab file on the real clock\)\.$/m,
+  );
+  const sleeping = {
+    ...countdownLab,
+    name: "nap.ts",
+    *main() {
+      yield* sleep(5);
+    },
+  };
+  const plain = formatComparison("nap.ts", "virtual", await compareLab(sleeping, {}, "virtual"));
+  ok(!plain.includes("stood still"), plain);
 });
 
 Deno.test("compare: a lab that ends with a failing status reads failed, never 'ok' beside exit 1", async () => {

@@ -322,6 +322,26 @@ export default function* (ops: never[]) {
   ok(problems[4].includes("write call(() => load())"), problems[4]);
 });
 
+Deno.test("lint: spawn(worker, 3), trio's start_soon(fn, *args), and the arrow to write", () => {
+  const problems = lint(`function* worker(n: number, name = "") {}
+export default function* () {
+  yield* spawn(worker, 3);
+  yield* spawn(worker, 3, "b");
+  yield* spawn(worker, \`x\`);
+  yield* spawn(function* () {}, { name: "named" });
+  const options = { name: "kept" };
+  yield* spawn(() => worker(3), options);
+}`);
+  deepEqual(problems.map((problem) => problem.split(":")[0]), [
+    "kit/verb-arguments at 3",
+    "kit/verb-arguments at 4",
+    "kit/verb-arguments at 5",
+  ]);
+  ok(problems[0].endsWith("write spawn(() => worker(3))"), problems[0]);
+  ok(problems[0].includes("trio's start_soon(fn, *args)"), problems[0]);
+  ok(problems[1].endsWith('write spawn(() => worker(3, "b"))'), problems[1]);
+});
+
 Deno.test("lint: asyncio's, trio's and Python's names, each with the kit's own", () => {
   const problems = lint(`function* worker(n = 0) {
   yield* sleep(n);
@@ -383,6 +403,48 @@ export default function* () {
     "kit/bare-yield at 8",
     "kit/uncalled-verb at 9",
   ]);
+});
+
+Deno.test("lint: export default of a call of the lab's function*, and the function to export", () => {
+  const problems = lint(`function* main() {
+  yield* sleep(1);
+}
+function* slow(ms: number) {
+  yield* sleep(ms);
+}
+export default main();
+`);
+  deepEqual(problems, [
+    "kit/called-export at 7: export default main() exports an operation, the result of a call, " +
+    "where the lab needs the function to call: write export default main",
+  ]);
+  deepEqual(
+    lint(`function* slow(ms: number) {
+  yield* sleep(ms);
+}
+export default slow(500);`).map((problem) => problem.split(": write ")[1]),
+    ["export default () => slow(500)"],
+  );
+  deepEqual(lint(`export default kit.sleep(5);`).map((problem) => problem.split(":")[0]), [
+    "kit/called-export at 1",
+  ]);
+});
+
+Deno.test("lint: export default of a function, or of what a function of the file makes, is no mistake", () => {
+  deepEqual(
+    ids(`function* main() {
+  yield* sleep(1);
+}
+function labOf(ms: number) {
+  return function* () {
+    yield* sleep(ms);
+  };
+}
+export const a = main;
+export const b = () => main();
+export default labOf(5);`),
+    [],
+  );
 });
 
 Deno.test("lint: a project of its own uses the plugin from its deno.json, as the README shows", async () => {

@@ -46,6 +46,16 @@ const checked: { file: string; line: number; says: string }[] = [
     says: "timeout takes the duration first: write timeout(500, sleep(100))",
   },
   {
+    file: "start_soon.ts",
+    line: 10,
+    says: "(the habit of trio's start_soon(fn, *args)): write spawn(() => worker(3))",
+  },
+  {
+    file: "called_export.ts",
+    line: 10,
+    says: "where the lab needs the function to call: write export default main",
+  },
+  {
     file: "type_error.ts",
     line: 5,
     says: "Argument of type 'number' is not assignable to parameter of type 'string'. (TS2345)",
@@ -193,6 +203,24 @@ Deno.test("mistakes: --trace shows the kit's frames after all", async () => {
   const { code, stderr } = await lab("spawn_call.ts", "--no-check", "--trace");
   equal(code, 1, stderr);
   match(stderr, /at spawn \(file:\/\/.*\/runtimes\/verbs\.ts:/);
+});
+
+Deno.test("mistakes: export default main() with --no-check is refused when the file loads, exit 2", async () => {
+  const { code, stdout, stderr } = await lab("called_export.ts", "--no-check");
+  equal(code, 2, stderr);
+  equal(stdout, "");
+  match(
+    stderr,
+    /^error: tests\/mistakes\/called_export\.ts's default export is an operation, the result of a call, where the lab needs the function to call: write export default main, not export default main\(\)$/m,
+  );
+});
+
+Deno.test("mistakes: under --runtime all each runtime runs the lab file afresh, a module-level count not carried over", async () => {
+  const { code, stdout, stderr } = await lab("module_counter.ts", "--runtime", "all");
+  equal(code, 0, stderr);
+  const counts = stdout.split("\n").filter((line) => line.startsWith("counter"));
+  equal(counts.length, 5, stdout);
+  deepEqual(counts, counts.map(() => "counter = 3"));
 });
 
 Deno.test("mistakes: --no-check really skips the check (a forgotten yield* runs, waiting for nothing)", async () => {

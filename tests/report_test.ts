@@ -407,6 +407,45 @@ Deno.test("report writing: a new folder, a previous report replaced whole, a for
   }
 });
 
+Deno.test("report command: a bare yield the runtimes refuse in a lab file is pointed at where it is written, once, as lab does", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    const { code, stdout, stderr } = await outputOf(denoCommand(
+      ["task", "-q", "report", "--labs", "tests/mistakes/bare_yield_imported.ts", "--out", folder],
+      { cwd: fileURLToPath(new URL("../", import.meta.url)), env: { NO_COLOR: "1" } },
+    ));
+    // The page is written, each runtime's run shown failed.
+    equal(code, 0, stderr);
+    match(stdout, /^wrote /m);
+    deepEqual(stderr.split("\n").filter((line) => /^\S+:\d+:\d+: /.test(line)), [
+      "tests/mistakes/napping.ts:6:3: a bare yield hands sleep(ms) to the runtime without " +
+      "running it: write yield* sleep(ms) (kit/bare-yield)",
+    ]);
+    const index = await Deno.readTextFile(join(folder, "index.html"));
+    ok(index.includes("a bare yield of sleep"), "the runs' failure is on the page");
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
+Deno.test("report command: each runtime runs a lab file afresh, its module-level state not carried over", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    const mod = new URL("../mod.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      join(folder, "counter.ts"),
+      `import { log, sleep } from "${mod}";\nlet counter = 0;\n` +
+        "export default function* () {\n  yield* sleep(1);\n  counter++;\n" +
+        "  yield* log(`counter = ${counter}`);\n}\n",
+    );
+    const data = await gatherReport([join(folder, "counter.ts")], "/nonexistent/latest.json");
+    const outputs = data.sceneRuns[0].runs.map((run) => run.output.join("|"));
+    deepEqual(outputs, outputs.map(() => "counter = 1"));
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
 Deno.test("report command: a lab file is checked as deno task lab checks it: its problems, one line each, exit 2", async () => {
   const folder = await Deno.makeTempDir();
   try {

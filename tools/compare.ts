@@ -63,7 +63,7 @@ import {
   printLabFileError,
   type Values,
 } from "./lab.ts";
-import { checkedLabArgs, noCheckOption } from "./lab_check.ts";
+import { checkedLabArgs, isLabFile, noCheckOption, printBareYields } from "./lab_check.ts";
 import { runInLabThread } from "./lab_thread.ts";
 import {
   maskPortsAndPaths,
@@ -89,7 +89,7 @@ export interface CapturedRun {
   error?: unknown;
   /** Every trace event, in order. */
   events: TraceEvent[];
-  /** The lines the operation printed with `log`. */
+  /** The lines the operation printed with `log` (and `console.log`, when asked to count them). */
   output: string[];
   /** What the runtime (or the lab) wrote with `console.error` during the run. */
   stderr: string[];
@@ -99,8 +99,9 @@ export interface CapturedRun {
 
 /**
  * Run `fn` under `runtime` with a tracer, its output captured and
- * `console.error` redirected into the capture until the run settles. Runs
- * that capture stderr must not overlap.
+ * `console.error` redirected into the capture until the run settles; with
+ * `consoleLog`, `console.log` too, its lines counted as output in their
+ * place among `log`'s. Runs that capture stderr must not overlap.
  */
 export async function captureRun(
   runtime: Runtime,
@@ -110,26 +111,37 @@ export async function captureRun(
     signal?: AbortSignal;
     output?: (line: string) => void;
     schedule?: Schedule;
+    consoleLog?: boolean;
   },
 ): Promise<CapturedRun> {
   const events: TraceEvent[] = [];
   const output: string[] = [];
   const stderr: string[] = [];
+  const printed = (line: string) => {
+    output.push(line);
+    options.output?.(line);
+  };
   const consoleError = console.error;
+  const consoleLog = console.log;
   console.error = (...data: unknown[]) => {
     const text = data.map(inspectSafely).join(" ");
     stderr.push(...text.split("\n"));
   };
+  if (options.consoleLog) {
+    console.log = (...data: unknown[]) => {
+      const text = data.map((each) =>
+        typeof each === "string" ? each : Deno.inspect(each, { colors: false })
+      ).join(" ");
+      for (const line of text.split("\n")) printed(line);
+    };
+  }
   const clock = options.clock;
   const started = clock.kind === "virtual" ? clock.now() : performance.now();
   try {
     const value = await runtime.run(fn, {
       clock,
       tracer: (event) => void events.push(event),
-      output: (line) => {
-        output.push(line);
-        options.output?.(line);
-      },
+      output: printed,
       signal: options.signal,
       schedule: options.schedule,
     });
@@ -140,6 +152,7 @@ export async function captureRun(
     return { outcome: "error", error, events, output, stderr, elapsed };
   } finally {
     console.error = consoleError;
+    console.log = consoleLog;
   }
 }
 
@@ -158,7 +171,12 @@ function inspectSafely(value: unknown): string {
   }
 }
 
-/** Run `lab` with `options` under `runtime` as `captureRun` does, its root task named after the lab. */
+/**
+ * Run `lab` with `options` under `runtime` as `captureRun` does, its root
+ * task named after the lab. What the lab prints with `console.log` (the
+ * habit of Python's `print`) is its output as `log`'s lines are, so that
+ * runtimes that print it in another order are not said to print the same.
+ */
 export function captureLab(
   runtime: Runtime,
   lab: Lab<unknown>,
@@ -169,7 +187,7 @@ export function captureLab(
     return yield* lab.main(options);
   };
   Object.defineProperty(root, "name", { value: lab.name });
-  return captureRun(runtime, root, capture);
+  return captureRun(runtime, root, { ...capture, consoleLog: true });
 }
 
 /** What the trace of a run says about its tasks. */
@@ -235,6 +253,10 @@ export interface ComparisonRow extends TaskCounts {
   output: string[];
   /** `same` when every runtime printed the same lines; otherwise a group letter. */
   match: string;
+  /** What the run threw, when it failed. */
+  error?: unknown;
+  /** Whether a task waited on a `call` (real work), which holds virtual time still. */
+  waitedOnCall?: boolean;
 }
 
 /**
@@ -243,6 +265,9 @@ export interface ComparisonRow extends TaskCounts {
  * `UsageError` out of a run (a lab file's default export that returned no
  * operation) is thrown: no runtime could run the lab. A shuffled `schedule`
  * applies to the runtimes that can shuffle; the others run as they do.
+ * `fresh`, when given, loads the lab anew for each run after the first (a
+ * lab file's module-level state must not carry from one runtime's run to
+ * the next, or runtimes that behave alike would read different).
  */
 export async function compareLab(
   lab: Lab<unknown>,
@@ -250,12 +275,14 @@ export async function compareLab(
   clockKind: "real" | "virtual",
   signal?: AbortSignal,
   schedule?: Schedule,
+  fresh?: (instance: number) => Promise<Lab<unknown>>,
 ): Promise<ComparisonRow[]> {
   const rows: ComparisonRow[] = [];
-  for (const runtime of Object.values(runtimes)) {
+  for (const [index, runtime] of Object.values(runtimes).entries()) {
     if (signal?.aborted) break;
     const clock = clockKind === "virtual" ? virtualClock() : realClock();
-    const run = await captureLab(runtime, lab, options, {
+    const runLab = index > 0 && fresh ? await fresh(index) : lab;
+    const run = await captureLab(runtime, runLab, options, {
       clock,
       signal,
       schedule: runtime.shuffles ? schedule : undefined,
@@ -282,6 +309,10 @@ export async function compareLab(
       stderr: run.stderr,
       output: run.output,
       match: "",
+      error: run.outcome === "error" ? run.error : undefined,
+      waitedOnCall: run.events.some((event) =>
+        event.type === "suspend" && /^call\b/.test(event.reason ?? "")
+      ),
       ...countTasks(run.events),
     });
   }
@@ -421,8 +452,14 @@ export function formatComparison(
     for (const tag of groups.slice(1)) {
       const other = rows.find((row) => row.match === tag)!;
       const [at, ...more] = differingLines(first.output, other.output, clockKind, 3);
+      // Past a run's last line, what it printed is said in words, never as
+      // a quoted line it could have printed itself.
       const quote = (row: ComparisonRow, index: number) =>
-        JSON.stringify(row.output[index] ?? "(end)");
+        index < row.output.length
+          ? JSON.stringify(row.output[index])
+          : `no line (${
+            row.output.length === 1 ? "1 line" : `${row.output.length} lines`
+          } printed)`;
       lines.push(
         `  ${tag} (${
           rows.filter((row) => row.match === tag).map((row) => row.runtime).join(", ")
@@ -449,6 +486,17 @@ export function formatComparison(
     lines.push(
       "Tolerated, as measurements on the real clock vary from run to run: " +
         `${tolerated.join("; ")}.`,
+    );
+  }
+  const held = rows.filter((row) => row.waitedOnCall).map((row) => row.runtime);
+  if (clockKind === "virtual" && held.length > 0) {
+    const runs = held.length === rows.length ? "every run" : `the runs of ${held.join(", ")}`;
+    lines.push(
+      "",
+      `Virtual time stood still in ${runs} while a call (real work) was in flight: no sleep ` +
+        "or timeout beside it could pass meanwhile, however long it took; --clock real " +
+        "compares the runs as they happen" +
+        (isLabFile(labName) ? " (deno task lab runs a lab file on the real clock)." : "."),
     );
   }
   for (const row of rows) {
@@ -678,6 +726,7 @@ export async function runCompareCommand(
       clockKind,
       interrupt.signal,
       schedule.schedule,
+      isLabFile(args[0]) ? (instance) => loadLab(args[0], instance) : undefined,
     );
     console.log(
       formatComparison(
@@ -689,6 +738,8 @@ export async function runCompareCommand(
         schedule.schedule,
       ),
     );
+    // A bare yield the runtimes refused, pointed at in the lab file as `lab` does.
+    await printBareYields(args[0], rows.map((row) => row.error));
     if (interrupt.signal.aborted) return exitStatus.interrupted;
     return rows.every((row) => row.exit === exitStatus.ok) ? exitStatus.ok : exitStatus.failed;
   } catch (error) {

@@ -48,7 +48,8 @@ import {
   shownPath,
   useColor,
 } from "./cli.ts";
-import { isLabFile, LabFileError, labFileExtensions, printFailure } from "./lab.ts";
+import { LabFileError, printFailure } from "./lab.ts";
+import { isLabFile, labFileExtensions } from "./lab_check.ts";
 
 /** Real seconds a run may take before the checker stops it, unless `EXERCISE_BUDGET_S` says. */
 export const defaultBudgetS = 10;

@@ -34,7 +34,6 @@ import { labs } from "../labs/mod.ts";
 import { DeadlockError } from "../runtimes/errors.ts";
 import { realClock, virtualClock } from "../runtimes/clock.ts";
 import { describeError, errorMessage, hasText, isInstance } from "../runtimes/errors.ts";
-import { isBareYieldRefusal } from "../runtimes/instructions.ts";
 import { runtimeNames, runtimes } from "../runtimes/registry.ts";
 import { textTracer } from "../runtimes/trace_text.ts";
 import type { Clock, Operation, Runtime, Schedule, TraceEvent, Tracer } from "../runtimes/types.ts";
@@ -64,10 +63,10 @@ import {
 import { runInLabThread } from "./lab_thread.ts";
 import {
   awaitHint,
-  bareYieldsIn,
   checkedLabArgs,
-  formatProblem,
+  isLabFile,
   noCheckOption,
+  printBareYields,
 } from "./lab_check.ts";
 import {
   announceSeed,
@@ -250,9 +249,12 @@ const labFileExport = "a generator function (function*) returning the lab's oper
 /**
  * A built-in lab by name, or a lab file's default export; `UsageError` for
  * an unknown name, a missing file or an export that cannot be run,
- * `LabFileError` for a file that throws when imported.
+ * `LabFileError` for a file that throws when imported. An `instance` above
+ * 0 loads a lab file's module afresh, its module-level state new (a counter
+ * declared outside its function), for a run that must not see what an
+ * earlier run in the same process left there.
  */
-export async function loadLab(target: string): Promise<Lab<Values>> {
+export async function loadLab(target: string, instance = 0): Promise<Lab<Values>> {
   if (!isLabFile(target)) {
     // Own properties only: `toString` or `constructor` is no lab.
     if (Object.hasOwn(labs, target)) return labs[target];
@@ -270,7 +272,9 @@ export async function loadLab(target: string): Promise<Lab<Values>> {
   if (!info.isFile) throw new UsageError(`lab file ${target} is not a file`);
   let module: { default?: unknown; options?: unknown };
   try {
-    module = await import(pathToFileURL(path).href);
+    const url = pathToFileURL(path);
+    if (instance > 0) url.searchParams.set("instance", String(instance));
+    module = await import(url.href);
   } catch (error) {
     const line = loadErrorLine(error);
     const what = line === undefined
@@ -322,14 +326,6 @@ export async function loadLab(target: string): Promise<Lab<Values>> {
     },
   };
 }
-
-/** Whether `target` names a lab file rather than a built-in lab. */
-export function isLabFile(target: string): boolean {
-  return labFileExtensions.some((extension) => target.endsWith(extension));
-}
-
-/** The endings a lab file's name may have. */
-export const labFileExtensions = [".ts", ".js", ".mjs", ".mts"];
 
 /**
  * A lab file's `export const options`, checked: an object of options as a
@@ -512,19 +508,6 @@ export function printFailure(what: string, error: unknown, fullStack = fullStack
   if (!hasText(error)) console.error(`(${describeError(error)})`);
 }
 
-/**
- * After a run the runtimes refused for a bare `yield` of an operation: where
- * the lab file, or a module of its own, writes it (the kit's lint plugin
- * finds it; the error's stack cannot), one line each as an editor jumps to
- * it. Nothing when the plugin finds none, rather than a guess.
- */
-async function printBareYields(target: string, error: unknown): Promise<void> {
-  const verb = /^a bare yield of (?:[\w$]+\.)*([\w$]+)\(/.exec(errorMessage(error))?.[1];
-  for (const problem of await bareYieldsIn(callerPath(target), verb)) {
-    console.error(formatProblem(problem));
-  }
-}
-
 /** How one run ended: its exit status, and the outcome the timelines page shows. */
 interface RunEnd {
   status: number;
@@ -573,7 +556,7 @@ async function runOnce(
     // A lab file's default export that returned no operation.
     if (isInstance(error, UsageError)) exitWithUsage(error.message, labUsage(lab, target));
     printFailure(`${lab.name} failed under ${runtime.name}`, error, fullStack);
-    if (isLabFile(target) && isBareYieldRefusal(error)) await printBareYields(target, error);
+    await printBareYields(target, [error]);
     return { status: exitStatus.failed, outcome: `failed: ${errorLine(error)}` };
   }
 }
@@ -635,14 +618,16 @@ export async function runLabCommand(
   let status: number = exitStatus.ok;
   announceSeed(schedule);
   try {
-    for (const name of names) {
+    for (const [index, name] of names.entries()) {
       if (names.length > 1) {
         const heading = `== ${name}${sectionSchedule(name, schedule.schedule)} ==`;
         console.log(`${recorded.length > 0 ? "\n" : ""}${heading}`);
       }
       const clock = clockKind === "virtual" ? virtualClock() : realClock();
       const events: TraceEvent[] = [];
-      const end = await runOnce(runtimes[name], lab, target, options, clock, {
+      // A lab file afresh for each runtime: its module-level state is not carried over.
+      const runLab = index > 0 && isLabFile(target) ? await loadLab(target, index) : lab;
+      const end = await runOnce(runtimes[name], runLab, target, options, clock, {
         trace: values.trace === true,
         events: recording ? events : undefined,
         signal: interrupt.signal,

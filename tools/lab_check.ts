@@ -17,6 +17,7 @@
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { errorMessage, isInstance } from "../runtimes/errors.ts";
+import { isBareYieldRefusal } from "../runtimes/instructions.ts";
 import { callerPath, shownPath } from "./cli.ts";
 
 /** The option that runs a lab file without the check. */
@@ -26,6 +27,14 @@ const kitRoot = fileURLToPath(new URL("../", import.meta.url));
 
 /** The configuration the check lints with: the kit's plugin alone, no style rules. */
 const checkConfig = join(kitRoot, "lint", "lab_check.json");
+
+/** The endings a lab file's name may have. */
+export const labFileExtensions = [".ts", ".js", ".mjs", ".mts"];
+
+/** Whether `target` names a lab file rather than a built-in lab. */
+export function isLabFile(target: string): boolean {
+  return labFileExtensions.some((extension) => target.endsWith(extension));
+}
 
 /** One problem found, where it is and what it says. */
 export interface Problem {
@@ -193,8 +202,8 @@ export async function checkedLabArgs(args: string[]): Promise<string[] | undefin
   const rest = args.filter((arg) => arg !== noCheckOption);
   const target = args[0];
   if (
-    rest.length !== args.length || target === undefined ||
-    !/\.(ts|js|mjs|mts)$/.test(target) || args.includes("--help") || args.includes("-h")
+    rest.length !== args.length || target === undefined || !isLabFile(target) ||
+    args.includes("--help") || args.includes("-h")
   ) return rest;
   const path = callerPath(target);
   try {
@@ -308,4 +317,26 @@ async function lookForBareYields(path: string, verb?: string): Promise<Problem[]
   } catch {
     return [];
   }
+}
+
+/**
+ * After runs of `target` that the runtimes refused for a bare `yield` of an
+ * operation, when `target` is a lab file: where the file, or a module of its
+ * own, writes it (the kit's lint plugin finds it; the error's stack cannot),
+ * one line each on stderr as an editor jumps to it, each place once however
+ * many of `errors` it explains. Nothing for any other failure, or when the
+ * plugin finds none, rather than a guess. `lab`, `compare` and `report` all
+ * say it this way.
+ */
+export async function printBareYields(target: string, errors: readonly unknown[]): Promise<void> {
+  if (!isLabFile(target)) return;
+  const lines = new Set<string>();
+  for (const error of errors) {
+    if (!isBareYieldRefusal(error)) continue;
+    const verb = /^a bare yield of (?:[\w$]+\.)*([\w$]+)\(/.exec(errorMessage(error))?.[1];
+    for (const problem of await bareYieldsIn(callerPath(target), verb)) {
+      lines.add(formatProblem(problem));
+    }
+  }
+  for (const line of lines) console.error(line);
 }

@@ -23,7 +23,7 @@
 import { parseArgs } from "node:util";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkLabFile, printProblems } from "./lab_check.ts";
+import { checkLabFile, isLabFile, printBareYields, printProblems } from "./lab_check.ts";
 import type { Lab } from "../labs/lab.ts";
 import { UsageError } from "../labs/lab.ts";
 import { labs } from "../labs/mod.ts";
@@ -42,14 +42,7 @@ import {
   shownPath,
 } from "./cli.ts";
 import { type CapturedRun, captureLab, countTasks, errorLine, type TaskCounts } from "./compare.ts";
-import {
-  isLabFile,
-  LabFileError,
-  loadLab,
-  parseOptions,
-  printLabFileError,
-  type Values,
-} from "./lab.ts";
+import { LabFileError, loadLab, parseOptions, printLabFileError, type Values } from "./lab.ts";
 import {
   announceSeed,
   parseSchedule,
@@ -203,6 +196,8 @@ export interface SceneRuns {
   runs: RuntimeRun[];
   /** The shuffle the runtimes that can shuffle ran with; none for first in, first out. */
   schedule?: Schedule;
+  /** What each run that failed threw, for saying where a lab file went wrong. */
+  failures?: readonly unknown[];
 }
 
 /**
@@ -226,15 +221,24 @@ export async function sceneLab(scene: Scene): Promise<{ lab: Lab<Values>; option
 export async function runScene(scene: Scene, schedule?: Schedule): Promise<SceneRuns> {
   const { lab, options } = await sceneLab(scene);
   const runs: RuntimeRun[] = [];
-  for (const runtime of Object.values(runtimes)) {
+  const failures: unknown[] = [];
+  for (const [index, runtime] of Object.values(runtimes).entries()) {
     const clock = virtualClock();
-    const run = await captureLab(runtime, lab, options, {
+    // A lab file afresh for each run: its module-level state is not carried over.
+    const runLab = index > 0 && isLabFile(scene.lab) ? await loadLab(scene.lab, index) : lab;
+    const run = await captureLab(runtime, runLab, options, {
       clock,
       schedule: runtime.shuffles ? schedule : undefined,
     });
     runs.push(runtimeRun(runtime.name, run, clock.now()));
+    if (run.outcome === "error") failures.push(run.error);
   }
-  return { scene, runs, schedule: schedule?.order === "shuffle" ? schedule : undefined };
+  return {
+    scene,
+    runs,
+    schedule: schedule?.order === "shuffle" ? schedule : undefined,
+    failures,
+  };
 }
 
 /** One run as a scene shows it: its outcome, counts and timeline. */
@@ -861,6 +865,10 @@ export async function runReportCommand(args: string[]): Promise<number> {
     progress.step("writing the site");
     await writeSite(out, await renderSite(data), interrupt.signal);
     progress.done();
+    // A bare yield the runtimes refused, pointed at in the lab file as `lab` does.
+    for (const { scene, failures } of data.sceneRuns) {
+      await printBareYields(scene.lab, failures ?? []);
+    }
   } catch (error) {
     progress.done();
     if (!interrupt.signal.aborted) throw error;
