@@ -44,6 +44,7 @@
  * @module
  */
 
+import { checkSpawnOptions } from "./verbs.ts";
 import {
   Cause,
   Clock as EffectClock,
@@ -714,6 +715,7 @@ class EffectScopeHandle implements ScopeHandle {
   constructor(readonly task: EffectKitTask, readonly scope: EffectScope.Scope) {}
 
   spawn<T>(fn: OperationFn<T>, options?: SpawnOptions): Task<T> {
+    checkSpawnOptions("handle.spawn", options);
     const name = taskName(fn, options?.name);
     if (this.ended) {
       throw new Error(

@@ -25,6 +25,7 @@
  * @module
  */
 
+import { checkSpawnOptions } from "./verbs.ts";
 import {
   action,
   createScope,
@@ -681,6 +682,7 @@ class EffectionScopeHandle implements ScopeHandle {
   constructor(readonly task: EffectionKitTask, readonly scope: EffectionScope) {}
 
   spawn<T>(fn: OperationFn<T>, options?: SpawnOptions): Task<T> {
+    checkSpawnOptions("handle.spawn", options);
     const name = taskName(fn, options?.name);
     if (this.ended) {
       throw new Error(

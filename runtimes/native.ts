@@ -21,6 +21,7 @@
  * @module
  */
 
+import { checkSpawnOptions } from "./verbs.ts";
 import { combinatorBody } from "./combinators.ts";
 import { HALTING, MODEL_BIT_A, PackedTask, SETTLED, settledEvent, STARTED } from "./core/packed.ts";
 import { otherRun, RunBase, type TraceExtra } from "./core/run.ts";
@@ -448,6 +449,7 @@ class NativeScopeHandle implements ScopeHandle {
 
   /** Children are detached here as anywhere: spawning works even after the scope ended. */
   spawn<T>(fn: OperationFn<T>, options?: SpawnOptions): Task<T> {
+    checkSpawnOptions("handle.spawn", options);
     return spawnTask(this.frame, fn, taskName(fn, options?.name)) as Task<T>;
   }
 

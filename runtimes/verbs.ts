@@ -171,7 +171,29 @@ export function spawn<T>(
   options?: SpawnOptions,
 ): Operation<Task<T>> {
   if (typeof fn !== "function") checkFunction("spawn", "the function", fn);
+  checkSpawnOptions("spawn", options);
   return new Spawn<T>(fn, options?.name);
+}
+
+/**
+ * `spawn(fn, options)`'s second argument, checked (and a scope handle's):
+ * anything but `{ name }` is most likely trio's `start_soon(fn, *args)`
+ * habit, which would run `fn` without the arguments meant for it.
+ */
+export function checkSpawnOptions(verb: string, options: unknown): void {
+  if (options === undefined) return;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(
+      `${verb}() takes its options ({ name }) second, not ${
+        Array.isArray(options) ? "an array" : kindOf(options)
+      }: to pass arguments, write ${verb}(() => worker(args)) ` +
+        "(trio's start_soon(fn, *args) passes them; spawn does not)",
+    );
+  }
+  const name: unknown = (options as SpawnOptions).name;
+  if (name !== undefined && typeof name !== "string") {
+    throw new TypeError(`${verb}()'s name option must be a string, not ${kindOf(name)}`);
+  }
 }
 
 /**

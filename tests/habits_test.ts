@@ -127,6 +127,41 @@ const mistakes: { name: string; program: () => Operation<unknown>; says: string[
     says: ["spawn() was given an operation", "spawn(worker) or spawn(() => worker(args))"],
   },
   {
+    name: "spawn given arguments after the function (trio's start_soon(fn, *args))",
+    *program() {
+      yield* spawn(worker, loose(3));
+    },
+    says: [
+      "spawn() takes its options ({ name }) second, not a number",
+      "spawn(() => worker(args))",
+    ],
+  },
+  {
+    name: "a scope handle's spawn given arguments after the function",
+    *program() {
+      let refused: unknown;
+      yield* scope(function* (handle) {
+        try {
+          handle.spawn(worker, loose(3));
+        } catch (error) {
+          refused = error;
+        }
+      });
+      throw refused;
+    },
+    says: [
+      "handle.spawn() takes its options ({ name }) second",
+      "handle.spawn(() => worker(args))",
+    ],
+  },
+  {
+    name: "spawn given a name that is no string",
+    *program() {
+      yield* spawn(worker, { name: loose(5) });
+    },
+    says: ["spawn()'s name option must be a string, not a number"],
+  },
+  {
     name: "spawn given neither a function nor an operation",
     *program() {
       // deno-lint-ignore kit/spawn-call

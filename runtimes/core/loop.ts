@@ -14,6 +14,7 @@
  * @module
  */
 
+import { checkSpawnOptions } from "../verbs.ts";
 import { combinatorBody } from "../combinators.ts";
 import type { Model } from "./model.ts";
 import { deadlockName, type DeadlockWait } from "../errors.ts";
@@ -254,6 +255,7 @@ class FrameScopeHandle implements ScopeHandle {
 
   spawn<T>(fn: OperationFn<T>, options?: SpawnOptions): Task<T> {
     const frame = this.frame;
+    checkSpawnOptions("handle.spawn", options);
     const name = taskName(fn, options?.name);
     const refused = frame.run.model.refuseSpawn(frame);
     if (refused !== undefined) throw new Error(`cannot spawn ${name}: ${refused}`);
