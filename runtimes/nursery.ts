@@ -137,19 +137,15 @@ function describeScope(frame: Frame): string {
 /** Cancel a frame's scope: every checkpoint inside it now throws `Cancelled`. */
 function cancel(frame: Frame): void {
   if (!markCancelled(frame)) return;
-  deliverCancel(frame, new Cancelled(describeScope(frame)));
+  forEachReached(frame, deliverCancel, new Cancelled(describeScope(frame)));
 }
 
 /**
- * Wake every checkpoint waiting inside the cancelled `frame`, down to
- * shielded scopes, and set each frame's `cancelledBy` on the way (a frame
- * is reached before what it holds, so its parent is always set first).
+ * For each frame a cancellation reaches, down to shielded scopes: set its
+ * `cancelledBy`, and wake the checkpoint it waits at. A frame is reached
+ * before what it holds, so its parent is always set first.
  */
-function deliverCancel(frame: Frame, cancelled: Cancelled): void {
-  forEachReached(frame, reachCancelled, cancelled);
-}
-
-function reachCancelled(at: Frame, cancelled: Cancelled): void {
+function deliverCancel(at: Frame, cancelled: Cancelled): void {
   // As the walk up the parents would answer: the cancelled frame is the
   // first reached, and no frame reached after it is shielded.
   extrasOf(at).cancelledBy = at.cancelled ? at : at.parent!.extras!.cancelledBy;

@@ -18,7 +18,14 @@ import { checkSpawnOptions } from "../verbs.ts";
 import { combinatorBody } from "../combinators.ts";
 import type { Model } from "./model.ts";
 import { deadlockName, type DeadlockWait } from "../errors.ts";
-import { type AnyInstruction, asInstruction, type Deadline, taskName } from "../instructions.ts";
+import {
+  type All,
+  type AnyInstruction,
+  asInstruction,
+  type Deadline,
+  type Race,
+  taskName,
+} from "../instructions.ts";
 import { fifoOf } from "../queue.ts";
 import { SchedulerRun } from "../scheduler.ts";
 import type {
@@ -81,7 +88,7 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
       return false;
     case "all":
     case "race":
-      enterNested(frame, SCOPE, combinatorBody(instruction), false).setFlag(BARE_SCOPE, true);
+      enterCombinator(frame, instruction);
       return false;
     case "deadline":
       run.model.enterDeadline(frame, instruction);
@@ -270,8 +277,11 @@ class FrameScopeHandle implements ScopeHandle {
   }
 }
 
-/** A `timeout` or `moveOnAfter` as the shared combinator, in a nested scope. */
-export function enterCombinator(frame: Frame, instruction: Deadline<unknown>): void {
+/** `all`, `race`, or a `timeout` or `moveOnAfter`, as the shared combinator in a nested scope. */
+export function enterCombinator(
+  frame: Frame,
+  instruction: All<unknown> | Race<unknown> | Deadline<unknown>,
+): void {
   enterNested(frame, SCOPE, combinatorBody(instruction), false).setFlag(BARE_SCOPE, true);
 }
 
@@ -338,8 +348,7 @@ export class FrameRun extends SchedulerRun<Frame> {
     if (mode === SLEPT) {
       // A sleep's wake-up loses to a cancellation that reached its scope in
       // the same instant (see `SLEPT`): the checkpoint answers instead.
-      const cancelledBy = frame.extras?.cancelledBy;
-      if (cancelledBy !== undefined && this.model.checkpoint(frame, cancelledBy)) {
+      if (checkpoint(frame)) {
         mode = this.answerMode;
         value = this.answerValue;
       } else mode = NEXT;
