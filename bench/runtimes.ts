@@ -798,13 +798,11 @@ async function writeResultsAtomically(results: unknown, file: string): Promise<s
 // ---------------------------------------------------------------------------
 
 /** The scenarios, in the order they run and print, as `--only` names them. */
-export const scenarioNames = ["spawn-join", "heap", "ping-pong", "timeouts", "sleepers"] as const;
+const scenarioNames = ["spawn-join", "heap", "ping-pong", "timeouts", "sleepers"] as const;
 
-export type ScenarioName = typeof scenarioNames[number];
+type ScenarioName = typeof scenarioNames[number];
 
-function listOfScenarios(): string {
-  return listOf(scenarioNames);
-}
+const allowedScenarios = listOf(scenarioNames);
 
 const usage = [
   "Usage: deno task bench [-- options]",
@@ -825,7 +823,7 @@ const usage = [
   "  --reps R          measured repetitions of each timed scenario (default 7)",
   "  --memory-reps M   measured repetitions of the heap scenario (default 3, or R if smaller)",
   "  --only NAMES      only the scenarios named, a comma list of",
-  `                    ${listOfScenarios()};`,
+  `                    ${allowedScenarios};`,
   "                    their figures go to bench/results/only.json instead",
   "  -h, --help        show this help",
 ].join("\n");
@@ -848,8 +846,8 @@ function parseOnly(text: string | undefined): readonly ScenarioName[] {
     if (!(scenarioNames as readonly string[]).includes(name)) {
       exitWithUsage(
         name === ""
-          ? `--only takes a comma list of scenarios, not '${text}'; allowed: ${listOfScenarios()}`
-          : `unknown scenario '${name}' in --only; allowed: ${listOfScenarios()}`,
+          ? `--only takes a comma list of scenarios, not '${text}'; allowed: ${allowedScenarios}`
+          : `unknown scenario '${name}' in --only; allowed: ${allowedScenarios}`,
         usage,
       );
     }
