@@ -576,6 +576,7 @@ interface VersusResult {
 }
 
 function versus(rows: Row[], goals: readonly VersusGoal[]): VersusResult[] {
+  if (rows.length === 0) return []; // a scenario left out by --only
   return goals.map(({ name, against, maxRatio, text }) => {
     const mine = rows.find((row) => row.name === name);
     const theirs = rows.find((row) => row.name === against);
@@ -665,6 +666,8 @@ function summarize(
   goals: Readonly<Record<string, Goal>>,
   effectionGoalOf: (name: string) => number | undefined,
 ): Row[] {
+  // A scenario left out by --only has no contenders, and so no rows.
+  if (results.length === 0) return [];
   const [baseline] = results;
   if (baseline.error !== undefined) {
     throw new Error(`the ${baseline.name} baseline failed: ${baseline.error}`);
@@ -795,13 +798,11 @@ async function writeResultsAtomically(results: unknown, file: string): Promise<s
 // ---------------------------------------------------------------------------
 
 /** The scenarios, in the order they run and print, as `--only` names them. */
-export const scenarioNames = ["spawn-join", "heap", "ping-pong", "timeouts", "sleepers"] as const;
+const scenarioNames = ["spawn-join", "heap", "ping-pong", "timeouts", "sleepers"] as const;
 
-export type ScenarioName = typeof scenarioNames[number];
+type ScenarioName = typeof scenarioNames[number];
 
-function listOfScenarios(): string {
-  return listOf(scenarioNames);
-}
+const allowedScenarios = listOf(scenarioNames);
 
 const usage = [
   "Usage: deno task bench [-- options]",
@@ -822,7 +823,7 @@ const usage = [
   "  --reps R          measured repetitions of each timed scenario (default 7)",
   "  --memory-reps M   measured repetitions of the heap scenario (default 3, or R if smaller)",
   "  --only NAMES      only the scenarios named, a comma list of",
-  `                    ${listOfScenarios()};`,
+  `                    ${allowedScenarios};`,
   "                    their figures go to bench/results/only.json instead",
   "  -h, --help        show this help",
 ].join("\n");
@@ -845,8 +846,8 @@ function parseOnly(text: string | undefined): readonly ScenarioName[] {
     if (!(scenarioNames as readonly string[]).includes(name)) {
       exitWithUsage(
         name === ""
-          ? `--only takes a comma list of scenarios, not '${text}'; allowed: ${listOfScenarios()}`
-          : `unknown scenario '${name}' in --only; allowed: ${listOfScenarios()}`,
+          ? `--only takes a comma list of scenarios, not '${text}'; allowed: ${allowedScenarios}`
+          : `unknown scenario '${name}' in --only; allowed: ${allowedScenarios}`,
         usage,
       );
     }
@@ -1028,15 +1029,9 @@ async function main(): Promise<number> {
   );
   progress.done();
 
-  // A scenario left out by --only has no contenders, and so no rows.
-  const summarizeIfRun = (
-    results: Samples<number>[],
-    goals: Readonly<Record<string, Goal>>,
-    effectionGoalOf: (name: string) => number | undefined,
-  ) => results.length === 0 ? [] : summarize(results, goals, effectionGoalOf);
   const noGoal = {};
-  const speedRows = summarizeIfRun(speed, speedGoals, (name) => effectionGoals[name]?.speed);
-  const memoryRows = summarizeIfRun(
+  const speedRows = summarize(speed, speedGoals, (name) => effectionGoals[name]?.speed);
+  const memoryRows = summarize(
     memory.map(({ name, samples, error }) => ({
       name,
       samples: samples.map((sample) => sample.bytesPerTask),
@@ -1045,15 +1040,13 @@ async function main(): Promise<number> {
     memoryGoals,
     (name) => effectionGoals[name]?.memory,
   );
-  const queueRows = summarizeIfRun(queue, noGoal, () => undefined);
-  const timeoutRows = summarizeIfRun(timeout, timeoutGoals, () => undefined);
-  const sleeperRows = summarizeIfRun(sleeping, sleeperGoals, () => undefined);
-  const versusIfRun = (rows: Row[], goals: readonly VersusGoal[]) =>
-    rows.length === 0 ? [] : versus(rows, goals);
-  const speedVersus = versusIfRun(speedRows, versusGoals.spawnJoin);
-  const memoryVersus = versusIfRun(memoryRows, versusGoals.suspendedHeap);
-  const queueVersus = versusIfRun(queueRows, versusGoals.pingPong);
-  const timeoutVersus = versusIfRun(timeoutRows, versusGoals.timeouts);
+  const queueRows = summarize(queue, noGoal, () => undefined);
+  const timeoutRows = summarize(timeout, timeoutGoals, () => undefined);
+  const sleeperRows = summarize(sleeping, sleeperGoals, () => undefined);
+  const speedVersus = versus(speedRows, versusGoals.spawnJoin);
+  const memoryVersus = versus(memoryRows, versusGoals.suspendedHeap);
+  const queueVersus = versus(queueRows, versusGoals.pingPong);
+  const timeoutVersus = versus(timeoutRows, versusGoals.timeouts);
   const overFloors = againstFloors(speedRows).map((entry) => ({
     ...entry,
     goal: `<= ${floorGoal}x`,

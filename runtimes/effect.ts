@@ -541,11 +541,16 @@ function drive(
   return Effect.uninterruptibleMask((restore) => driver.begin(restore));
 }
 
-/** A new kit task, traced; its program is `drive(task, fn, undefined, true)`. */
-function newTask(run: EffectRun, parent: EffectKitTask | undefined, name: string): EffectKitTask {
+/** A new kit task, traced, and its program: `start`'s generator, driven as its body. */
+function newTask(
+  run: EffectRun,
+  parent: EffectKitTask | undefined,
+  name: string,
+  start: () => Operation<unknown>,
+): { task: EffectKitTask; program: Program } {
   const task = new EffectKitTask(run, run.nextId++, name, parent);
   if (run.tracer) run.trace(task, "spawn");
-  return task;
+  return { task, program: drive(task, start, undefined, true) };
 }
 
 /** Learn a task's outcome the moment its fiber ends. */
@@ -558,8 +563,7 @@ function observe(task: EffectKitTask): void {
  * gives the task before handing the task to the kit code.
  */
 function spawnFrom(driver: Driver, fn: OperationFn<unknown>, name: string): Program {
-  const task = newTask(driver.task.run, driver.task, name);
-  const program = drive(task, fn, undefined, true);
+  const { task, program } = newTask(driver.task.run, driver.task, name, fn);
   driver.spawned = task;
   return driver.scope ? Effect.forkIn(program, driver.scope) : Effect.forkChild(program);
 }
@@ -683,10 +687,13 @@ function nested(
 ): Program {
   const run = task.run;
   return Effect.suspend(() => {
-    const contender = new EffectKitTask(run, run.nextId++, `${combinator}: ${name}`, task);
+    const { task: contender, program } = newTask(
+      run,
+      task,
+      `${combinator}: ${name}`,
+      () => operation,
+    );
     contender.joined = true;
-    if (run.tracer) run.trace(contender, "spawn");
-    const program = drive(contender, () => operation, undefined, true);
     // A fiber of its own, forked in the one the combinator forks for it, so
     // that it settles (traced) only once Effect has interrupted its children.
     return Effect.flatMap(Effect.forkChild(program, { startImmediately: true }), (fiber) => {
@@ -723,8 +730,7 @@ class EffectScopeHandle implements ScopeHandle {
       );
     }
     const run = this.task.run;
-    const task = newTask(run, this.task, name);
-    const program = drive(task, fn, undefined, true);
+    const { task, program } = newTask(run, this.task, name, fn);
     // From outside any fiber: a fiber of the run's own, handed to the scope.
     task.fiber = Fiber.runIn(run.fork(program), this.scope);
     observe(task);
@@ -913,8 +919,7 @@ class EffectRun extends RunBase {
   }
 
   start(fn: OperationFn<unknown>): void {
-    const task = newTask(this, undefined, taskName(fn, fn.name || "main"));
-    const program = drive(task, fn, undefined, true);
+    const { task, program } = newTask(this, undefined, taskName(fn, fn.name || "main"), fn);
     this.root = task;
     task.fiber = this.fork(program);
     observe(task);
