@@ -504,11 +504,11 @@ const durationNumber: Deno.lint.Rule = {
     return gathering(() => ({
       CallExpression(node) {
         const first = node.arguments[0];
-        if (first?.type === "Literal" && typeof first.value === "string") calls.push(node);
-        if (
-          first?.type === "Literal" && typeof first.value === "number" &&
-          looksLikeSeconds(first.value)
-        ) calls.push(node);
+        if (first?.type !== "Literal") return;
+        const { value } = first;
+        if (typeof value === "string" || (typeof value === "number" && looksLikeSeconds(value))) {
+          calls.push(node);
+        }
       },
     }), (facts) => {
       for (const node of calls) {
