@@ -504,11 +504,11 @@ const durationNumber: Deno.lint.Rule = {
     return gathering(() => ({
       CallExpression(node) {
         const first = node.arguments[0];
-        if (first?.type === "Literal" && typeof first.value === "string") calls.push(node);
-        if (
-          first?.type === "Literal" && typeof first.value === "number" &&
-          looksLikeSeconds(first.value)
-        ) calls.push(node);
+        if (first?.type !== "Literal") return;
+        const { value } = first;
+        if (typeof value === "string" || (typeof value === "number" && looksLikeSeconds(value))) {
+          calls.push(node);
+        }
       },
     }), (facts) => {
       for (const node of calls) {
@@ -768,28 +768,27 @@ const pythonHabit: Deno.lint.Rule = {
       for (const name of [...facts.others, ...facts.generators]) declared.add(name);
       for (const node of calls) {
         const callee = node.callee;
+        // The module (`asyncio`; `""` for a bare name) and the name called on it.
+        let module = "";
+        let called: string;
         let fix: string | undefined;
         if (callee.type === "Identifier" && !declared.has(callee.name)) {
-          fix = pythonNames.get("")!.get(callee.name);
+          called = callee.name;
+          fix = pythonNames.get("")!.get(called);
         } else if (
           callee.type === "MemberExpression" && !callee.computed &&
           callee.property.type === "Identifier"
         ) {
-          const method = callee.property.name;
+          called = callee.property.name;
           const object = callee.object;
+          if (object.type === "Identifier") module = object.name;
           fix = object.type === "Identifier" && !declared.has(object.name)
-            ? pythonNames.get(object.name)?.get(method)
+            ? pythonNames.get(object.name)?.get(called)
             : undefined;
-          fix ??= pythonMethods.get(method);
-        }
+          fix ??= pythonMethods.get(called);
+        } else continue;
         if (fix === undefined) continue;
         const name = textOf(ctx, callee);
-        const [module, called] = callee.type === "Identifier" ? ["", callee.name] : [
-          callee.type === "MemberExpression" && callee.object.type === "Identifier"
-            ? callee.object.name
-            : "",
-          ((callee as Deno.lint.MemberExpression).property as Deno.lint.Identifier).name,
-        ];
         fix = pythonCall(module, called, node.arguments, (each) => textOf(ctx, each)) ?? fix;
         ctx.report({
           node,

@@ -132,9 +132,12 @@ export interface CtrlC {
   stop(): void;
 }
 
+/** What the lab runner and the workshop take as Ctrl-C: SIGTERM too. */
+export const interruptSignals: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
+
 /**
  * Listen for Ctrl-C (and whatever other `signals` are named: the lab
- * runner takes SIGTERM alike). The first aborts `signal` with an
+ * runner takes {@link interruptSignals}). The first aborts `signal` with an
  * `AbortError`, so that the work in progress can stop and clean up; a
  * later one, sent as a keypress of its own, exits at once with status 130
  * (`exitNow`, for a tool that has something to say first).

@@ -57,6 +57,7 @@ import {
 } from "./cli.ts";
 import {
   LabFileError,
+  labForRun,
   loadLab,
   optionLines,
   parseOptions,
@@ -265,9 +266,10 @@ export interface ComparisonRow extends TaskCounts {
  * `UsageError` out of a run (a lab file's default export that returned no
  * operation) is thrown: no runtime could run the lab. A shuffled `schedule`
  * applies to the runtimes that can shuffle; the others run as they do.
- * `fresh`, when given, loads the lab anew for each run after the first (a
- * lab file's module-level state must not carry from one runtime's run to
- * the next, or runtimes that behave alike would read different).
+ * `target`, the lab as named on the command line, has a lab file loaded
+ * anew for each run after the first ({@link labForRun}: its module-level
+ * state must not carry from one runtime's run to the next, or runtimes that
+ * behave alike would read different).
  */
 export async function compareLab(
   lab: Lab<unknown>,
@@ -275,14 +277,13 @@ export async function compareLab(
   clockKind: "real" | "virtual",
   signal?: AbortSignal,
   schedule?: Schedule,
-  fresh?: (instance: number) => Promise<Lab<unknown>>,
+  target?: string,
 ): Promise<ComparisonRow[]> {
   const rows: ComparisonRow[] = [];
   for (const [index, runtime] of Object.values(runtimes).entries()) {
     if (signal?.aborted) break;
     const clock = clockKind === "virtual" ? virtualClock() : realClock();
-    const runLab = index > 0 && fresh ? await fresh(index) : lab;
-    const run = await captureLab(runtime, runLab, options, {
+    const run = await captureLab(runtime, await labForRun(lab, target, index), options, {
       clock,
       signal,
       schedule: runtime.shuffles ? schedule : undefined,
@@ -726,7 +727,7 @@ export async function runCompareCommand(
       clockKind,
       interrupt.signal,
       schedule.schedule,
-      isLabFile(args[0]) ? (instance) => loadLab(args[0], instance) : undefined,
+      args[0],
     );
     console.log(
       formatComparison(

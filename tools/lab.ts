@@ -416,6 +416,23 @@ function calledExportFix(path: string): string {
     : `write export default () => ${name}(${args.trim()}), not ${written}`;
 }
 
+/**
+ * The lab for run `index` (from 0) of several of `target` in one process:
+ * `lab` for the first run, or for a built-in lab; after it, a lab file
+ * loaded afresh, so that no run sees the module-level state (a counter
+ * declared outside its function) an earlier one left. `lab` itself when
+ * `target` is not given.
+ */
+export async function labForRun<T>(
+  lab: Lab<T>,
+  target: string | undefined,
+  index: number,
+): Promise<Lab<T>> {
+  if (index === 0 || target === undefined || !isLabFile(target)) return lab;
+  // The same file's default export, its options parsed alike.
+  return await loadLab(target, index) as Lab<unknown> as Lab<T>;
+}
+
 /** Whether `value` can be driven with `yield*`: an iterable object (a string is no operation). */
 function isOperation(value: unknown): value is Operation<unknown> {
   return typeof value === "object" && value !== null &&
@@ -625,8 +642,7 @@ export async function runLabCommand(
       }
       const clock = clockKind === "virtual" ? virtualClock() : realClock();
       const events: TraceEvent[] = [];
-      // A lab file afresh for each runtime: its module-level state is not carried over.
-      const runLab = index > 0 && isLabFile(target) ? await loadLab(target, index) : lab;
+      const runLab = await labForRun(lab, target, index);
       const end = await runOnce(runtimes[name], runLab, target, options, clock, {
         trace: values.trace === true,
         events: recording ? events : undefined,

@@ -35,7 +35,7 @@
 
 import { escapes } from "../labs/spinner_screen.ts";
 import { errorMessage } from "../runtimes/errors.ts";
-import { type CtrlC, exitStatus, onCtrlC, sameKeypressMs } from "./cli.ts";
+import { type CtrlC, exitStatus, interruptSignals, onCtrlC, sameKeypressMs } from "./cli.ts";
 import { localFiles, type UserFiles } from "./write_file.ts";
 
 /**
@@ -203,7 +203,7 @@ export function runInLabThread(module: URL, command: string, args: string[]): Pr
           : "interrupted again: the lab's thread was busy, so its cleanup could not run; " +
             "stopped it where it was",
       ),
-    ["SIGINT", "SIGTERM"],
+    interruptSignals,
   );
   // The halting thread, heard from: it counts as busy again only after
   // `silentInCleanupMs` without a word.

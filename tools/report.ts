@@ -42,7 +42,14 @@ import {
   shownPath,
 } from "./cli.ts";
 import { type CapturedRun, captureLab, countTasks, errorLine, type TaskCounts } from "./compare.ts";
-import { LabFileError, loadLab, parseOptions, printLabFileError, type Values } from "./lab.ts";
+import {
+  LabFileError,
+  labForRun,
+  loadLab,
+  parseOptions,
+  printLabFileError,
+  type Values,
+} from "./lab.ts";
 import {
   announceSeed,
   parseSchedule,
@@ -224,9 +231,7 @@ export async function runScene(scene: Scene, schedule?: Schedule): Promise<Scene
   const failures: unknown[] = [];
   for (const [index, runtime] of Object.values(runtimes).entries()) {
     const clock = virtualClock();
-    // A lab file afresh for each run: its module-level state is not carried over.
-    const runLab = index > 0 && isLabFile(scene.lab) ? await loadLab(scene.lab, index) : lab;
-    const run = await captureLab(runtime, runLab, options, {
+    const run = await captureLab(runtime, await labForRun(lab, scene.lab, index), options, {
       clock,
       schedule: runtime.shuffles ? schedule : undefined,
     });

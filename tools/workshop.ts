@@ -36,6 +36,7 @@ import {
   callerPath,
   exitStatus,
   exitWithUsage,
+  interruptSignals,
   onCtrlC,
   paint,
   parseOptionsOrExit,
@@ -475,9 +476,6 @@ export async function takeStep(session: Session, step: Step, number: number): Pr
     for (const line of step.more) console.log(`  ${line}`);
   }
 }
-
-/** What stops the walk or the handout as Ctrl-C does: SIGTERM too, as for the lab runner. */
-const interruptSignals: readonly Deno.Signal[] = ["SIGINT", "SIGTERM"];
 
 const usage = [
   "Usage: deno task workshop [--step N] [--answers FILE]",
