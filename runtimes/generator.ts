@@ -12,8 +12,9 @@
  *   first, one at a time), then its cleanups run (newest first).
  * - The first error halts the siblings and fails the parent with that
  *   error.
- * - `timeout` and `moveOnAfter` are the shared combinators: a race against
- *   a sleep.
+ * - A `timeout` or `moveOnAfter` whose deadline comes while its operation
+ *   runs halts the operation, and then answers (`TimeoutError`, or
+ *   `undefined`).
  *
  * The sections below (instructions, tasks, scopes, timers, errors, run) come
  * in the same order in every adapter, so that any two diff side by side.
@@ -21,9 +22,12 @@
  * @module
  */
 
+import { reportUndelivered } from "./combinators.ts";
 import {
   CANCEL,
   CONTINUE_ENDING,
+  type DeadlineFrame,
+  EXPIRED,
   Frame,
   markCancelled,
   outcomeMode,
@@ -33,7 +37,7 @@ import {
   TASK,
   undoWaiting,
 } from "./core/frame.ts";
-import { enterCombinator, settle } from "./core/loop.ts";
+import { settle } from "./core/loop.ts";
 import { frameRuntime, type Model, modelPart, ownModelPart } from "./core/model.ts";
 import { describeError, reportError } from "./errors.ts";
 import { NEXT, THROW, Wait } from "./waits.ts";
@@ -57,8 +61,7 @@ function ownPart(frame: Frame): HaltPart {
 
 // ---------------------------------------------------------------------------
 // Instructions: each means what `core/loop.ts` says. No wait is a
-// checkpoint here (a halt does not wait for one), and a `timeout` is the
-// shared combinator.
+// checkpoint here: a halt does not wait for one.
 // ---------------------------------------------------------------------------
 
 /** Why a task that joins its ancestor waits for ever. */
@@ -188,8 +191,29 @@ function nestedSettled(owner: Frame, nested: Frame): void {
 // ---------------------------------------------------------------------------
 // Timers: a sleep is an entry in the core's timer heap (`core/timers.ts`),
 // one per run behind one host timer; halting a sleeper cancels its entry.
-// A deadline is the shared combinator's sleep.
+// A deadline is one too: when it comes, its operation is halted.
 // ---------------------------------------------------------------------------
+
+/**
+ * A deadline came. An operation still running is halted; one whose body is
+ * over, that failed, or that is being halted from outside keeps its outcome.
+ */
+function deadlineExpired(frame: DeadlineFrame): void {
+  if (frame.ending || frame.cancelled || frame.outcome !== undefined) return;
+  frame.setFlag(EXPIRED, true);
+  cancel(frame);
+}
+
+/**
+ * An error raised only while its deadline halted the operation (a cleanup's,
+ * say) does not replace the expiry: it is reported, as the combinators do.
+ */
+function settling(frame: Frame): void {
+  if (!frame.hasFlag(EXPIRED) || frame.outcome !== "failed") return;
+  const combinator = (frame as DeadlineFrame).deadline.fail ? "timeout" : "moveOnAfter";
+  reportUndelivered(combinator, "its operation", frame.result);
+  frame.outcome = "halted";
+}
 
 // ---------------------------------------------------------------------------
 // Errors: a failing child halts its siblings and fails its parent with its
@@ -231,13 +255,12 @@ const model: Model = {
   checkpoint: () => false, // never asked: no frame is in a cancelled scope
   bodyEnded,
   continueEnding,
-  settling: () => {}, // the outcome was decided as the body ended
+  settling,
   childSettled,
   nestedSettled,
   addFailure: recordFailure,
   refuseSpawn,
-  enterDeadline: enterCombinator,
-  armDeadline: () => {}, // no DEADLINE frames
+  deadlineExpired,
   describeWait,
 };
 

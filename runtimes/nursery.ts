@@ -33,13 +33,13 @@ import {
   BARE_SCOPE,
   CONTINUE_ENDING,
   DEADLINE,
-  enterNested,
+  type DeadlineFrame,
+  EXPIRED,
   extrasOf,
   Frame,
   markCancelled,
   MODEL_BIT_A,
   MODEL_BIT_B,
-  MODEL_BIT_C,
   outcomeMode,
   runCleanups,
   SCOPE,
@@ -48,9 +48,7 @@ import {
 } from "./core/frame.ts";
 import { settle } from "./core/loop.ts";
 import { forEachReached, frameRuntime, type Model, modelPart, ownModelPart } from "./core/model.ts";
-import { Cancelled, errorMessage, isInstance, reportError, TimeoutError } from "./errors.ts";
-import type { Deadline } from "./instructions.ts";
-import type { CallbackTimer } from "./core/timers.ts";
+import { Cancelled, errorMessage, isInstance, reportError } from "./errors.ts";
 import { NEXT, THROW, Wait } from "./waits.ts";
 import type { Runtime } from "./types.ts";
 
@@ -58,8 +56,6 @@ import type { Runtime } from "./types.ts";
 const ENDED_CANCELLED = MODEL_BIT_A;
 /** A child failed: the frame fails with an `AggregateError`. */
 const CHILD_FAILED = MODEL_BIT_B;
-/** A DEADLINE frame whose deadline passed. */
-const EXPIRED = MODEL_BIT_C;
 
 /** What only this model keeps of a frame (`modelPart`). */
 class ScopePart {
@@ -67,10 +63,7 @@ class ScopePart {
   errors: unknown[] | undefined = undefined;
   /** `errors` is a cleanup's error, which replaced the frame's failure: never grouped. */
   cleanupFailed = false;
-  /** For a DEADLINE frame: its `timeout`/`moveOnAfter`, and its armed timer. */
-  deadline: { ms: number; fail: boolean } | undefined = undefined;
-  deadlineTimer: CallbackTimer | undefined = undefined;
-  /** How many errors the frame had when its deadline expired. */
+  /** How many errors a DEADLINE frame had when its deadline expired. */
   errorsAtExpiry = 0;
 }
 
@@ -94,12 +87,6 @@ const joinsOwnEnd = "under nursery a task waits for its children";
 /** A checkpoint in a cancelled scope throws `Cancelled`, naming the scope. */
 function checkpoint(frame: Frame, cancelledBy: Frame): boolean {
   return frame.run.answer(THROW, new Cancelled(describeScope(cancelledBy)));
-}
-
-/** Not a closure here (see `combinatorBody`): the deadline is the frame's own. */
-function enterDeadline(frame: Frame, instruction: Deadline<unknown>): void {
-  const operation = instruction.operation;
-  ownPart(enterNested(frame, DEADLINE, () => operation, false)).deadline = instruction;
 }
 
 // ---------------------------------------------------------------------------
@@ -188,17 +175,11 @@ function childSettled(parent: Frame, child: Frame): void {
   }
 }
 
+/** The owner resumes with its nested frame's answer (nothing, from one that caught its cancellation). */
 function nestedSettled(owner: Frame, nested: Frame): void {
   const run = owner.run;
-  if (nested.outcome !== "halted") {
-    run.enqueue(owner, owner.epoch, outcomeMode(nested), nested.result);
-  } else if (
-    nested.kind === DEADLINE && nested.hasFlag(EXPIRED) && partOf(nested)!.deadline!.fail
-  ) {
-    run.enqueue(owner, owner.epoch, THROW, new TimeoutError(partOf(nested)!.deadline!.ms));
-  } else {
-    run.enqueue(owner, owner.epoch, NEXT, undefined);
-  }
+  if (nested.outcome === "halted") run.enqueue(owner, owner.epoch, NEXT, undefined);
+  else run.enqueue(owner, owner.epoch, outcomeMode(nested), nested.result);
 }
 
 // ---------------------------------------------------------------------------
@@ -206,14 +187,12 @@ function nestedSettled(owner: Frame, nested: Frame): void {
 // as in `generator`; a deadline is one too, whose expiry cancels its scope.
 // ---------------------------------------------------------------------------
 
-function armDeadline(frame: Frame): void {
-  const part = partOf(frame)!;
-  part.deadlineTimer = frame.run.timers.after(part.deadline!.ms, () => {
-    part.deadlineTimer = undefined;
-    part.errorsAtExpiry = part.errors?.length ?? 0;
-    frame.setFlag(EXPIRED, true);
-    cancel(frame);
-  });
+/** A deadline expired: its scope is cancelled, whatever it is doing. */
+function deadlineExpired(frame: Frame): void {
+  const errors = partOf(frame)?.errors;
+  if (errors) partOf(frame)!.errorsAtExpiry = errors.length;
+  frame.setFlag(EXPIRED, true);
+  cancel(frame);
 }
 
 // ---------------------------------------------------------------------------
@@ -251,7 +230,6 @@ function childFailed(parent: Frame, error: unknown): void {
  */
 function decideOutcome(frame: Frame): void {
   const part = partOf(frame);
-  part?.deadlineTimer?.cancel();
   const outer = frame.parent?.extras?.cancelledBy;
   if (part?.errors && part.errors.length > 1) {
     // The same error can come by two paths: a parent that joins a failing
@@ -267,7 +245,8 @@ function decideOutcome(frame: Frame): void {
     // cancellation the expiry caused (cleanups' too) do not replace it;
     // they are reported.
     for (const error of part.errors) {
-      reportUndelivered(part.deadline!.fail ? "timeout" : "moveOnAfter", "its operation", error);
+      const combinator = (frame as DeadlineFrame).deadline.fail ? "timeout" : "moveOnAfter";
+      reportUndelivered(combinator, "its operation", error);
     }
     part.errors = undefined;
     frame.setFlag(ENDED_CANCELLED, true);
@@ -324,8 +303,7 @@ const model: Model = {
   nestedSettled,
   addFailure: cleanupFailed,
   refuseSpawn,
-  enterDeadline,
-  armDeadline,
+  deadlineExpired,
   describeWait,
 };
 

@@ -13,7 +13,9 @@
  */
 
 import { type DeadlockError, HaltedError, joinDeadlock } from "../errors.ts";
+import type { Deadline } from "../instructions.ts";
 import type { Operation, OperationFn } from "../types.ts";
+import type { CallbackTimer } from "./timers.ts";
 import { JoinWaiter, NEXT, THROW, Wait } from "../waits.ts";
 import type { FrameRun } from "./loop.ts";
 import {
@@ -44,7 +46,7 @@ export const TASK = 0;
 export const SCOPE = 1;
 /** An `ensure` cleanup that returned an operation. */
 export const CLEANUP = 2;
-/** A `timeout` or `moveOnAfter` with a deadline of its own (nursery). */
+/** A `timeout` or `moveOnAfter`: its operation, with a deadline of its own (`DeadlineFrame`). */
 export const DEADLINE = 3;
 export type NestedKind = typeof SCOPE | typeof CLEANUP | typeof DEADLINE;
 
@@ -59,8 +61,8 @@ const SHIELD = 128;
 export const RETURN_DUE = 256;
 /** `iterator.return()` was called: its `finally` blocks run. */
 export const RETURNING = 512;
-/** A third bit a model may use for a boolean of its own (`hasFlag`, `setFlag`). */
-export const MODEL_BIT_C = 4096;
+/** A DEADLINE frame's deadline came while its operation ran, and its model counted it. */
+export const EXPIRED = 4096;
 /**
  * A SCOPE frame the kit makes for itself (a combinator's, or one of its
  * contenders'), not a user's `scope`: a model that groups a scope body's
@@ -173,6 +175,23 @@ export class NestedFrame extends Frame {
   }
 }
 
+/**
+ * A `timeout` or `moveOnAfter`: its operation runs in this frame, and a
+ * timer armed as it starts tells the model when the deadline comes.
+ */
+export class DeadlineFrame extends NestedFrame {
+  /** Armed until it fires or the frame settles. */
+  timer: CallbackTimer | undefined = undefined;
+
+  constructor(owner: Frame, readonly deadline: Deadline<unknown>) {
+    super(owner, DEADLINE, operationOf, false);
+  }
+}
+
+function operationOf(frame: Frame): Operation<unknown> {
+  return (frame as DeadlineFrame).deadline.operation;
+}
+
 export function extrasOf(frame: Frame): FrameExtras {
   return frame.extras ??= new FrameExtras();
 }
@@ -241,7 +260,15 @@ export function enterNested(
   start: (frame: Frame) => Operation<unknown>,
   shield: boolean,
 ): NestedFrame {
-  const nested = new NestedFrame(owner, kind, start, shield);
+  return enter(owner, new NestedFrame(owner, kind, start, shield));
+}
+
+/** Enter a `timeout` or `moveOnAfter`, as `enterNested` enters a scope. */
+export function enterDeadline(owner: Frame, deadline: Deadline<unknown>): DeadlineFrame {
+  return enter(owner, new DeadlineFrame(owner, deadline));
+}
+
+function enter<N extends NestedFrame>(owner: Frame, nested: N): N {
   inheritCancel(nested);
   owner.waiting = nested;
   owner.run.enqueue(nested, 0, START, undefined);

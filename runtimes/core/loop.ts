@@ -1,8 +1,8 @@
 /**
  * The step loop shared by the kit's own schedulers (`generator`,
  * `nursery`): driving a frame's generator, the model-neutral instructions
- * (spawn, scope, combinators, ensure, call, now, suspend, take, join, halt,
- * log, block), settling a frame, and the run that owns the frames.
+ * (spawn, scope, combinators, deadlines, ensure, call, now, suspend, take,
+ * join, halt, log, block), settling a frame, and the run that owns the frames.
  *
  * A model is a `Model`, a record of hooks: they answer what a model answers
  * (how cancellation is delivered, what happens when a body ends, what a
@@ -17,12 +17,11 @@
 import { checkSpawnOptions } from "../verbs.ts";
 import { combinatorBody } from "../combinators.ts";
 import type { Model } from "./model.ts";
-import { deadlockName, type DeadlockWait } from "../errors.ts";
+import { deadlockName, type DeadlockWait, TimeoutError } from "../errors.ts";
 import {
   type All,
   type AnyInstruction,
   asInstruction,
-  type Deadline,
   type Race,
   taskName,
 } from "../instructions.ts";
@@ -45,7 +44,10 @@ import {
   CONTINUE_ENDING,
   countChildSettled,
   DEADLINE,
+  type DeadlineFrame,
+  enterDeadline,
   enterNested,
+  EXPIRED,
   extrasOf,
   Frame,
   join,
@@ -91,7 +93,7 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
       enterCombinator(frame, instruction);
       return false;
     case "deadline":
-      run.model.enterDeadline(frame, instruction);
+      enterDeadline(frame, instruction);
       return false;
     case "ensure":
       (extrasOf(frame).cleanups ??= []).push(instruction.fn);
@@ -141,7 +143,7 @@ function checkpoint(frame: Frame): boolean {
 
 function startFrame(frame: Frame): void {
   markStarted(frame);
-  if (frame.kind === DEADLINE) frame.run.model.armDeadline(frame);
+  if (frame.kind === DEADLINE) armDeadline(frame as DeadlineFrame);
   const start = frame.body as (frame: Frame) => Operation<unknown>;
   frame.body = undefined;
   try {
@@ -233,6 +235,7 @@ function endBody(frame: Frame, how: number, value: unknown): void {
 export function settle(frame: Frame): void {
   const run = frame.run;
   run.model.settling(frame);
+  if (frame.kind === DEADLINE) settleDeadline(frame as DeadlineFrame);
   markSettled(frame);
   const parent = frame.parent;
   if (parent === undefined) {
@@ -277,12 +280,31 @@ class FrameScopeHandle implements ScopeHandle {
   }
 }
 
-/** `all`, `race`, or a `timeout` or `moveOnAfter`, as the shared combinator in a nested scope. */
-export function enterCombinator(
-  frame: Frame,
-  instruction: All<unknown> | Race<unknown> | Deadline<unknown>,
-): void {
+/** `all` or `race`, as the shared combinator in a nested scope. */
+function enterCombinator(frame: Frame, instruction: All<unknown> | Race<unknown>): void {
   enterNested(frame, SCOPE, combinatorBody(instruction), false).setFlag(BARE_SCOPE, true);
+}
+
+/** A DEADLINE frame starts: its timer tells the model when the deadline comes. */
+function armDeadline(frame: DeadlineFrame): void {
+  frame.timer = frame.run.timers.after(frame.deadline.ms, () => {
+    frame.timer = undefined;
+    frame.run.model.deadlineExpired(frame);
+  });
+}
+
+/**
+ * A DEADLINE frame settles: its timer is disarmed, and an operation its
+ * deadline halted (`EXPIRED`) answers as the deadline says, `TimeoutError`
+ * or `undefined`, unless its owner is being returned and takes no answer.
+ */
+function settleDeadline(frame: DeadlineFrame): void {
+  frame.timer?.cancel();
+  if (!frame.hasFlag(EXPIRED) || frame.outcome !== "halted") return;
+  if ((frame.parent!.flags & RETURN_DUE) !== 0) return;
+  const deadline = frame.deadline;
+  frame.outcome = deadline.fail ? "failed" : "completed";
+  frame.result = deadline.fail ? new TimeoutError(deadline.ms) : undefined;
 }
 
 /** A run of frames under one model. */

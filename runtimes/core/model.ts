@@ -7,9 +7,8 @@
  * @module
  */
 
-import type { Deadline } from "../instructions.ts";
 import type { OperationFn, RunOptions, Runtime } from "../types.ts";
-import { extrasOf, Frame } from "./frame.ts";
+import { type DeadlineFrame, extrasOf, Frame } from "./frame.ts";
 import { FrameRun } from "./loop.ts";
 
 /**
@@ -41,10 +40,11 @@ export interface Model {
   addFailure(frame: Frame, error: unknown): void;
   /** Why a scope handle may not spawn into the frame now, or `undefined`. */
   refuseSpawn(frame: Frame): string | undefined;
-  /** A `timeout` or `moveOnAfter` (`enterCombinator` runs the shared combinator). */
-  enterDeadline(frame: Frame, instruction: Deadline<unknown>): void;
-  /** A DEADLINE frame starts: arm its deadline. */
-  armDeadline(frame: Frame): void;
+  /**
+   * A `timeout`'s or `moveOnAfter`'s deadline came: cancel its frame if the
+   * model says so, marking it `EXPIRED` (it then answers as its deadline says).
+   */
+  deadlineExpired(frame: DeadlineFrame): void;
   /** What a waiting frame waits on, as a deadlock's list names it; `undefined` for none. */
   describeWait(frame: Frame): string | undefined;
 }
