@@ -16,8 +16,10 @@
  *   runs halts the operation, and then answers (`TimeoutError`, or
  *   `undefined`).
  *
- * The sections below (instructions, tasks, scopes, timers, errors, run) come
- * in the same order in every adapter, so that any two diff side by side.
+ * Each function exported here is one of the model's hooks (`core/model.ts`
+ * says when each runs); the runtime is made of them in `registry.ts`. The
+ * sections below (instructions, scopes, errors) come in the order every
+ * adapter keeps, so that any two diff side by side.
  *
  * @module
  */
@@ -38,10 +40,13 @@ import {
   undoWaiting,
 } from "./core/frame.ts";
 import { settle } from "./core/loop.ts";
-import { frameRuntime, type Model, modelPart, ownModelPart } from "./core/model.ts";
+import { modelPart, ownModelPart } from "./core/model.ts";
 import { describeError, reportError } from "./errors.ts";
-import { NEXT, THROW, Wait } from "./waits.ts";
-import type { Runtime } from "./types.ts";
+import { NEXT, THROW } from "./waits.ts";
+
+export const name = "generator";
+export const description =
+  "Effection-style structured concurrency on its own scheduler: halting by return(), children halted when their parent ends";
 
 /** What only this model keeps of a frame (`modelPart`). */
 class HaltPart {
@@ -65,37 +70,40 @@ function ownPart(frame: Frame): HaltPart {
 // ---------------------------------------------------------------------------
 
 /** Why a task that joins its ancestor waits for ever. */
-const joinsOwnEnd = "under generator a task ends only once its children are halted";
+export const joinsOwnEnd = "under generator a task ends only once its children are halted";
 
-// ---------------------------------------------------------------------------
-// Tasks: a task's body may not spawn into its scope once it has ended
-// (its children are being halted).
-// ---------------------------------------------------------------------------
+/** A resumption may still be overtaken by a halt, which never waits. */
+export const resumeEndsWait = false;
 
-function refuseSpawn(frame: Frame): string | undefined {
-  if (!frame.settled && !frame.ending) return undefined;
-  return "its scope has ended; spawn into a scope only while its body runs";
-}
-
-/** What a waiting frame waits on, as a trace names it; `undefined` for a frame inside it. */
-function describeWait(frame: Frame): string | undefined {
-  const waiting = frame.waiting;
-  if (waiting instanceof Wait) return waiting.describe();
-  if (waiting instanceof Frame && frame.ending && waiting.kind === TASK) return `halt ${waiting}`;
-  return undefined;
+/** Never asked: no frame is in a cancelled scope. */
+export function checkpoint(): boolean {
+  return false;
 }
 
 // ---------------------------------------------------------------------------
 // Scopes: cancelling, and the end of a frame's life. When a body ends,
 // however it ends: its children are halted youngest first, one at a time;
-// then its `ensure` cleanups run newest first; then it settles.
+// then its `ensure` cleanups run newest first; then it settles. A task's
+// body may not spawn into its scope once it has ended.
 // ---------------------------------------------------------------------------
+
+export function refuseSpawn(frame: Frame): string | undefined {
+  if (!frame.settled && !frame.ending) return undefined;
+  return "its scope has ended; spawn into a scope only while its body runs";
+}
+
+/** An ending frame halts a child, as a deadlock's list names it. */
+export function describeWait(frame: Frame): string | undefined {
+  const waiting = frame.waiting;
+  if (!(waiting instanceof Frame) || !frame.ending || waiting.kind !== TASK) return undefined;
+  return `halt ${waiting}`;
+}
 
 /**
  * Cancel a frame: halt it, by `iterator.return()` at once (or, for a frame
  * waiting in a nested scope, once that scope has been halted). Idempotent.
  */
-function cancel(frame: Frame): void {
+export function cancel(frame: Frame): void {
   if (!markCancelled(frame)) return;
   const run = frame.run;
   if (!frame.started) {
@@ -124,7 +132,7 @@ function cancel(frame: Frame): void {
   run.enqueue(frame, frame.epoch, RETURN, undefined);
 }
 
-function bodyEnded(frame: Frame, how: number, value: unknown): void {
+export function bodyEnded(frame: Frame, how: number, value: unknown): void {
   if (how === THROW) recordFailure(frame, value);
   else if (frame.outcome === undefined) {
     frame.outcome = how === RETURN ? "halted" : "completed";
@@ -145,7 +153,7 @@ function bodyEnded(frame: Frame, how: number, value: unknown): void {
   continueEnding(frame);
 }
 
-function continueEnding(frame: Frame): void {
+export function continueEnding(frame: Frame): void {
   const toHalt = partOf(frame)?.toHalt;
   while (toHalt && toHalt.length > 0) {
     const child = toHalt.pop()!;
@@ -161,7 +169,7 @@ function continueEnding(frame: Frame): void {
   settle(frame);
 }
 
-function childSettled(parent: Frame, child: Frame): void {
+export function childSettled(parent: Frame, child: Frame): void {
   if (child.outcome === "failed") childFailed(parent, child.result);
   // An ending parent halting this very child goes on ending.
   if (parent.ending && parent.waiting === child) {
@@ -170,7 +178,7 @@ function childSettled(parent: Frame, child: Frame): void {
   }
 }
 
-function nestedSettled(owner: Frame, nested: Frame): void {
+export function nestedSettled(owner: Frame, nested: Frame): void {
   const run = owner.run;
   if ((owner.flags & RETURN_DUE) !== 0) {
     // An error raised while the owner was being halted is not lost: it
@@ -189,38 +197,12 @@ function nestedSettled(owner: Frame, nested: Frame): void {
 }
 
 // ---------------------------------------------------------------------------
-// Timers: a sleep is an entry in the core's timer heap (`core/timers.ts`),
-// one per run behind one host timer; halting a sleeper cancels its entry.
-// A deadline is one too: when it comes, its operation is halted.
-// ---------------------------------------------------------------------------
-
-/**
- * A deadline came. An operation still running is halted; one whose body is
- * over, that failed, or that is being halted from outside keeps its outcome.
- */
-function deadlineExpired(frame: DeadlineFrame): void {
-  if (frame.ending || frame.cancelled || frame.outcome !== undefined) return;
-  frame.setFlag(EXPIRED, true);
-  cancel(frame);
-}
-
-/**
- * An error raised only while its deadline halted the operation (a cleanup's,
- * say) does not replace the expiry: it is reported, as the combinators do.
- */
-function settling(frame: Frame): void {
-  if (!frame.hasFlag(EXPIRED) || frame.outcome !== "failed") return;
-  const combinator = (frame as DeadlineFrame).deadline.fail ? "timeout" : "moveOnAfter";
-  reportUndelivered(combinator, "its operation", frame.result);
-  frame.outcome = "halted";
-}
-
-// ---------------------------------------------------------------------------
 // Errors: a failing child halts its siblings and fails its parent with its
 // own error. Joiners hear of the failure first, so a parent joining the
 // child catches it; the parent fails all the same.
 // ---------------------------------------------------------------------------
 
+/** The first error is the frame's outcome; a later one is reported. */
 function recordFailure(frame: Frame, error: unknown): void {
   if (frame.outcome !== "failed") {
     frame.outcome = "failed";
@@ -243,49 +225,27 @@ function childFailed(parent: Frame, error: unknown): void {
   if (!parent.ending && !parent.cancelled) parent.run.enqueue(parent, 0, CANCEL, undefined);
 }
 
-// ---------------------------------------------------------------------------
-// Run: the core's run of frames (`core/loop.ts`), with this model's hooks.
-// ---------------------------------------------------------------------------
-
-const model: Model = {
-  name: "generator",
-  joinsOwnEnd,
-  resumeEndsWait: false,
-  cancel,
-  checkpoint: () => false, // never asked: no frame is in a cancelled scope
-  bodyEnded,
-  continueEnding,
-  settling,
-  childSettled,
-  nestedSettled,
-  addFailure: recordFailure,
-  refuseSpawn,
-  deadlineExpired,
-  describeWait,
-};
+/** An error a cleanup raised fails the frame, unless it failed already. */
+export function cleanupFailed(frame: Frame, error: unknown): void {
+  recordFailure(frame, error);
+}
 
 /**
- * The `generator` runtime: Effection's semantics on a scheduler of its own.
- *
- * @example
- * ```ts
- * import { runtimes, sleep, spawn, virtualClock } from "@kit/concurrency";
- *
- * const seen: string[] = [];
- * await runtimes.generator.run(function* () {
- *   yield* spawn(function* child() {
- *     try {
- *       yield* sleep(1000);
- *     } finally {
- *       seen.push("child halted when its parent returned");
- *     }
- *   });
- *   yield* sleep(10);
- * }, { clock: virtualClock() });
- * if (seen.length !== 1) throw new Error("the child should have been halted");
- * ```
+ * A frame whose body is over has its outcome (and so has one whose child
+ * failed): a deadline that comes then changes nothing.
  */
-export const generator: Runtime = frameRuntime(
-  model,
-  "Effection-style structured concurrency on its own scheduler: halting by return(), children halted when their parent ends",
-);
+export function outcomeDecided(frame: Frame): boolean {
+  return frame.outcome !== undefined;
+}
+
+/**
+ * The outcome was decided as the body ended, but for an operation its
+ * deadline halted: an error raised only while it was halted (a cleanup's,
+ * say) does not replace the expiry; it is reported, as the combinators do.
+ */
+export function decideOutcome(frame: Frame): void {
+  if (!frame.hasFlag(EXPIRED) || frame.outcome !== "failed") return;
+  const combinator = (frame as DeadlineFrame).deadline.fail ? "timeout" : "moveOnAfter";
+  reportUndelivered(combinator, "its operation", frame.result);
+  frame.outcome = "halted";
+}

@@ -22,8 +22,10 @@
  *   children: an error a cleanup raises replaces the frame's failure, as
  *   `finally` does in Python and JavaScript (what it replaced is reported).
  *
- * The sections below (instructions, tasks, scopes, timers, errors, run) come
- * in the same order in every adapter, so that any two diff side by side.
+ * Each function exported here is one of the model's hooks (`core/model.ts`
+ * says when each runs); the runtime is made of them in `registry.ts`. The
+ * sections below (instructions, scopes, errors) come in the order every
+ * adapter keeps, so that any two diff side by side.
  *
  * @module
  */
@@ -47,10 +49,13 @@ import {
   undoWaiting,
 } from "./core/frame.ts";
 import { settle } from "./core/loop.ts";
-import { forEachReached, frameRuntime, type Model, modelPart, ownModelPart } from "./core/model.ts";
+import { forEachReached, modelPart, ownModelPart } from "./core/model.ts";
 import { Cancelled, errorMessage, isInstance, reportError } from "./errors.ts";
-import { NEXT, THROW, Wait } from "./waits.ts";
-import type { Runtime } from "./types.ts";
+import { NEXT, THROW } from "./waits.ts";
+
+export const name = "nursery";
+export const description =
+  "trio-style nurseries and cancel scopes on its own scheduler: parents wait for children, Cancelled is level-triggered, errors are grouped";
 
 /** The body ended by letting a `Cancelled` out. */
 const ENDED_CANCELLED = MODEL_BIT_A;
@@ -63,8 +68,6 @@ class ScopePart {
   errors: unknown[] | undefined = undefined;
   /** `errors` is a cleanup's error, which replaced the frame's failure: never grouped. */
   cleanupFailed = false;
-  /** How many errors a DEADLINE frame had when its deadline expired. */
-  errorsAtExpiry = 0;
 }
 
 function partOf(frame: Frame): ScopePart | undefined {
@@ -82,38 +85,33 @@ function ownPart(frame: Frame): ScopePart {
 // ---------------------------------------------------------------------------
 
 /** Why a task that joins its ancestor waits for ever. */
-const joinsOwnEnd = "under nursery a task waits for its children";
+export const joinsOwnEnd = "under nursery a task waits for its children";
+
+/** A cancellation arriving after a wake-up waits for the next checkpoint, as in trio. */
+export const resumeEndsWait = true;
 
 /** A checkpoint in a cancelled scope throws `Cancelled`, naming the scope. */
-function checkpoint(frame: Frame, cancelledBy: Frame): boolean {
+export function checkpoint(frame: Frame, cancelledBy: Frame): boolean {
   return frame.run.answer(THROW, new Cancelled(describeScope(cancelledBy)));
-}
-
-// ---------------------------------------------------------------------------
-// Tasks: a scope takes children until it has settled (its body and all its
-// children finished): a child may spawn a sibling while the body waits.
-// ---------------------------------------------------------------------------
-
-function refuseSpawn(frame: Frame): string | undefined {
-  if (!frame.settled) return undefined;
-  return "its nursery has closed (the scope and all its children finished); spawn while the scope is open";
-}
-
-/** What a waiting frame waits on, as a trace names it; `undefined` for a frame inside it. */
-function describeWait(frame: Frame): string | undefined {
-  const waiting = frame.waiting;
-  if (waiting instanceof Wait) return waiting.describe();
-  if (waiting === undefined && frame.ending && frame.liveChildren > 0) {
-    return `children (${frame.liveChildren} running)`;
-  }
-  return undefined;
 }
 
 // ---------------------------------------------------------------------------
 // Scopes: cancel scopes and the end of a frame's life. When a body ends,
 // however it ends: the frame waits for all its children; then its `ensure`
-// cleanups run newest first, shielded; then it settles.
+// cleanups run newest first, shielded; then it settles. Until then, it
+// takes children: a child may spawn a sibling while the body waits.
 // ---------------------------------------------------------------------------
+
+export function refuseSpawn(frame: Frame): string | undefined {
+  if (!frame.settled) return undefined;
+  return "its nursery has closed (the scope and all its children finished); spawn while the scope is open";
+}
+
+/** An ending frame waits for its children, as a deadlock's list names it. */
+export function describeWait(frame: Frame): string | undefined {
+  if (frame.waiting !== undefined || !frame.ending || frame.liveChildren === 0) return undefined;
+  return `children (${frame.liveChildren} running)`;
+}
 
 function describeScope(frame: Frame): string {
   const task = `Task#${frame.task.id} ${frame.task.name}`;
@@ -122,7 +120,7 @@ function describeScope(frame: Frame): string {
 }
 
 /** Cancel a frame's scope: every checkpoint inside it now throws `Cancelled`. */
-function cancel(frame: Frame): void {
+export function cancel(frame: Frame): void {
   if (!markCancelled(frame)) return;
   forEachReached(frame, deliverCancel, new Cancelled(describeScope(frame)));
 }
@@ -142,7 +140,7 @@ function deliverCancel(at: Frame, cancelled: Cancelled): void {
   at.run.enqueue(at, at.epoch, THROW, cancelled);
 }
 
-function bodyEnded(frame: Frame, how: number, value: unknown): void {
+export function bodyEnded(frame: Frame, how: number, value: unknown): void {
   if (how === THROW) {
     if (isInstance(value, Cancelled) && frame.extras?.cancelledBy !== undefined) {
       frame.setFlag(ENDED_CANCELLED, true);
@@ -161,13 +159,13 @@ function bodyEnded(frame: Frame, how: number, value: unknown): void {
   continueEnding(frame);
 }
 
-function continueEnding(frame: Frame): void {
+export function continueEnding(frame: Frame): void {
   if (frame.liveChildren > 0) return; // goes on when the last child settles
   if (runCleanups(frame)) return; // goes on when the cleanup settles
   settle(frame);
 }
 
-function childSettled(parent: Frame, child: Frame): void {
+export function childSettled(parent: Frame, child: Frame): void {
   if (child.outcome === "failed") childFailed(parent, child.result);
   // An ending frame waits for its last child, unless a cleanup of its own runs.
   if (parent.ending && parent.liveChildren === 0 && parent.waiting === undefined) {
@@ -176,23 +174,10 @@ function childSettled(parent: Frame, child: Frame): void {
 }
 
 /** The owner resumes with its nested frame's answer (nothing, from one that caught its cancellation). */
-function nestedSettled(owner: Frame, nested: Frame): void {
+export function nestedSettled(owner: Frame, nested: Frame): void {
   const run = owner.run;
   if (nested.outcome === "halted") run.enqueue(owner, owner.epoch, NEXT, undefined);
   else run.enqueue(owner, owner.epoch, outcomeMode(nested), nested.result);
-}
-
-// ---------------------------------------------------------------------------
-// Timers: a sleep is an entry in the core's timer heap (`core/timers.ts`),
-// as in `generator`; a deadline is one too, whose expiry cancels its scope.
-// ---------------------------------------------------------------------------
-
-/** A deadline expired: its scope is cancelled, whatever it is doing. */
-function deadlineExpired(frame: Frame): void {
-  const errors = partOf(frame)?.errors;
-  if (errors) partOf(frame)!.errorsAtExpiry = errors.length;
-  frame.setFlag(EXPIRED, true);
-  cancel(frame);
 }
 
 // ---------------------------------------------------------------------------
@@ -207,7 +192,7 @@ function addError(frame: Frame, error: unknown): void {
 }
 
 /** A cleanup raised `error`: it replaces the failure so far, as `finally` does; the replaced is reported. */
-function cleanupFailed(frame: Frame, error: unknown): void {
+export function cleanupFailed(frame: Frame, error: unknown): void {
   const part = ownPart(frame);
   for (const replaced of new Set(part.errors)) reportReplaced(frame, replaced);
   part.errors = [error];
@@ -220,6 +205,11 @@ function childFailed(parent: Frame, error: unknown): void {
   cancel(parent);
 }
 
+/** A frame with errors fails with them: a deadline that comes then changes nothing. */
+export function outcomeDecided(frame: Frame): boolean {
+  return partOf(frame)?.errors !== undefined;
+}
+
 /**
  * How a frame ended: failed, its errors grouped (a child failed, or it is
  * a user's `scope`) unless a cleanup's error replaced them; or cancelled,
@@ -228,7 +218,7 @@ function childFailed(parent: Frame, error: unknown): void {
  * wins); or completed. An expired deadline whose errors all came from the
  * cancellation its expiry caused ends expired, the errors reported.
  */
-function decideOutcome(frame: Frame): void {
+export function decideOutcome(frame: Frame): void {
   const part = partOf(frame);
   const outer = frame.parent?.extras?.cancelledBy;
   if (part?.errors && part.errors.length > 1) {
@@ -237,10 +227,7 @@ function decideOutcome(frame: Frame): void {
     // It is one error, listed once (compared as `Set` does, so any value).
     part.errors = [...new Set(part.errors)];
   }
-  if (
-    part?.errors && frame.hasFlag(EXPIRED) && part.errorsAtExpiry === 0 &&
-    outer === undefined
-  ) {
+  if (part?.errors && frame.hasFlag(EXPIRED) && outer === undefined) {
     // As with every runtime's combinators: errors raised only by the
     // cancellation the expiry caused (cleanups' too) do not replace it;
     // they are reported.
@@ -285,47 +272,3 @@ function describeFailures(frame: Frame, errors: unknown[]): string {
   const count = errors.length === 1 ? "1 error" : `${errors.length} errors`;
   return `${count} in ${describeScope(frame)}: ${errorMessage(errors[0])}`;
 }
-
-// ---------------------------------------------------------------------------
-// Run: the core's run of frames (`core/loop.ts`), with this model's hooks.
-// ---------------------------------------------------------------------------
-
-const model: Model = {
-  name: "nursery",
-  joinsOwnEnd,
-  resumeEndsWait: true, // a cancellation after a wake-up waits for the next checkpoint, as in trio
-  cancel,
-  checkpoint,
-  bodyEnded,
-  continueEnding,
-  settling: decideOutcome,
-  childSettled,
-  nestedSettled,
-  addFailure: cleanupFailed,
-  refuseSpawn,
-  deadlineExpired,
-  describeWait,
-};
-
-/**
- * The `nursery` runtime: trio's structured concurrency on a scheduler of its
- * own.
- *
- * @example
- * ```ts
- * import { runtimes, sleep, spawn, virtualClock } from "@kit/concurrency";
- *
- * const seen: string[] = [];
- * await runtimes.nursery.run(function* () {
- *   yield* spawn(function* child() {
- *     yield* sleep(1000);
- *     seen.push("the parent waited for its child");
- *   });
- * }, { clock: virtualClock() });
- * if (seen.length !== 1) throw new Error("the parent should have waited");
- * ```
- */
-export const nursery: Runtime = frameRuntime(
-  model,
-  "trio-style nurseries and cancel scopes on its own scheduler: parents wait for children, Cancelled is level-triggered, errors are grouped",
-);

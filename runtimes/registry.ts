@@ -4,11 +4,56 @@
  * @module
  */
 
-import { generator } from "./generator.ts";
+import * as generatorModel from "./generator.ts";
 import { native } from "./native.ts";
-import { nursery } from "./nursery.ts";
+import * as nurseryModel from "./nursery.ts";
 import { restartUnusedClock } from "./clock.ts";
+import { frameRuntime } from "./core/model.ts";
 import type { OperationFn, RunOptions, Runtime } from "./types.ts";
+
+/**
+ * The `nursery` runtime: trio's structured concurrency, the model of
+ * `nursery.ts` on the kit's own scheduler.
+ *
+ * @example
+ * ```ts
+ * import { runtimes, sleep, spawn, virtualClock } from "@kit/concurrency";
+ *
+ * const seen: string[] = [];
+ * await runtimes.nursery.run(function* () {
+ *   yield* spawn(function* child() {
+ *     yield* sleep(1000);
+ *     seen.push("the parent waited for its child");
+ *   });
+ * }, { clock: virtualClock() });
+ * if (seen.length !== 1) throw new Error("the parent should have waited");
+ * ```
+ */
+export const nursery: Runtime = frameRuntime(nurseryModel);
+
+/**
+ * The `generator` runtime: Effection's semantics, the model of
+ * `generator.ts` on the kit's own scheduler.
+ *
+ * @example
+ * ```ts
+ * import { runtimes, sleep, spawn, virtualClock } from "@kit/concurrency";
+ *
+ * const seen: string[] = [];
+ * await runtimes.generator.run(function* () {
+ *   yield* spawn(function* child() {
+ *     try {
+ *       yield* sleep(1000);
+ *     } finally {
+ *       seen.push("child halted when its parent returned");
+ *     }
+ *   });
+ *   yield* sleep(10);
+ * }, { clock: virtualClock() });
+ * if (seen.length !== 1) throw new Error("the child should have been halted");
+ * ```
+ */
+export const generator: Runtime = frameRuntime(generatorModel);
 
 /**
  * A runtime whose adapter (and so its npm package) is loaded by `load` on

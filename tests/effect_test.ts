@@ -16,7 +16,7 @@ import { countdownMain } from "../labs/countdown.ts";
 import { realClock, virtualClock } from "../runtimes/clock.ts";
 import { effect } from "../runtimes/effect.ts";
 import { loadedOnFirstRun, runtimes } from "../runtimes/registry.ts";
-import { generator } from "../runtimes/generator.ts";
+import { generator } from "../runtimes/registry.ts";
 import { createQueue } from "../runtimes/queue.ts";
 import type { Operation, Runtime, Task } from "../runtimes/types.ts";
 import {

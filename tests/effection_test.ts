@@ -9,7 +9,7 @@ import { deepEqual, equal } from "node:assert/strict";
 import { countdownMain } from "../labs/countdown.ts";
 import { virtualClock } from "../runtimes/clock.ts";
 import { effection } from "../runtimes/effection.ts";
-import { generator } from "../runtimes/generator.ts";
+import { generator } from "../runtimes/registry.ts";
 import { createQueue } from "../runtimes/queue.ts";
 import type { Runtime } from "../runtimes/types.ts";
 import { ensure, now, race, sleep, spawn, suspend, timeout } from "../runtimes/verbs.ts";

@@ -6,7 +6,7 @@
 // tested in effection_test.ts. Every test runs in virtual time.
 
 import { deepEqual, equal } from "node:assert/strict";
-import { generator } from "../runtimes/generator.ts";
+import { generator } from "../runtimes/registry.ts";
 import { now, sleep, spawn } from "../runtimes/verbs.ts";
 import { countingClock, taskEvents, tell } from "./harness.ts";
 import { testGeneratorColumn } from "./generator_column.ts";

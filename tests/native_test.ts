@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { countdownMain } from "../labs/countdown.ts";
 import { countingClock, virtualClock } from "../runtimes/clock.ts";
 import { QueueClosedError, TimeoutError } from "../runtimes/errors.ts";
-import { generator } from "../runtimes/generator.ts";
+import { generator } from "../runtimes/registry.ts";
 import { native } from "../runtimes/native.ts";
 import { createQueue } from "../runtimes/queue.ts";
 import type { Operation, Task, TraceEvent } from "../runtimes/types.ts";

@@ -2,7 +2,7 @@
 // per cell, plus trio's cancel-scope rules. Every test runs in virtual time.
 
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { nursery } from "../runtimes/nursery.ts";
+import { nursery } from "../runtimes/registry.ts";
 import { Cancelled } from "../runtimes/errors.ts";
 import {
   block,

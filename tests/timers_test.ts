@@ -8,9 +8,8 @@ import assert from "node:assert/strict";
 import { countingClock } from "../runtimes/clock.ts";
 import { type TimerRun, Timers } from "../runtimes/core/timers.ts";
 import { DeadlockError } from "../runtimes/errors.ts";
-import { generator } from "../runtimes/generator.ts";
 import { native } from "../runtimes/native.ts";
-import { nursery } from "../runtimes/nursery.ts";
+import { generator, nursery } from "../runtimes/registry.ts";
 import { ensure, log, now, suspend, timeout } from "../runtimes/verbs.ts";
 import type { Operation } from "../runtimes/types.ts";
 

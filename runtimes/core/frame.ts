@@ -317,7 +317,7 @@ function sweepSettledChildren(extras: FrameExtras): void {
 /**
  * Run the frame's `ensure` cleanups, newest first, until one returns an
  * operation: that one runs in a shielded CLEANUP frame the ending frame
- * waits for (true). An error a cleanup throws goes to the model's `addFailure`.
+ * waits for (true). An error a cleanup throws goes to the model's `cleanupFailed`.
  */
 export function runCleanups(frame: Frame): boolean {
   const cleanups = frame.extras?.cleanups;
@@ -327,7 +327,7 @@ export function runCleanups(frame: Frame): boolean {
     try {
       operation = cleanup();
     } catch (error) {
-      frame.run.model.addFailure(frame, error);
+      frame.run.model.cleanupFailed(frame, error);
       continue;
     }
     if (operation) {

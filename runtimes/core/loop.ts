@@ -4,9 +4,10 @@
  * (spawn, scope, combinators, deadlines, ensure, call, now, suspend, take,
  * join, halt, log, block), settling a frame, and the run that owns the frames.
  *
- * A model is a `Model`, a record of hooks: they answer what a model answers
- * (how cancellation is delivered, what happens when a body ends, what a
- * child's failure does, how a deadline works), and each runs once per
+ * A model is a `Model`, a record of hooks (the exports of `generator.ts` or
+ * `nursery.ts`): they answer what a model answers (how cancellation is
+ * delivered, what happens when a body ends, what a child's failure does,
+ * what a deadline's expiry changes), and each runs once per
  * lifecycle event, never once per step, so the loop stays the same for
  * every model. A checkpoint costs the loop one field read: only a frame in
  * a cancelled scope (`FrameExtras.cancelledBy`) calls its model.
@@ -35,7 +36,7 @@ import type {
   SpawnOptions,
   Task,
 } from "../types.ts";
-import { callFrom, NEXT, SUSPENDED, takeFrom, THROW } from "../waits.ts";
+import { callFrom, NEXT, SUSPENDED, takeFrom, THROW, Wait } from "../waits.ts";
 import { SLEPT } from "./timers.ts";
 import {
   BARE_SCOPE,
@@ -234,7 +235,7 @@ function endBody(frame: Frame, how: number, value: unknown): void {
  */
 export function settle(frame: Frame): void {
   const run = frame.run;
-  run.model.settling(frame);
+  run.model.decideOutcome(frame);
   if (frame.kind === DEADLINE) settleDeadline(frame as DeadlineFrame);
   markSettled(frame);
   const parent = frame.parent;
@@ -244,7 +245,7 @@ export function settle(frame: Frame): void {
     countChildSettled(parent);
     run.model.childSettled(parent, frame);
   } else if (frame.kind === CLEANUP) {
-    if (frame.outcome === "failed") run.model.addFailure(parent, frame.result);
+    if (frame.outcome === "failed") run.model.cleanupFailed(parent, frame.result);
     parent.waiting = undefined;
     run.enqueue(parent, 0, CONTINUE_ENDING, undefined);
   } else {
@@ -285,11 +286,18 @@ function enterCombinator(frame: Frame, instruction: All<unknown> | Race<unknown>
   enterNested(frame, SCOPE, combinatorBody(instruction), false).setFlag(BARE_SCOPE, true);
 }
 
-/** A DEADLINE frame starts: its timer tells the model when the deadline comes. */
+/**
+ * A DEADLINE frame starts: when its deadline comes, a frame that was not
+ * cancelled and whose outcome its model has not decided is `EXPIRED`, and
+ * cancelled.
+ */
 function armDeadline(frame: DeadlineFrame): void {
   frame.timer = frame.run.timers.after(frame.deadline.ms, () => {
     frame.timer = undefined;
-    frame.run.model.deadlineExpired(frame);
+    const model = frame.run.model;
+    if (frame.cancelled || model.outcomeDecided(frame)) return;
+    frame.setFlag(EXPIRED, true);
+    model.cancel(frame);
   });
 }
 
@@ -334,13 +342,14 @@ export class FrameRun extends SchedulerRun<Frame> {
     while (frames.length > 0) {
       const frame = frames.pop()!;
       if (frame.settled) continue;
-      const on = this.model.describeWait(frame);
+      const waiting = frame.waiting;
+      const on = waiting instanceof Wait ? waiting.describe() : this.model.describeWait(frame);
       if (on !== undefined) {
         waits.push({ id: frame.task.id, wait: { task: deadlockName(frame.task), on } });
       }
-      if (frame.waiting instanceof Frame) frames.push(frame.waiting);
+      if (waiting instanceof Frame) frames.push(waiting);
       for (let child = frame.extras?.oldestChild; child; child = child.youngerSibling) {
-        if (child !== frame.waiting) frames.push(child);
+        if (child !== waiting) frames.push(child);
       }
     }
     return waits.sort((a, b) => a.id - b.id).map(({ wait }) => wait);

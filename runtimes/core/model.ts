@@ -8,16 +8,19 @@
  */
 
 import type { OperationFn, RunOptions, Runtime } from "../types.ts";
-import { type DeadlineFrame, extrasOf, Frame } from "./frame.ts";
+import { extrasOf, Frame } from "./frame.ts";
 import { FrameRun } from "./loop.ts";
 
 /**
- * A model: what `generator` and `nursery` each answer. Each hook runs once
- * per lifecycle event of a frame (never once per step).
+ * A model: what `generator` and `nursery` each answer, each as the exports
+ * of its own module. Each hook runs once per lifecycle event of a frame
+ * (never once per step).
  */
 export interface Model {
   /** The runtime's name, for what it says on stderr. */
   readonly name: string;
+  /** What the runtime is, in one line (`Runtime.description`). */
+  readonly description: string;
   /** Why a task that joins its ancestor would wait for ever, under this model. */
   readonly joinsOwnEnd: string;
   /** A resumption ends the wait at once (a cancellation then waits for the next checkpoint). */
@@ -30,22 +33,26 @@ export interface Model {
   bodyEnded(frame: Frame, how: number, value: unknown): void;
   /** What the ending frame waited for (a child, a cleanup) has settled: go on ending. */
   continueEnding(frame: Frame): void;
-  /** The frame is about to settle: decide its outcome if its body's end did not, disarm what it armed. */
-  settling(frame: Frame): void;
+  /** The frame is about to settle: decide its outcome, if its body's end did not. */
+  decideOutcome(frame: Frame): void;
   /** A child task has settled (and is counted out of the parent's live children). */
   childSettled(parent: Frame, child: Frame): void;
   /** A nested scope, combinator or deadline has settled: resume its owner. */
   nestedSettled(owner: Frame, nested: Frame): void;
   /** An error a cleanup raised: the frame fails with it, or reports it. */
-  addFailure(frame: Frame, error: unknown): void;
+  cleanupFailed(frame: Frame, error: unknown): void;
   /** Why a scope handle may not spawn into the frame now, or `undefined`. */
   refuseSpawn(frame: Frame): string | undefined;
   /**
-   * A `timeout`'s or `moveOnAfter`'s deadline came: cancel its frame if the
-   * model says so, marking it `EXPIRED` (it then answers as its deadline says).
+   * The frame's outcome is decided whatever comes next: a `timeout`'s or
+   * `moveOnAfter`'s deadline that comes then changes nothing. Otherwise the
+   * core marks the frame `EXPIRED` and cancels it.
    */
-  deadlineExpired(frame: DeadlineFrame): void;
-  /** What a waiting frame waits on, as a deadlock's list names it; `undefined` for none. */
+  outcomeDecided(frame: Frame): boolean;
+  /**
+   * What a waiting frame waits on beyond a `Wait` (which names itself), as
+   * a deadlock's list names it; `undefined` for nothing to say.
+   */
   describeWait(frame: Frame): string | undefined;
 }
 
@@ -99,14 +106,18 @@ export function forEachReached<C>(
   }
 }
 
-/** A model as a `Runtime`: each run a `FrameRun` with the model's hooks. */
-export function frameRuntime(model: Model, description: string): Runtime {
+/**
+ * A model as a `Runtime`: each run a `FrameRun` with the model's hooks,
+ * copied from its module into a plain record.
+ */
+export function frameRuntime(model: Model): Runtime {
+  const hooks: Model = { ...model };
   return {
     name: model.name,
-    description,
+    description: model.description,
     shuffles: true,
     run<T>(fn: OperationFn<T>, options: RunOptions = {}): Promise<T> {
-      const run = new FrameRun(options, model);
+      const run = new FrameRun(options, hooks);
       run.start(fn);
       return run.promise as Promise<T>;
     },
