@@ -15,7 +15,17 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import { virtualClock } from "../runtimes/clock.ts";
 import { createQueue } from "../runtimes/queue.ts";
 import type { Operation, Runtime, Task } from "../runtimes/types.ts";
-import { block, call, ensure, now, scope, sleep, spawn, suspend } from "../runtimes/verbs.ts";
+import {
+  block,
+  call,
+  ensure,
+  now,
+  scope,
+  sleep,
+  spawn,
+  suspend,
+  timeout,
+} from "../runtimes/verbs.ts";
 import { taskEvents, tell } from "./harness.ts";
 
 /**
@@ -413,5 +423,32 @@ export function testGeneratorColumn(runtime: Runtime, except: readonly string[] 
       "16 caller ran on to its next suspension",
       "16 halt returned: Task#1 caller (halted)",
     ]);
+  });
+
+  test(`${name}: a task halted while its expired timeout's operation cleans up ends halted, without the TimeoutError`, async () => {
+    const story = await tell(runtime, function* (note) {
+      const worker = yield* spawn(function* worker() {
+        yield* timeout(
+          10,
+          (function* () {
+            yield* ensure(() =>
+              scope(function* () {
+                yield* sleep(5);
+                note("the operation cleaned up");
+              }, { shield: true })
+            );
+            yield* sleep(100);
+          })(),
+        );
+        note("worker went on (should not happen)");
+      });
+      // The deadline expires at 10; the worker is halted at 12, while the
+      // operation's cleanup runs: nobody is left to receive the TimeoutError.
+      yield* sleep(12);
+      yield* worker.halt();
+      note(`worker ${worker.state}`);
+    });
+    equal(story.outcome, "ok undefined");
+    deepEqual(story.notes, ["15 the operation cleaned up", "15 worker halted"]);
   });
 }
