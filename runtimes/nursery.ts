@@ -33,11 +33,11 @@
 import { reportUndelivered } from "./combinators.ts";
 import {
   BARE_SCOPE,
+  cancelledByOf,
   CONTINUE_ENDING,
   DEADLINE,
   type DeadlineFrame,
   EXPIRED,
-  extrasOf,
   Frame,
   markCancelled,
   MODEL_BIT_A,
@@ -45,6 +45,7 @@ import {
   outcomeMode,
   runCleanups,
   SCOPE,
+  setCancelledBy,
   TASK,
   undoWaiting,
 } from "./core/frame.ts";
@@ -133,7 +134,7 @@ export function cancel(frame: Frame): void {
 function deliverCancel(at: Frame, cancelled: Cancelled): void {
   // As the walk up the parents would answer: the cancelled frame is the
   // first reached, and no frame reached after it is shielded.
-  extrasOf(at).cancelledBy = at.cancelled ? at : at.parent!.extras!.cancelledBy;
+  setCancelledBy(at, at.cancelled ? at : cancelledByOf(at.parent!)!);
   const waiting: unknown = at.waiting;
   if (waiting === undefined || waiting instanceof Frame) return;
   undoWaiting(at);
@@ -142,7 +143,7 @@ function deliverCancel(at: Frame, cancelled: Cancelled): void {
 
 export function bodyEnded(frame: Frame, how: number, value: unknown): void {
   if (how === THROW) {
-    if (isInstance(value, Cancelled) && frame.extras?.cancelledBy !== undefined) {
+    if (isInstance(value, Cancelled) && cancelledByOf(frame) !== undefined) {
       frame.setFlag(ENDED_CANCELLED, true);
     } else {
       // An error in a nursery's body cancels the nursery, as in trio.
@@ -220,7 +221,7 @@ export function outcomeDecided(frame: Frame): boolean {
  */
 export function decideOutcome(frame: Frame): void {
   const part = partOf(frame);
-  const outer = frame.parent?.extras?.cancelledBy;
+  const outer = frame.parent && cancelledByOf(frame.parent);
   if (part?.errors && part.errors.length > 1) {
     // The same error can come by two paths: a parent that joins a failing
     // child and lets its error out has it from its body and from the child.

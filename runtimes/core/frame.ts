@@ -69,6 +69,13 @@ export const EXPIRED = 4096;
  * error (`nursery`, as trio's nurseries) leaves it bare.
  */
 export const BARE_SCOPE = 8192;
+/**
+ * A cancellation reached the frame, and its `cancelledBy` is its parent's:
+ * kept as this bit rather than in a `FrameExtras` made for it, so that a
+ * scope cancelling a million sleepers makes no record for each
+ * (`setCancelledBy`, `cancelledByOf`).
+ */
+const CANCEL_INHERITED = 16384;
 
 /**
  * What only some frames need, made on first use (`extrasOf`): a frame that
@@ -92,7 +99,8 @@ export class FrameExtras {
    * the first shield: what every checkpoint asks (set by a model that
    * cancels at checkpoints, nursery; inherited by a new frame). Kept up to
    * date rather than found by walking up the parents, since tasks and
-   * scopes nest 100,000 deep.
+   * scopes nest 100,000 deep; a frame without extras whose parent has the
+   * same keeps it as a bit (`CANCEL_INHERITED`). Read it with `cancelledByOf`.
    */
   cancelledBy: Frame | undefined = undefined;
   /** What only its model keeps, made by the model on first use. */
@@ -277,8 +285,27 @@ function enter<N extends NestedFrame>(owner: Frame, nested: N): N {
 
 /** A new frame is in whatever cancelled scope its parent is in, unless it is shielded. */
 function inheritCancel(frame: Frame): void {
-  const outer = frame.shield ? undefined : frame.parent!.extras?.cancelledBy;
-  if (outer !== undefined) extrasOf(frame).cancelledBy = outer;
+  const outer = frame.shield ? undefined : cancelledByOf(frame.parent!);
+  if (outer !== undefined) setCancelledBy(frame, outer);
+}
+
+/** The innermost cancelled scope around the frame, if any (`FrameExtras.cancelledBy`). */
+export function cancelledByOf(frame: Frame): Frame | undefined {
+  const cancelledBy = frame.extras?.cancelledBy;
+  if (cancelledBy !== undefined || (frame.flags & CANCEL_INHERITED) === 0) return cancelledBy;
+  return frame.parent!.extras!.cancelledBy;
+}
+
+/**
+ * Set the innermost cancelled scope around the frame. A frame with no
+ * extras whose parent holds the same scope in its own only gets a bit: its
+ * parent is never left out of a cancellation that reaches the frame, so the
+ * two stay the same.
+ */
+export function setCancelledBy(frame: Frame, scope: Frame): void {
+  if (frame.extras === undefined && frame.parent?.extras?.cancelledBy === scope) {
+    frame.flags |= CANCEL_INHERITED;
+  } else extrasOf(frame).cancelledBy = scope;
 }
 
 /**

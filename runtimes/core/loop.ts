@@ -41,6 +41,7 @@ import { SLEPT } from "./timers.ts";
 import {
   BARE_SCOPE,
   CANCEL,
+  cancelledByOf,
   CLEANUP,
   CONTINUE_ENDING,
   countChildSettled,
@@ -138,7 +139,7 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
 
 /** In a cancelled scope, the model answers instead of the wait (and this returns true). */
 function checkpoint(frame: Frame): boolean {
-  const cancelledBy = frame.extras?.cancelledBy;
+  const cancelledBy = cancelledByOf(frame);
   return cancelledBy !== undefined && frame.run.model.checkpoint(frame, cancelledBy);
 }
 

@@ -23,7 +23,7 @@ export const SETTLED = 64;
 export const MODEL_BIT_A = 1024;
 export const MODEL_BIT_B = 2048;
 /** Above every bit a task record uses: two bits, 0 none, then the index in `outcomes`. */
-const OUTCOME_SHIFT = 14;
+const OUTCOME_SHIFT = 15;
 const outcomes = [undefined, "completed", "failed", "halted"] as const;
 
 /** How a task ended. */
