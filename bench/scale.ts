@@ -2,9 +2,12 @@
  * Scale: how the runtimes hold up at sizes no test should wait for. Each
  * figure is printed beside its baseline or its goal:
  *
- * - a million suspended tasks under `generator`, in a fresh process: peak
- *   RSS (goal at most 600 MB), then all of them halted; beside a million
- *   raw promises awaiting a timer, also in a fresh process;
+ * - a million tasks asleep for an hour on the real clock, each contender in
+ *   a fresh process (`generator`, `nursery`, `native`, raw promises and
+ *   Effect written natively): peak RSS and the time to halt them all.
+ *   Issue 16's gate: `generator` and `nursery` at most 500 MB and halting
+ *   in under 0.5 s; `native` halting in at most 1.5x the time raw promises
+ *   take to `clearTimeout` each of their timers;
  * - cancelling 100,000 sleeping tasks against spawning them, every runtime
  *   (goal: cancelling at most 3x the spawning);
  * - a million timer events in virtual time under `generator`, as events per
@@ -16,11 +19,12 @@
  *     $ deno task bench:scale
  *     $ deno task bench:scale --help
  *
- * The million suspended tasks are held in a child process (this script
- * with `--hold KIND`), and each chain of nested spawns is timed in one
- * (`--chain RUNTIME --depth N`). Ctrl-C while a child runs stops it before
- * this process exits with status 130; at any other time there is nothing
- * to clean up, and Ctrl-C ends the process at once.
+ * Each contender's million sleepers are held in a child process of their
+ * own (this script with `--hold KIND`), one after another, never two at
+ * once (a million tasks take up to 3 GB); each chain of nested spawns is
+ * timed in one too (`--chain RUNTIME --depth N`). Ctrl-C while a child runs
+ * stops it before this process exits with status 130; at any other time
+ * there is nothing to clean up, and Ctrl-C ends the process at once.
  *
  * @module
  */
@@ -45,52 +49,113 @@ function residentSetSize(): number {
   return Deno.memoryUsage().rss;
 }
 
-// --- In a fresh process: a million suspended tasks --------------------------
+// --- In a fresh process: a million sleepers on the real clock ---------------
 
-/** Child mode: hold `n` generator tasks asleep, report peak RSS, halt them all. */
-async function holdGeneratorTasks(n: number): Promise<void> {
-  let spawnedAt = 0;
+/** What a child process holding sleepers reports. */
+interface Held {
+  /** Resident set size once every task sleeps, in bytes. */
+  rss: number;
+  /** From the first spawn to every task asleep, in ms. */
+  spawnMs: number;
+  /** Halting them all (or clearing every timer, for raw promises), in ms. */
+  haltMs: number;
+}
+
+// How many sleepers have reached their sleep: each counts itself just before
+// it suspends, so that RSS is read once they all sleep, not after a guess.
+let asleep = 0;
+
+function* sleeper(): Operation<void> {
+  asleep++;
+  yield* sleep(HOUR);
+}
+
+function nextMacrotask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** Wait until `count()` reaches `n`, and one more turn for a sleep armed a moment after its count. */
+async function allAsleep(n: number, count: () => number): Promise<void> {
+  while (count() < n) await nextMacrotask();
+  await nextMacrotask();
+}
+
+/**
+ * Child mode: `n` kit tasks each in `sleep(HOUR)` on the real clock (the
+ * default), under `runtime`. Once all sleep, RSS is read (a `call` in
+ * flight), then they are all halted: under `generator` and `nursery` by
+ * cancelling the scope they were spawned in (one cancel for all); under
+ * `native`, whose scopes leave children alone, by halting each task.
+ */
+async function holdKitTasks(runtime: Runtime, n: number): Promise<Held> {
+  let asleepAt = 0;
   let rss = 0;
   const start = performance.now();
-  await runtimes.generator.run(function* () {
-    for (let i = 0; i < n; i++) yield* spawn(() => sleep(HOUR));
-    // A call in flight holds virtual time while the sleepers are counted.
-    yield* call(() => {
-      spawnedAt = performance.now();
-      rss = residentSetSize();
-    });
-    // The root returns: every child is halted.
-  }, { clock: virtualClock() });
+  const measure = call(async () => {
+    await allAsleep(n, () => asleep);
+    rss = residentSetSize();
+    asleepAt = performance.now();
+  });
+  await runtime.run(function* () {
+    if (runtime.name === "native") {
+      const tasks: Task<void>[] = [];
+      for (let i = 0; i < n; i++) tasks.push(yield* spawn(sleeper));
+      yield* measure;
+      for (const task of tasks) yield* task.halt();
+    } else {
+      yield* scope(function* (handle) {
+        for (let i = 0; i < n; i++) handle.spawn(sleeper);
+        yield* measure;
+        handle.cancel();
+      });
+    }
+  });
   const halted = performance.now();
-  console.log(JSON.stringify({
-    rss,
-    spawnMs: spawnedAt - start,
-    haltMs: halted - spawnedAt,
-  }));
+  if (asleep !== n) throw new Error(`${asleep} of ${n} tasks slept`);
+  return { rss, spawnMs: asleepAt - start, haltMs: halted - asleepAt };
 }
 
-/** Child mode: `n` raw async functions awaiting an hour-long timer. */
-function holdPromises(n: number): void {
-  const timers: ReturnType<typeof setTimeout>[] = [];
-  const sleepers: Promise<void>[] = [];
+/** Child mode: `n` raw async functions awaiting a one-hour timer; then each timer cleared, timed. */
+function holdPromises(n: number): Held {
+  const timers: ReturnType<typeof setTimeout>[] = new Array(n);
   const start = performance.now();
   for (let i = 0; i < n; i++) {
-    sleepers.push((async () => {
-      await new Promise<void>((resolve) => timers.push(setTimeout(resolve, HOUR)));
-    })());
+    (async () => {
+      await new Promise<void>((resolve) => timers[i] = setTimeout(resolve, HOUR));
+    })();
   }
-  const spawnedAt = performance.now();
+  // Each async function ran to its await: all are asleep.
   const rss = residentSetSize();
+  const asleepAt = performance.now();
   for (const timer of timers) clearTimeout(timer);
-  console.log(JSON.stringify({ rss, spawnMs: spawnedAt - start, haltMs: 0 }));
-  Deno.exit(0);
+  return { rss, spawnMs: asleepAt - start, haltMs: performance.now() - asleepAt };
 }
 
-/** What a child process holding suspended tasks reports. */
-interface Held {
-  rss: number;
-  spawnMs: number;
-  haltMs: number;
+/**
+ * Child mode: Effect written natively (`effect_native.ts`, loaded only
+ * here): `n` fibers forked into `Effect.sleep` of an hour on Effect's
+ * default clock; then the program ends and its children are interrupted.
+ */
+async function holdEffectFibers(n: number): Promise<Held> {
+  const { effectSuspendMany } = await import("./effect_native.ts");
+  let asleepAt = 0;
+  const start = performance.now();
+  const rss = await effectSuspendMany(n, HOUR, () => {
+    const rss = residentSetSize();
+    asleepAt = performance.now();
+    return rss;
+  }, (suspended) => allAsleep(n, suspended));
+  return { rss, spawnMs: asleepAt - start, haltMs: performance.now() - asleepAt };
+}
+
+/** Hold `heldTasks` sleepers of `kind` in this process, and print what `Held` says as JSON. */
+async function holdSleepers(kind: HoldKind): Promise<void> {
+  const held = kind === "promises"
+    ? holdPromises(heldTasks)
+    : kind === "effect-native"
+    ? await holdEffectFibers(heldTasks)
+    : await holdKitTasks(runtimes[kind], heldTasks);
+  console.log(JSON.stringify(held));
 }
 
 /**
@@ -278,31 +343,113 @@ async function chainTimes(runtime: Runtime): Promise<number[]> {
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 const ms = (value: number) => `${value < 10 ? value.toFixed(1) : value.toFixed(0)} ms`;
 const verdict = (holds: boolean) => holds ? "ok" : "MISSED";
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** Issue 16's gate for generator and nursery: peak RSS, in bytes (MB here are 2^20 bytes). */
+const sleeperRssGoal = 500 * 2 ** 20;
+/** ...and halting them all, in ms. */
+const sleeperHaltGoal = 500;
+/** For native: halting them all against clearing raw promises' timers, at most this ratio. */
+const nativeHaltGoal = 1.5;
+
+/** One goal of the million sleepers: how it reads, whether it held, and what was measured. */
+interface SleeperGoal {
+  goal: string;
+  holds: boolean;
+  was: string;
+}
+
+/** The goals a contender holding a million sleepers is judged by; none for the baselines. */
+function sleeperGoals(kind: HoldKind, held: Held, promises: Held): SleeperGoal[] {
+  if (kind === "generator" || kind === "nursery") {
+    return [
+      {
+        goal: `RSS <= ${mb(sleeperRssGoal)}`,
+        holds: held.rss <= sleeperRssGoal,
+        was: mb(held.rss),
+      },
+      {
+        goal: `halting < ${seconds(sleeperHaltGoal)}`,
+        holds: held.haltMs < sleeperHaltGoal,
+        was: seconds(held.haltMs),
+      },
+    ];
+  }
+  if (kind === "native") {
+    const ratio = held.haltMs / promises.haltMs;
+    return [{
+      goal: `halting <= ${nativeHaltGoal}x promises' clearTimeout`,
+      holds: ratio <= nativeHaltGoal,
+      was: `${ratio.toFixed(2)}x`,
+    }];
+  }
+  return [];
+}
+
+/**
+ * The million sleepers' table: each contender's peak RSS and halting time,
+ * as ratios to raw promises and against their goals. Answers the missed
+ * goals, one phrase each.
+ */
+function printSleepers(held: Record<HoldKind, Held>): string[] {
+  const promises = held.promises;
+  const missed: string[] = [];
+  const header = ["contender", "asleep after", "peak RSS", "to promises", "halting", "to promises"];
+  const rows = holdKinds.map((kind) => {
+    const { rss, spawnMs, haltMs } = held[kind];
+    const goals = sleeperGoals(kind, held[kind], promises);
+    for (const { goal, holds, was } of goals) {
+      if (!holds) missed.push(`${kind} ${goal} (was ${was})`);
+    }
+    const note = kind === "promises"
+      ? "the baseline; its halting is clearTimeout of each timer"
+      : kind === "effect-native"
+      ? "a reference, no goal"
+      : goals.map(({ goal, holds }) => `${goal}: ${verdict(holds)}`).join(", ");
+    return [
+      [
+        kind,
+        seconds(spawnMs),
+        mb(rss),
+        `${(rss / promises.rss).toFixed(2)}x`,
+        seconds(haltMs),
+        `${(haltMs / promises.haltMs).toFixed(2)}x`,
+      ],
+      note,
+    ] as const;
+  });
+  const widths = header.map((label, column) =>
+    Math.max(label.length, ...rows.map(([cells]) => cells[column].length))
+  );
+  // The name left-aligned, the figures right-aligned, then the goals as they come.
+  const line = (cells: readonly string[], note: string) =>
+    `  ${
+      cells.map((cell, column) =>
+        column === 0 ? cell.padEnd(widths[0]) : cell.padStart(widths[column])
+      ).join("   ")
+    }   ${note}`.trimEnd();
+  console.log(line(header, "goals"));
+  for (const [cells, note] of rows) console.log(line(cells, note));
+  return missed;
+}
 
 async function main(): Promise<void> {
   const missed: string[] = [];
-  // The steps below: two fresh processes, cancelling under every runtime,
+  // The steps below: a fresh process per sleeping contender, cancelling under every runtime,
   // timer events and promise resolutions, nested scopes and chains of
   // nested spawns under all but effection and effect.
   const count = Object.keys(runtimes).length;
-  const progress = showProgress("bench:scale", 2 + count + 2 + 2 * (count - 2));
+  const progress = showProgress("bench:scale", holdKinds.length + count + 2 + 2 * (count - 2));
 
-  console.log("a million suspended tasks, each in a fresh process");
-  progress.step("a million suspended generator tasks, in a fresh process");
-  const held = await inFreshProcess<Held>(["--hold", "generator"], "holding generator tasks");
-  progress.step("a million raw promises, in a fresh process");
-  const raw = await inFreshProcess<Held>(["--hold", "promises"], "holding promises");
-  const rssHolds = held.rss <= 600 * 2 ** 20;
-  if (!rssHolds) missed.push(`generator peak RSS ${mb(held.rss)} > 600 MB`);
   console.log(
-    `  generator   peak RSS ${mb(held.rss)} (goal <= 600 MB: ${verdict(rssHolds)}), ` +
-      `spawned in ${ms(held.spawnMs)}, all halted in ${ms(held.haltMs)}`,
+    "a million tasks asleep for an hour on the real clock, each contender in a fresh process",
   );
-  console.log(
-    `  promises    peak RSS ${mb(raw.rss)} (${
-      (held.rss / raw.rss).toFixed(2)
-    }x: generator / promises)`,
-  );
+  const held = {} as Record<HoldKind, Held>;
+  for (const kind of holdKinds) {
+    progress.step(`a million sleepers: ${kind}, in a fresh process`);
+    held[kind] = await inFreshProcess<Held>(["--hold", kind], `holding ${kind} sleepers`);
+  }
+  missed.push(...printSleepers(held));
 
   console.log("\ncancelling 100,000 sleeping tasks against spawning them (median of 3)");
   for (const runtime of Object.values(runtimes)) {
@@ -411,26 +558,30 @@ async function main(): Promise<void> {
 
 // --- The command line -----------------------------------------------------------
 
-const holdKinds = ["generator", "promises"] as const;
+/** The contenders held a million strong: three runtimes, then the two baselines. */
+const holdKinds = ["generator", "nursery", "native", "promises", "effect-native"] as const;
 type HoldKind = typeof holdKinds[number];
 
 const usage = [
   "Usage: deno task bench:scale [-- options]",
   "",
   "How the runtimes hold up at sizes no test waits for, each figure beside its",
-  "baseline or goal: a million suspended tasks (peak RSS, in a fresh process),",
-  "cancelling 100,000 sleeping tasks against spawning them, a million timer",
-  "events in virtual time, 10,000 nested scopes against 1,000, and chains",
-  "of nested spawns 25,000 to 200,000 deep (each doubling at most 2.5x).",
+  "baseline or goal: a million tasks asleep on the real clock, each contender in",
+  "a fresh process (peak RSS and halting them all: generator and nursery at most",
+  "500 MB and under 0.5 s, native at most 1.5x raw promises' clearTimeout of each;",
+  "MB are 2^20 bytes), cancelling 100,000 sleeping tasks against spawning them, a",
+  "million timer events in virtual time, 10,000 nested scopes against 1,000, and",
+  "chains of nested spawns 25,000 to 200,000 deep (each doubling at most 2.5x).",
   "Missed goals are printed as MISSED; the exit status is still 0. Progress goes to",
-  "stderr; a run takes about 4 minutes on a 2-core machine.",
+  "stderr; a run takes about 8 minutes on a 2-core machine, 1M tasks up to 3 GB.",
   "",
   "Options:",
-  `  --hold KIND       hold ${heldTasks.toLocaleString("en-US")} suspended tasks (${
-    listOf(holdKinds)
-  })`,
-  "                    in this process and print its peak RSS as JSON; how the",
-  "                    benchmark measures them in a fresh process",
+  `  --hold KIND       hold ${
+    heldTasks.toLocaleString("en-US")
+  } tasks of KIND asleep in this process,`,
+  "                    halt them, and print peak RSS and the times as JSON; how",
+  "                    the benchmark measures each in a fresh process. KIND:",
+  `                    ${listOf(holdKinds)}`,
   "  --chain RUNTIME   time one chain of nested spawns --depth N deep under",
   `                    RUNTIME (${listOf(runtimeNames)})`,
   "                    in this process and print its CPU time as JSON; how the",
@@ -481,8 +632,7 @@ function parseCommandLine(args: string[]): ChildWork {
 
 if (import.meta.main) {
   const { hold, chain } = parseCommandLine(Deno.args);
-  if (hold === "generator") await holdGeneratorTasks(heldTasks);
-  else if (hold === "promises") holdPromises(heldTasks);
+  if (hold) await holdSleepers(hold);
   else if (chain) await timeChain(chain.runtime, chain.depth);
   else {
     try {
