@@ -127,16 +127,29 @@ export class Timers<F> {
 
   /** Put `frame` to sleep for `ms`; it resumes with `SLEPT` unless the wait is cancelled first. */
   sleep(frame: F, epoch: number, ms: number): SleepTimer<F> {
-    const timer = new SleepTimer(this, this.run.clock.now() + ms, this.#order++, frame, epoch);
+    const timer = new SleepTimer(this, this.#deadlineIn(ms), this.#order++, frame, epoch);
     this.#add(timer);
     return timer;
   }
 
   /** Call `callback` in `ms`, unless the timer is cancelled first. */
   after(ms: number, callback: () => void): CallbackTimer {
-    const timer = new CallbackTimer(this, this.run.clock.now() + ms, this.#order++, callback);
+    const timer = new CallbackTimer(this, this.#deadlineIn(ms), this.#order++, callback);
     this.#add(timer);
     return timer;
+  }
+
+  /**
+   * The deadline `ms` from now. On the real clock it is rounded up to a
+   * whole millisecond: a sleep is never shorter than asked (a host timer
+   * counts whole milliseconds anyway), and a whole number is stored in the
+   * timer as a small integer, where a fraction takes a boxed number of 16
+   * bytes more per sleeper. A virtual clock's time stays exact.
+   */
+  #deadlineIn(ms: number): number {
+    const clock = this.run.clock;
+    const deadline = clock.now() + ms;
+    return clock.kind === "virtual" ? deadline : Math.ceil(deadline);
   }
 
   /** The run is over: no host timer outlives it. */
