@@ -112,14 +112,14 @@ function perform(driver: Driver, instruction: AnyInstruction): Program {
   const run = task.run;
   switch (instruction.kind) {
     case "sleep":
-      return waitOn(task, instruction.describe(), Effect.sleep(Duration.millis(instruction.ms)));
+      return waitOn(driver, instruction.describe(), Effect.sleep(Duration.millis(instruction.ms)));
     case "spawn":
       return spawnFrom(driver, instruction.fn, taskName(instruction.fn, instruction.name));
     case "scope":
-      return enterScope(task, instruction.body, instruction.shield);
+      return enterScope(driver, instruction.body, instruction.shield);
     case "all":
       return waitOn(
-        task,
+        driver,
         "all",
         Effect.all(
           instruction.operations.map((operation, index) =>
@@ -132,7 +132,7 @@ function perform(driver: Driver, instruction: AnyInstruction): Program {
       );
     case "race":
       return waitOn(
-        task,
+        driver,
         "race",
         instruction.operations.length === 0
           // Effect.raceAllFirst of nothing fails at once; the kit's race of nothing waits for ever.
@@ -146,7 +146,7 @@ function perform(driver: Driver, instruction: AnyInstruction): Program {
     case "deadline": {
       const { ms, operation, fail } = instruction;
       return waitOn(
-        task,
+        driver,
         instruction.describe(),
         Effect.flatMap(
           Effect.timeoutOption(
@@ -166,20 +166,20 @@ function perform(driver: Driver, instruction: AnyInstruction): Program {
       (driver.ensures ??= []).push(instruction.fn);
       return Effect.void;
     case "call":
-      return callOn(task, instruction.fn);
+      return callOn(driver, instruction.fn);
     case "now":
       return Effect.sync(() => run.clock.now());
     case "suspend":
-      return waitOn(task, "suspend", Effect.never);
+      return waitOn(driver, "suspend", Effect.never);
     case "take":
-      return takeOn(task, instruction.queue);
+      return takeOn(driver, instruction.queue);
     case "join":
-      return join(task, run.recordOf(instruction.task), instruction);
+      return join(driver, run.recordOf(instruction.task), instruction);
     case "halt": {
       const target = run.recordOf(instruction.task);
       if (target.settled) return Effect.void;
       requestHalt(target);
-      return waitOn(task, instruction.describe(), Fiber.interrupt(target.fiber!));
+      return waitOn(driver, instruction.describe(), Fiber.interrupt(target.fiber!));
     }
     case "log":
       return Effect.sync(() => {
@@ -194,33 +194,32 @@ function perform(driver: Driver, instruction: AnyInstruction): Program {
 /**
  * `program`, traced as the task's wait on `reason`, and named in a
  * deadlock's list (by `now()` when given: a join's target has moved on).
+ * The wait ends when the driver receives the program's outcome, or its
+ * `finish` runs (the wait was interrupted): see `Driver.wake`.
  */
 function waitOn<A>(
-  task: EffectKitTask,
+  driver: Driver,
   reason: string,
   program: Program<A>,
   now?: () => string,
 ): Program<A> {
+  const task = driver.task;
   task.waitingOn = now ?? reason;
   task.run.waiting.add(task);
   if (task.run.tracer) task.run.trace(task, "suspend", { reason });
-  return Effect.onExitPrimitive(program, () => {
-    task.waitingOn = undefined;
-    task.run.waiting.delete(task);
-    if (task.run.tracer) task.run.trace(task, "wake");
-    return undefined;
-  });
+  driver.waiting = true;
+  return program;
 }
 
 /** A promise API in flight: its signal aborts when the fiber is interrupted. */
-function callOn(task: EffectKitTask, fn: (signal: AbortSignal) => unknown): Program {
-  const run = task.run;
+function callOn(driver: Driver, fn: (signal: AbortSignal) => unknown): Program {
+  const run = driver.task.run;
   const controller = new AbortController();
   const invoked = invoke(fn, controller.signal);
   if ("error" in invoked) return thrown(run, invoked.error);
   if ("value" in invoked) return Effect.succeed(invoked.value);
   return waitOn(
-    task,
+    driver,
     "call",
     Effect.callback<unknown, unknown>((resume) => {
       let pending = true;
@@ -244,13 +243,13 @@ function callOn(task: EffectKitTask, fn: (signal: AbortSignal) => unknown): Prog
 }
 
 /** A `get`: a buffered value at once, else a waiter that an interruption removes. */
-function takeOn(task: EffectKitTask, queue: Queue<unknown>): Program {
+function takeOn(driver: Driver, queue: Queue<unknown>): Program {
   const fifo = fifoOf(queue);
   const got = fifo.tryTake();
   if (got) return Effect.succeed(got.value);
   if (fifo.isClosed) return Effect.fail(new QueueClosedError());
   return waitOn(
-    task,
+    driver,
     "take",
     Effect.callback<unknown, unknown>((resume) => {
       let waiting = true;
@@ -277,17 +276,18 @@ function takeOn(task: EffectKitTask, queue: Queue<unknown>): Program {
  * was interrupted. Only a join hears a child's failure under Effect.
  */
 function join(
-  task: EffectKitTask,
+  driver: Driver,
   target: EffectKitTask,
   instruction: { describe(): string },
 ): Program {
+  const task = driver.task;
   target.joined = true;
   if (target.settled) return outcomeOf(target);
   const deadlock = joinsOwnEnd(task, target);
   if (deadlock) return Effect.fail(deadlock);
   // Described only now: most joins find their task ended, and need no words.
   return Effect.flatMap(
-    waitOn(task, instruction.describe(), Fiber.await(target.fiber!), () => `join ${target}`),
+    waitOn(driver, instruction.describe(), Fiber.await(target.fiber!), () => `join ${target}`),
     () => outcomeOf(target),
   );
 }
@@ -375,6 +375,8 @@ class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> |
   throwing = false;
   /** The task a `spawn` in flight forks: its fiber is the fork's answer. */
   spawned: EffectKitTask | undefined = undefined;
+  /** The program in flight is a wait (`waitOn`), which its outcome ends. */
+  waiting = false;
   /** What the kit code waited on first, which `next` hands to Effect.gen. */
   #first: Program | undefined = undefined;
   /** The step `next` answers, reused: Effect's loop reads it at once. */
@@ -490,6 +492,7 @@ class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> |
    * code is handed it next.
    */
   receive(outcome: unknown): void {
+    if (this.waiting) this.wake();
     const spawned = this.spawned;
     if (spawned !== undefined) {
       this.spawned = undefined;
@@ -506,6 +509,15 @@ class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> |
     }
   }
 
+  /** The task's wait has ended, however it ended: it is traced awake. */
+  wake(): void {
+    this.waiting = false;
+    const task = this.task;
+    task.waitingOn = undefined;
+    task.run.waiting.delete(task);
+    if (task.run.tracer) task.run.trace(task, "wake");
+  }
+
   /**
    * The program's end, however it came: interrupted while the kit
    * generator had not ended, the generator is returned, and what its
@@ -514,6 +526,8 @@ class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> |
    * fails fails the fiber: a defect, as Effect makes of a failing finalizer.
    */
   finish(exit: Exit.Exit<unknown, unknown>): Program<void> | undefined {
+    // Interrupted while waiting: the wait ends before the generator unwinds.
+    if (this.waiting) this.wake();
     const started = this.iterator !== undefined;
     if (started && !this.ended && Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)) {
       // The cleanups are read after the unwinding, which may register more.
@@ -747,10 +761,11 @@ class EffectScopeHandle implements ScopeHandle {
 }
 
 function enterScope(
-  task: EffectKitTask,
+  driver: Driver,
   body: (handle: ScopeHandle) => Operation<unknown>,
   shield: boolean,
 ): Program {
+  const task = driver.task;
   const scoped = Effect.scoped(Effect.gen(function* () {
     const scope = yield* Effect.scope;
     const handle = new EffectScopeHandle(task, scope);
@@ -762,7 +777,7 @@ function enterScope(
     if (handle.cancelled && Cause.hasInterruptsOnly(exit.cause)) return undefined;
     return yield* Effect.failCause(exit.cause);
   }));
-  return waitOn(task, "scope", shield ? Effect.uninterruptible(scoped) : scoped);
+  return waitOn(driver, "scope", shield ? Effect.uninterruptible(scoped) : scoped);
 }
 
 // ---------------------------------------------------------------------------
