@@ -112,7 +112,7 @@ function perform(driver: Driver, instruction: AnyInstruction): Program {
   const run = task.run;
   switch (instruction.kind) {
     case "sleep":
-      return waitOn(driver, instruction.describe(), Effect.sleep(Duration.millis(instruction.ms)));
+      return waitOn(driver, instruction.describe(), Effect.sleep(instruction.ms));
     case "spawn":
       return spawnFrom(driver, instruction.fn, taskName(instruction.fn, instruction.name));
     case "scope":
@@ -347,6 +347,11 @@ class EffectKitTask extends TaskBase<unknown> {
     super();
   }
 
+  /** Its fiber has ended: see `settleTask`. */
+  settle(exit: Exit.Exit<unknown, unknown>): void {
+    settleTask(this, exit);
+  }
+
   get settled(): boolean {
     return this.state === "completed" || this.state === "failed" || this.state === "halted";
   }
@@ -379,8 +384,6 @@ class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> |
   waiting = false;
   /** What the kit code waited on first, which `next` hands to Effect.gen. */
   #first: Program | undefined = undefined;
-  /** The step `next` answers, reused: Effect's loop reads it at once. */
-  #step: { done: boolean; value: unknown } | undefined = undefined;
 
   constructor(
     readonly task: EffectKitTask,
@@ -421,17 +424,18 @@ class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> |
     if (Exit.isExit(first)) {
       return this.ensures === undefined
         ? first
-        : Effect.onExitPrimitive(first, (exit) => this.finish(exit));
+        : Effect.onExitPrimitive(first, this.finish.bind(this));
     }
     this.#first = first;
     return Effect.onExitPrimitive(
       restore(Effect.gen(() => this as unknown as Generator<Program, unknown, never>)),
-      (exit) => this.finish(exit),
+      // A bound method weighs half a closure, and is kept as long as the wait.
+      this.finish.bind(this),
     );
   }
 
   next(before?: Exit.Exit<unknown, unknown>): IteratorResult<Program, unknown> {
-    const step = this.#step ??= { done: false, value: undefined };
+    const step = sharedStep;
     let program = this.#first;
     if (program !== undefined) this.#first = undefined;
     else {
@@ -541,6 +545,13 @@ class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> |
 }
 
 /**
+ * The step every driver's `next` answers: Effect's loop reads it at once,
+ * before any other driver steps, so that one object serves them all. What
+ * it holds last is let go when a run ends (`EffectRun.release`).
+ */
+const sharedStep: { done: boolean; value: unknown } = { done: false, value: undefined };
+
+/**
  * Drive a kit generator, made by `start`, as an Effect program: each
  * instruction it yields is performed in Effect; an interruption is no error
  * the kit code could catch, and reaches it as `return()`.
@@ -552,24 +563,26 @@ function drive(
   body = false,
 ): Program {
   const driver = new Driver(task, start, scope, body);
-  return Effect.uninterruptibleMask((restore) => driver.begin(restore));
+  // A bound method weighs half a closure: one is made per task.
+  return Effect.uninterruptibleMask(driver.begin.bind(driver));
 }
 
-/** A new kit task, traced, and its program: `start`'s generator, driven as its body. */
-function newTask(
-  run: EffectRun,
-  parent: EffectKitTask | undefined,
-  name: string,
-  start: () => Operation<unknown>,
-): { task: EffectKitTask; program: Program } {
+/** A new kit task, traced; its program is `bodyOf` it. */
+function newTask(run: EffectRun, parent: EffectKitTask | undefined, name: string): EffectKitTask {
   const task = new EffectKitTask(run, run.nextId++, name, parent);
   if (run.tracer) run.trace(task, "spawn");
-  return { task, program: drive(task, start, undefined, true) };
+  return task;
+}
+
+/** A task's program: `start`'s generator, driven as its body. */
+function bodyOf(task: EffectKitTask, start: () => Operation<unknown>): Program {
+  return drive(task, start, undefined, true);
 }
 
 /** Learn a task's outcome the moment its fiber ends. */
 function observe(task: EffectKitTask): void {
-  task.fiber!.addObserver((exit) => settleTask(task, exit));
+  // A bound method weighs half a closure: one is made per task.
+  task.fiber!.addObserver(task.settle.bind(task));
 }
 
 /**
@@ -577,8 +590,9 @@ function observe(task: EffectKitTask): void {
  * gives the task before handing the task to the kit code.
  */
 function spawnFrom(driver: Driver, fn: OperationFn<unknown>, name: string): Program {
-  const { task, program } = newTask(driver.task.run, driver.task, name, fn);
+  const task = newTask(driver.task.run, driver.task, name);
   driver.spawned = task;
+  const program = bodyOf(task, fn);
   return driver.scope ? Effect.forkIn(program, driver.scope) : Effect.forkChild(program);
 }
 
@@ -701,12 +715,8 @@ function nested(
 ): Program {
   const run = task.run;
   return Effect.suspend(() => {
-    const { task: contender, program } = newTask(
-      run,
-      task,
-      `${combinator}: ${name}`,
-      () => operation,
-    );
+    const contender = newTask(run, task, `${combinator}: ${name}`);
+    const program = bodyOf(contender, () => operation);
     contender.joined = true;
     // A fiber of its own, forked in the one the combinator forks for it, so
     // that it settles (traced) only once Effect has interrupted its children.
@@ -744,7 +754,8 @@ class EffectScopeHandle implements ScopeHandle {
       );
     }
     const run = this.task.run;
-    const { task, program } = newTask(run, this.task, name, fn);
+    const task = newTask(run, this.task, name);
+    const program = bodyOf(task, fn);
     // From outside any fiber: a fiber of the run's own, handed to the scope.
     task.fiber = Fiber.runIn(run.fork(program), this.scope);
     observe(task);
@@ -796,14 +807,14 @@ function clockService(clock: Clock, guard: (fire: () => void) => void): EffectCl
     currentTimeNanos: Effect.sync(nanos),
     monotonicTimeNanosUnsafe: nanos,
     monotonicTimeNanos: Effect.sync(nanos),
-    sleep: (duration) =>
-      Effect.callback<void>((resume) => {
-        const timer = clock.setTimer(
-          Duration.toMillis(duration),
-          () => guard(() => resume(Effect.void)),
-        );
+    sleep: (duration) => {
+      // Read now: what waits keeps a number, not the Duration.
+      const ms = Duration.toMillis(duration);
+      return Effect.callback<void>((resume) => {
+        const timer = clock.setTimer(ms, () => guard(() => resume(Effect.void)));
         return Effect.sync(() => clock.clearTimer(timer));
-      }),
+      });
+    },
   };
 }
 
@@ -934,7 +945,8 @@ class EffectRun extends RunBase {
   }
 
   start(fn: OperationFn<unknown>): void {
-    const { task, program } = newTask(this, undefined, taskName(fn, fn.name || "main"), fn);
+    const task = newTask(this, undefined, taskName(fn, fn.name || "main"));
+    const program = bodyOf(task, fn);
     this.root = task;
     task.fiber = this.fork(program);
     observe(task);
@@ -1065,6 +1077,7 @@ class EffectRun extends RunBase {
 
   protected override release(): void {
     this.waiting.clear();
+    sharedStep.value = undefined;
   }
 
   trace(task: EffectKitTask, type: TraceEventType, extra?: TraceExtra): void {
