@@ -328,7 +328,10 @@ function joinsOwnEnd(task: EffectKitTask, target: EffectKitTask): DeadlockError 
 
 class EffectKitTask extends TaskBase<unknown> {
   state: TaskState = "pending";
-  /** The Effect fiber; set as soon as it is forked. */
+  /**
+   * The Effect fiber; set as soon as it is forked, and let go once it has
+   * ended (`settleTask`): a task kept only to be joined keeps no fiber.
+   */
   fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined;
   /** The value, or the error it failed with. */
   result: unknown = undefined;
@@ -672,6 +675,7 @@ function requestHalt(task: EffectKitTask): void {
 
 function settleTask(task: EffectKitTask, exit: Exit.Exit<unknown, unknown>): void {
   if (task.settled) return;
+  task.fiber = undefined;
   const run = task.run;
   let type: TraceEventType;
   if (Exit.isSuccess(exit)) {
@@ -953,7 +957,7 @@ class EffectRun extends RunBase {
     if (!this.over) {
       const halt = () => {
         requestHalt(task);
-        task.fiber!.interruptUnsafe();
+        task.fiber?.interruptUnsafe();
         this.wake();
       };
       if (this.listenForAbort(halt)) halt();
