@@ -205,7 +205,7 @@ function waitOn<A>(
 ): Program<A> {
   const task = driver.task;
   task.waitingOn = now ?? reason;
-  task.run.waiting.add(task);
+  task.run.addWaiting(task);
   if (task.run.tracer) task.run.trace(task, "suspend", { reason });
   driver.waiting = true;
   return program;
@@ -340,6 +340,8 @@ class EffectKitTask extends TaskBase<unknown> {
   cancelTraced = false;
   /** What it waits on, as its trace names it, while it waits. */
   waitingOn: string | (() => string) | undefined = undefined;
+  /** Its place in its run's `waiting`, or -1. */
+  waitIndex = -1;
 
   constructor(
     readonly run: EffectRun,
@@ -521,7 +523,7 @@ class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> |
     this.waiting = false;
     const task = this.task;
     task.waitingOn = undefined;
-    task.run.waiting.delete(task);
+    task.run.deleteWaiting(task);
     if (task.run.tracer) task.run.trace(task, "wake");
   }
 
@@ -909,7 +911,7 @@ class EffectRun extends RunBase {
   protected readonly runtimeName = "effect";
   root: EffectKitTask | undefined = undefined;
   /** Tasks that wait: those a deadlock names. */
-  readonly waiting = new Set<EffectKitTask>();
+  readonly waiting: EffectKitTask[] = [];
   /** Errors already reported as not delivered by a combinator. */
   readonly reported = new Set<unknown>();
   /** Errors thrown in this run that have reached no kit code, outcome or report yet. */
@@ -963,6 +965,27 @@ class EffectRun extends RunBase {
       if (this.listenForAbort(halt)) halt();
     }
     this.wake();
+  }
+
+  /**
+   * `task` waits (once, however many of its drivers wait). The list is an
+   * array that each task knows its place in, not a Set: a Set that a task
+   * enters and leaves at every wait reallocates its table as it goes.
+   */
+  addWaiting(task: EffectKitTask): void {
+    if (task.waitIndex >= 0) return;
+    task.waitIndex = this.waiting.push(task) - 1;
+  }
+
+  /** `task` waits no more: the last one waiting takes its place. */
+  deleteWaiting(task: EffectKitTask): void {
+    const index = task.waitIndex;
+    if (index < 0) return;
+    task.waitIndex = -1;
+    const last = this.waiting.pop()!;
+    if (last === task) return;
+    this.waiting[index] = last;
+    last.waitIndex = index;
   }
 
   recordOf(task: Task<unknown>): EffectKitTask {
@@ -1080,7 +1103,7 @@ class EffectRun extends RunBase {
   }
 
   protected override release(): void {
-    this.waiting.clear();
+    this.waiting.length = 0;
     sharedStep.value = undefined;
   }
 
