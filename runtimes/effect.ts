@@ -112,14 +112,14 @@ function perform(driver: Driver, instruction: AnyInstruction): Program {
   const run = task.run;
   switch (instruction.kind) {
     case "sleep":
-      return waitOn(task, instruction.describe(), Effect.sleep(Duration.millis(instruction.ms)));
+      return waitOn(driver, instruction.describe(), Effect.sleep(instruction.ms));
     case "spawn":
       return spawnFrom(driver, instruction.fn, taskName(instruction.fn, instruction.name));
     case "scope":
-      return enterScope(task, instruction.body, instruction.shield);
+      return enterScope(driver, instruction.body, instruction.shield);
     case "all":
       return waitOn(
-        task,
+        driver,
         "all",
         Effect.all(
           instruction.operations.map((operation, index) =>
@@ -132,7 +132,7 @@ function perform(driver: Driver, instruction: AnyInstruction): Program {
       );
     case "race":
       return waitOn(
-        task,
+        driver,
         "race",
         instruction.operations.length === 0
           // Effect.raceAllFirst of nothing fails at once; the kit's race of nothing waits for ever.
@@ -146,7 +146,7 @@ function perform(driver: Driver, instruction: AnyInstruction): Program {
     case "deadline": {
       const { ms, operation, fail } = instruction;
       return waitOn(
-        task,
+        driver,
         instruction.describe(),
         Effect.flatMap(
           Effect.timeoutOption(
@@ -166,20 +166,20 @@ function perform(driver: Driver, instruction: AnyInstruction): Program {
       (driver.ensures ??= []).push(instruction.fn);
       return Effect.void;
     case "call":
-      return callOn(task, instruction.fn);
+      return callOn(driver, instruction.fn);
     case "now":
       return Effect.sync(() => run.clock.now());
     case "suspend":
-      return waitOn(task, "suspend", Effect.never);
+      return waitOn(driver, "suspend", Effect.never);
     case "take":
-      return takeOn(task, instruction.queue);
+      return takeOn(driver, instruction.queue);
     case "join":
-      return join(task, run.recordOf(instruction.task), instruction);
+      return join(driver, run.recordOf(instruction.task), instruction);
     case "halt": {
       const target = run.recordOf(instruction.task);
       if (target.settled) return Effect.void;
       requestHalt(target);
-      return waitOn(task, instruction.describe(), Fiber.interrupt(target.fiber!));
+      return waitOn(driver, instruction.describe(), Fiber.interrupt(target.fiber!));
     }
     case "log":
       return Effect.sync(() => {
@@ -194,33 +194,32 @@ function perform(driver: Driver, instruction: AnyInstruction): Program {
 /**
  * `program`, traced as the task's wait on `reason`, and named in a
  * deadlock's list (by `now()` when given: a join's target has moved on).
+ * The wait ends when the driver receives the program's outcome, or its
+ * `finish` runs (the wait was interrupted): see `Driver.wake`.
  */
 function waitOn<A>(
-  task: EffectKitTask,
+  driver: Driver,
   reason: string,
   program: Program<A>,
   now?: () => string,
 ): Program<A> {
+  const task = driver.task;
   task.waitingOn = now ?? reason;
-  task.run.waiting.add(task);
+  task.run.addWaiting(task);
   if (task.run.tracer) task.run.trace(task, "suspend", { reason });
-  return Effect.onExitPrimitive(program, () => {
-    task.waitingOn = undefined;
-    task.run.waiting.delete(task);
-    if (task.run.tracer) task.run.trace(task, "wake");
-    return undefined;
-  });
+  driver.waiting = true;
+  return program;
 }
 
 /** A promise API in flight: its signal aborts when the fiber is interrupted. */
-function callOn(task: EffectKitTask, fn: (signal: AbortSignal) => unknown): Program {
-  const run = task.run;
+function callOn(driver: Driver, fn: (signal: AbortSignal) => unknown): Program {
+  const run = driver.task.run;
   const controller = new AbortController();
   const invoked = invoke(fn, controller.signal);
   if ("error" in invoked) return thrown(run, invoked.error);
   if ("value" in invoked) return Effect.succeed(invoked.value);
   return waitOn(
-    task,
+    driver,
     "call",
     Effect.callback<unknown, unknown>((resume) => {
       let pending = true;
@@ -244,13 +243,13 @@ function callOn(task: EffectKitTask, fn: (signal: AbortSignal) => unknown): Prog
 }
 
 /** A `get`: a buffered value at once, else a waiter that an interruption removes. */
-function takeOn(task: EffectKitTask, queue: Queue<unknown>): Program {
+function takeOn(driver: Driver, queue: Queue<unknown>): Program {
   const fifo = fifoOf(queue);
   const got = fifo.tryTake();
   if (got) return Effect.succeed(got.value);
   if (fifo.isClosed) return Effect.fail(new QueueClosedError());
   return waitOn(
-    task,
+    driver,
     "take",
     Effect.callback<unknown, unknown>((resume) => {
       let waiting = true;
@@ -277,17 +276,18 @@ function takeOn(task: EffectKitTask, queue: Queue<unknown>): Program {
  * was interrupted. Only a join hears a child's failure under Effect.
  */
 function join(
-  task: EffectKitTask,
+  driver: Driver,
   target: EffectKitTask,
   instruction: { describe(): string },
 ): Program {
+  const task = driver.task;
   target.joined = true;
   if (target.settled) return outcomeOf(target);
   const deadlock = joinsOwnEnd(task, target);
   if (deadlock) return Effect.fail(deadlock);
   // Described only now: most joins find their task ended, and need no words.
   return Effect.flatMap(
-    waitOn(task, instruction.describe(), Fiber.await(target.fiber!), () => `join ${target}`),
+    waitOn(driver, instruction.describe(), Fiber.await(target.fiber!), () => `join ${target}`),
     () => outcomeOf(target),
   );
 }
@@ -328,7 +328,10 @@ function joinsOwnEnd(task: EffectKitTask, target: EffectKitTask): DeadlockError 
 
 class EffectKitTask extends TaskBase<unknown> {
   state: TaskState = "pending";
-  /** The Effect fiber; set as soon as it is forked. */
+  /**
+   * The Effect fiber; set as soon as it is forked, and let go once it has
+   * ended (`settleTask`): a task kept only to be joined keeps no fiber.
+   */
   fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined;
   /** The value, or the error it failed with. */
   result: unknown = undefined;
@@ -337,6 +340,8 @@ class EffectKitTask extends TaskBase<unknown> {
   cancelTraced = false;
   /** What it waits on, as its trace names it, while it waits. */
   waitingOn: string | (() => string) | undefined = undefined;
+  /** Its place in its run's `waiting`, or -1. */
+  waitIndex = -1;
 
   constructor(
     readonly run: EffectRun,
@@ -345,6 +350,11 @@ class EffectKitTask extends TaskBase<unknown> {
     readonly parent: EffectKitTask | undefined,
   ) {
     super();
+  }
+
+  /** Its fiber has ended: see `settleTask`. */
+  settle(exit: Exit.Exit<unknown, unknown>): void {
+    settleTask(this, exit);
   }
 
   get settled(): boolean {
@@ -375,10 +385,10 @@ class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> |
   throwing = false;
   /** The task a `spawn` in flight forks: its fiber is the fork's answer. */
   spawned: EffectKitTask | undefined = undefined;
+  /** The program in flight is a wait (`waitOn`), which its outcome ends. */
+  waiting = false;
   /** What the kit code waited on first, which `next` hands to Effect.gen. */
   #first: Program | undefined = undefined;
-  /** The step `next` answers, reused: Effect's loop reads it at once. */
-  #step: { done: boolean; value: unknown } | undefined = undefined;
 
   constructor(
     readonly task: EffectKitTask,
@@ -419,17 +429,18 @@ class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> |
     if (Exit.isExit(first)) {
       return this.ensures === undefined
         ? first
-        : Effect.onExitPrimitive(first, (exit) => this.finish(exit));
+        : Effect.onExitPrimitive(first, this.finish.bind(this));
     }
     this.#first = first;
     return Effect.onExitPrimitive(
       restore(Effect.gen(() => this as unknown as Generator<Program, unknown, never>)),
-      (exit) => this.finish(exit),
+      // A bound method weighs half a closure, and is kept as long as the wait.
+      this.finish.bind(this),
     );
   }
 
   next(before?: Exit.Exit<unknown, unknown>): IteratorResult<Program, unknown> {
-    const step = this.#step ??= { done: false, value: undefined };
+    const step = sharedStep;
     let program = this.#first;
     if (program !== undefined) this.#first = undefined;
     else {
@@ -490,6 +501,7 @@ class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> |
    * code is handed it next.
    */
   receive(outcome: unknown): void {
+    if (this.waiting) this.wake();
     const spawned = this.spawned;
     if (spawned !== undefined) {
       this.spawned = undefined;
@@ -506,6 +518,15 @@ class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> |
     }
   }
 
+  /** The task's wait has ended, however it ended: it is traced awake. */
+  wake(): void {
+    this.waiting = false;
+    const task = this.task;
+    task.waitingOn = undefined;
+    task.run.deleteWaiting(task);
+    if (task.run.tracer) task.run.trace(task, "wake");
+  }
+
   /**
    * The program's end, however it came: interrupted while the kit
    * generator had not ended, the generator is returned, and what its
@@ -514,6 +535,8 @@ class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> |
    * fails fails the fiber: a defect, as Effect makes of a failing finalizer.
    */
   finish(exit: Exit.Exit<unknown, unknown>): Program<void> | undefined {
+    // Interrupted while waiting: the wait ends before the generator unwinds.
+    if (this.waiting) this.wake();
     const started = this.iterator !== undefined;
     if (started && !this.ended && Exit.isFailure(exit) && Cause.hasInterrupts(exit.cause)) {
       // The cleanups are read after the unwinding, which may register more.
@@ -527,6 +550,13 @@ class Driver implements Iterator<Program, unknown, Exit.Exit<unknown, unknown> |
 }
 
 /**
+ * The step every driver's `next` answers: Effect's loop reads it at once,
+ * before any other driver steps, so that one object serves them all. What
+ * it holds last is let go when a run ends (`EffectRun.release`).
+ */
+const sharedStep: { done: boolean; value: unknown } = { done: false, value: undefined };
+
+/**
  * Drive a kit generator, made by `start`, as an Effect program: each
  * instruction it yields is performed in Effect; an interruption is no error
  * the kit code could catch, and reaches it as `return()`.
@@ -538,24 +568,26 @@ function drive(
   body = false,
 ): Program {
   const driver = new Driver(task, start, scope, body);
-  return Effect.uninterruptibleMask((restore) => driver.begin(restore));
+  // A bound method weighs half a closure: one is made per task.
+  return Effect.uninterruptibleMask(driver.begin.bind(driver));
 }
 
-/** A new kit task, traced, and its program: `start`'s generator, driven as its body. */
-function newTask(
-  run: EffectRun,
-  parent: EffectKitTask | undefined,
-  name: string,
-  start: () => Operation<unknown>,
-): { task: EffectKitTask; program: Program } {
+/** A new kit task, traced; its program is `bodyOf` it. */
+function newTask(run: EffectRun, parent: EffectKitTask | undefined, name: string): EffectKitTask {
   const task = new EffectKitTask(run, run.nextId++, name, parent);
   if (run.tracer) run.trace(task, "spawn");
-  return { task, program: drive(task, start, undefined, true) };
+  return task;
+}
+
+/** A task's program: `start`'s generator, driven as its body. */
+function bodyOf(task: EffectKitTask, start: () => Operation<unknown>): Program {
+  return drive(task, start, undefined, true);
 }
 
 /** Learn a task's outcome the moment its fiber ends. */
 function observe(task: EffectKitTask): void {
-  task.fiber!.addObserver((exit) => settleTask(task, exit));
+  // A bound method weighs half a closure: one is made per task.
+  task.fiber!.addObserver(task.settle.bind(task));
 }
 
 /**
@@ -563,8 +595,9 @@ function observe(task: EffectKitTask): void {
  * gives the task before handing the task to the kit code.
  */
 function spawnFrom(driver: Driver, fn: OperationFn<unknown>, name: string): Program {
-  const { task, program } = newTask(driver.task.run, driver.task, name, fn);
+  const task = newTask(driver.task.run, driver.task, name);
   driver.spawned = task;
+  const program = bodyOf(task, fn);
   return driver.scope ? Effect.forkIn(program, driver.scope) : Effect.forkChild(program);
 }
 
@@ -644,6 +677,7 @@ function requestHalt(task: EffectKitTask): void {
 
 function settleTask(task: EffectKitTask, exit: Exit.Exit<unknown, unknown>): void {
   if (task.settled) return;
+  task.fiber = undefined;
   const run = task.run;
   let type: TraceEventType;
   if (Exit.isSuccess(exit)) {
@@ -687,12 +721,8 @@ function nested(
 ): Program {
   const run = task.run;
   return Effect.suspend(() => {
-    const { task: contender, program } = newTask(
-      run,
-      task,
-      `${combinator}: ${name}`,
-      () => operation,
-    );
+    const contender = newTask(run, task, `${combinator}: ${name}`);
+    const program = bodyOf(contender, () => operation);
     contender.joined = true;
     // A fiber of its own, forked in the one the combinator forks for it, so
     // that it settles (traced) only once Effect has interrupted its children.
@@ -730,7 +760,8 @@ class EffectScopeHandle implements ScopeHandle {
       );
     }
     const run = this.task.run;
-    const { task, program } = newTask(run, this.task, name, fn);
+    const task = newTask(run, this.task, name);
+    const program = bodyOf(task, fn);
     // From outside any fiber: a fiber of the run's own, handed to the scope.
     task.fiber = Fiber.runIn(run.fork(program), this.scope);
     observe(task);
@@ -747,10 +778,11 @@ class EffectScopeHandle implements ScopeHandle {
 }
 
 function enterScope(
-  task: EffectKitTask,
+  driver: Driver,
   body: (handle: ScopeHandle) => Operation<unknown>,
   shield: boolean,
 ): Program {
+  const task = driver.task;
   const scoped = Effect.scoped(Effect.gen(function* () {
     const scope = yield* Effect.scope;
     const handle = new EffectScopeHandle(task, scope);
@@ -762,7 +794,7 @@ function enterScope(
     if (handle.cancelled && Cause.hasInterruptsOnly(exit.cause)) return undefined;
     return yield* Effect.failCause(exit.cause);
   }));
-  return waitOn(task, "scope", shield ? Effect.uninterruptible(scoped) : scoped);
+  return waitOn(driver, "scope", shield ? Effect.uninterruptible(scoped) : scoped);
 }
 
 // ---------------------------------------------------------------------------
@@ -781,14 +813,14 @@ function clockService(clock: Clock, guard: (fire: () => void) => void): EffectCl
     currentTimeNanos: Effect.sync(nanos),
     monotonicTimeNanosUnsafe: nanos,
     monotonicTimeNanos: Effect.sync(nanos),
-    sleep: (duration) =>
-      Effect.callback<void>((resume) => {
-        const timer = clock.setTimer(
-          Duration.toMillis(duration),
-          () => guard(() => resume(Effect.void)),
-        );
+    sleep: (duration) => {
+      // Read now: what waits keeps a number, not the Duration.
+      const ms = Duration.toMillis(duration);
+      return Effect.callback<void>((resume) => {
+        const timer = clock.setTimer(ms, () => guard(() => resume(Effect.void)));
         return Effect.sync(() => clock.clearTimer(timer));
-      }),
+      });
+    },
   };
 }
 
@@ -879,7 +911,7 @@ class EffectRun extends RunBase {
   protected readonly runtimeName = "effect";
   root: EffectKitTask | undefined = undefined;
   /** Tasks that wait: those a deadlock names. */
-  readonly waiting = new Set<EffectKitTask>();
+  readonly waiting: EffectKitTask[] = [];
   /** Errors already reported as not delivered by a combinator. */
   readonly reported = new Set<unknown>();
   /** Errors thrown in this run that have reached no kit code, outcome or report yet. */
@@ -919,19 +951,41 @@ class EffectRun extends RunBase {
   }
 
   start(fn: OperationFn<unknown>): void {
-    const { task, program } = newTask(this, undefined, taskName(fn, fn.name || "main"), fn);
+    const task = newTask(this, undefined, taskName(fn, fn.name || "main"));
+    const program = bodyOf(task, fn);
     this.root = task;
     task.fiber = this.fork(program);
     observe(task);
     if (!this.over) {
       const halt = () => {
         requestHalt(task);
-        task.fiber!.interruptUnsafe();
+        task.fiber?.interruptUnsafe();
         this.wake();
       };
       if (this.listenForAbort(halt)) halt();
     }
     this.wake();
+  }
+
+  /**
+   * `task` waits (once, however many of its drivers wait). The list is an
+   * array that each task knows its place in, not a Set: a Set that a task
+   * enters and leaves at every wait reallocates its table as it goes.
+   */
+  addWaiting(task: EffectKitTask): void {
+    if (task.waitIndex >= 0) return;
+    task.waitIndex = this.waiting.push(task) - 1;
+  }
+
+  /** `task` waits no more: the last one waiting takes its place. */
+  deleteWaiting(task: EffectKitTask): void {
+    const index = task.waitIndex;
+    if (index < 0) return;
+    task.waitIndex = -1;
+    const last = this.waiting.pop()!;
+    if (last === task) return;
+    this.waiting[index] = last;
+    last.waitIndex = index;
   }
 
   recordOf(task: Task<unknown>): EffectKitTask {
@@ -1049,7 +1103,8 @@ class EffectRun extends RunBase {
   }
 
   protected override release(): void {
-    this.waiting.clear();
+    this.waiting.length = 0;
+    sharedStep.value = undefined;
   }
 
   trace(task: EffectKitTask, type: TraceEventType, extra?: TraceExtra): void {
