@@ -22,7 +22,7 @@
  */
 
 import { checkSpawnOptions } from "./verbs.ts";
-import { combinatorBody } from "./combinators.ts";
+import { combinatorBody, reportUndelivered } from "./combinators.ts";
 import { HALTING, MODEL_BIT_A, PackedTask, SETTLED, settledEvent, STARTED } from "./core/packed.ts";
 import { otherRun, RunBase, type TraceExtra } from "./core/run.ts";
 import {
@@ -33,8 +33,9 @@ import {
   isAbortError,
   joinDeadlock,
   reportError,
+  TimeoutError,
 } from "./errors.ts";
-import { type AnyInstruction, asInstruction, taskName } from "./instructions.ts";
+import { type AnyInstruction, asInstruction, type Deadline, taskName } from "./instructions.ts";
 import { fifoOf } from "./queue.ts";
 import { callFrom, JoinWaiter, NEXT, SUSPENDED, takeFrom, THROW, Wait } from "./waits.ts";
 import type {
@@ -70,8 +71,9 @@ function dispatch(frame: Frame, instruction: AnyInstruction): Dispatched {
       return enterNested(frame, SCOPE, scopeBody(instruction.body), instruction.shield);
     case "all":
     case "race":
-    case "deadline":
       return enterNested(frame, SCOPE, combinatorBody(instruction), false);
+    case "deadline":
+      return enterDeadline(frame, instruction);
     case "ensure":
       (extrasOf(frame).cleanups ??= []).push(instruction.fn);
       return run.answer(NEXT, undefined);
@@ -194,6 +196,8 @@ function undoWaiting(frame: Frame): void {
 
 const SCOPE = 1;
 const CLEANUP = 2;
+/** A `timeout` or `moveOnAfter`: its operation, cancelled by its own timer. */
+const DEADLINE = 3;
 
 /** Its driver resumes by throwing `resumeValue` into the generator. */
 const RESUME_BY_THROW = MODEL_BIT_A;
@@ -257,17 +261,20 @@ function extrasOf(frame: Frame): FrameExtras {
   return frame.extras ??= new FrameExtras();
 }
 
-/** A scope, a combinator or an `ensure` cleanup: a frame inside a task, awaited by its owner. */
+/** A scope, a combinator, a deadline or an `ensure` cleanup: a frame inside a task, awaited by its owner. */
 class NestedFrame extends Frame {
-  /** For a scope: the cancellation its handle threw into the body. */
+  /** The cancellation its scope handle, or its deadline's expiry, threw into the body. */
   cancelledWith: DOMException | undefined = undefined;
+  /** For a deadline: its instruction, and its timer until it fires or the frame settles. */
+  deadline: Deadline<unknown> | undefined = undefined;
+  timer: SleepWait | undefined = undefined;
   /** Kept, not looked up through the owners: scopes may nest thousands deep. */
   readonly #task: Frame;
 
   constructor(
     /** The frame that entered it and awaits it. */
     readonly owner: Frame,
-    readonly kind: typeof SCOPE | typeof CLEANUP,
+    readonly kind: typeof SCOPE | typeof CLEANUP | typeof DEADLINE,
     readonly shield: boolean,
   ) {
     const task = owner.task;
@@ -464,9 +471,10 @@ class NativeScopeHandle implements ScopeHandle {
 
 function enterNested(
   owner: Frame,
-  kind: typeof SCOPE | typeof CLEANUP,
+  kind: typeof SCOPE | typeof CLEANUP | typeof DEADLINE,
   start: (frame: Frame) => Operation<unknown>,
   shield: boolean,
+  deadline?: Deadline<unknown>,
 ): Promise<void> {
   const nested = new NestedFrame(owner, kind, shield);
   if (!shield && owner.cancelPending !== undefined) {
@@ -474,8 +482,52 @@ function enterNested(
     extrasOf(nested).cancelPending = takeCancellation(owner);
   }
   const awaited = waitOn(owner, nested);
+  // Armed before the operation starts: an operation that would finish at
+  // the deadline's very instant loses to it, and of two deadlines expiring
+  // together the outer one fires first. The run over, time has stopped.
+  if (deadline && !owner.run.over) armDeadline(nested, deadline);
+  nested.deadline = deadline;
   startFrame(nested, start);
   return awaited;
+}
+
+/** `timeout` and `moveOnAfter`: the operation in a frame of its own, which its expiry cancels. */
+function enterDeadline(owner: Frame, deadline: Deadline<unknown>): Promise<void> {
+  const operation = deadline.operation;
+  return enterNested(owner, DEADLINE, () => operation, false, deadline);
+}
+
+function armDeadline(frame: NestedFrame, deadline: Deadline<unknown>): void {
+  frame.timer = new SleepWait(frame, deadline.ms, () => {
+    frame.timer!.unlink();
+    frame.timer = undefined;
+    // The operation's body has ended (its cleanup may run still): it won.
+    if (frame.outcome !== undefined) return;
+    frame.cancelledWith = cancellation(`the deadline of Task#${frame.id} ${frame.name}`);
+    cancelFrame(frame, frame.cancelledWith);
+  });
+}
+
+/**
+ * A deadline's frame has settled, its timer disarmed: whether it answers
+ * as expired. It does once its expiry cancelled the body, unless another
+ * cancellation ended it (an outer deadline's, which wins). An error the
+ * operation raised after the expiry is reported, not delivered.
+ */
+function deadlineExpired(frame: NestedFrame): boolean {
+  frame.timer?.cancel();
+  const expiry = frame.cancelledWith;
+  if (expiry === undefined || (frame.outcome === "halted" && frame.result !== expiry)) {
+    return false;
+  }
+  if (frame.outcome === "failed") {
+    reportUndelivered(
+      frame.deadline!.fail ? "timeout" : "moveOnAfter",
+      "its operation",
+      frame.result,
+    );
+  }
+  return true;
 }
 
 function takeCancellation(frame: Frame): DOMException {
@@ -594,6 +646,9 @@ function nestedSettled(owner: Frame, nested: NestedFrame): void {
   if (nested.kind === CLEANUP) {
     if (nested.outcome !== "completed") recordFailure(owner, nested.result);
     resume(owner, NEXT, undefined);
+  } else if (nested.kind === DEADLINE && deadlineExpired(nested)) {
+    const { fail, ms } = nested.deadline!;
+    resume(owner, fail ? THROW : NEXT, fail ? new TimeoutError(ms) : undefined);
   } else if (nested.outcome === "halted" && nested.result === nested.cancelledWith) {
     resume(owner, NEXT, undefined); // cancelled through its handle
   } else {
@@ -616,17 +671,18 @@ function outcomeMode(frame: Frame): number {
 // ---------------------------------------------------------------------------
 
 /**
- * A sleep: its own clock timer, which resumes the frame directly. Armed, it
- * is linked into the run's list of sleeps (no set to hash into and grow).
+ * A sleep: its own clock timer, which resumes the frame directly (or, for a
+ * deadline, `fire`s its expiry). Armed, it is linked into the run's list of
+ * sleeps (no set to hash into and grow).
  */
 class SleepWait extends Wait {
   readonly timer: ClockTimer;
   older: SleepWait | undefined;
   younger: SleepWait | undefined = undefined;
-  constructor(readonly frame: Frame, ms: number) {
+  constructor(readonly frame: Frame, ms: number, fire: () => void) {
     super();
     const run = frame.run;
-    this.timer = run.clock.setTimer(ms, () => resumeDriver(frame));
+    this.timer = run.clock.setTimer(ms, fire);
     this.older = run.newestSleep;
     if (this.older) this.older.younger = this;
     run.newestSleep = this;
@@ -654,7 +710,7 @@ function sleep(frame: Frame, ms: number): Promise<void> {
   const run = frame.run;
   // The run is over: time has stopped for the orphans still going.
   if (run.over) return waitOn(frame, SUSPENDED);
-  return waitOn(frame, new SleepWait(frame, ms));
+  return waitOn(frame, new SleepWait(frame, ms, () => resumeDriver(frame)));
 }
 
 // ---------------------------------------------------------------------------
@@ -748,12 +804,15 @@ class Run extends RunBase {
    * until a timer fires or a call settles: a virtual clock then fires what
    * is due, and jumps to its next deadline unless a call is in flight. (Host
    * timers wake the real clock's sleepers by themselves.) With no timer to
-   * fire and no call in flight, nothing ever will run again: a deadlock.
+   * fire and no call in flight, nothing ever will run again: a deadlock. A
+   * timer may fire and resume nothing (a deadline whose operation has ended).
    */
   noteQuiet(): void {
-    if (this.runnable !== 0 || this.over) return;
-    if (this.clock.idle(this.inFlight === 0)) return;
-    if (this.inFlight === 0 && this.clock.kind === "virtual") this.#deadlocked();
+    while (this.runnable === 0 && !this.over) {
+      if (this.clock.idle(this.inFlight === 0)) continue;
+      if (this.inFlight === 0 && this.clock.kind === "virtual") this.#deadlocked();
+      return;
+    }
   }
 
   /**
