@@ -4,7 +4,7 @@
  * - Each task has an `async` driver loop over its generator, and every
  *   suspension is an awaited Promise: tasks interleave in promise microtask
  *   order, with no scheduler of the runtime's own.
- * - One host timer per sleep, armed on the clock.
+ * - One heap of timers per run, behind one host timer on the clock.
  * - Cancellation aborts the task's `AbortSignal` and throws an `AbortError`
  *   into the generator where it waits: `catch` sees it, once (edge-triggered,
  *   as in asyncio), and cleanup after it runs normally.
@@ -25,6 +25,7 @@ import { checkSpawnOptions } from "./verbs.ts";
 import { combinatorBody, reportUndelivered } from "./combinators.ts";
 import { HALTING, MODEL_BIT_A, PackedTask, SETTLED, settledEvent, STARTED } from "./core/packed.ts";
 import { otherRun, RunBase, type TraceExtra } from "./core/run.ts";
+import { type CallbackTimer, Timers } from "./core/timers.ts";
 import {
   deadlockName,
   type DeadlockWait,
@@ -39,7 +40,6 @@ import { type AnyInstruction, asInstruction, type Deadline, taskName } from "./i
 import { fifoOf } from "./queue.ts";
 import { callFrom, JoinWaiter, NEXT, SUSPENDED, takeFrom, THROW, Wait } from "./waits.ts";
 import type {
-  ClockTimer,
   Operation,
   OperationFn,
   RunOptions,
@@ -267,7 +267,7 @@ class NestedFrame extends Frame {
   cancelledWith: DOMException | undefined = undefined;
   /** For a deadline: its instruction, and its timer until it fires or the frame settles. */
   deadline: Deadline<unknown> | undefined = undefined;
-  timer: SleepWait | undefined = undefined;
+  timer: CallbackTimer | undefined = undefined;
   /** Kept, not looked up through the owners: scopes may nest thousands deep. */
   readonly #task: Frame;
 
@@ -419,12 +419,7 @@ async function drive(frame: Frame, awaited: Promise<void>): Promise<void> {
 
 /** After the driver's await: reset the frame for its next wait, and answer how it was resumed. */
 function resumed(frame: Frame): void {
-  const waiting = frame.waiting;
-  if (waiting !== undefined) {
-    // A sleep's timer resumes the frame directly, leaving the wait in place.
-    if (waiting instanceof SleepWait) waiting.unlink();
-    frame.waiting = undefined;
-  }
+  frame.waiting = undefined;
   const value = frame.resumeValue;
   frame.resumeValue = undefined;
   if (!frame.hasFlag(RESUME_BY_THROW)) {
@@ -498,9 +493,7 @@ function enterDeadline(owner: Frame, deadline: Deadline<unknown>): Promise<void>
 }
 
 function armDeadline(frame: NestedFrame, deadline: Deadline<unknown>): void {
-  frame.timer = new SleepWait(frame, deadline.ms, () => {
-    frame.timer!.unlink();
-    frame.timer = undefined;
+  frame.timer = frame.run.timers.after(deadline.ms, () => {
     // The operation's body has ended (its cleanup may run still): it won.
     if (frame.outcome !== undefined) return;
     frame.cancelledWith = cancellation(`the deadline of Task#${frame.id} ${frame.name}`);
@@ -661,56 +654,20 @@ function outcomeMode(frame: Frame): number {
 }
 
 // ---------------------------------------------------------------------------
-// Timers: one clock timer per sleep, which resumes the sleeping frame
-// directly. The run links its armed sleeps so that it can disarm them when
-// it ends. On a virtual clock, the count of runnable drivers says exactly when
-// nothing can run, and the clock fires or jumps then. (A macrotask turn,
-// through a MessageChannel, was tried first: in Deno a message can arrive
-// among the current microtasks, so the jump came at a different point from
-// one run to the next, and virtual-time output was not reproducible.)
+// Timers: the sleeps and deadlines of a run are one heap behind one host
+// timer (`core/timers.ts`, as under `generator` and `nursery`, and as in
+// asyncio's own loop); a sleep's entry resumes the frame directly. On a
+// virtual clock, the count of runnable drivers says exactly when nothing can
+// run, and the clock fires or jumps then. (A macrotask turn, through a
+// MessageChannel, was tried first: in Deno a message can arrive among the
+// current microtasks, so the jump came at a different point from one run to
+// the next, and virtual-time output was not reproducible.)
 // ---------------------------------------------------------------------------
-
-/**
- * A sleep: its own clock timer, which resumes the frame directly (or, for a
- * deadline, `fire`s its expiry). Armed, it is linked into the run's list of
- * sleeps (no set to hash into and grow).
- */
-class SleepWait extends Wait {
-  readonly timer: ClockTimer;
-  older: SleepWait | undefined;
-  younger: SleepWait | undefined = undefined;
-  constructor(readonly frame: Frame, ms: number, fire: () => void) {
-    super();
-    const run = frame.run;
-    this.timer = run.clock.setTimer(ms, fire);
-    this.older = run.newestSleep;
-    if (this.older) this.older.younger = this;
-    run.newestSleep = this;
-  }
-  /** Leave the run's list: the frame has resumed, or the sleep is cancelled. */
-  unlink(): void {
-    const run = this.frame.run;
-    const { older, younger } = this;
-    if (younger) younger.older = older;
-    else if (run.newestSleep === this) run.newestSleep = older;
-    else return; // unlinked already
-    if (older) older.younger = younger;
-    this.older = this.younger = undefined;
-  }
-  cancel(): void {
-    this.frame.run.clock.clearTimer(this.timer);
-    this.unlink();
-  }
-  describe(): string {
-    return "sleep";
-  }
-}
 
 function sleep(frame: Frame, ms: number): Promise<void> {
   const run = frame.run;
   // The run is over: time has stopped for the orphans still going.
-  if (run.over) return waitOn(frame, SUSPENDED);
-  return waitOn(frame, new SleepWait(frame, ms, () => resumeDriver(frame)));
+  return waitOn(frame, run.over ? SUSPENDED : run.timers.sleep(frame, 0, ms));
 }
 
 // ---------------------------------------------------------------------------
@@ -768,8 +725,8 @@ function watchUnjoined(task: Frame): void {
 
 class Run extends RunBase {
   protected readonly runtimeName = "native";
-  /** The newest armed sleep, linked to the older ones. */
-  newestSleep: SleepWait | undefined = undefined;
+  /** Its sleeps and deadlines. */
+  readonly timers: Timers<Frame> = new Timers(this);
   /**
    * Frames that have waited on a join, a queue or `suspend()`, the waits no
    * timer or call ends: those a deadlock names. A frame leaves it when it
@@ -874,6 +831,12 @@ class Run extends RunBase {
     throw otherRun(task);
   }
 
+  /** A sleep's end: the driver goes on (`Timers` asks no more of its run). */
+  resume(frame: Frame): void {
+    resumeDriver(frame);
+  }
+  wake(): void {}
+
   /** A wait's wake-up: the driver goes on with `mode` and `value`; the wait stays the frame's till then. */
   wakeWith(frame: Frame, _epoch: number, mode: number, value: unknown): void {
     setResumption(frame, mode, value);
@@ -896,10 +859,7 @@ class Run extends RunBase {
 
   /** Disarm the sleepers' timers: no host timer outlives the run. */
   protected override release(): void {
-    for (let sleep = this.newestSleep; sleep; sleep = sleep.older) {
-      this.clock.clearTimer(sleep.timer);
-    }
-    this.newestSleep = undefined;
+    this.timers.stop();
     this.blocked.clear();
   }
 
