@@ -400,9 +400,16 @@ async function drive(frame: Frame, awaited: Promise<void>): Promise<void> {
   const run = frame.run;
   for (;;) {
     await awaited;
-    resumed(frame);
-    const mode = run.answerMode;
-    const value = run.takeAnswerValue();
+    frame.waiting = undefined;
+    const value = frame.resumeValue;
+    frame.resumeValue = undefined;
+    const mode = frame.hasFlag(RESUME_BY_THROW) ? THROW : NEXT;
+    if (mode === THROW) {
+      frame.flags &= ~RESUME_BY_THROW;
+      // The cancellation is being thrown: a later one may land again.
+      const extras = frame.extras;
+      if (extras && value === extras.cancelPending) extras.cancelPending = undefined;
+    }
     let next: Promise<void> | undefined;
     if (frame.ending) next = continueEnding(frame); // a cleanup has finished
     else {
@@ -415,22 +422,6 @@ async function drive(frame: Frame, awaited: Promise<void>): Promise<void> {
     if (next === undefined) return;
     awaited = next;
   }
-}
-
-/** After the driver's await: reset the frame for its next wait, and answer how it was resumed. */
-function resumed(frame: Frame): void {
-  frame.waiting = undefined;
-  const value = frame.resumeValue;
-  frame.resumeValue = undefined;
-  if (!frame.hasFlag(RESUME_BY_THROW)) {
-    frame.run.answer(NEXT, value);
-    return;
-  }
-  frame.flags &= ~RESUME_BY_THROW;
-  // The cancellation is being thrown: a later one may land again.
-  const extras = frame.extras;
-  if (extras && value === extras.cancelPending) extras.cancelPending = undefined;
-  frame.run.answer(THROW, value);
 }
 
 // ---------------------------------------------------------------------------
@@ -477,11 +468,9 @@ function enterNested(
     extrasOf(nested).cancelPending = takeCancellation(owner);
   }
   const awaited = waitOn(owner, nested);
-  // Armed before the operation starts: an operation that would finish at
-  // the deadline's very instant loses to it, and of two deadlines expiring
-  // together the outer one fires first. The run over, time has stopped.
-  if (deadline && !owner.run.over) armDeadline(nested, deadline);
-  nested.deadline = deadline;
+  // Armed first: an operation finishing at its very instant loses to it,
+  // and of two deadlines expiring together the outer one fires first.
+  if (deadline) armDeadline(nested, deadline);
   startFrame(nested, start);
   return awaited;
 }
@@ -493,34 +482,32 @@ function enterDeadline(owner: Frame, deadline: Deadline<unknown>): Promise<void>
 }
 
 function armDeadline(frame: NestedFrame, deadline: Deadline<unknown>): void {
+  frame.deadline = deadline;
+  if (frame.run.over) return; // time has stopped for the orphans still going
   frame.timer = frame.run.timers.after(deadline.ms, () => {
-    // The operation's body has ended (its cleanup may run still): it won.
-    if (frame.outcome !== undefined) return;
+    if (frame.outcome !== undefined) return; // the operation's body ended first: it won
     frame.cancelledWith = cancellation(`the deadline of Task#${frame.id} ${frame.name}`);
     cancelFrame(frame, frame.cancelledWith);
   });
 }
 
 /**
- * A deadline's frame has settled, its timer disarmed: whether it answers
- * as expired. It does once its expiry cancelled the body, unless another
- * cancellation ended it (an outer deadline's, which wins). An error the
- * operation raised after the expiry is reported, not delivered.
+ * A deadline's frame has settled: its timer is disarmed. Once its expiry
+ * cancelled the body, it answers as expired, and an error the operation
+ * raised since is reported, not delivered; unless another cancellation
+ * ended it (an outer deadline's, which wins).
  */
-function deadlineExpired(frame: NestedFrame): boolean {
+function deadlineSettled(owner: Frame, frame: NestedFrame): void {
   frame.timer?.cancel();
   const expiry = frame.cancelledWith;
   if (expiry === undefined || (frame.outcome === "halted" && frame.result !== expiry)) {
-    return false;
+    return resume(owner, outcomeMode(frame), frame.result);
   }
+  const { fail, ms } = frame.deadline!;
   if (frame.outcome === "failed") {
-    reportUndelivered(
-      frame.deadline!.fail ? "timeout" : "moveOnAfter",
-      "its operation",
-      frame.result,
-    );
+    reportUndelivered(fail ? "timeout" : "moveOnAfter", "its operation", frame.result);
   }
-  return true;
+  resume(owner, fail ? THROW : NEXT, fail ? new TimeoutError(ms) : undefined);
 }
 
 function takeCancellation(frame: Frame): DOMException {
@@ -639,9 +626,8 @@ function nestedSettled(owner: Frame, nested: NestedFrame): void {
   if (nested.kind === CLEANUP) {
     if (nested.outcome !== "completed") recordFailure(owner, nested.result);
     resume(owner, NEXT, undefined);
-  } else if (nested.kind === DEADLINE && deadlineExpired(nested)) {
-    const { fail, ms } = nested.deadline!;
-    resume(owner, fail ? THROW : NEXT, fail ? new TimeoutError(ms) : undefined);
+  } else if (nested.kind === DEADLINE) {
+    deadlineSettled(owner, nested);
   } else if (nested.outcome === "halted" && nested.result === nested.cancelledWith) {
     resume(owner, NEXT, undefined); // cancelled through its handle
   } else {
