@@ -60,8 +60,8 @@ import type {
 function dispatch(frame: Frame, instruction: AnyInstruction): Dispatched {
   const run = frame.run;
   switch (instruction.kind) {
-    case "sleep":
-      return sleep(frame, instruction.ms);
+    case "sleep": // once the run is over, time has stopped for the orphans still going
+      return waitOn(frame, run.over ? SUSPENDED : run.timers.sleep(frame, 0, instruction.ms));
     case "spawn":
       return run.answer(
         NEXT,
@@ -642,19 +642,14 @@ function outcomeMode(frame: Frame): number {
 // ---------------------------------------------------------------------------
 // Timers: the sleeps and deadlines of a run are one heap behind one host
 // timer (`core/timers.ts`, as under `generator` and `nursery`, and as in
-// asyncio's own loop); a sleep's entry resumes the frame directly. On a
+// asyncio's own loop); a sleep's entry resumes the frame directly (`Run`'s
+// `resume`), and a deadline's cancels its frame (`armDeadline`). On a
 // virtual clock, the count of runnable drivers says exactly when nothing can
 // run, and the clock fires or jumps then. (A macrotask turn, through a
 // MessageChannel, was tried first: in Deno a message can arrive among the
 // current microtasks, so the jump came at a different point from one run to
 // the next, and virtual-time output was not reproducible.)
 // ---------------------------------------------------------------------------
-
-function sleep(frame: Frame, ms: number): Promise<void> {
-  const run = frame.run;
-  // The run is over: time has stopped for the orphans still going.
-  return waitOn(frame, run.over ? SUSPENDED : run.timers.sleep(frame, 0, ms));
-}
 
 // ---------------------------------------------------------------------------
 // Errors: a failure reaches only the task's joiners. A task that fails with
