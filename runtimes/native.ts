@@ -4,7 +4,7 @@
  * - Each task has an `async` driver loop over its generator, and every
  *   suspension is an awaited Promise: tasks interleave in promise microtask
  *   order, with no scheduler of the runtime's own.
- * - One host timer per sleep, armed on the clock.
+ * - One heap of timers per run, behind one host timer on the clock.
  * - Cancellation aborts the task's `AbortSignal` and throws an `AbortError`
  *   into the generator where it waits: `catch` sees it, once (edge-triggered,
  *   as in asyncio), and cleanup after it runs normally.
@@ -22,9 +22,10 @@
  */
 
 import { checkSpawnOptions } from "./verbs.ts";
-import { combinatorBody } from "./combinators.ts";
+import { combinatorBody, reportUndelivered } from "./combinators.ts";
 import { HALTING, MODEL_BIT_A, PackedTask, SETTLED, settledEvent, STARTED } from "./core/packed.ts";
 import { otherRun, RunBase, type TraceExtra } from "./core/run.ts";
+import { type CallbackTimer, Timers } from "./core/timers.ts";
 import {
   deadlockName,
   type DeadlockWait,
@@ -33,12 +34,12 @@ import {
   isAbortError,
   joinDeadlock,
   reportError,
+  TimeoutError,
 } from "./errors.ts";
-import { type AnyInstruction, asInstruction, taskName } from "./instructions.ts";
+import { type AnyInstruction, asInstruction, type Deadline, taskName } from "./instructions.ts";
 import { fifoOf } from "./queue.ts";
 import { callFrom, JoinWaiter, NEXT, SUSPENDED, takeFrom, THROW, Wait } from "./waits.ts";
 import type {
-  ClockTimer,
   Operation,
   OperationFn,
   RunOptions,
@@ -59,8 +60,8 @@ import type {
 function dispatch(frame: Frame, instruction: AnyInstruction): Dispatched {
   const run = frame.run;
   switch (instruction.kind) {
-    case "sleep":
-      return sleep(frame, instruction.ms);
+    case "sleep": // once the run is over, time has stopped for the orphans still going
+      return waitOn(frame, run.over ? SUSPENDED : run.timers.sleep(frame, 0, instruction.ms));
     case "spawn":
       return run.answer(
         NEXT,
@@ -70,8 +71,9 @@ function dispatch(frame: Frame, instruction: AnyInstruction): Dispatched {
       return enterNested(frame, SCOPE, scopeBody(instruction.body), instruction.shield);
     case "all":
     case "race":
-    case "deadline":
       return enterNested(frame, SCOPE, combinatorBody(instruction), false);
+    case "deadline":
+      return enterDeadline(frame, instruction);
     case "ensure":
       (extrasOf(frame).cleanups ??= []).push(instruction.fn);
       return run.answer(NEXT, undefined);
@@ -194,6 +196,8 @@ function undoWaiting(frame: Frame): void {
 
 const SCOPE = 1;
 const CLEANUP = 2;
+/** A `timeout` or `moveOnAfter`: its operation, cancelled by its own timer. */
+const DEADLINE = 3;
 
 /** Its driver resumes by throwing `resumeValue` into the generator. */
 const RESUME_BY_THROW = MODEL_BIT_A;
@@ -257,17 +261,20 @@ function extrasOf(frame: Frame): FrameExtras {
   return frame.extras ??= new FrameExtras();
 }
 
-/** A scope, a combinator or an `ensure` cleanup: a frame inside a task, awaited by its owner. */
+/** A scope, a combinator, a deadline or an `ensure` cleanup: a frame inside a task, awaited by its owner. */
 class NestedFrame extends Frame {
-  /** For a scope: the cancellation its handle threw into the body. */
+  /** The cancellation its scope handle, or its deadline's expiry, threw into the body. */
   cancelledWith: DOMException | undefined = undefined;
+  /** For a deadline: its instruction, and its timer until it fires or the frame settles. */
+  deadline: Deadline<unknown> | undefined = undefined;
+  timer: CallbackTimer | undefined = undefined;
   /** Kept, not looked up through the owners: scopes may nest thousands deep. */
   readonly #task: Frame;
 
   constructor(
     /** The frame that entered it and awaits it. */
     readonly owner: Frame,
-    readonly kind: typeof SCOPE | typeof CLEANUP,
+    readonly kind: typeof SCOPE | typeof CLEANUP | typeof DEADLINE,
     readonly shield: boolean,
   ) {
     const task = owner.task;
@@ -393,9 +400,16 @@ async function drive(frame: Frame, awaited: Promise<void>): Promise<void> {
   const run = frame.run;
   for (;;) {
     await awaited;
-    resumed(frame);
-    const mode = run.answerMode;
-    const value = run.takeAnswerValue();
+    frame.waiting = undefined;
+    const value = frame.resumeValue;
+    frame.resumeValue = undefined;
+    const mode = frame.hasFlag(RESUME_BY_THROW) ? THROW : NEXT;
+    if (mode === THROW) {
+      frame.flags &= ~RESUME_BY_THROW;
+      // The cancellation is being thrown: a later one may land again.
+      const extras = frame.extras;
+      if (extras && value === extras.cancelPending) extras.cancelPending = undefined;
+    }
     let next: Promise<void> | undefined;
     if (frame.ending) next = continueEnding(frame); // a cleanup has finished
     else {
@@ -408,27 +422,6 @@ async function drive(frame: Frame, awaited: Promise<void>): Promise<void> {
     if (next === undefined) return;
     awaited = next;
   }
-}
-
-/** After the driver's await: reset the frame for its next wait, and answer how it was resumed. */
-function resumed(frame: Frame): void {
-  const waiting = frame.waiting;
-  if (waiting !== undefined) {
-    // A sleep's timer resumes the frame directly, leaving the wait in place.
-    if (waiting instanceof SleepWait) waiting.unlink();
-    frame.waiting = undefined;
-  }
-  const value = frame.resumeValue;
-  frame.resumeValue = undefined;
-  if (!frame.hasFlag(RESUME_BY_THROW)) {
-    frame.run.answer(NEXT, value);
-    return;
-  }
-  frame.flags &= ~RESUME_BY_THROW;
-  // The cancellation is being thrown: a later one may land again.
-  const extras = frame.extras;
-  if (extras && value === extras.cancelPending) extras.cancelPending = undefined;
-  frame.run.answer(THROW, value);
 }
 
 // ---------------------------------------------------------------------------
@@ -464,9 +457,10 @@ class NativeScopeHandle implements ScopeHandle {
 
 function enterNested(
   owner: Frame,
-  kind: typeof SCOPE | typeof CLEANUP,
+  kind: typeof SCOPE | typeof CLEANUP | typeof DEADLINE,
   start: (frame: Frame) => Operation<unknown>,
   shield: boolean,
+  deadline?: Deadline<unknown>,
 ): Promise<void> {
   const nested = new NestedFrame(owner, kind, shield);
   if (!shield && owner.cancelPending !== undefined) {
@@ -474,8 +468,46 @@ function enterNested(
     extrasOf(nested).cancelPending = takeCancellation(owner);
   }
   const awaited = waitOn(owner, nested);
+  // Armed first: an operation finishing at its very instant loses to it,
+  // and of two deadlines expiring together the outer one fires first.
+  if (deadline) armDeadline(nested, deadline);
   startFrame(nested, start);
   return awaited;
+}
+
+/** `timeout` and `moveOnAfter`: the operation in a frame of its own, which its expiry cancels. */
+function enterDeadline(owner: Frame, deadline: Deadline<unknown>): Promise<void> {
+  const operation = deadline.operation;
+  return enterNested(owner, DEADLINE, () => operation, false, deadline);
+}
+
+function armDeadline(frame: NestedFrame, deadline: Deadline<unknown>): void {
+  frame.deadline = deadline;
+  if (frame.run.over) return; // time has stopped for the orphans still going
+  frame.timer = frame.run.timers.after(deadline.ms, () => {
+    if (frame.outcome !== undefined) return; // the operation's body ended first: it won
+    frame.cancelledWith = cancellation(`the deadline of Task#${frame.id} ${frame.name}`);
+    cancelFrame(frame, frame.cancelledWith);
+  });
+}
+
+/**
+ * A deadline's frame has settled: its timer is disarmed. Once its expiry
+ * cancelled the body, it answers as expired, and an error the operation
+ * raised since is reported, not delivered; unless another cancellation
+ * ended it (an outer deadline's, which wins).
+ */
+function deadlineSettled(owner: Frame, frame: NestedFrame): void {
+  frame.timer?.cancel();
+  const expiry = frame.cancelledWith;
+  if (expiry === undefined || (frame.outcome === "halted" && frame.result !== expiry)) {
+    return resume(owner, outcomeMode(frame), frame.result);
+  }
+  const { fail, ms } = frame.deadline!;
+  if (frame.outcome === "failed") {
+    reportUndelivered(fail ? "timeout" : "moveOnAfter", "its operation", frame.result);
+  }
+  resume(owner, fail ? THROW : NEXT, fail ? new TimeoutError(ms) : undefined);
 }
 
 function takeCancellation(frame: Frame): DOMException {
@@ -594,6 +626,8 @@ function nestedSettled(owner: Frame, nested: NestedFrame): void {
   if (nested.kind === CLEANUP) {
     if (nested.outcome !== "completed") recordFailure(owner, nested.result);
     resume(owner, NEXT, undefined);
+  } else if (nested.kind === DEADLINE) {
+    deadlineSettled(owner, nested);
   } else if (nested.outcome === "halted" && nested.result === nested.cancelledWith) {
     resume(owner, NEXT, undefined); // cancelled through its handle
   } else {
@@ -606,56 +640,16 @@ function outcomeMode(frame: Frame): number {
 }
 
 // ---------------------------------------------------------------------------
-// Timers: one clock timer per sleep, which resumes the sleeping frame
-// directly. The run links its armed sleeps so that it can disarm them when
-// it ends. On a virtual clock, the count of runnable drivers says exactly when
-// nothing can run, and the clock fires or jumps then. (A macrotask turn,
-// through a MessageChannel, was tried first: in Deno a message can arrive
-// among the current microtasks, so the jump came at a different point from
-// one run to the next, and virtual-time output was not reproducible.)
+// Timers: the sleeps and deadlines of a run are one heap behind one host
+// timer (`core/timers.ts`, as under `generator` and `nursery`, and as in
+// asyncio's own loop); a sleep's entry resumes the frame directly (`Run`'s
+// `resume`), and a deadline's cancels its frame (`armDeadline`). On a
+// virtual clock, the count of runnable drivers says exactly when nothing can
+// run, and the clock fires or jumps then. (A macrotask turn, through a
+// MessageChannel, was tried first: in Deno a message can arrive among the
+// current microtasks, so the jump came at a different point from one run to
+// the next, and virtual-time output was not reproducible.)
 // ---------------------------------------------------------------------------
-
-/**
- * A sleep: its own clock timer, which resumes the frame directly. Armed, it
- * is linked into the run's list of sleeps (no set to hash into and grow).
- */
-class SleepWait extends Wait {
-  readonly timer: ClockTimer;
-  older: SleepWait | undefined;
-  younger: SleepWait | undefined = undefined;
-  constructor(readonly frame: Frame, ms: number) {
-    super();
-    const run = frame.run;
-    this.timer = run.clock.setTimer(ms, () => resumeDriver(frame));
-    this.older = run.newestSleep;
-    if (this.older) this.older.younger = this;
-    run.newestSleep = this;
-  }
-  /** Leave the run's list: the frame has resumed, or the sleep is cancelled. */
-  unlink(): void {
-    const run = this.frame.run;
-    const { older, younger } = this;
-    if (younger) younger.older = older;
-    else if (run.newestSleep === this) run.newestSleep = older;
-    else return; // unlinked already
-    if (older) older.younger = younger;
-    this.older = this.younger = undefined;
-  }
-  cancel(): void {
-    this.frame.run.clock.clearTimer(this.timer);
-    this.unlink();
-  }
-  describe(): string {
-    return "sleep";
-  }
-}
-
-function sleep(frame: Frame, ms: number): Promise<void> {
-  const run = frame.run;
-  // The run is over: time has stopped for the orphans still going.
-  if (run.over) return waitOn(frame, SUSPENDED);
-  return waitOn(frame, new SleepWait(frame, ms));
-}
 
 // ---------------------------------------------------------------------------
 // Errors: a failure reaches only the task's joiners. A task that fails with
@@ -712,8 +706,8 @@ function watchUnjoined(task: Frame): void {
 
 class Run extends RunBase {
   protected readonly runtimeName = "native";
-  /** The newest armed sleep, linked to the older ones. */
-  newestSleep: SleepWait | undefined = undefined;
+  /** Its sleeps and deadlines. */
+  readonly timers: Timers<Frame> = new Timers(this);
   /**
    * Frames that have waited on a join, a queue or `suspend()`, the waits no
    * timer or call ends: those a deadlock names. A frame leaves it when it
@@ -748,12 +742,15 @@ class Run extends RunBase {
    * until a timer fires or a call settles: a virtual clock then fires what
    * is due, and jumps to its next deadline unless a call is in flight. (Host
    * timers wake the real clock's sleepers by themselves.) With no timer to
-   * fire and no call in flight, nothing ever will run again: a deadlock.
+   * fire and no call in flight, nothing ever will run again: a deadlock. A
+   * timer may fire and resume nothing (a deadline whose operation has ended).
    */
   noteQuiet(): void {
-    if (this.runnable !== 0 || this.over) return;
-    if (this.clock.idle(this.inFlight === 0)) return;
-    if (this.inFlight === 0 && this.clock.kind === "virtual") this.#deadlocked();
+    while (this.runnable === 0 && !this.over) {
+      if (this.clock.idle(this.inFlight === 0)) continue;
+      if (this.inFlight === 0 && this.clock.kind === "virtual") this.#deadlocked();
+      return;
+    }
   }
 
   /**
@@ -815,6 +812,12 @@ class Run extends RunBase {
     throw otherRun(task);
   }
 
+  /** A sleep's end: the driver goes on (`Timers` asks no more of its run). */
+  resume(frame: Frame): void {
+    resumeDriver(frame);
+  }
+  wake(): void {}
+
   /** A wait's wake-up: the driver goes on with `mode` and `value`; the wait stays the frame's till then. */
   wakeWith(frame: Frame, _epoch: number, mode: number, value: unknown): void {
     setResumption(frame, mode, value);
@@ -837,10 +840,7 @@ class Run extends RunBase {
 
   /** Disarm the sleepers' timers: no host timer outlives the run. */
   protected override release(): void {
-    for (let sleep = this.newestSleep; sleep; sleep = sleep.older) {
-      this.clock.clearTimer(sleep.timer);
-    }
-    this.newestSleep = undefined;
+    this.timers.stop();
     this.blocked.clear();
   }
 

@@ -514,6 +514,105 @@ Deno.test("native: moveOnAfter answers undefined on expiry, the value otherwise"
   assert.deepEqual(value, [undefined, 10, "early", 15]);
 });
 
+Deno.test("native: a deadline is a frame of the task's own: no task spawned, its timer disarmed when the operation ends", async () => {
+  const { clock, armed } = countingClock();
+  const lines: string[] = [];
+  await native.run(function* () {
+    const value = yield* timeout(1000, after(5, "in time"));
+    const child = yield* spawn(function* child() {});
+    yield* log(`${value}; ${armed.size} timers armed; the next task is ${child}`);
+  }, { clock, output: (line) => lines.push(line) });
+  assert.deepEqual(lines, ["in time; 0 timers armed; the next task is Task#1 child (completed)"]);
+  assert.equal(clock.now(), 5);
+});
+
+Deno.test("native: an operation whose body ended before its deadline wins, though its cleanup runs past it", async () => {
+  const { value } = await runLogged(function* () {
+    const answer = yield* timeout(
+      10,
+      (function* () {
+        yield* ensure(() => sleep(20));
+        return yield* after(5, "in time");
+      })(),
+    );
+    return [answer, yield* now()];
+  });
+  assert.deepEqual(value, ["in time", 25]);
+});
+
+Deno.test("native: an expired operation that catches its cancellation: its value is dropped, an error it raises is reported", async () => {
+  const stderr = await capturingStderr(async () => {
+    const { value, lines } = await runLogged(function* () {
+      const dropped = yield* moveOnAfter(
+        10,
+        (function* () {
+          try {
+            yield* sleep(100);
+          } catch (error) {
+            yield* log(`caught ${errorName(error)} at ${yield* now()}`);
+          }
+          yield* sleep(5);
+          return "too late";
+        })(),
+      );
+      try {
+        yield* timeout(
+          10,
+          (function* () {
+            try {
+              yield* sleep(100);
+            } catch {
+              throw new Error("raised by the expiry");
+            }
+          })(),
+        );
+      } catch (error) {
+        return [dropped, errorName(error), yield* now()];
+      }
+    });
+    assert.deepEqual(lines, ["caught AbortError at 10"]);
+    assert.deepEqual(value, [undefined, "TimeoutError", 25]);
+  });
+  assert.equal(stderr.length, 1);
+  assert.match(stderr[0], /^timeout: the error of its operation was not delivered/);
+  assert.match(stderr[0], /raised by the expiry/);
+});
+
+Deno.test("native: a task halted inside a deadline ends halted, not timed out", async () => {
+  const { lines } = await runLogged(function* () {
+    const worker = yield* spawn(function* worker() {
+      try {
+        yield* timeout(100, suspend());
+      } catch (error) {
+        yield* log(`worker caught ${errorName(error)} at ${yield* now()}`);
+        throw error;
+      }
+    });
+    yield* sleep(10);
+    yield* worker.halt();
+    yield* log(`${worker}`);
+  });
+  assert.deepEqual(lines, ["worker caught AbortError at 10", "Task#1 worker (halted)"]);
+});
+
+Deno.test("native: a deadline entered once the run is over never expires", async () => {
+  const { clock, mostArmed } = countingClock();
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  const ended: string[] = [];
+  await native.run(function* () {
+    yield* spawn(function* orphan() {
+      yield* call(() => released);
+      ended.push(String(yield* moveOnAfter(5, call(() => "answered"))));
+    });
+  }, { clock });
+  release();
+  await released;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(ended, ["answered"]);
+  assert.equal(mostArmed(), 0);
+});
+
 Deno.test("native: a task cancelled inside a combinator waits for the combinator's cleanup", async () => {
   const { lines } = await runLogged(function* () {
     const worker = yield* spawn(function* worker() {
@@ -745,11 +844,13 @@ Deno.test("native: a tracer receives every lifecycle step", async () => {
 });
 
 Deno.test("native: without a tracer, tracing costs nothing (the clock is never read for it)", async () => {
+  // A queue, not a sleep: the timer heap reads the clock to arm a sleep.
   const program = function* () {
+    const queue = createQueue<string>();
     const worker = yield* spawn(function* worker() {
-      yield* sleep(5);
-      yield* log("hello");
+      yield* log(yield* queue.get());
     });
+    queue.put("hello");
     yield* worker;
   };
   const untraced = countingClock();

@@ -126,7 +126,7 @@ export const scenes: readonly Scene[] = [
     lab: "spinner",
     args: ["--display", "plain", "--forget"],
     lesson:
-      "Nobody stops the spinner. native leaves it running after its parent returned (an orphan, marked …), generator halts it when the parent's body ends, nursery waits for it until a watchdog fails the run. The watchdog is a moveOnAfter: native, generator and effection run it as a race of two tasks of its own (its timer, its operation); effect as Effect's timeoutOption, its operation a task and its timer Effect's sleep; nursery's is a cancel scope with a deadline, no task.",
+      "Nobody stops the spinner. native leaves it running after its parent returned (an orphan, marked …), generator halts it when the parent's body ends, nursery waits for it until a watchdog fails the run. The watchdog is a moveOnAfter: effection runs it as a race of two tasks of its own (its timer, its operation); effect as Effect's timeoutOption, its operation a task and its timer Effect's sleep; under nursery, generator and native it is a frame of the calling task with a deadline of its own, no task.",
   },
   {
     lab: "chess",
