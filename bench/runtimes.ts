@@ -161,11 +161,16 @@ export function suspendMany<T>(
   return runtime.run(function* () {
     for (let i = 0; i < n; i++) yield* spawn(sleeper);
     // A call in flight stops the virtual clock: nobody wakes while it runs.
-    return yield* call(async () => {
-      await allSuspended(n);
-      return whileSuspended();
-    });
+    return yield* whenAllSuspended(n, whileSuspended);
   }, { clock: virtualClock() });
+}
+
+/** Once `n` sleepers have suspended, `whileSuspended()`, from a call. */
+function whenAllSuspended<T>(n: number, whileSuspended: () => T): Operation<T> {
+  return call(async () => {
+    await allSuspended(n);
+    return whileSuspended();
+  });
 }
 
 /**
@@ -184,10 +189,7 @@ export function suspendManyOnRealClock<T>(
     let measured: T | undefined;
     yield* scope(function* (handle) {
       for (let i = 0; i < n; i++) handle.spawn(sleeper);
-      measured = yield* call(async () => {
-        await allSuspended(n);
-        return whileSuspended();
-      });
+      measured = yield* whenAllSuspended(n, whileSuspended);
       handle.cancel();
     });
     return measured as T;
