@@ -47,17 +47,7 @@
  * @module
  */
 
-import {
-  call,
-  createQueue,
-  realClock,
-  runtimes,
-  scope,
-  sleep,
-  spawn,
-  timeout,
-  virtualClock,
-} from "../mod.ts";
+import { createQueue, realClock, runtimes, sleep, spawn, timeout, virtualClock } from "../mod.ts";
 import type { Clock, Operation, Runtime, Task } from "../mod.ts";
 import { errorMessage } from "../runtimes/errors.ts";
 import { exitStatus, exitWithUsage, listOf, parseOptionsOrExit } from "../tools/cli.ts";
@@ -69,9 +59,17 @@ import {
   effectTimeouts,
 } from "./effect_native.ts";
 import { floorDriver } from "./floor.ts";
+import {
+  allAsleep,
+  HOUR,
+  nextMacrotask,
+  sleeper,
+  sleepers,
+  suspendManyOnRealClock,
+  whenAllSuspended,
+} from "./sleepers.ts";
 
-/** One hour: long enough that no sleeper wakes while it is measured. */
-export const HOUR = 3_600_000;
+export { HOUR };
 
 /** The trivial task: answers its argument without waiting. */
 function* trivial(i: number): Operation<number> {
@@ -108,42 +106,16 @@ export function expectedSum(n: number): number {
   return n * (n - 1) / 2;
 }
 
-// How many sleepers have reached their sleep: each counts itself just before
-// it suspends, so that the measurement waits for the event, not for a guess.
-let suspendedCount = 0;
-
-function* sleeper() {
-  suspendedCount++;
-  yield* sleep(HOUR);
-}
-
 // The promise sleepers' timers, kept to clear them afterwards. The array is
 // reused from run to run, so that once grown it adds nothing to a reading.
 type Timer = ReturnType<typeof setTimeout>;
 const promiseTimers: (Timer | undefined)[] = [];
 
 async function promiseSleeper(index: number): Promise<void> {
-  suspendedCount++;
+  sleepers.asleep++;
   await new Promise<void>((resolve) => {
     promiseTimers[index] = setTimeout(resolve, HOUR);
   });
-}
-
-function nextMacrotask(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-/** Wait until `n` sleepers have suspended; give up after `limitMs`. */
-async function allSuspended(n: number, limitMs = 60_000): Promise<void> {
-  const giveUp = performance.now() + limitMs;
-  while (suspendedCount < n) {
-    if (performance.now() > giveUp) {
-      throw new Error(`only ${suspendedCount} of ${n} tasks reached their sleep`);
-    }
-    await nextMacrotask();
-  }
-  // One more turn, for a runtime that arms the sleep a moment after the count.
-  await nextMacrotask();
 }
 
 /**
@@ -157,43 +129,12 @@ export function suspendMany<T>(
   n: number,
   whileSuspended: () => T,
 ): Promise<T> {
-  suspendedCount = 0;
+  sleepers.asleep = 0;
   return runtime.run(function* () {
     for (let i = 0; i < n; i++) yield* spawn(sleeper);
     // A call in flight stops the virtual clock: nobody wakes while it runs.
     return yield* whenAllSuspended(n, whileSuspended);
   }, { clock: virtualClock() });
-}
-
-/** Once `n` sleepers have suspended, `whileSuspended()`, from a call. */
-function whenAllSuspended<T>(n: number, whileSuspended: () => T): Operation<T> {
-  return call(async () => {
-    await allSuspended(n);
-    return whileSuspended();
-  });
-}
-
-/**
- * As `suspendMany`, on the real clock, under a model whose scope ends its
- * children when cancelled (`generator`, `nursery`): the sleepers are
- * spawned into a scope, which is cancelled once they are measured, so that
- * the run ends without waiting for the hour.
- */
-export function suspendManyOnRealClock<T>(
-  runtime: Runtime,
-  n: number,
-  whileSuspended: () => T,
-): Promise<T> {
-  suspendedCount = 0;
-  return runtime.run(function* () {
-    let measured: T | undefined;
-    yield* scope(function* (handle) {
-      for (let i = 0; i < n; i++) handle.spawn(sleeper);
-      measured = yield* whenAllSuspended(n, whileSuspended);
-      handle.cancel();
-    });
-    return measured as T;
-  }, { clock: realClock() });
 }
 
 /** The runtimes whose heap per suspended task is also read on the real clock. */
@@ -206,10 +147,10 @@ function realClockRow(name: string): string {
 
 /** The baseline of `suspendMany`: `n` async functions awaiting a one-hour timer. */
 export async function suspendManyWithPromises<T>(n: number, whileSuspended: () => T): Promise<T> {
-  suspendedCount = 0;
+  sleepers.asleep = 0;
   for (let i = 0; i < n; i++) promiseSleeper(i);
   try {
-    await allSuspended(n);
+    await allAsleep(n);
     return whileSuspended();
   } finally {
     for (let i = 0; i < n; i++) clearTimeout(promiseTimers[i]);
@@ -937,18 +878,6 @@ const leftOutOfTimeouts = ["effection"];
 /** How long each task of the sleepers scenario sleeps. */
 const sleeperMs = 10;
 
-/** Wait until `suspended()` reaches `n`, as `allSuspended` does for the kit's sleepers. */
-async function allEffectSuspended(n: number, suspended: () => number): Promise<void> {
-  const giveUp = performance.now() + 60_000;
-  while (suspended() < n) {
-    if (performance.now() > giveUp) {
-      throw new Error(`only ${suspended()} of ${n} fibers reached their sleep`);
-    }
-    await nextMacrotask();
-  }
-  await nextMacrotask();
-}
-
 function formatPerSecond(perSecond: number): string {
   return perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)}M` : `${(perSecond / 1e3).toFixed(0)}k`;
 }
@@ -995,8 +924,7 @@ async function main(): Promise<number> {
       name: effect,
       measure: () =>
         heapOfSuspended(
-          (probe) =>
-            effectSuspendMany(n, HOUR, probe, (suspended) => allEffectSuspended(n, suspended)),
+          (probe) => effectSuspendMany(n, HOUR, probe, (suspended) => allAsleep(n, suspended)),
           n,
         ),
     },

@@ -35,8 +35,14 @@ import { runtimeNames } from "../runtimes/registry.ts";
 import type { Operation, Runtime, Task } from "../mod.ts";
 import { exitStatus, exitWithUsage, listOf, onCtrlC, parseOptionsOrExit } from "../tools/cli.ts";
 import { showProgress } from "../tools/progress.ts";
-
-const HOUR = 3_600_000;
+import {
+  allAsleep,
+  HOUR,
+  sleeper,
+  sleepers,
+  suspendManyOnRealClock,
+  whenAllSuspended,
+} from "./sleepers.ts";
 
 /** How many suspended tasks a child process holds. */
 const heldTasks = 1_000_000;
@@ -61,25 +67,6 @@ interface Held {
   haltMs: number;
 }
 
-// How many sleepers have reached their sleep: each counts itself just before
-// it suspends, so that RSS is read once they all sleep, not after a guess.
-let asleep = 0;
-
-function* sleeper(): Operation<void> {
-  asleep++;
-  yield* sleep(HOUR);
-}
-
-function nextMacrotask(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-/** Wait until `count()` reaches `n`, and one more turn for a sleep armed a moment after its count. */
-async function allAsleep(n: number, count: () => number): Promise<void> {
-  while (count() < n) await nextMacrotask();
-  await nextMacrotask();
-}
-
 /**
  * Child mode: `n` kit tasks each in `sleep(HOUR)` on the real clock (the
  * default), under `runtime`. Once all sleep, RSS is read (a `call` in
@@ -89,29 +76,23 @@ async function allAsleep(n: number, count: () => number): Promise<void> {
  */
 async function holdKitTasks(runtime: Runtime, n: number): Promise<Held> {
   let asleepAt = 0;
-  let rss = 0;
   const start = performance.now();
-  const measure = call(async () => {
-    await allAsleep(n, () => asleep);
-    rss = residentSetSize();
+  const measure = () => {
     asleepAt = performance.now();
-  });
-  await runtime.run(function* () {
-    if (runtime.name === "native") {
+    return residentSetSize();
+  };
+  const rss = runtime.name !== "native"
+    ? await suspendManyOnRealClock(runtime, n, measure)
+    : await runtime.run(function* () {
+      sleepers.asleep = 0;
       const tasks: Task<void>[] = [];
       for (let i = 0; i < n; i++) tasks.push(yield* spawn(sleeper));
-      yield* measure;
+      const rss = yield* whenAllSuspended(n, measure);
       for (const task of tasks) yield* task.halt();
-    } else {
-      yield* scope(function* (handle) {
-        for (let i = 0; i < n; i++) handle.spawn(sleeper);
-        yield* measure;
-        handle.cancel();
-      });
-    }
-  });
+      return rss;
+    });
   const halted = performance.now();
-  if (asleep !== n) throw new Error(`${asleep} of ${n} tasks slept`);
+  if (sleepers.asleep !== n) throw new Error(`${sleepers.asleep} of ${n} tasks slept`);
   return { rss, spawnMs: asleepAt - start, haltMs: halted - asleepAt };
 }
 
@@ -144,7 +125,7 @@ async function holdEffectFibers(n: number): Promise<Held> {
     const rss = residentSetSize();
     asleepAt = performance.now();
     return rss;
-  }, (suspended) => allAsleep(n, suspended));
+  }, (suspended) => allAsleep(n, suspended, Infinity));
   return { rss, spawnMs: asleepAt - start, haltMs: performance.now() - asleepAt };
 }
 

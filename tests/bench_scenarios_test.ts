@@ -12,7 +12,6 @@ import {
   pingPongWithPromises,
   sleepersJoined,
   sleepersJoinedWithPromises,
-  suspendManyOnRealClock,
   timeouts,
   timeoutsWithPromises,
 } from "../bench/runtimes.ts";
@@ -22,6 +21,7 @@ import {
   effectSuspendMany,
   effectTimeouts,
 } from "../bench/effect_native.ts";
+import { suspendManyOnRealClock } from "../bench/sleepers.ts";
 
 for (const [name, runtime] of Object.entries(runtimes)) {
   Deno.test(`bench ${name}: ping-pong of 200 messages each way answers their sum`, async () => {
