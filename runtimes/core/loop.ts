@@ -79,7 +79,7 @@ function dispatch(frame: Frame, instruction: AnyInstruction): boolean {
       if (checkpoint(frame)) return true;
       // Even sleep(0) goes through the timers, so that a task yielding in a
       // loop cannot keep due timers from firing.
-      frame.waiting = run.timers.sleep(frame, frame.epoch, instruction.ms);
+      frame.waiting = run.timers.sleepFrame(frame, instruction.ms);
       return false;
     case "spawn":
       return run.answer(

@@ -1,15 +1,20 @@
 /**
- * The timers of the kit's own schedulers (`generator`, `nursery`): one heap
- * per run, ordered by deadline and then by arming order, behind one host
- * timer on the run's clock, armed for the earliest deadline. A sleep is one
- * small entry, not a host timer each: that is a speed and memory choice,
- * not a semantic one (timers due at the same instant fire first-armed
- * first, as the virtual clock's own do).
+ * The timers of the kit's own schedulers (`generator`, `nursery`, `native`):
+ * one heap per run behind one host timer on the run's clock, armed for the
+ * earliest deadline. The heap holds one `Due` per distinct deadline, and a
+ * `Due` lists everything due then, in arming order: a sleeping frame as two
+ * slots of that list (the frame and its epoch), any other timer as the
+ * timer object. So a sleep costs no host timer and no object of its own,
+ * only two slots of a list shared with every sleep that ends in the same
+ * millisecond. That is a speed and memory choice, not a semantic one:
+ * timers due at the same instant fire first-armed first, as the virtual
+ * clock's own do.
  *
- * A cancelled timer is dropped lazily, when it reaches the top of the heap
- * (or at once with the rest, when no timer is left armed); on a virtual
- * clock it never keeps the host timer armed: the clock must not jump to the
- * deadline of a timer nobody waits for.
+ * A cancelled sleep or timer stays in its list, and is skipped when the list
+ * fires; a list with nothing live left is dropped when it reaches the top of
+ * the heap (or at once with the rest, when nothing is left armed). On a
+ * virtual clock such a list never keeps the host timer armed: the clock
+ * must not jump to a deadline nobody waits for.
  *
  * @module
  */
@@ -35,19 +40,51 @@ export interface TimerRun<F> {
   wake(): void;
 }
 
-/** What a timer needs of the timers it is in. */
+/** What a list of due entries needs of the timers it is in. */
 interface TimerList {
-  cancelled(timer: Timer): void;
+  readonly run: TimerRun<unknown>;
+  cancelled(due: Due): void;
 }
 
-/** One armed deadline in the heap. */
-export abstract class Timer extends Wait {
+/** A frame that sleeps in a shared list: its epoch tells a live entry from a stale one. */
+export interface Sleeper {
+  readonly epoch: number;
+}
+
+/**
+ * Everything due at one deadline, in arming order. To a frame sleeping in
+ * it, it is the frame's wait: cancelling it is the frame's leaving it (the
+ * frame's epoch has moved on, so its entry is stale).
+ */
+export class Due extends Wait {
+  /** Armed entries not yet cancelled. */
+  live = 0;
+  fired = false;
+  /** A sleeper's two slots (frame, epoch), or one timer's two (timer, -1). */
+  entries: unknown[] = [];
+
   constructor(
     readonly timers: TimerList,
     readonly deadline: number,
     readonly order: number,
   ) {
     super();
+  }
+  cancel(): void {
+    this.timers.cancelled(this);
+  }
+  describe(): string {
+    return "sleep";
+  }
+}
+
+/** One deadline with an object of its own: a cancel scope's, or a sleep outside the core. */
+export abstract class Timer extends Wait {
+  constructor(readonly due: Due) {
+    super();
+  }
+  get deadline(): number {
+    return this.due.deadline;
   }
   /** False once it fired or was cancelled. */
   abstract get armed(): boolean;
@@ -58,21 +95,19 @@ export abstract class Timer extends Wait {
   cancel(): void {
     if (!this.armed) return;
     this.disarm();
-    this.timers.cancelled(this);
+    this.due.timers.cancelled(this.due);
   }
 }
 
-/** A frame asleep until the deadline. */
+/** Something asleep until the deadline, woken through the run's `resume` (`native`'s frames). */
 export class SleepTimer<F> extends Timer {
   constructor(
-    timers: Timers<F>,
-    deadline: number,
-    order: number,
+    due: Due,
     readonly frame: F,
     /** The frame's epoch when it fell asleep; -1 once fired or cancelled. */
     public epoch: number,
   ) {
-    super(timers, deadline, order);
+    super(due);
   }
   get armed(): boolean {
     return this.epoch >= 0;
@@ -80,7 +115,7 @@ export class SleepTimer<F> extends Timer {
   fire(): void {
     const epoch = this.epoch;
     this.epoch = -1;
-    (this.timers as Timers<F>).run.resume(this.frame, epoch, SLEPT, undefined);
+    this.due.timers.run.resume(this.frame, epoch, SLEPT, undefined);
   }
   disarm(): void {
     this.epoch = -1;
@@ -93,8 +128,8 @@ export class SleepTimer<F> extends Timer {
 /** A deadline that calls a function: a cancel scope's, say. */
 export class CallbackTimer extends Timer {
   #callback: (() => void) | undefined;
-  constructor(timers: TimerList, deadline: number, order: number, callback: () => void) {
-    super(timers, deadline, order);
+  constructor(due: Due, callback: () => void) {
+    super(due);
     this.#callback = callback;
   }
   get armed(): boolean {
@@ -115,8 +150,10 @@ export class CallbackTimer extends Timer {
 
 /** A run's timers: a heap of deadlines behind one host timer. */
 export class Timers<F> {
-  #heap = new TimerHeap<Timer>();
-  /** Timers armed and not yet fired or cancelled. */
+  #heap = new TimerHeap<Due>();
+  /** The lists in the heap, by deadline. */
+  #dues = new Map<number, Due>();
+  /** Entries armed and not yet fired or cancelled. */
   #live = 0;
   #order = 0;
   #host: ClockTimer | undefined = undefined;
@@ -125,31 +162,58 @@ export class Timers<F> {
 
   constructor(readonly run: TimerRun<F>) {}
 
-  /** Put `frame` to sleep for `ms`; it resumes with `SLEPT` unless the wait is cancelled first. */
+  /**
+   * Put a frame of the core to sleep for `ms`, in its epoch now: it resumes
+   * with `SLEPT` unless its epoch moves on first. The list it sleeps in is
+   * its wait.
+   */
+  sleepFrame(frame: F & Sleeper, ms: number): Due {
+    const due = this.#dueIn(ms);
+    due.entries.push(frame, frame.epoch);
+    return due;
+  }
+
+  /** Put `frame` to sleep for `ms`; it resumes with `SLEPT` unless the timer is cancelled first. */
   sleep(frame: F, epoch: number, ms: number): SleepTimer<F> {
-    const timer = new SleepTimer(this, this.#deadlineIn(ms), this.#order++, frame, epoch);
-    this.#add(timer);
+    const due = this.#dueIn(ms);
+    const timer = new SleepTimer(due, frame, epoch);
+    due.entries.push(timer, -1);
     return timer;
   }
 
   /** Call `callback` in `ms`, unless the timer is cancelled first. */
   after(ms: number, callback: () => void): CallbackTimer {
-    const timer = new CallbackTimer(this, this.#deadlineIn(ms), this.#order++, callback);
-    this.#add(timer);
+    const due = this.#dueIn(ms);
+    const timer = new CallbackTimer(due, callback);
+    due.entries.push(timer, -1);
     return timer;
   }
 
   /**
-   * The deadline `ms` from now. On the real clock it is rounded up to a
-   * whole millisecond: a sleep is never shorter than asked (a host timer
-   * counts whole milliseconds anyway), and a whole number is stored in the
-   * timer as a small integer, where a fraction takes a boxed number of 16
-   * bytes more per sleeper. A virtual clock's time stays exact.
+   * The list of what is due `ms` from now, with one more live entry. On the
+   * real clock the deadline is rounded up to a whole millisecond: a sleep
+   * is never shorter than asked (a host timer counts whole milliseconds
+   * anyway), and sleeps in the same millisecond share a list. A virtual
+   * clock's time stays exact.
    */
-  #deadlineIn(ms: number): number {
+  #dueIn(ms: number): Due {
     const clock = this.run.clock;
-    const deadline = clock.now() + ms;
-    return clock.kind === "virtual" ? deadline : Math.ceil(deadline);
+    const exact = clock.now() + ms;
+    const deadline = clock.kind === "virtual" ? exact : Math.ceil(exact);
+    this.#live++;
+    let due = this.#dues.get(deadline);
+    if (due === undefined) {
+      due = new Due(this, deadline, this.#order++);
+      this.#dues.set(deadline, due);
+      this.#heap.push(due);
+      if (this.#host === undefined || deadline < this.#host.deadline) {
+        due.live++;
+        this.#arm();
+        return due;
+      }
+    }
+    due.live++;
+    return due;
   }
 
   /** The run is over: no host timer outlives it. */
@@ -159,31 +223,31 @@ export class Timers<F> {
   }
 
   /**
-   * A timer was cancelled. With none left armed, the heap is emptied. On a
-   * virtual clock, the host timer is re-armed (or cleared) at once when the
-   * cancelled timer was the next due: the clock jumps to the host timer's
-   * deadline, and must not jump to one nobody waits for. On the real clock
-   * it is left to fire, finding nothing due, and re-armed then: a `timeout`
-   * around an operation that finishes at once then costs no host call.
+   * An entry of `due` was cancelled. With none left armed anywhere, the
+   * heap is emptied. On a virtual clock, the host timer is re-armed (or
+   * cleared) at once when `due` was the next and has nothing live left: the
+   * clock jumps to the host timer's deadline, and must not jump to one
+   * nobody waits for. On the real clock it is left to fire, finding nothing
+   * due, and re-armed then: a `timeout` around an operation that finishes
+   * at once then costs no host call.
    */
-  cancelled(timer: Timer): void {
+  cancelled(due: Due): void {
+    if (due.fired) return;
+    due.live--;
     const empty = --this.#live === 0;
-    if (empty) this.#heap.clear();
+    if (empty) {
+      this.#heap.clear();
+      this.#dues.clear();
+    }
     if (this.run.clock.kind !== "virtual") return;
     if (empty) this.stop();
-    else if (timer === this.#heap.peek()) this.#arm();
+    else if (due.live === 0 && due === this.#heap.peek()) this.#arm();
   }
 
-  #add(timer: Timer): void {
-    this.#live++;
-    this.#heap.push(timer);
-    if (this.#host === undefined || timer.deadline < this.#host.deadline) this.#arm();
-  }
-
-  /** Arm the host timer for the earliest armed deadline, dropping cancelled ones on the way. */
+  /** Arm the host timer for the earliest live deadline, dropping dead lists on the way. */
   #arm(): void {
     const heap = this.#heap;
-    while (heap.size > 0 && !heap.peek()!.armed) heap.pop();
+    while (heap.size > 0 && heap.peek()!.live === 0) this.#dues.delete(heap.pop()!.deadline);
     const next = heap.peek();
     const host = this.#host;
     if (host !== undefined && next !== undefined && host.deadline === next.deadline) return;
@@ -199,12 +263,31 @@ export class Timers<F> {
     const heap = this.#heap;
     const now = this.run.clock.now();
     while (heap.size > 0 && heap.peek()!.deadline <= now) {
-      const timer = heap.pop()!;
-      if (!timer.armed) continue;
-      this.#live--;
-      timer.fire();
+      const due = heap.pop()!;
+      this.#dues.delete(due.deadline);
+      if (due.live > 0) this.#fireDue(due);
     }
     this.#arm();
     this.run.wake();
+  }
+
+  /** Wake every live sleeper of `due` and fire every armed timer, in arming order. */
+  #fireDue(due: Due): void {
+    this.#live -= due.live;
+    due.live = 0;
+    due.fired = true;
+    const entries = due.entries;
+    due.entries = [];
+    const run = this.run;
+    for (let index = 0; index < entries.length; index += 2) {
+      const epoch = entries[index + 1] as number;
+      if (epoch >= 0) {
+        const frame = entries[index] as F & Sleeper;
+        if (frame.epoch === epoch) run.resume(frame, epoch, SLEPT, undefined);
+      } else {
+        const timer = entries[index] as Timer;
+        if (timer.armed) timer.fire();
+      }
+    }
   }
 }
