@@ -1,7 +1,9 @@
 // The core's timers (`runtimes/core/timers.ts`), behind the sleeps and
-// deadlines of `generator` and `nursery`: due timers fire in (deadline,
-// arming order), a cancelled one never fires, and it never moves the
-// virtual clock: the clock jumps only to deadlines somebody still waits for.
+// deadlines of `generator`, `nursery` and `native`: due timers fire in
+// (deadline, arming order), whether a frame asleep in a deadline's shared
+// list or a timer of its own; a cancelled one never fires, and it never
+// moves the virtual clock: the clock jumps only to deadlines somebody still
+// waits for.
 
 import fc from "fast-check";
 import assert from "node:assert/strict";
@@ -39,6 +41,73 @@ Deno.test("core timers: the live ones fire in (deadline, arming) order; the cloc
     assert.equal(clock.now(), Math.max(0, ...live.map((t) => t.deadline)));
     assert.equal(armed.size, 0, "no host timer is left armed");
   }));
+});
+
+Deno.test("core timers: frames asleep in the shared lists and timers of their own fire together in (deadline, arming) order", () => {
+  const kinds = fc.array(
+    fc.record({
+      deadline: fc.integer({ min: 0, max: 20 }),
+      cancelled: fc.boolean(),
+      frame: fc.boolean(),
+    }),
+    { maxLength: 100 },
+  );
+  fc.assert(fc.property(kinds, (plan) => {
+    const { clock, armed } = countingClock();
+    const fired: number[] = [];
+    // A frame of the core: its epoch moves on when it leaves a wait, as
+    // `undoWaiting` does before it cancels the wait.
+    type Sleeper = { epoch: number; index: number };
+    const run: TimerRun<Sleeper> = {
+      clock,
+      resume: (frame, epoch) => {
+        assert.equal(epoch, frame.epoch, "a stale entry is never resumed");
+        fired.push(frame.index);
+      },
+      wake() {},
+    };
+    const timers = new Timers(run);
+    const waits = plan.map(({ deadline, frame }, index) => {
+      if (!frame) return timers.after(deadline, () => fired.push(index));
+      const sleeper = { epoch: 3, index };
+      const due = timers.sleepFrame(sleeper, deadline);
+      return { cancel: () => (sleeper.epoch++, due.cancel()) };
+    });
+    plan.forEach(({ cancelled }, index) => {
+      if (cancelled) waits[index].cancel();
+    });
+    const wokenAt = new Set<number>();
+    while (clock.idle(true)) wokenAt.add(clock.now());
+    const live = plan.map((timer, index) => ({ ...timer, index })).filter((t) => !t.cancelled);
+    const liveDeadlines = new Set(live.map((t) => t.deadline));
+    for (const time of wokenAt) assert.ok(liveDeadlines.has(time), `the clock woke at ${time}`);
+    const expected = live.sort((a, b) => a.deadline - b.deadline || a.index - b.index)
+      .map((t) => t.index);
+    assert.deepEqual(fired, expected);
+    assert.equal(armed.size, 0, "no host timer is left armed");
+  }));
+});
+
+Deno.test("core timers: a frame that leaves a shared list and sleeps again in it wakes once, in its new place", () => {
+  const { clock, armed } = countingClock();
+  const woken: string[] = [];
+  const run: TimerRun<{ epoch: number; name: string }> = {
+    clock,
+    resume: (frame, epoch) => woken.push(`${frame.name}@${epoch}`),
+    wake() {},
+  };
+  const timers = new Timers(run);
+  const first = { epoch: 0, name: "first" };
+  const second = { epoch: 0, name: "second" };
+  const due = timers.sleepFrame(first, 10);
+  assert.equal(timers.sleepFrame(second, 10), due, "one list per deadline");
+  first.epoch++;
+  due.cancel();
+  timers.sleepFrame(first, 10);
+  while (clock.idle(true));
+  assert.deepEqual(woken, ["second@0", "first@1"]);
+  assert.equal(clock.now(), 10);
+  assert.equal(armed.size, 0);
 });
 
 Deno.test("core timers: a callback that cancels a timer due at the same instant keeps it from firing", () => {
