@@ -3,8 +3,9 @@
  * figure is printed beside its baseline or its goal:
  *
  * - a million tasks asleep for an hour on the real clock, each contender in
- *   a fresh process (`generator`, `nursery`, `native`, raw promises and
- *   Effect written natively): peak RSS and the time to halt them all.
+ *   a fresh process (`generator`, `nursery`, `native`, raw promises, bare
+ *   generators halted by throwing into each, and Effect written natively):
+ *   peak RSS and the time to halt them all.
  *   Issue 16's gate: `generator` and `nursery` at most 500 MB and halting
  *   in under 0.5 s; `native` halting in at most 1.5x the time raw promises
  *   take to `clearTimeout` each of their timers;
@@ -113,6 +114,41 @@ function holdPromises(n: number): Held {
 }
 
 /**
+ * Child mode: no runtime, `n` bare generators of the kit's `sleeper`, each
+ * run to its `yield* sleep(HOUR)` by hand; then one error thrown into each
+ * where it waits, and caught. What a model whose cancellation is an
+ * exception thrown at the wait (`nursery`'s `Cancelled`) cannot do with
+ * less: each throw escapes the instruction's `throw` and unwinds the
+ * generator, where `generator` returns its tasks instead.
+ */
+function holdBareGenerators(n: number): Held {
+  sleepers.asleep = 0;
+  const generators: Generator<unknown, void, unknown>[] = new Array(n);
+  const start = performance.now();
+  for (let i = 0; i < n; i++) {
+    const generator = sleeper() as Generator<unknown, void, unknown>;
+    generator.next();
+    generators[i] = generator;
+  }
+  const rss = residentSetSize();
+  const asleepAt = performance.now();
+  const cancelled = new Error("cancelled");
+  let caught = 0;
+  for (const generator of generators) {
+    try {
+      generator.throw(cancelled);
+    } catch (error) {
+      if (error === cancelled) caught++;
+    }
+  }
+  const halted = performance.now();
+  if (sleepers.asleep !== n || caught !== n) {
+    throw new Error(`${sleepers.asleep} of ${n} generators slept, ${caught} threw`);
+  }
+  return { rss, spawnMs: asleepAt - start, haltMs: halted - asleepAt };
+}
+
+/**
  * Child mode: Effect written natively (`effect_native.ts`, loaded only
  * here): `n` fibers forked into `Effect.sleep` of an hour on Effect's
  * default clock; then the program ends and its children are interrupted.
@@ -133,6 +169,8 @@ async function holdEffectFibers(n: number): Promise<Held> {
 async function holdSleepers(kind: HoldKind): Promise<void> {
   const held = kind === "promises"
     ? holdPromises(heldTasks)
+    : kind === "generators"
+    ? holdBareGenerators(heldTasks)
     : kind === "effect-native"
     ? await holdEffectFibers(heldTasks)
     : await holdKitTasks(runtimes[kind], heldTasks);
@@ -386,6 +424,8 @@ function printSleepers(held: Record<HoldKind, Held>): string[] {
       ? "the baseline; its halting is clearTimeout of each timer"
       : kind === "effect-native"
       ? "a reference, no goal"
+      : kind === "generators"
+      ? "a reference: no runtime, halted by throwing into each"
       : goals.map(({ goal, holds }) => `${goal}: ${verdict(holds)}`).join(", ");
     return [
       [
@@ -539,8 +579,15 @@ async function main(): Promise<void> {
 
 // --- The command line -----------------------------------------------------------
 
-/** The contenders held a million strong: three runtimes, then the two baselines. */
-const holdKinds = ["generator", "nursery", "native", "promises", "effect-native"] as const;
+/** The contenders held a million strong: three runtimes, then the baseline and two references. */
+const holdKinds = [
+  "generator",
+  "nursery",
+  "native",
+  "promises",
+  "generators",
+  "effect-native",
+] as const;
 type HoldKind = typeof holdKinds[number];
 
 const usage = [
