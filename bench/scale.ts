@@ -3,8 +3,9 @@
  * figure is printed beside its baseline or its goal:
  *
  * - a million tasks asleep for an hour on the real clock, each contender in
- *   a fresh process (`generator`, `nursery`, `native`, raw promises, bare
- *   generators halted by throwing into each, and Effect written natively):
+ *   a fresh process (`generator`, `nursery`, `native`, raw promises, raw
+ *   promises each aborted and awaited, bare generators halted by throwing
+ *   into each, and Effect written natively):
  *   peak RSS and the time to halt them all.
  *   Issue 16's gate: `generator` and `nursery` at most 500 MB and halting
  *   in under 0.5 s; `native` halting in at most 1.5x the time raw promises
@@ -114,6 +115,43 @@ function holdPromises(n: number): Held {
 }
 
 /**
+ * Child mode: `n` raw async functions each awaiting a one-hour timer that
+ * its own `AbortSignal` can cut short; then each is aborted with an
+ * `AbortError` of its own and awaited to its end, one after another. What
+ * halting each task costs in asyncio's way (`native`'s model: a task's
+ * cancellation is an error thrown where it waits, and its halter waits for
+ * it to end) with promises alone.
+ */
+async function holdAbortablePromises(n: number): Promise<Held> {
+  const controllers: AbortController[] = new Array(n);
+  const ends: Promise<void>[] = new Array(n);
+  const start = performance.now();
+  for (let i = 0; i < n; i++) {
+    const { signal } = controllers[i] = new AbortController();
+    ends[i] = (async () => {
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, HOUR);
+          signal.addEventListener("abort", () => {
+            clearTimeout(timer);
+            reject(signal.reason);
+          }, { once: true });
+        });
+      } catch (error) {
+        if (!(error instanceof DOMException && error.name === "AbortError")) throw error;
+      }
+    })();
+  }
+  const rss = residentSetSize();
+  const asleepAt = performance.now();
+  for (let i = 0; i < n; i++) {
+    controllers[i].abort(new DOMException(`Task#${i} was cancelled`, "AbortError"));
+    await ends[i];
+  }
+  return { rss, spawnMs: asleepAt - start, haltMs: performance.now() - asleepAt };
+}
+
+/**
  * Child mode: no runtime, `n` bare generators of the kit's `sleeper`, each
  * run to its `yield* sleep(HOUR)` by hand; then one error thrown into each
  * where it waits, and caught. What a model whose cancellation is an
@@ -169,6 +207,8 @@ async function holdEffectFibers(n: number): Promise<Held> {
 async function holdSleepers(kind: HoldKind): Promise<void> {
   const held = kind === "promises"
     ? holdPromises(heldTasks)
+    : kind === "promises-aborted"
+    ? await holdAbortablePromises(heldTasks)
     : kind === "generators"
     ? holdBareGenerators(heldTasks)
     : kind === "effect-native"
@@ -406,6 +446,21 @@ function sleeperGoals(kind: HoldKind, held: Held, promises: Held): SleeperGoal[]
 }
 
 /**
+ * Beside the goals, how a runtime's halting compares with the reference that
+ * halts the same way with no runtime: `native`'s with promises each aborted
+ * and awaited, `nursery`'s with bare generators thrown into.
+ */
+function againstReference(kind: HoldKind, held: Record<HoldKind, Held>): string {
+  const reference = kind === "native"
+    ? "promises-aborted"
+    : kind === "nursery"
+    ? "generators"
+    : undefined;
+  if (reference === undefined) return "";
+  return ` (halting ${(held[kind].haltMs / held[reference].haltMs).toFixed(2)}x ${reference})`;
+}
+
+/**
  * The million sleepers' table: each contender's peak RSS and halting time,
  * as ratios to raw promises and against their goals. Answers the missed
  * goals, one phrase each.
@@ -424,9 +479,12 @@ function printSleepers(held: Record<HoldKind, Held>): string[] {
       ? "the baseline; its halting is clearTimeout of each timer"
       : kind === "effect-native"
       ? "a reference, no goal"
+      : kind === "promises-aborted"
+      ? "a reference: promises halted as native halts, each aborted and awaited"
       : kind === "generators"
       ? "a reference: no runtime, halted by throwing into each"
-      : goals.map(({ goal, holds }) => `${goal}: ${verdict(holds)}`).join(", ");
+      : goals.map(({ goal, holds }) => `${goal}: ${verdict(holds)}`).join(", ") +
+        againstReference(kind, held);
     return [
       [
         kind,
@@ -579,12 +637,13 @@ async function main(): Promise<void> {
 
 // --- The command line -----------------------------------------------------------
 
-/** The contenders held a million strong: three runtimes, then the baseline and two references. */
+/** The contenders held a million strong: three runtimes, then the baseline and three references. */
 const holdKinds = [
   "generator",
   "nursery",
   "native",
   "promises",
+  "promises-aborted",
   "generators",
   "effect-native",
 ] as const;

@@ -120,8 +120,9 @@ Deno.test("bench cli: deno task bench --only timeouts measures that scenario alo
   match(stdout, /^ {2}effect +\d/m);
 });
 
-Deno.test("bench cli: bench:scale --hold takes the six sleeping contenders only, exit 2", async () => {
-  const allowed = "generator, nursery, native, promises, generators or effect-native";
+Deno.test("bench cli: bench:scale --hold takes the seven sleeping contenders only, exit 2", async () => {
+  const allowed =
+    "generator, nursery, native, promises, promises-aborted, generators or effect-native";
   // effection and effect are runtimes, but not contenders here.
   for (const kind of ["threads", "effection", "effect"]) {
     const unknown = await task(["bench:scale", "--hold", kind]);
@@ -143,7 +144,7 @@ Deno.test("bench cli: bench:scale --help names every sleeping contender and issu
   const text = stdout.replaceAll(/\s+/g, " ");
   match(
     text,
-    / --hold KIND hold 1,000,000 tasks of KIND asleep .* KIND: generator, nursery, native, promises, generators or effect-native --chain /,
+    / --hold KIND hold 1,000,000 tasks of KIND asleep .* KIND: generator, nursery, native, promises, promises-aborted, generators or effect-native --chain /,
   );
   match(
     text,
