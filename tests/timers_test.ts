@@ -20,9 +20,32 @@ const plans = fc.array(
   { maxLength: 100 },
 );
 
+/**
+ * Run the virtual clock until nothing is armed, then check what fired: the
+ * live timers of `plan` (by index) in (deadline, arming) order, the clock
+ * woken only at their deadlines and left at the last, no host timer armed.
+ */
+function runAndCheck(
+  plan: { deadline: number; cancelled: boolean }[],
+  fired: number[],
+  { clock, armed }: ReturnType<typeof countingClock>,
+): void {
+  const wokenAt = new Set<number>();
+  while (clock.idle(true)) wokenAt.add(clock.now());
+  const live = plan.map((timer, index) => ({ ...timer, index })).filter((t) => !t.cancelled);
+  const liveDeadlines = new Set(live.map((t) => t.deadline));
+  for (const time of wokenAt) assert.ok(liveDeadlines.has(time), `the clock woke at ${time}`);
+  const expected = live.sort((a, b) => a.deadline - b.deadline || a.index - b.index)
+    .map((t) => t.index);
+  assert.deepEqual(fired, expected);
+  assert.equal(clock.now(), Math.max(0, ...live.map((t) => t.deadline)));
+  assert.equal(armed.size, 0, "no host timer is left armed");
+}
+
 Deno.test("core timers: the live ones fire in (deadline, arming) order; the clock wakes only at their deadlines", () => {
   fc.assert(fc.property(plans, (plan) => {
-    const { clock, armed } = countingClock();
+    const countingRun = countingClock();
+    const { clock } = countingRun;
     const fired: number[] = [];
     const run: TimerRun<number> = { clock, resume: (frame) => fired.push(frame), wake() {} };
     const timers = new Timers(run);
@@ -30,16 +53,7 @@ Deno.test("core timers: the live ones fire in (deadline, arming) order; the cloc
     plan.forEach(({ cancelled }, index) => {
       if (cancelled) sleeps[index].cancel();
     });
-    const wokenAt = new Set<number>();
-    while (clock.idle(true)) wokenAt.add(clock.now());
-    const live = plan.map((timer, index) => ({ ...timer, index })).filter((t) => !t.cancelled);
-    const liveDeadlines = new Set(live.map((t) => t.deadline));
-    for (const time of wokenAt) assert.ok(liveDeadlines.has(time), `the clock woke at ${time}`);
-    const expected = live.sort((a, b) => a.deadline - b.deadline || a.index - b.index)
-      .map((t) => t.index);
-    assert.deepEqual(fired, expected);
-    assert.equal(clock.now(), Math.max(0, ...live.map((t) => t.deadline)));
-    assert.equal(armed.size, 0, "no host timer is left armed");
+    runAndCheck(plan, fired, countingRun);
   }));
 });
 
@@ -53,7 +67,8 @@ Deno.test("core timers: frames asleep in the shared lists and timers of their ow
     { maxLength: 100 },
   );
   fc.assert(fc.property(kinds, (plan) => {
-    const { clock, armed } = countingClock();
+    const countingRun = countingClock();
+    const { clock } = countingRun;
     const fired: number[] = [];
     // A frame of the core: its epoch moves on when it leaves a wait, as
     // `undoWaiting` does before it cancels the wait.
@@ -76,15 +91,7 @@ Deno.test("core timers: frames asleep in the shared lists and timers of their ow
     plan.forEach(({ cancelled }, index) => {
       if (cancelled) waits[index].cancel();
     });
-    const wokenAt = new Set<number>();
-    while (clock.idle(true)) wokenAt.add(clock.now());
-    const live = plan.map((timer, index) => ({ ...timer, index })).filter((t) => !t.cancelled);
-    const liveDeadlines = new Set(live.map((t) => t.deadline));
-    for (const time of wokenAt) assert.ok(liveDeadlines.has(time), `the clock woke at ${time}`);
-    const expected = live.sort((a, b) => a.deadline - b.deadline || a.index - b.index)
-      .map((t) => t.index);
-    assert.deepEqual(fired, expected);
-    assert.equal(armed.size, 0, "no host timer is left armed");
+    runAndCheck(plan, fired, countingRun);
   }));
 });
 
