@@ -660,7 +660,7 @@ const usage = [
   "million timer events in virtual time, 10,000 nested scopes against 1,000, and",
   "chains of nested spawns 25,000 to 200,000 deep (each doubling at most 2.5x).",
   "Missed goals are printed as MISSED; the exit status is still 0. Progress goes to",
-  "stderr; a run takes about 8 minutes on a 2-core machine, 1M tasks up to 3 GB.",
+  "stderr; a run takes about 4 minutes on a 2-core machine, 1M tasks up to 3 GB.",
   "",
   "Options:",
   `  --hold KIND       hold ${

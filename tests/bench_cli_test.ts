@@ -237,7 +237,7 @@ Deno.test("bench cli: Ctrl-C on deno task bench:flags stops the lab and the serv
 for (
   const [name, duration] of [
     ["bench", /takes several minutes/],
-    ["bench:scale", /takes about 8 minutes/],
+    ["bench:scale", /takes about 4 minutes/],
     ["bench:flags", /takes almost 3 minutes/],
     ["report", /takes about \d+ s/],
   ] as const
