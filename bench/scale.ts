@@ -33,6 +33,7 @@
 
 import process from "node:process";
 import { call, now, runtimes, scope, sleep, spawn, virtualClock } from "../mod.ts";
+import { isAbortError } from "../runtimes/errors.ts";
 import { runtimeNames } from "../runtimes/registry.ts";
 import type { Operation, Runtime, Task } from "../mod.ts";
 import { exitStatus, exitWithUsage, listOf, onCtrlC, parseOptionsOrExit } from "../tools/cli.ts";
@@ -138,7 +139,7 @@ async function holdAbortablePromises(n: number): Promise<Held> {
           }, { once: true });
         });
       } catch (error) {
-        if (!(error instanceof DOMException && error.name === "AbortError")) throw error;
+        if (!isAbortError(error)) throw error;
       }
     })();
   }

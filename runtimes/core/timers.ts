@@ -57,9 +57,8 @@ export interface Sleeper {
  * frame's epoch has moved on, so its entry is stale).
  */
 export class Due extends Wait {
-  /** Armed entries not yet cancelled. */
+  /** Armed entries not yet cancelled; 0 once it has fired. */
   live = 0;
-  fired = false;
   /** A sleeper's two slots (frame, epoch), or one timer's two (timer, -1). */
   entries: unknown[] = [];
 
@@ -202,17 +201,15 @@ export class Timers<F> {
     const deadline = clock.kind === "virtual" ? exact : Math.ceil(exact);
     this.#live++;
     let due = this.#dues.get(deadline);
-    if (due === undefined) {
-      due = new Due(this, deadline, this.#order++);
-      this.#dues.set(deadline, due);
-      this.#heap.push(due);
-      if (this.#host === undefined || deadline < this.#host.deadline) {
-        due.live++;
-        this.#arm();
-        return due;
-      }
+    if (due !== undefined) {
+      due.live++;
+      return due;
     }
-    due.live++;
+    due = new Due(this, deadline, this.#order++);
+    due.live = 1;
+    this.#dues.set(deadline, due);
+    this.#heap.push(due);
+    if (this.#host === undefined || deadline < this.#host.deadline) this.#arm();
     return due;
   }
 
@@ -232,7 +229,9 @@ export class Timers<F> {
    * at once then costs no host call.
    */
   cancelled(due: Due): void {
-    if (due.fired) return;
+    // Every entry cancelled before the list fired had been counted live, so
+    // a cancel that finds none live came after the fire: nothing to undo.
+    if (due.live === 0) return;
     due.live--;
     const empty = --this.#live === 0;
     if (empty) {
@@ -275,7 +274,6 @@ export class Timers<F> {
   #fireDue(due: Due): void {
     this.#live -= due.live;
     due.live = 0;
-    due.fired = true;
     const entries = due.entries;
     due.entries = [];
     const run = this.run;
