@@ -12,20 +12,39 @@
  *   its error reaches only whoever joins it; a failure nobody joined is
  *   reported as unhandled, and the run goes on.
  *
- * What is not the model is shared: the run's promise, signal and tracing
- * (`core/run.ts`), the waits (`waits.ts`), the packed task record
- * (`core/packed.ts`). The sections below (instructions, tasks, scopes,
- * timers, errors, run) come in the same order in every adapter, so that any
- * two diff side by side.
+ * This file is the model and nothing else. The promise loop that drives
+ * the frames, the frame record and the end of a frame's life are
+ * `core/driver.ts`'s, which calls the hooks at the end of this file; the
+ * run's promise, signal and tracing are `core/run.ts`'s, the waits
+ * `waits.ts`'s, the timers `core/timers.ts`'s. The sections below
+ * (instructions, tasks, scopes, timers, errors, run) come in the same order
+ * in every adapter, so that any two diff side by side.
  *
  * @module
  */
 
 import { checkSpawnOptions } from "./verbs.ts";
 import { combinatorBody, reportUndelivered } from "./combinators.ts";
-import { HALTING, MODEL_BIT_A, PackedTask, SETTLED, settledEvent, STARTED } from "./core/packed.ts";
-import { otherRun, RunBase, type TraceExtra } from "./core/run.ts";
-import { type CallbackTimer, Timers } from "./core/timers.ts";
+import {
+  CLEANUP,
+  DEADLINE,
+  type Dispatched,
+  type DriverModel,
+  DriverRun,
+  endBody,
+  enterNested,
+  extrasOf,
+  Frame,
+  NestedFrame,
+  outcomeMode,
+  resume,
+  SCOPE,
+  startFrame,
+  suspendOn,
+  undoWaiting,
+  waitOn,
+} from "./core/driver.ts";
+import { HALTING } from "./core/packed.ts";
 import {
   deadlockName,
   type DeadlockWait,
@@ -36,7 +55,7 @@ import {
   reportError,
   TimeoutError,
 } from "./errors.ts";
-import { type AnyInstruction, asInstruction, type Deadline, taskName } from "./instructions.ts";
+import { type AnyInstruction, type Deadline, taskName } from "./instructions.ts";
 import { fifoOf } from "./queue.ts";
 import { callFrom, JoinWaiter, NEXT, SUSPENDED, takeFrom, THROW, Wait } from "./waits.ts";
 import type {
@@ -47,14 +66,12 @@ import type {
   ScopeHandle,
   SpawnOptions,
   Task,
-  TraceEventType,
 } from "./types.ts";
 
 // ---------------------------------------------------------------------------
 // Instructions: what each runtime-neutral instruction means here. `dispatch`
-// either answers at once (it returns `true`, the answer is in `run.answerMode`
-// and `run.answerValue`, and the driver loop goes on without an await) or
-// leaves the frame waiting and returns the promise to await.
+// answers at once (`run.answer`) or leaves the frame waiting and returns the
+// promise its driver awaits (`core/driver.ts`).
 // ---------------------------------------------------------------------------
 
 function dispatch(frame: Frame, instruction: AnyInstruction): Dispatched {
@@ -113,55 +130,6 @@ function dispatch(frame: Frame, instruction: AnyInstruction): Dispatched {
   }
 }
 
-// `new Promise(captureResume)` hands its resolve function over without a
-// closure per suspension.
-let capturedResume!: () => void;
-function captureResume(resolve: () => void): void {
-  capturedResume = resolve;
-}
-
-/** What `dispatch` answers: `true` when answered at once, else the promise to await. */
-type Dispatched = Promise<void> | true;
-
-/** Leave the frame waiting on `waiting` (a `Wait` or a nested frame); answers the promise to await. */
-function waitOn(frame: Frame, waiting: unknown): Promise<void> {
-  frame.waiting = waiting;
-  return suspendOn(frame);
-}
-
-/** The promise the frame's driver awaits while the frame waits. */
-function suspendOn(frame: Frame): Promise<void> {
-  const awaited = new Promise<void>(captureResume);
-  frame.resolve = capturedResume;
-  return awaited;
-}
-
-/** What the driver goes on with once it resumes: `mode` and `value`. */
-function setResumption(frame: Frame, mode: number, value: unknown): void {
-  frame.resumeValue = value;
-  frame.setFlag(RESUME_BY_THROW, mode === THROW);
-}
-
-/** End the frame's wait and resume its driver with `mode` and `value`. */
-function resume(frame: Frame, mode: number, value: unknown): void {
-  frame.waiting = undefined;
-  setResumption(frame, mode, value);
-  resumeDriver(frame);
-}
-
-/**
- * Settle the promise the frame's driver awaits, counting the driver as
- * runnable until its turn ends: that count is how a virtual clock knows,
- * exactly and at once, that nothing can run.
- */
-function resumeDriver(frame: Frame): void {
-  const resolve = frame.resolve;
-  if (resolve === undefined) return; // resumed already
-  frame.resolve = undefined;
-  frame.run.runnable++;
-  resolve();
-}
-
 function join(frame: Frame, target: Frame, forHalt: boolean): Dispatched {
   const run = frame.run;
   if (target.settled) {
@@ -179,113 +147,11 @@ function join(frame: Frame, target: Frame, forHalt: boolean): Dispatched {
   return waitOn(frame, waiter);
 }
 
-/** Stop waiting for whatever the frame waits on (it is being cancelled). */
-function undoWaiting(frame: Frame): void {
-  const waiting = frame.waiting;
-  frame.waiting = undefined;
-  if (waiting instanceof Wait) waiting.cancel();
-}
-
 // ---------------------------------------------------------------------------
-// Tasks: a frame is one driven generator. A task is a `Frame`; a scope, a
-// combinator and an `ensure` cleanup run in `NestedFrame`s of the same task,
-// each with its own driver, awaited by the frame that entered it, so that a
-// cancellation can land in the innermost one. A frame runs synchronously up
-// to its first suspension; only then does it get an `async` driver.
+// Tasks: a spawned task is detached. It knows its parent by id only, its
+// parent neither waits for it nor halts it, and it runs at once, up to its
+// first wait, as calling an async function does.
 // ---------------------------------------------------------------------------
-
-const SCOPE = 1;
-const CLEANUP = 2;
-/** A `timeout` or `moveOnAfter`: its operation, cancelled by its own timer. */
-const DEADLINE = 3;
-
-/** Its driver resumes by throwing `resumeValue` into the generator. */
-const RESUME_BY_THROW = MODEL_BIT_A;
-
-/**
- * What only some frames need, made on first use: a frame that is never
- * cancelled, makes no call, registers no cleanup and is never waited for
- * pays one field for all of it.
- */
-class FrameExtras {
-  /** A cancellation not yet thrown into the generator. */
-  cancelPending: DOMException | undefined = undefined;
-  /** Made on the first `call`; aborted and dropped by a cancellation. */
-  controller: AbortController | undefined = undefined;
-  cleanups: (() => Operation<void> | void)[] | undefined = undefined;
-  joiners: JoinWaiter<Frame>[] | undefined = undefined;
-}
-
-class Frame extends PackedTask {
-  iterator: Iterator<unknown, unknown, unknown> | undefined = undefined;
-  /** What the frame waits on: a `Wait`, or the nested frame it entered. */
-  waiting: unknown = undefined;
-  /** Resolves the promise the driver awaits. */
-  resolve: (() => void) | undefined = undefined;
-  /** What the driver goes on with: the answer, or the error to throw (`RESUME_BY_THROW`). */
-  resumeValue: unknown = undefined;
-  extras: FrameExtras | undefined = undefined;
-
-  constructor(
-    readonly run: Run,
-    readonly id: number,
-    readonly name: string,
-    /** The spawning task's id: an id, not a reference, so that an orphan does not keep its parent alive. */
-    readonly parentId: number | undefined,
-  ) {
-    super();
-  }
-
-  /** The task this frame belongs to. */
-  get task(): Frame {
-    return this;
-  }
-  /** A wait's stamp (`waits.ts`): always 0, since a wait stays the frame's until it resumes. */
-  get epoch(): number {
-    return 0;
-  }
-  /** Whoever waits for it to settle (for `JoinWaiter`). */
-  get joiners(): JoinWaiter<Frame>[] | undefined {
-    return this.extras?.joiners;
-  }
-  get cancelPending(): DOMException | undefined {
-    return this.extras?.cancelPending;
-  }
-  /** The body has ended: its `ensure` cleanups are running. */
-  get ending(): boolean {
-    return this.outcome !== undefined && !this.settled;
-  }
-}
-
-function extrasOf(frame: Frame): FrameExtras {
-  return frame.extras ??= new FrameExtras();
-}
-
-/** A scope, a combinator, a deadline or an `ensure` cleanup: a frame inside a task, awaited by its owner. */
-class NestedFrame extends Frame {
-  /** The cancellation its scope handle, or its deadline's expiry, threw into the body. */
-  cancelledWith: DOMException | undefined = undefined;
-  /** For a deadline: its instruction, and its timer until it fires or the frame settles. */
-  deadline: Deadline<unknown> | undefined = undefined;
-  timer: CallbackTimer | undefined = undefined;
-  /** Kept, not looked up through the owners: scopes may nest thousands deep. */
-  readonly #task: Frame;
-
-  constructor(
-    /** The frame that entered it and awaits it. */
-    readonly owner: Frame,
-    readonly kind: typeof SCOPE | typeof CLEANUP | typeof DEADLINE,
-    readonly shield: boolean,
-  ) {
-    const task = owner.task;
-    super(owner.run, task.id, task.name, task.parentId);
-    this.#task = task;
-  }
-
-  override get task(): Frame {
-    return this.#task;
-  }
-}
 
 function spawnTask(parent: Frame, fn: OperationFn<unknown>, name: string): Frame {
   const run = parent.run;
@@ -296,139 +162,11 @@ function spawnTask(parent: Frame, fn: OperationFn<unknown>, name: string): Frame
   return child;
 }
 
-/**
- * How many frames may start inside one another's first step before the next
- * one starts on a microtask instead: the host's stack is finite, and scopes
- * may nest thousands deep.
- */
-const MOST_NESTED_STARTS = 500;
-
-/**
- * Run a new frame at once, up to its first suspension, as calling an async
- * function does: a spawned child runs before its parent goes on.
- */
-function startFrame(frame: Frame, start: (frame: Frame) => Operation<unknown>): void {
-  const run = frame.run;
-  if (run.nestedStarts >= MOST_NESTED_STARTS) return startLater(frame, start);
-  run.nestedStarts++;
-  try {
-    runFirstStep(frame, start);
-  } finally {
-    run.nestedStarts--;
-  }
-}
-
-/**
- * Start the frame on a microtask. A function of its own: had `startFrame`
- * made this closure, V8 would allocate a context for every start.
- */
-function startLater(frame: Frame, start: (frame: Frame) => Operation<unknown>): void {
-  const run = frame.run;
-  run.runnable++;
-  queueMicrotask(() => {
-    startFrame(frame, start);
-    run.runnable--;
-    run.noteQuiet();
-  });
-}
-
-function runFirstStep(frame: Frame, start: (frame: Frame) => Operation<unknown>): void {
-  frame.flags |= STARTED;
-  if (frame.run.tracer && !(frame instanceof NestedFrame)) frame.run.trace(frame, "start");
-  let awaited: Promise<void> | undefined;
-  try {
-    frame.iterator = start(frame)[Symbol.iterator]();
-  } catch (error) {
-    awaited = endBody(frame, THROW, error);
-  }
-  if (frame.iterator) awaited = step(frame, NEXT, undefined);
-  if (awaited) void drive(frame, awaited);
-}
-
-/**
- * Drive a frame's generator until it waits or its body ends; answers the
- * promise to await before going on, or `undefined` once the frame settled.
- */
-function step(frame: Frame, mode: number, value: unknown): Promise<void> | undefined {
-  const run = frame.run;
-  for (;;) {
-    const iterator = frame.iterator!;
-    let result: IteratorResult<unknown, unknown>;
-    try {
-      if (mode === NEXT) result = iterator.next(value);
-      else if (iterator.throw) result = iterator.throw(value);
-      else throw value;
-    } catch (error) {
-      return endBody(frame, THROW, error);
-    }
-    if (result.done) return endBody(frame, NEXT, result.value);
-    let instruction: AnyInstruction;
-    let awaited: Dispatched;
-    try {
-      instruction = asInstruction(result.value);
-      awaited = dispatch(frame, instruction);
-    } catch (error) {
-      mode = THROW;
-      value = error;
-      continue;
-    }
-    if (awaited === true) {
-      mode = run.answerMode;
-      value = run.takeAnswerValue();
-      continue;
-    }
-    if (frame.cancelPending !== undefined && !(frame.waiting instanceof NestedFrame)) {
-      // Cancelled while it ran: the cancellation is thrown at this suspension
-      // instead. A call made since has aborted its signal: the next one gets a fresh one.
-      undoWaiting(frame);
-      frame.extras!.controller = undefined;
-      mode = THROW;
-      value = takeCancellation(frame);
-      continue;
-    }
-    if (run.tracer) run.trace(frame, "suspend", { reason: instruction.describe() });
-    return awaited;
-  }
-}
-
-/**
- * The frame's `async` driver loop: await what it waits on, then go on with
- * the answer, until it settles. It is made when the frame first suspends, so
- * a task that never waits costs no async function.
- */
-async function drive(frame: Frame, awaited: Promise<void>): Promise<void> {
-  const run = frame.run;
-  for (;;) {
-    await awaited;
-    frame.waiting = undefined;
-    const value = frame.resumeValue;
-    frame.resumeValue = undefined;
-    const mode = frame.hasFlag(RESUME_BY_THROW) ? THROW : NEXT;
-    if (mode === THROW) {
-      frame.flags &= ~RESUME_BY_THROW;
-      // The cancellation is being thrown: a later one may land again.
-      const extras = frame.extras;
-      if (extras && value === extras.cancelPending) extras.cancelPending = undefined;
-    }
-    let next: Promise<void> | undefined;
-    if (frame.ending) next = continueEnding(frame); // a cleanup has finished
-    else {
-      if (run.tracer) run.trace(frame, "wake");
-      next = step(frame, mode, value);
-    }
-    // This driver's turn is over.
-    run.runnable--;
-    run.noteQuiet();
-    if (next === undefined) return;
-    awaited = next;
-  }
-}
-
 // ---------------------------------------------------------------------------
-// Scopes: nested frames, cancellation, and the end of a frame's life. A body
-// that ends leaves its children running; its `ensure` cleanups run newest
-// first, then it settles. A cancellation lands in the innermost frame that is
-// not shielded, and is thrown there once.
+// Scopes: the scope handle, deadlines, and cancellation. A body that ends
+// leaves its children running (its `ensure` cleanups run, newest first, and
+// it settles: `core/driver.ts`). A cancellation lands in the innermost frame
+// that is not shielded, and is thrown there once.
 // ---------------------------------------------------------------------------
 
 function scopeBody(
@@ -450,29 +188,8 @@ class NativeScopeHandle implements ScopeHandle {
   cancel(): void {
     const frame = this.frame;
     if (frame.outcome !== undefined || frame.cancelledWith) return;
-    frame.cancelledWith = cancellation(`a scope of Task#${frame.id} ${frame.name}`);
-    cancelFrame(frame, frame.cancelledWith);
+    cancelNested(frame, "a scope");
   }
-}
-
-function enterNested(
-  owner: Frame,
-  kind: typeof SCOPE | typeof CLEANUP | typeof DEADLINE,
-  start: (frame: Frame) => Operation<unknown>,
-  shield: boolean,
-  deadline?: Deadline<unknown>,
-): Promise<void> {
-  const nested = new NestedFrame(owner, kind, shield);
-  if (!shield && owner.cancelPending !== undefined) {
-    // A cancellation not yet thrown goes on to the innermost frame.
-    extrasOf(nested).cancelPending = takeCancellation(owner);
-  }
-  const awaited = waitOn(owner, nested);
-  // Armed first: an operation finishing at its very instant loses to it,
-  // and of two deadlines expiring together the outer one fires first.
-  if (deadline) armDeadline(nested, deadline);
-  startFrame(nested, start);
-  return awaited;
 }
 
 /** `timeout` and `moveOnAfter`: the operation in a frame of its own, which its expiry cancels. */
@@ -486,8 +203,7 @@ function armDeadline(frame: NestedFrame, deadline: Deadline<unknown>): void {
   if (frame.run.over) return; // time has stopped for the orphans still going
   frame.timer = frame.run.timers.after(deadline.ms, () => {
     if (frame.outcome !== undefined) return; // the operation's body ended first: it won
-    frame.cancelledWith = cancellation(`the deadline of Task#${frame.id} ${frame.name}`);
-    cancelFrame(frame, frame.cancelledWith);
+    cancelNested(frame, "the deadline");
   });
 }
 
@@ -510,13 +226,6 @@ function deadlineSettled(owner: Frame, frame: NestedFrame): void {
   resume(owner, fail ? THROW : NEXT, fail ? new TimeoutError(ms) : undefined);
 }
 
-function takeCancellation(frame: Frame): DOMException {
-  const extras = frame.extras!;
-  const error = extras.cancelPending!;
-  extras.cancelPending = undefined;
-  return error;
-}
-
 /** Cancel a task (`halt`, a deadlock, the run's signal), unless its body has already ended. */
 function cancelTask(task: Frame): void {
   if (task.outcome !== undefined) return;
@@ -536,6 +245,13 @@ function cancelSelf(task: Frame): DOMException {
   if (task.run.tracer) task.run.trace(task, "cancel");
   task.flags |= HALTING;
   return cancellation(`Task#${task.id} ${task.name}`);
+}
+
+/** Cancel a scope through its handle, or a deadline's operation at its expiry. */
+function cancelNested(frame: NestedFrame, what: string): void {
+  const error = cancellation(`${what} of Task#${frame.id} ${frame.name}`);
+  frame.cancelledWith = error;
+  cancelFrame(frame, error);
 }
 
 /**
@@ -561,67 +277,6 @@ function cancelFrame(frame: Frame, error: DOMException): void {
   resume(frame, THROW, error);
 }
 
-/** The body has ended: record how, then run the cleanups. */
-function endBody(frame: Frame, how: number, value: unknown): Promise<void> | undefined {
-  frame.iterator = undefined;
-  if (how === THROW) recordFailure(frame, value);
-  else {
-    frame.outcome = "completed";
-    frame.result = value;
-  }
-  return continueEnding(frame);
-}
-
-/**
- * Run the cleanups, newest first, up to one that answers an operation: it
- * runs in a nested frame, whose promise the driver awaits before calling
- * back here. Settles the frame once none is left.
- */
-function continueEnding(frame: Frame): Promise<void> | undefined {
-  const cleanups = frame.extras?.cleanups;
-  while (cleanups && cleanups.length > 0) {
-    const cleanup = cleanups.pop()!;
-    let operation: Operation<void> | void;
-    try {
-      operation = cleanup();
-    } catch (error) {
-      recordFailure(frame, error);
-      continue;
-    }
-    if (operation) return enterNested(frame, CLEANUP, () => operation, true);
-  }
-  settle(frame);
-  return undefined;
-}
-
-/** The frame settles: its owner or its joiners resume; a root ends the run. */
-function settle(frame: Frame): void {
-  const run = frame.run;
-  frame.flags |= SETTLED;
-  run.blocked.delete(frame);
-  if (frame instanceof NestedFrame) return nestedSettled(frame.owner, frame);
-  run.running--;
-  if (run.tracer) {
-    const type = settledEvent(frame.outcome!);
-    run.trace(frame, type, type === "throw" ? { error: frame.result } : undefined);
-  }
-  let joined = false;
-  const joiners = frame.joiners;
-  if (joiners) {
-    frame.extras!.joiners = undefined;
-    const mode = outcomeMode(frame);
-    for (const waiter of joiners) {
-      if (waiter.forHalt) run.wakeWith(waiter.frame, 0, NEXT, undefined);
-      else {
-        joined = true;
-        run.wakeWith(waiter.frame, 0, mode, frame.result);
-      }
-    }
-  }
-  if (frame.parentId === undefined) run.finish(frame);
-  else if (frame.outcome === "failed" && !joined) watchUnjoined(frame);
-}
-
 function nestedSettled(owner: Frame, nested: NestedFrame): void {
   if (nested.kind === CLEANUP) {
     if (nested.outcome !== "completed") recordFailure(owner, nested.result);
@@ -635,20 +290,11 @@ function nestedSettled(owner: Frame, nested: NestedFrame): void {
   }
 }
 
-function outcomeMode(frame: Frame): number {
-  return frame.outcome === "completed" ? NEXT : THROW;
-}
-
 // ---------------------------------------------------------------------------
-// Timers: the sleeps and deadlines of a run are one heap behind one host
-// timer (`core/timers.ts`, as under `generator` and `nursery`, and as in
-// asyncio's own loop); a sleep's entry resumes the frame directly (`Run`'s
-// `resume`), and a deadline's cancels its frame (`armDeadline`). On a
-// virtual clock, the count of runnable drivers says exactly when nothing can
-// run, and the clock fires or jumps then. (A macrotask turn, through a
-// MessageChannel, was tried first: in Deno a message can arrive among the
-// current microtasks, so the jump came at a different point from one run to
-// the next, and virtual-time output was not reproducible.)
+// Timers: no part of the model. The sleeps and deadlines of a run are one
+// heap behind one host timer (`core/timers.ts`, as under `generator` and
+// `nursery`, and as in asyncio's own loop); a sleep's entry resumes the
+// frame's driver, and a deadline's cancels its frame (`armDeadline`).
 // ---------------------------------------------------------------------------
 
 // ---------------------------------------------------------------------------
@@ -700,155 +346,62 @@ function watchUnjoined(task: Frame): void {
 }
 
 // ---------------------------------------------------------------------------
-// Run: the root task, the answers `dispatch` leaves, the end of the run, and
-// the runtime object.
+// Run: a deadlock, and the runtime object. The run itself is the promise
+// loop's (`core/driver.ts`): the root, the count of runnable drivers, and
+// the end of the run, which leaves the orphans where they are.
 // ---------------------------------------------------------------------------
 
-class Run extends RunBase {
-  protected readonly runtimeName = "native";
-  /** Its sleeps and deadlines. */
-  readonly timers: Timers<Frame> = new Timers(this);
-  /**
-   * Frames that have waited on a join, a queue or `suspend()`, the waits no
-   * timer or call ends: those a deadlock names. A frame leaves it when it
-   * settles; one that has moved on since is skipped.
-   */
-  readonly blocked = new Set<Frame>();
-  /** Drivers resumed whose turn has not ended yet. */
-  runnable = 0;
-  /** Tasks not yet settled, the root included. */
-  running = 1;
-  /** Frames starting inside one another's first step, right now. */
-  nestedStarts = 0;
-  /** Failed tasks nobody has joined yet. */
-  readonly unjoined = new Set<Frame>();
-  answerMode = NEXT;
-  answerValue: unknown = undefined;
-  #root: Frame | undefined = undefined;
-  /** 0 none; 1 its waiting tasks cancelled; 2 the root cancelled too. */
-  #deadlockPhase = 0;
-
-  start(fn: OperationFn<unknown>): void {
-    const root = new Frame(this, this.nextId++, taskName(fn, fn.name || "main"), undefined);
-    this.#root = root;
-    if (this.tracer) this.trace(root, "spawn");
-    if (this.listenForAbort(() => cancelTask(root))) return cancelTask(root);
-    startFrame(root, fn);
-    this.noteQuiet();
+/**
+ * Whatever still waits waits for ever. First every waiting task but the
+ * root is cancelled, so that its cleanup runs (as asyncio's `run` cancels
+ * the tasks left when its main ends; Ctrl-C cancels only the root); once
+ * nothing can run again, the root is cancelled, as Ctrl-C would; the run
+ * then rejects with the deadlock. Found once more (the halt is stuck too:
+ * a cleanup that waits for ever), the run ends at once.
+ */
+function deadlocked(run: DriverRun): void {
+  const root = run.root!;
+  const waits: { id: number; wait: DeadlockWait }[] = [];
+  const tasks = new Set<Frame>();
+  for (const frame of run.blocked) {
+    // A frame that has moved on since it waited there is skipped.
+    const waiting = frame.waiting;
+    if (frame.settled || !(waiting instanceof Wait)) continue;
+    waits.push({
+      id: frame.task.id,
+      wait: { task: deadlockName(frame.task), on: waiting.describe() },
+    });
+    if (frame.task !== root) tasks.add(frame.task);
   }
-
-  /**
-   * Called whenever a turn ends. When no driver is runnable, nothing can run
-   * until a timer fires or a call settles: a virtual clock then fires what
-   * is due, and jumps to its next deadline unless a call is in flight. (Host
-   * timers wake the real clock's sleepers by themselves.) With no timer to
-   * fire and no call in flight, nothing ever will run again: a deadlock. A
-   * timer may fire and resume nothing (a deadline whose operation has ended).
-   */
-  noteQuiet(): void {
-    while (this.runnable === 0 && !this.over) {
-      if (this.clock.idle(this.inFlight === 0)) continue;
-      if (this.inFlight === 0 && this.clock.kind === "virtual") this.#deadlocked();
-      return;
-    }
+  const stuck = idleDeadlock(
+    run.clock.now(),
+    waits.sort((a, b) => a.id - b.id).map(({ wait }) => wait),
+  );
+  // Found before: 0 never; 1 its waiting tasks were cancelled; 2 the root was too.
+  const found = run.foundDeadlock(stuck);
+  if (found === 0 && tasks.size > 0) {
+    for (const task of tasks) cancelTask(task);
+  } else if (found <= 1) {
+    run.deadlocksFound = 3;
+    cancelTask(root);
+  } else {
+    return run.giveUp(stuck);
   }
-
-  /**
-   * Whatever still waits waits for ever. First every waiting task but the
-   * root is cancelled, so that its cleanup runs (as asyncio's `run` cancels
-   * the tasks left when its main ends; Ctrl-C cancels only the root); once
-   * nothing can run again, the root is cancelled, as Ctrl-C would; the run
-   * then rejects with the deadlock. Found once more (the halt is stuck too:
-   * a cleanup that waits for ever), the run ends at once.
-   */
-  #deadlocked(): void {
-    const root = this.#root!;
-    const waits: { id: number; wait: DeadlockWait }[] = [];
-    const tasks = new Set<Frame>();
-    for (const frame of this.blocked) {
-      // A frame that has moved on since it waited there is skipped.
-      const waiting = frame.waiting;
-      if (frame.settled || !(waiting instanceof Wait)) continue;
-      waits.push({
-        id: frame.task.id,
-        wait: { task: deadlockName(frame.task), on: waiting.describe() },
-      });
-      if (frame.task !== root) tasks.add(frame.task);
-    }
-    const stuck = idleDeadlock(
-      this.clock.now(),
-      waits.sort((a, b) => a.id - b.id).map(({ wait }) => wait),
-    );
-    this.deadlock ??= stuck;
-    const phase = this.#deadlockPhase++;
-    if (phase === 0 && tasks.size > 0) {
-      for (const task of tasks) cancelTask(task);
-    } else if (phase <= 1) {
-      this.#deadlockPhase = 2;
-      cancelTask(root);
-    } else {
-      return this.abandon(stuck);
-    }
-    // A task whose body had ended (its cleanup waits) takes no new cancellation.
-    this.noteQuiet();
-  }
-
-  /** Leave an answer for the step loop; always `true`, for `return run.answer(...)`. */
-  answer(mode: number, value: unknown): true {
-    this.answerMode = mode;
-    this.answerValue = value;
-    return true;
-  }
-
-  /** The answer's value, no longer kept alive here. */
-  takeAnswerValue(): unknown {
-    const value = this.answerValue;
-    this.answerValue = undefined;
-    return value;
-  }
-
-  frameOf(task: Task<unknown>): Frame {
-    if (task instanceof Frame && task.run === this) return task;
-    throw otherRun(task);
-  }
-
-  /** A sleep's end: the driver goes on (`Timers` asks no more of its run). */
-  resume(frame: Frame): void {
-    resumeDriver(frame);
-  }
-  wake(): void {}
-
-  /** A wait's wake-up: the driver goes on with `mode` and `value`; the wait stays the frame's till then. */
-  wakeWith(frame: Frame, _epoch: number, mode: number, value: unknown): void {
-    setResumption(frame, mode, value);
-    resumeDriver(frame);
-  }
-
-  /**
-   * The root has settled, so the run is over, as a program is when its main
-   * function returns. Orphans still asleep never wake: their timers are
-   * disarmed here, and their `finally` blocks and cleanups never run. An
-   * orphan inside a call goes on when the call settles, up to its next
-   * sleep, which never ends. No host timer outlives the run, and a virtual
-   * clock stops.
-   */
-  finish(root: Frame): void {
-    // Abandoned, with whatever they were about to do or report: say so.
-    this.reportOrphans(this.running);
-    this.end(root.outcome!, root.result, root.toString(), root.result);
-  }
-
-  /** Disarm the sleepers' timers: no host timer outlives the run. */
-  protected override release(): void {
-    this.timers.stop();
-    this.blocked.clear();
-  }
-
-  trace(frame: Frame, type: TraceEventType, extra?: TraceExtra): void {
-    const task = frame.task;
-    this.traceTask(task, task.parentId, type, extra);
-  }
+  // A task whose body had ended (its cleanup waits) takes no new cancellation.
+  run.noteQuiet();
 }
+
+/** The model, as the promise loop asks for it. */
+const model: DriverModel = {
+  name: "native",
+  dispatch,
+  cancel: cancelTask,
+  failed: recordFailure,
+  armDeadline,
+  nestedSettled,
+  failedUnjoined: watchUnjoined,
+  deadlocked,
+};
 
 /**
  * The `native` runtime: Deno's promise loop driving the operations, with
@@ -878,7 +431,7 @@ export const native: Runtime = {
   description:
     "Deno's promise loop driving the operations: detached children, cancellation as an AbortError that catch sees",
   run<T>(fn: OperationFn<T>, options: RunOptions = {}): Promise<T> {
-    const run = new Run(options);
+    const run = new DriverRun(options, model);
     run.start(fn);
     return run.promise as Promise<T>;
   },
