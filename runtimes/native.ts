@@ -4,7 +4,6 @@
  * - Each task has an `async` driver loop over its generator, and every
  *   suspension is an awaited Promise: tasks interleave in promise microtask
  *   order, with no scheduler of the runtime's own.
- * - One heap of timers per run, behind one host timer on the clock.
  * - Cancellation aborts the task's `AbortSignal` and throws an `AbortError`
  *   into the generator where it waits: `catch` sees it, once (edge-triggered,
  *   as in asyncio), and cleanup after it runs normally.
@@ -12,13 +11,15 @@
  *   its error reaches only whoever joins it; a failure nobody joined is
  *   reported as unhandled, and the run goes on.
  *
- * This file is the model and nothing else. The promise loop that drives
- * the frames, the frame record and the end of a frame's life are
- * `core/driver.ts`'s, which calls the hooks at the end of this file; the
- * run's promise, signal and tracing are `core/run.ts`'s, the waits
- * `waits.ts`'s, the timers `core/timers.ts`'s. The sections below
- * (instructions, tasks, scopes, timers, errors, run) come in the same order
- * in every adapter, so that any two diff side by side.
+ * This file is the model and nothing else, in the sections of `generator.ts`
+ * and `nursery.ts` (instructions, scopes, errors), so that any two diff side
+ * by side, and a last one that makes the runtime. The promise loop that
+ * drives the frames, the frame record and the end of a frame's life are
+ * `core/driver.ts`'s, which calls the hooks listed at the end of this file;
+ * the run's promise, signal and tracing are `core/run.ts`'s, the waits
+ * `waits.ts`'s. The timers are no part of the model: one heap per run
+ * behind one host timer (`core/timers.ts`), as under `generator` and
+ * `nursery`, and as in asyncio's own loop.
  *
  * @module
  */
@@ -147,12 +148,11 @@ function join(frame: Frame, target: Frame, forHalt: boolean): Dispatched {
   return waitOn(frame, waiter);
 }
 
-// ---------------------------------------------------------------------------
-// Tasks: a spawned task is detached. It knows its parent by id only, its
-// parent neither waits for it nor halts it, and it runs at once, up to its
-// first wait, as calling an async function does.
-// ---------------------------------------------------------------------------
-
+/**
+ * A spawned task is detached: it knows its parent by id only, and its
+ * parent neither waits for it nor halts it. It runs at once, up to its
+ * first wait, as calling an async function does.
+ */
 function spawnTask(parent: Frame, fn: OperationFn<unknown>, name: string): Frame {
   const run = parent.run;
   const child = new Frame(run, run.nextId++, name, parent.task.id);
@@ -277,6 +277,7 @@ function cancelFrame(frame: Frame, error: DOMException): void {
   resume(frame, THROW, error);
 }
 
+/** A nested frame has settled: its owner goes on (a cleanup's failure is the owner's). */
 function nestedSettled(owner: Frame, nested: NestedFrame): void {
   if (nested.kind === CLEANUP) {
     if (nested.outcome !== "completed") recordFailure(owner, nested.result);
@@ -289,13 +290,6 @@ function nestedSettled(owner: Frame, nested: NestedFrame): void {
     resume(owner, outcomeMode(nested), nested.result);
   }
 }
-
-// ---------------------------------------------------------------------------
-// Timers: no part of the model. The sleeps and deadlines of a run are one
-// heap behind one host timer (`core/timers.ts`, as under `generator` and
-// `nursery`, and as in asyncio's own loop); a sleep's entry resumes the
-// frame's driver, and a deadline's cancels its frame (`armDeadline`).
-// ---------------------------------------------------------------------------
 
 // ---------------------------------------------------------------------------
 // Errors: a failure reaches only the task's joiners. A task that fails with
@@ -345,12 +339,6 @@ function watchUnjoined(task: Frame): void {
   });
 }
 
-// ---------------------------------------------------------------------------
-// Run: a deadlock, and the runtime object. The run itself is the promise
-// loop's (`core/driver.ts`): the root, the count of runnable drivers, and
-// the end of the run, which leaves the orphans where they are.
-// ---------------------------------------------------------------------------
-
 /**
  * Whatever still waits waits for ever. First every waiting task but the
  * root is cancelled, so that its cleanup runs (as asyncio's `run` cancels
@@ -390,6 +378,12 @@ function deadlocked(run: DriverRun): void {
   // A task whose body had ended (its cleanup waits) takes no new cancellation.
   run.noteQuiet();
 }
+
+// ---------------------------------------------------------------------------
+// Run: the hooks above as the promise loop's model, and the runtime. The run
+// itself is the loop's (`core/driver.ts`): the root, the count of runnable
+// drivers, and the end of the run, which leaves the orphans where they are.
+// ---------------------------------------------------------------------------
 
 /** The model, as the promise loop asks for it. */
 const model: DriverModel = {
