@@ -9,7 +9,9 @@
  *   as in asyncio), and cleanup after it runs normally.
  * - No structured lifetimes: a child outlives the body that spawned it, and
  *   its error reaches only whoever joins it; a failure nobody joined is
- *   reported as unhandled, and the run goes on.
+ *   reported as unhandled, and the run goes on. The run ends when its root
+ *   does, as a program ends when its main returns: a child still running is
+ *   left where it is (an orphan), its cleanup never run.
  *
  * This file is the model and nothing else, in the sections of `generator.ts`
  * and `nursery.ts` (instructions, scopes, errors), so that any two diff side
@@ -27,38 +29,27 @@
 import { checkSpawnOptions } from "./verbs.ts";
 import { combinatorBody, reportUndelivered } from "./combinators.ts";
 import {
-  CLEANUP,
-  DEADLINE,
   type Dispatched,
   type DriverModel,
   DriverRun,
   endBody,
   enterNested,
   extrasOf,
-  Frame,
+  type Frame,
+  markHalting,
   NestedFrame,
-  outcomeMode,
   resume,
-  SCOPE,
-  startFrame,
+  spawnTask,
   suspendOn,
   undoWaiting,
   waitOn,
 } from "./core/driver.ts";
-import { HALTING } from "./core/packed.ts";
-import {
-  deadlockName,
-  type DeadlockWait,
-  describeError,
-  idleDeadlock,
-  isAbortError,
-  joinDeadlock,
-  reportError,
-  TimeoutError,
-} from "./errors.ts";
+import { DEADLINE, SCOPE } from "./core/frame.ts";
+import { MODEL_BIT_A, MODEL_BIT_B, outcomeMode } from "./core/packed.ts";
+import { describeError, isAbortError, joinDeadlock, reportError, TimeoutError } from "./errors.ts";
 import { type AnyInstruction, type Deadline, taskName } from "./instructions.ts";
 import { fifoOf } from "./queue.ts";
-import { callFrom, JoinWaiter, NEXT, SUSPENDED, takeFrom, THROW, Wait } from "./waits.ts";
+import { callFrom, JoinWaiter, NEXT, SUSPENDED, takeFrom, THROW } from "./waits.ts";
 import type {
   Operation,
   OperationFn,
@@ -68,6 +59,11 @@ import type {
   SpawnOptions,
   Task,
 } from "./types.ts";
+
+/** A task failed with nobody joining it: reported unless joined before the current microtasks end. */
+const UNJOINED = MODEL_BIT_A;
+/** The root, cancelled because the run deadlocked: found deadlocked once more, the run ends. */
+const HALTED_AT_DEADLOCK = MODEL_BIT_B;
 
 // ---------------------------------------------------------------------------
 // Instructions: what each runtime-neutral instruction means here. `dispatch`
@@ -80,7 +76,7 @@ function dispatch(frame: Frame, instruction: AnyInstruction): Dispatched {
   switch (instruction.kind) {
     case "sleep": // once the run is over, time has stopped for the orphans still going
       return waitOn(frame, run.over ? SUSPENDED : run.timers.sleep(frame, 0, instruction.ms));
-    case "spawn":
+    case "spawn": // detached: its parent neither waits for it nor halts it
       return run.answer(
         NEXT,
         spawnTask(frame, instruction.fn, taskName(instruction.fn, instruction.name)),
@@ -135,7 +131,7 @@ function join(frame: Frame, target: Frame, forHalt: boolean): Dispatched {
   const run = frame.run;
   if (target.settled) {
     if (forHalt) return run.answer(NEXT, undefined);
-    if (target.outcome === "failed") run.unjoined.delete(target);
+    if (target.outcome === "failed") target.setFlag(UNJOINED, false);
     return run.answer(outcomeMode(target), target.result);
   }
   // A task joining itself cannot end while it waits for its own end. Its
@@ -146,20 +142,6 @@ function join(frame: Frame, target: Frame, forHalt: boolean): Dispatched {
   (extrasOf(target).joiners ??= []).push(waiter);
   run.blocked.add(frame);
   return waitOn(frame, waiter);
-}
-
-/**
- * A spawned task is detached: it knows its parent by id only, and its
- * parent neither waits for it nor halts it. It runs at once, up to its
- * first wait, as calling an async function does.
- */
-function spawnTask(parent: Frame, fn: OperationFn<unknown>, name: string): Frame {
-  const run = parent.run;
-  const child = new Frame(run, run.nextId++, name, parent.task.id);
-  run.running++;
-  if (run.tracer) run.trace(child, "spawn");
-  startFrame(child, fn);
-  return child;
 }
 
 // ---------------------------------------------------------------------------
@@ -198,23 +180,17 @@ function enterDeadline(owner: Frame, deadline: Deadline<unknown>): Promise<void>
   return enterNested(owner, DEADLINE, () => operation, false, deadline);
 }
 
-function armDeadline(frame: NestedFrame, deadline: Deadline<unknown>): void {
-  frame.deadline = deadline;
-  if (frame.run.over) return; // time has stopped for the orphans still going
-  frame.timer = frame.run.timers.after(deadline.ms, () => {
-    if (frame.outcome !== undefined) return; // the operation's body ended first: it won
-    cancelNested(frame, "the deadline");
-  });
+/** A deadline's time has come while its operation runs: cancel it. */
+function expired(frame: NestedFrame): void {
+  cancelNested(frame, "the deadline");
 }
 
 /**
- * A deadline's frame has settled: its timer is disarmed. Once its expiry
- * cancelled the body, it answers as expired, and an error the operation
+ * A deadline's frame has settled. Once its expiry cancelled the body, it answers as expired, and an error the operation
  * raised since is reported, not delivered; unless another cancellation
  * ended it (an outer deadline's, which wins).
  */
 function deadlineSettled(owner: Frame, frame: NestedFrame): void {
-  frame.timer?.cancel();
   const expiry = frame.cancelledWith;
   if (expiry === undefined || (frame.outcome === "halted" && frame.result !== expiry)) {
     return resume(owner, outcomeMode(frame), frame.result);
@@ -229,21 +205,20 @@ function deadlineSettled(owner: Frame, frame: NestedFrame): void {
 /** Cancel a task (`halt`, a deadlock, the run's signal), unless its body has already ended. */
 function cancelTask(task: Frame): void {
   if (task.outcome !== undefined) return;
-  if (task.run.tracer) task.run.trace(task, "cancel");
   const error = cancellation(`Task#${task.id} ${task.name}`);
   if (!task.started) {
     // Never started (a root whose run was aborted before it began): nothing ran.
+    if (task.run.tracer) task.run.trace(task, "cancel");
     endBody(task, THROW, error);
     return;
   }
-  task.flags |= HALTING;
+  markHalting(task);
   cancelFrame(task, error);
 }
 
 /** `yield* task.halt()` from inside the task: the cancellation is thrown at once. */
 function cancelSelf(task: Frame): DOMException {
-  if (task.run.tracer) task.run.trace(task, "cancel");
-  task.flags |= HALTING;
+  markHalting(task);
   return cancellation(`Task#${task.id} ${task.name}`);
 }
 
@@ -277,12 +252,9 @@ function cancelFrame(frame: Frame, error: DOMException): void {
   resume(frame, THROW, error);
 }
 
-/** A nested frame has settled: its owner goes on (a cleanup's failure is the owner's). */
+/** A nested scope, combinator or deadline has settled: its owner goes on. */
 function nestedSettled(owner: Frame, nested: NestedFrame): void {
-  if (nested.kind === CLEANUP) {
-    if (nested.outcome !== "completed") recordFailure(owner, nested.result);
-    resume(owner, NEXT, undefined);
-  } else if (nested.kind === DEADLINE) {
+  if (nested.kind === DEADLINE) {
     deadlineSettled(owner, nested);
   } else if (nested.outcome === "halted" && nested.result === nested.cancelledWith) {
     resume(owner, NEXT, undefined); // cancelled through its handle
@@ -303,7 +275,8 @@ function cancellation(what: string): DOMException {
   return new DOMException(`${what} was cancelled`, "AbortError");
 }
 
-function recordFailure(frame: Frame, error: unknown): void {
+/** The body or a cleanup threw: the frame fails, or is halted by a cancellation. */
+function threw(frame: Frame, error: unknown): void {
   if (frame.outcome === "failed") {
     // The first failure wins, even over a cancellation; a later error (from
     // a cleanup, say) is reported, not dropped.
@@ -328,10 +301,10 @@ function recordFailure(frame: Frame, error: unknown): void {
  * answered) counts as joining in time.
  */
 function watchUnjoined(task: Frame): void {
-  const unjoined = task.run.unjoined;
-  unjoined.add(task);
+  task.setFlag(UNJOINED, true);
   queueMicrotask(() => {
-    if (unjoined.delete(task)) {
+    if (task.hasFlag(UNJOINED)) {
+      task.setFlag(UNJOINED, false);
       console.error(
         `native: unhandled failure in Task#${task.id} ${task.name}: ${describeError(task.result)}`,
       );
@@ -345,43 +318,23 @@ function watchUnjoined(task: Frame): void {
  * the tasks left when its main ends; Ctrl-C cancels only the root); once
  * nothing can run again, the root is cancelled, as Ctrl-C would; the run
  * then rejects with the deadlock. Found once more (the halt is stuck too:
- * a cleanup that waits for ever), the run ends at once.
+ * a cleanup that waits for ever), nothing is left to cancel.
  */
-function deadlocked(run: DriverRun): void {
-  const root = run.root!;
-  const waits: { id: number; wait: DeadlockWait }[] = [];
-  const tasks = new Set<Frame>();
-  for (const frame of run.blocked) {
-    // A frame that has moved on since it waited there is skipped.
-    const waiting = frame.waiting;
-    if (frame.settled || !(waiting instanceof Wait)) continue;
-    waits.push({
-      id: frame.task.id,
-      wait: { task: deadlockName(frame.task), on: waiting.describe() },
-    });
-    if (frame.task !== root) tasks.add(frame.task);
-  }
-  const stuck = idleDeadlock(
-    run.clock.now(),
-    waits.sort((a, b) => a.id - b.id).map(({ wait }) => wait),
-  );
-  // Found before: 0 never; 1 its waiting tasks were cancelled; 2 the root was too.
-  const found = run.foundDeadlock(stuck);
-  if (found === 0 && tasks.size > 0) {
-    for (const task of tasks) cancelTask(task);
-  } else if (found <= 1) {
-    run.deadlocksFound = 3;
-    cancelTask(root);
+function deadlocked(root: Frame, waiting: Set<Frame>, first: boolean): boolean {
+  if (first && waiting.size > 0) {
+    for (const task of waiting) cancelTask(task);
+  } else if (!root.hasFlag(HALTED_AT_DEADLOCK)) {
+    root.setFlag(HALTED_AT_DEADLOCK, true);
+    cancelTask(root); // unless its body has ended: its cleanup waits
   } else {
-    return run.giveUp(stuck);
+    return false;
   }
-  // A task whose body had ended (its cleanup waits) takes no new cancellation.
-  run.noteQuiet();
+  return true;
 }
 
 // ---------------------------------------------------------------------------
 // Run: the hooks above as the promise loop's model, and the runtime. The run
-// itself is the loop's (`core/driver.ts`): the root, the count of runnable
+// itself is the driver's (`core/driver.ts`): the root, the count of runnable
 // drivers, and the end of the run, which leaves the orphans where they are.
 // ---------------------------------------------------------------------------
 
@@ -390,8 +343,8 @@ const model: DriverModel = {
   name: "native",
   dispatch,
   cancel: cancelTask,
-  failed: recordFailure,
-  armDeadline,
+  threw,
+  expired,
   nestedSettled,
   failedUnjoined: watchUnjoined,
   deadlocked,

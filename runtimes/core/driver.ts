@@ -4,11 +4,17 @@
  * own, and every suspension is an awaited promise, so tasks interleave in
  * promise microtask order.
  *
- * What is the model is not here but in the model's module, handed to the
- * run as a `DriverModel` (`native.ts` is one): what each instruction means,
- * how a cancellation lands, what a failure does, what a deadline's expiry
- * changes, what a deadlock does. Each hook but `dispatch` runs once per
- * lifecycle event of a frame, never once per step.
+ * The model is not here: it is a module of its own, handed to the run as
+ * a `DriverModel` (`native.ts` is one). It says what each instruction
+ * means, where a cancellation lands and when, what a failure does, what a
+ * deadline's expiry changes and what a deadlock cancels. Each hook but
+ * `dispatch` runs once per lifecycle event of a frame, never once per step.
+ * What a promise loop can do only one way is here: a cancellation is an
+ * error pending in the frame, thrown into its generator once, where it
+ * waits (once the model has ended the wait) or at its next suspension; a
+ * child starts at once, up to its first wait, as an async function does;
+ * and the run ends when its root settles, whatever still runs left where
+ * it is.
  *
  * Here: the frame record (a task is a `Frame`; a scope, a combinator, a
  * deadline and an `ensure` cleanup run in `NestedFrame`s of the same task,
@@ -21,10 +27,11 @@
  * @module
  */
 
-import { MODEL_BIT_A, PackedTask, SETTLED, settledEvent, STARTED } from "./packed.ts";
-import type { DeadlockError } from "../errors.ts";
+import { CLEANUP, DEADLINE, type NestedKind } from "./frame.ts";
+import { HALTING, outcomeMode, PackedTask, SETTLED, settledEvent, STARTED } from "./packed.ts";
 import { otherRun, RunBase, type TraceExtra } from "./run.ts";
 import { type CallbackTimer, Timers } from "./timers.ts";
+import { deadlockName, type DeadlockWait, idleDeadlock } from "../errors.ts";
 import { type AnyInstruction, asInstruction, type Deadline, taskName } from "../instructions.ts";
 import { type JoinWaiter, NEXT, THROW, Wait } from "../waits.ts";
 import type { Operation, OperationFn, RunOptions, Task, TraceEventType } from "../types.ts";
@@ -39,25 +46,35 @@ export interface DriverModel {
    * return the promise its driver awaits.
    */
   dispatch(frame: Frame, instruction: AnyInstruction): Dispatched;
-  /** Cancel a task (the run's signal and a deadlock cancel the root this way too). */
+  /** Cancel a task: `halt`, or the run's signal cancelling the root. */
   cancel(task: Frame): void;
-  /** The frame's body or a cleanup failed with `error`: record it, or report it. */
-  failed(frame: Frame, error: unknown): void;
-  /** Arm a `timeout`'s or `moveOnAfter`'s deadline, before its operation starts. */
-  armDeadline(frame: NestedFrame, deadline: Deadline<unknown>): void;
-  /** A nested scope, combinator, deadline or cleanup has settled: resume its owner. */
+  /**
+   * The frame's body, or one of its cleanups, threw `error`: record how the
+   * frame ends (failed, or halted by a cancellation), or report the error.
+   */
+  threw(frame: Frame, error: unknown): void;
+  /** A `timeout`'s or `moveOnAfter`'s time has come, and its operation's body has not ended. */
+  expired(frame: NestedFrame): void;
+  /** A nested scope, combinator or deadline has settled: resume its owner. */
   nestedSettled(owner: Frame, nested: NestedFrame): void;
   /** A task (not the root) failed and nobody was waiting to join it. */
   failedUnjoined(task: Frame): void;
-  /** Nothing can run, no timer is armed and no call is in flight: whatever waits waits for ever. */
-  deadlocked(run: DriverRun): void;
+  /**
+   * Nothing can run, no timer is armed and no call is in flight: whatever
+   * waits waits for ever. `waiting` are the tasks but the root that wait on
+   * a join, a queue or `suspend()`; `first` is true for the run's first
+   * deadlock. Cancel some (so that their cleanup runs) and answer
+   * true; false when nothing is left to cancel, and the run then ends at
+   * once. The run rejects with the first deadlock found.
+   */
+  deadlocked(root: Frame, waiting: Set<Frame>, first: boolean): boolean;
 }
 
 // ---------------------------------------------------------------------------
-// Waiting: `dispatch` either answers at once (it returns
-// `true`, the answer is in `run.answerMode` and `run.answerValue`, and the
-// step loop goes on without an await) or leaves the frame waiting and
-// returns the promise its driver awaits.
+// Waiting: `dispatch` either answers at once (it returns `true`, the answer
+// is in `run.answerMode` and `run.answerValue`, and the step loop goes on
+// without an await) or leaves the frame waiting and returns the promise its
+// driver awaits.
 // ---------------------------------------------------------------------------
 
 /** What `dispatch` answers: `true` when answered at once, else the promise to await. */
@@ -120,13 +137,12 @@ export function undoWaiting(frame: Frame): void {
 // its first suspension; only then does it get an `async` driver.
 // ---------------------------------------------------------------------------
 
-export const SCOPE = 1;
-export const CLEANUP = 2;
-/** A `timeout` or `moveOnAfter`: its operation, cancelled by its own timer. */
-export const DEADLINE = 3;
+// A frame is a `PackedTask` (`core/packed.ts`: its state and outcome, and
+// the bits STARTED, HALTING, SETTLED and the model bits A and B, which the
+// model may use); a nested frame's kind is one of `core/frame.ts`'s.
 
 /** Its driver resumes by throwing `resumeValue` into the generator. */
-const RESUME_BY_THROW = MODEL_BIT_A;
+const RESUME_BY_THROW = 1;
 
 /**
  * What only some frames need, made on first use: a frame that is never
@@ -134,7 +150,7 @@ const RESUME_BY_THROW = MODEL_BIT_A;
  * pays one field for all of it.
  */
 class FrameExtras {
-  /** A cancellation not yet thrown into the generator: its next suspension throws it. */
+  /** A cancellation not yet thrown into the generator (never `undefined`): its next suspension throws it. */
   cancelPending: unknown = undefined;
   /** Made on the first `call`; aborted and dropped by a cancellation. */
   controller: AbortController | undefined = undefined;
@@ -189,7 +205,7 @@ export function extrasOf(frame: Frame): FrameExtras {
 
 /** A scope, a combinator, a deadline or an `ensure` cleanup: a frame inside a task, awaited by its owner. */
 export class NestedFrame extends Frame {
-  /** The cancellation its scope handle, or its deadline's expiry, threw into the body. */
+  /** The cancellation its scope handle, or its deadline's expiry, threw into the body (the model's). */
   cancelledWith: unknown = undefined;
   /** For a deadline: its instruction, and its timer until it fires or the frame settles. */
   deadline: Deadline<unknown> | undefined = undefined;
@@ -200,7 +216,7 @@ export class NestedFrame extends Frame {
   constructor(
     /** The frame that entered it and awaits it. */
     readonly owner: Frame,
-    readonly kind: typeof SCOPE | typeof CLEANUP | typeof DEADLINE,
+    readonly kind: NestedKind,
     readonly shield: boolean,
   ) {
     const task = owner.task;
@@ -214,7 +230,7 @@ export class NestedFrame extends Frame {
 }
 
 /** The cancellation pending in the frame, which is thrown now: a later one may land again. */
-export function takeCancellation(frame: Frame): unknown {
+function takeCancellation(frame: Frame): unknown {
   const extras = frame.extras!;
   const error = extras.cancelPending;
   extras.cancelPending = undefined;
@@ -227,7 +243,7 @@ export function takeCancellation(frame: Frame): unknown {
  */
 export function enterNested(
   owner: Frame,
-  kind: typeof SCOPE | typeof CLEANUP | typeof DEADLINE,
+  kind: NestedKind,
   start: (frame: Frame) => Operation<unknown>,
   shield: boolean,
   deadline?: Deadline<unknown>,
@@ -239,9 +255,37 @@ export function enterNested(
   const awaited = waitOn(owner, nested);
   // Armed first: an operation finishing at its very instant loses to it,
   // and of two deadlines expiring together the outer one fires first.
-  if (deadline) owner.run.model.armDeadline(nested, deadline);
+  if (deadline) armDeadline(nested, deadline);
   startFrame(nested, start);
   return awaited;
+}
+
+/** A deadline's timer: when it fires, a body still running has `expired`. */
+function armDeadline(frame: NestedFrame, deadline: Deadline<unknown>): void {
+  frame.deadline = deadline;
+  if (frame.run.over) return; // time has stopped for the orphans still going
+  frame.timer = frame.run.timers.after(deadline.ms, () => {
+    if (frame.outcome === undefined) frame.run.model.expired(frame);
+  });
+}
+
+/**
+ * Make a task spawned by `parent`: it knows its parent by id only (an
+ * orphan must not keep its parent alive), and starts at once.
+ */
+export function spawnTask(parent: Frame, fn: OperationFn<unknown>, name: string): Frame {
+  const run = parent.run;
+  const child = new Frame(run, run.nextId++, name, parent.task.id);
+  run.running++;
+  if (run.tracer) run.trace(child, "spawn");
+  startFrame(child, fn);
+  return child;
+}
+
+/** The task is being cancelled after it started: traced, its state reads "halting". */
+export function markHalting(task: Frame): void {
+  if (task.run.tracer) task.run.trace(task, "cancel");
+  task.flags |= HALTING;
 }
 
 // ---------------------------------------------------------------------------
@@ -384,7 +428,7 @@ async function drive(frame: Frame, awaited: Promise<void>): Promise<void> {
 /** The body has ended: record how, then run the cleanups. */
 export function endBody(frame: Frame, how: number, value: unknown): Promise<void> | undefined {
   frame.iterator = undefined;
-  if (how === THROW) frame.run.model.failed(frame, value);
+  if (how === THROW) frame.run.model.threw(frame, value);
   else {
     frame.outcome = "completed";
     frame.result = value;
@@ -405,7 +449,7 @@ function continueEnding(frame: Frame): Promise<void> | undefined {
     try {
       operation = cleanup();
     } catch (error) {
-      frame.run.model.failed(frame, error);
+      frame.run.model.threw(frame, error);
       continue;
     }
     if (operation) return enterNested(frame, CLEANUP, () => operation, true);
@@ -419,7 +463,7 @@ function settle(frame: Frame): void {
   const run = frame.run;
   frame.flags |= SETTLED;
   run.blocked.delete(frame);
-  if (frame instanceof NestedFrame) return run.model.nestedSettled(frame.owner, frame);
+  if (frame instanceof NestedFrame) return nestedSettled(frame.owner, frame);
   run.running--;
   if (run.tracer) {
     const type = settledEvent(frame.outcome!);
@@ -442,9 +486,18 @@ function settle(frame: Frame): void {
   else if (frame.outcome === "failed" && !joined) run.model.failedUnjoined(frame);
 }
 
-/** How a frame's owner or joiner resumes with its outcome. */
-export function outcomeMode(frame: Frame): number {
-  return frame.outcome === "completed" ? NEXT : THROW;
+/**
+ * A nested frame has settled: a cleanup's owner goes on ending (a cleanup
+ * that did not complete is the owner's failure, as the model records it);
+ * a deadline's timer is disarmed; the model resumes the owner of any other.
+ */
+function nestedSettled(owner: Frame, nested: NestedFrame): void {
+  if (nested.kind === CLEANUP) {
+    if (nested.outcome !== "completed") owner.run.model.threw(owner, nested.result);
+    return resume(owner, NEXT, undefined);
+  }
+  if (nested.kind === DEADLINE) nested.timer?.cancel();
+  owner.run.model.nestedSettled(owner, nested);
 }
 
 // ---------------------------------------------------------------------------
@@ -458,8 +511,9 @@ export class DriverRun extends RunBase {
   readonly timers: Timers<Frame> = new Timers(this);
   /**
    * Frames that have waited on a join, a queue or `suspend()`, the waits no
-   * timer or call ends: those a deadlock names. A frame leaves it when it
-   * settles; one that has moved on since is skipped.
+   * timer or call ends: those a deadlock names. The model adds a frame as it
+   * waits there; a frame leaves it when it settles, and one that has moved
+   * on since is skipped.
    */
   readonly blocked = new Set<Frame>();
   /** Drivers resumed whose turn has not ended yet. */
@@ -468,13 +522,9 @@ export class DriverRun extends RunBase {
   running = 1;
   /** Frames starting inside one another's first step, right now. */
   nestedStarts = 0;
-  /** Failed tasks nobody has joined yet. */
-  readonly unjoined = new Set<Frame>();
-  /** Deadlocks found so far (`foundDeadlock`). */
-  deadlocksFound = 0;
   answerMode = NEXT;
   answerValue: unknown = undefined;
-  root: Frame | undefined = undefined;
+  #root: Frame | undefined = undefined;
 
   constructor(options: RunOptions, readonly model: DriverModel) {
     super(options);
@@ -483,7 +533,7 @@ export class DriverRun extends RunBase {
 
   start(fn: OperationFn<unknown>): void {
     const root = new Frame(this, this.nextId++, taskName(fn, fn.name || "main"), undefined);
-    this.root = root;
+    this.#root = root;
     if (this.tracer) this.trace(root, "spawn");
     if (this.listenForAbort(() => this.model.cancel(root))) return this.model.cancel(root);
     startFrame(root, fn);
@@ -505,9 +555,38 @@ export class DriverRun extends RunBase {
   noteQuiet(): void {
     while (this.runnable === 0 && !this.over) {
       if (this.clock.idle(this.inFlight === 0)) continue;
-      if (this.inFlight === 0 && this.clock.kind === "virtual") this.model.deadlocked(this);
+      if (this.inFlight === 0 && this.clock.kind === "virtual") this.#deadlocked();
       return;
     }
+  }
+
+  /**
+   * Whatever still waits waits for ever: the model cancels what it will,
+   * and the run goes on, to end with the first deadlock found. Once nothing
+   * is left to cancel (a cleanup that waits for ever), the run ends at once.
+   */
+  #deadlocked(): void {
+    const root = this.#root!;
+    const waits: { id: number; wait: DeadlockWait }[] = [];
+    const waiting = new Set<Frame>();
+    for (const frame of this.blocked) {
+      // A frame that has moved on since it waited there is skipped.
+      const on = frame.waiting;
+      if (frame.settled || !(on instanceof Wait)) continue;
+      waits.push({
+        id: frame.task.id,
+        wait: { task: deadlockName(frame.task), on: on.describe() },
+      });
+      if (frame.task !== root) waiting.add(frame.task);
+    }
+    const stuck = idleDeadlock(
+      this.clock.now(),
+      waits.sort((a, b) => a.id - b.id).map(({ wait }) => wait),
+    );
+    const first = this.deadlock === undefined;
+    this.deadlock ??= stuck;
+    if (!this.model.deadlocked(root, waiting, first)) return this.abandon(stuck);
+    this.noteQuiet();
   }
 
   /** Leave an answer for the step loop; always `true`, for `return run.answer(...)`. */
@@ -553,20 +632,6 @@ export class DriverRun extends RunBase {
     // Abandoned, with whatever they were about to do or report: say so.
     this.reportOrphans(this.running);
     this.end(root.outcome!, root.result, root.toString(), root.result);
-  }
-
-  /**
-   * Record a deadlock found (the first is what the run rejects with);
-   * answers how many were found before it, for a model that acts in stages.
-   */
-  foundDeadlock(stuck: DeadlockError): number {
-    this.deadlock ??= stuck;
-    return this.deadlocksFound++;
-  }
-
-  /** The halt that followed the deadlock is stuck too: the run ends without its root. */
-  giveUp(stuck: DeadlockError): void {
-    this.abandon(stuck);
   }
 
   /** Disarm the sleepers' timers: no host timer outlives the run. */

@@ -16,19 +16,20 @@ import { type DeadlockError, HaltedError, joinDeadlock } from "../errors.ts";
 import type { Deadline } from "../instructions.ts";
 import type { Operation, OperationFn } from "../types.ts";
 import type { CallbackTimer } from "./timers.ts";
-import { JoinWaiter, NEXT, THROW, Wait } from "../waits.ts";
+import { JoinWaiter, NEXT, Wait } from "../waits.ts";
 import type { FrameRun } from "./loop.ts";
 import {
   HALTING,
   MODEL_BIT_A,
   MODEL_BIT_B,
+  outcomeMode,
   PackedTask,
   SETTLED,
   settledEvent,
   STARTED,
 } from "./packed.ts";
 
-export { MODEL_BIT_A, MODEL_BIT_B };
+export { MODEL_BIT_A, MODEL_BIT_B, outcomeMode };
 
 // How a frame is resumed from the run queue, beyond NEXT and THROW (waits.ts).
 /** Resume with `iterator.return()`: the generator model's halt. */
@@ -423,11 +424,7 @@ function joinsOwnEnd(task: Frame, target: Frame, why: string): DeadlockError | u
   return undefined;
 }
 
-/** How a joiner of the frame resumes: with its value, or with its error. */
-export function outcomeMode(frame: Frame): number {
-  return frame.outcome === "completed" ? NEXT : THROW;
-}
-
+/** What a joiner of the frame resumes with: its value or error, or a `HaltedError` once halted. */
 export function outcomeValue(frame: Frame): unknown {
   return frame.outcome === "halted" ? new HaltedError(frame.toString()) : frame.result;
 }

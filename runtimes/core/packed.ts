@@ -1,8 +1,9 @@
 /**
  * A task record whose state and outcome are packed into one small integer:
- * a field each would cost 8 bytes per task, and tasks are many. `native`'s
- * frames and the core's (`core/frame.ts`, which numbers the bits between
- * these for its own use) are such records, so a state name means the same
+ * a field each would cost 8 bytes per task, and tasks are many. The frames
+ * of the promise loop (`core/driver.ts`) and of the kit's own schedulers
+ * (`core/frame.ts`, which numbers the bits between these for its own use)
+ * are such records, so a state name means the same
  * in both:
  * *pending* (not started), *running*, *halting* (cancelled after it
  * started), then settled with an outcome.
@@ -12,6 +13,7 @@
 
 import { TaskBase } from "../instructions.ts";
 import type { TaskState, TraceEventType } from "../types.ts";
+import { NEXT, THROW } from "../waits.ts";
 
 /** Its body has begun. */
 export const STARTED = 4;
@@ -64,4 +66,9 @@ export abstract class PackedTask extends TaskBase<unknown> {
 /** The trace event of a task settling with `outcome`. */
 export function settledEvent(outcome: Outcome): TraceEventType {
   return outcome === "completed" ? "return" : outcome === "failed" ? "throw" : "halt";
+}
+
+/** How a joiner or an owner of the task resumes: with its value, or with its error. */
+export function outcomeMode(task: PackedTask): number {
+  return task.outcome === "completed" ? NEXT : THROW;
 }

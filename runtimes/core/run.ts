@@ -4,8 +4,8 @@
  * that cancels the root from outside, the deadlock the run may end with,
  * the report of tasks a run abandons, and tracing.
  *
- * The kit's own schedulers (`scheduler.ts`), `native`'s promise loop and
- * `effection`'s library each extend it with how they drive tasks.
+ * The kit's own schedulers (`scheduler.ts`), the promise loop
+ * (`core/driver.ts`) and `effection`'s library each extend it with how they drive tasks.
  *
  * @module
  */

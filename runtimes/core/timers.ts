@@ -98,7 +98,7 @@ export abstract class Timer extends Wait {
   }
 }
 
-/** Something asleep until the deadline, woken through the run's `resume` (`native`'s frames). */
+/** Something asleep until the deadline, woken through the run's `resume` (the promise loop's frames, `core/driver.ts`). */
 export class SleepTimer<F> extends Timer {
   constructor(
     due: Due,
