@@ -96,33 +96,32 @@ export function waitOn(frame: Frame, waiting: unknown): Promise<void> {
 /** The promise the frame's driver awaits while the frame waits. */
 export function suspendOn(frame: Frame): Promise<void> {
   const awaited = new Promise<void>(captureResume);
-  frame.resolve = capturedResume;
+  frame.resumption = capturedResume;
+  frame.flags |= AWAITING;
   return awaited;
-}
-
-/** What the driver goes on with once it resumes: `mode` and `value`. */
-function setResumption(frame: Frame, mode: number, value: unknown): void {
-  frame.resumeValue = value;
-  frame.setFlag(RESUME_BY_THROW, mode === THROW);
 }
 
 /** End the frame's wait and resume its driver with `mode` and `value`. */
 export function resume(frame: Frame, mode: number, value: unknown): void {
   frame.waiting = undefined;
-  setResumption(frame, mode, value);
-  resumeDriver(frame);
+  resumeDriver(frame, mode, value);
 }
 
 /**
- * Settle the promise the frame's driver awaits, counting the driver as
- * runnable until its turn ends.
+ * Settle the promise the frame's driver awaits, unless a resumption has
+ * settled it already, and leave it `mode` and `value` to go on with (a
+ * later resumption, a cancellation, overrides an earlier one). The driver
+ * counts as runnable until its turn ends.
  */
-function resumeDriver(frame: Frame): void {
-  const resolve = frame.resolve;
-  if (resolve === undefined) return; // resumed already
-  frame.resolve = undefined;
-  frame.run.runnable++;
-  resolve();
+function resumeDriver(frame: Frame, mode: number, value: unknown): void {
+  if ((frame.flags & AWAITING) !== 0) {
+    const resolve = frame.resumption as () => void;
+    frame.flags &= ~AWAITING;
+    frame.run.runnable++;
+    resolve();
+  }
+  frame.resumption = value;
+  frame.setFlag(RESUME_BY_THROW, mode === THROW);
 }
 
 /** Stop waiting for whatever the frame waits on (it is being cancelled). */
@@ -141,8 +140,10 @@ export function undoWaiting(frame: Frame): void {
 // the bits STARTED, HALTING, SETTLED and the model bits A and B, which the
 // model may use); a nested frame's kind is one of `core/frame.ts`'s.
 
-/** Its driver resumes by throwing `resumeValue` into the generator. */
+/** Its driver resumes by throwing its `resumption` into the generator. */
 const RESUME_BY_THROW = 1;
+/** Its driver awaits: its `resumption` is the function that resumes it. */
+const AWAITING = 2;
 
 /**
  * What only some frames need, made on first use: a frame that is never
@@ -162,10 +163,13 @@ export class Frame extends PackedTask {
   iterator: Iterator<unknown, unknown, unknown> | undefined = undefined;
   /** What the frame waits on: a `Wait`, or the nested frame it entered. */
   waiting: unknown = undefined;
-  /** Resolves the promise the driver awaits. */
-  resolve: (() => void) | undefined = undefined;
-  /** What the driver goes on with: the answer, or the error to throw (`RESUME_BY_THROW`). */
-  resumeValue: unknown = undefined;
+  /**
+   * While its driver awaits (`AWAITING`), the function that resumes it;
+   * once resumed, what it goes on with: the answer, or the error to throw
+   * (`RESUME_BY_THROW`). One field for both, since a frame has one or the
+   * other, and tasks are many.
+   */
+  resumption: unknown = undefined;
   extras: FrameExtras | undefined = undefined;
 
   constructor(
@@ -398,8 +402,8 @@ async function drive(frame: Frame, awaited: Promise<void>): Promise<void> {
   for (;;) {
     await awaited;
     frame.waiting = undefined;
-    const value = frame.resumeValue;
-    frame.resumeValue = undefined;
+    const value = frame.resumption;
+    frame.resumption = undefined;
     const mode = frame.hasFlag(RESUME_BY_THROW) ? THROW : NEXT;
     if (mode === THROW) {
       frame.flags &= ~RESUME_BY_THROW;
@@ -610,14 +614,13 @@ export class DriverRun extends RunBase {
 
   /** A sleep's end: the driver goes on (`Timers` asks no more of its run). */
   resume(frame: Frame): void {
-    resumeDriver(frame);
+    resumeDriver(frame, NEXT, undefined);
   }
   wake(): void {}
 
   /** A wait's wake-up: the driver goes on with `mode` and `value`; the wait stays the frame's till then. */
   wakeWith(frame: Frame, _epoch: number, mode: number, value: unknown): void {
-    setResumption(frame, mode, value);
-    resumeDriver(frame);
+    resumeDriver(frame, mode, value);
   }
 
   /**
