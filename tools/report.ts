@@ -562,7 +562,7 @@ ${renderBench(data.bench)}
 </section>
 <section id="adapters" aria-labelledby="adapters-heading">
 <h2 id="adapters-heading">Adapters side by side</h2>
-<p>Each adapter has the same sections in the same order (instructions, tasks, scopes, timers, errors, run), so two of them read side by side section by section, with every differing line marked.</p>
+<p>The three models (native, nursery, generator) share their sections in the same order (instructions, scopes, errors; native adds the run that makes it), and the adapters of the real libraries (effection, effect) theirs (instructions, tasks, scopes, timers, errors, run), so two of them read side by side section by section, with every differing line marked.</p>
 <ul class="pairs">${pairLinks}</ul>
 </section>
 </main>`;
