@@ -20,7 +20,8 @@
  *   hazards (issue #1190).
  *
  * The sections below (instructions, tasks, scopes, timers, errors, run) come
- * in the same order in every adapter, so that any two diff side by side.
+ * in the same order in every adapter that has them (the model files have
+ * instructions, scopes and errors), so that any two diff side by side.
  *
  * @module
  */
