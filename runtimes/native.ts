@@ -186,9 +186,11 @@ function expired(frame: NestedFrame): void {
 }
 
 /**
- * A deadline's frame has settled. Once its expiry cancelled the body, it answers as expired, and an error the operation
- * raised since is reported, not delivered; unless another cancellation
- * ended it (an outer deadline's, which wins).
+ * A deadline's frame has settled. Once its expiry cancelled the body, it
+ * answers as expired, and an error the operation raised since is reported,
+ * not delivered; unless another cancellation ended it (an outer
+ * deadline's, which wins), or one of its owner came meanwhile (thrown
+ * instead).
  */
 function deadlineSettled(owner: Frame, frame: NestedFrame): void {
   const expiry = frame.cancelledWith;
@@ -199,6 +201,7 @@ function deadlineSettled(owner: Frame, frame: NestedFrame): void {
   if (frame.outcome === "failed") {
     reportUndelivered(fail ? "timeout" : "moveOnAfter", "its operation", frame.result);
   }
+  if (owner.cancelPending !== undefined) return resume(owner, THROW, owner.cancelPending);
   resume(owner, fail ? THROW : NEXT, fail ? new TimeoutError(ms) : undefined);
 }
 
@@ -230,24 +233,55 @@ function cancelNested(frame: NestedFrame, what: string): void {
 }
 
 /**
- * Land a cancellation in the frame, or in the nested frame it awaits. A
- * frame that has not yet thrown an earlier cancellation takes no second one
- * (asyncio coalesces them the same way).
+ * Land a cancellation in the frame, or in the innermost frame it awaits
+ * that is neither shielded nor ending. One that meets an earlier
+ * cancellation not yet thrown is coalesced with it, as asyncio coalesces
+ * them; unless a scope on the way takes that one as its own (its handle's,
+ * its deadline's): this one then waits in the scope's owner, and wins over
+ * the scope's answer (as asyncio's `timeout` lets a `CancelledError`
+ * through when another cancel request is pending: CPython 3.11,
+ * `asyncio/timeouts.py`, `Timeout.__aexit__`).
  */
 function cancelFrame(frame: Frame, error: DOMException): void {
-  if (frame.outcome !== undefined || frame.cancelPending !== undefined) return;
-  const waiting = frame.waiting;
-  if (waiting instanceof NestedFrame && !waiting.shield && waiting.outcome === undefined) {
-    return cancelFrame(waiting, error);
+  if (frame.outcome !== undefined) return;
+  let at = frame;
+  for (;;) {
+    const pending = at.cancelPending;
+    if (pending !== undefined) {
+      const scope = scopeTaking(at, frame, pending);
+      if (scope !== undefined) landCancellation(scope.owner, error);
+      return;
+    }
+    const waiting = at.waiting;
+    if (!(waiting instanceof NestedFrame) || waiting.shield || waiting.outcome !== undefined) break;
+    at = waiting;
   }
+  landCancellation(at, error);
+}
+
+/** The scope from `at` up to `top` (not included) whose own cancellation `pending` is. */
+function scopeTaking(at: Frame, top: Frame, pending: unknown): NestedFrame | undefined {
+  for (let scope = at; scope !== top && scope instanceof NestedFrame; scope = scope.owner) {
+    if (scope.cancelledWith === pending) return scope;
+  }
+  return undefined;
+}
+
+function landCancellation(frame: Frame, error: DOMException): void {
   const extras = extrasOf(frame);
   extras.cancelPending = error;
   extras.controller?.abort(error);
   extras.controller = undefined;
-  // Running, or awaiting a shielded or ending frame: thrown at its next
-  // suspension. Resumed by a timer or a queue but not yet running: thrown
-  // where it waits, instead of what resumed it.
+  // Running, or awaiting a nested frame: thrown at its next suspension, or
+  // as the nested frame ends. Resumed by a timer or a queue but not yet
+  // running: thrown where it waits, instead of what resumed it.
+  const waiting = frame.waiting;
   if (waiting === undefined || waiting instanceof NestedFrame) return;
+  if (waiting instanceof JoinWaiter && !waiting.forHalt && waiting.target.outcome === "failed") {
+    // Woken with the error of the task it joined, which it now never takes:
+    // unhandled (asyncio reports it as never retrieved).
+    if (waiting.target.settled) watchUnjoined(waiting.target);
+  }
   undoWaiting(frame);
   resume(frame, THROW, error);
 }
@@ -257,7 +291,9 @@ function nestedSettled(owner: Frame, nested: NestedFrame): void {
   if (nested.kind === DEADLINE) {
     deadlineSettled(owner, nested);
   } else if (nested.outcome === "halted" && nested.result === nested.cancelledWith) {
-    resume(owner, NEXT, undefined); // cancelled through its handle
+    // Cancelled through its handle; a cancellation of its owner since wins.
+    if (owner.cancelPending !== undefined) resume(owner, THROW, owner.cancelPending);
+    else resume(owner, NEXT, undefined);
   } else {
     resume(owner, outcomeMode(nested), nested.result);
   }

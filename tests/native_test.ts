@@ -883,3 +883,115 @@ Deno.test("native: a call that settled, cancelled before its task resumed, throw
   await assert.rejects(run, /stop/);
   assert.deepEqual(seen, ["threw AbortError"]);
 });
+
+// Cancellations that meet another on its way (found by a review that tried to break `native`).
+
+Deno.test("native: a halt that comes as a timeout expires is not lost in the timeout: the task ends halted", async () => {
+  const { lines } = await runLogged(function* () {
+    let worker!: Task<void>;
+    const halter = yield* spawn(function* halter() {
+      yield* sleep(10);
+      yield* worker.halt();
+      yield* log(`halt returned at ${yield* now()}, the worker ${worker.state}`);
+    });
+    worker = yield* spawn(function* worker() {
+      try {
+        yield* timeout(10, sleep(50));
+      } catch (error) {
+        if (!(error instanceof TimeoutError)) throw error;
+        yield* log("the worker fell back");
+      }
+      yield* sleep(100);
+      yield* log(`the worker ran on to ${yield* now()}`);
+    });
+    yield* halter;
+  });
+  // The halt's AbortError comes out of the timeout, instead of its TimeoutError.
+  assert.deepEqual(lines, ["halt returned at 10, the worker halted"]);
+});
+
+Deno.test("native: an outer scope cancelled after an inner one still answers undefined at once", async () => {
+  const { value, lines } = await runLogged(function* () {
+    const answer = yield* scope(function* (outer) {
+      yield* scope(function* (inner) {
+        inner.cancel();
+        outer.cancel();
+        yield* sleep(10);
+      });
+      yield* sleep(50);
+      yield* log("the outer body went on");
+      return "the outer body's value";
+    });
+    yield* log(`answered ${answer} at ${yield* now()}`);
+    return answer;
+  });
+  assert.equal(value, undefined);
+  assert.deepEqual(lines, ["answered undefined at 0"]);
+});
+
+Deno.test("native: a task halted before its deferred start never runs its body", async () => {
+  // Past 500 starts inside one another's first step, a start waits for a microtask.
+  const ran: number[] = [];
+  const stderr = await capturingStderr(async () => {
+    await runLogged(function* () {
+      function* nest(depth: number): Operation<void> {
+        ran.push(depth);
+        if (depth === 0) return;
+        const child: Task<void> = yield* spawn(() => nest(depth - 1));
+        if (child.state === "pending") {
+          yield* child.halt();
+          assert.equal(child.state, "halted");
+        }
+      }
+      yield* nest(600);
+      yield* sleep(1);
+    });
+  });
+  assert.ok(ran.length < 600, `${ran.length} bodies ran`);
+  assert.deepEqual(ran, ran.map((_, index) => 600 - index), "each depth ran once, in order");
+  assert.deepEqual(stderr.filter((line) => /still running|-1/.test(line)), []);
+});
+
+Deno.test("native: a joiner halted as the task it joined fails leaves the failure reported, not dropped", async () => {
+  const stderr = await capturingStderr(async () => {
+    await runLogged(function* () {
+      const failing = yield* spawn(function* failing() {
+        yield* sleep(5);
+        throw new Error("the joined task failed");
+      });
+      const joiner = yield* spawn(function* joiner() {
+        yield* failing;
+      });
+      yield* spawn(function* halter() {
+        yield* sleep(5);
+        yield* joiner.halt();
+      });
+      yield* sleep(10);
+    });
+  });
+  assert.equal(
+    stderr.filter((line) => line.includes("the joined task failed")).length,
+    1,
+    stderr.join("\n"),
+  );
+});
+
+Deno.test("native: a cancellation that reached a scope's body as it returned goes on to its owner", async () => {
+  const { value, lines } = await runLogged(function* () {
+    const answer = yield* scope(function* (outer) {
+      yield* scope(function* () {
+        outer.cancel(); // lands in this body, which returns without waiting again
+        return "the inner value";
+      });
+      yield* sleep(50);
+      yield* log("the outer body went on");
+      return "the outer body's value";
+    });
+    yield* log(`answered ${answer} at ${yield* now()}`);
+    yield* sleep(10); // time still moves on afterwards
+    yield* log(`woke at ${yield* now()}`);
+    return answer;
+  });
+  assert.equal(value, undefined);
+  assert.deepEqual(lines, ["answered undefined at 0", "woke at 10"]);
+});

@@ -326,7 +326,7 @@ function startLater(frame: Frame, start: (frame: Frame) => Operation<unknown>): 
   const run = frame.run;
   run.runnable++;
   queueMicrotask(() => {
-    startFrame(frame, start);
+    if (!frame.settled) startFrame(frame, start); // else halted before it could start
     run.runnable--;
     run.noteQuiet();
   });
@@ -378,10 +378,16 @@ function step(frame: Frame, mode: number, value: unknown): Promise<void> | undef
       value = run.takeAnswerValue();
       continue;
     }
-    if (frame.cancelPending !== undefined && !(frame.waiting instanceof NestedFrame)) {
+    const awaiting = (frame.flags & AWAITING) !== 0;
+    if (awaiting && frame.cancelPending !== undefined && !(frame.waiting instanceof NestedFrame)) {
       // Cancelled while it ran: the cancellation is thrown at this suspension
-      // instead. A call made since has aborted its signal: the next one gets a fresh one.
+      // instead, and the promise to await is dropped. (A frame resumed
+      // already, by a nested frame that ended at once, goes on with what
+      // resumed it: the cancellation waits for its next suspension.) A call
+      // made since has aborted its signal: the next one gets a fresh one.
       undoWaiting(frame);
+      frame.flags &= ~AWAITING;
+      frame.resumption = undefined;
       frame.extras!.controller = undefined;
       mode = THROW;
       value = takeCancellation(frame);
@@ -496,6 +502,12 @@ function settle(frame: Frame): void {
  * a deadline's timer is disarmed; the model resumes the owner of any other.
  */
 function nestedSettled(owner: Frame, nested: NestedFrame): void {
+  // A cancellation that reached the frame but was never thrown (its body
+  // ended first) goes on to its owner, unless it was the frame's own.
+  const pending = nested.cancelPending;
+  if (pending !== undefined && pending !== nested.cancelledWith) {
+    extrasOf(owner).cancelPending ??= pending;
+  }
   if (nested.kind === CLEANUP) {
     if (nested.outcome !== "completed") owner.run.model.threw(owner, nested.result);
     return resume(owner, NEXT, undefined);
