@@ -888,6 +888,9 @@ Deno.test("native: a call that settled, cancelled before its task resumed, throw
 
 Deno.test("native: a halt that comes as a timeout expires is not lost in the timeout: the task ends halted", async () => {
   const { lines } = await runLogged(function* () {
+    // Spawned after the halter, whose sleep must be armed before the
+    // worker's deadline (so that the expiry lands as the halt comes).
+    // deno-lint-ignore prefer-const
     let worker!: Task<void>;
     const halter = yield* spawn(function* halter() {
       yield* sleep(10);
