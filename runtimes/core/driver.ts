@@ -27,7 +27,7 @@
  * @module
  */
 
-import { CLEANUP, DEADLINE, type NestedKind } from "./frame.ts";
+import { CLEANUP, DEADLINE, type NestedKind, nextCleanup } from "./frame.ts";
 import { HALTING, outcomeMode, PackedTask, SETTLED, settledEvent, STARTED } from "./packed.ts";
 import { otherRun, RunBase, type TraceExtra } from "./run.ts";
 import { type CallbackTimer, Timers } from "./timers.ts";
@@ -452,18 +452,8 @@ export function endBody(frame: Frame, how: number, value: unknown): Promise<void
  * back here. Settles the frame once none is left.
  */
 function continueEnding(frame: Frame): Promise<void> | undefined {
-  const cleanups = frame.extras?.cleanups;
-  while (cleanups && cleanups.length > 0) {
-    const cleanup = cleanups.pop()!;
-    let operation: Operation<void> | void;
-    try {
-      operation = cleanup();
-    } catch (error) {
-      frame.run.model.threw(frame, error);
-      continue;
-    }
-    if (operation) return enterNested(frame, CLEANUP, () => operation, true);
-  }
+  const operation = nextCleanup(frame.extras?.cleanups, frame, frame.run.model.threw);
+  if (operation !== undefined) return enterNested(frame, CLEANUP, () => operation, true);
   settle(frame);
   return undefined;
 }

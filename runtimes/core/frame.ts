@@ -348,22 +348,33 @@ function sweepSettledChildren(extras: FrameExtras): void {
  * waits for (true). An error a cleanup throws goes to the model's `cleanupFailed`.
  */
 export function runCleanups(frame: Frame): boolean {
-  const cleanups = frame.extras?.cleanups;
+  const operation = nextCleanup(frame.extras?.cleanups, frame, frame.run.model.cleanupFailed);
+  if (operation === undefined) return false;
+  enterNested(frame, CLEANUP, () => operation, true);
+  return true;
+}
+
+/**
+ * Call `ensure` cleanups, newest first (each taken off the list), until one
+ * returns an operation, which the caller runs; an error one throws goes to
+ * `failed`, and the next is called. Both loops end frames this way
+ * (`core/driver.ts` too).
+ */
+export function nextCleanup<F>(
+  cleanups: (() => Operation<void> | void)[] | undefined,
+  frame: F,
+  failed: (frame: F, error: unknown) => void,
+): Operation<void> | undefined {
   while (cleanups && cleanups.length > 0) {
     const cleanup = cleanups.pop()!;
-    let operation: Operation<void> | void;
     try {
-      operation = cleanup();
+      const operation = cleanup();
+      if (operation) return operation;
     } catch (error) {
-      frame.run.model.cleanupFailed(frame, error);
-      continue;
-    }
-    if (operation) {
-      enterNested(frame, CLEANUP, () => operation, true);
-      return true;
+      failed(frame, error);
     }
   }
-  return false;
+  return undefined;
 }
 
 /**

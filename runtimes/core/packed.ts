@@ -3,10 +3,9 @@
  * a field each would cost 8 bytes per task, and tasks are many. The frames
  * of the promise loop (`core/driver.ts`) and of the kit's own schedulers
  * (`core/frame.ts`, which numbers the bits between these for its own use)
- * are such records, so a state name means the same
- * in both:
- * *pending* (not started), *running*, *halting* (cancelled after it
- * started), then settled with an outcome.
+ * are such records, so a state name means the same in both: *pending* (not
+ * started), *running*, *halting* (cancelled after it started), then settled
+ * with an outcome.
  *
  * @module
  */
